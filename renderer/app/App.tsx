@@ -1,0 +1,43 @@
+import { useEffect, useState } from 'react';
+import { screens } from './screens';
+import { useApp } from './store';
+import { call } from './api';
+import type { ResponseOf } from '../../shared/ipc/contract';
+
+type Info = ResponseOf<'app:info'>;
+
+export function App() {
+  const { screen, go } = useApp();
+  const [info, setInfo] = useState<Info | null>(null);
+  useEffect(() => {
+    call('app:info', {}).then(setInfo, () => setInfo(null));
+  }, []);
+  const current = screens.find((s) => s.id === screen) ?? screens[0]!;
+  const Current = current.component;
+  return (
+    <div className="app">
+      {info?.environment.mode === 'rehearsal' && (
+        <div className="banner banner-rehearsal" role="status" data-testid="rehearsal-banner">
+          REHEARSAL: {info.environment.description}. Nothing here touches real Azure or real data.
+        </div>
+      )}
+      <div className="layout">
+        <nav aria-label="Ceremony steps" className="nav">
+          <div className="brand">Key Holder</div>
+          <ol>
+            {screens.map((s) => (
+              <li key={s.id}>
+                <button type="button" aria-current={s.id === current.id ? 'page' : undefined} onClick={() => go(s.id)}>
+                  {s.title}
+                </button>
+              </li>
+            ))}
+          </ol>
+        </nav>
+        <main className="content">
+          <Current />
+        </main>
+      </div>
+    </div>
+  );
+}

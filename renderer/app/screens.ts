@@ -1,0 +1,14 @@
+/**
+ * The app's screens in ceremony order. Each feature lives in
+ * renderer/features/<name>/ and adds one entry here.
+ */
+import type { ComponentType } from 'react';
+import { HomeScreen } from '../features/home/HomeScreen';
+
+export interface Screen {
+  id: string;
+  title: string;
+  component: ComponentType;
+}
+
+export const screens: Screen[] = [{ id: 'home', title: 'Overview', component: HomeScreen }];

@@ -1,0 +1,24 @@
+import { z } from 'zod';
+import { channel, empty } from '../define';
+
+export const environmentSchema = z.object({
+  mode: z.enum(['rehearsal', 'live']),
+  /** Shown in the banner: which cloud the app talks to. */
+  description: z.string(),
+});
+
+export const appChannels = {
+  'app:info': channel(
+    empty,
+    z.object({
+      name: z.string(),
+      version: z.string(),
+      environment: environmentSchema,
+    }),
+  ),
+};
+
+export const appEvents = {
+  /** Main pushes this when something a screen shows changed underneath it. */
+  'app:changed': z.object({ topic: z.string() }),
+};

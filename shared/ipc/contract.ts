@@ -1,0 +1,47 @@
+/**
+ * The one IPC contract between renderer and Node side. Each domain declares
+ * its channels (`domain:verb`) with zod request/response schemas in
+ * `channels/<domain>.ts`; this file only merges them. Main, preload, the test
+ * bridge and the renderer's typed API are all derived from this object.
+ */
+import type { z } from 'zod';
+import type { IpcResult } from './define';
+import { appChannels, appEvents } from './channels/app';
+
+export const contract = {
+  ...appChannels,
+} as const;
+
+export const events = {
+  ...appEvents,
+} as const;
+
+export type Contract = typeof contract;
+export type Channel = keyof Contract & string;
+export type RequestOf<C extends Channel> = z.input<Contract[C]['request']>;
+export type ResponseOf<C extends Channel> = z.output<Contract[C]['response']>;
+export type EventName = keyof typeof events & string;
+export type EventPayload<E extends EventName> = z.output<(typeof events)[E]>;
+
+type DomainOf<C extends string> = C extends `${infer D}:${string}` ? D : never;
+type VerbOf<C extends string, D extends string> = C extends `${D}:${infer V}` ? V : never;
+
+/** What preload exposes as `window.keyholder`: exactly the contract, grouped by domain. */
+export type KeyholderApi = {
+  [D in DomainOf<Channel>]: {
+    [V in VerbOf<Channel, D>]: `${D}:${V}` extends Channel ? (request: RequestOf<`${D}:${V}`>) => Promise<IpcResult<ResponseOf<`${D}:${V}`>>> : never;
+  };
+} & {
+  on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void;
+};
+
+export const channelNames = Object.keys(contract) as Channel[];
+export const eventNames = Object.keys(events) as EventName[];
+
+export function splitChannel(name: string): { domain: string; verb: string } {
+  const i = name.indexOf(':');
+  return { domain: name.slice(0, i), verb: name.slice(i + 1) };
+}
+
+/** The single IPC channel used for main-to-renderer events (payload carries the event name). */
+export const EVENT_CHANNEL = 'keyholder:event';
