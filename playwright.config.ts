@@ -4,7 +4,8 @@ import { defineConfig } from '@playwright/test';
 // downloaded on CI); see e2e/support/chromium.ts for how one is found.
 export default defineConfig({
   testDir: 'e2e',
-  testMatch: ['specs/**/*.spec.ts', 'electron/**/*.spec.ts'],
+  testMatch: ['specs/**/*.spec.ts', 'electron/**/*.spec.ts', 'bridge/**/*.spec.ts'],
+  globalSetup: './e2e/support/global-setup.ts',
   outputDir: 'test-results/artifacts',
   timeout: 120_000,
   expect: { timeout: 15_000 },

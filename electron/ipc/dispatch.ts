@@ -5,7 +5,7 @@
  * its sender check) and by the e2e test bridge (behind its token check), so
  * both exercise the same path.
  */
-import { contract, type Channel, type RequestOf, type ResponseOf } from '../../shared/ipc/contract';
+import { contract, events, type Channel, type EventName, type RequestOf, type ResponseOf } from '../../shared/ipc/contract';
 import type { IpcResult } from '../../shared/ipc/define';
 import { isKeyholderError } from '../../shared/errors/index';
 import type { Logger } from '../services/log/logger';
@@ -37,4 +37,22 @@ export async function dispatch(handlers: Handlers, channelName: string, raw: unk
     log.error('unexpected error in handler', { channel: name, error: e });
     return { ok: false, error: { code: 'internal', message: 'Something unexpected went wrong in Key Holder. Nothing you entered was lost; try again, and report it if it repeats.' } };
   }
+}
+
+/**
+ * Validates an event against the contract before it leaves the Node side, so
+ * a service cannot push a malformed (or secret-carrying, unschematized)
+ * payload to the page. Returns null for an unknown or invalid event.
+ */
+export function checkEvent(name: string, payload: unknown, log: Logger): { event: EventName; payload: unknown } | null {
+  if (!Object.prototype.hasOwnProperty.call(events, name)) {
+    log.error('unknown event not sent', { event: name });
+    return null;
+  }
+  const parsed = events[name as EventName].safeParse(payload);
+  if (!parsed.success) {
+    log.error('event failed its schema, not sent', { event: name });
+    return null;
+  }
+  return { event: name as EventName, payload: parsed.data };
 }
