@@ -1,38 +1,99 @@
 /**
- * Electron main: window lifecycle and wiring only. All work happens in
- * services built by createServices; IPC goes through safeHandle.
+ * Electron main: window lifecycle, hardening and wiring only. All work
+ * happens in services built by createServices; every IPC call goes through
+ * safeHandle (sender check) and then the same dispatch the test bridge uses.
  */
-import { app, BrowserWindow, ipcMain } from 'electron';
+import { app, BrowserWindow, ipcMain, protocol, session, shell, type WebContents } from 'electron';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createServices } from '../services/index';
 import { createHandlers } from '../ipc/handlers/index';
-import { dispatch } from '../ipc/dispatch';
+import { checkEvent, dispatch } from '../ipc/dispatch';
 import { channelNames, EVENT_CHANNEL } from '../../shared/ipc/contract';
 import { createLogger } from '../services/log/logger';
 import { systemClock } from '../services/platform/clock';
 import { electronSecretBox } from './secret-box.electron';
+import { headerCspFromIndexHtml } from './csp';
+import { serveApp } from './protocol';
+import { APP_ORIGIN, forbiddenSender, isTrustedSender } from './safe-handle';
 
 const log = createLogger();
+const rendererDir = path.join(__dirname, '../renderer');
 let mainWindow: BrowserWindow | null = null;
+
+// Before ready: app:// behaves like https (secure context, fetch, its own origin).
+protocol.registerSchemesAsPrivileged([
+  { scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: false, stream: false } },
+]);
+
+// Tests and second workstations on one account point the data folder elsewhere.
+if (process.env.KEYHOLDER_DATA_DIR) app.setPath('userData', path.resolve(process.env.KEYHOLDER_DATA_DIR));
+
+if (!app.requestSingleInstanceLock()) {
+  // A second copy would write the same settings and ceremony files concurrently.
+  app.quit();
+} else {
+  app.on('second-instance', () => {
+    if (!mainWindow) return;
+    if (mainWindow.isMinimized()) mainWindow.restore();
+    mainWindow.focus();
+  });
+  void app.whenReady().then(start);
+}
+
+function harden(contents: WebContents): void {
+  contents.on('will-navigate', (e, url) => {
+    if (url !== contents.getURL()) e.preventDefault();
+  });
+  contents.on('will-redirect', (e) => e.preventDefault());
+  contents.on('will-attach-webview', (e) => e.preventDefault());
+  contents.setWindowOpenHandler(({ url }) => {
+    // Links to Microsoft's documentation open in the user's browser, never inside the app.
+    if (/^https:\/\/learn\.microsoft\.com\//.test(url)) void shell.openExternal(url);
+    return { action: 'deny' };
+  });
+}
 
 function createWindow(): BrowserWindow {
   const win = new BrowserWindow({
     width: 1200,
     height: 860,
     title: 'Key Holder',
+    show: false,
     webPreferences: {
       preload: path.join(__dirname, '../preload/preload.cjs'),
       contextIsolation: true,
       sandbox: true,
       nodeIntegration: false,
+      nodeIntegrationInSubFrames: false,
       webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+      spellcheck: false,
     },
   });
-  void win.loadFile(path.join(__dirname, '../renderer/index.html'));
+  win.once('ready-to-show', () => win.show());
+  win.on('closed', () => {
+    if (mainWindow === win) mainWindow = null;
+  });
+  void win.loadURL(`${APP_ORIGIN}/index.html`);
   return win;
 }
 
-void app.whenReady().then(() => {
+function start(): void {
+  const csp = headerCspFromIndexHtml(readFileSync(path.join(rendererDir, 'index.html'), 'utf8'));
+  protocol.handle('app', (request) => serveApp(rendererDir, request, csp));
+
+  const ses = session.defaultSession;
+  ses.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+  ses.setPermissionCheckHandler(() => false);
+  ses.setDevicePermissionHandler(() => false);
+  ses.webRequest.onHeadersReceived((details, callback) => {
+    const headers = { ...details.responseHeaders, 'Content-Security-Policy': [csp] };
+    callback({ responseHeaders: headers });
+  });
+  app.on('web-contents-created', (_e, contents) => harden(contents));
+
   const services = createServices({
     dataDir: app.getPath('userData'),
     secretBox: electronSecretBox(),
@@ -40,13 +101,24 @@ void app.whenReady().then(() => {
     log,
     environment: { mode: 'rehearsal', description: 'Rehearsal cloud on this computer' },
     appVersion: app.getVersion(),
-    emit: (event, payload) => mainWindow?.webContents.send(EVENT_CHANNEL, event, payload),
+    emit: (event, payload) => {
+      const checked = checkEvent(event, payload, log);
+      if (checked && mainWindow && !mainWindow.webContents.isDestroyed()) {
+        mainWindow.webContents.send(EVENT_CHANNEL, checked.event, checked.payload);
+      }
+    },
   });
   const handlers = createHandlers(services);
   for (const name of channelNames) {
-    ipcMain.handle(name, (_event, request: unknown) => dispatch(handlers, name, request, log));
+    ipcMain.handle(name, async (event, request: unknown) => {
+      if (!isTrustedSender(event, mainWindow?.webContents ?? null)) {
+        log.warn('ipc call from an untrusted sender refused', { channel: name });
+        return forbiddenSender;
+      }
+      return dispatch(handlers, name, request, log);
+    });
   }
   mainWindow = createWindow();
-});
+}
 
 app.on('window-all-closed', () => app.quit());

@@ -43,5 +43,4 @@ export function splitChannel(name: string): { domain: string; verb: string } {
   return { domain: name.slice(0, i), verb: name.slice(i + 1) };
 }
 
-/** The single IPC channel used for main-to-renderer events (payload carries the event name). */
-export const EVENT_CHANNEL = 'keyholder:event';
+export { EVENT_CHANNEL } from './events-channel';
