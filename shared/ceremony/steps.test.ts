@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { assertStepMayStart, ceremonyProgress, nextSteps, type Receipt } from './steps';
+
+const r = (kind: string, data: Receipt['data'] = {}): Receipt => ({ kind, data });
+const fullRun: Receipt[] = [
+  r('ceremony.opened'),
+  r('worksheet.saved', { holder: 1 }),
+  r('worksheet.saved', { holder: 2 }),
+  r('key.generated', { fingerprint: 'F' }),
+  r('escrow.written'),
+  r('escrow.test-restored', { fingerprint: 'F' }),
+  r('holder-copy.written', { holder: 1 }),
+  r('holder-copy.written', { holder: 2 }),
+  r('activation.attested', { holder: 1 }),
+  r('vault.imported', { holder: 1, fingerprint: 'F' }),
+  r('activation.attested', { holder: 2 }),
+  r('vault.imported', { holder: 2, fingerprint: 'F' }),
+  r('registration.done'),
+  r('submission.receipt', { holder: 1 }),
+  r('submission.receipt', { holder: 2 }),
+  r('status.changed', { status: 'Available' }),
+  r('ceremony.closed'),
+];
+const stepOf: Record<string, string> = { 'ceremony.opened': 'ceremony-opened', 'key.generated': 'key-generated', 'escrow.written': 'escrow-written', 'escrow.test-restored': 'escrow-test-restored', 'registration.done': 'registered', 'status.changed': 'status-available', 'ceremony.closed': 'ceremony-closed', 'worksheet.saved': 'worksheet-saved', 'holder-copy.written': 'holder-copy-written', 'activation.attested': 'activation-attested', 'vault.imported': 'vault-imported', 'submission.receipt': 'submitted' };
+const idOf = (x: Receipt) => stepOf[x.kind]! + (x.data.holder ? `:${String(x.data.holder)}` : '');
+
+describe('ceremony step table', () => {
+  it('allows the full ceremony in order, each step exactly when its receipts exist', () => {
+    for (let i = 0; i < fullRun.length; i++) {
+      const so = fullRun.slice(0, i);
+      expect(() => assertStepMayStart(idOf(fullRun[i]!), so)).not.toThrow();
+      // Every later step that depends on this one is still blocked.
+      for (const later of fullRun.slice(i + 1)) {
+        const p = ceremonyProgress(so).find((x) => x.id === idOf(later))!;
+        expect(p.state).not.toBe('done');
+      }
+    }
+    expect(ceremonyProgress(fullRun).every((p) => p.state === 'done')).toBe(true);
+    expect(nextSteps(fullRun)).toEqual([]);
+  });
+
+  it('refuses skipping: an import before the supervised activation, a submission before registration', () => {
+    const so = fullRun.slice(0, 8);
+    expect(() => assertStepMayStart('vault-imported:1', so)).toThrow(expect.objectContaining({ code: 'ceremony.step_out_of_order', message: expect.stringContaining('Supervised activation attested (holder 1)') }));
+    expect(() => assertStepMayStart('submitted:1', fullRun.slice(0, 12))).toThrow(/Key store registered/);
+    expect(() => assertStepMayStart('status-available', fullRun.slice(0, 14))).toThrow(/holder 2/);
+  });
+
+  it('does not let a step run twice or status other than Available count', () => {
+    expect(() => assertStepMayStart('key-generated', fullRun.slice(0, 5))).toThrow(expect.objectContaining({ code: 'ceremony.step_already_done' }));
+    const p = ceremonyProgress([...fullRun.slice(0, 15), r('status.changed', { status: 'Pending' })]).find((x) => x.id === 'status-available')!;
+    expect(p.state).toBe('ready');
+  });
+
+  it('stops when receipts disagree about the key', () => {
+    const bad = [...fullRun.slice(0, 5), r('escrow.test-restored', { fingerprint: 'OTHER' })];
+    expect(() => assertStepMayStart('holder-copy-written:1', bad)).toThrow(expect.objectContaining({ code: 'ceremony.receipts_inconsistent' }));
+  });
+});

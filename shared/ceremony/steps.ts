@@ -1,0 +1,103 @@
+/**
+ * The whole two-holder ceremony as a table of steps. Where the ceremony
+ * stands is derived from durable receipts (the transcript's entries), never
+ * from a saved "current screen": a restarted app, a second workstation or an
+ * auditor reading the transcript all reach the same answer.
+ */
+import { KeyholderError } from '../errors/index';
+import type { JsonObject } from '../transcript/canonical';
+
+/** What a step leaves behind: a transcript entry's kind and data. */
+export interface Receipt {
+  kind: string;
+  data: JsonObject;
+}
+
+export type Holder = 1 | 2;
+
+export interface StepDef {
+  id: string;
+  title: string;
+  /** Transcript entry kind that records this step. */
+  kind: string;
+  holder?: Holder;
+  requires: string[];
+}
+
+const perHolder = (id: string, title: string, kind: string, requires: (h: Holder) => string[]): StepDef[] =>
+  ([1, 2] as const).map((h) => ({ id: `${id}:${h}`, title: `${title} (holder ${h})`, kind, holder: h, requires: requires(h) }));
+
+export const CEREMONY_STEPS: readonly StepDef[] = [
+  { id: 'ceremony-opened', title: 'Ceremony opened', kind: 'ceremony.opened', requires: [] },
+  ...perHolder('worksheet-saved', 'Azure Information Worksheet saved', 'worksheet.saved', () => ['ceremony-opened']),
+  { id: 'key-generated', title: 'Source key generated', kind: 'key.generated', requires: ['worksheet-saved:1', 'worksheet-saved:2'] },
+  { id: 'escrow-written', title: 'Escrow written', kind: 'escrow.written', requires: ['key-generated'] },
+  { id: 'escrow-test-restored', title: 'Escrow test-restored', kind: 'escrow.test-restored', requires: ['escrow-written'] },
+  ...perHolder('holder-copy-written', 'Holder copy written', 'holder-copy.written', () => ['escrow-test-restored']),
+  ...perHolder('activation-attested', 'Supervised activation attested', 'activation.attested', (h) => [`holder-copy-written:${h}`]),
+  ...perHolder('vault-imported', 'Key imported into the vault', 'vault.imported', (h) => [`activation-attested:${h}`]),
+  { id: 'registered', title: 'Key store registered', kind: 'registration.done', requires: ['vault-imported:1', 'vault-imported:2'] },
+  ...perHolder('submitted', 'Submission receipt received', 'submission.receipt', () => ['registered']),
+  { id: 'status-available', title: 'Key store status Available', kind: 'status.changed', requires: ['submitted:1', 'submitted:2'] },
+  { id: 'ceremony-closed', title: 'Ceremony closed', kind: 'ceremony.closed', requires: ['status-available'] },
+];
+
+const byId = new Map(CEREMONY_STEPS.map((s) => [s.id, s]));
+
+function matches(step: StepDef, r: Receipt): boolean {
+  if (r.kind !== step.kind) return false;
+  if (step.holder !== undefined && r.data.holder !== step.holder) return false;
+  if (step.id === 'status-available') return r.data.status === 'Available';
+  return true;
+}
+
+export type StepState = 'done' | 'ready' | 'blocked';
+export interface StepProgress {
+  id: string;
+  title: string;
+  state: StepState;
+  /** Titles of the steps still missing before this one can start. */
+  waitingFor: string[];
+}
+
+/**
+ * Receipts that contradict each other make the ceremony untrustworthy, so
+ * they are reported rather than silently taken as progress.
+ */
+export function receiptProblems(receipts: readonly Receipt[]): string[] {
+  const problems: string[] = [];
+  const generated = receipts.find((r) => r.kind === 'key.generated')?.data.fingerprint;
+  if (generated !== undefined) {
+    for (const r of receipts) {
+      if ((r.kind === 'escrow.test-restored' || r.kind === 'vault.imported' || r.kind === 'holder-copy.written') && r.data.fingerprint !== undefined && r.data.fingerprint !== generated) {
+        problems.push(`The ${r.kind} receipt names key ${String(r.data.fingerprint)}, but the generated key is ${String(generated)}.`);
+      }
+    }
+  }
+  return problems;
+}
+
+export function ceremonyProgress(receipts: readonly Receipt[]): StepProgress[] {
+  const done = new Set(CEREMONY_STEPS.filter((s) => receipts.some((r) => matches(s, r))).map((s) => s.id));
+  return CEREMONY_STEPS.map((s) => {
+    const waitingFor = s.requires.filter((id) => !done.has(id)).map((id) => byId.get(id)!.title);
+    return { id: s.id, title: s.title, state: done.has(s.id) ? 'done' : waitingFor.length ? 'blocked' : 'ready', waitingFor };
+  });
+}
+
+/** Throws unless `stepId` may start now, given the receipts so far. */
+export function assertStepMayStart(stepId: string, receipts: readonly Receipt[]): void {
+  const step = byId.get(stepId);
+  if (!step) throw new KeyholderError('ceremony.unknown_step', `There is no ceremony step called "${stepId}".`);
+  const problems = receiptProblems(receipts);
+  if (problems.length) throw new KeyholderError('ceremony.receipts_inconsistent', `The ceremony's receipts disagree, so no further step can start: ${problems[0]}`);
+  const p = ceremonyProgress(receipts).find((x) => x.id === stepId)!;
+  if (p.state === 'done') throw new KeyholderError('ceremony.step_already_done', `${step.title} is already recorded in the transcript; it is not done twice.`);
+  if (p.state === 'blocked') {
+    throw new KeyholderError('ceremony.step_out_of_order', `${step.title} cannot start yet: first ${p.waitingFor.join(', ')}.`, { step: stepId });
+  }
+}
+
+export function nextSteps(receipts: readonly Receipt[]): StepProgress[] {
+  return ceremonyProgress(receipts).filter((p) => p.state === 'ready');
+}
