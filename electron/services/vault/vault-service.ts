@@ -1,0 +1,143 @@
+/**
+ * The holder's import, start to finish: open their key-holder copy (Node side
+ * only, for this call only), import into their key store, prove it, and fill
+ * worksheet line 2. What the holder entered (never the passphrase) is kept in
+ * a draft before anything is attempted, so no error loses it; and because the
+ * provider finds an earlier import by its fingerprint tag, running the import
+ * again after a crash uses the version the vault already holds.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import crypto, { type KeyObject } from 'node:crypto';
+import { KeyholderError, isKeyholderError, type KeyholderErrorShape } from '../../../shared/errors/index';
+import { identityOf } from '../keys/source-key';
+import type { Clock } from '../platform/clock';
+import type { Logger } from '../log/logger';
+import type { ImportHooks, ImportOutcome, KeyStoreProvider, Protection } from './provider';
+
+export interface OpenedCopy {
+  keyId: string;
+  privateKey: KeyObject;
+}
+
+/** Opens a key-holder copy with its passphrase (the escrow service's job). */
+export type HolderCopyOpener = (file: string, passphrase: string) => Promise<OpenedCopy>;
+
+/** Where line 2 goes once the vault has proved it holds the key. */
+export interface WorksheetLine2 {
+  recordKeyIdentifier(entry: { vaultHost: string; keyName: string; keyIdentifier: string; fingerprint: string }): Promise<void>;
+}
+
+export interface ImportDraft {
+  holderCopyPath: string;
+  vaultUrl: string;
+  keyName: string;
+  protection: Protection;
+  allowEncryptDecrypt: boolean;
+}
+
+export interface ImportRecord {
+  draft: ImportDraft;
+  state: 'pending' | 'failed' | 'done';
+  updatedAt: string;
+  error?: KeyholderErrorShape;
+  outcome?: ImportOutcome & { fingerprint: string; keyId: string };
+}
+
+export interface VaultServiceDeps {
+  dataDir: string;
+  clock: Clock;
+  log: Logger;
+  provider: () => KeyStoreProvider;
+  openHolderCopy: HolderCopyOpener;
+  worksheet: WorksheetLine2;
+}
+
+export class VaultService {
+  private readonly file: string;
+  private running: Promise<unknown> | null = null;
+
+  constructor(private readonly deps: VaultServiceDeps) {
+    this.file = path.join(deps.dataDir, 'vault', 'import.json');
+  }
+
+  /** The last import as recorded here: the draft to refill the form, and the outcome or the error. */
+  record(): ImportRecord | null {
+    try {
+      return JSON.parse(fs.readFileSync(this.file, 'utf8')) as ImportRecord;
+    } catch {
+      return null;
+    }
+  }
+
+  private write(r: Omit<ImportRecord, 'updatedAt'>): void {
+    fs.mkdirSync(path.dirname(this.file), { recursive: true, mode: 0o700 });
+    const tmp = `${this.file}.${crypto.randomBytes(4).toString('hex')}.tmp`;
+    fs.writeFileSync(tmp, JSON.stringify({ ...r, updatedAt: this.deps.clock.now().toISOString() }, null, 1), { mode: 0o600 });
+    fs.renameSync(tmp, this.file);
+  }
+
+  /** Keeps what the holder typed even before they press Import. */
+  saveDraft(draft: ImportDraft): void {
+    const prev = this.record();
+    this.write({ draft, state: prev?.state === 'done' && sameTarget(prev.draft, draft) ? 'done' : 'pending', ...(prev?.outcome && sameTarget(prev.draft, draft) ? { outcome: prev.outcome } : {}) });
+  }
+
+  async importKey(req: ImportDraft & { passphrase: string }, hooks: ImportHooks = {}): Promise<ImportRecord['outcome'] & object> {
+    if (this.running) throw new KeyholderError('vault.busy', 'An import is already running. Wait for it to finish.');
+    const p = this.run(req, hooks);
+    this.running = p;
+    try {
+      return await p;
+    } finally {
+      this.running = null;
+    }
+  }
+
+  private async run(req: ImportDraft & { passphrase: string }, hooks: ImportHooks): Promise<NonNullable<ImportRecord['outcome']>> {
+    const { passphrase, ...draftIn } = req;
+    const draft: ImportDraft = { ...draftIn, keyName: draftIn.keyName.trim(), vaultUrl: draftIn.vaultUrl.trim() };
+    this.write({ draft, state: 'pending' });
+    let copy: OpenedCopy | null = null;
+    try {
+      if (!draft.holderCopyPath || !fs.existsSync(draft.holderCopyPath)) {
+        throw new KeyholderError('vault.copy_missing', 'Key Holder cannot find your key-holder copy at that path. Choose the file again (it may be on removable media that is not plugged in).');
+      }
+      copy = await this.deps.openHolderCopy(draft.holderCopyPath, passphrase);
+      const { fingerprint } = identityOf(copy.privateKey);
+      const outcome = await this.deps.provider().importKey(
+        {
+          location: draft.vaultUrl,
+          keyName: draft.keyName,
+          protection: draft.protection,
+          privateKey: copy.privateKey,
+          keyId: copy.keyId,
+          fingerprint,
+          allowEncryptDecrypt: draft.allowEncryptDecrypt,
+        },
+        hooks,
+      );
+      const full = { ...outcome, fingerprint, keyId: copy.keyId };
+      await this.deps.worksheet.recordKeyIdentifier({ vaultHost: new URL(outcome.keyVersionId).host, keyName: draft.keyName, keyIdentifier: outcome.keyVersionId, fingerprint });
+      this.write({ draft, state: 'done', outcome: full });
+      this.deps.log.info('key imported into the key store', { keyVersionId: outcome.keyVersionId, reused: outcome.reused });
+      return full;
+    } catch (e) {
+      const err = isKeyholderError(e) ? (e as KeyholderError) : new KeyholderError('vault.failed', 'The import did not complete. Try again; nothing you entered is lost.');
+      if (!isKeyholderError(e)) this.deps.log.error('import failed unexpectedly', { error: e });
+      this.write({ draft, state: 'failed', error: err.toShape() });
+      throw err;
+    } finally {
+      // KeyObjects cannot be zeroed from JS; dropping the only reference is what is possible.
+      copy = null;
+    }
+  }
+
+  async recoverDeletedKey(vaultUrl: string, keyName: string): Promise<void> {
+    await this.deps.provider().recoverDeletedKey({ location: vaultUrl, keyName });
+  }
+}
+
+function sameTarget(a: ImportDraft, b: ImportDraft): boolean {
+  return a.vaultUrl === b.vaultUrl && a.keyName === b.keyName && a.protection === b.protection;
+}
