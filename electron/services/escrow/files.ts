@@ -1,0 +1,56 @@
+/** File names and safe writes for escrow artifacts. Names identify the key, never reveal it. */
+import crypto from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { KeyholderError } from '../../../shared/errors/index';
+import { fingerprintFilePrefix } from '../../../shared/keys/fingerprint';
+import { ESCROW_EXTENSION } from '../../../shared/escrow/format';
+
+export function slug(label: string): string {
+  const s = label
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 40);
+  return s || 'unnamed';
+}
+
+export const escrowFileName = (fp: string) => `escrow-${fingerprintFilePrefix(fp)}${ESCROW_EXTENSION}`;
+export const pemFileName = (fp: string, index: number, name: string) => `escrow-${fingerprintFilePrefix(fp)}-custodian-${index}-${slug(name)}.pem`;
+export const sheetFileName = (fp: string) => `restore-sheet-${fingerprintFilePrefix(fp)}.html`;
+export const holderCopyFileName = (label: string, fp: string) => `holder-${slug(label)}-${fingerprintFilePrefix(fp)}${ESCROW_EXTENSION}`;
+export const RECEIPT_FILE = 'restore-receipt.json';
+
+export const sha256Hex = (b: Uint8Array) => crypto.createHash('sha256').update(b).digest('hex');
+
+/** Writes a new file (never replaces one: an escrow that silently overwrote another could lose a key). */
+export async function writeNew(file: string, data: string | Uint8Array): Promise<void> {
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  try {
+    await fs.writeFile(file, data, { flag: 'wx', mode: 0o600 });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
+      throw new KeyholderError('escrow.file_exists', `${path.basename(file)} already exists in ${path.dirname(file)}. Key Holder never overwrites an escrow file; choose another folder.`);
+    }
+    throw new KeyholderError('escrow.write_failed', `Key Holder could not write ${path.basename(file)} (${(e as NodeJS.ErrnoException).code ?? 'error'}). Check the folder exists and is writable.`);
+  }
+}
+
+/** Replaces a small state file atomically (write then rename), so a crash leaves the old or the new one. */
+export async function writeAtomic(file: string, data: string): Promise<void> {
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
+  await fs.writeFile(tmp, data, { mode: 0o600 });
+  await fs.rename(tmp, file);
+}
+
+export async function readEscrowBytes(file: string): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await fs.readFile(file));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new KeyholderError('escrow.file_unreadable', code === 'ENOENT' ? `There is no file ${file}.` : `Key Holder could not read ${file} (${code ?? 'error'}).`);
+  }
+}
