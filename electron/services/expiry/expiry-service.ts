@@ -1,0 +1,95 @@
+/**
+ * The expiry service: the dashboard, reminder evaluation (persisting what
+ * fired), snoozes and the calendar export, over whichever TrackedItemsSource
+ * the composition root gives it. All rules live in shared/expiry.
+ */
+import { KeyholderError } from '../../../shared/errors/index';
+import { dashboardRows, worstUrgency, type DashboardRow, type Urgency } from '../../../shared/expiry/dashboard';
+import { isValidTimeZone } from '../../../shared/expiry/calendar';
+import { trackedItemId, type TrackedItem } from '../../../shared/expiry/model';
+import { dueReminders, markFired, pruneRecord, resetItem, snooze, type DueReminder, type SnoozePeriod } from '../../../shared/expiry/reminders';
+import type { Clock } from '../platform/clock';
+import type { Logger } from '../log/logger';
+import { expiryCalendar } from './calendar-export';
+import type { ReminderStore } from './reminder-store';
+import type { EvaluationReason } from './scheduler';
+import type { TrackedItemsSource } from './tracked-items-source';
+
+export interface ExpiryServiceDeps {
+  source: TrackedItemsSource;
+  store: ReminderStore;
+  clock: Clock;
+  /** The holder's IANA zone; read on every call so a zone change while running is honoured. */
+  timeZone(): string;
+  log: Logger;
+  /** Told when the dashboard changed (a snooze, a fired reminder). */
+  changed?(): void;
+}
+
+export interface Dashboard {
+  now: string;
+  timeZone: string;
+  worst: Urgency;
+  rows: DashboardRow[];
+}
+
+export interface ExpiryService {
+  dashboard(at?: Date): Promise<Dashboard>;
+  /** What is due now; records it as fired, so the caller shows each reminder exactly once. */
+  evaluate(reason: EvaluationReason, at?: Date): Promise<DueReminder[]>;
+  snooze(itemId: string, period: SnoozePeriod): Promise<{ until: string }>;
+  /** Forgets an item's reminders (the rotation wizard's last step). */
+  resetReminders(itemId: string): Promise<void>;
+  calendar(): Promise<{ ics: string; events: number }>;
+  items(): Promise<TrackedItem[]>;
+}
+
+export function createExpiryService(deps: ExpiryServiceDeps): ExpiryService {
+  const zone = () => {
+    const z = deps.timeZone();
+    return isValidTimeZone(z) ? z : 'UTC';
+  };
+  return {
+    items: () => deps.source.items(),
+    async dashboard(at) {
+      const now = at ?? deps.clock.now();
+      const items = await deps.source.items();
+      const rows = dashboardRows(items, now, zone(), deps.store.load());
+      return { now: now.toISOString(), timeZone: zone(), worst: worstUrgency(rows), rows };
+    },
+    async evaluate(reason, at) {
+      const now = at ?? deps.clock.now();
+      const items = await deps.source.items();
+      const record = deps.store.load();
+      const due = dueReminders(items, now, record, { timeZone: zone() });
+      const next = pruneRecord(markFired(record, due), items);
+      if (due.length > 0 || Object.keys(next.items).length !== Object.keys(record.items).length) deps.store.save(next);
+      if (due.length > 0) {
+        deps.log.info('reminders due', { reason, count: due.length });
+        deps.changed?.();
+      }
+      return due;
+    },
+    async snooze(itemId, period) {
+      const items = await deps.source.items();
+      const item = items.find((i) => trackedItemId(i) === itemId);
+      if (!item) throw new KeyholderError('expiry.unknown_item', 'That item is no longer tracked on this workstation. Refresh the dashboard.');
+      const { record, until } = snooze(deps.store.load(), item, period, deps.clock.now(), { timeZone: zone() });
+      deps.store.save(record);
+      deps.changed?.();
+      return { until: until.toISOString() };
+    },
+    async resetReminders(itemId) {
+      deps.store.save(resetItem(deps.store.load(), itemId));
+      deps.changed?.();
+    },
+    async calendar() {
+      const items = await deps.source.items();
+      return { ics: expiryCalendar(items, deps.clock.now()), events: items.length };
+    },
+  };
+}
+
+export function systemTimeZone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+}

@@ -1,0 +1,127 @@
+/**
+ * Where this workstation's tracked items come from. Until the worksheet store
+ * (electron/services/worksheet) is wired in, the file-backed source reads the
+ * documented JSON files below; the integrator swaps in a source built on the
+ * worksheet store and the Graph refresh without touching the reminder rules.
+ *
+ * `<dataDir>/expiry/worksheet-values.json` (what the holder wrote down):
+ * ```json
+ * { "version": 1, "entries": [ {
+ *   "ceremony": "contoso-2026", "holder": "holder-1",
+ *   "appId": "11111111-…",                      // worksheet line 3
+ *   "clientSecretExpiresAt": "2027-05-01T00:00:00Z", // expiry of the line-4 secret
+ *   "clientSecretKeyId": "…", "clientSecretHint": "xCG",   // optional: to match Graph's passwordCredentials
+ *   "keyIdentifier": "https://…/keys/name/version", "keyExpiresAt": "…",  // optional: the key's `exp`
+ *   "enrolmentTokenId": "…", "enrolmentTokenExpiresAt": "…"              // optional
+ * } ] }
+ * ```
+ * `<dataDir>/expiry/graph-items.json` (the last Graph refresh, written by
+ * `saveGraphItems`): `{ "version": 1, "refreshedAt": "…", "items": TrackedItem[] }`.
+ * Graph's dates win over the worksheet's for the same item.
+ */
+import path from 'node:path';
+import { z } from 'zod';
+import { KeyholderError } from '../../../shared/errors/index';
+import { trackedItemId, trackedItemSchema, type TrackedItem } from '../../../shared/expiry/model';
+import { readFileOrNull, writeFileAtomic } from './atomic-file';
+
+export interface TrackedItemsSource {
+  items(): Promise<TrackedItem[]>;
+}
+
+const iso = z.string().datetime({ offset: true });
+export const worksheetExpiryEntrySchema = z.object({
+  ceremony: z.string().min(1),
+  holder: z.string().min(1),
+  appId: z.string().min(1),
+  clientSecretExpiresAt: iso,
+  clientSecretKeyId: z.string().optional(),
+  clientSecretHint: z.string().optional(),
+  keyIdentifier: z.string().optional(),
+  keyExpiresAt: iso.optional(),
+  enrolmentTokenId: z.string().optional(),
+  enrolmentTokenExpiresAt: iso.optional(),
+});
+export type WorksheetExpiryEntry = z.infer<typeof worksheetExpiryEntrySchema>;
+
+export const worksheetValuesFileSchema = z.object({ version: z.literal(1), entries: z.array(worksheetExpiryEntrySchema) });
+export const graphItemsFileSchema = z.object({ version: z.literal(1), refreshedAt: iso, items: z.array(trackedItemSchema) });
+
+/**
+ * The line-4 secret's subject does not depend on where its date came from, so
+ * signing in (Graph replaces the worksheet date) never resets its reminders.
+ */
+export function lineFourSubject(appId: string): string {
+  return `line-4:${appId}`;
+}
+
+/** Tracked items from what the holder wrote on the worksheet. */
+export function itemsFromWorksheet(entries: readonly WorksheetExpiryEntry[]): TrackedItem[] {
+  const items: TrackedItem[] = [];
+  for (const e of entries) {
+    items.push({
+      kind: 'client-secret',
+      ceremony: e.ceremony,
+      holder: e.holder,
+      subject: lineFourSubject(e.appId),
+      label: `Client secret on worksheet line 4 (application ${e.appId})`,
+      source: 'worksheet',
+      expiresAt: e.clientSecretExpiresAt,
+    });
+    if (e.keyIdentifier && e.keyExpiresAt) {
+      items.push({ kind: 'vault-key-exp', ceremony: e.ceremony, holder: e.holder, subject: e.keyIdentifier, label: `Key expiry in the vault (${e.keyIdentifier})`, source: 'vault', expiresAt: e.keyExpiresAt });
+    }
+    if (e.enrolmentTokenExpiresAt) {
+      items.push({
+        kind: 'enrolment-token',
+        ceremony: e.ceremony,
+        holder: e.holder,
+        subject: e.enrolmentTokenId ?? `enrolment:${e.ceremony}:${e.holder}`,
+        label: 'Control-plane enrolment token',
+        source: 'worksheet',
+        expiresAt: e.enrolmentTokenExpiresAt,
+      });
+    }
+  }
+  return items;
+}
+
+/** Graph's items replace the worksheet's for the same identity and add the rest. */
+export function mergeItems(worksheet: readonly TrackedItem[], graph: readonly TrackedItem[]): TrackedItem[] {
+  const byId = new Map<string, TrackedItem>();
+  for (const i of worksheet) byId.set(trackedItemId(i), i);
+  for (const i of graph) byId.set(trackedItemId(i), i);
+  return [...byId.values()];
+}
+
+function parseFile<T>(file: string, schema: z.ZodType<T>, what: string): T | null {
+  const text = readFileOrNull(file);
+  if (text === null) return null;
+  try {
+    return schema.parse(JSON.parse(text));
+  } catch {
+    throw new KeyholderError('expiry.bad_items_file', `${what} (${file}) could not be read. Fix or remove the file; nothing else was changed.`, { file: path.basename(file) });
+  }
+}
+
+export function expiryFiles(dataDir: string) {
+  return { worksheetValues: path.join(dataDir, 'expiry', 'worksheet-values.json'), graphItems: path.join(dataDir, 'expiry', 'graph-items.json') };
+}
+
+export function fileTrackedItemsSource(dataDir: string): TrackedItemsSource & { saveGraphItems(items: TrackedItem[], refreshedAt: Date): void } {
+  const files = expiryFiles(dataDir);
+  return {
+    async items() {
+      const ws = parseFile(files.worksheetValues, worksheetValuesFileSchema, 'The worksheet expiry values');
+      const graph = parseFile(files.graphItems, graphItemsFileSchema, 'The last Graph refresh');
+      return mergeItems(itemsFromWorksheet(ws?.entries ?? []), graph?.items ?? []);
+    },
+    saveGraphItems(items, refreshedAt) {
+      writeFileAtomic(files.graphItems, JSON.stringify({ version: 1, refreshedAt: refreshedAt.toISOString(), items }, null, 2) + '\n');
+    },
+  };
+}
+
+export function staticTrackedItemsSource(items: TrackedItem[]): TrackedItemsSource {
+  return { items: async () => items };
+}
