@@ -1,0 +1,242 @@
+/**
+ * The rehearsal cloud: one HTTPS server on loopback that behaves, for Key
+ * Holder's needs, like Entra ID, Azure Key Vault (keys) and Microsoft Graph.
+ *
+ * Hosts: Entra, Graph (/v1.0) and the admin API (/admin) on
+ * `localhost:{port}`; each vault on `{vault}.vault.rehearsal.localhost:{port}`.
+ * Everything is implemented from Microsoft's public specifications and proven
+ * with the official SDKs; nothing here may import the app's services.
+ */
+import fs from 'node:fs';
+import https from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { ensureCertificates } from './certs';
+import { type AuthCode, type CloudContext, type DeviceCode, GRAPH_RESOURCE, VAULT_DNS_SUFFIX, VAULT_RESOURCE, vaultHost } from './context';
+import { handleEntra } from './entra/entra';
+import { handleKeyVault } from './keyvault/keyvault';
+import { handleGraph } from './graph/graph';
+import { handleAdmin } from './admin/admin';
+import { FaultTable, type Family } from './admin/faults';
+import { BodyTooLarge, sendJson } from './http';
+import { TokenSigner } from './jwt';
+import { StateStore } from './state';
+
+export interface RehearsalCloudOptions {
+  /** 0 or absent: reuse the port of the last run if free, else any free port. */
+  port?: number;
+  /** State file; default `${dataDir}/rehearsal-state.json`. */
+  stateFile?: string;
+  /** Folder for state and certificates; default the state file's folder, else a new temporary folder. */
+  dataDir?: string;
+  /** Base clock; the cloud adds its persisted offset. */
+  clock?: { now(): Date };
+  /** Extra offset (ms) applied at start, on top of the persisted one. */
+  clockOffsetMs?: number;
+  adminEnabled?: boolean;
+  tokenLifetimeSeconds?: number;
+  deviceCodeIntervalSeconds?: number;
+}
+
+export interface RehearsalDescriptor {
+  kind: 'keyholder-rehearsal-cloud';
+  version: 1;
+  port: number;
+  caCertPath: string;
+  stateFile: string;
+  entraUrl: string;
+  knownAuthorities: string[];
+  vaultResource: string;
+  vaultScope: string;
+  vaultDnsSuffix: string;
+  graphUrl: string;
+  graphResource: string;
+  graphScope: string;
+  adminUrl?: string;
+  tenants: { id: string; displayName: string; domain: string; authority: string }[];
+  users: { oid: string; tenantId: string; username: string; displayName: string }[];
+  apps: { appId: string; objectId: string; tenantId: string; displayName: string; clientSecret?: string }[];
+  vaults: { name: string; url: string; tenantId: string; softDelete: boolean; purgeProtection: boolean; retentionDays: number }[];
+}
+
+export interface RehearsalCloud {
+  readonly descriptor: RehearsalDescriptor;
+  readonly port: number;
+  readonly caCertPem: string;
+  /** Rebuilds the descriptor (vaults or secrets may have changed since start). */
+  describe(): RehearsalDescriptor;
+  stop(): Promise<void>;
+}
+
+function listen(server: https.Server, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (e: Error) => {
+      server.off('listening', onListening);
+      reject(e);
+    };
+    const onListening = () => {
+      server.off('error', onError);
+      resolve((server.address() as AddressInfo).port);
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen(port, '127.0.0.1');
+  });
+}
+
+export async function startRehearsalCloud(options: RehearsalCloudOptions = {}): Promise<RehearsalCloud> {
+  const dataDir = options.dataDir ?? (options.stateFile ? path.dirname(options.stateFile) : fs.mkdtempSync(path.join(os.tmpdir(), 'keyholder-rehearsal-')));
+  fs.mkdirSync(dataDir, { recursive: true });
+  const stateFile = options.stateFile ?? path.join(dataDir, 'rehearsal-state.json');
+  const baseClock = options.clock ?? { now: () => new Date() };
+  const store = StateStore.open(stateFile, baseClock.now());
+  if (options.clockOffsetMs) {
+    store.state.clockOffsetMs += options.clockOffsetMs;
+    store.save();
+  }
+  const certs = await ensureCertificates(dataDir);
+  let port = 0;
+  const faults = new FaultTable();
+  const ctx: CloudContext = {
+    store,
+    get state() {
+      return store.state;
+    },
+    now: () => new Date(baseClock.now().getTime() + store.state.clockOffsetMs),
+    port: () => port,
+    baseUrl: () => `https://localhost:${port}`,
+    signer: new TokenSigner(store.state.signingKey.kid, store.state.signingKey.privateKeyPem),
+    tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 3600,
+    deviceCodeIntervalSeconds: options.deviceCodeIntervalSeconds ?? 1,
+    authCodes: new Map<string, AuthCode>(),
+    deviceCodes: new Map<string, DeviceCode>(),
+  };
+  const adminEnabled = options.adminEnabled ?? false;
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const hostHeader = (req.headers.host ?? '').toLowerCase();
+    const hostname = hostHeader.replace(/:\d+$/, '');
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', `https://${hostHeader || 'localhost'}`);
+    } catch {
+      return sendJson(res, 400, { error: { code: 'BadRequest', message: 'The request URL is not valid.' } });
+    }
+    const vaultName = hostname.endsWith(VAULT_DNS_SUFFIX) ? hostname.slice(0, -VAULT_DNS_SUFFIX.length) : undefined;
+    const local = hostname === 'localhost' || hostname === '127.0.0.1';
+    if (local && (await handleAdmin(ctx, faults, adminEnabled, req, res, url))) return;
+    const family: Family | undefined = vaultName !== undefined ? 'keyvault' : local ? (url.pathname.startsWith('/v1.0/') ? 'graph' : 'entra') : undefined;
+    if (family) {
+      const fault = faults.take(family, req.method ?? 'GET', url.pathname, vaultName);
+      if (fault?.kind === 'latency') await new Promise((r) => setTimeout(r, fault.latencyMs));
+      if (fault?.kind === 'reset') {
+        const sock = req.socket as Socket & { resetAndDestroy?: () => void };
+        if (sock.resetAndDestroy) sock.resetAndDestroy();
+        else sock.destroy();
+        return;
+      }
+      if (fault?.kind === 'status') {
+        const headers = { 'retry-after': String(fault.retryAfterSeconds ?? 1) };
+        const message = fault.status === 429 ? 'Rate limit exceeded. Try again after the time in Retry-After.' : 'The service is temporarily unavailable. Try again later.';
+        if (family === 'entra') return sendJson(res, fault.status!, { error: 'temporarily_unavailable', error_description: `AADSTS50196: ${message}` }, headers);
+        return sendJson(res, fault.status!, { error: { code: fault.status === 429 ? 'Throttled' : 'ServiceUnavailable', message } }, headers);
+      }
+    }
+    if (vaultName !== undefined) {
+      const vault = store.state.vaults.find((v) => v.name === vaultName);
+      return handleKeyVault(ctx, vault, req, res, url, hostHeader);
+    }
+    if (local) {
+      if (url.pathname === '/' || url.pathname === '/.well-known/rehearsal-cloud') return sendJson(res, 200, describe());
+      if (await handleGraph(ctx, req, res, url)) return;
+      if (await handleEntra(ctx, req, res, url)) return;
+      return sendJson(res, 404, { error: { code: 'NotFound', message: `Nothing at ${url.pathname} in the rehearsal cloud.` } });
+    }
+    return sendJson(res, 404, { error: { code: 'UnknownHost', message: `The rehearsal cloud does not serve ${hostname}. Vaults live at {name}${VAULT_DNS_SUFFIX}.` } });
+  }
+
+  const server = https.createServer({ cert: certs.serverCertPem, key: certs.serverKeyPem }, (req, res) => {
+    handle(req, res).catch((e: unknown) => {
+      // Never crash: an unexpected failure is a 500 in Key Vault's error shape.
+      if (e instanceof BodyTooLarge && !res.headersSent) return sendJson(res, 400, { error: { code: 'BadParameter', message: 'The request body is too large.' } }, { connection: 'close' });
+      process.stderr.write(`rehearsal cloud: ${(e as Error)?.stack ?? String(e)}\n`);
+      if (!res.headersSent) sendJson(res, 500, { error: { code: 'InternalError', message: 'The rehearsal cloud hit an unexpected error; see its log.' } });
+      else res.destroy();
+    });
+  });
+  server.on('clientError', (_e, socket) => socket.destroy());
+  const sockets = new Set<Socket>();
+  server.on('connection', (raw) => {
+    const s = raw as Socket;
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+
+  const wanted = options.port ?? store.state.lastPort ?? 0;
+  try {
+    port = await listen(server, wanted);
+  } catch (e) {
+    if (options.port) throw e;
+    port = await listen(server, 0);
+  }
+  if (store.state.lastPort !== port) {
+    store.state.lastPort = port;
+    store.save();
+  }
+
+  function describe(): RehearsalDescriptor {
+    const s = store.state;
+    const base = `https://localhost:${port}`;
+    return {
+      kind: 'keyholder-rehearsal-cloud',
+      version: 1,
+      port,
+      caCertPath: certs.caCertPath,
+      stateFile,
+      entraUrl: base,
+      knownAuthorities: [`localhost:${port}`],
+      vaultResource: VAULT_RESOURCE,
+      vaultScope: `${VAULT_RESOURCE}/.default`,
+      vaultDnsSuffix: VAULT_DNS_SUFFIX,
+      graphUrl: `${base}/v1.0`,
+      graphResource: GRAPH_RESOURCE,
+      graphScope: `${GRAPH_RESOURCE}/.default`,
+      ...(adminEnabled ? { adminUrl: `${base}/admin` } : {}),
+      tenants: s.tenants.map((t) => ({ ...t, authority: `${base}/${t.id}` })),
+      users: s.users.map((u) => ({ ...u })),
+      apps: s.apps.map((a) => ({
+        appId: a.appId,
+        objectId: a.objectId,
+        tenantId: a.tenantId,
+        displayName: a.displayName,
+        ...(a.seedSecret ? { clientSecret: a.seedSecret.text } : {}),
+      })),
+      vaults: s.vaults.map((v) => ({
+        name: v.name,
+        url: `https://${vaultHost(ctx, v.name)}`,
+        tenantId: v.tenantId,
+        softDelete: v.softDelete,
+        purgeProtection: v.purgeProtection,
+        retentionDays: v.retentionDays,
+      })),
+    };
+  }
+
+  const descriptor = describe();
+  let stopped: Promise<void> | undefined;
+  return {
+    descriptor,
+    port,
+    caCertPem: certs.caCertPem,
+    describe,
+    stop: () =>
+      (stopped ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const s of sockets) s.destroy();
+      })),
+  };
+}
+
+export { VAULT_RESOURCE, GRAPH_RESOURCE, VAULT_DNS_SUFFIX } from './context';
