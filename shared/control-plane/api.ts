@@ -1,0 +1,287 @@
+/**
+ * The control plane's wire API: every request and response as a zod schema,
+ * shared by the app's client (electron/services/control-plane) and the
+ * reference control plane (electron/rehearsal/control-plane). The OpenAPI
+ * description in docs/api/control-plane.openapi.yaml documents the same shapes.
+ *
+ * Words follow the vendor's guide (seed 000): a *key holder* (1 or 2) keeps a
+ * *key store* (their vault and key); the two key stores make one *primary key*;
+ * the worksheet lines are the Azure Information Worksheet's lines 1-4.
+ */
+import { z } from 'zod';
+
+export const API_VERSION = '2026-11-01';
+export const SUPPORTED_API_VERSIONS = [API_VERSION] as const;
+/** Path of the discovery document, relative to the control plane's base URL. */
+export const DISCOVERY_PATH = '/.well-known/keyholder-control-plane';
+
+export const holderSchema = z.union([z.literal(1), z.literal(2)]);
+export type Holder = z.infer<typeof holderSchema>;
+
+/** Identifiers the vendor issues; kept to a safe alphabet so they can sit in paths and logs. */
+export const idSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$/, 'letters, digits, dot, dash or underscore (up to 80)');
+
+/** Line 1: the vault's DNS name, e.g. azurevault1.vault.azure.net (a port is allowed for the rehearsal cloud). */
+export const vaultDnsNameSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(/^(?=.{1,253}(:\d{1,5})?$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(:\d{1,5})?$/, 'a DNS name such as azurevault1.vault.azure.net');
+
+/** Line 2: the key version's identifier, https://{vault}/keys/{name}/{version}. */
+export const keyIdentifierSchema = z
+  .string()
+  .trim()
+  .regex(/^https:\/\/[^/\s]+\/keys\/[A-Za-z0-9-]{1,127}\/[0-9A-Za-z]{32}$/, 'https://{vault}/keys/{name}/{32-character version}');
+
+/** Line 3: the application (client) ID, a GUID. */
+export const applicationIdSchema = z
+  .string()
+  .trim()
+  .regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, 'a GUID such as 00000000-0000-0000-0000-000000000000')
+  .transform((s) => s.toLowerCase());
+
+/** Line 4: the client secret. Entra secrets are printable ASCII, typically 40 characters. */
+export const clientSecretSchema = z.string().min(8, 'at least 8 characters').max(256).regex(/^[\x21-\x7e]+$/, 'printable characters without spaces');
+
+export const tenantIdSchema = z
+  .string()
+  .trim()
+  .regex(/^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[A-Za-z0-9.-]{3,253})$/, 'a tenant GUID or domain')
+  .transform((s) => s.toLowerCase());
+
+export const isoTimeSchema = z.iso.datetime({ offset: true });
+
+/**
+ * The key-store record one key holder submits: worksheet lines 1-4, the
+ * tenant, and the client secret's expiry. It travels only inside a sealed
+ * envelope (envelope.ts).
+ */
+export const keyStoreRecordSchema = z
+  .object({
+    holder: holderSchema,
+    /** Line 1 */
+    vaultDnsName: vaultDnsNameSchema,
+    /** Line 2 */
+    keyIdentifier: keyIdentifierSchema,
+    /** Line 3 */
+    applicationId: applicationIdSchema,
+    /** Line 4 */
+    clientSecret: clientSecretSchema,
+    tenantId: tenantIdSchema,
+    secretExpiresOn: isoTimeSchema,
+  })
+  .strict();
+export type KeyStoreRecord = z.infer<typeof keyStoreRecordSchema>;
+export type KeyStoreField = keyof Omit<KeyStoreRecord, 'holder'>;
+
+/** Which worksheet line each record field comes from (null: recorded on the worksheet but not a numbered line). */
+export const WORKSHEET_LINE: Record<KeyStoreField, 1 | 2 | 3 | 4 | null> = {
+  vaultDnsName: 1,
+  keyIdentifier: 2,
+  applicationId: 3,
+  clientSecret: 4,
+  tenantId: null,
+  secretExpiresOn: null,
+};
+
+/** A credential update (secret rotation): a new secret, optionally with a new application ID. The key identifier never changes. */
+export const credentialUpdateSchema = z
+  .object({
+    holder: holderSchema,
+    applicationId: applicationIdSchema.optional(),
+    clientSecret: clientSecretSchema,
+    secretExpiresOn: isoTimeSchema,
+  })
+  .strict();
+export type CredentialUpdate = z.infer<typeof credentialUpdateSchema>;
+
+// ---------------------------------------------------------------- discovery
+
+export const sealingSuite = {
+  kem: 'DHKEM(X25519, HKDF-SHA256)',
+  kdf: 'HKDF-SHA256',
+  aead: 'AES-256-GCM',
+} as const;
+
+export const discoverySchema = z.object({
+  controlPlaneId: idSchema,
+  name: z.string().min(1).max(120),
+  apiVersions: z.array(z.string()).min(1),
+  sealing: z.object({
+    kem: z.literal(sealingSuite.kem),
+    kdf: z.literal(sealingSuite.kdf),
+    aead: z.literal(sealingSuite.aead),
+    /** Raw X25519 public key, base64url (32 bytes). */
+    publicKey: z.string().regex(/^[A-Za-z0-9_-]{43}$/),
+    /** `sha256:` + hex of the raw public key; the vendor also sends it out of band. */
+    fingerprint: z.string().regex(/^sha256:[0-9a-f]{64}$/),
+  }),
+});
+export type Discovery = z.infer<typeof discoverySchema>;
+
+// ---------------------------------------------------------------- enrolment (vendor admin)
+
+export const createEnrolmentRequestSchema = z
+  .object({
+    /** The customer's environment (e.g. production, sandbox); a vault serves one environment only. */
+    environmentId: idSchema,
+    holder: holderSchema,
+    /** Name the primary key gets once both key stores validate. */
+    primaryKeyName: z.string().min(1).max(120).optional(),
+  })
+  .strict();
+export const enrolmentSchema = z.object({
+  enrolmentId: idSchema,
+  environmentId: idSchema,
+  holder: holderSchema,
+  createdAt: isoTimeSchema,
+});
+export const createEnrolmentResponseSchema = enrolmentSchema.extend({
+  /** Shown once; the control plane keeps only its hash. */
+  token: z.string(),
+});
+export type Enrolment = z.infer<typeof enrolmentSchema>;
+
+/** Enrolment tokens: `khe1.{enrolmentId}.{43 base64url chars}`. */
+export const enrolmentTokenSchema = z.string().trim().regex(/^khe1\.[A-Za-z0-9._-]{1,80}\.[A-Za-z0-9_-]{43}$/, 'an enrolment token as issued by the vendor (starts with khe1.)');
+
+export const whoAmISchema = z.object({ enrolmentId: idSchema, environmentId: idSchema, holder: holderSchema });
+
+// ---------------------------------------------------------------- vault DNS registration
+
+export const registrationStatusSchema = z.enum(['pending', 'registered', 'rejected']);
+export type RegistrationStatus = z.infer<typeof registrationStatusSchema>;
+
+export const registrationRequestSchema = z.object({ vaultDnsName: vaultDnsNameSchema }).strict();
+export const registrationSchema = z.object({
+  registrationId: idSchema,
+  environmentId: idSchema,
+  holder: holderSchema,
+  vaultDnsName: vaultDnsNameSchema,
+  status: registrationStatusSchema,
+  requestedAt: isoTimeSchema,
+  decidedAt: isoTimeSchema.optional(),
+  /** Why the vendor rejected it (only when rejected). */
+  reason: z.string().max(500).optional(),
+});
+export type Registration = z.infer<typeof registrationSchema>;
+export const registrationListSchema = z.object({ registrations: z.array(registrationSchema) });
+export const registrationDecisionSchema = z.object({ reason: z.string().min(1).max(500).optional() }).strict();
+
+// ---------------------------------------------------------------- submission
+
+export const validationFailureCodeSchema = z.enum([
+  'value_malformed',
+  'vault_not_registered',
+  'vault_registration_pending',
+  'vault_registration_rejected',
+  'vault_names_same',
+  'vault_used_by_other_environment',
+  'key_identifier_wrong_vault',
+  'key_identifiers_same',
+  'key_identifier_used_before',
+  'application_ids_same',
+  'client_secrets_same',
+  'secret_expired',
+  'tenant_not_found',
+  'application_not_found',
+  'client_secret_rejected',
+  'vault_unreachable',
+  'key_not_found',
+  'key_access_denied',
+  'key_not_rsa',
+  'public_keys_differ',
+  'unwrap_failed',
+]);
+export type ValidationFailureCode = z.infer<typeof validationFailureCodeSchema>;
+
+export const validationFailureSchema = z.object({
+  code: validationFailureCodeSchema,
+  holder: holderSchema,
+  field: z.enum(['vaultDnsName', 'keyIdentifier', 'applicationId', 'clientSecret', 'tenantId', 'secretExpiresOn']),
+  /** Worksheet line at fault, or null for the tenant and expiry entries. */
+  worksheetLine: z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4), z.null()]),
+  message: z.string(),
+});
+export type ValidationFailure = z.infer<typeof validationFailureSchema>;
+
+export const validationStateSchema = z.enum(['waiting_for_other_holder', 'validated', 'failed']);
+export const validationOutcomeSchema = z.object({
+  state: validationStateSchema,
+  checkedAt: isoTimeSchema.optional(),
+  failures: z.array(validationFailureSchema),
+});
+export type ValidationOutcome = z.infer<typeof validationOutcomeSchema>;
+
+export const submissionReceiptSchema = z.object({
+  submissionId: idSchema,
+  holder: holderSchema,
+  environmentId: idSchema,
+  receivedAt: isoTimeSchema,
+  /** Hex SHA-256 of the exact request body the control plane received. */
+  envelopeSha256: z.string().regex(/^[0-9a-f]{64}$/),
+  validation: validationOutcomeSchema,
+});
+export type SubmissionReceipt = z.infer<typeof submissionReceiptSchema>;
+
+// ---------------------------------------------------------------- primary key status
+
+/** Status names exactly as the vendor's guide shows them, plus Unavailable (key health) when a vault cannot be reached. */
+export const primaryKeyStatusSchema = z.enum(['Available', 'Key Store 1 Revoked', 'Key Store 2 Revoked', 'Both Key Stores Revoked', 'Unavailable']);
+export type PrimaryKeyStatus = z.infer<typeof primaryKeyStatusSchema>;
+
+export const keyStoreHealthSchema = z.enum(['healthy', 'revoked', 'unreachable']);
+export type KeyStoreHealth = z.infer<typeof keyStoreHealthSchema>;
+
+export const keyStoreStatusSchema = z.object({
+  holder: holderSchema,
+  vaultDnsName: vaultDnsNameSchema,
+  keyIdentifier: z.string(),
+  health: keyStoreHealthSchema,
+  /** Non-secret cause, e.g. "key disabled (403 Forbidden)" or "vault not reachable". */
+  reason: z.string().optional(),
+});
+
+export const primaryKeySchema = z.object({
+  primaryKeyId: idSchema,
+  name: z.string(),
+  environmentId: idSchema,
+  createdAt: isoTimeSchema,
+  status: primaryKeyStatusSchema,
+  checkedAt: isoTimeSchema,
+  keyStores: z.array(keyStoreStatusSchema).length(2),
+});
+export type PrimaryKey = z.infer<typeof primaryKeySchema>;
+
+/** What a holder sees for their environment: the last validation and, once created, the primary key. */
+export const environmentStatusSchema = z.object({
+  environmentId: idSchema,
+  submitted: z.object({ holder1: z.boolean(), holder2: z.boolean() }),
+  validation: validationOutcomeSchema,
+  primaryKey: primaryKeySchema.nullable(),
+});
+export type EnvironmentStatus = z.infer<typeof environmentStatusSchema>;
+
+// ---------------------------------------------------------------- credential update
+
+export const credentialUpdateReceiptSchema = z.object({
+  submissionId: idSchema,
+  holder: holderSchema,
+  receivedAt: isoTimeSchema,
+  envelopeSha256: z.string().regex(/^[0-9a-f]{64}$/),
+  /** The new credentials were tried against the vault before being accepted. */
+  verified: z.literal(true),
+});
+
+// ---------------------------------------------------------------- errors
+
+/** Every non-2xx answer carries this body. `failures` lists validation findings when there are any. */
+export const apiErrorSchema = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    failures: z.array(validationFailureSchema).optional(),
+  }),
+});
+export type ApiError = z.infer<typeof apiErrorSchema>;

@@ -1,0 +1,42 @@
+/**
+ * What the holder sees before sending: every value exactly as it will be
+ * sealed, except the client secret, which shows only its first three
+ * characters (as the Azure portal's secret hint does) and its length.
+ */
+import { WORKSHEET_LINE, type KeyStoreField, type KeyStoreRecord } from './api';
+
+export interface PreviewRow {
+  field: KeyStoreField | 'holder';
+  label: string;
+  worksheetLine: 1 | 2 | 3 | 4 | null;
+  value: string;
+  masked: boolean;
+}
+
+export function maskSecret(secret: string): string {
+  const hint = secret.length >= 12 ? secret.slice(0, 3) : '';
+  return `${hint}${'•'.repeat(8)} (${secret.length} characters)`;
+}
+
+const LABELS: Record<KeyStoreField, string> = {
+  vaultDnsName: 'Key vault DNS name',
+  keyIdentifier: 'Key identifier (key version)',
+  applicationId: 'Application (client) ID',
+  clientSecret: 'Client secret',
+  tenantId: 'Tenant',
+  secretExpiresOn: 'Client secret expires',
+};
+
+export function previewRows(record: KeyStoreRecord): PreviewRow[] {
+  const fields: KeyStoreField[] = ['vaultDnsName', 'keyIdentifier', 'applicationId', 'clientSecret', 'tenantId', 'secretExpiresOn'];
+  return [
+    { field: 'holder', label: 'Key holder', worksheetLine: null, value: `Key holder ${record.holder}`, masked: false },
+    ...fields.map((f) => ({
+      field: f,
+      label: LABELS[f],
+      worksheetLine: WORKSHEET_LINE[f],
+      value: f === 'clientSecret' ? maskSecret(record.clientSecret) : String(record[f]),
+      masked: f === 'clientSecret',
+    })),
+  ];
+}
