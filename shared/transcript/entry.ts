@@ -88,8 +88,10 @@ export function keyFingerprint(publicKey: Uint8Array | string): string {
   return toHex(sha256(raw).slice(0, 16)).match(/.{4}/g)!.join(':');
 }
 
+const unsignedEntrySchema = entrySchema.omit({ sig: true });
+
 export function signEntry(unsigned: UnsignedEntry, sign: SignFn): { entry: TranscriptEntry; line: string } {
-  const parsed = entrySchema.omit({ sig: true }).safeParse(unsigned);
+  const parsed = unsignedEntrySchema.safeParse(unsigned);
   if (!parsed.success) {
     throw new KeyholderError('transcript.bad_entry', `This transcript entry is not valid: ${parsed.error.issues[0]?.path.join('.')} ${parsed.error.issues[0]?.message}.`);
   }

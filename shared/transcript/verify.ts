@@ -130,6 +130,18 @@ export function verifyTranscript(input: Uint8Array | string, verify: VerifyFn, o
   });
   if (lines.length === 0) return fail(0, 'not-closed', 'The transcript is empty: it has no opening entry and no closing entry.');
 
+  /** An entry ahead of its place: a copy of a later line (inserted) or a line moved forward (reordered). */
+  const misplacedEntry = (i: number, ceremonyId: string): VerifyResult | null => {
+    const line = lines[i]!;
+    const seq = line.entry!.seq;
+    const copyAt = lines.findIndex((l, j) => j > i && sameBytes(l.bytes, line.bytes));
+    if (copyAt > i) return fail(i, 'inserted', `Line ${i + 1} is a copy of entry ${seq} (also on line ${copyAt + 1}): an entry was inserted.`, ceremonyId);
+    if (lines.slice(i + 1).some((l) => l.entry?.seq === i && l.entry.ceremony === ceremonyId)) {
+      return fail(i, 'reordered', `Entry ${seq} is on line ${i + 1} where entry ${i} belongs: entries were moved.`, ceremonyId);
+    }
+    return null;
+  };
+
   let ceremony = '';
   let signer = '';
   let closed = false;
@@ -155,6 +167,10 @@ export function verifyTranscript(input: Uint8Array | string, verify: VerifyFn, o
       return fail(i, 'edited', `Entry ${entry.seq} (line ${i + 1}) was changed after it was signed: its signature no longer matches its content.`, ceremony || undefined);
     }
     if (i === 0) {
+      if (entry.seq !== 0) {
+        const misplaced = misplacedEntry(0, entry.ceremony);
+        if (misplaced) return misplaced;
+      }
       if (entry.seq !== 0 || entry.kind !== OPENING_KIND) {
         return fail(0, 'removed', `The transcript starts at entry ${entry.seq} (${entry.kind}): its opening entry${entry.seq > 1 ? ` and entries up to ${entry.seq - 1}` : ''} are missing.`, entry.ceremony);
       }
@@ -177,10 +193,7 @@ export function verifyTranscript(input: Uint8Array | string, verify: VerifyFn, o
         return fail(i, 'spliced', `Entry ${entry.seq} (line ${i + 1}) was signed by another workstation (key ${keyFingerprint(entry.signer)}): it was spliced in from another transcript of this ceremony.`, ceremony);
       }
       if (entry.seq > i) {
-        const laterHasMissing = lines.slice(i + 1).some((l) => l.entry?.seq === i && l.entry.ceremony === ceremony);
-        return laterHasMissing
-          ? fail(i, 'reordered', `Entry ${entry.seq} is on line ${i + 1} where entry ${i} belongs: entries were moved.`, ceremony)
-          : fail(i, 'removed', `Entry ${i}${entry.seq - 1 > i ? ` to ${entry.seq - 1}` : ''} is missing before line ${i + 1}: entries were removed.`, ceremony);
+        return misplacedEntry(i, ceremony) ?? fail(i, 'removed', `Entry ${i}${entry.seq - 1 > i ? ` to ${entry.seq - 1}` : ''} is missing before line ${i + 1}: entries were removed.`, ceremony);
       }
       if (entry.seq < i) {
         const copyOf = lines.slice(0, i).findIndex((l) => sameBytes(l.bytes, line.bytes));
