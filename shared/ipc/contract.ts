@@ -7,9 +7,13 @@
 import type { z } from 'zod';
 import type { IpcResult } from './define';
 import { appChannels, appEvents } from './channels/app';
+import { expiryChannels } from './channels/expiry';
+import { worksheetChannels } from './channels/worksheet';
 
 export const contract = {
   ...appChannels,
+  ...expiryChannels,
+  ...worksheetChannels,
 } as const;
 
 export const events = {
@@ -26,10 +30,12 @@ export type EventPayload<E extends EventName> = z.output<(typeof events)[E]>;
 type DomainOf<C extends string> = C extends `${infer D}:${string}` ? D : never;
 type VerbOf<C extends string, D extends string> = C extends `${D}:${infer V}` ? V : never;
 
+type CallOf<C> = C extends Channel ? (request: RequestOf<C>) => Promise<IpcResult<ResponseOf<C>>> : never;
+
 /** What preload exposes as `window.keyholder`: exactly the contract, grouped by domain. */
 export type KeyholderApi = {
   [D in DomainOf<Channel>]: {
-    [V in VerbOf<Channel, D>]: `${D}:${V}` extends Channel ? (request: RequestOf<`${D}:${V}`>) => Promise<IpcResult<ResponseOf<`${D}:${V}`>>> : never;
+    [V in VerbOf<Channel, D>]: CallOf<`${D}:${V}`>;
   };
 } & {
   on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void;
