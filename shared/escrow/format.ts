@@ -129,9 +129,14 @@ export function canonicalBodyJson(b: EscrowBody): string {
 
 /* ---------- what each AES-GCM operation authenticates ---------- */
 
-/** The private key's ciphertext is bound to its whole header entry (policy, custodians, fingerprint, KDFs). */
-export function contentAad(e: KeyEntry): Uint8Array {
-  return utf8(`keyholder-escrow/v1/content\n${JSON.stringify(canonicalEntry(e))}`);
+/**
+ * The private key's ciphertext is bound to its whole header entry (policy,
+ * custodians, fingerprint, KDFs) and to every custodian's wrap, so one
+ * custodian's successful restore also proves the other custodians' slots
+ * are intact.
+ */
+export function contentAad(e: KeyEntry, wraps: string[]): Uint8Array {
+  return utf8(`keyholder-escrow/v1/content\n${JSON.stringify(canonicalEntry(e))}\n${JSON.stringify(wraps)}`);
 }
 
 /**

@@ -138,7 +138,7 @@ export class EntrySealer {
   finish(): EscrowFile {
     if (this.missing().length) throw new KeyholderError('escrow.incomplete', `Custodians ${this.missing().join(', ')} have not entered their passphrase yet.`);
     const entry: KeyEntry = { ...this.partial, custodians: this.slots as CustodianSlot[] };
-    const sealed = gcmSeal(this.contentKey, b64(entry.content.nonce), this.der, contentAad(entry));
+    const sealed = gcmSeal(this.contentKey, b64(entry.content.nonce), this.der, contentAad(entry, this.wraps as string[]));
     this.dispose();
     const body: EscrowBody = { keys: [{ privateKey: sealed.toString('base64'), wraps: this.wraps as string[] }] };
     return { header: { format: 'keyholder-escrow', version: 1, keys: [entry] }, body };
@@ -239,7 +239,7 @@ export async function finishOpen(file: EscrowFile, keyId: string | undefined, sl
     combined.fill(0);
     for (const c of copies) c.fill(0);
   }
-  const pkcs8 = gcmOpen(contentKey, b64(entry.content.nonce), b64(file.body.keys[index]!.privateKey), contentAad(entry));
+  const pkcs8 = gcmOpen(contentKey, b64(entry.content.nonce), b64(file.body.keys[index]!.privateKey), contentAad(entry, file.body.keys[index]!.wraps));
   contentKey.fill(0);
   if (!pkcs8) throw altered();
   let pub: Buffer;
