@@ -4,6 +4,7 @@
  */
 import type { ComponentType } from 'react';
 import { HomeScreen } from '../features/home/HomeScreen';
+import { ExpiryScreen } from '../features/expiry/ExpiryScreen';
 
 export interface Screen {
   id: string;
@@ -11,4 +12,7 @@ export interface Screen {
   component: ComponentType;
 }
 
-export const screens: Screen[] = [{ id: 'home', title: 'Overview', component: HomeScreen }];
+export const screens: Screen[] = [
+  { id: 'home', title: 'Overview', component: HomeScreen },
+  { id: 'expiry', title: 'Expiry and rotation', component: ExpiryScreen },
+];

@@ -1,4 +1,5 @@
 /** Every `keyholder` command, one module per domain. */
 import type { CliCommand } from '../io';
+import { expiryCommands } from './expiry';
 
-export const commands: CliCommand[] = [];
+export const commands: CliCommand[] = [...expiryCommands];

@@ -11,9 +11,9 @@ import { dueReminders, markFired, pruneRecord, resetItem, snooze, type DueRemind
 import type { Clock } from '../platform/clock';
 import type { Logger } from '../log/logger';
 import { expiryCalendar } from './calendar-export';
-import type { ReminderStore } from './reminder-store';
+import { fileReminderStore, type ReminderStore } from './reminder-store';
 import type { EvaluationReason } from './scheduler';
-import type { TrackedItemsSource } from './tracked-items-source';
+import { fileTrackedItemsSource, type TrackedItemsSource } from './tracked-items-source';
 
 export interface ExpiryServiceDeps {
   source: TrackedItemsSource;
@@ -92,4 +92,16 @@ export function createExpiryService(deps: ExpiryServiceDeps): ExpiryService {
 
 export function systemTimeZone(): string {
   return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+}
+
+/** The service as the composition root builds it: files in the data folder, the holder's system time zone. */
+export function createExpiryServiceInDataDir(deps: { dataDir: string; clock: Clock; log: Logger; changed?(): void; timeZone?(): string }): ExpiryService {
+  return createExpiryService({
+    source: fileTrackedItemsSource(deps.dataDir),
+    store: fileReminderStore(deps.dataDir, deps.log),
+    clock: deps.clock,
+    timeZone: deps.timeZone ?? systemTimeZone,
+    log: deps.log,
+    ...(deps.changed ? { changed: deps.changed } : {}),
+  });
 }

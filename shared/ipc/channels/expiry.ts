@@ -1,0 +1,30 @@
+import { z } from 'zod';
+import { channel, empty } from '../define';
+import { trackedItemSchema } from '../../expiry/model';
+
+const thresholdValue = z.union([z.literal('expired'), z.number().int()]);
+
+export const expiryRowSchema = z.object({
+  id: z.string(),
+  item: trackedItemSchema,
+  daysLeft: z.number().int(),
+  expired: z.boolean(),
+  expiresOn: z.string(),
+  threshold: thresholdValue.nullable(),
+  urgency: z.enum(['expired', 'critical', 'warning', 'notice', 'ok']),
+  breaks: z.string(),
+  action: z.string(),
+  snoozedUntil: z.string().optional(),
+});
+
+export const expiryChannels = {
+  /** Every tracked item of this workstation, most urgent first. */
+  'expiry:dashboard': channel(
+    empty,
+    z.object({ now: z.string(), timeZone: z.string(), worst: expiryRowSchema.shape.urgency, rows: z.array(expiryRowSchema) }),
+  ),
+  /** Quiet an item's reminder for a calendar day or week (never past its expiry). */
+  'expiry:snooze': channel(z.object({ itemId: z.string().min(1).max(2048), period: z.enum(['day', 'week']) }).strict(), z.object({ until: z.string() })),
+  /** The .ics text of every expiry; the page offers it as a download. */
+  'expiry:calendar': channel(empty, z.object({ ics: z.string(), events: z.number().int(), fileName: z.string() })),
+};
