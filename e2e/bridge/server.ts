@@ -25,6 +25,7 @@ import type { Channel, RequestOf, ResponseOf } from '../../shared/ipc/contract';
 import type { IpcResult } from '../../shared/ipc/define';
 import { headerCspFromIndexHtml } from '../../electron/main/csp';
 import { fileKeySecretBox } from './secret-box';
+import { headlessPdf } from './pdf';
 import { bridgeClientSource, TOKEN_HEADER, TOKEN_META } from './client';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -118,6 +119,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
   const clientJs = bridgeClientSource();
 
   const streams = new Set<http.ServerResponse>();
+  const pdf = headlessPdf();
   const deps: ServiceDeps = {
     dataDir,
     secretBox: options.secretBox ?? fileKeySecretBox(dataDir),
@@ -131,6 +133,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
       const line = `data: ${JSON.stringify(checked)}\n\n`;
       for (const res of streams) res.write(line);
     },
+    pdf,
     ...options.deps,
   };
   const services = createServices(deps);
@@ -244,6 +247,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
       });
       const closable = services as Services & { close?: () => Promise<void> | void };
       await closable.close?.();
+      await pdf.close();
     },
   };
 }

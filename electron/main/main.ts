@@ -15,6 +15,7 @@ import { systemClock } from '../services/platform/clock';
 import { electronSecretBox } from './secret-box.electron';
 import { headerCspFromIndexHtml } from './csp';
 import { serveApp } from './protocol';
+import { chooseSavePath, electronStoreConf, printHtmlToPdf } from './documents.electron';
 import { APP_ORIGIN, forbiddenSender, isTrustedSender } from './safe-handle';
 
 const log = createLogger();
@@ -107,6 +108,9 @@ function start(): void {
         mainWindow.webContents.send(EVENT_CHANNEL, checked.event, checked.payload);
       }
     },
+    confFactory: electronStoreConf,
+    pdf: { fromHtml: printHtmlToPdf },
+    chooseSavePath: (name, kind) => chooseSavePath(mainWindow, name, kind),
   });
   const handlers = createHandlers(services);
   for (const name of channelNames) {
