@@ -1,5 +1,7 @@
 /** Every `keyholder` command, one module per domain. */
 import type { CliCommand } from '../io';
 import { expiryCommands } from './expiry';
+import { escrowCommands } from './escrow';
+import { keyCommands } from './key';
 
-export const commands: CliCommand[] = [...expiryCommands];
+export const commands: CliCommand[] = [...expiryCommands, ...escrowCommands, ...keyCommands];

@@ -1,0 +1,154 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { main } from '../main';
+import type { CliIo } from '../io';
+import { PASS } from '../../services/escrow/testing/helpers';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+
+function fakeIo(cwd: string, prompts: string[] = []) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const asked: string[] = [];
+  const io: CliIo = {
+    out: (l) => out.push(l),
+    err: (l) => err.push(l),
+    promptHidden: async (q) => {
+      asked.push(q);
+      const p = prompts.shift();
+      if (p === undefined) throw new Error('no more prompts');
+      return p;
+    },
+    env: { KEYHOLDER_UNSAFE_TEST_KDF: '1' },
+    cwd,
+  };
+  return { io, out, err, asked };
+}
+
+function workdir() {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'kh-cli-'));
+  dirs.push(d);
+  PASS.forEach((p, i) => fs.writeFileSync(path.join(d, `p${i + 1}.txt`), p + '\n'));
+  fs.writeFileSync(path.join(d, 'wrong.txt'), 'not-the-passphrase-at-all\n');
+  return d;
+}
+
+async function create(d: string, extra: string[] = []) {
+  const f = fakeIo(d);
+  const code = await main(['escrow', 'create', '--out', 'vault', '--bits', '2048', '--custodian', 'Alice', '--custodian', 'Bob', '--passphrase-file', 'p1.txt', '--passphrase-file', 'p2.txt', '--json', ...extra], f.io);
+  expect(f.err.filter((l) => !l.includes('WARNING'))).toEqual([]);
+  expect(code).toBe(0);
+  return JSON.parse(f.out.join('\n'));
+}
+
+describe('keyholder escrow (CLI)', () => {
+  it('create writes escrow, PEMs, sheet and receipt, and prints the fingerprint', async () => {
+    const d = workdir();
+    const r = await create(d);
+    expect(r.fingerprint).toMatch(/^[0-9a-f]{64}$/);
+    for (const f of [r.escrowFile, ...r.pemFiles, r.sheetFile, r.receiptFile]) expect(fs.existsSync(f)).toBe(true);
+    expect(r.pemFiles).toHaveLength(2);
+    expect(r.weakest.kind).toBeDefined();
+    // Human output too.
+    const f = fakeIo(d);
+    expect(await main(['escrow', 'inspect', r.escrowFile], f.io)).toBe(0);
+    expect(f.out.join('\n')).toContain(r.keyId);
+    expect(f.out.join('\n')).toContain('1. Alice');
+  });
+
+  it('inspect needs no passphrase; verify passes with the right one and fails with a one-line reason', async () => {
+    const d = workdir();
+    const r = await create(d);
+    const ins = fakeIo(d);
+    expect(await main(['escrow', 'inspect', r.escrowFile, '--json'], ins.io)).toBe(0);
+    expect(JSON.parse(ins.out.join('\n')).header.keys[0].fingerprint).toBe(r.fingerprint);
+    expect(ins.asked).toEqual([]);
+
+    const ok = fakeIo(d);
+    expect(await main(['escrow', 'verify', r.escrowFile, '--custodian', 'Bob', '--passphrase-file', 'p2.txt'], ok.io)).toBe(0);
+    expect(ok.out[0]).toMatch(/^OK: key .* matches fingerprint/);
+
+    const bad = fakeIo(d);
+    expect(await main(['escrow', 'verify', r.escrowFile, '--custodian', 'Bob', '--passphrase-file', 'wrong.txt'], bad.io)).toBe(1);
+    expect(bad.err.filter((l) => !l.includes('WARNING'))).toHaveLength(1);
+    expect(bad.err.at(-1)).toContain("[escrow.wrong_passphrase] This passphrase does not open custodian Bob's share");
+
+    const damaged = path.join(d, 'damaged.khescrow');
+    const bytes = fs.readFileSync(r.escrowFile);
+    bytes[300]! ^= 4;
+    fs.writeFileSync(damaged, bytes);
+    const dj = fakeIo(d);
+    expect(await main(['escrow', 'verify', damaged, '--passphrase-file', 'p1.txt', '--json'], dj.io)).toBe(1);
+    expect(JSON.parse(dj.out.join(''))).toMatchObject({ ok: false, code: 'escrow.damaged' });
+  });
+
+  it('prompts without echo when no file is given, and never takes a passphrase as an argument', async () => {
+    const d = workdir();
+    const r = await create(d);
+    const p = fakeIo(d, [PASS[0]!]);
+    expect(await main(['escrow', 'verify', r.escrowFile], p.io)).toBe(0);
+    expect(p.asked).toEqual(['Passphrase for custodian 1 (Alice): ']);
+    const argv = fakeIo(d);
+    expect(await main(['escrow', 'verify', r.escrowFile, `--passphrase=${PASS[0]}`], argv.io)).toBe(1);
+    expect(argv.err.join('\n')).toContain('never accepted on the command line');
+    expect(argv.err.join('\n')).not.toContain(PASS[0]!);
+  });
+
+  it('create refuses mismatched prompted passphrases and weak ones, writing nothing', async () => {
+    const d = workdir();
+    const mism = fakeIo(d, [PASS[0]!, PASS[1]!]);
+    expect(await main(['escrow', 'create', '--out', 'x', '--bits', '2048', '--custodian', 'Solo'], mism.io)).toBe(1);
+    expect(mism.err.join('\n')).toContain('cli.passphrase_mismatch');
+    const weak = fakeIo(d, ['password1234', 'password1234']);
+    expect(await main(['escrow', 'create', '--out', 'x', '--bits', '2048', '--custodian', 'Solo'], weak.io)).toBe(1);
+    expect(weak.err.join('\n')).toContain('escrow.weak_passphrase');
+    expect(fs.existsSync(path.join(d, 'x')) && fs.readdirSync(path.join(d, 'x')).length).toBeFalsy();
+  });
+
+  it('2-of-3: verify needs two passphrases; restore writes an OpenSSL PEM under a new passphrase', async () => {
+    const d = workdir();
+    const f = fakeIo(d);
+    const code = await main(
+      ['escrow', 'create', '--out', 'q', '--bits', '2048', '--threshold', '2', '--custodian', 'A', '--custodian', 'B', '--custodian', 'C', '--passphrase-file', 'p1.txt', '--passphrase-file', 'p2.txt', '--passphrase-file', 'p3.txt', '--json'],
+      f.io,
+    );
+    expect(code).toBe(0);
+    const r = JSON.parse(f.out.join('\n'));
+    expect(r.pemFiles).toEqual([]);
+    const one = fakeIo(d);
+    expect(await main(['escrow', 'verify', r.escrowFile, '--custodian', 'A', '--passphrase-file', 'p1.txt'], one.io)).toBe(1);
+    expect(one.err.at(-1)).toContain('escrow.too_few_shares');
+    const out = fakeIo(d);
+    expect(await main(['escrow', 'restore', r.escrowFile, '--custodian', 'C', '--custodian', 'A', '--passphrase-file', 'p3.txt', '--passphrase-file', 'p1.txt', '--new-passphrase-file', 'p4.txt', '--out', 'restored.pem', '--json'], out.io)).toBe(0);
+    const pem = fs.readFileSync(path.join(d, 'restored.pem'), 'utf8');
+    expect(pem).toContain('BEGIN ENCRYPTED PRIVATE KEY');
+    const k = crypto.createPrivateKey({ key: pem, passphrase: PASS[3]! });
+    expect(crypto.createHash('sha256').update(crypto.createPublicKey(k).export({ type: 'spki', format: 'der' })).digest('hex')).toBe(r.fingerprint);
+  });
+});
+
+describe('keyholder key fingerprint (CLI)', () => {
+  it('gives the same fingerprint from a PEM and a Key Vault JWK, and fails cleanly on junk', async () => {
+    const d = workdir();
+    const { publicKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+    fs.writeFileSync(path.join(d, 'pub.pem'), publicKey.export({ type: 'spki', format: 'pem' }));
+    fs.writeFileSync(path.join(d, 'key.json'), JSON.stringify({ key: { kty: 'RSA', ...publicKey.export({ format: 'jwk' }) } }));
+    fs.writeFileSync(path.join(d, 'junk.txt'), 'hello');
+    const a = fakeIo(d);
+    const b = fakeIo(d);
+    expect(await main(['key', 'fingerprint', 'pub.pem', '--json'], a.io)).toBe(0);
+    expect(await main(['key', 'fingerprint', 'key.json', '--json'], b.io)).toBe(0);
+    const fa = JSON.parse(a.out[0]!);
+    expect(fa.fingerprint).toBe(crypto.createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('hex'));
+    expect(JSON.parse(b.out[0]!).fingerprint).toBe(fa.fingerprint);
+    const c = fakeIo(d);
+    expect(await main(['key', 'fingerprint', 'junk.txt'], c.io)).toBe(1);
+    expect(c.err[0]).toContain('keys.unreadable');
+  });
+});
