@@ -8,7 +8,6 @@ import type { SecretBox } from './platform/secret-box';
 import type { Logger } from './log/logger';
 import type { EventName, EventPayload } from '../../shared/ipc/contract';
 import { createExpiryServiceInDataDir, type ExpiryService } from './expiry/expiry-service';
-import { createExpiryServiceInDataDir, type ExpiryService } from './expiry/expiry-service';
 import { openSettingsStore, type ConfFactory, type SettingsStore } from './storage/settings-store';
 import { createWorksheetService, type WorksheetService } from './worksheet/service';
 
@@ -37,7 +36,6 @@ export interface ServiceDeps {
 export interface Services {
   deps: ServiceDeps;
   expiry: ExpiryService;
-  expiry: ExpiryService;
   settings: SettingsStore;
   worksheet: WorksheetService;
 }
@@ -46,7 +44,6 @@ export function createServices(deps: ServiceDeps): Services {
   const settings = openSettingsStore({ dir: deps.dataDir, clock: deps.clock, log: deps.log, ...(deps.confFactory ? { conf: deps.confFactory } : {}) });
   return {
     deps,
-    expiry: createExpiryServiceInDataDir({ dataDir: deps.dataDir, clock: deps.clock, log: deps.log, changed: () => deps.emit('app:changed', { topic: 'expiry' }) }),
     expiry: createExpiryServiceInDataDir({ dataDir: deps.dataDir, clock: deps.clock, log: deps.log, changed: () => deps.emit('app:changed', { topic: 'expiry' }) }),
     settings,
     worksheet: createWorksheetService(deps, settings),

@@ -8,12 +8,10 @@ import type { z } from 'zod';
 import type { IpcResult } from './define';
 import { appChannels, appEvents } from './channels/app';
 import { expiryChannels } from './channels/expiry';
-import { expiryChannels } from './channels/expiry';
 import { worksheetChannels } from './channels/worksheet';
 
 export const contract = {
   ...appChannels,
-  ...expiryChannels,
   ...expiryChannels,
   ...worksheetChannels,
 } as const;
