@@ -389,7 +389,7 @@ async function rotateKey(r: Req, name: string): Promise<unknown> {
   return bundle(r, key, v);
 }
 
-function page<T>(r: Req, items: T[], path: string): { value: T[]; nextLink: string | null } {
+function page<T>(r: Req, items: T[], path: string): { value: T[]; nextLink?: string } {
   const max = r.url.searchParams.get('maxresults');
   const size = max === null ? 25 : Number(max);
   if (!Number.isInteger(size) || size < 1 || size > 25) throw bad('maxresults must be a whole number from 1 to 25.');
@@ -399,10 +399,8 @@ function page<T>(r: Req, items: T[], path: string): { value: T[]; nextLink: stri
   const value = items.slice(start, start + size);
   const more = start + size < items.length;
   const apiVersion = r.url.searchParams.get('api-version') ?? '2025-07-01';
-  const nextLink = more
-    ? `https://${r.host}${path}?api-version=${encodeURIComponent(apiVersion)}&$skiptoken=${Buffer.from(String(start + size)).toString('base64url')}&maxresults=${size}`
-    : null;
-  return { value, nextLink };
+  if (!more) return { value };
+  return { value, nextLink: `https://${r.host}${path}?api-version=${encodeURIComponent(apiVersion)}&$skiptoken=${Buffer.from(String(start + size)).toString('base64url')}&maxresults=${size}` };
 }
 
 function listKeys(r: Req): unknown {
