@@ -7,9 +7,13 @@ import type { Clock } from './platform/clock';
 import type { SecretBox } from './platform/secret-box';
 import type { Logger } from './log/logger';
 import type { EventName, EventPayload } from '../../shared/ipc/contract';
+import type { KdfProfile } from '../../shared/escrow/kdf-profiles';
+import { createEscrowService, type EscrowService } from './escrow/service';
 import { createExpiryServiceInDataDir, type ExpiryService } from './expiry/expiry-service';
 import { openSettingsStore, type ConfFactory, type SettingsStore } from './storage/settings-store';
 import { createWorksheetService, type WorksheetService } from './worksheet/service';
+import type https from 'node:https';
+import { createControlPlaneService, type ControlPlaneService } from './control-plane/index';
 
 export interface Environment {
   mode: 'rehearsal' | 'live';
@@ -17,6 +21,8 @@ export interface Environment {
 }
 
 export interface ServiceDeps {
+  /** HTTPS agent for the vendor's control plane (rehearsal: the rehearsal CA and *.localhost lookup); system trust when absent. */
+  controlPlaneAgent?: https.Agent;
   /** Folder for this workstation's settings and ceremony files. */
   dataDir: string;
   secretBox: SecretBox;
@@ -25,6 +31,8 @@ export interface ServiceDeps {
   environment: Environment;
   appVersion: string;
   emit<E extends EventName>(event: E, payload: EventPayload<E>): void;
+  /** Escrow KDF costs; tests and the e2e bridge pass TEST_KDF, the app leaves it unset (production). */
+  escrowKdf?: KdfProfile;
   /** Builds the settings file's backend: electron-store in main, plain conf elsewhere (the default). */
   confFactory?: ConfFactory;
   /** Renders a self-contained HTML document to PDF (printToPDF in main, headless Chromium in the bridge). */
@@ -35,6 +43,8 @@ export interface ServiceDeps {
 
 export interface Services {
   deps: ServiceDeps;
+  controlPlane: ControlPlaneService;
+  escrow: EscrowService;
   expiry: ExpiryService;
   settings: SettingsStore;
   worksheet: WorksheetService;
@@ -44,6 +54,8 @@ export function createServices(deps: ServiceDeps): Services {
   const settings = openSettingsStore({ dir: deps.dataDir, clock: deps.clock, log: deps.log, ...(deps.confFactory ? { conf: deps.confFactory } : {}) });
   return {
     deps,
+    controlPlane: createControlPlaneService(deps, deps.controlPlaneAgent ? { agent: deps.controlPlaneAgent } : {}),
+    escrow: createEscrowService({ dataDir: deps.dataDir, clock: deps.clock, log: deps.log, ...(deps.escrowKdf ? { kdf: deps.escrowKdf } : {}) }),
     expiry: createExpiryServiceInDataDir({ dataDir: deps.dataDir, clock: deps.clock, log: deps.log, changed: () => deps.emit('app:changed', { topic: 'expiry' }) }),
     settings,
     worksheet: createWorksheetService(deps, settings),

@@ -7,16 +7,21 @@
 import type { z } from 'zod';
 import type { IpcResult } from './define';
 import { appChannels, appEvents } from './channels/app';
+import { escrowChannels } from './channels/escrow';
 import { expiryChannels } from './channels/expiry';
 import { worksheetChannels } from './channels/worksheet';
+import { controlPlaneChannels, controlPlaneEvents } from './channels/control-plane';
 
 export const contract = {
+  ...controlPlaneChannels,
   ...appChannels,
+  ...escrowChannels,
   ...expiryChannels,
   ...worksheetChannels,
 } as const;
 
 export const events = {
+  ...controlPlaneEvents,
   ...appEvents,
 } as const;
 

@@ -2,12 +2,16 @@
 import type { Services } from '../../services/index';
 import type { Handlers } from '../dispatch';
 import { appHandlers } from './app';
+import { escrowHandlers } from './escrow';
 import { expiryHandlers } from './expiry';
 import { worksheetHandlers } from './worksheet';
+import { controlPlaneHandlers } from './control-plane';
 
 export function createHandlers(s: Services): Handlers {
   return {
+    ...controlPlaneHandlers(s),
     ...appHandlers(s),
+    ...escrowHandlers(s),
     ...expiryHandlers(s),
     ...worksheetHandlers(s),
   };

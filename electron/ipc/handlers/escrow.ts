@@ -1,0 +1,44 @@
+import type { Services } from '../../services/index';
+import type { Handlers } from '../dispatch';
+import { describeScrypt } from '../../../shared/escrow/kdf-profiles';
+import { DEFAULT_RSA_SIZE, RSA_SIZES } from '../../services/keys/source-key';
+
+type EscrowChannel =
+  | 'escrow:defaults'
+  | 'escrow:start'
+  | 'escrow:status'
+  | 'escrow:setCustodians'
+  | 'escrow:assess'
+  | 'escrow:enterPassphrase'
+  | 'escrow:write'
+  | 'escrow:testRestore'
+  | 'escrow:sheet'
+  | 'escrow:holderCopy'
+  | 'escrow:close';
+
+export function escrowHandlers(s: Services): Pick<Handlers, EscrowChannel> {
+  const e = s.escrow;
+  return {
+    'escrow:defaults': async () => ({
+      sizes: [...RSA_SIZES],
+      defaultSize: DEFAULT_RSA_SIZE,
+      sizeReason:
+        '3072 bits is recommended: about 128-bit strength, the level NIST expects to remain adequate beyond 2030, and accepted by Azure Key Vault. 2048 bits (112-bit) is the minimum Azure accepts; 4096 bits is slower for every wrap and unwrap for little practical gain.',
+      kdf: describeScrypt(e.kdfProfile.escrow),
+      pemKdf: describeScrypt(e.kdfProfile.pem),
+    }),
+    'escrow:start': (r) => e.startCeremony({ modulusBits: r.modulusBits, ...(r.purpose ? { purpose: r.purpose } : {}) }),
+    'escrow:status': async (r) => e.status(r.sessionId),
+    'escrow:setCustodians': (r) => e.setCustodians(r.sessionId, r.names, r.threshold),
+    'escrow:assess': async (r) => e.assessPassphrase(r.passphrase, r.context ?? []),
+    'escrow:enterPassphrase': (r) => e.enterPassphrase(r.sessionId, r.index, r.passphrase),
+    'escrow:write': (r) => e.writeFiles(r.sessionId),
+    'escrow:testRestore': (r) => e.testRestore(r.sessionId, r.index, r.passphrase),
+    'escrow:sheet': async (r) => ({ html: await e.restoreSheet(r.sessionId) }),
+    'escrow:holderCopy': (r) => e.createHolderCopy(r.sessionId, r.label, r.passphrase),
+    'escrow:close': async (r) => {
+      e.closeCeremony(r.sessionId);
+      return {};
+    },
+  };
+}
