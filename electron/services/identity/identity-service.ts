@@ -85,14 +85,21 @@ export function signInError(e: unknown, tenantId: string): KeyholderError {
   if (code === 'expired_token' || code === 'code_expired' || code === 'device_code_expired') {
     return new KeyholderError('identity.code_expired', 'The sign-in code expired before it was used. Ask for a new code and enter it within the time shown.', { tenantId });
   }
-  if (code === 'invalid_client' || code === 'unauthorized_client') {
+  if (code === 'invalid_client' || code === 'unauthorized_client' || /AADSTS700016|unauthorized_client|invalid_client/.test(String((e as Error).message))) {
     return new KeyholderError('identity.app_not_registered', 'Your tenant does not accept Key Holder’s application (client) ID. Check the live-mode settings against the app registration (docs/live-mode.md).', { tenantId });
   }
   if (code === 'invalid_tenant' || /AADSTS90002/.test(String((e as Error).message))) {
     return new KeyholderError('identity.tenant_not_found', `Tenant ${tenantId} was not found. Check the tenant ID in the Azure portal (Microsoft Entra ID > Overview).`, { tenantId });
   }
   if (code === 'endpoints_resolution_error' || code === 'network_error' || /ECONN|ENOTFOUND|EAI_AGAIN|fetch failed|timed out/i.test(String((e as Error).message))) {
-    return new KeyholderError('identity.unreachable', 'Key Holder could not reach the sign-in service. Check the network connection (and proxy), then try again; nothing you entered is lost.', { tenantId });
+    return new KeyholderError('identity.unreachable', `Key Holder could not reach the sign-in service for tenant ${tenantId}. Check the tenant ID, then the network connection (and proxy), and try again; nothing you entered is lost.`, { tenantId });
+  }
+  if (code === 'post_request_failed' || code === 'invalid_grant') {
+    return new KeyholderError(
+      'identity.refused',
+      `The sign-in service refused Key Holder's request for tenant ${tenantId}. Check the tenant ID and the application (client) ID in the settings (docs/live-mode.md), then sign in again.`,
+      { tenantId },
+    );
   }
   return new KeyholderError('identity.failed', 'Sign-in did not complete. Try again; if it keeps failing, use the device-code option or contact your Azure administrator.', { tenantId });
 }
@@ -227,13 +234,16 @@ export class IdentityService {
         deviceCodeCallback: () => {},
       };
       const prompt = new Promise<DeviceCodePrompt>((resolve) => {
-        request.deviceCodeCallback = (r) =>
+        request.deviceCodeCallback = (r) => {
+          // MSAL calls back even when the service answered with an error instead of a code.
+          if (!r?.userCode || !Number.isFinite(r.expiresIn)) return;
           resolve({
             userCode: r.userCode,
             verificationUri: r.verificationUri,
             expiresAt: new Date(this.deps.clock.now().getTime() + r.expiresIn * 1000).toISOString(),
             message: r.message,
           });
+        };
       });
       // MSAL polls until it sees `cancel` on the request object it was given.
       cancelMsal = () => {

@@ -116,7 +116,7 @@ describe('identity service guards', () => {
   });
 
   it('maps MSAL errors to actionable ones', () => {
-    expect(signInError(new msal.InteractionRequiredAuthError('interaction_required'), 't').code).toBe('identity.sign_in_required');
+    expect(signInError(new msal.InteractionRequiredAuthError('interaction_required', 'correlation-id'), 't').code).toBe('identity.sign_in_required');
     expect(signInError(Object.assign(new Error('x'), { errorCode: 'invalid_client' }), 't').code).toBe('identity.app_not_registered');
     expect(signInError(Object.assign(new Error('x'), { errorCode: 'endpoints_resolution_error' }), 't').code).toBe('identity.unreachable');
     expect(signInError(Object.assign(new Error('x'), { errorCode: 'expired_token' }), 't').code).toBe('identity.code_expired');

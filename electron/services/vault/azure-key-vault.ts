@@ -64,6 +64,12 @@ export function checkVaultUrl(url: string, suffixes: string[]): string {
   return `https://${u.host.toLowerCase()}`;
 }
 
+/** 404 for a missing key, as opposed to a missing vault (which must not look like "nothing imported yet"). */
+function isKeyNotFound(e: unknown): boolean {
+  const x = e as { statusCode?: number; code?: string };
+  return x.statusCode === 404 && !/vault/i.test(x.code ?? '');
+}
+
 function b64u(v: Uint8Array | undefined): string {
   return v ? Buffer.from(v).toString('base64url') : '';
 }
@@ -99,7 +105,21 @@ export class AzureKeyVaultProvider implements KeyStoreProvider {
     }
   }
 
+  /**
+   * Each operation starts with fresh clients: the SDK's auth policy keeps its
+   * token until near expiry, so after the holder signs in again (a revoked
+   * token) an old client would keep presenting the refused one.
+   */
+  private fresh(): void {
+    this.clients.clear();
+  }
+
   async findImported(target: KeyStoreTarget, fingerprint: string): Promise<ExistingImport | null> {
+    this.fresh();
+    return this.existing(target, fingerprint);
+  }
+
+  private async existing(target: KeyStoreTarget, fingerprint: string): Promise<ExistingImport | null> {
     const vault = checkVaultUrl(target.location, this.o.vaultSuffixes);
     const name = checkKeyName(target.keyName);
     const matches: ExistingImport[] = [];
@@ -110,7 +130,7 @@ export class AzureKeyVaultProvider implements KeyStoreProvider {
         }
       }
     } catch (e) {
-      if ((e as { statusCode?: number }).statusCode === 404) return null;
+      if (isKeyNotFound(e)) return null;
       throw vaultError(e, { op: 'list', vault, keyName: name });
     }
     return matches.find((m) => m.enabled) ?? matches[0] ?? null;
@@ -130,7 +150,8 @@ export class AzureKeyVaultProvider implements KeyStoreProvider {
     const keyOps = ['wrapKey', 'unwrapKey', ...(spec.allowEncryptDecrypt ? ['encrypt', 'decrypt'] : [])];
 
     // Resume: if the vault already accepted this exact key under this name, use that version.
-    const existing = await this.findImported({ location: vault, keyName: name }, spec.fingerprint);
+    this.fresh();
+    const existing = await this.existing({ location: vault, keyName: name }, spec.fingerprint);
     if (existing && !existing.enabled) {
       throw vaultError({ statusCode: 403, message: 'disabled' }, { op: 'import', vault, keyName: name });
     }
@@ -184,7 +205,7 @@ export class AzureKeyVaultProvider implements KeyStoreProvider {
     try {
       kek = await c.getKey(kekName);
     } catch (e) {
-      if ((e as { statusCode?: number }).statusCode !== 404) throw vaultError(e, { op: 'create-kek', vault, keyName: kekName });
+      if (!isKeyNotFound(e)) throw vaultError(e, { op: 'create-kek', vault, keyName: kekName });
     }
     const usable = kek && kek.properties.enabled !== false && kek.keyType === 'RSA-HSM' && (kek.keyOperations ?? []).join(',') === 'import';
     if (!usable) {
@@ -268,6 +289,7 @@ export class AzureKeyVaultProvider implements KeyStoreProvider {
   async recoverDeletedKey(target: KeyStoreTarget): Promise<void> {
     const vault = checkVaultUrl(target.location, this.o.vaultSuffixes);
     const name = checkKeyName(target.keyName);
+    this.fresh();
     await this.step('recover', vault, name, async () => {
       const poller = await this.client(vault).beginRecoverDeletedKey(name, { intervalInMs: 250 });
       await poller.pollUntilDone();

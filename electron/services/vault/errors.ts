@@ -75,6 +75,13 @@ export function vaultError(e: unknown, ctx: { op: VaultOperation; vault: string;
       detail,
     );
   }
+  if (status === 403 && /tenant/i.test(msg) && !/not authorized/i.test(msg)) {
+    return new KeyholderError(
+      'vault.wrong_tenant',
+      `${host} belongs to another Entra tenant than the one you signed in to. Sign in to the vault's own tenant (the tenant ID on your worksheet) and continue.`,
+      detail,
+    );
+  }
   if (status === 403) {
     return new KeyholderError(
       'vault.forbidden',
