@@ -132,9 +132,12 @@ export async function startRehearsalCloud(options: RehearsalCloudOptions = {}): 
       const fault = faults.take(family, req.method ?? 'GET', url.pathname, vaultName);
       if (fault?.kind === 'latency') await new Promise((r) => setTimeout(r, fault.latencyMs));
       if (fault?.kind === 'reset') {
-        const sock = req.socket as Socket & { resetAndDestroy?: () => void };
-        if (sock.resetAndDestroy) sock.resetAndDestroy();
-        else sock.destroy();
+        // A TLS socket cannot always send a TCP RST; destroying it mid-request looks the same to a client.
+        try {
+          (req.socket as Socket).resetAndDestroy();
+        } catch {
+          req.socket.destroy();
+        }
         return;
       }
       if (fault?.kind === 'status') {

@@ -3,5 +3,6 @@ import type { CliCommand } from '../io';
 import { expiryCommands } from './expiry';
 import { escrowCommands } from './escrow';
 import { keyCommands } from './key';
+import { rehearsalCommands } from './rehearsal';
 
-export const commands: CliCommand[] = [...expiryCommands, ...escrowCommands, ...keyCommands];
+export const commands: CliCommand[] = [...expiryCommands, ...escrowCommands, ...keyCommands, ...rehearsalCommands];
