@@ -5,6 +5,7 @@
 import type { ComponentType } from 'react';
 import { HomeScreen } from '../features/home/HomeScreen';
 import { ExpiryScreen } from '../features/expiry/ExpiryScreen';
+import { EscrowScreen } from '../features/escrow/EscrowScreen';
 
 export interface Screen {
   id: string;
@@ -14,5 +15,6 @@ export interface Screen {
 
 export const screens: Screen[] = [
   { id: 'home', title: 'Overview', component: HomeScreen },
+  { id: 'escrow', title: 'Source key and escrow', component: EscrowScreen },
   { id: 'expiry', title: 'Expiry and rotation', component: ExpiryScreen },
 ];
