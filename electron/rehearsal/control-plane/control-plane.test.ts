@@ -119,12 +119,12 @@ describe('sealed key-store submission', () => {
     const { holders, discovery } = await setupEnvironment(h, 'env-tamper');
     const env = await sealIndependently(discovery, address(discovery, 'env-tamper', holders[0]), holders[0].record);
     const ct = Buffer.from(env.ciphertext as string, 'base64url');
-    ct[5] ^= 0x01;
+    ct[5] = ct[5]! ^ 0x01;
     const r = await h.api('POST', '/v1/key-stores', { ...env, ciphertext: ct.toString('base64url') }, holders[0].token);
     expect(r.status).toBe(400);
     expect(r.json.error.code).toBe('envelope_unreadable');
     const enc = Buffer.from(env.enc as string, 'base64url');
-    enc[0] ^= 0x80;
+    enc[0] = enc[0]! ^ 0x80;
     expect((await h.api('POST', '/v1/key-stores', { ...env, enc: enc.toString('base64url') }, holders[0].token)).json.error.code).toBe('envelope_unreadable');
     expect((await h.api('GET', '/v1/status', undefined, holders[0].token)).json.submitted.holder1).toBe(false);
   });

@@ -1,0 +1,98 @@
+/**
+ * JSON over HTTPS to the control plane, through an injectable agent (the
+ * rehearsal CA and *.localhost lookup in rehearsal mode, the system's trust
+ * in live mode). Answers are checked against the shared schemas; error bodies
+ * become KeyholderErrors without quoting anything the server sent except its
+ * own message and validation findings.
+ */
+import https from 'node:https';
+import http from 'node:http';
+import type { z } from 'zod';
+import { KeyholderError } from '../../../shared/errors/index';
+import { apiErrorSchema, type ValidationFailure } from '../../../shared/control-plane/api';
+
+export interface HttpAnswer {
+  status: number;
+  body: Buffer;
+}
+
+export type Transport = (method: 'GET' | 'POST', url: string, o: { headers?: Record<string, string>; body?: Uint8Array }) => Promise<HttpAnswer>;
+
+export function httpsTransport(agent?: https.Agent, timeoutMs = 30_000): Transport {
+  return (method, url, o) =>
+    new Promise((resolve, reject) => {
+      const u = new URL(url);
+      // Plain HTTP is refused: the enrolment token travels in a header.
+      if (u.protocol !== 'https:' && !(u.protocol === 'http:' && process.env.KEYHOLDER_ALLOW_HTTP_CONTROL_PLANE === '1')) {
+        reject(new KeyholderError('control_plane.insecure_url', 'The control plane address must start with https://.'));
+        return;
+      }
+      const mod = u.protocol === 'https:' ? https : http;
+      const req = mod.request(u, { method, headers: { accept: 'application/json', ...(o.headers ?? {}) }, ...(agent && u.protocol === 'https:' ? { agent } : {}), timeout: timeoutMs }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+        res.on('error', reject);
+      });
+      req.on('timeout', () => req.destroy(new Error('timed out')));
+      req.on('error', (e) => reject(e));
+      if (o.body) req.write(o.body);
+      req.end();
+    });
+}
+
+export class ControlPlaneRequestError extends KeyholderError {
+  constructor(
+    code: string,
+    message: string,
+    readonly status: number,
+    readonly failures: ValidationFailure[] = [],
+  ) {
+    super(code, message, { status, ...(failures[0] ? { holder: failures[0].holder, worksheetLine: failures[0].worksheetLine ?? 0 } : {}) });
+  }
+}
+
+export async function requestJson<T>(
+  transport: Transport,
+  method: 'GET' | 'POST',
+  url: string,
+  schema: z.ZodType<T>,
+  o: { token?: string; json?: unknown; raw?: Uint8Array } = {},
+): Promise<T> {
+  const body = o.raw ?? (o.json !== undefined ? Buffer.from(JSON.stringify(o.json)) : undefined);
+  let answer: HttpAnswer;
+  try {
+    answer = await transport(method, url, {
+      headers: { ...(o.token ? { authorization: `Bearer ${o.token}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
+      ...(body ? { body } : {}),
+    });
+  } catch (e) {
+    if (e instanceof KeyholderError) throw e;
+    const code = (e as { code?: string }).code ?? '';
+    const tls = /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code);
+    throw new KeyholderError(
+      tls ? 'control_plane.tls' : 'control_plane.unreachable',
+      tls
+        ? 'The control plane’s certificate is not trusted, so nothing was sent. Check the address the vendor gave you.'
+        : 'The control plane could not be reached. Check the address and your network, then try again; nothing was sent.',
+    );
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(answer.body.toString('utf8'));
+  } catch {
+    parsed = undefined;
+  }
+  if (answer.status < 200 || answer.status >= 300) {
+    const err = apiErrorSchema.safeParse(parsed);
+    if (err.success) {
+      const failures = err.data.error.failures ?? [];
+      const msg = failures.length ? failures.map((f) => f.message).join(' ') : err.data.error.message;
+      throw new ControlPlaneRequestError(`control_plane.${err.data.error.code}`, msg, answer.status, failures);
+    }
+    throw new ControlPlaneRequestError('control_plane.http_error', `The control plane answered with HTTP ${answer.status}.`, answer.status);
+  }
+  const out = schema.safeParse(parsed);
+  if (!out.success) throw new KeyholderError('control_plane.bad_answer', 'The control plane’s answer was not in the expected format. Nothing more was sent; tell the vendor.');
+  return out.data;
+}
