@@ -73,7 +73,27 @@ function dayNumber(d: CalendarDate): number {
  * expires, negative once that day has passed.
  */
 export function calendarDaysBetween(now: Date, expiresAt: Date, timeZone: string): number {
-  return dayNumber(calendarDateIn(expiresAt, timeZone)) - dayNumber(calendarDateIn(now, timeZone));
+  return calendarDayNumber(expiresAt, timeZone) - calendarDayNumber(now, timeZone);
+}
+
+/*
+ * Intl's formatToParts costs tens of microseconds; the hourly evaluation of a
+ * thousand key stores asks about the same expiry instants again and again, so
+ * answers are remembered (bounded, and keyed by zone and exact instant, so a
+ * cached answer is never wrong).
+ */
+const dayCache = new Map<string, number>();
+const DAY_CACHE_LIMIT = 50_000;
+
+/** Days since 1970-01-01 of the holder's wall-calendar date at this instant. */
+export function calendarDayNumber(instant: Date, timeZone: string): number {
+  const key = `${timeZone}|${instant.getTime()}`;
+  const hit = dayCache.get(key);
+  if (hit !== undefined) return hit;
+  const n = dayNumber(calendarDateIn(instant, timeZone));
+  if (dayCache.size >= DAY_CACHE_LIMIT) dayCache.clear();
+  dayCache.set(key, n);
+  return n;
 }
 
 /** Offset of the zone from UTC at this instant, in milliseconds (London in summer: +3,600,000). */
@@ -115,6 +135,10 @@ export function addCalendarDays(instant: Date, days: number, timeZone: string): 
 
 /** "2026-11-27" in the holder's zone. */
 export function formatCalendarDate(instant: Date, timeZone: string): string {
-  const d = calendarDateIn(instant, timeZone);
-  return `${String(d.year).padStart(4, '0')}-${String(d.month).padStart(2, '0')}-${String(d.day).padStart(2, '0')}`;
+  return new Date(calendarDayNumber(instant, timeZone) * 86_400_000).toISOString().slice(0, 10);
+}
+
+/** Forgets remembered calendar dates (for measurements of a cold start). */
+export function clearCalendarCache(): void {
+  dayCache.clear();
 }

@@ -60,10 +60,8 @@ export function dashboardRows(items: readonly TrackedItem[], now: Date, timeZone
     };
   });
   // Most urgent first: by instant of expiry (an expired item is older than any future one), then by severity, then a stable id.
-  return rows.sort(
-    (a, b) =>
-      new Date(a.item.expiresAt).getTime() - new Date(b.item.expiresAt).getTime() || severity(b.threshold) - severity(a.threshold) || a.id.localeCompare(b.id),
-  );
+  const at = new Map(rows.map((r) => [r, new Date(r.item.expiresAt).getTime()]));
+  return rows.sort((a, b) => at.get(a)! - at.get(b)! || severity(b.threshold) - severity(a.threshold) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
 /** The worst state of all items: what the tray icon shows. */

@@ -50,8 +50,12 @@ export interface EvaluateOptions {
 export function reachedThreshold(item: TrackedItem, now: Date, timeZone: string): Threshold | null {
   const expiresAt = new Date(item.expiresAt);
   if (now.getTime() >= expiresAt.getTime()) return 'expired';
-  const daysLeft = calendarDaysBetween(now, expiresAt, timeZone);
-  let reached: Threshold | null = null;
+  return thresholdForDaysLeft(calendarDaysBetween(now, expiresAt, timeZone));
+}
+
+/** The most severe day threshold a count of calendar days has reached (the caller handles "expired"). */
+export function thresholdForDaysLeft(daysLeft: number): DayThreshold | null {
+  let reached: DayThreshold | null = null;
   for (const t of thresholds) if (daysLeft <= t) reached = t;
   return reached;
 }
