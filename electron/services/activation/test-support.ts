@@ -1,0 +1,105 @@
+/**
+ * Test-only component sources that really authenticate, standing in for
+ * the escrow engineer's holder copies and quorum shares: AES-256-GCM under a
+ * low-cost scrypt key, and Shamir shares whose combination must open an
+ * AES-GCM check blob. Every buffer they hand out is kept in `handedOut` so a
+ * test can prove the session zeroed it.
+ */
+import { createCipheriv, createDecipheriv, randomBytes, scryptSync } from 'node:crypto';
+import { combine, split } from 'shamir-secret-sharing';
+import { KeyholderError } from '../../../shared/errors/index';
+import type { Custodian } from '../../../shared/ceremony/activation';
+import type { QuorumShareComponentSource, SealedCopyComponentSource } from './component-source';
+import { enrolParticipant, openParticipant, type ParticipantSigner } from '../participants/participant-file';
+
+const COST = { N: 2 ** 10, r: 8, p: 1 };
+
+function seal(plain: Uint8Array, passphrase: string) {
+  const salt = randomBytes(16);
+  const iv = randomBytes(12);
+  const key = scryptSync(passphrase, salt, 32, COST);
+  const c = createCipheriv('aes-256-gcm', key, iv);
+  const ct = Buffer.concat([c.update(plain), c.final()]);
+  return { salt, iv, ct, tag: c.getAuthTag() };
+}
+
+function unseal(box: ReturnType<typeof seal>, passphrase: Uint8Array): Uint8Array {
+  const key = scryptSync(passphrase, box.salt, 32, COST);
+  const d = createDecipheriv('aes-256-gcm', key, box.iv);
+  d.setAuthTag(box.tag);
+  try {
+    return new Uint8Array(Buffer.concat([d.update(box.ct), d.final()]));
+  } catch {
+    throw new KeyholderError('escrow.wrong_passphrase', 'Wrong passphrase for this sealed copy.');
+  } finally {
+    key.fill(0);
+  }
+}
+
+export function fakeSealedCopy(passphrase: string, fingerprint = 'copy-fp-1') {
+  const material = randomBytes(32);
+  const box = seal(material, passphrase);
+  const handedOut: Uint8Array[] = [];
+  let opens = 0;
+  const source: SealedCopyComponentSource = {
+    kind: 'passphrase-for-sealed-copy',
+    copyFingerprint: fingerprint,
+    async open(pass) {
+      opens++;
+      const out = unseal(box, pass);
+      handedOut.push(out);
+      return out;
+    },
+  };
+  return { source, material: new Uint8Array(material), handedOut, opens: () => opens };
+}
+
+export async function fakeQuorum(m: number, custodians: Custodian[], passphraseOf: (c: Custodian) => string) {
+  const secret = randomBytes(32);
+  const checkIv = randomBytes(12);
+  const c = createCipheriv('aes-256-gcm', secret, checkIv);
+  const check = Buffer.concat([c.update('keyholder quorum check'), c.final()]);
+  const checkTag = c.getAuthTag();
+  const shares = await split(new Uint8Array(secret), custodians.length, m);
+  const sealed = new Map(custodians.map((cu, i) => [cu.id, seal(shares[i]!, passphraseOf(cu))]));
+  const handedOut: Uint8Array[] = [];
+  let combines = 0;
+  const source: QuorumShareComponentSource = {
+    kind: 'quorum-share',
+    threshold: m,
+    custodians,
+    async openShare(id, pass) {
+      const box = sealed.get(id);
+      if (!box) throw new KeyholderError('escrow.unknown_custodian', 'No share for that custodian.');
+      const out = unseal(box, pass);
+      handedOut.push(out);
+      return out;
+    },
+    async combine(parts) {
+      combines++;
+      let key: Uint8Array;
+      try {
+        key = await combine(parts);
+      } catch {
+        throw new KeyholderError('escrow.quorum_failed', 'The components do not open the key.');
+      }
+      handedOut.push(key);
+      try {
+        const d = createDecipheriv('aes-256-gcm', key, checkIv);
+        d.setAuthTag(checkTag);
+        Buffer.concat([d.update(check), d.final()]);
+      } catch {
+        key.fill(0);
+        throw new KeyholderError('escrow.quorum_failed', 'The components do not open the key.');
+      }
+      return key;
+    },
+  };
+  return { source, secret: new Uint8Array(secret), shares, handedOut, combines: () => combines };
+}
+
+export async function person(name: string): Promise<ParticipantSigner> {
+  const pass = `${name} participant passphrase`;
+  const { file } = await enrolParticipant({ name, passphrase: pass, kdf: COST });
+  return openParticipant(file, pass);
+}
