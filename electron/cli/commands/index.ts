@@ -4,5 +4,6 @@ import { expiryCommands } from './expiry';
 import { escrowCommands } from './escrow';
 import { keyCommands } from './key';
 import { rehearsalCommands } from './rehearsal';
+import { transcriptCommands } from './transcript';
 
-export const commands: CliCommand[] = [...expiryCommands, ...escrowCommands, ...keyCommands, ...rehearsalCommands];
+export const commands: CliCommand[] = [...expiryCommands, ...escrowCommands, ...keyCommands, ...rehearsalCommands, ...transcriptCommands];
