@@ -14,6 +14,8 @@ import { openSettingsStore, type ConfFactory, type SettingsStore } from './stora
 import { createWorksheetService, type WorksheetService } from './worksheet/service';
 import type https from 'node:https';
 import { createControlPlaneService, type ControlPlaneService } from './control-plane/index';
+import { createIdentityService, type AzureEndpoints, type IdentityService, type OpenBrowser } from './identity/index';
+import { createVaultService, type VaultService } from './vault/index';
 
 export interface Environment {
   mode: 'rehearsal' | 'live';
@@ -21,6 +23,10 @@ export interface Environment {
 }
 
 export interface ServiceDeps {
+  /** Azure sign-in and vault endpoints (rehearsal cloud or live settings); sign-in is refused with what to set when absent. */
+  azure?: AzureEndpoints;
+  /** Opens a URL in the holder's browser: shell.openExternal in the app, a browser page in tests. */
+  openBrowser?: OpenBrowser;
   /** HTTPS agent for the vendor's control plane (rehearsal: the rehearsal CA and *.localhost lookup); system trust when absent. */
   controlPlaneAgent?: https.Agent;
   /** Folder for this workstation's settings and ceremony files. */
@@ -48,16 +54,25 @@ export interface Services {
   expiry: ExpiryService;
   settings: SettingsStore;
   worksheet: WorksheetService;
+  /** Null until Azure endpoints are configured. */
+  identity: IdentityService | null;
+  vault: VaultService;
 }
 
 export function createServices(deps: ServiceDeps): Services {
   const settings = openSettingsStore({ dir: deps.dataDir, clock: deps.clock, log: deps.log, ...(deps.confFactory ? { conf: deps.confFactory } : {}) });
-  return {
+  const base = {
     deps,
     controlPlane: createControlPlaneService(deps, deps.controlPlaneAgent ? { agent: deps.controlPlaneAgent } : {}),
     escrow: createEscrowService({ dataDir: deps.dataDir, clock: deps.clock, log: deps.log, ...(deps.escrowKdf ? { kdf: deps.escrowKdf } : {}) }),
     expiry: createExpiryServiceInDataDir({ dataDir: deps.dataDir, clock: deps.clock, log: deps.log, changed: () => deps.emit('app:changed', { topic: 'expiry' }) }),
     settings,
     worksheet: createWorksheetService(deps, settings),
+  };
+  const identity = createIdentityService({ dataDir: deps.dataDir, secretBox: deps.secretBox, clock: deps.clock, log: deps.log, ...(deps.azure ? { azure: deps.azure } : {}), ...(deps.openBrowser ? { openBrowser: deps.openBrowser } : {}) });
+  return {
+    ...base,
+    identity,
+    vault: createVaultService({ dataDir: deps.dataDir, clock: deps.clock, log: deps.log, ...(deps.azure ? { azure: deps.azure } : {}), identity, escrow: base.escrow, worksheet: base.worksheet }),
   };
 }

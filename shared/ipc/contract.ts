@@ -11,6 +11,8 @@ import { escrowChannels } from './channels/escrow';
 import { expiryChannels } from './channels/expiry';
 import { worksheetChannels } from './channels/worksheet';
 import { controlPlaneChannels, controlPlaneEvents } from './channels/control-plane';
+import { identityChannels } from './channels/identity';
+import { vaultChannels } from './channels/vault';
 
 export const contract = {
   ...controlPlaneChannels,
@@ -18,6 +20,8 @@ export const contract = {
   ...escrowChannels,
   ...expiryChannels,
   ...worksheetChannels,
+  ...identityChannels,
+  ...vaultChannels,
 } as const;
 
 export const events = {

@@ -20,6 +20,7 @@ import type { SecretBox } from '../../services/platform/secret-box';
 import { systemClock } from '../../services/platform/clock';
 import { silentLogger } from '../../services/log/logger';
 import { KeyholderError } from '../../../shared/errors/index';
+import { identityOf } from '../../services/keys/source-key';
 
 export function fakeBox(): SecretBox {
   const key = crypto.randomBytes(32);
@@ -97,11 +98,24 @@ export interface Harness {
 /** Minimal holder-copy opener for these tests (the escrow service provides the real one). */
 async function openTestCopy(file: string, passphrase: string) {
   const { keyId, pem } = JSON.parse(fs.readFileSync(file, 'utf8')) as { keyId: string; pem: string };
+  let key: crypto.KeyObject | null;
   try {
-    return { keyId, privateKey: crypto.createPrivateKey({ key: pem, passphrase }) };
+    key = crypto.createPrivateKey({ key: pem, passphrase });
   } catch {
     throw new KeyholderError('escrow.wrong_passphrase', 'That passphrase does not open this key-holder copy.');
   }
+  const fingerprint = identityOf(key).fingerprint;
+  return {
+    keyId,
+    fingerprint,
+    withPrivateKey: async <T>(use: (k: crypto.KeyObject) => Promise<T> | T): Promise<T> => {
+      if (!key) throw new Error('disposed');
+      return use(key);
+    },
+    dispose: () => {
+      key = null;
+    },
+  };
 }
 
 export async function startHarness(o: { holder?: 1 | 2; retries?: number } = {}): Promise<Harness> {

@@ -17,7 +17,7 @@ afterEach(async () => {
 });
 
 function draft(copy: { file: string }, o: Partial<ImportDraft> = {}): ImportDraft {
-  return { holderCopyPath: copy.file, vaultUrl: h.holder(1).vaultUrl, keyName: 'acme-cmek-1', protection: 'software', allowEncryptDecrypt: false, ...o };
+  return { holder: 1, holderCopyPath: copy.file, vaultUrl: h.holder(1).vaultUrl, keyName: 'acme-cmek-1', protection: 'software', allowEncryptDecrypt: false, ...o };
 }
 
 function keyClient(): KeyClient {
@@ -41,7 +41,7 @@ describe('importing a holder copy into the holder’s own vault', () => {
     expect(out.selfTest).toEqual({ unwrapInStore: true, wrapInStore: true, algorithm: 'RSA-OAEP-256' });
     expect(out.keyOps.sort()).toEqual(['unwrapKey', 'wrapKey']);
     expect(out.keyVersionId).toMatch(LINE2);
-    expect(h.line2.entries).toEqual([{ vaultHost: new URL(out.keyVersionId).host, keyName: 'acme-cmek-1', keyIdentifier: out.keyVersionId, fingerprint: fp }]);
+    expect(h.line2.entries).toEqual([{ holder: 1, vaultHost: new URL(out.keyVersionId).host, keyName: 'acme-cmek-1', keyIdentifier: out.keyVersionId, fingerprint: fp }]);
     const k = await keyClient().getKey('acme-cmek-1');
     expect(k.properties.tags).toMatchObject({ [TAG_KEY_ID]: copy.keyId, [TAG_FINGERPRINT]: fp });
     // Tags carry identity only: no private component of the key.

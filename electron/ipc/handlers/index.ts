@@ -6,6 +6,8 @@ import { escrowHandlers } from './escrow';
 import { expiryHandlers } from './expiry';
 import { worksheetHandlers } from './worksheet';
 import { controlPlaneHandlers } from './control-plane';
+import { identityHandlers } from './identity';
+import { vaultHandlers } from './vault';
 
 export function createHandlers(s: Services): Handlers {
   return {
@@ -14,5 +16,7 @@ export function createHandlers(s: Services): Handlers {
     ...escrowHandlers(s),
     ...expiryHandlers(s),
     ...worksheetHandlers(s),
+    ...identityHandlers(s),
+    ...vaultHandlers(s),
   };
 }

@@ -10,14 +10,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import crypto, { type KeyObject } from 'node:crypto';
 import { KeyholderError, isKeyholderError, type KeyholderErrorShape } from '../../../shared/errors/index';
-import { identityOf } from '../keys/source-key';
 import type { Clock } from '../platform/clock';
 import type { Logger } from '../log/logger';
 import type { ImportHooks, ImportOutcome, KeyStoreProvider, Protection } from './provider';
 
+/** An opened key-holder copy: the key is only lent to a callback and zeroed on dispose (the escrow service's handle). */
 export interface OpenedCopy {
-  keyId: string;
-  privateKey: KeyObject;
+  readonly keyId: string;
+  readonly fingerprint: string;
+  withPrivateKey<T>(use: (key: KeyObject) => Promise<T> | T): Promise<T>;
+  dispose(): void;
 }
 
 /** Opens a key-holder copy with its passphrase (the escrow service's job). */
@@ -25,10 +27,12 @@ export type HolderCopyOpener = (file: string, passphrase: string) => Promise<Ope
 
 /** Where line 2 goes once the vault has proved it holds the key. */
 export interface WorksheetLine2 {
-  recordKeyIdentifier(entry: { vaultHost: string; keyName: string; keyIdentifier: string; fingerprint: string }): Promise<void>;
+  recordKeyIdentifier(entry: { holder: 1 | 2; vaultHost: string; keyName: string; keyIdentifier: string; fingerprint: string }): Promise<void>;
 }
 
 export interface ImportDraft {
+  /** Which key holder of the ceremony this workstation belongs to (the worksheet column). */
+  holder: 1 | 2;
   holderCopyPath: string;
   vaultUrl: string;
   keyName: string;
@@ -103,22 +107,25 @@ export class VaultService {
       if (!draft.holderCopyPath || !fs.existsSync(draft.holderCopyPath)) {
         throw new KeyholderError('vault.copy_missing', 'Key Holder cannot find your key-holder copy at that path. Choose the file again (it may be on removable media that is not plugged in).');
       }
-      copy = await this.deps.openHolderCopy(draft.holderCopyPath, passphrase);
-      const { fingerprint } = identityOf(copy.privateKey);
-      const outcome = await this.deps.provider().importKey(
-        {
-          location: draft.vaultUrl,
-          keyName: draft.keyName,
-          protection: draft.protection,
-          privateKey: copy.privateKey,
-          keyId: copy.keyId,
-          fingerprint,
-          allowEncryptDecrypt: draft.allowEncryptDecrypt,
-        },
-        hooks,
+      const opened = await this.deps.openHolderCopy(draft.holderCopyPath, passphrase);
+      copy = opened;
+      const fingerprint = opened.fingerprint;
+      const outcome = await opened.withPrivateKey((privateKey) =>
+        this.deps.provider().importKey(
+          {
+            location: draft.vaultUrl,
+            keyName: draft.keyName,
+            protection: draft.protection,
+            privateKey,
+            keyId: opened.keyId,
+            fingerprint,
+            allowEncryptDecrypt: draft.allowEncryptDecrypt,
+          },
+          hooks,
+        ),
       );
-      const full = { ...outcome, fingerprint, keyId: copy.keyId };
-      await this.deps.worksheet.recordKeyIdentifier({ vaultHost: new URL(outcome.keyVersionId).host, keyName: draft.keyName, keyIdentifier: outcome.keyVersionId, fingerprint });
+      const full = { ...outcome, fingerprint, keyId: opened.keyId };
+      await this.deps.worksheet.recordKeyIdentifier({ holder: draft.holder, vaultHost: new URL(outcome.keyVersionId).host, keyName: draft.keyName, keyIdentifier: outcome.keyVersionId, fingerprint });
       this.write({ draft, state: 'done', outcome: full });
       this.deps.log.info('key imported into the key store', { keyVersionId: outcome.keyVersionId, reused: outcome.reused });
       return full;
@@ -128,8 +135,7 @@ export class VaultService {
       this.write({ draft, state: 'failed', error: err.toShape() });
       throw err;
     } finally {
-      // KeyObjects cannot be zeroed from JS; dropping the only reference is what is possible.
-      copy = null;
+      copy?.dispose();
     }
   }
 
@@ -139,5 +145,5 @@ export class VaultService {
 }
 
 function sameTarget(a: ImportDraft, b: ImportDraft): boolean {
-  return a.vaultUrl === b.vaultUrl && a.keyName === b.keyName && a.protection === b.protection;
+  return a.holder === b.holder && a.vaultUrl === b.vaultUrl && a.keyName === b.keyName && a.protection === b.protection;
 }

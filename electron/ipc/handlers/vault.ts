@@ -1,0 +1,40 @@
+import type { Services } from '../../services/index';
+import type { Handlers } from '../dispatch';
+import { findHolderCopies } from '../../services/vault/index';
+
+type VaultChannels = 'vault:state' | 'vault:saveDraft' | 'vault:import' | 'vault:recoverDeletedKey';
+
+export function vaultHandlers(s: Services): Pick<Handlers, VaultChannels> {
+  return {
+    'vault:state': async () => {
+      const ws = await s.worksheet.get();
+      const record = s.vault.record();
+      // Suggest the holder whose line 1 is filled and line 2 is not yet.
+      const holder = ws.holder1.vaultHost && !ws.holder1.keyIdentifier ? 1 : ws.holder2.vaultHost && !ws.holder2.keyIdentifier ? 2 : undefined;
+      const line = holder === 2 ? ws.holder2 : ws.holder1;
+      return {
+        record,
+        suggested: {
+          ...(holder ? { holder } : {}),
+          vaultUrl: line.vaultHost ? `https://${line.vaultHost}` : '',
+          keyName: line.keyName,
+          holderCopies: findHolderCopies(s.deps.dataDir),
+        },
+      };
+    },
+    'vault:saveDraft': async (r) => {
+      s.vault.saveDraft(r);
+      return {};
+    },
+    'vault:import': async (r) => {
+      const { passphrase, ...draft } = r;
+      const out = await s.vault.importKey({ ...draft, passphrase });
+      s.deps.emit('app:changed', { topic: 'worksheet' });
+      return out;
+    },
+    'vault:recoverDeletedKey': async (r) => {
+      await s.vault.recoverDeletedKey(r.vaultUrl, r.keyName);
+      return {};
+    },
+  };
+}
