@@ -6,6 +6,11 @@ import type { ComponentType } from 'react';
 import { HomeScreen } from '../features/home/HomeScreen';
 import { ExpiryScreen } from '../features/expiry/ExpiryScreen';
 import { EscrowScreen } from '../features/escrow/EscrowScreen';
+import { WorksheetScreen } from '../features/worksheet/WorksheetScreen';
+import { ImportScreen } from '../features/import/ImportScreen';
+import { RegistrationScreen } from '../features/submission/RegistrationScreen';
+import { SubmissionScreen } from '../features/submission/SubmissionScreen';
+import { StatusScreen } from '../features/status/StatusScreen';
 
 export interface Screen {
   id: string;
@@ -15,6 +20,11 @@ export interface Screen {
 
 export const screens: Screen[] = [
   { id: 'home', title: 'Overview', component: HomeScreen },
+  { id: 'worksheet', title: 'Azure Information Worksheet', component: WorksheetScreen },
   { id: 'escrow', title: 'Source key and escrow', component: EscrowScreen },
+  { id: 'registration', title: 'Vault registration', component: RegistrationScreen },
+  { id: 'import', title: 'Import into your vault', component: ImportScreen },
+  { id: 'submission', title: 'Submission to the vendor', component: SubmissionScreen },
+  { id: 'status', title: 'Primary key status', component: StatusScreen },
   { id: 'expiry', title: 'Expiry and rotation', component: ExpiryScreen },
 ];

@@ -138,6 +138,13 @@ describe('line 2: key version key identifier', () => {
     expect(codes(holder({ vaultHost: '', keyIdentifier: `https://example.com/keys/ajubalaw-2/${V1}`, keyName: '' }))).toEqual(['keyIdentifier:key_id_host_not_azure']);
     expect(codes(holder({ vaultHost: '', keyName: '' }))).toEqual([]);
   });
+  it('compares with line 1 even when line 1 was pasted as a URL', () => {
+    const issues = validateHolder(1, holder({ vaultHost: 'https://azurevault1.vault.azure.net/' }), live);
+    expect(issues.map((i) => i.code)).toEqual(['vault_host_not_dns_name']);
+    const other = validateHolder(1, holder({ vaultHost: 'https://azurevault2.vault.azure.net/' }), live);
+    expect(other.map((i) => i.code)).toEqual(['vault_host_not_dns_name', 'key_id_host_mismatch']);
+    expect(other[1]!.message).toContain('line 1 is "azurevault2.vault.azure.net"');
+  });
   it('names both hosts when they differ', () => {
     const i = validateHolder(1, holder({ keyIdentifier: `https://azurevault9.vault.azure.net/keys/ajubalaw-2/${V1}` }), live)[0]!;
     expect(i.message).toContain('azurevault9.vault.azure.net');
@@ -153,6 +160,12 @@ describe('key name', () => {
   it('must match line 2 (case-insensitively, as Key Vault names are)', () => {
     expect(codes(holder({ keyName: 'other-key' }))).toEqual(['keyName:key_name_mismatch']);
     expect(codes(holder({ keyName: 'AJUBALAW-2' }))).toEqual([]);
+  });
+  it('is still compared when line 2 has another problem (wrong host)', () => {
+    expect(codes(holder({ keyName: 'other-key', keyIdentifier: `https://azurevault9.vault.azure.net/keys/ajubalaw-2/${V1}` }))).toEqual([
+      'keyIdentifier:key_id_host_mismatch',
+      'keyName:key_name_mismatch',
+    ]);
   });
 });
 

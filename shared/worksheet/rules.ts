@@ -161,23 +161,21 @@ function checkKeyIdentifier(raw: string, line1Raw: string, emit: Emit): ParsedKe
   }
   const keyName = segs[1]!;
   const version = segs[2]!;
-  let ok = true;
   if (!KEY_NAME.test(keyName)) {
     emit('keyIdentifier', 'error', 'key_id_key_name', `The key name "${keyName}" in line 2 is not a valid Key Vault key name (1-127 letters, digits and hyphens).`);
-    ok = false;
   }
   if (!KEY_VERSION.test(version)) {
     emit('keyIdentifier', 'error', 'key_id_version', `The key version "${version}" must be 32 hexadecimal characters (0-9, a-f); it has ${version.length}.`);
-    ok = false;
   }
-  if (line1Raw.trim() !== '' && host !== line1Raw.trim().toLowerCase()) {
-    emit('keyIdentifier', 'error', 'key_id_host_mismatch', `Line 2 points at "${host}" but line 1 is "${line1Raw.trim().toLowerCase()}": the key must be in the vault named on line 1.`);
-    ok = false;
-  } else if (line1Raw.trim() === '' && !parseVaultHost(host)) {
+  // Compare with line 1's host even when line 1 was pasted as a URL (line 1 reports that itself).
+  const line1Host = line1Raw.trim().replace(/^[a-z]+:\/\//i, '').split('/')[0]!.toLowerCase();
+  if (line1Host !== '' && host !== line1Host) {
+    emit('keyIdentifier', 'error', 'key_id_host_mismatch', `Line 2 points at "${host}" but line 1 is "${line1Host}": the key must be in the vault named on line 1.`);
+  } else if (line1Host === '' && !parseVaultHost(host)) {
     emit('keyIdentifier', 'error', 'key_id_host_not_azure', `Line 2 points at "${host}", which is not a Key Vault DNS name.`);
-    ok = false;
   }
-  return ok ? { host, keyName, version: version.toLowerCase() } : null;
+  // The key name is still compared with the key-name field when only the host or version is wrong.
+  return KEY_NAME.test(keyName) ? { host, keyName, version: version.toLowerCase() } : null;
 }
 
 function checkGuid(field: 'clientId' | 'tenantId', raw: string, emit: Emit): boolean {
