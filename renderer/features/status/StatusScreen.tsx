@@ -1,0 +1,57 @@
+/**
+ * The primary key's status as the vendor's control plane sees it (Available,
+ * Key Store N Revoked, Both Key Stores Revoked, Unavailable), refreshed on
+ * demand and whenever the Node side's poll finds a change.
+ */
+import { call } from '../../app/api';
+import { Notice } from '../../ui/Notice';
+import { useControlPlane } from '../submission/useControlPlane';
+
+const meaning: Record<string, string> = {
+  Available: 'Both key stores are healthy.',
+  'Key Store 1 Revoked': 'Key store 1 is revoked; key store 2 still lets documents be encrypted and decrypted.',
+  'Key Store 2 Revoked': 'Key store 2 is revoked; key store 1 still lets documents be encrypted and decrypted.',
+  'Both Key Stores Revoked': 'Both key stores are revoked: documents can no longer be opened, uploaded or downloaded.',
+  Unavailable: 'A vault could not be reached (network, sign-in or an expired secret); revocation cannot be assessed.',
+};
+
+export function StatusScreen() {
+  const { view, error, busy, run } = useControlPlane();
+  const st = view?.status;
+  const pk = st?.primaryKey;
+  return (
+    <section aria-labelledby="cp-status-title">
+      <h1 id="cp-status-title">Primary key status</h1>
+      {error && (
+        <Notice tone="error" testId="cp-error">
+          {error}
+        </Notice>
+      )}
+      <button type="button" disabled={busy || !view?.connection.connected} onClick={() => void run(() => call('control-plane:status', { refresh: true }), (v) => v)}>
+        Check now
+      </button>
+      {!pk && st && (
+        <p data-testid="cp-validation" data-state={st.validation.state}>
+          No primary key yet ({st.validation.state.replace(/_/g, ' ')}). Key holder 1 {st.submitted.holder1 ? 'has' : 'has not'} submitted; key holder 2 {st.submitted.holder2 ? 'has' : 'has not'}.
+        </p>
+      )}
+      {pk && (
+        <div data-testid="cp-status" data-status={pk.status}>
+          <h2>
+            {pk.name}: <span>{pk.status}</span>
+          </h2>
+          <p>{meaning[pk.status]}</p>
+          <p>Last checked {pk.checkedAt}.</p>
+          <ul>
+            {pk.keyStores.map((k) => (
+              <li key={k.holder}>
+                Key store {k.holder} ({k.vaultDnsName}): {k.health}
+                {k.reason ? `, ${k.reason}` : ''}
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+    </section>
+  );
+}
