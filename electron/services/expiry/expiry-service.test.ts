@@ -8,7 +8,7 @@ import { fixedClock } from '../platform/clock';
 import { silentLogger } from '../log/logger';
 import { createExpiryService } from './expiry-service';
 import { fileReminderStore, reminderFile } from './reminder-store';
-import { expiryFiles, fileTrackedItemsSource } from './tracked-items-source';
+import { expiryFiles, fileTrackedItemsSource, worksheetTrackedItemsSource } from './tracked-items-source';
 
 let dir: string;
 beforeEach(() => {
@@ -114,5 +114,26 @@ describe('expiry service over the data folder', () => {
     expect(d.worst).toBe('expired');
     expect(d.rows[1]!.breaks).toMatch(/cannot be decrypted/);
     expect(d.rows[1]!.action).toMatch(/rotation wizard/);
+  });
+});
+
+describe('worksheet service as a source', () => {
+  const holder = (clientId: string, secretExpiresOn: string) => ({ clientId, keyIdentifier: '', keyName: 'ajubalaw-2', secretExpiresOn });
+  it('tracks each holder’s line-4 expiry date, and the same item keeps its identity when Graph refreshes it', async () => {
+    const view = { holder1: holder('app-1', '2027-01-10'), holder2: holder('app-2', '') };
+    const svc = createExpiryService({
+      source: worksheetTrackedItemsSource({ get: async () => view }, dir),
+      store: fileReminderStore(dir, silentLogger),
+      clock: fixedClock(new Date('2027-01-05T09:00:00Z')),
+      timeZone: () => 'America/New_York',
+      log: silentLogger,
+    });
+    const rows = (await svc.dashboard()).rows;
+    expect(rows.map((r) => [r.item.ceremony, r.item.holder, r.item.expiresAt, r.daysLeft])).toEqual([['ajubalaw-2', 'holder-1', '2027-01-10T00:00:00Z', 4]]);
+    // New York sees 00:00 UTC as the evening before: it reminds a day early rather than late.
+    const src = fileTrackedItemsSource(dir);
+    src.saveGraphItems([{ ...rows[0]!.item, source: 'graph', expiresAt: '2027-01-10T15:00:00Z' }], new Date());
+    const after = (await svc.dashboard()).rows;
+    expect(after.map((r) => [r.id, r.item.source, r.daysLeft])).toEqual([[rows[0]!.id, 'graph', 5]]);
   });
 });

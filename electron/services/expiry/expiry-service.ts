@@ -13,7 +13,7 @@ import type { Logger } from '../log/logger';
 import { expiryCalendar } from './calendar-export';
 import { fileReminderStore, type ReminderStore } from './reminder-store';
 import type { EvaluationReason } from './scheduler';
-import { fileTrackedItemsSource, type TrackedItemsSource } from './tracked-items-source';
+import { fileTrackedItemsSource, worksheetTrackedItemsSource, type TrackedItemsSource, type WorksheetViewLike } from './tracked-items-source';
 
 export interface ExpiryServiceDeps {
   source: TrackedItemsSource;
@@ -95,9 +95,17 @@ export function systemTimeZone(): string {
 }
 
 /** The service as the composition root builds it: files in the data folder, the holder's system time zone. */
-export function createExpiryServiceInDataDir(deps: { dataDir: string; clock: Clock; log: Logger; changed?(): void; timeZone?(): string }): ExpiryService {
+export function createExpiryServiceInDataDir(deps: {
+  dataDir: string;
+  clock: Clock;
+  log: Logger;
+  changed?(): void;
+  timeZone?(): string;
+  /** The worksheet service: its line-4 expiry dates are tracked too. */
+  worksheet?: { get(): Promise<WorksheetViewLike> };
+}): ExpiryService {
   return createExpiryService({
-    source: fileTrackedItemsSource(deps.dataDir),
+    source: deps.worksheet ? worksheetTrackedItemsSource(deps.worksheet, deps.dataDir) : fileTrackedItemsSource(deps.dataDir),
     store: fileReminderStore(deps.dataDir, deps.log),
     clock: deps.clock,
     timeZone: deps.timeZone ?? systemTimeZone,

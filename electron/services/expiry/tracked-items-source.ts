@@ -125,3 +125,57 @@ export function fileTrackedItemsSource(dataDir: string): TrackedItemsSource & { 
 export function staticTrackedItemsSource(items: TrackedItem[]): TrackedItemsSource {
   return { items: async () => items };
 }
+
+/** The part of the worksheet service's view this module reads (structural, so either side can change independently). */
+export interface WorksheetHolderLike {
+  clientId: string;
+  keyIdentifier: string;
+  keyName: string;
+  /** YYYY-MM-DD or '' */
+  secretExpiresOn: string;
+}
+export interface WorksheetViewLike {
+  holder1: WorksheetHolderLike;
+  holder2: WorksheetHolderLike;
+}
+
+/**
+ * Entries from the worksheet service's view. The worksheet holds a date, not
+ * an instant: it is read as 00:00 UTC of that date, which is never later than
+ * the real expiry on that date anywhere from UTC-12 to UTC+14 by more than a
+ * day, and errs towards reminding early.
+ */
+export function entriesFromWorksheetView(view: WorksheetViewLike, ceremony?: string): WorksheetExpiryEntry[] {
+  const out: WorksheetExpiryEntry[] = [];
+  for (const [holder, h] of [
+    ['holder-1', view.holder1],
+    ['holder-2', view.holder2],
+  ] as const) {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(h.secretExpiresOn) || !h.clientId.trim()) continue;
+    out.push({
+      ceremony: ceremony ?? (h.keyName.trim() || 'this workstation'),
+      holder,
+      appId: h.clientId.trim(),
+      clientSecretExpiresAt: `${h.secretExpiresOn}T00:00:00Z`,
+    });
+  }
+  return out;
+}
+
+/**
+ * The source the app uses once the worksheet service exists: the worksheet's
+ * line-4 dates, plus the documented files (other ceremonies' values, key and
+ * token dates) and the last Graph refresh, Graph winning for the same item.
+ */
+export function worksheetTrackedItemsSource(worksheet: { get(): Promise<WorksheetViewLike> }, dataDir: string): TrackedItemsSource {
+  const files = fileTrackedItemsSource(dataDir);
+  const graphFile = expiryFiles(dataDir).graphItems;
+  return {
+    async items() {
+      const fromFiles = await files.items();
+      const fromWorksheet = itemsFromWorksheet(entriesFromWorksheetView(await worksheet.get()));
+      const graph = parseFile(graphFile, graphItemsFileSchema, 'The last Graph refresh')?.items ?? [];
+      return mergeItems(mergeItems(fromWorksheet, fromFiles), graph);
+    },
+  };
+}

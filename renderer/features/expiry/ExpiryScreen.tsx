@@ -15,14 +15,6 @@ const urgencyWords: Record<Urgency, string> = {
   ok: 'OK',
 };
 
-const kindWords: Record<Row['item']['kind'], string> = {
-  'client-secret': 'Client secret',
-  'app-credential': 'Other application secret',
-  certificate: 'Certificate',
-  'vault-key-exp': 'Key expiry in the vault',
-  'enrolment-token': 'Enrolment token',
-};
-
 const sourceWords: Record<Row['item']['source'], string> = {
   graph: 'read from Microsoft Graph',
   worksheet: 'as written on the worksheet',
@@ -45,7 +37,7 @@ function ExpiryRow({ row, timeZone, onSnooze, busy }: { row: Row; timeZone: stri
           {describeDaysLeft(row.daysLeft, row.expired)}
         </span>
         <h2 id={headingId} className="expiry-label" style={{ fontSize: '1rem', margin: 0 }}>
-          {kindWords[row.item.kind]}: {row.item.label}
+          {row.item.label}
         </h2>
       </div>
       <div className="expiry-meta">
