@@ -1,0 +1,54 @@
+/**
+ * Where a rotation in progress lives between steps, days and restarts:
+ * `<dataDir>/expiry/rotations/<rotationId>.json`, written atomically after
+ * every event (pass `save` as the runner's `persist`). No secret text is in
+ * it: the new secret is sealed through the SecretBox by the ports.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { KeyholderError } from '../../../shared/errors/index';
+import { rotationStateSchema, type RotationState } from '../../../shared/expiry/rotation';
+import { readFileOrNull, writeFileAtomic } from './atomic-file';
+
+export interface RotationStore {
+  save(state: RotationState): Promise<void>;
+  load(rotationId: string): RotationState | null;
+  /** Rotations not yet done or rolled back, to offer "resume" at start. */
+  unfinished(): RotationState[];
+}
+
+export function fileRotationStore(dataDir: string): RotationStore {
+  const dir = path.join(dataDir, 'expiry', 'rotations');
+  const file = (id: string) => {
+    if (!/^[A-Za-z0-9-]{6,64}$/.test(id)) throw new KeyholderError('rotation.bad_id', 'That rotation id is not one Key Holder made.');
+    return path.join(dir, `${id}.json`);
+  };
+  const parse = (text: string, id: string): RotationState => {
+    try {
+      return rotationStateSchema.parse(JSON.parse(text));
+    } catch {
+      throw new KeyholderError(
+        'rotation.state_unreadable',
+        `The saved state of rotation ${id} is damaged. Nothing was changed in Azure by reading it; check the application's secrets in the Azure portal before starting a new rotation.`,
+        { rotationId: id },
+      );
+    }
+  };
+  return {
+    async save(state) {
+      writeFileAtomic(file(state.rotationId), JSON.stringify(rotationStateSchema.parse(state), null, 2) + '\n');
+    },
+    load(id) {
+      const text = readFileOrNull(file(id));
+      return text === null ? null : parse(text, id);
+    },
+    unfinished() {
+      if (!fs.existsSync(dir)) return [];
+      return fs
+        .readdirSync(dir)
+        .filter((f) => f.endsWith('.json'))
+        .map((f) => parse(fs.readFileSync(path.join(dir, f), 'utf8'), f.slice(0, -5)))
+        .filter((s) => s.phase !== 'done' && s.phase !== 'rolled-back');
+    },
+  };
+}
