@@ -70,7 +70,7 @@ pre{background:#f3f3f3;padding:6px;white-space:pre-wrap;font-size:10pt}
 <p class="warn">Keep this sheet with the escrow file, never with a passphrase. If the key or every passphrase is lost, every document encrypted under it is unrecoverable.</p>
 <table>
 <tr><th>Key ID</th><td><code>${esc(e.keyId)}</code></td></tr>
-<tr><th>Fingerprint (SHA-256 of the public key)</th><td class="fp">${groupFingerprint(e.fingerprint)}</td></tr>
+<tr><th>Fingerprint (SHA-256 of the public key)</th><td><span class="fp">${groupFingerprint(e.fingerprint)}</span><br><small>As <code>openssl dgst</code> prints it: <code>${e.fingerprint}</code></small></td></tr>
 <tr><th>Check value</th><td class="fp">${checkValue(e.fingerprint)}</td></tr>
 <tr><th>Key</th><td>RSA ${e.modulusBits} bits, created ${esc(e.created)}</td></tr>
 <tr><th>Purpose</th><td>${esc(e.purpose || '(none given)')}</td></tr>

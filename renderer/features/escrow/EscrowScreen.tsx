@@ -25,6 +25,9 @@ const STEPS: [Step, string][] = [
 ];
 const base = (f: string) => f.split(/[\\/]/).pop() ?? f;
 
+/** The open ceremony survives moving to another screen and back (the key itself stays in the Node side). */
+let openSession: string | null = null;
+
 function stepOf(s: Status | null): Step {
   if (!s) return 'generate';
   if (s.threshold === null) return 'custodians';
@@ -77,6 +80,11 @@ export function EscrowScreen() {
       setDefaults(d);
       setBits(d.defaultSize);
     }, (e: Error) => setError(e.message));
+    if (openSession) {
+      call('escrow:status', { sessionId: openSession }).then(setStatus, () => {
+        openSession = null;
+      });
+    }
   }, []);
 
   const step = stepOf(status);
@@ -86,7 +94,9 @@ export function EscrowScreen() {
     setBusy(true);
     setError(null);
     try {
-      setStatus(await f());
+      const next = await f();
+      openSession = next.sessionId;
+      setStatus(next);
     } catch (e) {
       setError((e as Error).message);
     } finally {

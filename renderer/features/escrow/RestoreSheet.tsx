@@ -38,11 +38,18 @@ export function RestoreSheet({ status, onClose }: { status: Status; onClose(): v
             </tr>
             <tr>
               <th>Fingerprint (SHA-256 of the public key)</th>
-              <td className="escrow-fp">{status.key.fingerprintGrouped}</td>
+              <td>
+                <div className="escrow-fp">{status.key.fingerprintGrouped}</div>
+                <div className="escrow-hint">
+                  As <code>openssl dgst</code> prints it: <code>{status.key.fingerprint}</code>
+                </div>
+              </td>
             </tr>
             <tr>
               <th>Check value</th>
-              <td className="escrow-check">{status.key.checkValue}</td>
+              <td>
+                <span className="escrow-check">{status.key.checkValue}</span>
+              </td>
             </tr>
             <tr>
               <th>Key</th>
@@ -96,7 +103,7 @@ export function RestoreSheet({ status, onClose }: { status: Status; onClose(): v
           <>
             <p>Any one custodian can restore the key with their own PEM file and passphrase, using only OpenSSL 3:</p>
             <pre>openssl pkey -in CUSTODIAN-FILE.pem -out restored-key.pem -aes-256-cbc</pre>
-            <p>Check it is this key (the hex printed must equal the fingerprint above):</p>
+            <p>Check it is this key (the hex printed must equal the fingerprint above, ignoring spaces and letter case):</p>
             <pre>openssl pkey -in CUSTODIAN-FILE.pem -pubout -outform DER | openssl dgst -sha256</pre>
           </>
         )}
