@@ -16,6 +16,9 @@ import type https from 'node:https';
 import { createControlPlaneService, type ControlPlaneService } from './control-plane/index';
 import { createIdentityService, type AzureEndpoints, type IdentityService, type OpenBrowser } from './identity/index';
 import { createVaultService, type VaultService } from './vault/index';
+import { createCeremonyTranscripts, type CeremonyTranscripts } from './transcript/index';
+import { createParticipantsService, type ParticipantsService } from './participants/index';
+import { createActivationService, type ActivationService } from './activation/index';
 
 export interface Environment {
   mode: 'rehearsal' | 'live';
@@ -57,6 +60,11 @@ export interface Services {
   /** Null until Azure endpoints are configured. */
   identity: IdentityService | null;
   vault: VaultService;
+  /** Signed ceremony transcripts and where the ceremony stands. */
+  transcript: CeremonyTranscripts;
+  participants: ParticipantsService;
+  /** Supervised activations (split knowledge, quorum); key material stays in here. */
+  activation: ActivationService;
 }
 
 export function createServices(deps: ServiceDeps): Services {
@@ -70,8 +78,12 @@ export function createServices(deps: ServiceDeps): Services {
     worksheet: createWorksheetService(deps, settings),
   };
   const identity = createIdentityService({ dataDir: deps.dataDir, secretBox: deps.secretBox, clock: deps.clock, log: deps.log, ...(deps.azure ? { azure: deps.azure } : {}), ...(deps.openBrowser ? { openBrowser: deps.openBrowser } : {}) });
+  const transcript = createCeremonyTranscripts({ dataDir: deps.dataDir, secretBox: deps.secretBox, clock: deps.clock });
   return {
     ...base,
+    transcript,
+    participants: createParticipantsService({ dataDir: deps.dataDir, clock: deps.clock }),
+    activation: createActivationService({ transcript, clock: deps.clock }),
     identity,
     vault: createVaultService({ dataDir: deps.dataDir, clock: deps.clock, log: deps.log, ...(deps.azure ? { azure: deps.azure } : {}), identity, escrow: base.escrow, worksheet: base.worksheet }),
   };

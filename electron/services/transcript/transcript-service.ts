@@ -9,11 +9,12 @@ import { randomUUID } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { KeyholderError } from '../../../shared/errors/index';
-import type { JsonObject } from '../../../shared/transcript/canonical';
+import { fromBase64Url, type JsonObject } from '../../../shared/transcript/canonical';
 import {
   CLOSING_KIND,
   OPENING_KIND,
   assertNoSecretFields,
+  attestationSigningBytes,
   ceremonyIdSchema,
   genesisHash,
   lineHash,
@@ -104,6 +105,13 @@ export function createTranscriptService(opts: { dataDir: string; clock: Clock; k
   function appendNow(ceremony: string, kind: string, data: JsonObject, attestations?: Attestation[]): AppendResult {
     if (kind === OPENING_KIND) throw new KeyholderError('transcript.bad_entry', 'A ceremony is opened only once.');
     assertNoSecretFields(data);
+    for (const a of attestations ?? []) {
+      const key = fromBase64Url(a.key);
+      const sig = fromBase64Url(a.sig);
+      if (a.statement.ceremony !== ceremony || !key || !sig || !ed25519Verify(key, attestationSigningBytes(a.statement), sig)) {
+        throw new KeyholderError('transcript.bad_attestation', `The ${a.role}'s signed statement from ${a.name} is not for this ceremony or does not verify; it was not recorded.`);
+      }
+    }
     const { lines, entries } = readOpen(ceremony);
     const receipts = entries.map((e) => ({ kind: e.kind, data: e.data }));
     const tableStep = CEREMONY_STEPS.find((s) => s.kind === kind && (s.holder === undefined || s.holder === data.holder) && (kind !== 'status.changed' || data.status === 'Available'));

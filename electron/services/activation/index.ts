@@ -1,0 +1,44 @@
+/**
+ * Activations of this workstation: starts sessions bound to the ceremony's
+ * transcript and keeps them by ID, so hand-over screens (and a second call
+ * over IPC) reach the same session. Only non-secret state leaves here.
+ */
+import { KeyholderError } from '../../../shared/errors/index';
+import type { Purpose } from '../../../shared/ceremony/activation';
+import type { Clock } from '../platform/clock';
+import type { TranscriptService } from '../transcript/transcript-service';
+import type { ComponentSource } from './component-source';
+import { ActivationSession, type PurposeResult, type Timers } from './session';
+
+export interface ActivationService {
+  start(opts: { ceremony: string; purpose: Purpose; source: ComponentSource; onPurpose(material: Uint8Array, purpose: Purpose): Promise<PurposeResult> }): ActivationSession;
+  get(session: string): ActivationSession;
+  /** Wipes every open session (app quit, lock screen). */
+  wipeAll(): void;
+}
+
+export function createActivationService(deps: { transcript: Pick<TranscriptService, 'append'>; clock: Clock; timers?: Timers; timeoutMs?: number }): ActivationService {
+  const sessions = new Map<string, ActivationSession>();
+  return {
+    start(opts) {
+      const s = new ActivationSession({
+        ...opts,
+        clock: deps.clock,
+        ...(deps.timers ? { timers: deps.timers } : {}),
+        ...(deps.timeoutMs ? { timeoutMs: deps.timeoutMs } : {}),
+        record: (kind, data, attestations) => deps.transcript.append(opts.ceremony, kind, data, attestations),
+      });
+      sessions.set(s.id, s);
+      return s;
+    },
+    get(id) {
+      const s = sessions.get(id);
+      if (!s) throw new KeyholderError('activation.not_found', 'That activation is no longer open on this workstation. Start a new one.');
+      return s;
+    },
+    wipeAll() {
+      for (const s of sessions.values()) void s.cancel('The app closed the activation; the key material was wiped.');
+      sessions.clear();
+    },
+  };
+}
