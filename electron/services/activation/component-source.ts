@@ -27,7 +27,7 @@ export interface QuorumShareComponentSource {
    * with too few or wrong shares returns a wrong secret without error, so
    * the count alone proves nothing). Throws when it does not authenticate.
    */
-  combine(shares: Uint8Array[]): Promise<Uint8Array>;
+  combine(shares: { custodian: string; share: Uint8Array }[]): Promise<Uint8Array>;
 }
 
 export type ComponentSource = SealedCopyComponentSource | QuorumShareComponentSource;

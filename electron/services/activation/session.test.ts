@@ -186,7 +186,7 @@ describe('quorum activation session', () => {
         });
         await expect(s.carryOut()).rejects.toMatchObject({ code: 'ceremony.quorum_not_met' });
         // The source's own check is what makes "too few" safe: combine with m-1 shares does not authenticate.
-        await expect(q.source.combine(q.shares.slice(0, m - 1))).rejects.toMatchObject({ code: 'escrow.quorum_failed' });
+        await expect(q.source.combine(q.shares.slice(0, m - 1).map((share, i) => ({ custodian: `c${i}`, share })))).rejects.toMatchObject({ code: 'escrow.quorum_failed' });
         const last = await enter(s, who.at(-1)!);
         expect(last).toMatchObject({ entered: m, threshold: m });
         await s.attest(supervisor!.attest('supervisor', s.attestationStatement()));

@@ -66,7 +66,7 @@ export class ActivationSession {
   private machine: ActivationState;
   private readonly held: Uint8Array[] = [];
   private material: Uint8Array | null = null;
-  private shares: Uint8Array[] = [];
+  private shares: { custodian: string; share: Uint8Array }[] = [];
   private readonly joins: Attestation[] = [];
   private readonly challenge = randomBytes(16).toString('hex');
   private timer: unknown = null;
@@ -342,7 +342,7 @@ export class ActivationSession {
       share.fill(0);
       throw e;
     }
-    this.shares.push(share);
+    this.shares.push({ custodian, share });
     if (this.machine.step === 'combine') {
       let material: Uint8Array;
       try {

@@ -79,7 +79,7 @@ export async function fakeQuorum(m: number, custodians: Custodian[], passphraseO
       combines++;
       let key: Uint8Array;
       try {
-        key = await combine(parts);
+        key = await combine(parts.map((p) => p.share));
       } catch {
         throw new KeyholderError('escrow.quorum_failed', 'The components do not open the key.');
       }

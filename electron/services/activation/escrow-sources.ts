@@ -1,0 +1,57 @@
+/**
+ * Component sources backed by the escrow format (electron/services/escrow):
+ * a key-holder copy opened with its passphrase (split knowledge), and an
+ * escrow's M-of-N custodian shares combined and authenticated (quorum). The
+ * escrow code does the cryptography; this only adapts it to the session.
+ */
+import { KeyholderError } from '../../../shared/errors/index';
+import type { EscrowFile } from '../../../shared/escrow/format';
+import { finishOpen, findEntry, openKey, openSlot, type OpenedSlot } from '../escrow/seal';
+import type { QuorumShareComponentSource, SealedCopyComponentSource } from './component-source';
+
+// The escrow API takes passphrases as strings; this is the one place the bytes become one.
+const text = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.length).toString('utf8');
+const view = (b: Buffer) => new Uint8Array(b.buffer, b.byteOffset, b.length);
+
+/** A holder copy: an escrow file with a single custodian, the holder. Returns the private key as PKCS#8 DER. */
+export function holderCopySource(file: EscrowFile, copyFingerprint: string, keyId?: string): SealedCopyComponentSource {
+  return {
+    kind: 'passphrase-for-sealed-copy',
+    copyFingerprint,
+    async open(passphrase) {
+      const { pkcs8 } = await openKey(file, keyId, [{ custodian: 1, passphrase: text(passphrase) }]);
+      return view(pkcs8);
+    },
+  };
+}
+
+export const custodianId = (index: number) => `custodian-${index}`;
+const indexOf = (id: string) => {
+  const m = /^custodian-(\d+)$/.exec(id);
+  if (!m) throw new KeyholderError('activation.unknown_custodian', 'That custodian is not in this escrow.');
+  return Number(m[1]);
+};
+
+/** An escrow's quorum. Shares may also arrive from another workstation (sealed to this session). */
+export function escrowQuorumSource(file: EscrowFile, keyId?: string): QuorumShareComponentSource {
+  const { entry } = findEntry(file, keyId);
+  if (entry.policy.threshold < 2) throw new KeyholderError('activation.not_a_quorum', 'This escrow opens with one custodian; use a split-knowledge activation instead.');
+  return {
+    kind: 'quorum-share',
+    threshold: entry.policy.threshold,
+    custodians: entry.custodians.map((c) => ({ id: custodianId(c.index), name: c.name })),
+    async openShare(id, passphrase) {
+      const slot = await openSlot(file, entry.keyId, indexOf(id), text(passphrase));
+      return view(slot.piece);
+    },
+    async combine(shares) {
+      const slots: OpenedSlot[] = shares.map(({ custodian, share }) => {
+        const c = entry.custodians.find((x) => x.index === indexOf(custodian));
+        if (!c) throw new KeyholderError('activation.unknown_custodian', 'That custodian is not in this escrow.');
+        return { index: c.index, name: c.name, piece: Buffer.from(share.buffer, share.byteOffset, share.length) };
+      });
+      const { pkcs8 } = await finishOpen(file, entry.keyId, slots);
+      return view(pkcs8);
+    },
+  };
+}
