@@ -72,7 +72,7 @@ describe('AzureKeyStoreProbe over the official SDKs', () => {
     const vault = d.vaults.find((v) => v.tenantId === app.tenantId)!;
     const cca = new msal.ConfidentialClientApplication(msalConfig(cloud, agent, app.tenantId, app.appId, app.clientSecret));
     const other = await new KeyClient(vault.url, clientCredential(cca), { agent } as ConstructorParameters<typeof KeyClient>[2]).importKey('other', rsaJwk(), {});
-    const r = await provePair(probe(), records[0]!, { ...records[1]!, keyIdentifier: other.id });
+    const r = await provePair(probe(), records[0]!, { ...records[1]!, keyIdentifier: other.id! });
     expect(r.failures.map((f) => `${f.code}@${f.holder}:${f.worksheetLine}`)).toEqual(['public_keys_differ@1:2', 'public_keys_differ@2:2']);
   });
 
