@@ -111,6 +111,11 @@ function start(): void {
     confFactory: electronStoreConf,
     pdf: { fromHtml: printHtmlToPdf },
     chooseSavePath: (name, kind) => chooseSavePath(mainWindow, name, kind),
+    // Sign-in opens in the holder's own browser (Microsoft's recommendation for desktop apps); only https pages.
+    openBrowser: async (url) => {
+      if (!/^https:\/\//.test(url)) throw new Error('refusing to open a non-https sign-in URL');
+      await shell.openExternal(url);
+    },
   });
   const handlers = createHandlers(services);
   for (const name of channelNames) {
