@@ -47,6 +47,8 @@ export interface BridgeOptions {
   clock?: Clock;
   /** Defaults to the AES-256-GCM fake keyed from dataDir. */
   secretBox?: SecretBox;
+  /** A secret box built for the data folder (used when `secretBox` is not given), e.g. an unavailable one. */
+  secretBoxFor?: (dataDir: string) => SecretBox;
   log?: Logger;
   /**
    * Anything else ServiceDeps has or gains (rehearsal cloud endpoints, trust
@@ -122,7 +124,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
   const pdf = headlessPdf();
   const deps: ServiceDeps = {
     dataDir,
-    secretBox: options.secretBox ?? fileKeySecretBox(dataDir),
+    secretBox: options.secretBox ?? options.secretBoxFor?.(dataDir) ?? fileKeySecretBox(dataDir),
     clock: options.clock ?? systemClock,
     log,
     environment: options.environment ?? BRIDGE_ENVIRONMENT,

@@ -5,9 +5,10 @@
  * secret.
  */
 import AxeBuilder from '@axe-core/playwright';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test, expect, type Page } from '../support/fixtures';
+import { fileKeySecretBox } from '../bridge/secret-box';
 
 const day = (offsetDays: number) => new Date(Date.now() + offsetDays * 86_400_000).toISOString().slice(0, 10);
 
@@ -182,13 +183,10 @@ test('a holder fills both worksheets, fixes every problem, saves, restarts and f
   await expect(page.getByText(H2.secret)).toHaveCount(0);
 });
 
-test('without secure storage the secret is refused with a clear message and the rest is kept', async ({ page, bridge }) => {
-  const { fileKeySecretBox } = await import('../bridge/secret-box');
-  const { startBridge } = await import('../bridge/server');
-  await bridge.current.close();
-  const noBox = await startBridge({ dataDir: bridge.dataDir, secretBox: fileKeySecretBox(bridge.dataDir, { available: false }) });
-  try {
-    await page.goto(noBox.url);
+test.describe('without secure storage', () => {
+  test.use({ bridgeDeps: { secretBoxFor: (dir) => fileKeySecretBox(dir, { available: false }) } });
+
+  test('the secret is refused with a clear message and the rest is kept', async ({ page, bridge }) => {
     await page.getByRole('button', { name: 'Azure Information Worksheet' }).click();
     await expect(page.getByTestId('ws-secret-storage')).toContainText('cannot be saved on this computer');
     await fill(page, 1, 'vaultHost', H1.vaultHost);
@@ -199,9 +197,22 @@ test('without secure storage the secret is refused with a clear message and the 
     const settings = readFileSync(path.join(bridge.dataDir, 'settings.json'), 'utf8');
     expect(settings).toContain(H1.vaultHost);
     expect(settings).not.toContain(H1.secret);
-  } finally {
-    await noBox.close();
-    // The fixture closes its own (already closed) bridge again; start one so teardown has something to stop.
-    await bridge.restart();
-  }
+  });
+});
+
+test('a damaged settings file is kept aside and the holder is told where', async ({ page, bridge }) => {
+  await bridge.call('worksheet:save', {
+    holder1: { vaultHost: H1.vaultHost, keyIdentifier: '', clientId: '', tenantId: '', keyName: '', secretCreatedOn: '', secretExpiresOn: '', secret: { action: 'keep' } },
+    holder2: { vaultHost: '', keyIdentifier: '', clientId: '', tenantId: '', keyName: '', secretCreatedOn: '', secretExpiresOn: '', secret: { action: 'keep' } },
+  });
+  writeFileSync(path.join(bridge.dataDir, 'settings.json'), '{"schemaVersion":1,"worksheet":{"holder1":');
+  await bridge.restart();
+  await page.getByRole('button', { name: 'Azure Information Worksheet' }).click();
+  const notice = page.getByTestId('ws-notice');
+  await expect(notice).toContainText('could not be read');
+  await expect(notice).toContainText('settings.damaged-');
+  await bridge.screenshot('8-damaged-settings');
+  const kept = readdirSync(bridge.dataDir).filter((f) => f.startsWith('settings.damaged-'));
+  expect(kept).toHaveLength(1);
+  expect(readFileSync(path.join(bridge.dataDir, kept[0]!), 'utf8')).toBe('{"schemaVersion":1,"worksheet":{"holder1":');
 });

@@ -3,7 +3,7 @@
  * around it. Client secrets stay redacted unless the holder ticks "include",
  * which fetches them through the explicit reveal channel.
  */
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { call } from '../../app/api';
 import { HOLDERS, LABEL, LINE_OF, type FieldId, type HolderNo, type WorksheetIssue } from '../../../shared/worksheet/model';
 import type { WorksheetView } from '../../../shared/ipc/channels/worksheet';
@@ -12,18 +12,25 @@ import { Notice } from '../../ui/Notice';
 const ORDER: FieldId[] = ['vaultHost', 'keyIdentifier', 'clientId', 'clientSecret', 'tenantId', 'keyName', 'secretCreatedOn', 'secretExpiresOn'];
 
 export function WorksheetPrint({ view, issues, onClose }: { view: WorksheetView; issues: WorksheetIssue[]; onClose(): void }) {
+  const [included, setIncluded] = useState(false);
   const [secrets, setSecrets] = useState<Partial<Record<HolderNo, string>> | null>(null);
   const [error, setError] = useState<string | null>(null);
+  // A reveal that answers after the box was unticked must not put the secrets on the page.
+  const request = useRef(0);
 
   async function include(on: boolean) {
+    const mine = ++request.current;
     setError(null);
-    if (!on) return setSecrets(null);
+    setIncluded(on);
+    setSecrets(null);
+    if (!on) return;
     try {
       const got: Partial<Record<HolderNo, string>> = {};
       for (const h of HOLDERS) if (view[h === 1 ? 'holder1' : 'holder2'].secret === 'stored') got[h] = (await call('worksheet:revealSecret', { holder: h })).secret;
-      setSecrets(got);
+      if (mine === request.current) setSecrets(got);
     } catch (e) {
       setError((e as Error).message);
+      setIncluded(false);
     }
   }
 
@@ -47,7 +54,7 @@ export function WorksheetPrint({ view, issues, onClose }: { view: WorksheetView;
           Print…
         </button>
         <label className="checkbox">
-          <input type="checkbox" checked={secrets !== null} onChange={(e) => void include(e.target.checked)} />
+          <input type="checkbox" checked={included} onChange={(e) => void include(e.target.checked)} />
           Include client secrets
         </label>
         {error && <Notice tone="error">{error}</Notice>}
