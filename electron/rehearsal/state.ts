@@ -53,6 +53,10 @@ export interface AppRegistration {
   keyCredentials: KeyCredential[];
   /** The seeded secret, kept so the descriptor can print it; gone once that credential is removed. */
   seedSecret?: { keyId: string; text: string };
+  /** Object ids of the owners (users or service principals); absent in older state files: anyone in the tenant. */
+  owners?: string[];
+  /** An appManagementPolicy assigned to this app; it replaces the tenant default for its new passwords. */
+  appManagementPolicy?: { id: string; displayName: string; maxPasswordLifetime: string };
 }
 
 export interface KeyAttributesState {
@@ -192,6 +196,7 @@ export function seedState(now: Date): CloudState {
       passwordCredentials: [cred],
       keyCredentials: [],
       seedSecret: { keyId: cred.keyId, text },
+      owners: [oid],
     };
     state.apps.push(app);
     const vaultName = `holder${h.n}-vault`;

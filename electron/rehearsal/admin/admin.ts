@@ -134,6 +134,43 @@ export async function handleAdmin(ctx: CloudContext, faults: FaultTable, enabled
       ctx.store.save();
       return sendJson(res, 204, undefined), true;
     }
+    if (route === 'POST /apps') {
+      // Many applications at once (benchmarks, dashboards with many key stores); no secrets, owned by the tenant's holder.
+      const b = await body(req);
+      const tenant = s.tenants.find((t) => t.id === b.tenantId);
+      if (!tenant) throw new AdminError(400, 'Give the tenantId of a rehearsal tenant.');
+      const count = b.count === undefined ? 1 : Number(b.count);
+      if (!Number.isInteger(count) || count < 1 || count > 5000) throw new AdminError(400, 'count must be 1 to 5000.');
+      const owners = s.users.filter((u) => u.tenantId === tenant.id).map((u) => u.oid);
+      const created = [];
+      for (let i = 0; i < count; i++) {
+        const app = { appId: crypto.randomUUID(), objectId: crypto.randomUUID(), tenantId: tenant.id, displayName: `${String(b.displayName ?? 'Rehearsal app')} ${s.apps.length + 1}`, createdDateTime: ctx.now().toISOString(), passwordCredentials: [], keyCredentials: [], owners };
+        s.apps.push(app);
+        created.push({ appId: app.appId, objectId: app.objectId, displayName: app.displayName });
+      }
+      ctx.store.save();
+      return sendJson(res, 201, { apps: created }), true;
+    }
+    if (route === 'POST /apps/owners' || route === 'POST /apps/policy' || route === 'POST /apps/key-credentials') {
+      const b = await body(req);
+      const app = s.apps.find((a) => a.appId === String(b.appId ?? '').toLowerCase());
+      if (!app) throw new AdminError(404, 'No application with that appId.');
+      if (route === 'POST /apps/owners') {
+        if (!Array.isArray(b.owners)) throw new AdminError(400, 'owners must be a list of object ids (may be empty).');
+        app.owners = (b.owners as unknown[]).map(String);
+      } else if (route === 'POST /apps/policy') {
+        if (b.maxPasswordLifetime === null) delete app.appManagementPolicy;
+        else if (typeof b.maxPasswordLifetime === 'string' && /^P/.test(b.maxPasswordLifetime)) {
+          app.appManagementPolicy = { id: crypto.randomUUID(), displayName: `Password lifetime ${b.maxPasswordLifetime}`, maxPasswordLifetime: b.maxPasswordLifetime };
+        } else throw new AdminError(400, 'maxPasswordLifetime must be an ISO 8601 duration such as P90D, or null to unassign.');
+      } else {
+        const end = typeof b.endDateTime === 'string' ? Date.parse(b.endDateTime) : NaN;
+        if (Number.isNaN(end)) throw new AdminError(400, 'endDateTime must be an ISO date.');
+        app.keyCredentials.push({ keyId: crypto.randomUUID(), displayName: typeof b.displayName === 'string' ? b.displayName : 'rehearsal certificate', startDateTime: ctx.now().toISOString(), endDateTime: new Date(end).toISOString(), type: 'AsymmetricX509Cert', usage: 'Verify' });
+      }
+      ctx.store.save();
+      return sendJson(res, 200, { appId: app.appId, owners: app.owners ?? null, appManagementPolicy: app.appManagementPolicy ?? null, keyCredentials: app.keyCredentials.length }), true;
+    }
     if (route === 'POST /policy') {
       const b = await body(req);
       if (typeof b.maxPasswordLifetime !== 'string' || !/^P/.test(b.maxPasswordLifetime)) throw new AdminError(400, 'maxPasswordLifetime must be an ISO 8601 duration such as P180D.');
