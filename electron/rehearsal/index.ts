@@ -14,15 +14,18 @@ import type { AddressInfo, Socket } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { ensureCertificates } from './certs';
-import { type AuthCode, type CloudContext, type DeviceCode, GRAPH_RESOURCE, VAULT_DNS_SUFFIX, VAULT_RESOURCE, vaultHost } from './context';
+import { type AuthCode, type CloudContext, type DeviceCode, GRAPH_RESOURCE, MANAGEMENT_RESOURCE, VAULT_DNS_SUFFIX, VAULT_RESOURCE, vaultHost } from './context';
 import { handleEntra } from './entra/entra';
 import { handleKeyVault } from './keyvault/keyvault';
 import { handleGraph } from './graph/graph';
+import { handleArm } from './arm/arm';
 import { handleAdmin } from './admin/admin';
 import { FaultTable, type Family } from './admin/faults';
 import { BodyTooLarge, sendJson } from './http';
 import { TokenSigner } from './jwt';
 import { StateStore } from './state';
+import { AzureKeyStoreProbe, ReferenceControlPlane, createControlPlaneRouter } from './control-plane/index';
+import { loopbackAgent, loadOrCreateAdminToken } from './control-plane/mount';
 
 export interface RehearsalCloudOptions {
   /** 0 or absent: reuse the port of the last run if free, else any free port. */
@@ -38,6 +41,8 @@ export interface RehearsalCloudOptions {
   adminEnabled?: boolean;
   tokenLifetimeSeconds?: number;
   deviceCodeIntervalSeconds?: number;
+  /** How often the reference control plane re-checks primary keys (default 60 s). */
+  controlPlaneStatusIntervalMs?: number;
 }
 
 export interface RehearsalDescriptor {
@@ -54,17 +59,29 @@ export interface RehearsalDescriptor {
   graphUrl: string;
   graphResource: string;
   graphScope: string;
+  /** Azure Resource Manager's stand-in (vault properties: soft delete, purge protection, retention). */
+  managementUrl: string;
+  managementScope: string;
   adminUrl?: string;
   tenants: { id: string; displayName: string; domain: string; authority: string }[];
   users: { oid: string; tenantId: string; username: string; displayName: string }[];
   apps: { appId: string; objectId: string; tenantId: string; displayName: string; clientSecret?: string }[];
   vaults: { name: string; url: string; tenantId: string; softDelete: boolean; purgeProtection: boolean; retentionDays: number }[];
+  /** The reference control plane mounted in this cloud (base URL for the app's control-plane client). */
+  controlPlaneUrl: string;
+  /** `sha256:…` of its sealing key: what the vendor would send out of band. */
+  controlPlaneFingerprint: string;
+  controlPlaneId: string;
+  /** The vendor's admin token for /control-plane/admin/* (enrolments, registration decisions); rehearsal only. */
+  controlPlaneAdminToken: string;
 }
 
 export interface RehearsalCloud {
   readonly descriptor: RehearsalDescriptor;
   readonly port: number;
   readonly caCertPem: string;
+  /** The reference control plane served under /control-plane. */
+  readonly controlPlane: ReferenceControlPlane;
   /** Rebuilds the descriptor (vaults or secrets may have changed since start). */
   describe(): RehearsalDescriptor;
   stop(): Promise<void>;
@@ -115,6 +132,27 @@ export async function startRehearsalCloud(options: RehearsalCloudOptions = {}): 
   };
   const adminEnabled = options.adminEnabled ?? false;
 
+  // The vendor's side of the ceremony, served by this same server; it reaches the vaults like any outside client.
+  const cpDir = path.join(dataDir, 'control-plane');
+  const probeAgent = loopbackAgent(certs.caCertPem);
+  const controlPlaneAdminToken = loadOrCreateAdminToken(cpDir);
+  const controlPlane = await ReferenceControlPlane.create({
+    dataDir: cpDir,
+    controlPlaneId: CONTROL_PLANE_ID,
+    name: 'Rehearsal control plane',
+    adminToken: controlPlaneAdminToken,
+    // The port is known only after listen(); the probe reads the authority host when it first signs in.
+    probe: new AzureKeyStoreProbe({
+      get authorityHost() {
+        return ctx.baseUrl();
+      },
+      agent: probeAgent,
+    }),
+    now: () => ctx.now(),
+    statusIntervalMs: options.controlPlaneStatusIntervalMs ?? 60_000,
+  });
+  const controlPlaneRouter = createControlPlaneRouter(controlPlane, { prefix: CONTROL_PLANE_PREFIX });
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const hostHeader = (req.headers.host ?? '').toLowerCase();
     const hostname = hostHeader.replace(/:\d+$/, '');
@@ -127,6 +165,7 @@ export async function startRehearsalCloud(options: RehearsalCloudOptions = {}): 
     const vaultName = hostname.endsWith(VAULT_DNS_SUFFIX) ? hostname.slice(0, -VAULT_DNS_SUFFIX.length) : undefined;
     const local = hostname === 'localhost' || hostname === '127.0.0.1';
     if (local && (await handleAdmin(ctx, faults, adminEnabled, req, res, url))) return;
+    if (local && (await controlPlaneRouter(req, res))) return;
     const family: Family | undefined = vaultName !== undefined ? 'keyvault' : local ? (url.pathname.startsWith('/v1.0/') ? 'graph' : 'entra') : undefined;
     if (family) {
       const fault = faults.take(family, req.method ?? 'GET', url.pathname, vaultName);
@@ -154,6 +193,7 @@ export async function startRehearsalCloud(options: RehearsalCloudOptions = {}): 
     if (local) {
       if (url.pathname === '/' || url.pathname === '/.well-known/rehearsal-cloud') return sendJson(res, 200, describe());
       if (await handleGraph(ctx, req, res, url)) return;
+      if (await handleArm(ctx, req, res, url)) return;
       if (await handleEntra(ctx, req, res, url)) return;
       return sendJson(res, 404, { error: { code: 'NotFound', message: `Nothing at ${url.pathname} in the rehearsal cloud.` } });
     }
@@ -206,7 +246,13 @@ export async function startRehearsalCloud(options: RehearsalCloudOptions = {}): 
       graphUrl: `${base}/v1.0`,
       graphResource: GRAPH_RESOURCE,
       graphScope: `${GRAPH_RESOURCE}/.default`,
+      managementUrl: base,
+      managementScope: `${MANAGEMENT_RESOURCE}/.default`,
       ...(adminEnabled ? { adminUrl: `${base}/admin` } : {}),
+      controlPlaneUrl: `${base}${CONTROL_PLANE_PREFIX}`,
+      controlPlaneFingerprint: controlPlane.sealingFingerprint,
+      controlPlaneId: CONTROL_PLANE_ID,
+      controlPlaneAdminToken,
       tenants: s.tenants.map((t) => ({ ...t, authority: `${base}/${t.id}` })),
       users: s.users.map((u) => ({ ...u })),
       apps: s.apps.map((a) => ({
@@ -227,19 +273,26 @@ export async function startRehearsalCloud(options: RehearsalCloudOptions = {}): 
     };
   }
 
+  controlPlane.startStatusMonitor();
   const descriptor = describe();
   let stopped: Promise<void> | undefined;
   return {
     descriptor,
     port,
     caCertPem: certs.caCertPem,
+    controlPlane,
     describe,
     stop: () =>
       (stopped ??= new Promise<void>((resolve) => {
+        controlPlane.stop();
+        probeAgent.destroy();
         server.close(() => resolve());
         for (const s of sockets) s.destroy();
       })),
   };
 }
 
-export { VAULT_RESOURCE, GRAPH_RESOURCE, VAULT_DNS_SUFFIX } from './context';
+export { VAULT_RESOURCE, GRAPH_RESOURCE, MANAGEMENT_RESOURCE, VAULT_DNS_SUFFIX } from './context';
+
+export const CONTROL_PLANE_PREFIX = '/control-plane';
+export const CONTROL_PLANE_ID = 'rehearsal-control-plane';
