@@ -19,6 +19,7 @@ import { createVaultService, type VaultService } from './vault/index';
 import { createCeremonyTranscripts, type CeremonyTranscripts } from './transcript/index';
 import { createParticipantsService, type ParticipantsService } from './participants/index';
 import { createActivationService, type ActivationService } from './activation/index';
+import { createActivationDesk, type ActivationDesk } from './activation/desk';
 
 export interface Environment {
   mode: 'rehearsal' | 'live';
@@ -65,6 +66,8 @@ export interface Services {
   participants: ParticipantsService;
   /** Supervised activations (split knowledge, quorum); key material stays in here. */
   activation: ActivationService;
+  /** What the activation hand-over screens call. */
+  activationDesk: ActivationDesk;
 }
 
 export function createServices(deps: ServiceDeps): Services {
@@ -79,11 +82,15 @@ export function createServices(deps: ServiceDeps): Services {
   };
   const identity = createIdentityService({ dataDir: deps.dataDir, secretBox: deps.secretBox, clock: deps.clock, log: deps.log, ...(deps.azure ? { azure: deps.azure } : {}), ...(deps.openBrowser ? { openBrowser: deps.openBrowser } : {}) });
   const transcript = createCeremonyTranscripts({ dataDir: deps.dataDir, secretBox: deps.secretBox, clock: deps.clock });
+  // Participant keys follow the escrow's KDF choice: tests pass TEST_KDF for both, the app production costs.
+  const participants = createParticipantsService({ dataDir: deps.dataDir, clock: deps.clock, ...(deps.escrowKdf ? { kdf: { N: 2 ** deps.escrowKdf.escrow.log2N, r: deps.escrowKdf.escrow.r, p: deps.escrowKdf.escrow.p } } : {}) });
+  const activation = createActivationService({ transcript, clock: deps.clock });
   return {
     ...base,
     transcript,
-    participants: createParticipantsService({ dataDir: deps.dataDir, clock: deps.clock }),
-    activation: createActivationService({ transcript, clock: deps.clock }),
+    participants,
+    activation,
+    activationDesk: createActivationDesk({ activation, participants, transcript }),
     identity,
     vault: createVaultService({ dataDir: deps.dataDir, clock: deps.clock, log: deps.log, ...(deps.azure ? { azure: deps.azure } : {}), identity, escrow: base.escrow, worksheet: base.worksheet }),
   };

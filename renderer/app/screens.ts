@@ -11,6 +11,7 @@ import { ImportScreen } from '../features/import/ImportScreen';
 import { RegistrationScreen } from '../features/submission/RegistrationScreen';
 import { SubmissionScreen } from '../features/submission/SubmissionScreen';
 import { StatusScreen } from '../features/status/StatusScreen';
+import { ActivationScreen } from '../features/activation/ActivationScreen';
 
 export interface Screen {
   id: string;
@@ -23,6 +24,7 @@ export const screens: Screen[] = [
   { id: 'worksheet', title: 'Azure Information Worksheet', component: WorksheetScreen },
   { id: 'escrow', title: 'Source key and escrow', component: EscrowScreen },
   { id: 'registration', title: 'Vault registration', component: RegistrationScreen },
+  { id: 'activation', title: 'Supervised activation', component: ActivationScreen },
   { id: 'import', title: 'Import into your vault', component: ImportScreen },
   { id: 'submission', title: 'Submission to the vendor', component: SubmissionScreen },
   { id: 'status', title: 'Primary key status', component: StatusScreen },

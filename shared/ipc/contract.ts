@@ -13,6 +13,7 @@ import { worksheetChannels } from './channels/worksheet';
 import { controlPlaneChannels, controlPlaneEvents } from './channels/control-plane';
 import { identityChannels } from './channels/identity';
 import { vaultChannels } from './channels/vault';
+import { activationChannels } from './channels/activation';
 
 export const contract = {
   ...controlPlaneChannels,
@@ -22,6 +23,7 @@ export const contract = {
   ...worksheetChannels,
   ...identityChannels,
   ...vaultChannels,
+  ...activationChannels,
 } as const;
 
 export const events = {

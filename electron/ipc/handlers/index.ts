@@ -8,6 +8,7 @@ import { worksheetHandlers } from './worksheet';
 import { controlPlaneHandlers } from './control-plane';
 import { identityHandlers } from './identity';
 import { vaultHandlers } from './vault';
+import { activationHandlers } from './activation';
 
 export function createHandlers(s: Services): Handlers {
   return {
@@ -18,5 +19,6 @@ export function createHandlers(s: Services): Handlers {
     ...worksheetHandlers(s),
     ...identityHandlers(s),
     ...vaultHandlers(s),
+    ...activationHandlers(s),
   };
 }

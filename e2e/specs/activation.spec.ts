@@ -1,0 +1,123 @@
+/**
+ * Supervised activation on one workstation: keeper, knower and supervisor
+ * take the keyboard in turn behind hand-over screens (split knowledge), then
+ * a 2-of-3 quorum of custodians. The escrow files are made here with the
+ * test KDF; the bridge uses the test KDF for participant keys too.
+ */
+import crypto from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { test, expect, type Page } from '../support/fixtures';
+import { TEST_KDF } from '../../shared/escrow/kdf-profiles';
+import { serializeEscrow } from '../../shared/escrow/format';
+import { sealKey } from '../../electron/services/escrow/seal';
+
+test.use({ bridgeDeps: { deps: { escrowKdf: TEST_KDF } } });
+
+const rsa = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+const meta = () => ({ keyId: crypto.randomUUID(), purpose: 'e2e', created: new Date('2026-11-27T10:00:00Z') });
+const PASS = ['violet-anchor-tundra-mosaic-lantern', 'copper-whisper-glacier-orbit-meadow', 'saffron-quiver-basalt-harbor-ember'];
+
+async function handover(page: Page, who: string) {
+  await expect(page.getByTestId('handover')).toContainText(`Hand the keyboard to ${who}`);
+  await page.getByRole('button', { name: /^I am .*: continue$/ }).click();
+}
+
+async function join(page: Page, name: string) {
+  await page.getByLabel('Your name').fill(name);
+  await page.getByLabel('Your participant passphrase').fill(`${name} signing passphrase`);
+  await page.getByRole('button', { name: 'Join' }).click();
+}
+
+test('split knowledge: keeper, knower and supervisor in turn; the key opens only after the signed attestation', async ({ page, bridge }) => {
+  const copy = path.join(bridge.dataDir, 'holder-1.khcopy');
+  writeFileSync(copy, serializeEscrow(await sealKey(rsa, meta(), [{ name: 'Holder One', passphrase: PASS[0]! }], 1, TEST_KDF)));
+
+  await page.getByRole('button', { name: 'Supervised activation' }).click();
+  await page.getByLabel('Sealed copy (holder copy file)').fill(copy);
+  await page.getByLabel('What it is for (recorded in the transcript)').fill('Restore check of holder 1 copy');
+  await bridge.screenshot('split-1-start');
+  await page.getByRole('button', { name: 'Start the activation' }).click();
+
+  await handover(page, 'the operator');
+  await join(page, 'Olive Operator');
+  await handover(page, 'the supervisor');
+  await bridge.screenshot('split-2-handover-supervisor');
+  await join(page, 'Sam Supervisor');
+
+  await handover(page, 'the keeper');
+  // The supervisor cannot also be the keeper, whatever the spelling.
+  await page.getByLabel('Your name').fill('  sam SUPERVISOR');
+  await page.getByLabel('Your participant passphrase').fill('Sam Supervisor signing passphrase');
+  await page.getByRole('button', { name: 'Join' }).click();
+  await expect(page.getByTestId('activation-error')).toContainText('Each role needs a different person');
+  await join(page, 'Kim Keeper');
+  await expect(page.getByTestId('copy-fingerprint')).toBeVisible();
+  await bridge.screenshot('split-3-keeper-presents');
+  await page.getByRole('button', { name: 'Present the sealed copy' }).click();
+
+  await handover(page, 'the knower');
+  await join(page, 'Noor Knower');
+  await page.getByLabel('Passphrase of the sealed copy').fill(PASS[1]!);
+  await page.getByRole('button', { name: 'Open' }).click();
+  await expect(page.getByTestId('activation-error')).toContainText('does not open');
+  await page.getByLabel('Passphrase of the sealed copy').fill(PASS[0]!);
+  await page.getByRole('button', { name: 'Open' }).click();
+  await expect(page.getByTestId('check-value')).toHaveText(/^[0-9A-F]{3} [0-9A-F]{3}/);
+
+  await handover(page, 'the supervisor');
+  await expect(page.getByRole('heading', { name: 'Supervisor: attest what you witnessed' })).toBeVisible();
+  await bridge.screenshot('split-4-attest');
+  await page.getByLabel('Your participant passphrase').fill('Sam Supervisor signing passphrase');
+  await page.getByRole('button', { name: 'Sign the attestation' }).click();
+
+  await handover(page, 'the operator');
+  await page.getByRole('button', { name: /^Carry out:/ }).click();
+  await expect(page.getByTestId('activation-finished')).toContainText('Activation finished');
+  const fp = crypto.createHash('sha256').update(crypto.createPublicKey(rsa).export({ type: 'spki', format: 'der' })).digest('hex');
+  await expect(page.getByTestId('activation-finished')).toContainText(fp);
+  await bridge.screenshot('split-5-finished');
+
+  const transcriptFile = (await page.getByTestId('activation-finished').locator('code').textContent())!;
+  const text = readFileSync(transcriptFile, 'utf8');
+  expect(text).toContain('"activation.attested"');
+  expect(text).toContain('"activation.completed"');
+  for (const secret of PASS) expect(text).not.toContain(secret);
+  expect(text).not.toContain('signing passphrase');
+});
+
+test('quorum: two of three custodians enter their components in turn; one is not enough', async ({ page, bridge }) => {
+  const names = ['Alice Archer', 'Bob Baker', 'Chen Cho'];
+  const escrow = path.join(bridge.dataDir, 'escrow.khescrow');
+  writeFileSync(escrow, serializeEscrow(await sealKey(rsa, meta(), names.map((name, i) => ({ name, passphrase: PASS[i]! })), 2, TEST_KDF)));
+
+  await page.getByRole('button', { name: 'Supervised activation' }).click();
+  await page.getByLabel(/Quorum/).check();
+  await page.getByLabel('Escrow file').fill(escrow);
+  await page.getByLabel('What it is for (recorded in the transcript)').fill('Restore check 2-of-3');
+  await page.getByRole('button', { name: 'Start the activation' }).click();
+  await handover(page, 'the operator');
+  await join(page, 'Olive Operator');
+  await handover(page, 'the supervisor');
+  await join(page, 'Sam Supervisor');
+
+  for (const [i, name] of [[2, 'Chen Cho'], [0, 'Alice Archer']] as const) {
+    await handover(page, 'the next custodian');
+    await page.getByLabel('Which custodian are you?').selectOption({ label: name });
+    await join(page, name);
+    await page.getByLabel('Your component passphrase').fill(PASS[i]!);
+    await page.getByRole('button', { name: 'Enter my component' }).click();
+    if (i === 2) {
+      await expect(page.getByTestId('quorum-count')).toHaveText('1 of 2 components entered');
+      await bridge.screenshot('quorum-1-one-of-two');
+    }
+  }
+  await expect(page.getByTestId('check-value')).toHaveCount(2);
+  await handover(page, 'the supervisor');
+  await page.getByLabel('Your participant passphrase').fill('Sam Supervisor signing passphrase');
+  await page.getByRole('button', { name: 'Sign the attestation' }).click();
+  await handover(page, 'the operator');
+  await page.getByRole('button', { name: /^Carry out:/ }).click();
+  await expect(page.getByTestId('activation-finished')).toContainText('Activation finished');
+  await bridge.screenshot('quorum-2-finished');
+});

@@ -1,0 +1,28 @@
+import type { Services } from '../../services/index';
+import type { Handlers } from '../dispatch';
+
+type ActivationChannel =
+  | 'activation:start'
+  | 'activation:state'
+  | 'activation:join'
+  | 'activation:presentCopy'
+  | 'activation:enterPassphrase'
+  | 'activation:enterComponent'
+  | 'activation:attest'
+  | 'activation:carryOut'
+  | 'activation:cancel';
+
+export function activationHandlers(s: Services): Pick<Handlers, ActivationChannel> {
+  const d = s.activationDesk;
+  return {
+    'activation:start': (r) => d.start(r),
+    'activation:state': async (r) => d.state(r.session),
+    'activation:join': (r) => d.join(r),
+    'activation:presentCopy': async (r) => d.presentCopy(r),
+    'activation:enterPassphrase': (r) => d.enterPassphrase(r),
+    'activation:enterComponent': (r) => d.enterComponent(r),
+    'activation:attest': (r) => d.attest(r),
+    'activation:carryOut': (r) => d.carryOut(r),
+    'activation:cancel': (r) => d.cancel(r),
+  };
+}

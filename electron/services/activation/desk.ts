@@ -1,0 +1,174 @@
+/**
+ * The activation desk: what the hand-over screens talk to (over IPC). People
+ * are identified by name and their own participant passphrase (enrolled on
+ * first use); escrow files by path. Only non-secret views come back: step,
+ * who is expected, participants with key fingerprints, check values.
+ */
+import { createHash, createPrivateKey, createPublicKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { KeyholderError } from '../../../shared/errors/index';
+import { describeStep, expectedRole, type Purpose, type PurposeKind } from '../../../shared/ceremony/activation';
+import { normaliseName } from '../../../shared/ceremony/roles';
+import { parseEscrow, type EscrowFile } from '../../../shared/escrow/format';
+import { keyFingerprint, type Role } from '../../../shared/transcript/entry';
+import type { JsonObject } from '../../../shared/transcript/canonical';
+import type { CeremonyTranscripts } from '../transcript/index';
+import type { ParticipantsService } from '../participants/index';
+import type { ActivationService } from './index';
+import { formatCheckValue } from './check-value';
+import { escrowQuorumSource, holderCopySource } from './escrow-sources';
+import type { ActivationSession, PurposeResult } from './session';
+import { findEntry } from '../escrow/seal';
+
+export type PurposeHandler = (material: Uint8Array, purpose: Purpose, escrow: EscrowFile) => Promise<PurposeResult>;
+
+export interface ActivationView {
+  session: string;
+  ceremony: string;
+  transcriptFile: string;
+  mode: 'split-knowledge' | 'quorum';
+  purpose: { kind: PurposeKind; target: string };
+  step: string;
+  waitingFor: Role | null;
+  waitingWords: string;
+  participants: { id: string; name: string; role: Role; keyFingerprint: string }[];
+  checkValues: string[];
+  copyFingerprint: string | null;
+  threshold: number | null;
+  custodians: { id: string; name: string; entered: boolean }[];
+  /** The keeper who joined and has not yet presented the copy or entered a component. */
+  pendingKeeper: string | null;
+  result: JsonObject | null;
+  ended: { reason: string; message: string } | null;
+}
+
+/** The restore check as a purpose: the opened key must be the escrow's key (SPKI SHA-256 fingerprint). */
+export const verifyRestorePurpose: PurposeHandler = async (material, _purpose, escrow) => {
+  const { entry } = findEntry(escrow);
+  const pub = createPublicKey(createPrivateKey({ key: Buffer.from(material.buffer, material.byteOffset, material.length), format: 'der', type: 'pkcs8' })).export({ type: 'spki', format: 'der' });
+  const fp = createHash('sha256').update(pub).digest('hex');
+  if (fp !== entry.fingerprint) throw new KeyholderError('activation.wrong_key', 'The key opened is not the key this escrow names. Do not use this file.');
+  return { fingerprint: fp, keyId: entry.keyId };
+};
+
+export function createActivationDesk(deps: {
+  activation: ActivationService;
+  participants: ParticipantsService;
+  transcript: CeremonyTranscripts;
+  /** Purposes this workstation can carry out; the vault import is plugged in by the composition root. */
+  purposes?: Partial<Record<PurposeKind, PurposeHandler>>;
+}) {
+  const purposes: Partial<Record<PurposeKind, PurposeHandler>> = { 'escrow-restore': verifyRestorePurpose, ...deps.purposes };
+  const meta = new Map<string, { ceremony: string; results: JsonObject | null; mode: 'split-knowledge' | 'quorum' }>();
+
+  function view(s: ActivationSession): ActivationView {
+    const st = s.state;
+    const plan = st.plan;
+    const m = meta.get(s.id)!;
+    return {
+      session: s.id,
+      ceremony: m.ceremony,
+      transcriptFile: deps.transcript.pathOf(m.ceremony),
+      mode: plan.mode,
+      purpose: { kind: plan.purpose.kind, target: plan.purpose.target },
+      step: st.step,
+      waitingFor: expectedRole(st),
+      waitingWords: describeStep(st.step),
+      participants: st.participants.map((p) => ({ id: p.id, name: p.name, role: p.role, keyFingerprint: keyFingerprint(p.key) })),
+      checkValues: st.components.map((c) => formatCheckValue(c.checkValue)),
+      copyFingerprint: plan.mode === 'split-knowledge' ? plan.copyFingerprint : null,
+      threshold: plan.mode === 'quorum' ? plan.threshold : null,
+      custodians: plan.mode === 'quorum' ? plan.custodians.map((c) => ({ ...c, entered: st.components.some((x) => x.custodian === c.id) })) : [],
+      pendingKeeper: st.pendingKeeper ?? null,
+      result: m.results,
+      ended: st.abort ? { reason: st.abort.reason, message: st.abort.message } : null,
+    };
+  }
+
+  /** Finds the enrolled participant with this name, or enrols them with this passphrase. */
+  async function unlockByName(name: string, passphrase: string) {
+    const n = normaliseName(name);
+    const known = deps.participants.list().find((p) => normaliseName(p.name) === n);
+    const id = known ? known.id : (await deps.participants.enrol(name, passphrase)).id;
+    return deps.participants.unlock(id, passphrase);
+  }
+
+  return {
+    async start(req: { mode: 'split-knowledge' | 'quorum'; escrowFile: string; purpose: { kind: PurposeKind; target: string; holder?: 1 | 2 }; ceremony?: string }): Promise<ActivationView> {
+      const handler = purposes[req.purpose.kind];
+      if (!handler) throw new KeyholderError('activation.purpose_unavailable', `This workstation cannot carry out "${req.purpose.kind}" yet.`);
+      let bytes: Buffer;
+      try {
+        bytes = readFileSync(path.resolve(req.escrowFile));
+      } catch {
+        throw new KeyholderError('activation.file_unreadable', `The file ${req.escrowFile} cannot be read. Check the path and that the keeper's drive is connected.`);
+      }
+      const escrow = parseEscrow(new Uint8Array(bytes));
+      const copyFingerprint = createHash('sha256').update(bytes).digest('hex').slice(0, 16).match(/.{4}/g)!.join('-');
+      const source = req.mode === 'split-knowledge' ? holderCopySource(escrow, copyFingerprint) : escrowQuorumSource(escrow);
+      const ceremony = req.ceremony ?? (await deps.transcript.open({ app: 'Key Holder', opened: 'activation' })).ceremony;
+      const s = deps.activation.start({ ceremony, purpose: req.purpose, source, onPurpose: (m, p) => handler(m, p, escrow) });
+      meta.set(s.id, { ceremony, results: null, mode: req.mode });
+      return view(s);
+    },
+    state: (session: string) => view(deps.activation.get(session)),
+    async join(req: { session: string; role: Role; name: string; participantPassphrase: string; custodian?: string }): Promise<ActivationView> {
+      const s = deps.activation.get(req.session);
+      const signer = await unlockByName(req.name, req.participantPassphrase);
+      try {
+        s.join(signer.attest(req.role, s.joinStatement(req.role, signer, req.custodian)), req.custodian);
+      } finally {
+        signer.dispose();
+      }
+      return view(s);
+    },
+    presentCopy(req: { session: string }): ActivationView {
+      const s = deps.activation.get(req.session);
+      const keeper = s.state.pendingKeeper;
+      const plan = s.state.plan;
+      if (!keeper || plan.mode !== 'split-knowledge') throw new KeyholderError('ceremony.step_out_of_order', 'The keeper must join before presenting the sealed copy.');
+      s.presentSealedCopy(keeper, plan.copyFingerprint);
+      return view(s);
+    },
+    async enterPassphrase(req: { session: string; passphrase: string }): Promise<ActivationView> {
+      const s = deps.activation.get(req.session);
+      const knower = s.state.participants.find((p) => p.role === 'knower');
+      if (!knower) throw new KeyholderError('ceremony.step_out_of_order', 'The knower must join before typing the passphrase.');
+      await s.enterPassphrase(knower.id, req.passphrase);
+      return view(s);
+    },
+    async enterComponent(req: { session: string; passphrase: string }): Promise<ActivationView> {
+      const s = deps.activation.get(req.session);
+      const keeper = s.state.pendingKeeper;
+      if (!keeper) throw new KeyholderError('ceremony.step_out_of_order', 'The custodian must join before entering their component.');
+      await s.enterComponent(keeper, req.passphrase);
+      return view(s);
+    },
+    async attest(req: { session: string; participantPassphrase: string }): Promise<ActivationView> {
+      const s = deps.activation.get(req.session);
+      const sup = s.state.participants.find((p) => p.role === 'supervisor');
+      if (!sup) throw new KeyholderError('ceremony.step_out_of_order', 'No supervisor has joined this activation.');
+      const signer = await deps.participants.unlock(sup.id, req.participantPassphrase);
+      try {
+        await s.attest(signer.attest('supervisor', s.attestationStatement()));
+      } finally {
+        signer.dispose();
+      }
+      return view(s);
+    },
+    async carryOut(req: { session: string }): Promise<ActivationView> {
+      const s = deps.activation.get(req.session);
+      const result = await s.carryOut();
+      meta.get(s.id)!.results = result;
+      return view(s);
+    },
+    async cancel(req: { session: string }): Promise<ActivationView> {
+      const s = deps.activation.get(req.session);
+      await s.cancel();
+      return view(s);
+    },
+  };
+}
+
+export type ActivationDesk = ReturnType<typeof createActivationDesk>;

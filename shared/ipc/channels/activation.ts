@@ -1,0 +1,55 @@
+/**
+ * Supervised activation over IPC. Passphrases cross inward only (typed by
+ * the person whose turn it is) and are never echoed back; what comes back
+ * is the non-secret view: step, who is expected, participants with key
+ * fingerprints, check values.
+ */
+import { z } from 'zod';
+import { channel } from '../define';
+
+const session = z.string().min(1).max(100);
+const passphrase = z.string().min(1).max(256);
+const role = z.enum(['keeper', 'knower', 'supervisor', 'operator']);
+const purposeKind = z.enum(['vault-import', 'escrow-restore', 'escrow-rewrap', 'rotation']);
+
+export const activationViewSchema = z.object({
+  session,
+  ceremony: z.string(),
+  transcriptFile: z.string(),
+  mode: z.enum(['split-knowledge', 'quorum']),
+  purpose: z.object({ kind: purposeKind, target: z.string() }),
+  step: z.string(),
+  waitingFor: role.nullable(),
+  waitingWords: z.string(),
+  participants: z.array(z.object({ id: z.string(), name: z.string(), role, keyFingerprint: z.string() })),
+  checkValues: z.array(z.string()),
+  copyFingerprint: z.string().nullable(),
+  threshold: z.number().int().nullable(),
+  custodians: z.array(z.object({ id: z.string(), name: z.string(), entered: z.boolean() })),
+  pendingKeeper: z.string().nullable(),
+  result: z.record(z.string(), z.json()).nullable(),
+  ended: z.object({ reason: z.string(), message: z.string() }).nullable(),
+});
+
+export const activationChannels = {
+  'activation:start': channel(
+    z.object({
+      mode: z.enum(['split-knowledge', 'quorum']),
+      escrowFile: z.string().min(1).max(4096),
+      purpose: z.object({ kind: purposeKind, target: z.string().min(1).max(300), holder: z.union([z.literal(1), z.literal(2)]).optional() }),
+      ceremony: z.string().optional(),
+    }),
+    activationViewSchema,
+  ),
+  'activation:state': channel(z.object({ session }), activationViewSchema),
+  'activation:join': channel(
+    z.object({ session, role, name: z.string().min(1).max(200), participantPassphrase: passphrase, custodian: z.string().max(100).optional() }),
+    activationViewSchema,
+  ),
+  'activation:presentCopy': channel(z.object({ session }), activationViewSchema),
+  'activation:enterPassphrase': channel(z.object({ session, passphrase }), activationViewSchema),
+  'activation:enterComponent': channel(z.object({ session, passphrase }), activationViewSchema),
+  'activation:attest': channel(z.object({ session, participantPassphrase: passphrase }), activationViewSchema),
+  'activation:carryOut': channel(z.object({ session }), activationViewSchema),
+  'activation:cancel': channel(z.object({ session }), activationViewSchema),
+} as const;
