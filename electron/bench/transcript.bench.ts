@@ -1,0 +1,78 @@
+/**
+ * Transcript and activation figures: appending a signed entry (verify the
+ * file, sign, fsync), verifying a whole ceremony-sized transcript, unlocking
+ * a participant key at production cost, and the size of a sealed component
+ * as carried in a QR code.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import QRCode from 'qrcode';
+import { fixedClock } from '../services/platform/clock';
+import { createCeremonyTranscripts } from '../services/transcript/index';
+import { testSecretBox } from '../services/transcript/test-support';
+import { enrolParticipant, openParticipant, DEFAULT_PARTICIPANT_KDF } from '../services/participants/participant-file';
+import { ActivationSession } from '../services/activation/session';
+import { buildJoinStatement, sealComponentForOffer } from '../services/activation/remote';
+import { fakeQuorum } from '../services/activation/test-support';
+
+interface Bench {
+  name: string;
+  run(): Promise<Record<string, string | number>>;
+}
+
+const ms = (t0: number) => performance.now() - t0;
+
+export const benchmarks: Bench[] = [
+  {
+    name: 'ceremony transcript',
+    async run() {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kh-bench-tr-'));
+      const t = createCeremonyTranscripts({ dataDir: dir, secretBox: testSecretBox(), clock: fixedClock(new Date('2026-11-27T10:00:00Z')) });
+      const { ceremony, path: file } = await t.open({ app: 'bench' });
+      const times: number[] = [];
+      for (let i = 0; i < 60; i++) {
+        const t0 = performance.now();
+        await t.append(ceremony, 'note.added', { n: i, fingerprint: 'f'.repeat(64) });
+        times.push(ms(t0));
+      }
+      await t.close(ceremony, 'abandoned');
+      const t0 = performance.now();
+      const r = t.verify(file);
+      const verifyMs = ms(t0);
+      const size = fs.statSync(file).size;
+      fs.rmSync(dir, { recursive: true, force: true });
+      return {
+        'entries': r.ok ? r.entries : -1,
+        'append, first 10 (ms, median)': [...times.slice(0, 10)].sort((a, b) => a - b)[5]!.toFixed(1),
+        'append, entries 50-60 (ms, median)': [...times.slice(50)].sort((a, b) => a - b)[5]!.toFixed(1),
+        'verify whole file (ms)': verifyMs.toFixed(1),
+        'file size (bytes)': size,
+      };
+    },
+  },
+  {
+    name: 'participant key and sealed components',
+    async run() {
+      const t0 = performance.now();
+      const { file } = await enrolParticipant({ name: 'Bench Person', passphrase: 'bench passphrase 123' });
+      const enrolMs = ms(t0);
+      const t1 = performance.now();
+      const signer = await openParticipant(file, 'bench passphrase 123');
+      const unlockMs = ms(t1);
+      const cs = [1, 2, 3].map((i) => ({ id: `custodian-${i}`, name: `Custodian ${i}` }));
+      const q = await fakeQuorum(2, cs, (c) => `${c.name} pass`);
+      const s = new ActivationSession({ ceremony: `ceremony-${crypto.randomUUID()}`, purpose: { kind: 'escrow-restore', target: 'bench' }, source: q.source, onPurpose: async () => ({}) });
+      const offer = await s.offer();
+      const pkg = await sealComponentForOffer(offer, { content: 'share', component: new Uint8Array(33), custodian: 'custodian-1', join: signer.attest('keeper', buildJoinStatement(offer, 'keeper', signer, 'custodian-1')) });
+      const text = JSON.stringify(pkg);
+      return {
+        'participant KDF': `scrypt N=2^${Math.log2(DEFAULT_PARTICIPANT_KDF.N)}, r=${DEFAULT_PARTICIPANT_KDF.r}, p=${DEFAULT_PARTICIPANT_KDF.p}`,
+        'enrol (ms)': enrolMs.toFixed(0),
+        'unlock (ms)': unlockMs.toFixed(0),
+        'offer (chars / QR version at M)': `${JSON.stringify(offer).length} / ${QRCode.create(JSON.stringify(offer), { errorCorrectionLevel: 'M' }).version}`,
+        'sealed share (chars / QR version at M)': `${text.length} / ${QRCode.create(text, { errorCorrectionLevel: 'M' }).version}`,
+      };
+    },
+  },
+];
