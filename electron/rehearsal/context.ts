@@ -5,6 +5,8 @@ import type { TokenSigner } from './jwt';
 export const VAULT_RESOURCE = 'https://vault.rehearsal.localhost';
 export const GRAPH_RESOURCE = 'https://graph.rehearsal.localhost';
 export const VAULT_DNS_SUFFIX = '.vault.rehearsal.localhost';
+/** Azure Resource Manager's stand-in (vault properties such as soft delete and purge protection live there, not in Key Vault). */
+export const MANAGEMENT_RESOURCE = 'https://management.rehearsal.localhost';
 
 export interface AuthCode {
   code: string;

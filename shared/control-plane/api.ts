@@ -243,6 +243,26 @@ export const keyStoreStatusSchema = z.object({
   reason: z.string().optional(),
 });
 
+/**
+ * A primary key's status in one library, as the vendor's key details page shows it (seed 000): Active,
+ * Active: Rotating to (N%), Inactive: Rotating from, No longer in use.
+ */
+export const libraryKeyStatusSchema = z.enum(['Active', 'Active: Rotating to', 'Inactive: Rotating from', 'No longer in use']);
+export type LibraryKeyStatus = z.infer<typeof libraryKeyStatusSchema>;
+
+export const libraryKeySchema = z.object({
+  libraryId: idSchema,
+  libraryName: z.string(),
+  status: libraryKeyStatusSchema,
+  /** Exactly as the vendor shows it, e.g. "Active: Rotating to (76.54%)". */
+  label: z.string(),
+  /** Rotation progress towards this key (Active: Rotating to), 0-100 with two decimals. */
+  percent: z.number().min(0).max(100).optional(),
+  /** When every document this key protected in the library had been re-keyed (No longer in use). */
+  noLongerInUseSince: isoTimeSchema.optional(),
+});
+export type LibraryKey = z.infer<typeof libraryKeySchema>;
+
 export const primaryKeySchema = z.object({
   primaryKeyId: idSchema,
   name: z.string(),
@@ -251,6 +271,10 @@ export const primaryKeySchema = z.object({
   status: primaryKeyStatusSchema,
   checkedAt: isoTimeSchema,
   keyStores: z.array(keyStoreStatusSchema).length(2),
+  /** Libraries this key was ever applied to, with its status in each. */
+  libraries: z.array(libraryKeySchema).optional(),
+  /** Set once the key was applied somewhere and is No longer in use in every library it protected: the latest of those dates. */
+  noLongerInUseSince: isoTimeSchema.nullable().optional(),
 });
 export type PrimaryKey = z.infer<typeof primaryKeySchema>;
 
@@ -260,8 +284,24 @@ export const environmentStatusSchema = z.object({
   submitted: z.object({ holder1: z.boolean(), holder2: z.boolean() }),
   validation: validationOutcomeSchema,
   primaryKey: primaryKeySchema.nullable(),
+  /** Every primary key of the environment, oldest first (the last is `primaryKey`). */
+  primaryKeys: z.array(primaryKeySchema).optional(),
+  /** The vendor's libraries and which key each uses now ("system" for the vendor's own key). */
+  libraries: z.array(z.object({ libraryId: idSchema, name: z.string(), activeKey: z.string(), documentVersions: z.number().int().min(0) })).optional(),
+  /** How long the vendor keeps using a cached data key after a key store stops answering (seed 001: up to an hour). */
+  dataKeyCacheSeconds: z.number().int().min(0).optional(),
 });
 export type EnvironmentStatus = z.infer<typeof environmentStatusSchema>;
+
+export const createLibraryRequestSchema = z.object({ name: z.string().min(1).max(120), documentVersions: z.number().int().min(0).max(1e12) }).strict();
+export const applyKeyRequestSchema = z.object({ primaryKeyId: z.union([idSchema, z.literal('system')]) }).strict();
+export const controlPlaneSettingsSchema = z
+  .object({
+    /** Re-keying speed in document versions per day (seed 000: about seven million). */
+    rotationRatePerDay: z.number().positive().max(1e12).optional(),
+    dataKeyCacheSeconds: z.number().int().min(0).max(7 * 86400).optional(),
+  })
+  .strict();
 
 // ---------------------------------------------------------------- credential update
 

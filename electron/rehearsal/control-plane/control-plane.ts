@@ -30,7 +30,8 @@ import {
 } from '../../../shared/control-plane/api';
 import { sealedEnvelopeSchema, sha256Hex, fromBase64Url, toBase64Url, type EnvelopePurpose } from '../../../shared/control-plane/envelope';
 import { primaryKeyStatusFrom } from '../../../shared/control-plane/status';
-import { ControlPlaneStore, type StoredEnrolment, type StoredEnvironment, type StoredPrimaryKey } from './store';
+import { ControlPlaneStore, type StoredEnrolment, type StoredEnvironment, type StoredLibrary, type StoredPrimaryKey } from './store';
+import { DEFAULT_ROTATION_RATE_PER_DAY, SYSTEM_KEY, libraryKeyStatus, noLongerInUseSince } from './libraries';
 import { loadOrCreateSealingKey, openEnvelope, type SealingKey } from './sealing';
 import { ProbeError, type KeyStoreProbe, type RsaPublicKey } from './probe';
 import { failure, holderChecks, probeFailure, provePair, staticChecks, wrapLocally } from './validator';
@@ -71,6 +72,10 @@ export interface ControlPlaneOptions {
   scheduler?: Scheduler;
   /** How often the primary keys' status is re-checked (default 5 minutes). */
   statusIntervalMs?: number;
+  /** Re-keying speed, document versions per day (default seven million, seed 000); the admin API can change it. */
+  rotationRatePerDay?: number;
+  /** How long a cached data key keeps working after a key store is revoked (seed 001: up to an hour; default 0 = reported at the next check). */
+  dataKeyCacheSeconds?: number;
 }
 
 function hashToken(secret: string): string {
@@ -382,13 +387,68 @@ export class ReferenceControlPlane {
 
   environmentStatus(environmentId: string): EnvironmentStatus {
     const env = this.store.read().environments[environmentId] ?? emptyEnvironment(environmentId);
-    const pk = env.primaryKeys.at(-1);
+    const now = this.now();
+    const rate = this.settings().rotationRatePerDay;
+    const libs = env.libraries ?? [];
+    const view = (pk: StoredPrimaryKey) => {
+      const statuses = libs.map((l) => libraryKeyStatus(l, pk.primaryKeyId, now, rate)).filter((x) => x !== null);
+      return { ...publicPrimaryKey(pk), libraries: statuses, noLongerInUseSince: noLongerInUseSince(statuses) };
+    };
+    const all = env.primaryKeys.map(view);
     return {
       environmentId,
       submitted: { holder1: !!env.pending[1], holder2: !!env.pending[2] },
       validation: env.validation,
-      primaryKey: pk ? publicPrimaryKey(pk) : null,
+      primaryKey: all.at(-1) ?? null,
+      primaryKeys: all,
+      libraries: libs.map((l) => ({ libraryId: l.libraryId, name: l.name, activeKey: l.applications.at(-1)?.primaryKeyId ?? SYSTEM_KEY, documentVersions: l.documentVersions })),
+      dataKeyCacheSeconds: this.settings().dataKeyCacheSeconds,
     };
+  }
+
+  // ------------------------------------------------------------ libraries and rotation (vendor admin)
+
+  settings(): { rotationRatePerDay: number; dataKeyCacheSeconds: number } {
+    const s = this.store.read().settings ?? {};
+    return {
+      rotationRatePerDay: s.rotationRatePerDay ?? this.opts.rotationRatePerDay ?? DEFAULT_ROTATION_RATE_PER_DAY,
+      dataKeyCacheSeconds: s.dataKeyCacheSeconds ?? this.opts.dataKeyCacheSeconds ?? 0,
+    };
+  }
+
+  async updateSettings(change: { rotationRatePerDay?: number; dataKeyCacheSeconds?: number }): Promise<{ rotationRatePerDay: number; dataKeyCacheSeconds: number }> {
+    await this.store.update((s) => {
+      s.settings = { ...(s.settings ?? {}), ...change };
+    });
+    return this.settings();
+  }
+
+  async createLibrary(environmentId: string, req: { name: string; documentVersions: number }): Promise<StoredLibrary> {
+    return this.store.update((s) => {
+      const env = (s.environments[environmentId] ??= emptyEnvironment(environmentId));
+      const libs = (env.libraries ??= []);
+      if (libs.some((l) => l.name.toLowerCase() === req.name.toLowerCase())) throw new ApiFailure(409, 'library_exists', `A library named ${req.name} already exists.`);
+      const lib: StoredLibrary = { libraryId: newId('lib'), name: req.name, documentVersions: req.documentVersions, applications: [] };
+      libs.push(lib);
+      return structuredClone(lib);
+    });
+  }
+
+  /** Applies a primary key (or the vendor's system key) to a library; only a key with status Available may be applied. */
+  async applyKey(environmentId: string, libraryId: string, primaryKeyId: string): Promise<EnvironmentStatus> {
+    await this.store.update((s) => {
+      const env = s.environments[environmentId];
+      const lib = env?.libraries?.find((l) => l.libraryId === libraryId);
+      if (!env || !lib) throw new ApiFailure(404, 'library_not_found', 'No such library in this environment.');
+      if (primaryKeyId !== SYSTEM_KEY) {
+        const pk = env.primaryKeys.find((p) => p.primaryKeyId === primaryKeyId);
+        if (!pk) throw new ApiFailure(404, 'primary_key_not_found', 'No such primary key in this environment.');
+        if (pk.status !== 'Available') throw new ApiFailure(409, 'primary_key_not_available', `Only a key with status Available can be applied; this one is ${pk.status}.`);
+      }
+      if (lib.applications.at(-1)?.primaryKeyId === primaryKeyId) throw new ApiFailure(409, 'already_applied', 'This key is already the library key.');
+      lib.applications.push({ primaryKeyId, appliedAt: this.now().toISOString() });
+    });
+    return this.environmentStatus(environmentId);
   }
 
   private async keyStoreHealth(record: KeyStoreRecord, publicKey: { n: string; e: string }): Promise<{ health: KeyStoreHealth; reason?: string }> {
@@ -412,23 +472,39 @@ export class ReferenceControlPlane {
     }
   }
 
-  /** Re-checks the environment's current primary key against both vaults. */
+  /**
+   * Re-checks every primary key of the environment against both vaults. A
+   * revocation is reported only once the vendor's cached data key would have
+   * expired (seenAt + cache delay); a recovery or an unreachable vault is
+   * reported at once.
+   */
   async checkStatus(environmentId: string): Promise<EnvironmentStatus> {
     const env = this.store.read().environments[environmentId];
-    const pk = env?.primaryKeys.at(-1);
-    if (!env || !pk) return this.environmentStatus(environmentId);
-    const [h1, h2] = await Promise.all([this.keyStoreHealth(pk.records[1], pk.publicKey), this.keyStoreHealth(pk.records[2], pk.publicKey)]);
-    const checkedAt = this.now().toISOString();
-    await this.store.update((s) => {
-      const t = s.environments[environmentId]!.primaryKeys.find((p) => p.primaryKeyId === pk.primaryKeyId)!;
-      t.status = primaryKeyStatusFrom(h1.health, h2.health);
-      t.checkedAt = checkedAt;
-      t.keyStores = ([1, 2] as const).map((h) => {
-        const r = t.records[h];
-        const hh = h === 1 ? h1 : h2;
-        return { holder: h, vaultDnsName: r.vaultDnsName, keyIdentifier: r.keyIdentifier, health: hh.health, ...(hh.reason ? { reason: hh.reason } : {}) };
+    if (!env || !env.primaryKeys.length) return this.environmentStatus(environmentId);
+    const cacheMs = this.settings().dataKeyCacheSeconds * 1000;
+    for (const pk of env.primaryKeys) {
+      const [h1, h2] = await Promise.all([this.keyStoreHealth(pk.records[1], pk.publicKey), this.keyStoreHealth(pk.records[2], pk.publicKey)]);
+      const now = this.now();
+      const checkedAt = now.toISOString();
+      await this.store.update((s) => {
+        const t = s.environments[environmentId]!.primaryKeys.find((p) => p.primaryKeyId === pk.primaryKeyId)!;
+        const pending = (t.pendingHealth ??= {});
+        t.keyStores = ([1, 2] as const).map((h) => {
+          const r = t.records[h];
+          const seen = h === 1 ? h1 : h2;
+          const before = t.keyStores.find((k) => k.holder === h);
+          let shown: { health: KeyStoreHealth; reason?: string } = seen;
+          if (seen.health === 'revoked' && before?.health === 'healthy') {
+            const p = pending[h]?.health === 'revoked' ? pending[h]! : (pending[h] = { ...seen, seenAt: checkedAt });
+            if (now.getTime() - Date.parse(p.seenAt) < cacheMs) shown = { health: 'healthy', reason: 'the vendor still holds a cached data key' };
+            else delete pending[h];
+          } else delete pending[h];
+          return { holder: h, vaultDnsName: r.vaultDnsName, keyIdentifier: r.keyIdentifier, health: shown.health, ...(shown.reason ? { reason: shown.reason } : {}) };
+        });
+        t.status = primaryKeyStatusFrom(t.keyStores[0]!.health, t.keyStores[1]!.health);
+        t.checkedAt = checkedAt;
       });
-    });
+    }
     return this.environmentStatus(environmentId);
   }
 

@@ -17,7 +17,7 @@ describe('docs/api/control-plane.openapi.yaml', () => {
     const documented = [...doc.matchAll(/^ {2}(\/[^:\s]+):$/gm)].map((m) => m[1]!.replace(/\{[^}]+\}/g, '{}')).sort();
     // Literal paths and the regex routes of router.ts, normalised to the same shape.
     const literal = [...router.matchAll(/p === '([^']+)'/g)].map((m) => m[1]!);
-    const patterns = ['/v1/registrations/{}', '/admin/registrations/{}/approve', '/admin/registrations/{}/reject', '/admin/environments/{}', '/admin/environments/{}/validate', '/admin/environments/{}/status-check'];
+    const patterns = ['/v1/registrations/{}', '/admin/registrations/{}/approve', '/admin/registrations/{}/reject', '/admin/environments/{}', '/admin/environments/{}/validate', '/admin/environments/{}/status-check', '/admin/environments/{}/libraries', '/admin/environments/{}/libraries/{}/apply'];
     expect(router).toContain("/^\\/admin\\/registrations\\/([^/]+)\\/(approve|reject)$/");
     const served = [...new Set(['/.well-known/keyholder-control-plane', ...literal.filter((p) => p !== 'DISCOVERY_PATH'), ...patterns])].sort();
     expect(documented).toEqual(served);

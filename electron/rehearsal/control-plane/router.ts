@@ -11,6 +11,9 @@ import {
   registrationDecisionSchema,
   registrationRequestSchema,
   idSchema,
+  applyKeyRequestSchema,
+  controlPlaneSettingsSchema,
+  createLibraryRequestSchema,
 } from '../../../shared/control-plane/api';
 import { ApiFailure, type ReferenceControlPlane } from './control-plane';
 
@@ -117,6 +120,19 @@ export function createControlPlaneRouter(cp: ReferenceControlPlane, opts: { pref
         admin();
         const body = await json(req, registrationDecisionSchema);
         return send(res, 200, await cp.decideRegistration(decodeURIComponent(m[1]!), m[2] === 'approve' ? 'registered' : 'rejected', body.reason)), true;
+      }
+      if (p === '/admin/settings' && (method === 'GET' || method === 'POST')) {
+        admin();
+        if (method === 'GET') return send(res, 200, cp.settings()), true;
+        return send(res, 200, await cp.updateSettings(await json(req, controlPlaneSettingsSchema))), true;
+      }
+      if ((m = p.match(/^\/admin\/environments\/([^/]+)\/libraries(?:\/([^/]+)\/apply)?$/)) && method === 'POST') {
+        admin();
+        const envId = idSchema.safeParse(decodeURIComponent(m[1]!));
+        if (!envId.success) throw new ApiFailure(400, 'bad_request', 'Not an environment ID.');
+        if (!m[2]) return send(res, 201, await cp.createLibrary(envId.data, await json(req, createLibraryRequestSchema))), true;
+        const body = await json(req, applyKeyRequestSchema);
+        return send(res, 200, await cp.applyKey(envId.data, decodeURIComponent(m[2]), body.primaryKeyId)), true;
       }
       if ((m = p.match(/^\/admin\/environments\/([^/]+)(\/validate|\/status-check)?$/))) {
         admin();

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { Holder, KeyStoreRecord, PrimaryKey, Registration, ValidationOutcome } from '../../../shared/control-plane/api';
+import type { Holder, KeyStoreHealth, KeyStoreRecord, PrimaryKey, Registration, ValidationOutcome } from '../../../shared/control-plane/api';
 
 export interface StoredEnrolment {
   enrolmentId: string;
@@ -29,6 +29,16 @@ export interface StoredPrimaryKey extends PrimaryKey {
   records: { 1: KeyStoreRecord; 2: KeyStoreRecord };
   /** The shared RSA public key (base64url n and e), for wrapping status canaries locally. */
   publicKey: { n: string; e: string };
+  /** A revocation seen by a status check but not yet reported: the vendor's cached data key still works until seenAt + cache delay. */
+  pendingHealth?: { 1?: { health: KeyStoreHealth; reason?: string; seenAt: string }; 2?: { health: KeyStoreHealth; reason?: string; seenAt: string } };
+}
+
+/** Which key a library used from when: the last application is the active key; earlier ones are being (or were) rotated from. */
+export interface StoredLibrary {
+  libraryId: string;
+  name: string;
+  documentVersions: number;
+  applications: { primaryKeyId: string; appliedAt: string }[];
 }
 
 export interface StoredEnvironment {
@@ -38,6 +48,7 @@ export interface StoredEnvironment {
   pending: { 1?: StoredKeyStore; 2?: StoredKeyStore };
   validation: ValidationOutcome;
   primaryKeys: StoredPrimaryKey[];
+  libraries?: StoredLibrary[];
 }
 
 export interface StoredSubmission {
@@ -56,6 +67,8 @@ export interface ControlPlaneState {
   registrations: Record<string, Registration>;
   environments: Record<string, StoredEnvironment>;
   submissions: Record<string, StoredSubmission>;
+  /** Set through the admin API; absent values fall back to the control plane's options. */
+  settings?: { rotationRatePerDay?: number; dataKeyCacheSeconds?: number };
 }
 
 export function emptyState(): ControlPlaneState {

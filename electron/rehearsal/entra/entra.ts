@@ -7,13 +7,13 @@
  */
 import crypto from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type CloudContext, GRAPH_RESOURCE, VAULT_RESOURCE, issuer, nowSeconds } from '../context';
+import { type CloudContext, GRAPH_RESOURCE, MANAGEMENT_RESOURCE, VAULT_RESOURCE, issuer, nowSeconds } from '../context';
 import { BodyTooLarge, b64url, parseForm, readBody, sendHtml, sendJson } from '../http';
 import { sha256, type AppRegistration, type Tenant, type User } from '../state';
 import { autoPostPage, deviceCodeEntryPage, deviceCodeUserPage, deviceDonePage, errorPage, signInPage } from './pages';
 
 const OIDC_SCOPES = new Set(['openid', 'profile', 'offline_access', 'email']);
-const RESOURCES = [VAULT_RESOURCE, GRAPH_RESOURCE];
+const RESOURCES = [VAULT_RESOURCE, GRAPH_RESOURCE, MANAGEMENT_RESOURCE];
 const REFRESH_LIFETIME_S = 90 * 24 * 3600;
 const DEVICE_CODE_LIFETIME_S = 900;
 const AUTH_CODE_LIFETIME_S = 600;
@@ -74,7 +74,7 @@ export function resourceOf(scopes: string[]): { resource: string; names: string[
 function delegatedScp(resource: string, names: string[]): string {
   const explicit = names.filter((n) => n !== '.default');
   if (explicit.length) return explicit.join(' ');
-  return resource === VAULT_RESOURCE ? 'user_impersonation' : 'Application.ReadWrite.All User.Read';
+  return resource === VAULT_RESOURCE || resource === MANAGEMENT_RESOURCE ? 'user_impersonation' : 'Application.ReadWrite.All User.Read';
 }
 
 function clientInfo(u: User): string {

@@ -13,7 +13,21 @@ import { KeyholderError } from '../../../shared/errors/index';
 import { identityOf, publicKeyFromModulus } from '../keys/source-key';
 import { buildTransferBlob, transferBlobBytes } from './byok';
 import { vaultError, type VaultOperation } from './errors';
-import type { ExistingImport, ImportHooks, ImportOutcome, ImportSpec, KeyStoreProvider, KeyStoreTarget, SelfTest } from './provider';
+import type {
+  DeletedKeyInfo,
+  ExistingImport,
+  ImportHooks,
+  ImportOutcome,
+  ImportSpec,
+  KeyStoreLifecycleProvider,
+  KeyStoreProvider,
+  KeyStoreTarget,
+  KeyVersionHealth,
+  KeyVersionInfo,
+  SelfTest,
+  VaultProtection,
+} from './provider';
+import { armVaultProtection, type ManagementEndpoint } from './arm';
 
 /** Tag names on the imported key: the key's identity, never the key. */
 export const TAG_KEY_ID = 'keyholder-key-id';
@@ -32,6 +46,8 @@ export interface AzureKeyVaultOptions {
   kekSize?: 2048 | 3072 | 4096;
   /** Extra KeyClient options (e.g. disableChallengeResourceVerification for a double). */
   clientOptions?: Partial<KeyClientOptions>;
+  /** Azure Resource Manager (vault properties); without it soft delete and purge protection cannot be checked. */
+  management?: ManagementEndpoint;
 }
 
 const KEY_NAME = /^[0-9a-zA-Z-]{1,127}$/;
@@ -74,7 +90,7 @@ function b64u(v: Uint8Array | undefined): string {
   return v ? Buffer.from(v).toString('base64url') : '';
 }
 
-export class AzureKeyVaultProvider implements KeyStoreProvider {
+export class AzureKeyVaultProvider implements KeyStoreProvider, KeyStoreLifecycleProvider {
   readonly kind = 'azure-key-vault' as const;
   private readonly clients = new Map<string, KeyClient>();
 
@@ -294,5 +310,114 @@ export class AzureKeyVaultProvider implements KeyStoreProvider {
       const poller = await this.client(vault).beginRecoverDeletedKey(name, { intervalInMs: 250 });
       await poller.pollUntilDone();
     });
+  }
+
+  // ------------------------------------------------------------ lifecycle (revoke, pull, restore)
+
+  private parseVersionId(keyVersionId: string): { vault: string; name: string; version: string } {
+    let parsed: ReturnType<typeof parseKeyVaultKeyIdentifier>;
+    try {
+      parsed = parseKeyVaultKeyIdentifier(keyVersionId);
+    } catch {
+      throw new KeyholderError('vault.bad_key_identifier', 'That is not a key version identifier (https://VAULT/keys/NAME/VERSION, worksheet line 2).');
+    }
+    if (!/\/keys\//.test(new URL(keyVersionId).pathname) || !parsed.version) {
+      throw new KeyholderError('vault.bad_key_identifier', 'That is not a key version identifier (https://VAULT/keys/NAME/VERSION, worksheet line 2).');
+    }
+    return { vault: checkVaultUrl(parsed.vaultUrl, this.o.vaultSuffixes), name: checkKeyName(parsed.name), version: parsed.version };
+  }
+
+  private static info(p: { id?: string; version?: string; enabled?: boolean; createdOn?: Date; updatedOn?: Date; tags?: Record<string, string> }): KeyVersionInfo {
+    return {
+      keyVersionId: p.id ?? '',
+      version: p.version ?? '',
+      enabled: p.enabled !== false,
+      ...(p.createdOn ? { createdOn: p.createdOn.toISOString() } : {}),
+      ...(p.updatedOn ? { updatedOn: p.updatedOn.toISOString() } : {}),
+      ...(p.tags?.[TAG_FINGERPRINT] ? { fingerprint: p.tags[TAG_FINGERPRINT] } : {}),
+    };
+  }
+
+  /**
+   * Only a disabled or deleted key is "revoked". Anything that stops the
+   * holder from looking (network, DNS, a refused sign-in, a missing role) is
+   * "unavailable": the key's state cannot be assessed, and calling it revoked
+   * would send people chasing a revocation nobody made.
+   */
+  async keyVersionHealth(keyVersionId: string): Promise<KeyVersionHealth> {
+    const { vault, name, version } = this.parseVersionId(keyVersionId);
+    this.fresh();
+    try {
+      const k = await this.client(vault).getKey(name, { version });
+      const v = AzureKeyVaultProvider.info({ ...k.properties, id: k.id ?? keyVersionId });
+      return v.enabled ? { state: 'available', version: v } : { state: 'revoked', reason: 'disabled', version: v };
+    } catch (e) {
+      const err = vaultError(e, { op: 'read', vault, keyName: name });
+      if (err.code === 'vault.key_disabled') return { state: 'revoked', reason: 'disabled' };
+      if (err.code === 'vault.key_not_found') {
+        const deleted = await this.getDeletedKey({ location: vault, keyName: name }).catch(() => null);
+        return deleted ? { state: 'revoked', reason: 'deleted', deleted } : { state: 'revoked', reason: 'not-found' };
+      }
+      return { state: 'unavailable', code: err.code, message: err.message };
+    }
+  }
+
+  async listVersions(target: KeyStoreTarget): Promise<KeyVersionInfo[]> {
+    const vault = checkVaultUrl(target.location, this.o.vaultSuffixes);
+    const name = checkKeyName(target.keyName);
+    this.fresh();
+    const out: KeyVersionInfo[] = [];
+    await this.step('list', vault, name, async () => {
+      for await (const p of this.client(vault).listPropertiesOfKeyVersions(name)) out.push(AzureKeyVaultProvider.info(p));
+    });
+    return out;
+  }
+
+  async setVersionEnabled(keyVersionId: string, enabled: boolean): Promise<KeyVersionInfo> {
+    const { vault, name, version } = this.parseVersionId(keyVersionId);
+    this.fresh();
+    const k = await this.step(enabled ? 'enable' : 'disable', vault, name, () => this.client(vault).updateKeyProperties(name, version, { enabled }));
+    return AzureKeyVaultProvider.info({ ...k.properties, id: k.id ?? keyVersionId });
+  }
+
+  private static deletedInfo(name: string, d: { recoveryId?: string; deletedOn?: Date; scheduledPurgeDate?: Date; recoveryLevel?: string }): DeletedKeyInfo {
+    return {
+      keyName: name,
+      ...(d.deletedOn ? { deletedOn: d.deletedOn.toISOString() } : {}),
+      ...(d.scheduledPurgeDate ? { scheduledPurgeDate: d.scheduledPurgeDate.toISOString() } : {}),
+      ...(d.recoveryId ? { recoveryId: d.recoveryId } : {}),
+      ...(d.recoveryLevel ? { recoveryLevel: d.recoveryLevel } : {}),
+    };
+  }
+
+  async deleteKey(target: KeyStoreTarget): Promise<DeletedKeyInfo> {
+    const vault = checkVaultUrl(target.location, this.o.vaultSuffixes);
+    const name = checkKeyName(target.keyName);
+    this.fresh();
+    return this.step('delete', vault, name, async () => {
+      const poller = await this.client(vault).beginDeleteKey(name, { intervalInMs: 250 });
+      const d = await poller.pollUntilDone();
+      return AzureKeyVaultProvider.deletedInfo(name, { ...d.properties, ...(d.properties.recoveryId ? { recoveryId: d.properties.recoveryId } : {}) });
+    });
+  }
+
+  async getDeletedKey(target: KeyStoreTarget): Promise<DeletedKeyInfo | null> {
+    const vault = checkVaultUrl(target.location, this.o.vaultSuffixes);
+    const name = checkKeyName(target.keyName);
+    try {
+      const d = await this.client(vault).getDeletedKey(name);
+      return AzureKeyVaultProvider.deletedInfo(name, d.properties);
+    } catch (e) {
+      if (isKeyNotFound(e)) return null;
+      throw vaultError(e, { op: 'read-deleted', vault, keyName: name });
+    }
+  }
+
+  async vaultProtection(location: string): Promise<VaultProtection> {
+    const vault = checkVaultUrl(location, this.o.vaultSuffixes);
+    if (!this.o.management) {
+      throw new KeyholderError('vault.properties_unknown', 'Key Holder cannot read this vault’s soft-delete and purge-protection settings (no Azure Resource Manager endpoint is configured). Nothing was changed.');
+    }
+    return armVaultProtection({ ...this.o.management, credential: this.o.credential, ...(this.o.agent ? { agent: this.o.agent } : {}) }, vault);
   }
 }

@@ -5,7 +5,7 @@
  */
 import { KeyholderError, isKeyholderError } from '../../../shared/errors/index';
 
-export type VaultOperation = 'import' | 'read' | 'create-kek' | 'self-test' | 'recover' | 'list';
+export type VaultOperation = 'import' | 'read' | 'create-kek' | 'self-test' | 'recover' | 'list' | 'enable' | 'disable' | 'delete' | 'read-deleted' | 'vault-properties';
 
 /** The built-in Azure RBAC role each step needs (named in the no-permission message). */
 export const ROLE_FOR: Record<VaultOperation, string> = {
@@ -15,6 +15,11 @@ export const ROLE_FOR: Record<VaultOperation, string> = {
   read: 'Key Vault Crypto User',
   list: 'Key Vault Crypto User',
   'self-test': 'Key Vault Crypto User',
+  enable: 'Key Vault Crypto Officer',
+  disable: 'Key Vault Crypto Officer',
+  delete: 'Key Vault Crypto Officer',
+  'read-deleted': 'Key Vault Crypto Officer',
+  'vault-properties': 'Reader',
 };
 
 interface RestErrorLike {

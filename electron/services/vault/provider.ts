@@ -66,3 +66,55 @@ export interface KeyStoreProvider {
   /** Brings back a soft-deleted key of this name (the holder's alternative to choosing another name). */
   recoverDeletedKey(target: KeyStoreTarget): Promise<void>;
 }
+
+/** One version of a key as the store reports it (never the key material). */
+export interface KeyVersionInfo {
+  keyVersionId: string;
+  version: string;
+  enabled: boolean;
+  createdOn?: string;
+  updatedOn?: string;
+  /** The source key's fingerprint tag, when Key Holder imported it. */
+  fingerprint?: string;
+}
+
+/** A key that was deleted (pulled) and is held by the vault's soft delete until its scheduled purge. */
+export interface DeletedKeyInfo {
+  keyName: string;
+  deletedOn?: string;
+  scheduledPurgeDate?: string;
+  /** Present only when the vault can recover it. */
+  recoveryId?: string;
+  recoveryLevel?: string;
+}
+
+/** What the vault itself promises about deleted keys (Azure: from Resource Manager, not the data plane). */
+export interface VaultProtection {
+  softDelete: boolean;
+  purgeProtection: boolean;
+  retentionDays: number | null;
+  /** Where the facts came from, e.g. the vault's resource ID. */
+  resourceId: string;
+}
+
+/** Health of one key version, read with the holder's own credentials. */
+export type KeyVersionHealth =
+  | { state: 'available'; version: KeyVersionInfo }
+  | { state: 'revoked'; reason: 'disabled' | 'deleted' | 'not-found'; version?: KeyVersionInfo; deleted?: DeletedKeyInfo }
+  | { state: 'unavailable'; code: string; message: string };
+
+/**
+ * What the key's life after the ceremony needs from a key store: revoke
+ * (disable) and unrevoke (enable) a version, pull (delete, held by soft
+ * delete) and restore (recover), and the vault's own promises about deleted
+ * keys. Kept apart from KeyStoreProvider so the import's fakes stay small.
+ */
+export interface KeyStoreLifecycleProvider {
+  keyVersionHealth(keyVersionId: string): Promise<KeyVersionHealth>;
+  listVersions(target: KeyStoreTarget): Promise<KeyVersionInfo[]>;
+  setVersionEnabled(keyVersionId: string, enabled: boolean): Promise<KeyVersionInfo>;
+  deleteKey(target: KeyStoreTarget): Promise<DeletedKeyInfo>;
+  getDeletedKey(target: KeyStoreTarget): Promise<DeletedKeyInfo | null>;
+  recoverDeletedKey(target: KeyStoreTarget): Promise<void>;
+  vaultProtection(location: string): Promise<VaultProtection>;
+}
