@@ -27,6 +27,8 @@ import { headerCspFromIndexHtml } from '../../electron/main/csp';
 import { fileKeySecretBox } from './secret-box';
 import { headlessPdf } from './pdf';
 import { bridgeClientSource, TOKEN_HEADER, TOKEN_META } from './client';
+import { startEmbeddedRehearsal, type EmbeddedRehearsal } from '../../electron/composition/embedded-rehearsal';
+import type { RehearsalCloud } from '../../electron/rehearsal/index';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const DEFAULT_RENDERER_DIR = path.join(REPO_ROOT, 'dist/renderer');
@@ -55,6 +57,14 @@ export interface BridgeOptions {
    * anchors, a PDF renderer...). Applied last, so it overrides the defaults.
    */
   deps?: Partial<ServiceDeps>;
+  /**
+   * Rehearsal is the default, as in the app: a rehearsal cloud (with the
+   * reference control plane) is started under `<dataDir>/rehearsal-cloud` and
+   * stopped on close. Pass `{ cloud }` to share one cloud between several
+   * workstations (each holder's own bridge), `holder` for holder 2's tenant,
+   * or `false` for no cloud at all.
+   */
+  rehearsal?: false | { cloud?: RehearsalCloud; holder?: 1 | 2 };
 }
 
 export interface Bridge {
@@ -63,6 +73,8 @@ export interface Bridge {
   token: string;
   dataDir: string;
   services: Services;
+  /** The rehearsal cloud this workstation talks to (null when started with `rehearsal: false`). */
+  rehearsal: EmbeddedRehearsal | null;
   /** Call a channel from the test process through the same dispatch the page uses. */
   call<C extends Channel>(name: C, request: RequestOf<C>): Promise<IpcResult<ResponseOf<C>>>;
   close(): Promise<void>;
@@ -122,12 +134,14 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
 
   const streams = new Set<http.ServerResponse>();
   const pdf = headlessPdf();
+  const rehearsal = options.rehearsal === false ? null : await startEmbeddedRehearsal({ dataDir, ...(options.rehearsal ?? {}) });
   const deps: ServiceDeps = {
+    ...(rehearsal ? { azure: rehearsal.deps.azure, controlPlaneAgent: rehearsal.deps.controlPlaneAgent } : {}),
     dataDir,
     secretBox: options.secretBox ?? options.secretBoxFor?.(dataDir) ?? fileKeySecretBox(dataDir),
     clock: options.clock ?? systemClock,
     log,
-    environment: options.environment ?? BRIDGE_ENVIRONMENT,
+    environment: options.environment ?? rehearsal?.deps.environment ?? BRIDGE_ENVIRONMENT,
     appVersion: readPackageVersion(),
     emit: (event, payload) => {
       const checked = checkEvent(event, payload, log);
@@ -239,6 +253,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     token,
     dataDir,
     services,
+    rehearsal,
     call: (name, request) => dispatch(handlers, name, request, log) as never,
     close: async () => {
       for (const res of streams) res.end();
@@ -249,7 +264,9 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
       });
       const closable = services as Services & { close?: () => Promise<void> | void };
       await closable.close?.();
+      services.controlPlane.stop();
       await pdf.close();
+      await rehearsal?.stop();
     },
   };
 }

@@ -17,6 +17,7 @@ import { headerCspFromIndexHtml } from './csp';
 import { serveApp } from './protocol';
 import { chooseSavePath, electronStoreConf, printHtmlToPdf } from './documents.electron';
 import { APP_ORIGIN, forbiddenSender, isTrustedSender } from './safe-handle';
+import { workstationCloud, type WorkstationCloud } from '../composition/workstation-cloud';
 
 const log = createLogger();
 const rendererDir = path.join(__dirname, '../renderer');
@@ -39,7 +40,10 @@ if (!app.requestSingleInstanceLock()) {
     if (mainWindow.isMinimized()) mainWindow.restore();
     mainWindow.focus();
   });
-  void app.whenReady().then(start);
+  void app.whenReady().then(start).catch((e: unknown) => {
+    log.error('Key Holder could not start', { error: e });
+    app.quit();
+  });
 }
 
 function harden(contents: WebContents): void {
@@ -81,7 +85,9 @@ function createWindow(): BrowserWindow {
   return win;
 }
 
-function start(): void {
+let cloud: WorkstationCloud | null = null;
+
+async function start(): Promise<void> {
   const csp = headerCspFromIndexHtml(readFileSync(path.join(rendererDir, 'index.html'), 'utf8'));
   protocol.handle('app', (request) => serveApp(rendererDir, request, csp));
 
@@ -95,12 +101,14 @@ function start(): void {
   });
   app.on('web-contents-created', (_e, contents) => harden(contents));
 
+  // Rehearsal unless a live tenant is configured: the rehearsal cloud (and its control plane) runs inside this process.
+  cloud = await workstationCloud(app.getPath('userData'));
   const services = createServices({
+    ...cloud.deps,
     dataDir: app.getPath('userData'),
     secretBox: electronSecretBox(),
     clock: systemClock,
     log,
-    environment: { mode: 'rehearsal', description: 'Rehearsal cloud on this computer' },
     appVersion: app.getVersion(),
     emit: (event, payload) => {
       const checked = checkEvent(event, payload, log);
@@ -127,6 +135,15 @@ function start(): void {
       return dispatch(handlers, name, request, log);
     });
   }
+  // The primary key's status (and a pending registration) is followed while the app runs.
+  services.controlPlane.startPolling((ms, fn) => {
+    const t = setInterval(fn, ms);
+    return () => clearInterval(t);
+  }, 60_000);
+  app.once('before-quit', () => {
+    services.controlPlane.stop();
+    void cloud?.stop();
+  });
   mainWindow = createWindow();
 }
 
