@@ -18,7 +18,9 @@ export function App() {
     <div className="app">
       {info?.environment.mode === 'rehearsal' && (
         <div className="banner banner-rehearsal" role="status" data-testid="rehearsal-banner">
-          REHEARSAL: {info.environment.description}. Nothing here touches real Azure or real data.
+          REHEARSAL: {info.environment.description}
+          {/* The environment may already say so; the banner must say it either way, once. */}
+          {/touches/i.test(info.environment.description) ? '.' : '. Nothing here touches real Azure or real data.'}
         </div>
       )}
       <div className="layout">
