@@ -16,6 +16,7 @@ import type https from 'node:https';
 import { createControlPlaneService, type ControlPlaneService } from './control-plane/index';
 import { createIdentityService, type AzureEndpoints, type IdentityService, type OpenBrowser } from './identity/index';
 import { createVaultService, type VaultService } from './vault/index';
+import { createRotationService, type RotationService } from './rotation/rotation-service';
 import { createCeremonyTranscripts, type CeremonyTranscripts } from './transcript/index';
 import { createParticipantsService, type ParticipantsService } from './participants/index';
 import { createActivationService, type ActivationService } from './activation/index';
@@ -61,6 +62,8 @@ export interface Services {
   /** Null until Azure endpoints are configured. */
   identity: IdentityService | null;
   vault: VaultService;
+  /** The client-secret rotation wizard (Graph, control plane, worksheet line 4). */
+  rotation: RotationService;
   /** Signed ceremony transcripts and where the ceremony stands. */
   transcript: CeremonyTranscripts;
   participants: ParticipantsService;
@@ -72,13 +75,14 @@ export interface Services {
 
 export function createServices(deps: ServiceDeps): Services {
   const settings = openSettingsStore({ dir: deps.dataDir, clock: deps.clock, log: deps.log, ...(deps.confFactory ? { conf: deps.confFactory } : {}) });
+  const worksheet = createWorksheetService(deps, settings);
   const base = {
     deps,
     controlPlane: createControlPlaneService(deps, deps.controlPlaneAgent ? { agent: deps.controlPlaneAgent } : {}),
     escrow: createEscrowService({ dataDir: deps.dataDir, clock: deps.clock, log: deps.log, ...(deps.escrowKdf ? { kdf: deps.escrowKdf } : {}) }),
-    expiry: createExpiryServiceInDataDir({ dataDir: deps.dataDir, clock: deps.clock, log: deps.log, changed: () => deps.emit('app:changed', { topic: 'expiry' }) }),
+    expiry: createExpiryServiceInDataDir({ dataDir: deps.dataDir, clock: deps.clock, log: deps.log, worksheet, changed: () => deps.emit('app:changed', { topic: 'expiry' }) }),
     settings,
-    worksheet: createWorksheetService(deps, settings),
+    worksheet,
   };
   const identity = createIdentityService({ dataDir: deps.dataDir, secretBox: deps.secretBox, clock: deps.clock, log: deps.log, ...(deps.azure ? { azure: deps.azure } : {}), ...(deps.openBrowser ? { openBrowser: deps.openBrowser } : {}) });
   const transcript = createCeremonyTranscripts({ dataDir: deps.dataDir, secretBox: deps.secretBox, clock: deps.clock });
@@ -92,6 +96,18 @@ export function createServices(deps: ServiceDeps): Services {
     activation,
     activationDesk: createActivationDesk({ activation, participants, transcript }),
     identity,
+    rotation: createRotationService({
+      dataDir: deps.dataDir,
+      secretBox: deps.secretBox,
+      clock: deps.clock,
+      log: deps.log,
+      ...(deps.azure ? { azure: deps.azure } : {}),
+      identity,
+      controlPlane: base.controlPlane,
+      worksheet: base.worksheet,
+      expiry: base.expiry,
+      changed: () => deps.emit('app:changed', { topic: 'expiry' }),
+    }),
     vault: createVaultService({ dataDir: deps.dataDir, clock: deps.clock, log: deps.log, ...(deps.azure ? { azure: deps.azure } : {}), identity, escrow: base.escrow, worksheet: base.worksheet }),
   };
 }

@@ -13,6 +13,7 @@ import { worksheetChannels } from './channels/worksheet';
 import { controlPlaneChannels, controlPlaneEvents } from './channels/control-plane';
 import { identityChannels } from './channels/identity';
 import { vaultChannels } from './channels/vault';
+import { rotationChannels } from './channels/rotation';
 import { activationChannels } from './channels/activation';
 
 export const contract = {
@@ -23,6 +24,7 @@ export const contract = {
   ...worksheetChannels,
   ...identityChannels,
   ...vaultChannels,
+  ...rotationChannels,
   ...activationChannels,
 } as const;
 

@@ -8,6 +8,7 @@ import { worksheetHandlers } from './worksheet';
 import { controlPlaneHandlers } from './control-plane';
 import { identityHandlers } from './identity';
 import { vaultHandlers } from './vault';
+import { rotationHandlers } from './rotation';
 import { activationHandlers } from './activation';
 
 export function createHandlers(s: Services): Handlers {
@@ -19,6 +20,7 @@ export function createHandlers(s: Services): Handlers {
     ...worksheetHandlers(s),
     ...identityHandlers(s),
     ...vaultHandlers(s),
+    ...rotationHandlers(s),
     ...activationHandlers(s),
   };
 }

@@ -15,6 +15,10 @@ export interface RotationStore {
   load(rotationId: string): RotationState | null;
   /** Rotations not yet done or rolled back, to offer "resume" at start. */
   unfinished(): RotationState[];
+  /** Every rotation on this workstation, newest first. */
+  all(): RotationState[];
+  /** Forgets a rotation (only one abandoned before anything of it was delivered). */
+  remove(rotationId: string): void;
 }
 
 export function fileRotationStore(dataDir: string): RotationStore {
@@ -34,6 +38,14 @@ export function fileRotationStore(dataDir: string): RotationStore {
       );
     }
   };
+  const all = (): RotationState[] => {
+    if (!fs.existsSync(dir)) return [];
+    return fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => parse(fs.readFileSync(path.join(dir, f), 'utf8'), f.slice(0, -5)))
+      .sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+  };
   return {
     async save(state) {
       writeFileAtomic(file(state.rotationId), JSON.stringify(rotationStateSchema.parse(state), null, 2) + '\n');
@@ -42,13 +54,10 @@ export function fileRotationStore(dataDir: string): RotationStore {
       const text = readFileOrNull(file(id));
       return text === null ? null : parse(text, id);
     },
-    unfinished() {
-      if (!fs.existsSync(dir)) return [];
-      return fs
-        .readdirSync(dir)
-        .filter((f) => f.endsWith('.json'))
-        .map((f) => parse(fs.readFileSync(path.join(dir, f), 'utf8'), f.slice(0, -5)))
-        .filter((s) => s.phase !== 'done' && s.phase !== 'rolled-back');
+    remove(id) {
+      fs.rmSync(file(id), { force: true });
     },
+    unfinished: () => all().filter((s) => s.phase !== 'done' && s.phase !== 'rolled-back'),
+    all,
   };
 }

@@ -356,14 +356,14 @@ export class IdentityService {
     throw new KeyholderError('identity.sign_in_required', 'You are not signed in. Sign in with your key-holder account first.');
   }
 
-  async getToken(scopes: string | string[], options: { tenantId?: string; claims?: string } = {}): Promise<AccessToken> {
+  async getToken(scopes: string | string[], options: { tenantId?: string; claims?: string; forceRefresh?: boolean } = {}): Promise<AccessToken> {
     const tenantId = this.resolveTenant(options.tenantId);
     const account = await this.accountFor(tenantId);
     try {
       const r = await this.client(tenantId).pca.acquireTokenSilent({
         account,
         scopes: Array.isArray(scopes) ? scopes : [scopes],
-        ...(options.claims ? { claims: options.claims, forceRefresh: true } : {}),
+        ...(options.claims ? { claims: options.claims, forceRefresh: true } : options.forceRefresh ? { forceRefresh: true } : {}),
       });
       return { token: r.accessToken, expiresOnTimestamp: (r.expiresOn ?? new Date(this.deps.clock.now().getTime() + 300_000)).getTime(), tokenType: 'Bearer' };
     } catch (e) {
@@ -372,8 +372,9 @@ export class IdentityService {
   }
 
   /** A Graph token from the same account (for secret-expiry work). */
-  graphToken(tenantId?: string): Promise<AccessToken> {
-    return this.getToken([this.deps.config.graphScope], tenantId ? { tenantId } : {});
+  graphToken(tenantId?: string, o: { forceRefresh?: boolean } = {}): Promise<AccessToken> {
+    // forceRefresh: a service refused a token MSAL still thinks valid (a moved rehearsal clock, a revoked session).
+    return this.getToken([this.deps.config.graphScope], { ...(tenantId ? { tenantId } : {}), ...(o.forceRefresh ? { forceRefresh: true } : {}) });
   }
 
   /**

@@ -18,6 +18,8 @@ export interface AzureEndpoints {
   cloudLabel: string;
   identity: IdentityConfig;
   vaultSuffixes: string[];
+  /** Microsoft Graph's v1.0 base URL for this cloud (secret expiry and rotation). */
+  graphUrl?: string;
   /** Rehearsal only: the agent trusting its CA and resolving *.localhost. */
   agent?: https.Agent;
   /** Rehearsal and tests: smaller Key Exchange Keys and quicker retries. */
@@ -32,6 +34,7 @@ export function liveAzureEndpoints(s: { clientId: string; cloud: CloudName; tena
     cloudLabel: CLOUD_LABELS[s.cloud],
     identity: { clientId: s.clientId, authorityHost: c.authorityHost, vaultScope: c.vaultScope, graphScope: c.graphScope, ...(s.tenantId ? { defaultTenantId: s.tenantId } : {}) },
     vaultSuffixes: c.vaultSuffixes,
+    graphUrl: `${c.graphUrl}/v1.0`,
   };
 }
 
@@ -40,7 +43,7 @@ export function liveAzureEndpoints(s: { clientId: string; cloud: CloudName; tena
  * services never import the rehearsal cloud) and the rehearsal agent.
  */
 export function rehearsalAzureEndpoints(
-  d: { entraUrl: string; knownAuthorities: string[]; vaultScope: string; graphScope: string; vaultDnsSuffix: string; apps: { appId: string; tenantId: string }[] },
+  d: { entraUrl: string; knownAuthorities: string[]; vaultScope: string; graphScope: string; graphUrl?: string; vaultDnsSuffix: string; apps: { appId: string; tenantId: string }[] },
   agent: https.Agent,
   tenantId?: string,
 ): AzureEndpoints {
@@ -50,6 +53,7 @@ export function rehearsalAzureEndpoints(
     cloudLabel: 'Rehearsal cloud',
     identity: { clientId: app.appId, authorityHost: d.entraUrl, knownAuthorities: d.knownAuthorities, vaultScope: d.vaultScope, graphScope: d.graphScope, defaultTenantId: app.tenantId, agent },
     vaultSuffixes: [d.vaultDnsSuffix],
+    graphUrl: d.graphUrl ?? `${d.entraUrl}/v1.0`,
     agent,
     kekSize: 2048,
   };
