@@ -7,7 +7,7 @@
 import crypto from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { test, expect, type Page } from '../support/fixtures';
+import { test, expect, SCREENSHOT_DIR, type Page } from '../support/fixtures';
 import { TEST_KDF } from '../../shared/escrow/kdf-profiles';
 import { serializeEscrow } from '../../shared/escrow/format';
 import { sealKey } from '../../electron/services/escrow/seal';
@@ -120,4 +120,64 @@ test('quorum: two of three custodians enter their components in turn; one is not
   await page.getByRole('button', { name: /^Carry out:/ }).click();
   await expect(page.getByTestId('activation-finished')).toContainText('Activation finished');
   await bridge.screenshot('quorum-2-finished');
+});
+
+test('two workstations: a custodian seals their component to the one-time request; a replay is refused', async ({ page, bridge }) => {
+  const names = ['Alice Archer', 'Bob Baker', 'Chen Cho'];
+  const escrow = path.join(bridge.dataDir, 'escrow-2ws.khescrow');
+  writeFileSync(escrow, serializeEscrow(await sealKey(rsa, meta(), names.map((name, i) => ({ name, passphrase: PASS[i]! })), 2, TEST_KDF)));
+
+  await page.getByRole('button', { name: 'Supervised activation' }).click();
+  await page.getByLabel(/Quorum/).check();
+  await page.getByLabel('Escrow file').fill(escrow);
+  await page.getByLabel('What it is for (recorded in the transcript)').fill('Restore check across two workstations');
+  await page.getByRole('button', { name: 'Start the activation' }).click();
+  await handover(page, 'the operator');
+  await join(page, 'Olive Operator');
+  await handover(page, 'the supervisor');
+  await join(page, 'Sam Supervisor');
+  await handover(page, 'the next custodian');
+  await page.getByRole('button', { name: 'The custodian is at another workstation' }).click();
+  await expect(page.locator('.act-qr svg')).toBeVisible();
+  const offer = (await page.getByTestId('offer-text').inputValue())!;
+  await bridge.screenshot('remote-1-request');
+
+  // Bob's own workstation (here: a second window of the app).
+  const remote = await page.context().newPage();
+  await remote.goto(bridge.url);
+  await remote.getByRole('button', { name: 'Supervised activation' }).click();
+  await remote.getByRole('button', { name: /Seal your component for it/ }).click();
+  await remote.getByLabel('Request from the activating workstation').fill(offer);
+  await remote.getByLabel('Escrow file').fill(escrow);
+  await remote.getByLabel('Your custodian number (on your sheet)').fill('2');
+  await remote.getByLabel('Your component passphrase').fill(PASS[1]!);
+  await remote.getByLabel('Your name').fill('Bob Baker');
+  await remote.getByLabel('Your participant passphrase').fill('Bob Baker signing passphrase');
+  await remote.getByRole('button', { name: 'Seal my component' }).click();
+  const sealed = await remote.getByTestId('sealed-text').inputValue();
+  expect(sealed).not.toContain(PASS[1]!);
+  await remote.screenshot({ path: path.join(SCREENSHOT_DIR, 'activation-remote-2-sealed-on-other-workstation.png'), fullPage: true });
+  await remote.close();
+
+  await page.getByLabel('Sealed component from their workstation').fill(sealed);
+  await page.getByRole('button', { name: 'Receive the sealed component' }).click();
+  await expect(page.getByTestId('quorum-count')).toHaveText('1 of 2 components entered');
+
+  await handover(page, 'the next custodian');
+  await page.getByRole('button', { name: 'The custodian is at another workstation' }).click();
+  await page.getByLabel('Sealed component from their workstation').fill(sealed);
+  await page.getByRole('button', { name: 'Receive the sealed component' }).click();
+  await expect(page.getByTestId('activation-error')).toContainText('replayed');
+
+  await page.getByLabel('Which custodian are you?').selectOption({ label: 'Alice Archer' });
+  await join(page, 'Alice Archer');
+  await page.getByLabel('Your component passphrase').fill(PASS[0]!);
+  await page.getByRole('button', { name: 'Enter my component' }).click();
+  await handover(page, 'the supervisor');
+  await page.getByLabel('Your participant passphrase').fill('Sam Supervisor signing passphrase');
+  await page.getByRole('button', { name: 'Sign the attestation' }).click();
+  await handover(page, 'the operator');
+  await page.getByRole('button', { name: /^Carry out:/ }).click();
+  await expect(page.getByTestId('activation-finished')).toContainText('Activation finished');
+  await bridge.screenshot('remote-3-finished');
 });

@@ -10,7 +10,10 @@ type ActivationChannel =
   | 'activation:enterComponent'
   | 'activation:attest'
   | 'activation:carryOut'
-  | 'activation:cancel';
+  | 'activation:cancel'
+  | 'activation:offer'
+  | 'activation:receiveSealed'
+  | 'activation:sealForRemote';
 
 export function activationHandlers(s: Services): Pick<Handlers, ActivationChannel> {
   const d = s.activationDesk;
@@ -24,5 +27,8 @@ export function activationHandlers(s: Services): Pick<Handlers, ActivationChanne
     'activation:attest': (r) => d.attest(r),
     'activation:carryOut': (r) => d.carryOut(r),
     'activation:cancel': (r) => d.cancel(r),
+    'activation:offer': (r) => d.offer(r),
+    'activation:receiveSealed': (r) => d.receiveSealed(r),
+    'activation:sealForRemote': (r) => d.sealForRemote(r),
   };
 }

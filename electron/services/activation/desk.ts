@@ -17,9 +17,11 @@ import type { CeremonyTranscripts } from '../transcript/index';
 import type { ParticipantsService } from '../participants/index';
 import type { ActivationService } from './index';
 import { formatCheckValue } from './check-value';
-import { escrowQuorumSource, holderCopySource } from './escrow-sources';
+import { custodianId, escrowQuorumSource, holderCopySource } from './escrow-sources';
 import type { ActivationSession, PurposeResult } from './session';
-import { findEntry } from '../escrow/seal';
+import { findEntry, openSlot } from '../escrow/seal';
+import { buildJoinStatement, offerSchema, sealComponentForOffer, toQrSvg } from './remote';
+import { componentCheckValue } from './check-value';
 
 export type PurposeHandler = (material: Uint8Array, purpose: Purpose, escrow: EscrowFile) => Promise<PurposeResult>;
 
@@ -162,6 +164,66 @@ export function createActivationDesk(deps: {
       const result = await s.carryOut();
       meta.get(s.id)!.results = result;
       return view(s);
+    },
+    /** Two workstations: the one-time public key (as text and QR code) a remote participant seals to. */
+    async offer(req: { session: string }): Promise<{ offer: string; qrSvg: string }> {
+      const offer = await deps.activation.get(req.session).offer();
+      return { offer: JSON.stringify(offer), qrSvg: await toQrSvg(offer) };
+    },
+    async receiveSealed(req: { session: string; sealed: string }): Promise<ActivationView> {
+      const s = deps.activation.get(req.session);
+      await s.receiveSealedComponent(req.sealed);
+      return view(s);
+    },
+    /**
+     * Run on the remote participant's own workstation: opens their share of
+     * the escrow (or takes the knower's passphrase), signs the join with
+     * their participant key, and seals it to the offer. Nothing secret is
+     * returned: only the sealed package and its QR code.
+     */
+    async sealForRemote(req: { offer: string; content: 'share' | 'passphrase'; escrowFile?: string; custodian?: number; secret: string; name: string; participantPassphrase: string }): Promise<{ sealed: string; qrSvg: string | null; checkValue: string }> {
+      let raw: unknown;
+      try {
+        raw = JSON.parse(req.offer);
+      } catch {
+        raw = null;
+      }
+      const parsed = offerSchema.safeParse(raw);
+      if (!parsed.success) throw new KeyholderError('activation.bad_offer', 'This is not an activation request from Key Holder. Scan or paste it again.');
+      const offer = parsed.data;
+      let component: Uint8Array;
+      let custodian: string | undefined;
+      if (req.content === 'share') {
+        if (!req.escrowFile || !req.custodian) throw new KeyholderError('activation.bad_request', 'Choose the escrow file and which custodian you are.');
+        let bytes: Buffer;
+        try {
+          bytes = readFileSync(path.resolve(req.escrowFile));
+        } catch {
+          throw new KeyholderError('activation.file_unreadable', `The file ${req.escrowFile} cannot be read.`);
+        }
+        const slot = await openSlot(parseEscrow(new Uint8Array(bytes)), undefined, req.custodian, req.secret);
+        component = new Uint8Array(slot.piece.buffer, slot.piece.byteOffset, slot.piece.length);
+        custodian = custodianId(req.custodian);
+      } else {
+        component = new Uint8Array(Buffer.from(req.secret, 'utf8'));
+      }
+      const checkValue = formatCheckValue(componentCheckValue(component));
+      const signer = await unlockByName(req.name, req.participantPassphrase);
+      try {
+        const role = req.content === 'share' ? 'keeper' : 'knower';
+        const join = signer.attest(role, buildJoinStatement(offer, role, signer, custodian));
+        const pkg = await sealComponentForOffer(offer, { content: req.content, component, ...(custodian ? { custodian } : {}), join });
+        let qrSvg: string | null = null;
+        try {
+          qrSvg = await toQrSvg(pkg);
+        } catch {
+          qrSvg = null;
+        }
+        return { sealed: JSON.stringify(pkg), qrSvg, checkValue };
+      } finally {
+        component.fill(0);
+        signer.dispose();
+      }
     },
     async cancel(req: { session: string }): Promise<ActivationView> {
       const s = deps.activation.get(req.session);

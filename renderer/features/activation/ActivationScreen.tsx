@@ -8,6 +8,7 @@ import { useState } from 'react';
 import { call } from '../../app/api';
 import type { ResponseOf } from '../../../shared/ipc/contract';
 import { Notice } from '../../ui/Notice';
+import { RemoteReceive, RemoteSeal } from './Remote';
 import './activation.css';
 
 type View = ResponseOf<'activation:state'>;
@@ -55,6 +56,7 @@ export function ActivationScreen() {
         </Notice>
       )}
       {!view && <StartForm onStart={(req) => act(() => call('activation:start', req))} />}
+      {!view && <RemoteSeal />}
       {view && <Progress view={view} />}
       {view && !view.ended && view.step !== 'done' && (
         <Turn key={turnKey(view)} view={view} act={act} />
@@ -274,6 +276,7 @@ function Turn({ view, act }: { view: View; act(fn: () => Promise<View>): Promise
   }
   const quorumJoin = view.step === 'custodians-enter';
   return (
+    <>
     <form
       className="act-card"
       onSubmit={(e) => {
@@ -309,5 +312,7 @@ function Turn({ view, act }: { view: View; act(fn: () => Promise<View>): Promise
         Join
       </button>
     </form>
+    {(quorumJoin || role === 'knower') && <RemoteReceive session={session} who={quorumJoin ? 'The custodian' : 'The knower'} act={act} />}
+    </>
   );
 }

@@ -52,4 +52,18 @@ export const activationChannels = {
   'activation:attest': channel(z.object({ session, participantPassphrase: passphrase }), activationViewSchema),
   'activation:carryOut': channel(z.object({ session }), activationViewSchema),
   'activation:cancel': channel(z.object({ session }), activationViewSchema),
+  'activation:offer': channel(z.object({ session }), z.object({ offer: z.string(), qrSvg: z.string() })),
+  'activation:receiveSealed': channel(z.object({ session, sealed: z.string().min(1).max(8192) }), activationViewSchema),
+  'activation:sealForRemote': channel(
+    z.object({
+      offer: z.string().min(1).max(4096),
+      content: z.enum(['share', 'passphrase']),
+      escrowFile: z.string().max(4096).optional(),
+      custodian: z.number().int().min(1).max(16).optional(),
+      secret: passphrase,
+      name: z.string().min(1).max(200),
+      participantPassphrase: passphrase,
+    }),
+    z.object({ sealed: z.string(), qrSvg: z.string().nullable(), checkValue: z.string() }),
+  ),
 } as const;
