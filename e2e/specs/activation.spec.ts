@@ -159,7 +159,9 @@ test('two workstations: a custodian seals their component to the one-time reques
   await remote.screenshot({ path: path.join(SCREENSHOT_DIR, 'activation-remote-2-sealed-on-other-workstation.png'), fullPage: true });
   await remote.close();
 
-  await page.getByLabel('Sealed component from their workstation').fill(sealed);
+  // Carried as a file this time.
+  await page.getByLabel('…or load it from a file').setInputFiles({ name: 'bob.khsealed', mimeType: 'application/json', buffer: Buffer.from(sealed) });
+  await expect(page.getByLabel('Sealed component from their workstation')).toHaveValue(sealed);
   await page.getByRole('button', { name: 'Receive the sealed component' }).click();
   await expect(page.getByTestId('quorum-count')).toHaveText('1 of 2 components entered');
 

@@ -49,6 +49,18 @@ export function RemoteReceive({ session, who, act }: { session: string; who: str
           <label htmlFor="act-sealed">Sealed component from their workstation</label>
           <textarea id="act-sealed" rows={4} value={sealed} onChange={(e) => setSealed(e.target.value)} required />
         </div>
+        <div className="act-field">
+          <label htmlFor="act-sealed-file">…or load it from a file</label>
+          <input
+            id="act-sealed-file"
+            type="file"
+            accept=".json,.khsealed,application/json,text/plain"
+            onChange={(e) => {
+              const f = e.target.files?.[0];
+              if (f) void f.text().then(setSealed);
+            }}
+          />
+        </div>
         <button type="submit" className="primary">
           Receive the sealed component
         </button>
