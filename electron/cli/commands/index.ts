@@ -4,6 +4,7 @@ import { expiryCommands } from './expiry';
 import { escrowCommands } from './escrow';
 import { keyCommands } from './key';
 import { rehearsalCommands } from './rehearsal';
+import { rehearseCommands } from './rehearse';
 import { transcriptCommands } from './transcript';
 
-export const commands: CliCommand[] = [...expiryCommands, ...escrowCommands, ...keyCommands, ...rehearsalCommands, ...transcriptCommands];
+export const commands: CliCommand[] = [...expiryCommands, ...escrowCommands, ...keyCommands, ...rehearsalCommands, ...rehearseCommands, ...transcriptCommands];

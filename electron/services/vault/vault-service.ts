@@ -98,17 +98,33 @@ export class VaultService {
     }
   }
 
-  private async run(req: ImportDraft & { passphrase: string }, hooks: ImportHooks): Promise<NonNullable<ImportRecord['outcome']>> {
+  /**
+   * The import inside a supervised activation: the key was opened by the
+   * activation (keeper's copy, knower's passphrase), not by this service; the
+   * caller disposes `opened` (the activation wipes it).
+   */
+  async importOpened(draft: ImportDraft, opened: OpenedCopy, hooks: ImportHooks = {}): Promise<NonNullable<ImportRecord['outcome']>> {
+    if (this.running) throw new KeyholderError('vault.busy', 'An import is already running. Wait for it to finish.');
+    const p = this.run(draft, hooks, async () => opened, false);
+    this.running = p;
+    try {
+      return await p;
+    } finally {
+      this.running = null;
+    }
+  }
+
+  private async run(req: ImportDraft & { passphrase?: string }, hooks: ImportHooks, open?: () => Promise<OpenedCopy>, dispose = true): Promise<NonNullable<ImportRecord['outcome']>> {
     const { passphrase, ...draftIn } = req;
     const draft: ImportDraft = { ...draftIn, keyName: draftIn.keyName.trim(), vaultUrl: draftIn.vaultUrl.trim() };
     this.write({ draft, state: 'pending' });
     let copy: OpenedCopy | null = null;
     try {
-      if (!draft.holderCopyPath || !fs.existsSync(draft.holderCopyPath)) {
+      if (!open && (!draft.holderCopyPath || !fs.existsSync(draft.holderCopyPath))) {
         throw new KeyholderError('vault.copy_missing', 'Key Holder cannot find your key-holder copy at that path. Choose the file again (it may be on removable media that is not plugged in).');
       }
-      const opened = await this.deps.openHolderCopy(draft.holderCopyPath, passphrase);
-      copy = opened;
+      const opened = open ? await open() : await this.deps.openHolderCopy(draft.holderCopyPath, passphrase ?? '');
+      if (dispose) copy = opened;
       const fingerprint = opened.fingerprint;
       const outcome = await opened.withPrivateKey((privateKey) =>
         this.deps.provider().importKey(

@@ -1,0 +1,75 @@
+/**
+ * `keyholder rehearse --out DIR [--json] [--fast-kdf] [--no-pdf] [--bits N]`:
+ * the whole two-holder ceremony, headless, against a rehearsal cloud it
+ * starts under DIR/cloud (with the reference control plane). DIR receives
+ * every artifact; stdout gets one JSON line (fingerprint, key version
+ * identifiers, status, transcript and final hash, timings per step with the
+ * passphrase work apart). Progress goes to stderr unless --json.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { runRehearsal } from '../../ceremony-script/rehearsal-script';
+import type { CliCommand, CliIo } from '../io';
+
+const USAGE = 'Usage: keyholder rehearse --out DIR [--json] [--fast-kdf] [--no-pdf] [--bits 2048|3072|4096]';
+
+/** Headless Chromium's print-to-PDF, when a Chromium is installed; otherwise the report stays HTML. */
+export function chromiumPdf(env: Record<string, string | undefined>): ((html: string) => Promise<Uint8Array>) | null {
+  const exe = [env.KEYHOLDER_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p): p is string => !!p && existsSync(p));
+  if (!exe) return null;
+  return async (html) => {
+    const { chromium } = await import('playwright-core');
+    const browser = await chromium.launch({ executablePath: exe, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'] });
+    try {
+      const page = await browser.newPage({ javaScriptEnabled: false });
+      await page.setContent(html, { waitUntil: 'load' });
+      return new Uint8Array(await page.pdf({ format: 'A4', printBackground: true, margin: { top: '12mm', bottom: '12mm', left: '10mm', right: '10mm' } }));
+    } finally {
+      await browser.close();
+    }
+  };
+}
+
+async function rehearse(args: string[], io: CliIo): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, strict: true, options: { out: { type: 'string' }, json: { type: 'boolean' }, 'fast-kdf': { type: 'boolean' }, 'no-pdf': { type: 'boolean' }, bits: { type: 'string' }, help: { type: 'boolean' } } });
+  } catch (e) {
+    io.err(`keyholder rehearse: ${(e as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const v = parsed.values;
+  if (v.help) {
+    io.out(USAGE);
+    return 0;
+  }
+  if (!v.out) {
+    io.err(`keyholder rehearse: give --out DIR, a new or empty folder for the ceremony's artifacts.\n${USAGE}`);
+    return 2;
+  }
+  const bits = v.bits === undefined ? undefined : Number(v.bits);
+  if (bits !== undefined && bits !== 2048 && bits !== 3072 && bits !== 4096) {
+    io.err('keyholder rehearse: --bits must be 2048, 3072 or 4096.');
+    return 2;
+  }
+  const progress = v.json ? undefined : (l: string) => io.err(`rehearse: ${l}`);
+  if (!v['fast-kdf']) progress?.('production KDF settings: each passphrase takes a second or more (use --fast-kdf for a quick look)');
+  const result = await runRehearsal({
+    outDir: path.resolve(io.cwd, v.out),
+    fastKdf: !!v['fast-kdf'],
+    ...(bits ? { modulusBits: bits } : {}),
+    pdf: v['no-pdf'] ? null : chromiumPdf(io.env),
+    ...(progress ? { progress } : {}),
+  });
+  if (progress) {
+    progress(`primary key "${result.primaryKey.name}" is ${result.primaryKey.status}`);
+    progress(`transcript ${result.transcript} (final hash ${result.finalHash})`);
+    progress(`report ${result.report.pdf ?? result.report.html}`);
+    progress(`verify with: keyholder transcript verify ${result.transcript} --final-hash ${result.finalHash}`);
+  }
+  io.out(JSON.stringify(result));
+  return 0;
+}
+
+export const rehearseCommands: CliCommand[] = [{ name: 'rehearse', summary: 'Run the whole two-holder ceremony headless against a rehearsal cloud; artifacts to --out DIR', run: rehearse }];
