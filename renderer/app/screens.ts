@@ -11,6 +11,7 @@ import { ImportScreen } from '../features/import/ImportScreen';
 import { RegistrationScreen } from '../features/submission/RegistrationScreen';
 import { SubmissionScreen } from '../features/submission/SubmissionScreen';
 import { StatusScreen } from '../features/status/StatusScreen';
+import { RotationScreen } from '../features/rotation/RotationScreen';
 import { ActivationScreen } from '../features/activation/ActivationScreen';
 
 export interface Screen {
@@ -29,4 +30,5 @@ export const screens: Screen[] = [
   { id: 'submission', title: 'Submission to the vendor', component: SubmissionScreen },
   { id: 'status', title: 'Primary key status', component: StatusScreen },
   { id: 'expiry', title: 'Expiry and rotation', component: ExpiryScreen },
+  { id: 'rotation', title: 'Rotate the client secret', component: RotationScreen },
 ];

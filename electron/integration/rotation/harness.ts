@@ -32,6 +32,7 @@ import { silentLogger } from '../../services/log/logger';
 import { GraphClient } from '../../services/rotation/graph-client';
 import type { ServiceDeps } from '../../services/index';
 import type { Clock } from '../../services/platform/clock';
+import type { SecretBox } from '../../services/platform/secret-box';
 import { fakeBox, scriptedBrowser } from '../import/harness';
 
 export const ADMIN_TOKEN = 'rotation-admin-token-0123456789abcdef';
@@ -65,7 +66,8 @@ export interface World {
   restart(o?: Pick<RotationServiceDeps, 'wrapPorts'>): Workstation;
   admin(p: string, body: unknown): Promise<unknown>;
   /** Graph as an administrator would look (app-only token of app 1, which owns itself). */
-  passwords(): Promise<{ keyId: string; displayName: string | null; endDateTime: string; hint: string }[]>;
+  /** `identity`: whose sign-in to use (default this world's workstation; the e2e bridge passes its own). */
+  passwords(identity?: IdentityService): Promise<{ keyId: string; displayName: string | null; endDateTime: string; hint: string }[]>;
   /** A client-credentials sign-in with this secret: 'ok', or Entra's AADSTS code. */
   signInWith(secret: string): Promise<string>;
   restartControlPlane(): Promise<void>;
@@ -79,7 +81,7 @@ function rsaJwk() {
   return { kty: 'RSA' as const, n: b(j.n), e: b(j.e), d: b(j.d), p: b(j.p), q: b(j.q), dp: b(j.dp), dq: b(j.dq), qi: b(j.qi), keyOps: ['wrapKey', 'unwrapKey', 'encrypt', 'decrypt'] };
 }
 
-export async function startWorld(): Promise<World> {
+export async function startWorld(o: { box?: SecretBox } = {}): Promise<World> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kh-rotation-'));
   const clock = movableClock();
   const cloudDir = path.join(dir, 'cloud');
@@ -118,7 +120,7 @@ export async function startWorld(): Promise<World> {
     appVersion: 'test',
     emit: () => {},
   });
-  const box = fakeBox();
+  const box = o.box ?? fakeBox();
   const azure = rehearsalAzureEndpoints(d, agent, holders[0]!.app.tenantId);
 
   // Both holders enrol and submit their key stores; holder 2 from its own throwaway workstation.
@@ -192,9 +194,9 @@ export async function startWorld(): Promise<World> {
       if (r.status >= 300) throw new Error(`admin ${p}: ${r.status} ${r.text}`);
       return r.json();
     },
-    async passwords() {
+    async passwords(identity = world.ws.identity) {
       // Through Graph, on the holder's own delegated token (a fresh client: nothing shared with the rotation's).
-      const graph = new GraphClient({ baseUrl: d.graphUrl, agent, token: async ({ forceRefresh }) => (await world.ws.identity.graphToken(app1.tenantId, { forceRefresh })).token });
+      const graph = new GraphClient({ baseUrl: d.graphUrl, agent, token: async ({ forceRefresh }) => (await identity.graphToken(app1.tenantId, { forceRefresh })).token });
       return (await graph.getApplication(app1.appId)).passwordCredentials.map((p) => ({ keyId: p.keyId, displayName: p.displayName ?? null, endDateTime: p.endDateTime ?? '', hint: p.hint ?? '' }));
     },
     async signInWith(secret) {
