@@ -173,7 +173,8 @@ export async function runRehearsal(o: RehearsalOptions): Promise<RehearsalResult
   if (fs.readdirSync(out).length) throw new Error(`${out} is not empty. Give a new or empty folder for the rehearsal's artifacts.`);
   const say = o.progress ?? (() => {});
   const kdf: KdfProfile = o.fastKdf ? TEST_KDF : PRODUCTION_KDF;
-  const participantKdf = { N: 2 ** kdf.escrow.log2N, r: kdf.escrow.r, p: kdf.escrow.p };
+  // Participant keys: the participants' own production cost unless --fast-kdf.
+  const participantKdf = o.fastKdf ? { N: 2 ** kdf.escrow.log2N, r: kdf.escrow.r, p: kdf.escrow.p } : undefined;
   const watch = new Stopwatch();
   const started = performance.now();
   const ownCloud = !o.cloud;
@@ -236,7 +237,7 @@ export async function runRehearsal(o: RehearsalOptions): Promise<RehearsalResult
     const custodianWs = workstation('custodian', 1);
     const holderWs: Record<Holder, Services> = { 1: workstation('holder1', 1), 2: workstation('holder2', 2) };
     const transcripts = custodianWs.transcript;
-    const participants: ParticipantsService = createParticipantsService({ dataDir: path.join(out, 'workstations', 'custodian'), clock: systemClock, kdf: participantKdf });
+    const participants: ParticipantsService = createParticipantsService({ dataDir: path.join(out, 'workstations', 'custodian'), clock: systemClock, ...(participantKdf ? { kdf: participantKdf } : {}) });
     const activations = createActivationService({ transcript: transcripts, clock: systemClock });
     const agent = opened[0]!.controlPlaneAgent;
     const adminToken = d.controlPlaneAdminToken;
