@@ -19,6 +19,10 @@ import { expiryFiles, itemsFromWorksheet, type WorksheetExpiryEntry } from '../s
 import { fixedClock } from '../services/platform/clock';
 import { silentLogger } from '../services/log/logger';
 import type { Bench } from './run';
+import * as msal from '@azure/msal-node';
+import { startRehearsalCloud } from '../rehearsal/index';
+import { agentFor, msalConfig, request } from '../rehearsal/testing/sdk';
+import { GraphClient } from '../services/rotation/graph-client';
 
 const STORES = 1000;
 const NOW = new Date('2026-11-27T12:00:00Z');
@@ -106,6 +110,41 @@ export const benchmarks: Bench[] = [
           'Graph refresh: batches seen': batches,
         };
       } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  },
+  {
+    // The same refresh over real HTTPS against the rehearsal Graph, which serves JSON $batch as Graph does.
+    name: 'expiry: Graph refresh of 1,000 key stores against the rehearsal Graph ($batch)',
+    async run() {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kh-bench-graph-'));
+      const cloud = await startRehearsalCloud({ dataDir: dir, adminEnabled: true, port: 0 });
+      const agent = agentFor(cloud);
+      try {
+        const d = cloud.descriptor;
+        const app = d.apps[0]!;
+        const made = await request(agent, `${d.adminUrl}/apps`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ tenantId: app.tenantId, count: STORES - 1 }) });
+        const appIds = [app.appId, ...(JSON.parse(made.text) as { apps: { appId: string }[] }).apps.map((a) => a.appId)];
+        const ws: WorksheetExpiryEntry[] = appIds.map((appId, i) => ({ ceremony: `ceremony-${Math.floor(i / 2)}`, holder: `holder-${(i % 2) + 1}`, appId, clientSecretExpiresAt: NOW.toISOString() }));
+        const cca = new msal.ConfidentialClientApplication(msalConfig(cloud, agent, app.tenantId, app.appId, app.clientSecret));
+        const token = (await cca.acquireTokenByClientCredential({ scopes: [d.graphScope] }))!.accessToken;
+        const graph = new GraphClient({ baseUrl: d.graphUrl, agent, token: async () => token });
+        const t0 = performance.now();
+        const refresh = await refreshFromGraph(ws, graph);
+        const ms = performance.now() - t0;
+        return {
+          'key stores (one application each)': ws.length,
+          'HTTP requests sent to Graph': graph.requests,
+          'HTTP requests counted by the refresh': refresh.httpRequests,
+          'HTTP requests without batching (one GET per application)': ws.length,
+          'applications read': ws.length - refresh.missing.length,
+          'tracked items from Graph': refresh.items.length,
+          'refresh wall time over loopback HTTPS, ms': ms.toFixed(0),
+        };
+      } finally {
+        agent.destroy();
+        await cloud.stop();
         fs.rmSync(dir, { recursive: true, force: true });
       }
     },
