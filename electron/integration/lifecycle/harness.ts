@@ -1,0 +1,230 @@
+/**
+ * A whole rehearsal for the key's life after the ceremony: the rehearsal
+ * cloud, both holders' sign-ins and vaults, a real escrow with key-holder
+ * copies, the reference control plane reaching the vaults with the holders'
+ * application credentials (as the vendor does), enrolled participants, a
+ * transcript, and holder 1's lifecycle and rotation services. One clock
+ * moves the cloud, the control plane and the app together.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type https from 'node:https';
+import { startRehearsalCloud, type RehearsalCloud } from '../../rehearsal/index';
+import { agentFor, request } from '../../rehearsal/testing/sdk';
+import { AzureKeyStoreProbe, ReferenceControlPlane } from '../../rehearsal/control-plane/index';
+import { IdentityService } from '../../services/identity/identity-service';
+import { AzureKeyVaultProvider } from '../../services/vault/azure-key-vault';
+import { VaultService } from '../../services/vault/vault-service';
+import { createEscrowService } from '../../services/escrow/service';
+import { createParticipantsService } from '../../services/participants/index';
+import { createCeremonyTranscripts } from '../../services/transcript/index';
+import { silentLogger } from '../../services/log/logger';
+import { LifecycleService } from '../../services/lifecycle/service';
+import { RotationService } from '../../services/lifecycle/rotation';
+import { TEST_KDF } from '../../../shared/escrow/kdf-profiles';
+import type { KeyStoreRecord } from '../../../shared/control-plane/api';
+import { fakeBox, scriptedBrowser } from '../import/harness';
+import { PASS } from '../../services/escrow/testing/helpers';
+
+export const ENV = 'env-lifecycle';
+export const KEY_NAME = 'contoso-cmek';
+export const LOW_KDF = { N: 2 ** 10, r: 8, p: 1 };
+
+export interface HolderSide {
+  n: 1 | 2;
+  tenantId: string;
+  oid: string;
+  vaultName: string;
+  vaultUrl: string;
+  identity: IdentityService;
+  provider: AzureKeyVaultProvider;
+  vault: VaultService;
+  copyFile: string;
+  copyPass: string;
+}
+
+export interface LifecycleHarness {
+  cloud: RehearsalCloud;
+  agent: https.Agent;
+  dir: string;
+  clock: { now(): Date; advance(ms: number): void };
+  holders: [HolderSide, HolderSide];
+  escrowFile: string;
+  cp: ReferenceControlPlane;
+  lifecycle: LifecycleService;
+  rotation: RotationService;
+  participants: ReturnType<typeof createParticipantsService>;
+  participantIds: string[];
+  transcript: ReturnType<typeof createCeremonyTranscripts>;
+  /** Which key store holder 1's lifecycle manages (tests point it at other vaults). */
+  held: { holder: 1 | 2; keyVersionId: string };
+  admin(p: string, body?: unknown): Promise<unknown>;
+  /** Submits a holder's current key version to the control plane (as their workstation would) and validates when both are in. */
+  submit(n: 1 | 2, keyVersionId: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startLifecycleHarness(): Promise<LifecycleHarness> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kh-lifecycle-'));
+  let offset = 0;
+  const clock = { now: () => new Date(Date.now() + offset), advance: (ms: number) => void (offset += ms) };
+  // Tokens outlive the clock moves (months): MSAL judges expiry by the real clock, the cloud by its moved one.
+  const cloud = await startRehearsalCloud({ dataDir: path.join(dir, 'cloud'), adminEnabled: true, clock, tokenLifetimeSeconds: 400 * 86_400 });
+  const agent = agentFor(cloud);
+  const d = cloud.descriptor;
+  const admin = async (p: string, body?: unknown) => {
+    const text = JSON.stringify(body ?? {});
+    const r = await request(agent, `${d.adminUrl}${p}`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) }, body: text });
+    if (r.status >= 300) throw new Error(`admin ${p}: ${r.status} ${r.text}`);
+    return r.text ? r.json() : undefined;
+  };
+
+  const escrow = createEscrowService({ dataDir: path.join(dir, 'escrow-ws'), clock, log: silentLogger, kdf: TEST_KDF });
+  let st = await escrow.startCeremony({ modulusBits: 2048 });
+  st = await escrow.setCustodians(st.sessionId, ['Alice Archer', 'Bob Baker'], 1);
+  await escrow.enterPassphrase(st.sessionId, 1, PASS[0]!);
+  await escrow.enterPassphrase(st.sessionId, 2, PASS[1]!);
+  st = await escrow.writeFiles(st.sessionId);
+  await escrow.testRestore(st.sessionId, 1, PASS[0]!);
+  await escrow.testRestore(st.sessionId, 2, PASS[1]!);
+  st = await escrow.createHolderCopy(st.sessionId, 'Key holder 1', PASS[2]!);
+  st = await escrow.createHolderCopy(st.sessionId, 'Key holder 2', PASS[3]!);
+  escrow.closeCeremony(st.sessionId);
+  const escrowFile = st.written!.escrowFile;
+
+  const side = async (n: 1 | 2): Promise<HolderSide> => {
+    const t = d.tenants[n - 1]!;
+    const v = d.vaults.find((x) => x.tenantId === t.id)!;
+    const oid = d.users.find((u) => u.tenantId === t.id)!.oid;
+    const clientId = d.apps.find((a) => a.tenantId === t.id)!.appId;
+    const identity = new IdentityService({
+      dataDir: path.join(dir, `holder${n}`),
+      secretBox: fakeBox(),
+      clock,
+      log: silentLogger,
+      config: { clientId, authorityHost: d.entraUrl, knownAuthorities: d.knownAuthorities, vaultScope: d.vaultScope, graphScope: d.graphScope, agent },
+      openBrowser: scriptedBrowser(agent, oid),
+    });
+    await identity.signIn({ tenantId: t.id, method: 'browser' });
+    const provider = new AzureKeyVaultProvider({
+      credential: identity.credential(),
+      vaultSuffixes: [d.vaultDnsSuffix],
+      agent,
+      retryOptions: { maxRetries: 0, retryDelayInMs: 10, maxRetryDelayInMs: 20 },
+      kekSize: 2048,
+      management: { endpoint: d.managementUrl, scope: d.managementScope },
+    });
+    const vault = new VaultService({
+      dataDir: path.join(dir, `holder${n}`),
+      clock,
+      log: silentLogger,
+      provider: () => provider,
+      openHolderCopy: (file, pass) => escrow.openHolderCopy(file, pass),
+      worksheet: { recordKeyIdentifier: async () => {} },
+    });
+    return { n, tenantId: t.id, oid, vaultName: v.name, vaultUrl: v.url, identity, provider, vault, copyFile: st.holderCopies[n - 1]!.file, copyPass: PASS[n + 1]! };
+  };
+  const holders: [HolderSide, HolderSide] = [await side(1), await side(2)];
+  for (const h of holders) {
+    await h.vault.importKey({ holder: h.n, holderCopyPath: h.copyFile, vaultUrl: h.vaultUrl, keyName: KEY_NAME, protection: 'software', allowEncryptDecrypt: false, passphrase: h.copyPass });
+  }
+
+  // The vendor: reaches each vault with the holder's application credentials, on the same clock.
+  const cp = await ReferenceControlPlane.create({
+    dataDir: path.join(dir, 'vendor'),
+    controlPlaneId: 'cp-lifecycle',
+    adminToken: 'admin-token-lifecycle-0123456789abcdef',
+    probe: new AzureKeyStoreProbe({ authorityHost: d.entraUrl, agent, timeoutMs: 5000 }),
+    now: () => clock.now(),
+  });
+  const enrolments = new Map<1 | 2, Awaited<ReturnType<ReferenceControlPlane['createEnrolment']>>['enrolment']>();
+  for (const h of holders) {
+    const { enrolment } = await cp.createEnrolment({ environmentId: ENV, holder: h.n, primaryKeyName: 'Contoso CMEK' });
+    enrolments.set(h.n, enrolment);
+    const reg = await cp.requestRegistration(enrolment, new URL(h.vaultUrl).host);
+    await cp.decideRegistration(reg.registrationId, 'registered');
+  }
+  const submit = async (n: 1 | 2, keyVersionId: string) => {
+    const h = holders[n - 1]!;
+    const app = d.apps.find((a) => a.tenantId === h.tenantId)!;
+    const record: KeyStoreRecord = {
+      holder: n,
+      vaultDnsName: new URL(h.vaultUrl).host,
+      keyIdentifier: keyVersionId,
+      applicationId: app.appId,
+      clientSecret: app.clientSecret!,
+      tenantId: h.tenantId,
+      secretExpiresOn: new Date(clock.now().getTime() + 700 * 86_400_000).toISOString(),
+    };
+    // The sealed-envelope path is proven by the control plane's own tests; here the record goes straight in.
+    await cp.store.update((s) => {
+      const env = s.environments[ENV]!;
+      env.pending[n] = { record, submissionId: `sub-${n}-${Date.now()}`, receivedAt: clock.now().toISOString() };
+    });
+    const env = cp.store.read().environments[ENV]!;
+    if (env.pending[1] && env.pending[2]) {
+      const out = await cp.validate(ENV);
+      if (out.state !== 'validated') throw new Error(`validation failed: ${JSON.stringify(out.failures)}`);
+    }
+  };
+  await submit(1, holders[0].vault.record()!.outcome!.keyVersionId);
+  await submit(2, holders[1].vault.record()!.outcome!.keyVersionId);
+
+  const participants = createParticipantsService({ dataDir: path.join(dir, 'holder1'), clock, kdf: LOW_KDF });
+  const participantIds: string[] = [];
+  for (const [i, name] of ['Sam Supervisor', 'Kim Keeper', 'Noor Officer'].entries()) participantIds.push((await participants.enrol(name, PASS[i]!)).id);
+  const transcript = createCeremonyTranscripts({ dataDir: path.join(dir, 'holder1'), secretBox: fakeBox(), clock });
+  const held = { holder: 1 as 1 | 2, keyVersionId: holders[0].vault.record()!.outcome!.keyVersionId };
+  const vendorStatus = async (refresh: boolean) => (refresh ? cp.checkStatus(ENV) : cp.environmentStatus(ENV));
+  const lifecycle = new LifecycleService({
+    dataDir: path.join(dir, 'holder1'),
+    clock,
+    log: silentLogger,
+    provider: () => holders[0].provider,
+    heldKeyStore: () => ({ ...held }),
+    vendorStatus,
+    participants,
+    transcript,
+    quorumThreshold: 2,
+  });
+  const rotation = new RotationService({
+    dataDir: path.join(dir, 'holder1'),
+    clock,
+    log: silentLogger,
+    kdf: TEST_KDF,
+    provider: () => holders[0].provider,
+    held: () => ({ ...held }),
+    vendorStatus,
+    importNewKey: async (r) => {
+      const out = await holders[0].vault.importKey({ holder: 1, holderCopyPath: r.holderCopyPath, vaultUrl: r.vaultUrl, keyName: r.keyName, protection: 'software', allowEncryptDecrypt: false, passphrase: r.passphrase });
+      return { keyVersionId: out.keyVersionId, fingerprint: out.fingerprint, keyId: out.keyId };
+    },
+    submitKeyStore: async () => submit(1, holders[0].vault.record()!.outcome!.keyVersionId),
+    record: (kind, data) => lifecycle.record(kind, data),
+  });
+  return {
+    cloud,
+    agent,
+    dir,
+    clock,
+    holders,
+    escrowFile,
+    cp,
+    lifecycle,
+    rotation,
+    participants,
+    participantIds,
+    transcript,
+    held,
+    admin,
+    submit,
+    async close() {
+      for (const h of holders) h.identity.cancelSignIn();
+      cp.stop();
+      agent.destroy();
+      await cloud.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

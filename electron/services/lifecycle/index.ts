@@ -1,0 +1,131 @@
+/** The lifecycle services as the composition root builds them. */
+import { KeyholderError } from '../../../shared/errors/index';
+import type { KdfProfile } from '../../../shared/escrow/kdf-profiles';
+import type { Clock } from '../platform/clock';
+import type { Logger } from '../log/logger';
+import type { AzureEndpoints } from '../identity/index';
+import { notConfigured } from '../identity/index';
+import type { IdentityService } from '../identity/identity-service';
+import type { ControlPlaneService, KeyStoreValues } from '../control-plane/service';
+import type { VaultService } from '../vault/vault-service';
+import type { WorksheetService } from '../worksheet/service';
+import type { ParticipantsService } from '../participants/index';
+import { AzureKeyVaultProvider } from '../vault/azure-key-vault';
+import type { ManagementEndpoint } from '../vault/arm';
+import type { KeyStoreLifecycleProvider } from '../vault/provider';
+import { LifecycleService, type TranscriptSink } from './service';
+import { RotationService } from './rotation';
+import type { Holder } from './words';
+
+export { LifecycleService } from './service';
+export { RotationService, RETIREMENT_WAIT_DAYS } from './rotation';
+export type { KeyStoreHealthView, LagNotice, QuorumRequest, VendorView } from './service';
+export type { RotationView, RotationStep } from './rotation';
+
+export interface LifecycleOptions {
+  /** Azure Resource Manager for vault properties; derived from the environment when absent. */
+  management?: ManagementEndpoint;
+  quorumThreshold?: number;
+  defaultCacheSeconds?: number;
+}
+
+export interface Lifecycle {
+  keyStore: LifecycleService;
+  rotation: RotationService;
+}
+
+/** Resource Manager for the cloud in use: Azure's public one live, the rehearsal cloud's stand-in on the sign-in host. */
+export function managementFor(azure: AzureEndpoints, mode: 'rehearsal' | 'live'): ManagementEndpoint {
+  if (mode === 'rehearsal') return { endpoint: azure.identity.authorityHost, scope: 'https://management.rehearsal.localhost/.default' };
+  return { endpoint: 'https://management.azure.com', scope: 'https://management.azure.com/.default' };
+}
+
+export function createLifecycle(deps: {
+  dataDir: string;
+  clock: Clock;
+  log: Logger;
+  mode: 'rehearsal' | 'live';
+  azure?: AzureEndpoints;
+  identity: IdentityService | null;
+  controlPlane: ControlPlaneService;
+  vault: VaultService;
+  worksheet: WorksheetService;
+  participants: ParticipantsService;
+  transcript: TranscriptSink;
+  kdf?: KdfProfile;
+  options?: LifecycleOptions;
+  /** Tests: a provider of their own. */
+  provider?: () => KeyStoreLifecycleProvider;
+}): Lifecycle {
+  let provider: AzureKeyVaultProvider | null = null;
+  const getProvider =
+    deps.provider ??
+    (() => {
+      if (!deps.azure || !deps.identity) throw notConfigured();
+      provider ??= new AzureKeyVaultProvider({
+        credential: deps.identity.credential(),
+        vaultSuffixes: deps.azure.vaultSuffixes,
+        management: deps.options?.management ?? managementFor(deps.azure, deps.mode),
+        ...(deps.azure.agent ? { agent: deps.azure.agent } : {}),
+        ...(deps.azure.retryOptions ? { retryOptions: deps.azure.retryOptions } : {}),
+      });
+      return provider;
+    });
+  const heldKeyStore = () => {
+    const r = deps.vault.record();
+    return r?.state === 'done' && r.outcome ? { holder: r.draft.holder, keyVersionId: r.outcome.keyVersionId } : null;
+  };
+  const vendorStatus = async (refresh: boolean) => (deps.controlPlane.view().holder ? deps.controlPlane.status({ refresh }) : null);
+  const keyStore = new LifecycleService({
+    dataDir: deps.dataDir,
+    clock: deps.clock,
+    log: deps.log,
+    provider: getProvider,
+    heldKeyStore,
+    vendorStatus,
+    participants: deps.participants,
+    transcript: deps.transcript,
+    ...(deps.options?.quorumThreshold ? { quorumThreshold: deps.options.quorumThreshold } : {}),
+    ...(deps.options?.defaultCacheSeconds !== undefined ? { defaultCacheSeconds: deps.options.defaultCacheSeconds } : {}),
+  });
+  const rotation = new RotationService({
+    dataDir: deps.dataDir,
+    clock: deps.clock,
+    log: deps.log,
+    ...(deps.kdf ? { kdf: deps.kdf } : {}),
+    provider: getProvider,
+    held: () => keyStore.held(),
+    vendorStatus,
+    importNewKey: async (r) => {
+      const prev = deps.vault.record();
+      const out = await deps.vault.importKey({
+        holder: r.holder,
+        holderCopyPath: r.holderCopyPath,
+        vaultUrl: r.vaultUrl,
+        keyName: r.keyName,
+        protection: prev?.draft.protection ?? 'hsm',
+        allowEncryptDecrypt: prev?.draft.allowEncryptDecrypt ?? false,
+        passphrase: r.passphrase,
+      });
+      return { keyVersionId: out.keyVersionId, fingerprint: out.fingerprint, keyId: out.keyId };
+    },
+    submitKeyStore: async (typedSecret) => {
+      await deps.controlPlane.submit(await worksheetValues(deps.controlPlane, deps.worksheet, typedSecret));
+    },
+    record: (kind, data) => keyStore.record(kind, data),
+  });
+  return { keyStore, rotation };
+}
+
+async function worksheetValues(cp: ControlPlaneService, worksheet: WorksheetService, typedSecret?: string): Promise<KeyStoreValues> {
+  const holder = cp.view().holder as Holder | undefined;
+  if (!holder) throw new KeyholderError('control_plane.not_connected', 'Connect to the vendor’s control plane first.');
+  const ws = await worksheet.get();
+  const mine = holder === 1 ? ws.holder1 : ws.holder2;
+  let clientSecret = typedSecret;
+  if (!clientSecret) {
+    if (mine.secret !== 'stored') throw new KeyholderError('control_plane.secret_missing', `This computer holds no client secret for key holder ${holder} (worksheet line 4). Type it in to submit.`);
+    clientSecret = await worksheet.revealSecret(holder);
+  }
+  return { vaultDnsName: mine.vaultHost, keyIdentifier: mine.keyIdentifier, applicationId: mine.clientId, clientSecret, tenantId: mine.tenantId, secretExpiresOn: mine.secretExpiresOn };
+}

@@ -1,0 +1,81 @@
+/**
+ * What each state means for documents and what to do (seed 000, "Key
+ * health"), and the typed confirmations. A confirmation names the
+ * consequence, so typing it is reading it.
+ */
+import type { PrimaryKeyStatus } from '../../../shared/control-plane/api';
+
+export type Holder = 1 | 2;
+export type KeyStoreState = 'Available' | 'Unavailable' | 'Revoked';
+
+export function other(h: Holder): Holder {
+  return h === 1 ? 2 : 1;
+}
+
+export function meaningOf(state: KeyStoreState, holder: Holder, otherRevoked: boolean | null): { meaning: string; whatToDo: string } {
+  const o = other(holder);
+  if (state === 'Available') {
+    return {
+      meaning: 'The key can be reached and used for encryption and decryption.',
+      whatToDo: otherRevoked ? `Key store ${o} is revoked: documents depend on this key store alone. Keep it available.` : 'Nothing to do.',
+    };
+  }
+  if (state === 'Unavailable') {
+    return {
+      meaning:
+        'The key cannot be reached with your sign-in, so its state cannot be assessed. It has NOT been revoked: only access to it is hindered (network, DNS, an expired or refused sign-in, a missing role).',
+      whatToDo: 'Check your network and sign in again. If the vendor also reports it unavailable, check the client secret’s expiry (worksheet line 4) and the vault’s access settings.',
+    };
+  }
+  if (otherRevoked) {
+    return {
+      meaning: 'Both key stores are revoked: documents cannot be uploaded, viewed or downloaded. Encryption and decryption have stopped.',
+      whatToDo: 'If this was not intended, unrevoke one key store at once. Either key store alone restores access.',
+    };
+  }
+  return {
+    meaning: `This key store is revoked (its key is disabled or removed). Documents still work: key store ${o} alone encrypts and decrypts.`,
+    whatToDo: 'If the revocation was not intended, find out why quickly, then unrevoke. Keys can be unrevoked at any time.',
+  };
+}
+
+export function vendorMeaning(status: PrimaryKeyStatus): string {
+  switch (status) {
+    case 'Available':
+      return 'Both key stores are healthy: documents are encrypted and decrypted as usual.';
+    case 'Key Store 1 Revoked':
+    case 'Key Store 2 Revoked':
+      return `${status.slice(0, 11)} is revoked. Documents still work through the other key store; if this was not intended, find the cause quickly.`;
+    case 'Both Key Stores Revoked':
+      return 'Both key stores are revoked: no document can be uploaded, viewed or downloaded until one is unrevoked.';
+    case 'Unavailable':
+      return 'The vendor cannot reach a key store (network, DNS or an expired client secret). It has not been revoked.';
+  }
+}
+
+export type ConfirmAction = 'revoke' | 'revoke-both' | 'unrevoke' | 'pull' | 'pull-both' | 'restore' | 'disable-old';
+
+/** The exact words to type (compared case-insensitively, spaces collapsed). */
+export function confirmationText(action: ConfirmAction, holder: Holder, extra: { retentionDays?: number | null; keyName?: string } = {}): string {
+  const o = other(holder);
+  switch (action) {
+    case 'revoke':
+      return `revoke key store ${holder}, documents depend on key store ${o} alone`;
+    case 'revoke-both':
+      return `revoke key store ${holder}, stop all encryption and decryption`;
+    case 'unrevoke':
+      return `unrevoke key store ${holder}`;
+    case 'pull':
+      return `pull key store ${holder}, restorable for ${extra.retentionDays ?? 90} days`;
+    case 'pull-both':
+      return `pull key store ${holder}, stop all encryption and decryption`;
+    case 'restore':
+      return `restore key store ${holder}`;
+    case 'disable-old':
+      return `disable old key ${extra.keyName ?? ''} in key store ${holder}`.replace(/\s+/g, ' ');
+  }
+}
+
+export function normalise(text: string): string {
+  return text.trim().replace(/\s+/g, ' ').toLowerCase();
+}
