@@ -12,6 +12,7 @@ import { isKeyholderError } from '../../../shared/errors/index';
 import type { RotationPorts } from '../../../shared/expiry/rotation-runner';
 import type { RotationView } from '../../../shared/ipc/channels/rotation';
 import { startWorld, type World } from './harness';
+import { GraphClient } from '../../services/rotation/graph-client';
 
 const DAY = 86_400_000;
 let w: World;
@@ -52,6 +53,9 @@ async function expectClean(v: RotationView, oldText: string) {
   expect(line4.slice(0, 3)).toBe(pw[0]!.hint);
   expect(await w.signInWith(line4)).toBe('ok');
   expect(await w.signInWith(oldText)).toBe('AADSTS7000215');
+  // The view the renderer gets never carries the secret's text, only the masked form.
+  expect(JSON.stringify(v)).not.toContain(line4);
+  expect(JSON.stringify(w.ws.rotation.list())).not.toContain(line4);
   const sheet = (await w.ws.worksheet.get()).holder1;
   expect(sheet.secretExpiresOn).toBe(v.newSecret!.endDateTime.slice(0, 10));
   // The vendor's copy works: the control plane reaches the vault with what it now holds. (Restarted first: its
@@ -247,6 +251,26 @@ describe('rotation against the rehearsal cloud', () => {
     expect(v2.phase).toBe('overlap');
     w.clock.advance(DAY + 60_000);
     await expectClean(await w.ws.rotation.removeOld(v0.rotationId), old.text);
+  }, 120_000);
+
+  it('rolls back when the control plane refuses the new credentials: the new secret is removed, the old one stays', async () => {
+    // The holder moves the key store to a new application but forgot to give it access to the vault.
+    const made = (await w.admin('/apps', { tenantId: w.app1.tenantId, count: 1 })) as { apps: { appId: string }[] };
+    const newAppId = made.apps[0]!.appId;
+    const old = await currentOld();
+    const before = await w.ws.worksheet.get();
+    const plan = await w.ws.rotation.plan(1);
+    const v0 = await w.ws.rotation.start({ holder: 1, oldKeyId: old.keyId, endDateTime: plan.rule.suggestedEndDateTime, newAppId });
+    const v = await w.ws.rotation.advance(v0.rotationId);
+    expect(v).toMatchObject({ phase: 'rolled-back', outcome: 'rolled-back', finished: true });
+    expect(v.rejection?.reason).toMatch(/key holder 1/i);
+    const graph = new GraphClient({ baseUrl: w.cloud.descriptor.graphUrl, agent: w.agent, token: async ({ forceRefresh }) => (await w.ws.identity.graphToken(w.app1.tenantId, { forceRefresh })).token });
+    expect((await graph.getApplication(newAppId)).passwordCredentials).toEqual([]);
+    expect((await w.passwords()).map((p) => p.keyId)).toEqual([old.keyId]);
+    expect(await w.signInWith(old.text)).toBe('ok');
+    expect((await w.ws.worksheet.get()).holder1).toEqual(before.holder1);
+    expect(w.ws.rotation.keeper.info(v0.rotationId)).toBeNull();
+    expect((await w.ws.rotation.plan(1)).unfinishedRotationId).toBeUndefined();
   }, 120_000);
 
   it('an expired secret cuts the control plane’s access to the vault: the primary key becomes Unavailable', async () => {
