@@ -21,6 +21,7 @@ import { createCeremonyTranscripts, type CeremonyTranscripts } from './transcrip
 import { createParticipantsService, type ParticipantsService } from './participants/index';
 import { createActivationService, type ActivationService } from './activation/index';
 import { createActivationDesk, type ActivationDesk } from './activation/desk';
+import { createLifecycle, type Lifecycle, type LifecycleOptions } from './lifecycle/index';
 
 export interface Environment {
   mode: 'rehearsal' | 'live';
@@ -50,6 +51,8 @@ export interface ServiceDeps {
   pdf?: { fromHtml(html: string): Promise<Uint8Array> };
   /** Asks the holder where to save an export; null when they cancel. Without it exports go to <dataDir>/exports. */
   chooseSavePath?(suggestedName: string, kind: 'pdf' | 'json'): Promise<string | null>;
+  /** Key-store lifecycle settings (quorum, Resource Manager endpoint, default data-key cache); derived defaults when absent. */
+  lifecycle?: LifecycleOptions;
 }
 
 export interface Services {
@@ -71,6 +74,8 @@ export interface Services {
   activation: ActivationService;
   /** What the activation hand-over screens call. */
   activationDesk: ActivationDesk;
+  /** The key's life after the ceremony: health, revoke/unrevoke, pull/restore, rotation to a new primary key. */
+  lifecycle: Lifecycle;
 }
 
 export function createServices(deps: ServiceDeps): Services {
@@ -89,6 +94,7 @@ export function createServices(deps: ServiceDeps): Services {
   // Participant keys follow the escrow's KDF choice: tests pass TEST_KDF for both, the app production costs.
   const participants = createParticipantsService({ dataDir: deps.dataDir, clock: deps.clock, ...(deps.escrowKdf ? { kdf: { N: 2 ** deps.escrowKdf.escrow.log2N, r: deps.escrowKdf.escrow.r, p: deps.escrowKdf.escrow.p } } : {}) });
   const activation = createActivationService({ transcript, clock: deps.clock });
+  const vault = createVaultService({ dataDir: deps.dataDir, clock: deps.clock, log: deps.log, ...(deps.azure ? { azure: deps.azure } : {}), identity, escrow: base.escrow, worksheet: base.worksheet });
   return {
     ...base,
     transcript,
@@ -108,6 +114,21 @@ export function createServices(deps: ServiceDeps): Services {
       expiry: base.expiry,
       changed: () => deps.emit('app:changed', { topic: 'expiry' }),
     }),
-    vault: createVaultService({ dataDir: deps.dataDir, clock: deps.clock, log: deps.log, ...(deps.azure ? { azure: deps.azure } : {}), identity, escrow: base.escrow, worksheet: base.worksheet }),
+    vault,
+    lifecycle: createLifecycle({
+      dataDir: deps.dataDir,
+      clock: deps.clock,
+      log: deps.log,
+      mode: deps.environment.mode,
+      ...(deps.azure ? { azure: deps.azure } : {}),
+      identity,
+      controlPlane: base.controlPlane,
+      vault,
+      worksheet: base.worksheet,
+      participants,
+      transcript,
+      ...(deps.escrowKdf ? { kdf: deps.escrowKdf } : {}),
+      ...(deps.lifecycle ? { options: deps.lifecycle } : {}),
+    }),
   };
 }

@@ -15,6 +15,7 @@ import { identityChannels } from './channels/identity';
 import { vaultChannels } from './channels/vault';
 import { rotationChannels } from './channels/rotation';
 import { activationChannels } from './channels/activation';
+import { lifecycleChannels } from './channels/lifecycle';
 
 export const contract = {
   ...controlPlaneChannels,
@@ -26,6 +27,7 @@ export const contract = {
   ...vaultChannels,
   ...rotationChannels,
   ...activationChannels,
+  ...lifecycleChannels,
 } as const;
 
 export const events = {

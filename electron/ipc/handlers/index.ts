@@ -10,6 +10,7 @@ import { identityHandlers } from './identity';
 import { vaultHandlers } from './vault';
 import { rotationHandlers } from './rotation';
 import { activationHandlers } from './activation';
+import { lifecycleHandlers } from './lifecycle';
 
 export function createHandlers(s: Services): Handlers {
   return {
@@ -22,5 +23,6 @@ export function createHandlers(s: Services): Handlers {
     ...vaultHandlers(s),
     ...rotationHandlers(s),
     ...activationHandlers(s),
+    ...lifecycleHandlers(s),
   };
 }

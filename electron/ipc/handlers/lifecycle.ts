@@ -1,0 +1,65 @@
+import type { Services } from '../../services/index';
+import type { Handlers } from '../dispatch';
+
+type LifecycleChannel =
+  | 'lifecycle:status'
+  | 'lifecycle:confirmation'
+  | 'lifecycle:revoke'
+  | 'lifecycle:unrevoke'
+  | 'lifecycle:pull'
+  | 'lifecycle:restore'
+  | 'lifecycle:request'
+  | 'lifecycle:sign'
+  | 'lifecycle:rotation-start'
+  | 'lifecycle:rotation-add-key'
+  | 'lifecycle:rotation-import'
+  | 'lifecycle:rotation-submit'
+  | 'lifecycle:rotation-disable-old';
+
+export function lifecycleHandlers(s: Services): Pick<Handlers, LifecycleChannel> {
+  const ks = s.lifecycle.keyStore;
+  const rot = s.lifecycle.rotation;
+  const changed = () => s.deps.emit('app:changed', { topic: 'lifecycle' });
+  return {
+    'lifecycle:status': async (r) => {
+      const st = await ks.status({ refresh: r.refresh ?? true });
+      return { ...st, rotation: rot.exists() ? await rot.view({ refresh: false }) : null };
+    },
+    'lifecycle:confirmation': async (r) => ks.confirmationFor(r.action),
+    'lifecycle:revoke': async (r) => {
+      const out = await ks.revoke({ confirmation: r.confirmation, ...(r.requestId ? { requestId: r.requestId } : {}) });
+      changed();
+      return out;
+    },
+    'lifecycle:unrevoke': async (r) => {
+      const out = await ks.unrevoke(r);
+      changed();
+      return out;
+    },
+    'lifecycle:pull': async (r) => {
+      const out = await ks.pull({ confirmation: r.confirmation, ...(r.requestId ? { requestId: r.requestId } : {}) });
+      changed();
+      return out;
+    },
+    'lifecycle:restore': async (r) => {
+      const out = await ks.restore(r);
+      changed();
+      return out;
+    },
+    'lifecycle:request': async (r) => ks.requestLastStoreAction(r),
+    'lifecycle:sign': async (r) => ks.signRequest(r),
+    'lifecycle:rotation-start': async () => rot.start(),
+    'lifecycle:rotation-add-key': async (r) => rot.addKey(r),
+    'lifecycle:rotation-import': async (r) => {
+      const v = await rot.importKey({ holderCopyPath: r.holderCopyPath, passphrase: r.passphrase, ...(r.keyName ? { keyName: r.keyName } : {}) });
+      s.deps.emit('app:changed', { topic: 'worksheet' });
+      return v;
+    },
+    'lifecycle:rotation-submit': async (r) => rot.submit(r.clientSecret ? { clientSecret: r.clientSecret } : {}),
+    'lifecycle:rotation-disable-old': async (r) => {
+      const v = await rot.disableOldKey(r);
+      changed();
+      return v;
+    },
+  };
+}

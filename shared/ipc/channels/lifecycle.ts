@@ -1,0 +1,126 @@
+/**
+ * The key's life after the ceremony: health, revoke/unrevoke, pull/restore,
+ * the quorum for the last key store, and rotation to a new primary key.
+ * Passphrases travel once towards the Node side and are never returned.
+ */
+import { z } from 'zod';
+import { channel, empty } from '../define';
+import { libraryKeySchema, primaryKeySchema, primaryKeyStatusSchema } from '../../control-plane/api';
+
+const holder = z.union([z.literal(1), z.literal(2)]);
+const text = (max: number) => z.string().max(max);
+
+export const deletedKeySchema = z.object({
+  keyName: z.string(),
+  deletedOn: z.string().optional(),
+  scheduledPurgeDate: z.string().optional(),
+  recoveryId: z.string().optional(),
+  recoveryLevel: z.string().optional(),
+});
+
+export const keyStoreHealthViewSchema = z.object({
+  holder,
+  keyVersionId: z.string(),
+  vaultHost: z.string(),
+  keyName: z.string(),
+  version: z.string(),
+  state: z.enum(['Available', 'Unavailable', 'Revoked']),
+  detail: z.string(),
+  meaning: z.string(),
+  whatToDo: z.string(),
+  deleted: deletedKeySchema.optional(),
+  checkedAt: z.string(),
+});
+
+export const lagNoticeSchema = z.object({
+  action: z.string(),
+  holder,
+  at: z.string(),
+  expected: z.enum(['revoked', 'healthy']),
+  cacheSeconds: z.number(),
+  catchUpBy: z.string(),
+  caughtUpAt: z.string().optional(),
+  text: z.string(),
+});
+
+export const quorumRequestSchema = z.object({
+  requestId: z.string(),
+  statement: z.record(z.string(), z.json()),
+  threshold: z.number(),
+  participants: z.array(z.object({ id: z.string(), name: z.string(), signed: z.boolean() })),
+  expiresAt: z.string(),
+});
+
+export const rotationViewSchema = z.object({
+  id: z.string(),
+  startedAt: z.string(),
+  holder,
+  step: z.enum(['add-key', 'import', 'submit', 'wait-available', 'wait-no-longer-in-use', 'wait-90-days', 'disable-offered', 'done']),
+  oldKey: z.object({ keyVersionId: z.string(), primaryKeyId: z.string().nullable(), fingerprint: z.string().nullable(), libraries: z.array(libraryKeySchema) }),
+  newKey: z.object({ keyId: z.string(), fingerprint: z.string() }).nullable(),
+  importedKeyVersionId: z.string().nullable(),
+  submittedAt: z.string().nullable(),
+  newPrimaryKey: z.object({ primaryKeyId: z.string(), status: z.string() }).nullable(),
+  noLongerInUseSince: z.string().nullable(),
+  disableAllowedAt: z.string().nullable(),
+  countdown: z.object({ daysLeft: z.number(), text: z.string(), reminderThreshold: z.number().nullable() }).nullable(),
+  disableConfirmation: z.string().nullable(),
+  disabledAt: z.string().nullable(),
+  next: z.string(),
+});
+export type RotationViewShape = z.infer<typeof rotationViewSchema>;
+
+export const lifecycleStatusSchema = z.object({
+  keyStore: keyStoreHealthViewSchema.nullable(),
+  vendor: z.object({ status: primaryKeyStatusSchema, meaning: z.string(), primaryKey: primaryKeySchema, primaryKeys: z.array(primaryKeySchema) }).nullable(),
+  lag: lagNoticeSchema.nullable(),
+  quorumThreshold: z.number(),
+  rotation: rotationViewSchema.nullable(),
+});
+export type LifecycleStatus = z.infer<typeof lifecycleStatusSchema>;
+
+const confirmed = z.object({ confirmation: text(300), requestId: text(64).optional() }).strict();
+const actionResult = z.object({ keyStore: keyStoreHealthViewSchema, lag: lagNoticeSchema });
+
+export const lifecycleChannels = {
+  /** Health of this workstation's key store (holder's own sign-in), the vendor's view, the lag notice and the rotation. */
+  'lifecycle:status': channel(z.object({ refresh: z.boolean().optional() }).strict(), lifecycleStatusSchema),
+  /** The exact words to type for an action, and whether it needs the quorum (the other key store revoked or unknown). */
+  'lifecycle:confirmation': channel(
+    z.object({ action: z.enum(['revoke', 'unrevoke', 'pull', 'restore']) }).strict(),
+    z.object({
+      text: z.string(),
+      needsQuorum: z.boolean(),
+      protection: z.object({ softDelete: z.boolean(), purgeProtection: z.boolean(), retentionDays: z.number().nullable(), resourceId: z.string() }).optional(),
+    }),
+  ),
+  'lifecycle:revoke': channel(confirmed, actionResult),
+  'lifecycle:unrevoke': channel(z.object({ confirmation: text(300) }).strict(), actionResult),
+  'lifecycle:pull': channel(
+    confirmed,
+    z.object({
+      deleted: deletedKeySchema,
+      protection: z.object({ softDelete: z.boolean(), purgeProtection: z.boolean(), retentionDays: z.number().nullable(), resourceId: z.string() }),
+      lag: lagNoticeSchema,
+    }),
+  ),
+  'lifecycle:restore': channel(z.object({ confirmation: text(300) }).strict(), z.object({ versions: z.array(z.string()), allVersionsBack: z.boolean(), lag: lagNoticeSchema })),
+  /** Starts the quorum request for revoking (or pulling) the last key store, with the typed reason. */
+  'lifecycle:request': channel(z.object({ action: z.enum(['revoke', 'pull']), reason: text(1000) }).strict(), quorumRequestSchema),
+  /** One enrolled participant signs the request with their participant key. */
+  'lifecycle:sign': channel(z.object({ requestId: text(64), participantId: text(64), passphrase: z.string().min(1).max(1024) }).strict(), quorumRequestSchema),
+  'lifecycle:rotation-start': channel(empty, rotationViewSchema),
+  'lifecycle:rotation-add-key': channel(
+    z
+      .object({
+        escrowFile: text(4096),
+        custodians: z.array(z.object({ custodian: z.number().int().min(1).max(16), passphrase: z.string().min(1).max(1024) }).strict()).min(1).max(16),
+        holderCopies: z.array(z.object({ file: text(4096), passphrase: z.string().min(1).max(1024) }).strict()).max(2),
+      })
+      .strict(),
+    rotationViewSchema,
+  ),
+  'lifecycle:rotation-import': channel(z.object({ holderCopyPath: text(4096), passphrase: z.string().min(1).max(1024), keyName: text(127).optional() }).strict(), rotationViewSchema),
+  'lifecycle:rotation-submit': channel(z.object({ clientSecret: text(256).optional() }).strict(), rotationViewSchema),
+  'lifecycle:rotation-disable-old': channel(z.object({ confirmation: text(300) }).strict(), rotationViewSchema),
+};
