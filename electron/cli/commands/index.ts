@@ -6,5 +6,6 @@ import { keyCommands } from './key';
 import { rehearsalCommands } from './rehearsal';
 import { rehearseCommands } from './rehearse';
 import { transcriptCommands } from './transcript';
+import { storeCommands } from './store';
 
-export const commands: CliCommand[] = [...expiryCommands, ...escrowCommands, ...keyCommands, ...rehearsalCommands, ...rehearseCommands, ...transcriptCommands];
+export const commands: CliCommand[] = [...expiryCommands, ...escrowCommands, ...keyCommands, ...rehearsalCommands, ...rehearseCommands, ...transcriptCommands, ...storeCommands()];

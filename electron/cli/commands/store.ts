@@ -1,0 +1,135 @@
+/**
+ * `keyholder store status|revoke|unrevoke|pull|restore [--json]`: the key
+ * store's life from a terminal. Confirmations are never prompted: the typed
+ * text travels in an explicit flag (`--confirm "…"`), so a script says what
+ * it accepts. When a guard refuses, the exit status is 1 and stderr has one
+ * line: the reason.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { KeyholderError, isKeyholderError } from '../../../shared/errors/index';
+import { attestationSchema } from '../../../shared/transcript/entry';
+import type { LifecycleService } from '../../services/lifecycle/service';
+import type { CliCommand, CliIo } from '../io';
+
+export const EXIT_OK = 0;
+export const EXIT_REFUSED = 1;
+export const EXIT_USAGE = 2;
+
+/** Builds the lifecycle service for the workstation (signed-in identity, vault, control plane). */
+export type LifecycleFactory = (o: { dataDir?: string; io: CliIo }) => Promise<LifecycleService>;
+
+type Values = Record<string, string | boolean | undefined>;
+
+function refuse(io: CliIo, verb: string, e: unknown): number {
+  const err = isKeyholderError(e) ? (e as KeyholderError) : new KeyholderError('store.failed', 'The command did not complete.');
+  io.err(`keyholder store ${verb}: ${err.code}: ${err.message.replace(/\s+/g, ' ')}`);
+  return EXIT_REFUSED;
+}
+
+function print(io: CliIo, json: boolean, value: unknown, lines: string[]): void {
+  if (json) io.out(JSON.stringify(value, null, 2));
+  else for (const l of lines) io.out(l);
+}
+
+function readApprovals(file: string, io: CliIo) {
+  const text = fs.readFileSync(path.resolve(io.cwd, file), 'utf8');
+  const parsed = attestationSchema.array().safeParse(JSON.parse(text));
+  if (!parsed.success) throw new KeyholderError('store.bad_approvals', `${file} is not a list of participant approvals (attestations).`);
+  return parsed.data;
+}
+
+export function storeCommands(factory: LifecycleFactory = defaultFactory): CliCommand[] {
+  const command = (verb: 'status' | 'revoke' | 'unrevoke' | 'pull' | 'restore', summary: string, options: Record<string, { type: 'string' | 'boolean' }>, run: (ks: LifecycleService, v: Values, io: CliIo) => Promise<{ value: unknown; lines: string[] }>): CliCommand => ({
+    name: `store ${verb}`,
+    summary,
+    async run(args, io) {
+      let values: Values;
+      try {
+        values = parseArgs({ args, options: { ...options, json: { type: 'boolean' }, 'data-dir': { type: 'string' } }, allowPositionals: false, strict: true }).values as Values;
+      } catch (e) {
+        io.err(`keyholder store ${verb}: ${(e as Error).message}`);
+        return EXIT_USAGE;
+      }
+      try {
+        const ks = await factory({ ...(values['data-dir'] ? { dataDir: String(values['data-dir']) } : {}), io });
+        const out = await run(ks, values, io);
+        print(io, values.json === true, out.value, out.lines);
+        return EXIT_OK;
+      } catch (e) {
+        return refuse(io, verb, e);
+      }
+    },
+  });
+
+  const confirmation = (v: Values): string => {
+    if (typeof v.confirm !== 'string') throw new KeyholderError('store.confirmation_required', 'Give the typed confirmation with --confirm "…" (see `keyholder store status` for the exact words). Nothing was changed.');
+    return v.confirm;
+  };
+
+  /** With --approvals FILE and --reason, a quorum request is made, the approvals added, then the action runs. */
+  const quorum = async (ks: LifecycleService, action: 'revoke' | 'pull', v: Values, io: CliIo): Promise<string | undefined> => {
+    if (typeof v['request-id'] === 'string') {
+      if (typeof v.approvals === 'string') ks.addApprovals(v['request-id'], readApprovals(v.approvals, io));
+      return v['request-id'];
+    }
+    const c = await ks.confirmationFor(action);
+    if (!c.needsQuorum) return undefined;
+    if (typeof v.reason !== 'string') return undefined; // the service refuses with lifecycle.quorum_required
+    const req = await ks.requestLastStoreAction({ action, reason: v.reason });
+    if (typeof v.approvals === 'string') ks.addApprovals(req.requestId, readApprovals(v.approvals, io));
+    return req.requestId;
+  };
+
+  return [
+    command('status', 'Health of this workstation’s key store and the vendor’s status (--json)', {}, async (ks) => {
+      const s = await ks.status({ refresh: true });
+      const lines = [
+        s.keyStore ? `Key store ${s.keyStore.holder}: ${s.keyStore.state} (${s.keyStore.keyName} ${s.keyStore.version} in ${s.keyStore.vaultHost}) - ${s.keyStore.detail}` : 'No key store imported on this workstation.',
+        ...(s.keyStore ? [`  Means: ${s.keyStore.meaning}`, `  Do: ${s.keyStore.whatToDo}`] : []),
+        s.vendor ? `Vendor: ${s.vendor.status} - ${s.vendor.meaning}` : 'Vendor: not connected.',
+        ...(s.lag ? [`Lag: ${s.lag.text}`] : []),
+      ];
+      if (s.keyStore) {
+        for (const a of ['revoke', 'unrevoke', 'restore'] as const) {
+          const c = await ks.confirmationFor(a);
+          lines.push(`  To ${a}: --confirm "${c.text}"${c.needsQuorum ? ` plus --reason and --approvals (${s.quorumThreshold} participants)` : ''}`);
+        }
+      }
+      return { value: s, lines };
+    }),
+    command('revoke', 'Revoke (disable) the key version: --confirm "…" [--reason … --approvals FILE | --request-id ID]', { confirm: { type: 'string' }, reason: { type: 'string' }, approvals: { type: 'string' }, 'request-id': { type: 'string' } }, async (ks, v, io) => {
+      const text = confirmation(v);
+      const requestId = await quorum(ks, 'revoke', v, io);
+      const out = await ks.revoke({ confirmation: text, ...(requestId ? { requestId } : {}) });
+      return { value: out, lines: [`Key store ${out.keyStore.holder}: ${out.keyStore.state}. ${out.keyStore.meaning}`, out.lag.text] };
+    }),
+    command('unrevoke', 'Unrevoke (enable) the key version: --confirm "…"', { confirm: { type: 'string' } }, async (ks, v) => {
+      const out = await ks.unrevoke({ confirmation: confirmation(v) });
+      return { value: out, lines: [`Key store ${out.keyStore.holder}: ${out.keyStore.state}.`, out.lag.text] };
+    }),
+    command('pull', 'Pull (soft-delete) the key; refused without soft delete and purge protection: --confirm "…"', { confirm: { type: 'string' }, reason: { type: 'string' }, approvals: { type: 'string' }, 'request-id': { type: 'string' } }, async (ks, v, io) => {
+      const text = confirmation(v);
+      const requestId = await quorum(ks, 'pull', v, io);
+      const out = await ks.pull({ confirmation: text, ...(requestId ? { requestId } : {}) });
+      return { value: out, lines: [`Pulled ${out.deleted.keyName}: restorable for ${out.protection.retentionDays} days, scheduled purge ${out.deleted.scheduledPurgeDate ?? 'unknown'}.`, out.lag.text] };
+    }),
+    command('restore', 'Restore (recover) a pulled key with every version, within retention: --confirm "…"', { confirm: { type: 'string' } }, async (ks, v) => {
+      const out = await ks.restore({ confirmation: confirmation(v) });
+      return { value: out, lines: [`Restored ${out.versions.length} version(s)${out.allVersionsBack ? ', every version back' : ', SOME VERSIONS MISSING'}.`, out.lag.text] };
+    }),
+  ];
+}
+
+/**
+ * The store commands act with the holder's own Azure sign-in, which the app
+ * keeps under the operating system's secret store; a plain terminal has no
+ * such store here, so the default refuses rather than keep tokens unprotected.
+ */
+const defaultFactory: LifecycleFactory = async () => {
+  throw new KeyholderError(
+    'store.no_sign_in',
+    'The store commands need the app’s protected sign-in, which this terminal cannot reach. Use Key Holder’s "Key store lifecycle" screen, or run the command from a build that provides it.',
+  );
+};
