@@ -117,6 +117,12 @@ export function startReminders(opts: RemindersOptions): Reminders {
           n.on('click', () => opts.showItem(d.itemId));
           n.show();
         }
+        // The rotation wizard's step 5 ends: the holder can now remove the old secret (each rotation reminded once).
+        for (const r of services.rotation.dueOverlapEnds()) {
+          const n = new Notification({ title: 'The 24-hour overlap is over', body: `Key holder ${r.holder}: the vendor has had the new client secret for 24 hours. Open Key Holder's rotation wizard to remove the old one.` });
+          n.on('click', () => opts.showItem(null));
+          n.show();
+        }
       }
       await refreshTray();
     },

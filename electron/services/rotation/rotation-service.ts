@@ -6,6 +6,7 @@
  * masked). Rotations on one workstation never run two steps at once.
  */
 import crypto from 'node:crypto';
+import path from 'node:path';
 import { KeyholderError } from '../../../shared/errors/index';
 import { addIsoDuration, lifetimeRule, type LifetimeRule } from '../../../shared/expiry/policy';
 import { overlapRemainingMs, requestRemoval, secretNamePrefix, startRotation, stepOf, type RotationState } from '../../../shared/expiry/rotation';
@@ -21,6 +22,7 @@ import type { ControlPlaneService } from '../control-plane/service';
 import type { WorksheetService } from '../worksheet/service';
 import type { ExpiryService } from '../expiry/expiry-service';
 import { fileRotationStore, type RotationStore } from '../expiry/rotation-store';
+import { readFileOrNull, writeFileAtomic } from '../expiry/atomic-file';
 import { GraphClient } from './graph-client';
 import { fileSecretKeeper, type SecretKeeper } from './kept-secret';
 import { createRotationPorts, type PortDeps } from './ports';
@@ -250,6 +252,32 @@ export class RotationService {
       this.deps.changed?.();
       return { abandoned: true as const, removedSecrets: removed };
     });
+  }
+
+  /**
+   * Rotations whose 24-hour overlap has ended since the last call: each is
+   * returned once (remembered across restarts), so the main process can
+   * remind the holder to finish with step 6.
+   */
+  dueOverlapEnds(): { rotationId: string; holder: HolderNo; overlapEndsAt: string }[] {
+    const file = path.join(this.deps.dataDir, 'expiry', 'overlap-reminders.json');
+    let told: string[] = [];
+    try {
+      const parsed = JSON.parse(readFileOrNull(file) ?? '[]') as unknown;
+      told = Array.isArray(parsed) ? parsed.filter((x): x is string => typeof x === 'string') : [];
+    } catch {
+      told = []; // A damaged record only means a reminder may repeat.
+    }
+    const now = this.deps.clock.now().getTime();
+    const due = this.store
+      .unfinished()
+      .filter((s) => s.phase === 'overlap' && s.overlapEndsAt && Date.parse(s.overlapEndsAt) <= now && !told.includes(s.rotationId))
+      .map((s) => ({ rotationId: s.rotationId, holder: holderNo(s.holder), overlapEndsAt: s.overlapEndsAt! }));
+    if (due.length > 0) {
+      const open = new Set(this.store.unfinished().map((s) => s.rotationId));
+      writeFileAtomic(file, JSON.stringify([...told.filter((id) => open.has(id)), ...due.map((d) => d.rotationId)]) + '\n');
+    }
+    return due;
   }
 
   get(id: string): RotationView {
