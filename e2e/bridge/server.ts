@@ -265,6 +265,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
       const closable = services as Services & { close?: () => Promise<void> | void };
       await closable.close?.();
       services.controlPlane.stop();
+      services.activation.wipeAll();
       await pdf.close();
       await rehearsal?.stop();
     },

@@ -142,6 +142,8 @@ async function start(): Promise<void> {
   }, 60_000);
   app.once('before-quit', () => {
     services.controlPlane.stop();
+    // Open activations hold key material: wipe it before the process goes.
+    services.activation.wipeAll();
     void cloud?.stop();
   });
   mainWindow = createWindow();

@@ -13,6 +13,7 @@ import { SubmissionScreen } from '../features/submission/SubmissionScreen';
 import { StatusScreen } from '../features/status/StatusScreen';
 import { RotationScreen } from '../features/rotation/RotationScreen';
 import { ActivationScreen } from '../features/activation/ActivationScreen';
+import { LifecycleScreen } from '../features/lifecycle/LifecycleScreen';
 
 export interface Screen {
   id: string;
@@ -31,4 +32,5 @@ export const screens: Screen[] = [
   { id: 'status', title: 'Primary key status', component: StatusScreen },
   { id: 'expiry', title: 'Expiry and rotation', component: ExpiryScreen },
   { id: 'rotation', title: 'Rotate the client secret', component: RotationScreen },
+  { id: 'lifecycle', title: 'Key store lifecycle', component: LifecycleScreen },
 ];
