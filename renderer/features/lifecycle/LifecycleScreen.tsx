@@ -1,0 +1,260 @@
+/**
+ * The key store after the ceremony: its health (with the holder's own
+ * sign-in) and the vendor's view, what each state means for documents, the
+ * four actions behind typed confirmations (with the quorum when it is the
+ * last key store), the vendor-lag notice, and the rotation to a new primary
+ * key as a resumable wizard.
+ */
+import { useCallback, useEffect, useState } from 'react';
+import { call, onEvent } from '../../app/api';
+import { Notice } from '../../ui/Notice';
+import type { LifecycleStatus } from '../../../shared/ipc/channels/lifecycle';
+import { RotationPanel } from './RotationPanel';
+
+type Action = 'revoke' | 'unrevoke' | 'pull' | 'restore';
+interface Confirmation {
+  text: string;
+  needsQuorum: boolean;
+  protection?: { softDelete: boolean; purgeProtection: boolean; retentionDays: number | null };
+}
+interface Quorum {
+  requestId: string;
+  threshold: number;
+  participants: { id: string; name: string; signed: boolean }[];
+}
+
+const LABEL: Record<Action, string> = { revoke: 'Revoke', unrevoke: 'Unrevoke', pull: 'Pull', restore: 'Restore' };
+
+export function LifecycleScreen() {
+  const [st, setSt] = useState<LifecycleStatus | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [action, setAction] = useState<Action | null>(null);
+  const [confirm, setConfirm] = useState<Confirmation | null>(null);
+  const [typed, setTyped] = useState('');
+  const [reason, setReason] = useState('');
+  const [quorum, setQuorum] = useState<Quorum | null>(null);
+  const [signer, setSigner] = useState('');
+  const [signPass, setSignPass] = useState('');
+  const [done, setDone] = useState<string | null>(null);
+
+  const run = useCallback(async <T,>(fn: () => Promise<T>): Promise<T | null> => {
+    setBusy(true);
+    setError(null);
+    try {
+      return await fn();
+    } catch (e) {
+      setError((e as Error).message);
+      return null;
+    } finally {
+      setBusy(false);
+    }
+  }, []);
+
+  const refresh = useCallback(() => run(async () => setSt(await call('lifecycle:status', { refresh: true }))), [run]);
+  useEffect(() => {
+    void refresh();
+    return onEvent('app:changed', (p) => {
+      if (p.topic === 'lifecycle') void call('lifecycle:status', { refresh: false }).then(setSt, () => undefined);
+    });
+  }, [refresh]);
+
+  const choose = (a: Action) =>
+    run(async () => {
+      setAction(a);
+      setTyped('');
+      setQuorum(null);
+      setDone(null);
+      setConfirm(await call('lifecycle:confirmation', { action: a }));
+    });
+
+  const perform = () =>
+    run(async () => {
+      if (!action) return;
+      const requestId = quorum?.requestId;
+      if (action === 'revoke') await call('lifecycle:revoke', { confirmation: typed, ...(requestId ? { requestId } : {}) });
+      if (action === 'unrevoke') await call('lifecycle:unrevoke', { confirmation: typed });
+      if (action === 'pull') {
+        const out = await call('lifecycle:pull', { confirmation: typed, ...(requestId ? { requestId } : {}) });
+        setDone(`Pulled. Restorable for ${out.protection.retentionDays} days; the vault purges it on ${out.deleted.scheduledPurgeDate ?? 'its scheduled date'} unless restored.`);
+      }
+      if (action === 'restore') {
+        const out = await call('lifecycle:restore', { confirmation: typed });
+        setDone(`Restored ${out.versions.length} version(s)${out.allVersionsBack ? ': every version is back.' : ': some versions are missing!'}`);
+      }
+      setAction(null);
+      setConfirm(null);
+      setTyped('');
+      setQuorum(null);
+      setSt(await call('lifecycle:status', { refresh: true }));
+    });
+
+  const ks = st?.keyStore;
+  const vendor = st?.vendor;
+  return (
+    <section aria-labelledby="lc-title">
+      <h1 id="lc-title">Key store lifecycle</h1>
+      {error && (
+        <Notice tone="error" testId="lc-error">
+          {error}
+        </Notice>
+      )}
+      {done && (
+        <Notice tone="success" testId="lc-done">
+          {done}
+        </Notice>
+      )}
+      <button type="button" disabled={busy} onClick={() => void refresh()}>
+        Check now
+      </button>
+
+      <h2>Your key store</h2>
+      {!ks && <p>No key has been imported into a vault on this workstation yet.</p>}
+      {ks && (
+        <div data-testid="lc-keystore" data-state={ks.state}>
+          <p>
+            <strong>
+              Key store {ks.holder}: {ks.state}
+            </strong>{' '}
+            ({ks.keyName}, version {ks.version.slice(0, 8)}…, in {ks.vaultHost}) — {ks.detail}
+          </p>
+          <p>
+            <em>For documents:</em> {ks.meaning}
+          </p>
+          <p>
+            <em>What to do:</em> {ks.whatToDo}
+          </p>
+          {ks.deleted?.scheduledPurgeDate && <p data-testid="lc-purge-date">Held by soft delete; scheduled purge {ks.deleted.scheduledPurgeDate}.</p>}
+        </div>
+      )}
+
+      <h2>What the vendor reports</h2>
+      {!vendor && <p>Not connected to the vendor’s control plane.</p>}
+      {vendor && (
+        <div data-testid="lc-vendor" data-status={vendor.status}>
+          <p>
+            <strong>{vendor.status}</strong> — {vendor.meaning}
+          </p>
+          {vendor.primaryKeys.map((pk) => (
+            <div key={pk.primaryKeyId}>
+              <p>
+                {pk.name}: {pk.status}
+                {pk.noLongerInUseSince ? `, No longer in use since ${pk.noLongerInUseSince}` : ''}
+              </p>
+              {(pk.libraries ?? []).length > 0 && (
+                <ul>
+                  {pk.libraries!.map((l) => (
+                    <li key={l.libraryId} data-testid="lc-library">
+                      {l.libraryName}: {l.label}
+                    </li>
+                  ))}
+                </ul>
+              )}
+            </div>
+          ))}
+        </div>
+      )}
+      {st?.lag && (
+        <Notice tone={st.lag.caughtUpAt ? 'info' : 'warning'} testId="lc-lag">
+          {st.lag.text}
+        </Notice>
+      )}
+
+      {ks && (
+        <>
+          <h2>Actions</h2>
+          <p>Revoke disables your key version; unrevoke enables it again. Pull deletes the key (held by the vault’s soft delete); restore recovers it with every version. Purge is never offered: the vendor may still need the key.</p>
+          <div role="group" aria-label="Key store actions">
+            {(['revoke', 'unrevoke', 'pull', 'restore'] as const).map((a) => (
+              <button key={a} type="button" disabled={busy} onClick={() => void choose(a)}>
+                {LABEL[a]} key store {ks.holder}…
+              </button>
+            ))}
+          </div>
+        </>
+      )}
+      {action && confirm && (
+        <form
+          aria-label={`${LABEL[action]} confirmation`}
+          onSubmit={(e) => {
+            e.preventDefault();
+            void perform();
+          }}
+        >
+          {confirm.protection && (
+            <p data-testid="lc-protection">
+              Vault: soft delete {confirm.protection.softDelete ? 'on' : 'OFF'}, purge protection {confirm.protection.purgeProtection ? 'on' : 'OFF'}
+              {confirm.protection.retentionDays ? `, retention ${confirm.protection.retentionDays} days` : ''}.
+            </p>
+          )}
+          {confirm.needsQuorum && (
+            <fieldset>
+              <legend>The last key store: a quorum of participants must approve</legend>
+              <p>Revoking this key store too stops all encryption and decryption (an extreme case, likely a catastrophic security event).</p>
+              <label>
+                Reason (recorded in the transcript)
+                <textarea value={reason} onChange={(e) => setReason(e.target.value)} />
+              </label>
+              {!quorum && (
+                <button type="button" disabled={busy} onClick={() => void run(async () => setQuorum(await call('lifecycle:request', { action: action === 'pull' ? 'pull' : 'revoke', reason })))}>
+                  Ask participants to approve
+                </button>
+              )}
+              {quorum && (
+                <div data-testid="lc-quorum">
+                  <p>
+                    {quorum.participants.filter((p) => p.signed).length} of {quorum.threshold} approvals.
+                  </p>
+                  <label>
+                    Participant
+                    <select value={signer} onChange={(e) => setSigner(e.target.value)}>
+                      <option value="">Choose…</option>
+                      {quorum.participants.map((p) => (
+                        <option key={p.id} value={p.id} disabled={p.signed}>
+                          {p.name}
+                          {p.signed ? ' (approved)' : ''}
+                        </option>
+                      ))}
+                    </select>
+                  </label>
+                  <label>
+                    Participant passphrase
+                    <input type="password" autoComplete="off" value={signPass} onChange={(e) => setSignPass(e.target.value)} />
+                  </label>
+                  <button
+                    type="button"
+                    disabled={busy || !signer || !signPass}
+                    onClick={() =>
+                      void run(async () => {
+                        setQuorum(await call('lifecycle:sign', { requestId: quorum.requestId, participantId: signer, passphrase: signPass }));
+                        setSignPass('');
+                        setSigner('');
+                      })
+                    }
+                  >
+                    Sign the request
+                  </button>
+                </div>
+              )}
+            </fieldset>
+          )}
+          <p>
+            Type exactly: <code data-testid="lc-confirm-text">{confirm.text}</code>
+          </p>
+          <label>
+            Confirmation
+            <input value={typed} onChange={(e) => setTyped(e.target.value)} autoComplete="off" />
+          </label>
+          <button type="submit" disabled={busy || !typed}>
+            {LABEL[action]}
+          </button>
+          <button type="button" onClick={() => setAction(null)}>
+            Cancel
+          </button>
+        </form>
+      )}
+
+      <RotationPanel rotation={st?.rotation ?? null} onChange={() => void refresh()} />
+    </section>
+  );
+}
