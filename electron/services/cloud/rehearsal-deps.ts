@@ -38,7 +38,7 @@ export function rehearsalServiceDeps(d: RehearsalDescriptorWithControlPlane, caC
   return {
     azure: rehearsalAzureEndpoints(d, agent, tenant.id),
     controlPlaneAgent: agent,
-    environment: { mode: 'rehearsal', description: `${cloud.description} (key holder ${holder}'s tenant ${tenant.displayName})` },
+    environment: { mode: 'rehearsal', description: `Rehearsal cloud on this computer (port ${d.port}), key holder ${holder}’s workstation` },
     cloud,
     close: () => agent.destroy(),
   };

@@ -27,7 +27,7 @@ export function StatusScreen() {
           {error}
         </Notice>
       )}
-      <button type="button" disabled={busy || !view?.connection.connected} onClick={() => void run(() => call('control-plane:status', { refresh: true }), (v) => v)}>
+      <button type="button" className="secondary" disabled={busy || !view?.connection.connected} onClick={() => void run(() => call('control-plane:status', { refresh: true }), (v) => v)}>
         Check now
       </button>
       {!pk && st && (
@@ -40,8 +40,9 @@ export function StatusScreen() {
           <h2>
             {pk.name}: <span>{pk.status}</span>
           </h2>
-          <p>{meaning[pk.status]}</p>
-          <p>Last checked {pk.checkedAt}.</p>
+          {/* A revoked or unreachable key store is news the holder must not miss: said as a warning, not plain text. */}
+          <Notice tone={pk.status === 'Available' ? 'success' : pk.status === 'Both Key Stores Revoked' ? 'error' : 'warning'}>{meaning[pk.status]}</Notice>
+          <p>Last checked {new Date(pk.checkedAt).toLocaleString()}.</p>
           <ul>
             {pk.keyStores.map((k) => (
               <li key={k.holder}>

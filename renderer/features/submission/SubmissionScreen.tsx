@@ -27,7 +27,7 @@ export function SubmissionScreen() {
       )}
       {!connected && <Notice tone="info">Connect to the vendor’s control plane on the registration step first.</Notice>}
       {connected && (
-        <button type="button" disabled={busy} onClick={() => void run(() => call('control-plane:preview', {})).then((p) => p && setPreview(p))}>
+        <button type="button" className="secondary" disabled={busy} onClick={() => void run(() => call('control-plane:preview', {})).then((p) => p && setPreview(p))}>
           Show what will be sent
         </button>
       )}
@@ -36,7 +36,7 @@ export function SubmissionScreen() {
           <p>
             Sealed to <strong>{preview.destination.name}</strong> ({preview.destination.baseUrl}), key {preview.destination.fingerprintDisplay}, for environment {preview.environmentId}.
           </p>
-          <table>
+          <table className="cp-table">
             <thead>
               <tr>
                 <th scope="col">Worksheet</th>
@@ -58,6 +58,7 @@ export function SubmissionScreen() {
           </table>
           <button
             type="button"
+            className="primary"
             disabled={busy}
             onClick={() =>
               void run(

@@ -1,0 +1,252 @@
+/**
+ * The whole two-holder rehearsal ceremony in Chromium, on three workstations
+ * (each its own app instance and data folder) against ONE shared rehearsal
+ * cloud with the reference control plane inside:
+ *
+ * - the custodian generates the source key, two custodians escrow it and
+ *   test-restore it from disk, and the custodian makes a key-holder copy for
+ *   each holder (carried to their workstation as a file);
+ * - the vendor enrols both holders (control-plane admin API);
+ * - each holder connects to the control plane (pinning its fingerprint),
+ *   registers their vault, waits for the vendor's approval, signs in on the
+ *   rehearsal sign-in page, imports their copy into their own vault, and
+ *   submits the sealed key-store record;
+ * - the primary key shows Available; then holder 1's key is disabled in the
+ *   rehearsal cloud (its admin API, "behind the app's back") and holder 1's
+ *   status screen turns to Key Store 1 Revoked.
+ *
+ * The worksheet columns are filled through the same dispatch the worksheet
+ * screen calls (that screen has its own spec). Screenshots:
+ * test-results/screenshots/ceremony-*.png.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { BrowserContext, Page } from '@playwright/test';
+import { test, expect, SCREENSHOT_DIR } from '../support/fixtures';
+import { startBridge, type Bridge } from '../bridge/server';
+import { startRehearsalCloud, type RehearsalCloud } from '../../electron/rehearsal/index';
+import { agentFor, request } from '../../electron/rehearsal/testing/sdk';
+import { TEST_KDF } from '../../shared/escrow/kdf-profiles';
+
+const PASS = {
+  carol: 'violet-anchor-tundra-mosaic-lantern',
+  dan: 'copper-whisper-glacier-orbit-meadow',
+  holder1: 'saffron-quiver-basalt-harbor-ember',
+  holder2: 'indigo-falcon-prairie-cobalt-thistle',
+};
+const KEY_NAME = 'contoso-cmk';
+
+interface Workstation {
+  name: string;
+  bridge: Bridge;
+  page: Page;
+  errors: string[];
+  shot(step: string): Promise<void>;
+}
+
+async function shot(page: Page, name: string): Promise<void> {
+  fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  await page.screenshot({ path: path.join(SCREENSHOT_DIR, `ceremony-${name}.png`), fullPage: true });
+}
+
+async function sealTurn(page: Page, name: string, passphrase: string) {
+  await expect(page.getByTestId('handover')).toContainText(`Hand the keyboard to ${name}`);
+  await page.getByRole('button', { name: `I am ${name}: continue` }).click();
+  await page.getByLabel('Choose a passphrase').fill(passphrase);
+  await expect(page.getByTestId('strength-explanation')).toContainText('Strong enough');
+  await page.getByLabel('Type it again').fill(passphrase);
+  await page.getByRole('button', { name: /Seal my share|Make my copy/ }).click();
+}
+
+async function restoreTurn(page: Page, name: string, passphrase: string) {
+  await expect(page.getByTestId('handover')).toContainText(`Hand the keyboard to ${name}`);
+  await page.getByRole('button', { name: `I am ${name}: continue` }).click();
+  await page.getByLabel('Your passphrase').fill(passphrase);
+  await page.getByRole('button', { name: 'Test-restore' }).click();
+}
+
+test('two holders on their own workstations: escrow, registration, import, sealed submission, Available, then Key Store 1 Revoked', async ({ browser }) => {
+  test.setTimeout(300_000);
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'kh-e2e-ceremony-'));
+  let cloud: RehearsalCloud | null = null;
+  let signIn: BrowserContext | null = null;
+  const stations: Workstation[] = [];
+  const signInPages: Page[] = [];
+  try {
+    cloud = await startRehearsalCloud({ dataDir: path.join(root, 'cloud'), adminEnabled: true });
+    const d = cloud.descriptor;
+    const agent = agentFor(cloud);
+    const post = async (url: string, body: unknown, token?: string) => {
+      const text = JSON.stringify(body);
+      const r = await request(agent, url, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)), ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: text });
+      expect(r.status, `${url}: ${r.text}`).toBeLessThan(300);
+      return r.json() as Record<string, string>;
+    };
+    // The holders' "system browser": pages in a context told to accept the rehearsal CA's certificate (the app's Node side verifies it).
+    signIn = await browser.newContext({ ignoreHTTPSErrors: true });
+
+    const open = async (name: string, holder: 1 | 2): Promise<Workstation> => {
+      const bridge = await startBridge({
+        dataDir: path.join(root, name),
+        rehearsal: { cloud: cloud!, holder },
+        deps: {
+          escrowKdf: TEST_KDF,
+          openBrowser: async (url: string) => {
+            const p = await signIn!.newPage();
+            signInPages.push(p);
+            await p.goto(url);
+          },
+        },
+      });
+      const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(`uncaught: ${e.message}`));
+      await page.goto(bridge.url);
+      const w: Workstation = { name, bridge, page, errors, shot: (step) => shot(page, `${name}-${step}`) };
+      stations.push(w);
+      return w;
+    };
+
+    // ---- the custodian's workstation: source key, escrow, test-restore, holder copies
+    const custodian = await open('custodian', 1);
+    const cp = custodian.page;
+    await expect(cp.getByText(/REHEARSAL: Rehearsal cloud on this computer \(port \d+\), key holder 1’s workstation\./)).toBeVisible();
+    await cp.getByRole('button', { name: 'Source key and escrow' }).click();
+    await cp.getByLabel(/RSA 2048/).check();
+    await cp.getByLabel('Purpose (printed on the restore sheet)').fill('Contoso CMK rehearsal');
+    await cp.getByRole('button', { name: 'Generate the source key' }).click();
+    await expect(cp.getByTestId('check-value')).toHaveText(/^[0-9A-F]{4}-[0-9A-F]{4}$/);
+    const check = (await cp.getByTestId('check-value').textContent())!;
+    await cp.getByLabel('Custodian 1', { exact: true }).fill('Carol Custodian');
+    await cp.getByLabel('Custodian 2', { exact: true }).fill('Dan Custodian');
+    await cp.getByRole('button', { name: 'Continue to passphrases' }).click();
+    await sealTurn(cp, 'Carol Custodian', PASS.carol);
+    await sealTurn(cp, 'Dan Custodian', PASS.dan);
+    await cp.getByRole('button', { name: 'Save files' }).click();
+    await expect(cp.getByTestId('files')).toContainText('.khescrow');
+    await restoreTurn(cp, 'Carol Custodian', PASS.carol);
+    await expect(cp.getByTestId('restore-progress')).toContainText('opened from disk');
+    await restoreTurn(cp, 'Dan Custodian', PASS.dan);
+    await expect(cp.getByTestId('escrow-done')).toContainText(check);
+    await custodian.shot('1-escrow-restored');
+    for (const [h, pass] of [[1, PASS.holder1], [2, PASS.holder2]] as const) {
+      await cp.getByLabel('Key holder', { exact: true }).fill(`Key holder ${h}`);
+      await cp.getByRole('button', { name: 'Make a copy' }).click();
+      await sealTurn(cp, `Key holder ${h}`, pass);
+      await expect(cp.getByTestId('holder-copies')).toContainText(`holder-key-holder-${h}-`);
+    }
+    await custodian.shot('2-holder-copies');
+    const escrowRoot = path.join(custodian.bridge.dataDir, 'ceremony', 'escrow');
+    const escrowDir = path.join(escrowRoot, fs.readdirSync(escrowRoot)[0]!);
+
+    // ---- the vendor enrols both holders
+    const tokens = {} as Record<1 | 2, string>;
+    for (const h of [1, 2] as const) {
+      tokens[h] = (await post(`${d.controlPlaneUrl}/admin/enrolments`, { environmentId: 'contoso-prod', holder: h, primaryKeyName: 'Contoso CMK' }, d.controlPlaneAdminToken)).token!;
+    }
+
+    // ---- each holder on their own workstation
+    const holders = {} as Record<1 | 2, Workstation>;
+    for (const h of [1, 2] as const) {
+      const w = (holders[h] = await open(`holder${h}`, h));
+      const page = w.page;
+      const vault = d.vaults.find((v) => v.tenantId === d.tenants[h - 1]!.id)!;
+      const app = d.apps.find((a) => a.tenantId === vault.tenantId)!;
+      const user = d.users.find((u) => u.tenantId === vault.tenantId)!;
+      const vaultHost = new URL(vault.url).host;
+
+      // The key-holder copy arrives on removable media.
+      const usb = path.join(root, `usb-holder${h}`);
+      fs.mkdirSync(usb);
+      const copyName = fs.readdirSync(escrowDir).find((f) => f.startsWith(`holder-key-holder-${h}-`))!;
+      const copy = path.join(usb, copyName);
+      fs.copyFileSync(path.join(escrowDir, copyName), copy);
+
+      // Worksheet column: the holder's own tenant, vault, application and secret.
+      const empty = { vaultHost: '', keyIdentifier: '', clientId: '', tenantId: '', keyName: '', secretCreatedOn: '', secretExpiresOn: '', secret: { action: 'keep' as const } };
+      const mine = { vaultHost, keyIdentifier: '', clientId: app.appId, tenantId: app.tenantId, keyName: KEY_NAME, secretCreatedOn: '2026-11-27', secretExpiresOn: '2027-11-27', secret: { action: 'set' as const, value: app.clientSecret! } };
+      const saved = await w.bridge.call('worksheet:save', h === 1 ? { holder1: mine, holder2: empty } : { holder1: empty, holder2: mine });
+      expect(saved.ok).toBe(true);
+
+      // Registration: connect (pin the fingerprint the vendor sent), register the vault, vendor approves.
+      await page.getByRole('button', { name: 'Vault registration' }).click();
+      await page.getByLabel('Control plane address').fill(d.controlPlaneUrl);
+      await page.getByLabel('Sealing key fingerprint (from the vendor’s message)').fill(d.controlPlaneFingerprint);
+      await page.getByLabel('Enrolment token').fill(tokens[h]);
+      await page.getByRole('button', { name: 'Connect' }).click();
+      await expect(page.getByTestId('cp-connected')).toContainText(`as key holder ${h} of environment contoso-prod`);
+      await page.getByLabel('Your vault’s DNS name (worksheet line 1)').fill(vaultHost);
+      await page.getByRole('button', { name: 'Request registration' }).click();
+      await expect(page.getByTestId('cp-registration')).toHaveAttribute('data-status', 'pending');
+      await w.shot('1-registration-pending');
+      const regs = await request(agent, `${d.controlPlaneUrl}/admin/registrations`, { headers: { authorization: `Bearer ${d.controlPlaneAdminToken}` } });
+      const reg = (regs.json() as { registrations: { registrationId: string; vaultDnsName: string; status: string }[] }).registrations.find((r) => r.vaultDnsName === vaultHost && r.status === 'pending')!;
+      await post(`${d.controlPlaneUrl}/admin/registrations/${reg.registrationId}/approve`, {}, d.controlPlaneAdminToken);
+      await page.getByRole('button', { name: 'Check again' }).click();
+      await expect(page.getByTestId('cp-registration')).toHaveAttribute('data-status', 'registered');
+      await w.shot('2-registered');
+
+      // Import: sign in on the rehearsal page as this holder, then import the copy into their own vault.
+      await page.getByRole('button', { name: 'Import into your vault' }).click();
+      await page.getByRole('button', { name: 'Sign in with the browser' }).click();
+      await expect.poll(() => signInPages.length).toBe(h);
+      const tab = signInPages[h - 1]!;
+      await tab.getByRole('button', { name: new RegExp(`Sign in as ${user.displayName.split(' ')[0]}`) }).click();
+      await expect(page.getByTestId('signed-in-as')).toContainText(user.username);
+      // The import itself goes through the holder's own services: the import screen is being rebuilt around the
+      // supervised activation (keeper, knower, supervisor), which has its own spec.
+      const outcome = await w.bridge.services.vault.importKey({ holder: h, holderCopyPath: copy, passphrase: h === 1 ? PASS.holder1 : PASS.holder2, vaultUrl: vault.url, keyName: KEY_NAME, protection: 'hsm', allowEncryptDecrypt: false });
+      expect(outcome.keyVersionId).toMatch(new RegExp(`^${vault.url.replace(/[.]/g, '\\.')}/keys/${KEY_NAME}/[0-9a-f]{32}$`));
+      const sheet = await w.bridge.call('worksheet:get', {});
+      expect(sheet.ok && (h === 1 ? sheet.value.holder1 : sheet.value.holder2).keyIdentifier).toBe(outcome.keyVersionId);
+      await page.getByRole('button', { name: 'Azure Information Worksheet' }).click();
+      await page.getByRole('tab', { name: new RegExp(`^Key holder ${h}`) }).click();
+      await expect(page.locator(`#ws-h${h}-keyIdentifier`)).toHaveValue(outcome.keyVersionId);
+      await w.shot('3-imported');
+
+      // Sealed submission: see exactly what goes (secret masked), then seal and send.
+      await page.getByRole('button', { name: 'Submission to the vendor' }).click();
+      await page.getByRole('button', { name: 'Show what will be sent' }).click();
+      const preview = page.getByTestId('cp-preview');
+      await expect(preview).toContainText(vaultHost);
+      await expect(preview).not.toContainText(app.clientSecret!);
+      await w.shot('4-preview');
+      await page.getByRole('button', { name: 'Seal and send' }).click();
+      await expect(page.getByTestId('cp-result')).toHaveAttribute('data-validation', h === 1 ? 'waiting_for_other_holder' : 'validated');
+      await w.shot('5-submitted');
+    }
+
+    // ---- the primary key is Available, on both holders' screens
+    for (const h of [1, 2] as const) {
+      const page = holders[h].page;
+      await page.getByRole('button', { name: 'Primary key status' }).click();
+      await page.getByRole('button', { name: 'Check now' }).click();
+      await expect(page.getByTestId('cp-status')).toHaveAttribute('data-status', 'Available');
+      await holders[h].shot('6-available');
+    }
+
+    // ---- holder 1's key is disabled in the rehearsal cloud: Key Store 1 Revoked
+    await post(`${d.adminUrl}/keys/disable`, { vault: d.vaults.find((v) => v.tenantId === d.tenants[0]!.id)!.name, name: KEY_NAME });
+    const p1 = holders[1].page;
+    await p1.getByRole('button', { name: 'Check now' }).click();
+    await expect(p1.getByTestId('cp-status')).toHaveAttribute('data-status', 'Key Store 1 Revoked');
+    await expect(p1.getByTestId('cp-status')).toContainText('Key store 1');
+    await holders[1].shot('7-key-store-1-revoked');
+    const p2 = holders[2].page;
+    await p2.getByRole('button', { name: 'Check now' }).click();
+    await expect(p2.getByTestId('cp-status')).toHaveAttribute('data-status', 'Key Store 1 Revoked');
+    await holders[2].shot('7-key-store-1-revoked');
+
+    for (const w of stations) expect(w.errors, `${w.name}'s page raised errors`).toEqual([]);
+    agent.destroy();
+  } finally {
+    for (const w of stations) {
+      await w.page.close();
+      await w.bridge.close();
+    }
+    await signIn?.close();
+    await cloud?.stop();
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});
