@@ -110,6 +110,8 @@ export function startReminders(opts: RemindersOptions): Reminders {
     wallNow: () => services.deps.clock.now().getTime(),
     monotonicNow: () => performance.now(),
     evaluate: async (reason) => {
+      // Graph's end dates (one $batch) when the holder is signed in; without it the worksheet's dates still count.
+      await services.rotation.refreshGraphItems().catch((e: unknown) => log.warn('Graph expiry refresh failed', { code: (e as { code?: string }).code }));
       const due = await services.expiry.evaluate(reason);
       if (Notification.isSupported()) {
         for (const d of due) {

@@ -273,6 +273,15 @@ describe('rotation against the rehearsal cloud', () => {
     expect((await w.ws.rotation.plan(1)).unfinishedRotationId).toBeUndefined();
   }, 120_000);
 
+  it('refreshes the dashboard from Graph in one $batch: the line-4 date is the new secret’s, read from Graph', async () => {
+    const keyId = (await currentOld()).keyId;
+    const end = (await w.passwords()).find((p) => p.keyId === keyId)!.endDateTime;
+    const r = await w.ws.rotation.refreshGraphItems();
+    expect(r).toEqual({ refreshed: true, items: 1, httpRequests: 1 });
+    const row = (await w.ws.expiry.dashboard()).rows.find((x) => x.item.kind === 'client-secret')!;
+    expect(row.item).toMatchObject({ source: 'graph', expiresAt: end, holder: 'holder-1', ceremony: 'primary' });
+  }, 120_000);
+
   it('an expired secret cuts the control plane’s access to the vault: the primary key becomes Unavailable', async () => {
     await w.restartControlPlane();
     expect((await w.ws.controlPlane.status({ refresh: true })).primaryKey?.status).toBe('Available');

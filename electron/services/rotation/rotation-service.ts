@@ -23,6 +23,8 @@ import type { WorksheetService } from '../worksheet/service';
 import type { ExpiryService } from '../expiry/expiry-service';
 import { fileRotationStore, type RotationStore } from '../expiry/rotation-store';
 import { readFileOrNull, writeFileAtomic } from '../expiry/atomic-file';
+import { refreshFromGraph } from '../expiry/graph-refresh';
+import { entriesFromWorksheetView, fileTrackedItemsSource } from '../expiry/tracked-items-source';
 import { GraphClient } from './graph-client';
 import { fileSecretKeeper, type SecretKeeper } from './kept-secret';
 import { createRotationPorts, type PortDeps } from './ports';
@@ -278,6 +280,41 @@ export class RotationService {
       writeFileAtomic(file, JSON.stringify([...told.filter((id) => open.has(id)), ...due.map((d) => d.rotationId)]) + '\n');
     }
     return due;
+  }
+
+  /**
+   * Reads the signed-in holder's own application(s) from Graph in `$batch`es
+   * and saves the tracked items (`expiry/graph-items.json`): Graph's end dates
+   * then replace the worksheet's. Does nothing when nobody is signed in.
+   */
+  async refreshGraphItems(): Promise<{ refreshed: boolean; items: number; httpRequests: number }> {
+    const identity = this.deps.identity;
+    const account = identity && this.deps.azure ? await identity.activeAccount().catch(() => null) : null;
+    if (!account) return { refreshed: false, items: 0, httpRequests: 0 };
+    const view = await this.deps.worksheet.get();
+    const entries = [];
+    for (const h of [1, 2] as const) {
+      const w = view[holderKey(h)];
+      if (w.tenantId.trim().toLowerCase() !== account.tenantId) continue;
+      for (const e of entriesFromWorksheetView({ holder1: h === 1 ? w : { ...w, clientId: '' }, holder2: h === 2 ? w : { ...w, clientId: '' } })) {
+        let hint: string | undefined;
+        try {
+          hint = (await this.deps.worksheet.revealSecret(h)).slice(0, 3);
+        } catch {
+          hint = undefined;
+        }
+        // A worksheet without an expiry date still has a secret worth tracking once Graph knows its date.
+        entries.push({ ...e, ...(hint ? { clientSecretHint: hint } : {}) });
+      }
+      if (!w.secretExpiresOn && w.clientId.trim()) {
+        entries.push({ ceremony: w.keyName.trim() || 'this workstation', holder: `holder-${h}`, appId: w.clientId.trim().toLowerCase(), clientSecretExpiresAt: this.deps.clock.now().toISOString() });
+      }
+    }
+    if (entries.length === 0) return { refreshed: false, items: 0, httpRequests: 0 };
+    const r = await refreshFromGraph(entries, this.graph(account.tenantId));
+    fileTrackedItemsSource(this.deps.dataDir).saveGraphItems(r.items, this.deps.clock.now());
+    this.deps.changed?.();
+    return { refreshed: true, items: r.items.length, httpRequests: r.httpRequests };
   }
 
   get(id: string): RotationView {
