@@ -5,21 +5,27 @@
  * escrow code does the cryptography; this only adapts it to the session.
  */
 import { KeyholderError } from '../../../shared/errors/index';
-import type { EscrowFile } from '../../../shared/escrow/format';
+import { serializeEscrow, type EscrowFile } from '../../../shared/escrow/format';
 import { finishOpen, findEntry, openKey, openSlot, type OpenedSlot } from '../escrow/seal';
+import { attemptKey, processPassphraseThrottle, type PassphraseThrottle } from '../escrow/throttle';
 import type { QuorumShareComponentSource, SealedCopyComponentSource } from './component-source';
 
 // The escrow API takes passphrases as strings; this is the one place the bytes become one.
 const text = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.length).toString('utf8');
 const view = (b: Buffer) => new Uint8Array(b.buffer, b.byteOffset, b.length);
 
-/** A holder copy: an escrow file with a single custodian, the holder. Returns the private key as PKCS#8 DER. */
-export function holderCopySource(file: EscrowFile, copyFingerprint: string, keyId?: string): SealedCopyComponentSource {
+/**
+ * A holder copy: an escrow file with a single custodian, the holder. Returns the private key as PKCS#8 DER.
+ * Every attempt goes through the throttle, keyed by the file's content (parsing is canonical, so
+ * re-serialising gives the bytes on disk): a new session on the same copy does not start a fresh count.
+ */
+export function holderCopySource(file: EscrowFile, copyFingerprint: string, keyId?: string, throttle: PassphraseThrottle = processPassphraseThrottle): SealedCopyComponentSource {
+  const key = attemptKey(serializeEscrow(file), 'custodian-1');
   return {
     kind: 'passphrase-for-sealed-copy',
     copyFingerprint,
     async open(passphrase) {
-      const { pkcs8 } = await openKey(file, keyId, [{ custodian: 1, passphrase: text(passphrase) }]);
+      const { pkcs8 } = await throttle.run(key, () => openKey(file, keyId, [{ custodian: 1, passphrase: text(passphrase) }]));
       return view(pkcs8);
     },
   };
@@ -33,15 +39,17 @@ const indexOf = (id: string) => {
 };
 
 /** An escrow's quorum. Shares may also arrive from another workstation (sealed to this session). */
-export function escrowQuorumSource(file: EscrowFile, keyId?: string): QuorumShareComponentSource {
+export function escrowQuorumSource(file: EscrowFile, keyId?: string, throttle: PassphraseThrottle = processPassphraseThrottle): QuorumShareComponentSource {
   const { entry } = findEntry(file, keyId);
+  const bytes = serializeEscrow(file);
   if (entry.policy.threshold < 2) throw new KeyholderError('activation.not_a_quorum', 'This escrow opens with one custodian; use a split-knowledge activation instead.');
   return {
     kind: 'quorum-share',
     threshold: entry.policy.threshold,
     custodians: entry.custodians.map((c) => ({ id: custodianId(c.index), name: c.name })),
     async openShare(id, passphrase) {
-      const slot = await openSlot(file, entry.keyId, indexOf(id), text(passphrase));
+      const index = indexOf(id);
+      const slot = await throttle.run(attemptKey(bytes, `custodian-${index}`), () => openSlot(file, entry.keyId, index, text(passphrase)));
       return view(slot.piece);
     },
     async combine(shares) {

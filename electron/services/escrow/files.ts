@@ -1,10 +1,11 @@
 /** File names and safe writes for escrow artifacts. Names identify the key, never reveal it. */
 import crypto from 'node:crypto';
+import { constants as fsConstants } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { KeyholderError } from '../../../shared/errors/index';
 import { fingerprintFilePrefix } from '../../../shared/keys/fingerprint';
-import { ESCROW_EXTENSION } from '../../../shared/escrow/format';
+import { ESCROW_EXTENSION, MAX_ESCROW_BYTES } from '../../../shared/escrow/format';
 
 export function slug(label: string): string {
   const s = label
@@ -46,11 +47,33 @@ export async function writeAtomic(file: string, data: string): Promise<void> {
   await fs.rename(tmp, file);
 }
 
-export async function readEscrowBytes(file: string): Promise<Uint8Array> {
+/**
+ * Reads an escrow file whose path may come from the page. Only a regular
+ * file of at most MAX_ESCROW_BYTES is read: `/dev/zero`, `/dev/urandom`, a
+ * FIFO or a huge file would otherwise hang the Node side or exhaust its
+ * memory before the parser could refuse it. O_NONBLOCK keeps opening a FIFO
+ * from blocking until someone writes to it.
+ */
+export async function readEscrowBytes(file: string, maxBytes = MAX_ESCROW_BYTES): Promise<Uint8Array> {
+  let handle: fs.FileHandle | undefined;
   try {
-    return new Uint8Array(await fs.readFile(file));
+    handle = await fs.open(file, fsConstants.O_RDONLY | (fsConstants.O_NONBLOCK ?? 0));
+    const st = await handle.stat();
+    if (!st.isFile()) throw new KeyholderError('escrow.not_a_file', `${file} is not an escrow file (it is not a regular file).`);
+    if (st.size > maxBytes) throw new KeyholderError('escrow.damaged', `${path.basename(file)} is far larger than any escrow file (${st.size} bytes); it is not one.`);
+    const out = Buffer.alloc(st.size);
+    let at = 0;
+    while (at < out.length) {
+      const { bytesRead } = await handle.read(out, at, out.length - at, at);
+      if (bytesRead === 0) break;
+      at += bytesRead;
+    }
+    return new Uint8Array(out.buffer, out.byteOffset, at);
   } catch (e) {
+    if (e instanceof KeyholderError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     throw new KeyholderError('escrow.file_unreadable', code === 'ENOENT' ? `There is no file ${file}.` : `Key Holder could not read ${file} (${code ?? 'error'}).`);
+  } finally {
+    await handle?.close();
   }
 }

@@ -19,7 +19,7 @@ import { EntrySealer, finishOpen, openKey, openSlot, sealKey, type OpenedSlot } 
 import { encryptedPkcs8Pem, openEncryptedPem } from './pem';
 import { restoreSheetHtml, strengthOf, weakest, type ArtifactStrength } from './sheet';
 import { escrowFileName, holderCopyFileName, pemFileName, readEscrowBytes, RECEIPT_FILE, sha256Hex, sheetFileName, writeAtomic, writeNew } from './files';
-import { PassphraseThrottle } from './throttle';
+import { attemptKey, PassphraseThrottle } from './throttle';
 
 export interface KeySummary {
   keyId: string;
@@ -175,6 +175,8 @@ export function createEscrowService(opts: EscrowServiceOptions) {
 
   const service = {
     kdfProfile: kdf,
+    /** The attempt counter, for other services that open the same files (so they share one count). */
+    throttle,
 
     assessPassphrase(passphrase: string, context: string[] = []): PassphraseStrength {
       return assessPassphrase(passphrase, context);
@@ -374,8 +376,9 @@ export function createEscrowService(opts: EscrowServiceOptions) {
 
     /** Opens a key-holder copy in this process only, for import into the holder's vault. */
     async openHolderCopy(file: string, passphrase: string): Promise<HolderKeyHandle> {
-      return throttle.run(`${path.resolve(file)}#holder`, async () => {
-        const parsed = parseEscrow(await readEscrowBytes(file));
+      const bytes = await readEscrowBytes(file);
+      return throttle.run(attemptKey(bytes, 'custodian-1'), async () => {
+        const parsed = parseEscrow(bytes);
         const entry = parsed.header.keys[parsed.header.keys.length - 1]!;
         if (entry.policy.threshold !== 1 || entry.custodians.length !== 1) {
           throw new KeyholderError('escrow.not_holder_copy', 'This is a custodians\u2019 escrow file, not a key-holder copy. Use the copy made for you (holder-\u2026.khescrow).');
@@ -393,8 +396,9 @@ export function createEscrowService(opts: EscrowServiceOptions) {
     },
 
     async verify(file: string, unlocks: { custodian: number | string; passphrase: string }[], keyId?: string): Promise<KeySummary & { custodians: string[] }> {
-      const parsed = parseEscrow(await readEscrowBytes(file));
-      return throttle.run(`${path.resolve(file)}#verify`, async () => {
+      const bytes = await readEscrowBytes(file);
+      const parsed = parseEscrow(bytes);
+      return throttle.run(attemptKey(bytes, 'file'), async () => {
         const { entry, pkcs8 } = await openKey(parsed, keyId, unlocks);
         pkcs8.fill(0);
         return {
@@ -411,8 +415,9 @@ export function createEscrowService(opts: EscrowServiceOptions) {
     /** Restores to an OpenSSL-readable encrypted PEM under a new passphrase (never to plain text). */
     async restoreToPem(file: string, unlocks: { custodian: number | string; passphrase: string }[], newPassphrase: string, outFile: string, keyId?: string): Promise<KeySummary & { outFile: string }> {
       requireAcceptablePassphrase(newPassphrase, 'the restored key');
-      const parsed = parseEscrow(await readEscrowBytes(file));
-      const { entry, pkcs8 } = await throttle.run(`${path.resolve(file)}#verify`, () => openKey(parsed, keyId, unlocks));
+      const bytes = await readEscrowBytes(file);
+      const parsed = parseEscrow(bytes);
+      const { entry, pkcs8 } = await throttle.run(attemptKey(bytes, 'file'), () => openKey(parsed, keyId, unlocks));
       try {
         await writeNew(outFile, await encryptedPkcs8Pem(pkcs8, newPassphrase, kdf.pem));
       } finally {

@@ -1,17 +1,29 @@
 /**
- * Passphrase attempts, one at a time per artifact, with a growing pause
+ * Passphrase attempts, one at a time per secret, with a growing pause
  * after each failure. The KDF already costs an attacker a second a guess;
  * this keeps a scripted renderer (or a stuck key) from queueing thousands
  * of attempts against the app itself, and says how long to wait.
+ *
+ * Attempts are keyed by WHAT is being guessed (the file's content hash and
+ * the slot), never by the path the caller gave: a renderer controls paths,
+ * and one file has endless names (`/proc/self/cwd/...`, symlinks, hard
+ * links, `..`), each of which would otherwise start a fresh count.
  */
+import { createHash } from 'node:crypto';
 import { KeyholderError } from '../../../shared/errors/index';
-import type { Clock } from '../platform/clock';
+import { systemClock, type Clock } from '../platform/clock';
 
 export interface ThrottleOptions {
   clock: Clock;
-  /** Pause after the first failure; doubles with each further failure. */
+  /** Pause after the first counted failure; doubles with each further failure. */
   baseDelayMs?: number;
   maxDelayMs?: number;
+  /**
+   * Failures allowed before any pause (a typo or two at the hand-over desk
+   * should not make people wait; the activation session already stops after
+   * three). Every failure after these is paused, growing to `maxDelayMs`.
+   */
+  freeFailures?: number;
 }
 
 interface State {
@@ -20,14 +32,21 @@ interface State {
   busy: boolean;
 }
 
+/** The throttle key for one secret of one file: its bytes' SHA-256 and the slot (custodian, holder, participant). */
+export function attemptKey(bytes: Uint8Array, slot: string | number): string {
+  return `${createHash('sha256').update(bytes).digest('hex')}#${slot}`;
+}
+
 export class PassphraseThrottle {
   private readonly states = new Map<string, State>();
   private readonly base: number;
   private readonly max: number;
+  private readonly free: number;
 
   constructor(private readonly opts: ThrottleOptions) {
     this.base = opts.baseDelayMs ?? 1000;
     this.max = opts.maxDelayMs ?? 60_000;
+    this.free = opts.freeFailures ?? 0;
   }
 
   /** Runs `attempt`; a thrown `*wrong_passphrase` counts as a failure, success resets the count. */
@@ -51,7 +70,8 @@ export class PassphraseThrottle {
     } catch (e) {
       if ((e as { code?: string }).code?.endsWith('wrong_passphrase')) {
         s.failures += 1;
-        s.notBefore = this.opts.clock.now().getTime() + Math.min(this.max, this.base * 2 ** (s.failures - 1));
+        const counted = s.failures - this.free;
+        if (counted > 0) s.notBefore = this.opts.clock.now().getTime() + Math.min(this.max, this.base * 2 ** Math.min(counted - 1, 30));
       }
       throw e;
     } finally {
@@ -63,3 +83,10 @@ export class PassphraseThrottle {
     return this.states.get(key)?.failures ?? 0;
   }
 }
+
+/**
+ * The process's throttle for passphrases typed at the activation desk and
+ * for participant keys: every path into the same secret shares one count,
+ * whichever service or session the attempt came through.
+ */
+export const processPassphraseThrottle = new PassphraseThrottle({ clock: systemClock, freeFailures: 3 });

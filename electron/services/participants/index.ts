@@ -6,6 +6,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { KeyholderError } from '../../../shared/errors/index';
+import { attemptKey, processPassphraseThrottle, type PassphraseThrottle } from '../escrow/throttle';
 import { enrolParticipant, openParticipant, parseParticipantFile, serializeParticipantFile, type ParticipantIdentity, type ParticipantSigner, type ScryptCost } from './participant-file';
 
 export interface ParticipantsService {
@@ -14,7 +15,9 @@ export interface ParticipantsService {
   unlock(id: string, passphrase: string | Uint8Array): Promise<ParticipantSigner>;
 }
 
-export function createParticipantsService(deps: { dataDir: string; clock: { now(): Date }; kdf?: ScryptCost }): ParticipantsService {
+export function createParticipantsService(deps: { dataDir: string; clock: { now(): Date }; kdf?: ScryptCost; throttle?: PassphraseThrottle }): ParticipantsService {
+  // A participant key signs attestations; its passphrase must not be guessable through the desk at KDF speed.
+  const throttle = deps.throttle ?? processPassphraseThrottle;
   const dir = path.join(deps.dataDir, 'participants');
   const fileOf = (id: string) => {
     if (!/^p-[0-9a-f-]{36}$/.test(id)) throw new KeyholderError('participant.not_found', 'No such participant on this workstation.');
@@ -43,6 +46,10 @@ export function createParticipantsService(deps: { dataDir: string; clock: { now(
           return { id: p.id, name: p.name, key: p.publicKey };
         });
     },
-    unlock: (id, passphrase) => openParticipant(load(id), passphrase),
+    unlock: async (id, passphrase) => {
+      const f = fileOf(id);
+      const file = load(id);
+      return throttle.run(attemptKey(readFileSync(f), 'participant'), () => openParticipant(file, passphrase));
+    },
   };
 }
