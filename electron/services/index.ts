@@ -21,6 +21,8 @@ import { createCeremonyTranscripts, type CeremonyTranscripts } from './transcrip
 import { createParticipantsService, type ParticipantsService } from './participants/index';
 import { createActivationService, type ActivationService } from './activation/index';
 import { createActivationDesk, type ActivationDesk } from './activation/desk';
+import { createCeremonyService, type CeremonyService } from './ceremony/index';
+import { vaultImportPurpose } from './ceremony/vault-import-purpose';
 import { createLifecycle, type Lifecycle, type LifecycleOptions } from './lifecycle/index';
 
 export interface Environment {
@@ -74,6 +76,8 @@ export interface Services {
   activation: ActivationService;
   /** What the activation hand-over screens call. */
   activationDesk: ActivationDesk;
+  /** The workstation's current ceremony: records each step, derives where it stands. */
+  ceremony: CeremonyService;
   /** The key's life after the ceremony: health, revoke/unrevoke, pull/restore, rotation to a new primary key. */
   lifecycle: Lifecycle;
 }
@@ -93,14 +97,23 @@ export function createServices(deps: ServiceDeps): Services {
   const transcript = createCeremonyTranscripts({ dataDir: deps.dataDir, secretBox: deps.secretBox, clock: deps.clock });
   // Participant keys follow the escrow's KDF choice: tests pass TEST_KDF for both, the app production costs.
   const participants = createParticipantsService({ dataDir: deps.dataDir, clock: deps.clock, ...(deps.escrowKdf ? { kdf: { N: 2 ** deps.escrowKdf.escrow.log2N, r: deps.escrowKdf.escrow.r, p: deps.escrowKdf.escrow.p } } : {}) });
-  const activation = createActivationService({ transcript, clock: deps.clock });
+  const ceremony = createCeremonyService({ dataDir: deps.dataDir, clock: deps.clock, log: deps.log, transcript, ...(deps.chooseSavePath ? { chooseSavePath: deps.chooseSavePath } : {}) });
+  // The app's activations record into the current ceremony; a step the table does not allow yet is kept as a deviation, not lost.
+  const activation = createActivationService({ transcript: { append: (c, kind, data, att) => ceremony.recordIn(c, kind, data, att) }, clock: deps.clock });
   const vault = createVaultService({ dataDir: deps.dataDir, clock: deps.clock, log: deps.log, ...(deps.azure ? { azure: deps.azure } : {}), identity, escrow: base.escrow, worksheet: base.worksheet });
   return {
     ...base,
     transcript,
     participants,
     activation,
-    activationDesk: createActivationDesk({ activation, participants, transcript }),
+    ceremony,
+    activationDesk: createActivationDesk({
+      activation,
+      participants,
+      transcript,
+      ceremony: () => ceremony.ensureOpen(),
+      purposes: { 'vault-import': vaultImportPurpose(vault, () => deps.emit('app:changed', { topic: 'worksheet' })) },
+    }),
     identity,
     rotation: createRotationService({
       dataDir: deps.dataDir,

@@ -13,6 +13,7 @@ import { SubmissionScreen } from '../features/submission/SubmissionScreen';
 import { StatusScreen } from '../features/status/StatusScreen';
 import { RotationScreen } from '../features/rotation/RotationScreen';
 import { ActivationScreen } from '../features/activation/ActivationScreen';
+import { CeremonyScreen } from '../features/ceremony/CeremonyScreen';
 import { LifecycleScreen } from '../features/lifecycle/LifecycleScreen';
 
 export interface Screen {
@@ -23,6 +24,7 @@ export interface Screen {
 
 export const screens: Screen[] = [
   { id: 'home', title: 'Overview', component: HomeScreen },
+  { id: 'ceremony', title: 'Ceremony', component: CeremonyScreen },
   { id: 'worksheet', title: 'Azure Information Worksheet', component: WorksheetScreen },
   { id: 'escrow', title: 'Source key and escrow', component: EscrowScreen },
   { id: 'registration', title: 'Vault registration', component: RegistrationScreen },

@@ -15,6 +15,7 @@ import { identityChannels } from './channels/identity';
 import { vaultChannels } from './channels/vault';
 import { rotationChannels } from './channels/rotation';
 import { activationChannels } from './channels/activation';
+import { ceremonyChannels } from './channels/ceremony';
 import { lifecycleChannels } from './channels/lifecycle';
 
 export const contract = {
@@ -27,6 +28,7 @@ export const contract = {
   ...vaultChannels,
   ...rotationChannels,
   ...activationChannels,
+  ...ceremonyChannels,
   ...lifecycleChannels,
 } as const;
 

@@ -1,5 +1,6 @@
 import type { Services } from '../../services/index';
 import type { Handlers } from '../dispatch';
+import { recordVaultImported } from './ceremony';
 
 type ActivationChannel =
   | 'activation:start'
@@ -25,7 +26,11 @@ export function activationHandlers(s: Services): Pick<Handlers, ActivationChanne
     'activation:enterPassphrase': (r) => d.enterPassphrase(r),
     'activation:enterComponent': (r) => d.enterComponent(r),
     'activation:attest': (r) => d.attest(r),
-    'activation:carryOut': (r) => d.carryOut(r),
+    'activation:carryOut': async (r) => {
+      const v = await d.carryOut(r);
+      if (v.purpose.kind === 'vault-import') await recordVaultImported(s, v.result);
+      return v;
+    },
     'activation:cancel': (r) => d.cancel(r),
     'activation:offer': (r) => d.offer(r),
     'activation:receiveSealed': (r) => d.receiveSealed(r),

@@ -3,6 +3,7 @@ import type { Handlers } from '../dispatch';
 import { KeyholderError } from '../../../shared/errors/index';
 import type { ControlPlaneView } from '../../../shared/ipc/channels/control-plane';
 import type { KeyStoreValues } from '../../services/control-plane/service';
+import { recordRegistrationConfirmed, recordRegistrationRequested, recordStatus, recordSubmission } from './ceremony';
 
 type Verb =
   | 'view'
@@ -47,7 +48,12 @@ async function worksheetValues(s: Services, typedSecret?: string): Promise<KeySt
 export function controlPlaneHandlers(s: Services): Pick<Handlers, `control-plane:${Verb}`> {
   const cp = s.controlPlane;
   return {
-    'control-plane:view': async () => view(s),
+    'control-plane:view': async () => {
+      // The poller in main may have seen the vendor confirm or the status change since.
+      await recordRegistrationConfirmed(s);
+      await recordStatus(s);
+      return view(s);
+    },
     'control-plane:connect': async (r) => {
       await cp.connect(r);
       return view(s);
@@ -58,23 +64,30 @@ export function controlPlaneHandlers(s: Services): Pick<Handlers, `control-plane
     },
     'control-plane:register': async (r) => {
       await cp.requestRegistration(r.vaultDnsName);
+      await recordRegistrationRequested(s);
+      await recordRegistrationConfirmed(s);
       return view(s);
     },
     'control-plane:refresh-registration': async () => {
       await cp.refreshRegistration();
+      await recordRegistrationConfirmed(s);
       return view(s);
     },
     'control-plane:record-out-of-band': async (r) => {
       cp.recordOutOfBandConfirmation({ vaultDnsName: r.vaultDnsName, reference: r.reference, confirmedBy: r.confirmedBy });
+      await recordRegistrationConfirmed(s);
       return view(s);
     },
     'control-plane:preview': async (r) => cp.preview(await worksheetValues(s, r.clientSecret)),
     'control-plane:submit': async (r) => {
       const { receipt, answer } = await cp.submit(await worksheetValues(s, r.clientSecret));
+      await recordSubmission(s, receipt, answer.validation.state);
+      await recordStatus(s);
       return { receipt, validation: answer.validation, view: view(s) };
     },
     'control-plane:status': async (r) => {
       await cp.status({ refresh: r.refresh ?? false });
+      await recordStatus(s);
       return view(s);
     },
     'control-plane:update-credentials': async (r) => {

@@ -10,6 +10,7 @@ import { identityHandlers } from './identity';
 import { vaultHandlers } from './vault';
 import { rotationHandlers } from './rotation';
 import { activationHandlers } from './activation';
+import { ceremonyHandlers } from './ceremony';
 import { lifecycleHandlers } from './lifecycle';
 
 export function createHandlers(s: Services): Handlers {
@@ -23,6 +24,7 @@ export function createHandlers(s: Services): Handlers {
     ...vaultHandlers(s),
     ...rotationHandlers(s),
     ...activationHandlers(s),
+    ...ceremonyHandlers(s),
     ...lifecycleHandlers(s),
   };
 }

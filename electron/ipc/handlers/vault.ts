@@ -1,8 +1,9 @@
 import type { Services } from '../../services/index';
 import type { Handlers } from '../dispatch';
 import { findHolderCopies } from '../../services/vault/index';
+import { importTarget } from '../../services/ceremony/vault-import-purpose';
 
-type VaultChannels = 'vault:state' | 'vault:saveDraft' | 'vault:import' | 'vault:recoverDeletedKey';
+type VaultChannels = 'vault:state' | 'vault:saveDraft' | 'vault:startImport' | 'vault:recoverDeletedKey';
 
 export function vaultHandlers(s: Services): Pick<Handlers, VaultChannels> {
   return {
@@ -26,11 +27,10 @@ export function vaultHandlers(s: Services): Pick<Handlers, VaultChannels> {
       s.vault.saveDraft(r);
       return {};
     },
-    'vault:import': async (r) => {
-      const { passphrase, ...draft } = r;
-      const out = await s.vault.importKey({ ...draft, passphrase });
-      s.deps.emit('app:changed', { topic: 'worksheet' });
-      return out;
+    // The key is opened only inside a supervised activation (keeper, knower, supervisor); its purpose runs the import.
+    'vault:startImport': async (draft) => {
+      s.vault.saveDraft(draft);
+      return s.activationDesk.start({ mode: 'split-knowledge', escrowFile: draft.holderCopyPath, purpose: { kind: 'vault-import', target: importTarget(draft), holder: draft.holder } });
     },
     'vault:recoverDeletedKey': async (r) => {
       await s.vault.recoverDeletedKey(r.vaultUrl, r.keyName);

@@ -60,6 +60,8 @@ export function createActivationDesk(deps: {
   transcript: CeremonyTranscripts;
   /** Purposes this workstation can carry out; the vault import is plugged in by the composition root. */
   purposes?: Partial<Record<PurposeKind, PurposeHandler>>;
+  /** The workstation's current ceremony (opened on first need); without it each activation opens its own. */
+  ceremony?: () => Promise<string>;
 }) {
   const purposes: Partial<Record<PurposeKind, PurposeHandler>> = { 'escrow-restore': verifyRestorePurpose, ...deps.purposes };
   const meta = new Map<string, { ceremony: string; results: JsonObject | null; mode: 'split-knowledge' | 'quorum' }>();
@@ -109,7 +111,7 @@ export function createActivationDesk(deps: {
       const escrow = parseEscrow(new Uint8Array(bytes));
       const copyFingerprint = createHash('sha256').update(bytes).digest('hex').slice(0, 16).match(/.{4}/g)!.join('-');
       const source = req.mode === 'split-knowledge' ? holderCopySource(escrow, copyFingerprint) : escrowQuorumSource(escrow);
-      const ceremony = req.ceremony ?? (await deps.transcript.open({ app: 'Key Holder', opened: 'activation' })).ceremony;
+      const ceremony = req.ceremony ?? (deps.ceremony ? await deps.ceremony() : (await deps.transcript.open({ app: 'Key Holder', opened: 'activation' })).ceremony);
       const s = deps.activation.start({ ceremony, purpose: req.purpose, source, onPurpose: (m, p) => handler(m, p, escrow) });
       meta.set(s.id, { ceremony, results: null, mode: req.mode });
       return view(s);

@@ -93,7 +93,7 @@ export function ActivationScreen() {
   );
 }
 
-function turnKey(v: View): string {
+export function turnKey(v: View): string {
   return `${v.session}:${v.waitingFor}:${v.step === 'supervisor-attests' ? 'attest' : v.step === 'carry-out' ? 'carry' : 'join'}:${v.checkValues.length}`;
 }
 
@@ -146,7 +146,7 @@ function StartForm({ onStart }: { onStart(req: { mode: 'split-knowledge' | 'quor
   );
 }
 
-function Progress({ view }: { view: View }) {
+export function Progress({ view }: { view: View }) {
   return (
     <div className="act-card" data-testid="activation-progress">
       <h2>
@@ -186,7 +186,7 @@ function Progress({ view }: { view: View }) {
   );
 }
 
-function Turn({ view, act }: { view: View; act(fn: () => Promise<View>): Promise<void> }) {
+export function Turn({ view, act }: { view: View; act(fn: () => Promise<View>): Promise<void> }) {
   const role = view.waitingFor as Role | null;
   const [ready, setReady] = useState(false);
   const [name, setName] = useState('');

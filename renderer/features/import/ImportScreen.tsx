@@ -1,8 +1,11 @@
 /**
  * Step 4 of the ceremony: the holder signs in to their own tenant and imports
- * their key-holder copy into their own vault. The passphrase goes to the Node
- * side once per attempt and is kept only in this form until the import
- * succeeds; everything else is saved as a draft so no error loses it.
+ * their key-holder copy into their own vault. The copy is opened only in a
+ * supervised activation (split knowledge): the keeper presents the sealed
+ * copy, a different person (the knower) types its passphrase behind a
+ * hand-over screen, the supervisor signs, then the import runs on the Node
+ * side. This form never takes the copy's passphrase; everything it does take
+ * is saved as a draft so no error loses it.
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { call } from '../../app/api';
@@ -10,11 +13,13 @@ import { Notice } from '../../ui/Notice';
 import { Fingerprint } from '../../ui/Fingerprint';
 import type { ResponseOf } from '../../../shared/ipc/contract';
 import { KeyholderError } from '../../../shared/errors/index';
+import { Progress as ActivationProgress, Turn as ActivationTurn, turnKey } from '../activation/ActivationScreen';
 import './import.css';
 
 type Status = ResponseOf<'identity:status'>;
 type Start = ResponseOf<'identity:startSignIn'>;
-type Outcome = ResponseOf<'vault:import'>;
+type Outcome = NonNullable<NonNullable<ResponseOf<'vault:state'>['record']>['outcome']>;
+type Activation = ResponseOf<'activation:state'>;
 type Draft = ResponseOf<'vault:state'>['record'] extends infer R ? (R extends { draft: infer D } ? D : never) : never;
 
 function asError(e: unknown): { code: string; message: string } {
@@ -174,7 +179,7 @@ export function ImportScreen() {
   const [status, setStatus] = useState<Status | null>(null);
   const [draft, setDraft] = useState<Draft | null>(null);
   const [copies, setCopies] = useState<string[]>([]);
-  const [passphrase, setPassphrase] = useState('');
+  const [activation, setActivation] = useState<Activation | null>(null);
   const [busy, setBusy] = useState(false);
   const [out, setOut] = useState<Outcome | null>(null);
   const [error, setError] = useState<{ code: string; message: string } | null>(null);
@@ -206,20 +211,38 @@ export function ImportScreen() {
     if (draft && loaded.current) void call('vault:saveDraft', draft).catch(() => {});
   };
 
-  const runImport = async () => {
+  /** The outcome comes from the vault's own record once the activation carried out the import. */
+  const loadOutcome = async () => {
+    const st = await call('vault:state', {});
+    if (st.record?.state === 'done' && st.record.outcome) setOut(st.record.outcome);
+    if (st.record?.state === 'failed' && st.record.error) setError(st.record.error);
+  };
+
+  const startImport = async () => {
     if (!draft) return;
     setBusy(true);
     setError(null);
     setOut(null);
     try {
-      const r = await call('vault:import', { ...draft, passphrase });
-      setOut(r);
-      setPassphrase('');
+      setActivation(await call('vault:startImport', draft));
     } catch (e) {
       setError(asError(e));
       if ((e as KeyholderError).code?.startsWith('identity.')) refreshStatus();
     } finally {
       setBusy(false);
+    }
+  };
+
+  const act = async (fn: () => Promise<Activation>) => {
+    setError(null);
+    try {
+      const v = await fn();
+      setActivation(v);
+      if (v.step === 'done' && !v.ended) await loadOutcome();
+    } catch (e) {
+      setError(asError(e));
+      if ((e as KeyholderError).code?.startsWith('identity.')) refreshStatus();
+      if (activation) setActivation(await call('activation:state', { session: activation.session }).catch(() => activation));
     }
   };
 
@@ -229,7 +252,8 @@ export function ImportScreen() {
     try {
       await call('vault:recoverDeletedKey', { vaultUrl: draft.vaultUrl, keyName: draft.keyName });
       setError(null);
-      await runImport();
+      setActivation(null);
+      await startImport();
     } catch (e) {
       setError(asError(e));
     } finally {
@@ -248,7 +272,7 @@ export function ImportScreen() {
           aria-labelledby="import-form-title"
           onSubmit={(e) => {
             e.preventDefault();
-            void runImport();
+            void startImport();
           }}
         >
           <h2 id="import-form-title">2. Your copy, your vault</h2>
@@ -270,10 +294,6 @@ export function ImportScreen() {
             </datalist>
           </label>
           <label>
-            Passphrase of your copy
-            <input type="password" value={passphrase} onChange={(e) => setPassphrase(e.target.value)} autoComplete="off" />
-          </label>
-          <label>
             Vault URL (worksheet line 1)
             <input value={draft.vaultUrl} onChange={(e) => update({ vaultUrl: e.target.value })} onBlur={save} spellCheck={false} placeholder="https://contoso-keys.vault.azure.net" />
           </label>
@@ -293,9 +313,13 @@ export function ImportScreen() {
           <label className="inline">
             <input type="checkbox" checked={draft.allowEncryptDecrypt} onChange={(e) => update({ allowEncryptDecrypt: e.target.checked })} onBlur={save} /> Also allow encrypt/decrypt (only if your instructions ask for it)
           </label>
+          <p className="hint">
+            The copy is opened under supervision: its keeper presents it, a different person who knows its passphrase types it, and a supervisor signs before
+            anything is imported. Have all three with you.
+          </p>
           <div className="actions">
-            <button type="submit" disabled={busy || !passphrase || !status?.active}>
-              {busy ? 'Importing…' : 'Import and verify'}
+            <button type="submit" disabled={busy || !status?.active || !draft.holderCopyPath || (!!activation && !activation.ended && activation.step !== 'done')}>
+              {busy ? 'Starting…' : 'Start the supervised import'}
             </button>
           </div>
           {error && (
@@ -304,7 +328,7 @@ export function ImportScreen() {
               {error.code === 'vault.key_soft_deleted' && (
                 <span className="actions">
                   {' '}
-                  <button type="button" onClick={() => void recover()} disabled={busy || !passphrase}>
+                  <button type="button" onClick={() => void recover()} disabled={busy}>
                     Recover the deleted key and continue
                   </button>{' '}
                   or change the key name above.
@@ -313,6 +337,29 @@ export function ImportScreen() {
             </Notice>
           )}
         </form>
+      )}
+      {activation && (
+        <section aria-labelledby="supervised-title" className="card" data-testid="supervised-import">
+          <h2 id="supervised-title">3. Supervised import</h2>
+          <ActivationProgress view={activation} />
+          {!activation.ended && activation.step !== 'done' && <ActivationTurn key={turnKey(activation)} view={activation} act={act} />}
+          {activation.ended && (
+            <Notice tone="warning" testId="activation-ended">
+              {activation.ended.message}{' '}
+              <button type="button" onClick={() => setActivation(null)}>
+                Start again
+              </button>
+            </Notice>
+          )}
+          {!activation.ended && activation.step !== 'done' && (
+            <p>
+              <button type="button" className="link" onClick={() => void act(() => call('activation:cancel', { session: activation.session }))}>
+                Cancel the import and wipe
+              </button>
+            </p>
+          )}
+          {activation.step === 'done' && !activation.ended && <p data-testid="activation-wiped">The key was used for this import only and has been wiped from memory. Recorded in the ceremony transcript.</p>}
+        </section>
       )}
       {out && <Result out={out} />}
     </section>

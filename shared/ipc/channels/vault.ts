@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { channel, empty } from '../define';
 import { ipcErrorSchema } from '../define';
+import { activationViewSchema } from './activation';
 
 export const importDraftSchema = z
   .object({
@@ -44,7 +45,12 @@ export const vaultChannels = {
     }),
   ),
   'vault:saveDraft': channel(importDraftSchema, z.object({})),
-  /** The passphrase travels once, towards the Node side, and is never stored or returned. */
-  'vault:import': channel(importDraftSchema.extend({ passphrase: z.string().min(1).max(1024) }).strict(), importOutcomeSchema),
+  /**
+   * Saves the draft and starts the supervised activation that imports it: the
+   * keeper presents the holder copy, a different person (the knower) types its
+   * passphrase on the hand-over screen, the supervisor attests, then the import
+   * runs on the Node side. The page never takes the copy's passphrase itself.
+   */
+  'vault:startImport': channel(importDraftSchema, activationViewSchema),
   'vault:recoverDeletedKey': channel(z.object({ vaultUrl: z.string().max(512), keyName: z.string().max(127) }).strict(), z.object({})),
 };

@@ -1,0 +1,338 @@
+/**
+ * The workstation's current ceremony: one ceremony ID, kept in the data
+ * folder, opened on the first step that needs recording and closed by a final
+ * signed entry. Every step the app carries out is appended to its transcript;
+ * where the ceremony stands is derived from those entries by the shared step
+ * table, never from a saved screen.
+ *
+ * A step that the table does not allow yet (or that is already recorded) has
+ * nevertheless happened: the app's action succeeded before it is recorded. It
+ * is therefore written under a deviation kind that carries the step's own
+ * kind and the table's reason, so the signed record keeps it without letting
+ * it count as progress.
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { KeyholderError, isKeyholderError } from '../../../shared/errors/index';
+import type { JsonObject } from '../../../shared/transcript/canonical';
+import { CLOSING_KIND, keyFingerprint, type Attestation, type TranscriptEntry } from '../../../shared/transcript/entry';
+import { CEREMONY_STEPS, ceremonyProgress, receiptProblems, type Receipt, type StepState } from '../../../shared/ceremony/steps';
+import type { Clock } from '../platform/clock';
+import type { Logger } from '../log/logger';
+import type { CeremonyTranscripts } from '../transcript/index';
+
+/** Entry kinds for steps that happened but that the table did not allow as progress. */
+export const DEVIATION_KINDS = {
+  'ceremony.step_out_of_order': 'ceremony.step-out-of-order',
+  'ceremony.step_already_done': 'ceremony.step-repeated',
+  'ceremony.receipts_inconsistent': 'ceremony.step-disputed',
+} as const;
+const DEVIATION_SET = new Set<string>(Object.values(DEVIATION_KINDS));
+
+export interface RecordOutcome {
+  ceremony: string;
+  seq: number;
+  hash: string;
+  /** The kind written: the step's own, or a deviation kind. */
+  kind: string;
+  /** Why the step was written as a deviation. */
+  deviation?: string;
+}
+
+export interface CeremonyStepView {
+  id: string;
+  title: string;
+  holder: 1 | 2 | null;
+  state: StepState;
+  waitingFor: string[];
+  /** The entry that recorded it, when done. */
+  seq: number | null;
+  at: string | null;
+  details: string;
+}
+
+export interface CeremonyParticipant {
+  name: string;
+  role: string;
+  keyFingerprint: string | null;
+  holder: 1 | 2 | null;
+}
+
+export interface CeremonyView {
+  ceremony: string | null;
+  transcriptFile: string | null;
+  openedAt: string | null;
+  closed: { at: string; finalHash: string; outcome: string } | null;
+  workstationKey: string | null;
+  steps: CeremonyStepView[];
+  entries: { seq: number; at: string; kind: string; details: string }[];
+  deviations: { seq: number; at: string; step: string; reason: string }[];
+  participants: CeremonyParticipant[];
+  problems: string[];
+  /** Everything the table asks for is done: closing records a completed ceremony. */
+  complete: boolean;
+}
+
+export interface CeremonyService {
+  /** The current ceremony's ID, or null before anything was recorded. */
+  currentId(): string | null;
+  /** The current ceremony's ID, opening a new one if none is open. */
+  ensureOpen(): Promise<string>;
+  /** Appends one entry for a step to the current ceremony. Throws if nothing could be recorded. */
+  record(kind: string, data: JsonObject, attestations?: Attestation[]): Promise<RecordOutcome>;
+  /** Appends to a named ceremony (an activation bound to its ceremony at start). */
+  recordIn(ceremony: string, kind: string, data: JsonObject, attestations?: Attestation[]): Promise<RecordOutcome>;
+  /**
+   * Records after an action that already succeeded: never throws, because
+   * the action is done whatever the transcript says; a failure to record is
+   * logged and shown on the Ceremony screen.
+   */
+  note(kind: string, data: JsonObject): Promise<RecordOutcome | null>;
+  /** The current ceremony's entries (verified), oldest first. */
+  entries(): TranscriptEntry[];
+  /**
+   * The data of every entry of the open ceremony that recorded this step's
+   * kind, deviations included: lets a caller skip recording what the
+   * transcript already says (a worksheet saved again unchanged).
+   */
+  recorded(kind: string): JsonObject[];
+  progress(): CeremonyView;
+  /** Closes the current ceremony: completed if the table is done, else abandoned with the reason given. */
+  close(reason?: string): Promise<{ ceremony: string; finalHash: string; path: string; outcome: 'completed' | 'abandoned' }>;
+  /** Saves an export (the report PDF) where the holder chooses, or under <dataDir>/exports without a dialog. */
+  saveExport(suggestedName: string, data: Uint8Array): Promise<{ saved: true; path: string } | { saved: false }>;
+}
+
+interface CurrentFile {
+  ceremony: string;
+  openedAt: string;
+  closed?: { at: string; finalHash: string; outcome: string };
+}
+
+const str = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? String(v) : '');
+
+/** One line of non-secret details for a step, for the screen and the report. */
+export function describeEntry(kind: string, d: JsonObject): string {
+  const inner = DEVIATION_SET.has(kind) && d.entry && typeof d.entry === 'object' && !Array.isArray(d.entry) ? (d.entry as JsonObject) : d;
+  const bits: string[] = [];
+  if (DEVIATION_SET.has(kind)) bits.push(`${str(d.step)}: ${str(d.reason)}`);
+  if (inner.holder !== undefined) bits.push(`key holder ${str(inner.holder)}`);
+  if (typeof inner.vaultHost === 'string') bits.push(inner.vaultHost);
+  if (typeof inner.fingerprint === 'string') bits.push(`fingerprint ${inner.fingerprint.slice(0, 16)}…`);
+  if (typeof inner.keyVersionId === 'string') bits.push(inner.keyVersionId);
+  if (typeof inner.registrationId === 'string') bits.push(`registration ${inner.registrationId}`);
+  if (Array.isArray(inner.registrations)) bits.push(inner.registrations.map((r) => (r && typeof r === 'object' && !Array.isArray(r) ? `${str(r.vaultDnsName)} ${str(r.status)}` : '')).join(', '));
+  if (typeof inner.submissionId === 'string') bits.push(`submission ${inner.submissionId}`);
+  if (typeof inner.envelopeSha256 === 'string') bits.push(`envelope ${inner.envelopeSha256.slice(0, 16)}…`);
+  if (typeof inner.status === 'string') bits.push(inner.status);
+  if (typeof inner.outcome === 'string') bits.push(inner.outcome);
+  if (typeof inner.file === 'string') bits.push(inner.file);
+  if (inner.purpose && typeof inner.purpose === 'object' && !Array.isArray(inner.purpose)) bits.push(`${str(inner.purpose.kind)}: ${str(inner.purpose.target)}`);
+  return bits.join(' · ');
+}
+
+export function createCeremonyService(deps: {
+  dataDir: string;
+  clock: Clock;
+  log: Logger;
+  transcript: CeremonyTranscripts;
+  chooseSavePath?(suggestedName: string, kind: 'pdf' | 'json'): Promise<string | null>;
+}): CeremonyService {
+  const file = path.join(deps.dataDir, 'ceremony', 'current.json');
+  const recordingProblems: string[] = [];
+  let opening: Promise<string> | null = null;
+
+  function readCurrent(): CurrentFile | null {
+    if (!existsSync(file)) return null;
+    try {
+      const c = JSON.parse(readFileSync(file, 'utf8')) as CurrentFile;
+      if (typeof c.ceremony !== 'string') throw new Error('no ceremony');
+      return c;
+    } catch {
+      throw new KeyholderError('ceremony.current_damaged', `The file naming this workstation's current ceremony (${file}) is damaged. The transcripts themselves are in ${path.join(deps.dataDir, 'transcripts')}; restore the file from backup or delete it to start a new ceremony.`);
+    }
+  }
+
+  function writeCurrent(c: CurrentFile): void {
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file + '.tmp', JSON.stringify(c, null, 2) + '\n', { mode: 0o600 });
+    renameSync(file + '.tmp', file);
+  }
+
+  async function ensureOpen(): Promise<string> {
+    const c = readCurrent();
+    if (c && !c.closed) {
+      if (!existsSync(deps.transcript.pathOf(c.ceremony))) {
+        throw new KeyholderError('ceremony.transcript_missing', `The transcript of the current ceremony ${c.ceremony} is missing from ${deps.transcript.pathOf(c.ceremony)}. Restore it from backup before recording more steps.`);
+      }
+      return c.ceremony;
+    }
+    // Two steps recorded at once must not open two ceremonies.
+    opening ??= deps.transcript
+      .open({ app: 'Key Holder', kind: 'two-holder ceremony' })
+      .then(({ ceremony }) => {
+        writeCurrent({ ceremony, openedAt: deps.clock.now().toISOString() });
+        return ceremony;
+      })
+      .finally(() => {
+        opening = null;
+      });
+    return opening;
+  }
+
+  async function recordIn(ceremony: string, kind: string, data: JsonObject, attestations?: Attestation[]): Promise<RecordOutcome> {
+    try {
+      const r = await deps.transcript.append(ceremony, kind, data, attestations);
+      return { ceremony, ...r, kind };
+    } catch (e) {
+      const deviation = isKeyholderError(e) ? DEVIATION_KINDS[e.code as keyof typeof DEVIATION_KINDS] : undefined;
+      if (!deviation) throw e;
+      const reason = (e as KeyholderError).message;
+      const r = await deps.transcript.append(ceremony, deviation, { step: kind, reason, entry: data }, attestations);
+      return { ceremony, ...r, kind: deviation, deviation: reason };
+    }
+  }
+
+  function readEntries(ceremony: string): TranscriptEntry[] {
+    const p = deps.transcript.pathOf(ceremony);
+    if (!existsSync(p)) return [];
+    // receipts() verifies the chain and signatures before anything is read.
+    deps.transcript.receipts(ceremony);
+    return readFileSync(p, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as TranscriptEntry);
+  }
+
+  function progress(): CeremonyView {
+    const problems = [...recordingProblems];
+    let c: CurrentFile | null = null;
+    let entries: TranscriptEntry[] = [];
+    try {
+      c = readCurrent();
+      if (c) entries = readEntries(c.ceremony);
+      if (c && !entries.length) problems.push(`The transcript of ceremony ${c.ceremony} is missing from this workstation.`);
+    } catch (e) {
+      problems.push(isKeyholderError(e) ? e.message : 'The transcript could not be read.');
+      entries = [];
+    }
+    const receipts: Receipt[] = entries.map((e) => ({ kind: e.kind, data: e.data }));
+    problems.push(...receiptProblems(receipts));
+    // The entry that completed each step: the first prefix in which the table counts it as done.
+    const doneAt = new Map<string, TranscriptEntry>();
+    for (let i = 0; i < entries.length; i++) {
+      for (const p of ceremonyProgress(receipts.slice(0, i + 1))) if (p.state === 'done' && !doneAt.has(p.id)) doneAt.set(p.id, entries[i]!);
+    }
+    const table = ceremonyProgress(receipts);
+    const steps: CeremonyStepView[] = table.map((p) => {
+      const def = CEREMONY_STEPS.find((s) => s.id === p.id)!;
+      const e = doneAt.get(p.id);
+      return { id: p.id, title: p.title, holder: def.holder ?? null, state: p.state, waitingFor: p.waitingFor, seq: e?.seq ?? null, at: e?.at ?? null, details: e ? describeEntry(e.kind, e.data) : '' };
+    });
+    const participants = new Map<string, CeremonyParticipant>();
+    for (const e of entries) {
+      for (const a of e.attestations ?? []) {
+        const holder = (e.data.holder ?? (e.data.entry as JsonObject | undefined)?.holder) as 1 | 2 | undefined;
+        const k = `${a.key}|${a.role}`;
+        if (!participants.has(k)) participants.set(k, { name: a.name, role: a.role, keyFingerprint: keyFp(a.key), holder: holder ?? null });
+      }
+      const inner = (DEVIATION_SET.has(e.kind) ? e.data.entry : e.data) as JsonObject | undefined;
+      const stepKind = DEVIATION_SET.has(e.kind) ? str(e.data.step) : e.kind;
+      if (stepKind === 'escrow.written' && Array.isArray(inner?.custodians)) {
+        for (const name of inner.custodians) if (typeof name === 'string' && !participants.has(`custodian|${name}`)) participants.set(`custodian|${name}`, { name, role: 'custodian', keyFingerprint: null, holder: null });
+      }
+    }
+    const last = entries.at(-1);
+    const closedEntry = last?.kind === CLOSING_KIND ? last : null;
+    let workstationKey: string | null = null;
+    try {
+      workstationKey = entries.length ? deps.transcript.ceremonyKeyFingerprint() : null;
+    } catch {
+      workstationKey = null;
+    }
+    return {
+      ceremony: c?.ceremony ?? null,
+      transcriptFile: c ? deps.transcript.pathOf(c.ceremony) : null,
+      openedAt: entries[0]?.at ?? null,
+      closed: c?.closed && closedEntry ? c.closed : null,
+      workstationKey,
+      steps,
+      entries: entries.map((e) => ({ seq: e.seq, at: e.at, kind: e.kind, details: describeEntry(e.kind, e.data) })),
+      deviations: entries.filter((e) => DEVIATION_SET.has(e.kind)).map((e) => ({ seq: e.seq, at: e.at, step: str(e.data.step), reason: str(e.data.reason) })),
+      participants: [...participants.values()],
+      problems,
+      complete: table.filter((p) => p.id !== 'ceremony-closed').every((p) => p.state === 'done'),
+    };
+  }
+
+  return {
+    currentId: () => readCurrent()?.ceremony ?? null,
+    ensureOpen,
+    recordIn,
+    async record(kind, data, attestations) {
+      return recordIn(await ensureOpen(), kind, data, attestations);
+    },
+    async note(kind, data) {
+      try {
+        return await recordIn(await ensureOpen(), kind, data);
+      } catch (e) {
+        const message = isKeyholderError(e) ? e.message : 'The transcript could not be written.';
+        recordingProblems.push(`"${kind}" was done but could not be recorded in the transcript: ${message}`);
+        deps.log.warn('ceremony step not recorded', { kind, code: isKeyholderError(e) ? e.code : 'internal' });
+        return null;
+      }
+    },
+    entries() {
+      const c = readCurrent();
+      return c ? readEntries(c.ceremony) : [];
+    },
+    progress,
+    recorded(kind) {
+      const c = readCurrent();
+      if (!c || c.closed) return [];
+      return readEntries(c.ceremony).flatMap((e) => {
+        if (e.kind === kind) return [e.data];
+        if (DEVIATION_SET.has(e.kind) && e.data.step === kind && e.data.entry && typeof e.data.entry === 'object' && !Array.isArray(e.data.entry)) return [e.data.entry as JsonObject];
+        return [];
+      });
+    },
+    async saveExport(suggestedName, data) {
+      let target: string | null;
+      if (deps.chooseSavePath) target = await deps.chooseSavePath(suggestedName, 'pdf');
+      else {
+        const dir = path.join(deps.dataDir, 'exports');
+        mkdirSync(dir, { recursive: true });
+        target = path.join(dir, suggestedName);
+      }
+      if (!target) return { saved: false };
+      try {
+        writeFileSync(target, data);
+      } catch (e) {
+        throw new KeyholderError('ceremony.export_write_failed', `The report could not be written to ${target} (${(e as NodeJS.ErrnoException).code ?? 'error'}). Choose another folder.`);
+      }
+      deps.log.info('ceremony report exported', { path: target });
+      return { saved: true, path: target };
+    },
+    async close(reason) {
+      const c = readCurrent();
+      if (!c || c.closed) throw new KeyholderError('ceremony.none_open', 'No ceremony is open on this workstation: there is nothing to close.');
+      const complete = progress().complete;
+      if (!complete && !reason?.trim()) {
+        throw new KeyholderError('ceremony.incomplete', 'The ceremony is not complete. To close it anyway, say why (it is recorded as abandoned).');
+      }
+      const outcome = complete ? 'completed' : 'abandoned';
+      const r = await deps.transcript.close(c.ceremony, outcome, complete ? {} : { reason: reason!.trim().slice(0, 500) });
+      writeCurrent({ ...c, closed: { at: deps.clock.now().toISOString(), finalHash: r.finalHash, outcome } });
+      recordingProblems.length = 0;
+      return { ceremony: c.ceremony, finalHash: r.finalHash, path: r.path, outcome };
+    },
+  };
+}
+
+function keyFp(key: string): string | null {
+  try {
+    return keyFingerprint(key);
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,1 @@
+export { createCeremonyService, describeEntry, DEVIATION_KINDS, type CeremonyService, type CeremonyView, type CeremonyStepView, type CeremonyParticipant, type RecordOutcome } from './ceremony-service';

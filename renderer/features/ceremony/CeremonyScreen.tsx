@@ -1,0 +1,212 @@
+/**
+ * Where this workstation's ceremony stands, read from its signed transcript
+ * by the step table: what is done (and which entry recorded it), what may
+ * start next, what is blocked and by what. Who took part, steps recorded out
+ * of order, and, once closed, the final hash that goes on the printed report
+ * and into the control-plane receipt. Identifiers and fingerprints only.
+ */
+import { useCallback, useEffect, useState } from 'react';
+import { call } from '../../app/api';
+import { Notice } from '../../ui/Notice';
+import type { ResponseOf } from '../../../shared/ipc/contract';
+import './ceremony.css';
+
+type View = ResponseOf<'ceremony:view'>;
+
+const STATE_WORDS = { done: 'done', ready: 'next', blocked: 'blocked' } as const;
+
+function message(e: unknown): string {
+  return (e as { message?: string }).message ?? String(e);
+}
+
+const group = (hex: string) => hex.match(/.{1,4}/g)?.join(' ') ?? hex;
+
+export function CeremonyScreen() {
+  const [view, setView] = useState<View | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [reason, setReason] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [exported, setExported] = useState<string | null>(null);
+
+  const load = useCallback(() => {
+    call('ceremony:view', {}).then(setView, (e: unknown) => setError(message(e)));
+  }, []);
+  useEffect(load, [load]);
+
+  const close = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      const r = await call('ceremony:close', view?.complete ? {} : { reason });
+      setView(r.view);
+      setReason('');
+    } catch (e) {
+      setError(message(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const exportPdf = async () => {
+    setBusy(true);
+    setError(null);
+    setExported(null);
+    try {
+      const r = await call('ceremony:exportReportPdf', {});
+      setExported(r.saved ? r.path : null);
+    } catch (e) {
+      setError(message(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section aria-labelledby="ceremony-title" className="ceremony-screen">
+      <h1 id="ceremony-title">Ceremony</h1>
+      <p className="cer-hint">
+        Every step carried out on this workstation is appended to the ceremony&apos;s signed transcript. What is done, what comes next and what is still blocked is read from
+        that transcript, not from where you left the app.
+      </p>
+      {error && (
+        <Notice tone="error" testId="ceremony-error">
+          {error}
+        </Notice>
+      )}
+      {view && !view.ceremony && <Notice tone="info">Nothing has been recorded on this workstation yet. The ceremony opens with its first step.</Notice>}
+      {view?.ceremony && (
+        <>
+          <dl className="cer-facts">
+            <dt>Ceremony</dt>
+            <dd className="cer-mono" data-testid="ceremony-id">
+              {view.ceremony}
+            </dd>
+            <dt>Opened</dt>
+            <dd>{view.openedAt}</dd>
+            <dt>Workstation ceremony key</dt>
+            <dd className="cer-mono">{view.workstationKey}</dd>
+            <dt>Transcript</dt>
+            <dd className="cer-mono">{view.transcriptFile}</dd>
+          </dl>
+          {view.closed && (
+            <Notice tone={view.closed.outcome === 'completed' ? 'success' : 'warning'} testId="ceremony-closed">
+              Closed ({view.closed.outcome}) at {view.closed.at}. Final hash: <span className="cer-mono cer-hash" data-testid="final-hash">{group(view.closed.finalHash)}</span>
+            </Notice>
+          )}
+          {view.problems.map((p) => (
+            <Notice key={p} tone="warning" testId="ceremony-problem">
+              {p}
+            </Notice>
+          ))}
+          <h2>Steps</h2>
+          <table className="cer-table" data-testid="ceremony-steps">
+            <thead>
+              <tr>
+                <th>Step</th>
+                <th>State</th>
+                <th>Recorded / waiting for</th>
+              </tr>
+            </thead>
+            <tbody>
+              {view.steps.map((s) => (
+                <tr key={s.id} data-testid={`step-${s.id}`} data-state={s.state}>
+                  <td>{s.title}</td>
+                  <td>
+                    <span className={`cer-badge cer-${s.state}`}>{STATE_WORDS[s.state]}</span>
+                  </td>
+                  <td>
+                    {s.state === 'done' ? (
+                      <>
+                        entry {s.seq} · {s.at} <span className="cer-mono">{s.details}</span>
+                      </>
+                    ) : s.state === 'blocked' ? (
+                      <>first: {s.waitingFor.join(', ')}</>
+                    ) : (
+                      'may start now'
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {view.deviations.length > 0 && (
+            <>
+              <h2>Recorded out of order</h2>
+              <p className="cer-hint">These steps happened and are in the signed transcript, but the ceremony&apos;s order did not allow them at that point, so they do not count as progress.</p>
+              <ul data-testid="ceremony-deviations">
+                {view.deviations.map((d) => (
+                  <li key={d.seq}>
+                    entry {d.seq} ({d.step}): {d.reason}
+                  </li>
+                ))}
+              </ul>
+            </>
+          )}
+          <h2>Participants</h2>
+          {view.participants.length === 0 ? (
+            <p className="cer-hint">No participant has signed anything in this ceremony yet.</p>
+          ) : (
+            <table className="cer-table" data-testid="ceremony-participants">
+              <thead>
+                <tr>
+                  <th>Name</th>
+                  <th>Role</th>
+                  <th>Participant key</th>
+                </tr>
+              </thead>
+              <tbody>
+                {view.participants.map((p) => (
+                  <tr key={`${p.name}|${p.role}|${p.keyFingerprint ?? ''}`}>
+                    <td>{p.name}</td>
+                    <td>
+                      {p.role}
+                      {p.holder ? ` (holder ${p.holder})` : ''}
+                    </td>
+                    <td className="cer-mono">{p.keyFingerprint ?? '(passphrase holder; no participant key)'}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+          <h2>Transcript entries</h2>
+          <ol start={0} className="cer-entries" data-testid="ceremony-entries">
+            {view.entries.map((e) => (
+              <li key={e.seq}>
+                <span className="cer-mono">{e.kind}</span> · {e.at} {e.details && <span className="cer-mono">· {e.details}</span>}
+              </li>
+            ))}
+          </ol>
+          <div className="cer-actions">
+            {!view.closed && (
+              <div className="cer-close">
+                {!view.complete && (
+                  <label>
+                    The ceremony is not complete. To close it anyway, say why (recorded as abandoned):
+                    <input type="text" value={reason} maxLength={500} onChange={(e) => setReason(e.target.value)} />
+                  </label>
+                )}
+                <button type="button" className="primary" disabled={busy || (!view.complete && !reason.trim())} onClick={() => void close()}>
+                  {view.complete ? 'Close ceremony' : 'Close ceremony as abandoned'}
+                </button>
+              </div>
+            )}
+            <button type="button" disabled={busy} onClick={() => void exportPdf()}>
+              Export the ceremony report (PDF)
+            </button>{' '}
+            <button type="button" onClick={() => window.print()}>
+              Print this page
+            </button>{' '}
+            <button type="button" className="link" onClick={load}>
+              Refresh
+            </button>
+          </div>
+          {exported && (
+            <Notice tone="success" testId="report-exported">
+              Ceremony report saved to <span className="cer-mono">{exported}</span>. It lists participants, steps, fingerprints and the final hash, with signature lines.
+            </Notice>
+          )}
+        </>
+      )}
+    </section>
+  );
+}
