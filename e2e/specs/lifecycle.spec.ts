@@ -1,0 +1,181 @@
+/**
+ * Key store lifecycle in Chromium against the rehearsal cloud and the
+ * reference control plane (served over HTTPS with the rehearsal's
+ * certificate): holder 1 revokes key store 1, sees the vendor report
+ * "Key Store 1 Revoked", unrevokes, sees "Available"; then rotates to a new
+ * primary key through to the offer to disable the old key, with the clock
+ * moved past No longer in use + 90 days.
+ */
+import https from 'node:https';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { test as base, expect } from '../support/fixtures';
+import { startLifecycleHarness, ENV, KEY_NAME, type LifecycleHarness } from '../../electron/integration/lifecycle/harness';
+import { createControlPlaneRouter } from '../../electron/rehearsal/control-plane/index';
+import { ensureCertificates } from '../../electron/rehearsal/certs';
+import { rehearsalAzureEndpoints } from '../../electron/services/identity/index';
+import { TEST_KDF } from '../../shared/escrow/kdf-profiles';
+import { PASS } from '../../electron/services/escrow/testing/helpers';
+
+interface Extra {
+  h: LifecycleHarness & { cpUrl: string };
+}
+
+const DAY = 86_400_000;
+
+const test = base.extend<Extra>({
+  // eslint-disable-next-line no-empty-pattern -- Playwright requires the destructuring form
+  h: async ({}, use) => {
+    const h = await startLifecycleHarness();
+    const certs = await ensureCertificates(path.dirname(h.cloud.descriptor.caCertPath));
+    const route = createControlPlaneRouter(h.cp);
+    const server = https.createServer({ cert: certs.serverCertPem, key: certs.serverKeyPem }, (req, res) => {
+      void route(req, res).then((handled) => {
+        if (!handled) res.writeHead(404).end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const cpUrl = `https://localhost:${(server.address() as AddressInfo).port}`;
+    await use(Object.assign(h, { cpUrl }));
+    server.closeAllConnections();
+    await new Promise<void>((r) => server.close(() => r()));
+    await h.close();
+  },
+  bridgeDeps: async ({ h, browser }, use) => {
+    const holder1 = h.holders[0].tenantId;
+    await use({
+      clock: h.clock,
+      deps: {
+        escrowKdf: TEST_KDF,
+        azure: { ...rehearsalAzureEndpoints(h.cloud.descriptor, h.agent, holder1), retryOptions: { maxRetries: 0, retryDelayInMs: 20 } },
+        controlPlaneAgent: h.agent,
+        // The holder's "system browser": a Chromium tab on the rehearsal sign-in page, where Alice picks herself.
+        openBrowser: async (url: string) => {
+          const ctx = await browser.newContext({ ignoreHTTPSErrors: true });
+          const p = await ctx.newPage();
+          await p.goto(url);
+          await p.getByRole('button', { name: /Sign in as Alice/ }).click();
+          await p.waitForTimeout(500);
+          await ctx.close();
+        },
+      },
+    });
+  },
+});
+
+/** Holder 1's workstation as it stands after the ceremony: signed in, key imported, worksheet filled, connected to the vendor. */
+async function workstation(h: LifecycleHarness & { cpUrl: string }, bridge: Parameters<Parameters<typeof test>[2]>[0]['bridge']): Promise<void> {
+  const s = bridge.current.services;
+  await s.identity!.signIn({ tenantId: h.holders[0].tenantId, method: 'browser' });
+  const app1 = h.cloud.descriptor.apps.find((a) => a.tenantId === h.holders[0].tenantId)!;
+  const app2 = h.cloud.descriptor.apps.find((a) => a.tenantId === h.holders[1].tenantId)!;
+  const line = (n: 0 | 1, app: typeof app1) => ({
+    vaultHost: new URL(h.holders[n].vaultUrl).host,
+    keyIdentifier: '',
+    clientId: app.appId,
+    tenantId: h.holders[n].tenantId,
+    keyName: KEY_NAME,
+    secretCreatedOn: '2026-11-01',
+    secretExpiresOn: '2028-10-01',
+  });
+  const saved = await bridge.call('worksheet:save', { holder1: { ...line(0, app1), secret: { action: 'set', value: app1.clientSecret! } }, holder2: { ...line(1, app2), secret: { action: 'keep' } } });
+  expect(saved.ok).toBe(true);
+  // The key already in the vault is found by its fingerprint and reused (no second version).
+  const out = await s.vault.importKey({ holder: 1, holderCopyPath: h.holders[0].copyFile, vaultUrl: h.holders[0].vaultUrl, keyName: KEY_NAME, protection: 'software', allowEncryptDecrypt: false, passphrase: h.holders[0].copyPass });
+  expect(out.reused).toBe(true);
+  const { token } = await h.cp.createEnrolment({ environmentId: ENV, holder: 1 });
+  await s.controlPlane.connect({ baseUrl: h.cpUrl, expectedFingerprint: h.cp.sealingFingerprint, enrolmentToken: token });
+}
+
+test('revoke key store 1, the vendor reports Key Store 1 Revoked, unrevoke, Available', async ({ page, bridge, h }) => {
+  await workstation(h, bridge);
+  await page.getByRole('button', { name: 'Key store lifecycle' }).click();
+  await expect(page.getByTestId('lc-keystore')).toHaveAttribute('data-state', 'Available');
+  await expect(page.getByTestId('lc-vendor')).toHaveAttribute('data-status', 'Available');
+  await bridge.screenshot('1-available');
+
+  await page.getByRole('button', { name: 'Revoke key store 1…', exact: true }).click();
+  const words = await page.getByTestId('lc-confirm-text').textContent();
+  expect(words).toBe('revoke key store 1, documents depend on key store 2 alone');
+  await page.getByLabel('Confirmation', { exact: true }).fill('revoke key store 1');
+  await page.getByRole('button', { name: 'Revoke', exact: true }).click();
+  await expect(page.getByTestId('lc-error')).toContainText('Type exactly');
+  await page.getByLabel('Confirmation', { exact: true }).fill(words!);
+  await bridge.screenshot('2-revoke-confirmation');
+  await page.getByRole('button', { name: 'Revoke', exact: true }).click();
+  await expect(page.getByTestId('lc-keystore')).toHaveAttribute('data-state', 'Revoked');
+  await expect(page.getByTestId('lc-vendor')).toHaveAttribute('data-status', 'Key Store 1 Revoked');
+  await expect(page.getByTestId('lc-keystore')).toContainText('Documents still work: key store 2 alone');
+  await expect(page.getByTestId('lc-lag')).toContainText('caught up');
+  await bridge.screenshot('3-key-store-1-revoked');
+
+  await page.getByRole('button', { name: 'Unrevoke key store 1…', exact: true }).click();
+  await page.getByLabel('Confirmation', { exact: true }).fill((await page.getByTestId('lc-confirm-text').textContent())!);
+  await page.getByRole('button', { name: 'Unrevoke', exact: true }).click();
+  await expect(page.getByTestId('lc-keystore')).toHaveAttribute('data-state', 'Available');
+  await expect(page.getByTestId('lc-vendor')).toHaveAttribute('data-status', 'Available');
+  await bridge.screenshot('4-available-again');
+});
+
+test('rotation to a new primary key, through to the offer to disable the old key', async ({ page, bridge, h }) => {
+  await workstation(h, bridge);
+  const lib = await h.cp.createLibrary(ENV, { name: 'Matters', documentVersions: 7_000_000 });
+  await h.cp.applyKey(ENV, lib.libraryId, h.cp.environmentStatus(ENV).primaryKey!.primaryKeyId);
+  h.clock.advance(2 * DAY);
+
+  await page.getByRole('button', { name: 'Key store lifecycle' }).click();
+  await page.getByRole('button', { name: 'Start a rotation' }).click();
+  await expect(page.getByTestId('rotation')).toHaveAttribute('data-step', 'add-key');
+  await page.getByLabel('Escrow file').fill(h.escrowFile);
+  await page.getByLabel('Custodian 1 passphrase').fill(PASS[0]!);
+  await page.getByLabel('Custodian 2 passphrase').fill(PASS[1]!);
+  await page.getByLabel('Copy 1 file').fill(h.holders[0].copyFile);
+  await page.getByLabel('Copy 1 passphrase').fill(h.holders[0].copyPass);
+  await page.getByLabel('Copy 2 file').fill(h.holders[1].copyFile);
+  await page.getByLabel('Copy 2 passphrase').fill(h.holders[1].copyPass);
+  await bridge.screenshot('5-rotation-add-key');
+  await page.getByRole('button', { name: 'Add the new key' }).click();
+  await expect(page.getByTestId('rotation')).toHaveAttribute('data-step', 'import', { timeout: 30_000 });
+
+  await page.getByLabel('Your key-holder copy').fill(h.holders[0].copyFile);
+  await page.getByLabel('Passphrase of your copy').fill(h.holders[0].copyPass);
+  await page.getByRole('button', { name: 'Import the new key' }).click();
+  await expect(page.getByTestId('rotation')).toHaveAttribute('data-step', 'submit', { timeout: 30_000 });
+  await page.getByRole('button', { name: 'Submit the new key store' }).click();
+  await expect(page.getByTestId('rotation')).toHaveAttribute('data-step', 'wait-available');
+  await bridge.screenshot('6-rotation-waiting-for-holder-2');
+
+  // Key holder 2, on their own workstation, imports the new key and submits.
+  const h2 = await h.holders[1].vault.importKey({ holder: 2, holderCopyPath: h.holders[1].copyFile, vaultUrl: h.holders[1].vaultUrl, keyName: KEY_NAME, protection: 'software', allowEncryptDecrypt: false, passphrase: h.holders[1].copyPass });
+  await h.submit(2, h2.keyVersionId);
+  await page.getByRole('button', { name: 'Check now' }).first().click();
+  await expect(page.getByTestId('rotation')).toHaveAttribute('data-step', 'wait-no-longer-in-use');
+
+  // The Control Center administrator applies the new key; re-keying takes a day at the guide's rate.
+  const newPk = h.cp.environmentStatus(ENV).primaryKey!;
+  await h.cp.applyKey(ENV, lib.libraryId, newPk.primaryKeyId);
+  h.clock.advance(DAY / 2);
+  await page.getByRole('button', { name: 'Check now' }).first().click();
+  await expect(page.getByTestId('rot-old-library')).toHaveText('Matters: Inactive: Rotating from');
+  await expect(page.getByTestId('lc-library').filter({ hasText: 'Active: Rotating to (50.00%)' })).toHaveCount(1);
+  await bridge.screenshot('7-rotation-rekeying');
+
+  h.clock.advance(DAY / 2 + 60_000);
+  await page.getByRole('button', { name: 'Check now' }).first().click();
+  await expect(page.getByTestId('rotation')).toHaveAttribute('data-step', 'wait-90-days');
+  await expect(page.getByTestId('rot-old-library')).toHaveText('Matters: No longer in use');
+  await expect(page.getByTestId('rot-countdown')).toContainText('90 days left before the old key may be disabled');
+  await expect(page.getByTestId('rot-disable-offer')).toHaveCount(0);
+  await bridge.screenshot('8-rotation-90-day-countdown');
+
+  h.clock.advance(90 * DAY);
+  await page.getByRole('button', { name: 'Check now' }).first().click();
+  await expect(page.getByTestId('rotation')).toHaveAttribute('data-step', 'disable-offered');
+  await expect(page.getByTestId('rot-disable-offer')).toBeVisible();
+  await bridge.screenshot('9-rotation-disable-offered');
+  const words = await page.locator('form[aria-label="Disable the old key"] code').textContent();
+  await page.getByLabel('Confirmation to disable').fill(words!);
+  await page.getByRole('button', { name: 'Disable the old key' }).click();
+  await expect(page.getByTestId('rot-done')).toContainText('it is kept in the vault');
+  await bridge.screenshot('10-rotation-done');
+});
