@@ -41,7 +41,7 @@ function workdir() {
 
 async function create(d: string, extra: string[] = []) {
   const f = fakeIo(d);
-  const code = await main(['escrow', 'create', '--out', 'vault', '--bits', '2048', '--custodian', 'Alice', '--custodian', 'Bob', '--passphrase-file', 'p1.txt', '--passphrase-file', 'p2.txt', '--json', ...extra], f.io);
+  const code = await main(['escrow', 'create', '--out', 'vault', '--bits', '2048', '--custodian', 'Alice', '--custodian', 'Bob', '--passphrase-file', 'p1.txt', '--passphrase-file', 'p2.txt', '--json', '--rehearsal', ...extra], f.io);
   expect(f.err.filter((l) => !l.includes('WARNING'))).toEqual([]);
   expect(code).toBe(0);
   return JSON.parse(f.out.join('\n'));
@@ -103,10 +103,10 @@ describe('keyholder escrow (CLI)', () => {
   it('create refuses mismatched prompted passphrases and weak ones, writing nothing', async () => {
     const d = workdir();
     const mism = fakeIo(d, [PASS[0]!, PASS[1]!]);
-    expect(await main(['escrow', 'create', '--out', 'x', '--bits', '2048', '--custodian', 'Solo'], mism.io)).toBe(1);
+    expect(await main(['escrow', 'create', '--out', 'x', '--bits', '2048', '--custodian', 'Solo', '--rehearsal'], mism.io)).toBe(1);
     expect(mism.err.join('\n')).toContain('cli.passphrase_mismatch');
     const weak = fakeIo(d, ['password1234', 'password1234']);
-    expect(await main(['escrow', 'create', '--out', 'x', '--bits', '2048', '--custodian', 'Solo'], weak.io)).toBe(1);
+    expect(await main(['escrow', 'create', '--out', 'x', '--bits', '2048', '--custodian', 'Solo', '--rehearsal'], weak.io)).toBe(1);
     expect(weak.err.join('\n')).toContain('escrow.weak_passphrase');
     expect(fs.existsSync(path.join(d, 'x')) && fs.readdirSync(path.join(d, 'x')).length).toBeFalsy();
   });
@@ -115,7 +115,7 @@ describe('keyholder escrow (CLI)', () => {
     const d = workdir();
     const f = fakeIo(d);
     const code = await main(
-      ['escrow', 'create', '--out', 'q', '--bits', '2048', '--threshold', '2', '--custodian', 'A', '--custodian', 'B', '--custodian', 'C', '--passphrase-file', 'p1.txt', '--passphrase-file', 'p2.txt', '--passphrase-file', 'p3.txt', '--json'],
+      ['escrow', 'create', '--out', 'q', '--bits', '2048', '--threshold', '2', '--custodian', 'A', '--custodian', 'B', '--custodian', 'C', '--passphrase-file', 'p1.txt', '--passphrase-file', 'p2.txt', '--passphrase-file', 'p3.txt', '--json', '--rehearsal'],
       f.io,
     );
     expect(code).toBe(0);
@@ -130,6 +130,24 @@ describe('keyholder escrow (CLI)', () => {
     expect(pem).toContain('BEGIN ENCRYPTED PRIVATE KEY');
     const k = crypto.createPrivateKey({ key: pem, passphrase: PASS[3]! });
     expect(crypto.createHash('sha256').update(crypto.createPublicKey(k).export({ type: 'spki', format: 'der' })).digest('hex')).toBe(r.fingerprint);
+    // A restored key is a real key: its PEM gets the production scrypt (N=2^14, r=8, p=32) even with the test variable set.
+    const der = Buffer.from(pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64');
+    expect(der.includes(Buffer.from([0x02, 0x02, 0x40, 0x00, 0x02, 0x01, 0x08, 0x02, 0x01, 0x20]))).toBe(true);
+  });
+
+  it('the test-only KDF variable never weakens a real escrow: refused without --rehearsal, and a rehearsal file says so in its authenticated header', async () => {
+    const d = workdir();
+    const real = fakeIo(d);
+    expect(await main(['escrow', 'create', '--out', 'real', '--bits', '2048', '--custodian', 'Alice', '--passphrase-file', 'p1.txt', '--json'], real.io)).toBe(1);
+    expect(JSON.parse(real.out.join('\n'))).toMatchObject({ ok: false, code: 'cli.unsafe_kdf_refused' });
+    expect(fs.existsSync(path.join(d, 'real'))).toBe(false);
+
+    const r = await create(d);
+    const ins = fakeIo(d);
+    expect(await main(['escrow', 'inspect', r.escrowFile, '--json'], ins.io)).toBe(0);
+    const header = JSON.parse(ins.out.join('\n')).header;
+    expect(header.keys[0].purpose).toMatch(/^REHEARSAL ONLY, never a real key: /);
+    expect(header.keys[0].custodians[0].kdf.log2N).toBe(10);
   });
 });
 

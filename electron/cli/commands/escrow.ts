@@ -33,11 +33,29 @@ function parse(args: string[], options: Record<string, { type: 'string' | 'boole
   }
 }
 
-function service(io: CliIo, dataDir?: string) {
+/**
+ * The escrow service with the production KDF. KEYHOLDER_UNSAFE_TEST_KDF=1
+ * (a test-only setting that makes files about 250 times cheaper to attack)
+ * is honoured only for `create --rehearsal`, whose header then says so: a
+ * variable left in a shell must never quietly weaken a real key's escrow,
+ * nor the PEM a real key is restored to.
+ */
+function service(io: CliIo, dataDir?: string, o: { rehearsal?: boolean } = {}) {
   const unsafe = io.env.KEYHOLDER_UNSAFE_TEST_KDF === '1';
-  if (unsafe) io.err('keyholder: WARNING: KEYHOLDER_UNSAFE_TEST_KDF=1: files use a test-only KDF that is cheap to attack. Never use this for a real key.');
-  return createEscrowService({ dataDir: dataDir ?? io.cwd, clock: systemClock, log: silentLogger, kdf: unsafe ? TEST_KDF : PRODUCTION_KDF });
+  if (unsafe && o.rehearsal) io.err('keyholder: WARNING: KEYHOLDER_UNSAFE_TEST_KDF=1 with --rehearsal: this rehearsal escrow uses a test-only KDF that is cheap to attack. Never use it for a real key.');
+  return createEscrowService({ dataDir: dataDir ?? io.cwd, clock: systemClock, log: silentLogger, kdf: unsafe && o.rehearsal ? TEST_KDF : PRODUCTION_KDF });
 }
+
+function refuseUnsafeKdfOutsideRehearsal(io: CliIo, rehearsal: boolean): void {
+  if (io.env.KEYHOLDER_UNSAFE_TEST_KDF === '1' && !rehearsal) {
+    throw new KeyholderError(
+      'cli.unsafe_kdf_refused',
+      'KEYHOLDER_UNSAFE_TEST_KDF=1 is set, and this is not a --rehearsal escrow: Key Holder will not protect a real key with the test-only KDF. Unset the variable, or add --rehearsal for a throw-away rehearsal file. Nothing was written.',
+    );
+  }
+}
+
+export const REHEARSAL_PURPOSE_PREFIX = 'REHEARSAL ONLY, never a real key: ';
 
 /** First line of the file, as `openssl -passin file:` reads it. */
 function readPassphraseFile(io: CliIo, file: string): string {
@@ -104,8 +122,11 @@ const create: CliCommand = {
         bits: { type: 'string' },
         purpose: { type: 'string' },
         'passphrase-file': { type: 'string', multiple: true },
+        rehearsal: { type: 'boolean' },
       });
       if (positionals.length) throw new KeyholderError('cli.usage', `unexpected argument "${positionals[0]}".`);
+      const rehearsal = values.rehearsal === true;
+      refuseUnsafeKdfOutsideRehearsal(io, rehearsal);
       const names = list(values.custodian);
       if (!values.out) throw new KeyholderError('cli.usage', '--out FOLDER is required (where the escrow file, PEMs and restore sheet go).');
       if (names.length === 0) throw new KeyholderError('cli.usage', 'name at least one custodian with --custodian NAME (repeat for each).');
@@ -113,9 +134,11 @@ const create: CliCommand = {
       const bits = values.bits === undefined ? DEFAULT_RSA_SIZE : Number(values.bits);
       if (!RSA_SIZES.includes(bits as RsaSize)) throw new KeyholderError('cli.usage', `--bits must be one of ${RSA_SIZES.join(', ')}.`);
       const folder = path.resolve(io.cwd, values.out as string);
-      const svc = service(io, folder);
+      const svc = service(io, folder, { rehearsal });
       const pw = await passphrases(io, list(values['passphrase-file']), names, true);
-      let st = await svc.startCeremony({ modulusBits: bits as RsaSize, purpose: values.purpose as string | undefined, folder });
+      // The header is authenticated, so a rehearsal file cannot later pass for a real one.
+      const purpose = rehearsal ? `${REHEARSAL_PURPOSE_PREFIX}${(values.purpose as string | undefined) ?? 'rehearsal source key'}` : (values.purpose as string | undefined);
+      let st = await svc.startCeremony({ modulusBits: bits as RsaSize, purpose, folder });
       try {
         st = await svc.setCustodians(st.sessionId, names, threshold);
         for (let i = 0; i < names.length; i++) st = await svc.enterPassphrase(st.sessionId, i + 1, pw[i]!);
