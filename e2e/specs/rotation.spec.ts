@@ -104,7 +104,10 @@ test('the rotation wizard rotates line 4 with the 24-hour overlap, resumes after
 
   const sheet = await bridge.call('worksheet:get', {});
   expect(sheet.ok && sheet.value.holder1.secretExpiresOn).toBe(pw[0]!.endDateTime.slice(0, 10));
+  // The hourly evaluation reads the new secret's end from Graph (one $batch); the dashboard shows Graph's date.
+  expect(await bridge.current.services.rotation.refreshGraphItems()).toMatchObject({ refreshed: true, httpRequests: 1 });
   await page.getByRole('button', { name: 'Expiry and rotation' }).click();
   await expect(page.getByTestId('expiry-row').first()).toContainText(/\d+ days left/);
+  await expect(page.getByTestId('expiry-row').first()).toContainText('read from Microsoft Graph');
   await bridge.screenshot('5-dashboard-after');
 });
