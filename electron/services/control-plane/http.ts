@@ -6,7 +6,6 @@
  * own message and validation findings.
  */
 import https from 'node:https';
-import http from 'node:http';
 import type { z } from 'zod';
 import { KeyholderError } from '../../../shared/errors/index';
 import { apiErrorSchema, type ValidationFailure } from '../../../shared/control-plane/api';
@@ -22,13 +21,13 @@ export function httpsTransport(agent?: https.Agent, timeoutMs = 30_000): Transpo
   return (method, url, o) =>
     new Promise((resolve, reject) => {
       const u = new URL(url);
-      // Plain HTTP is refused: the enrolment token travels in a header.
-      if (u.protocol !== 'https:' && !(u.protocol === 'http:' && process.env.KEYHOLDER_ALLOW_HTTP_CONTROL_PLANE === '1')) {
+      // Plain HTTP is refused, with no switch to allow it: the enrolment token travels in a header, and
+      // an environment variable that turned this off would be one more thing to leave set on a workstation.
+      if (u.protocol !== 'https:') {
         reject(new KeyholderError('control_plane.insecure_url', 'The control plane address must start with https://.'));
         return;
       }
-      const mod = u.protocol === 'https:' ? https : http;
-      const req = mod.request(u, { method, headers: { accept: 'application/json', ...(o.headers ?? {}) }, ...(agent && u.protocol === 'https:' ? { agent } : {}), timeout: timeoutMs }, (res) => {
+      const req = https.request(u, { method, headers: { accept: 'application/json', ...(o.headers ?? {}) }, ...(agent ? { agent } : {}), timeout: timeoutMs }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
