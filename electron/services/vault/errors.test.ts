@@ -33,6 +33,14 @@ describe('vault errors a holder can act on', () => {
   it('asks to sign in again on 401', () => {
     expect(vaultError({ statusCode: 401, message: 'expired' }, ctx).code).toBe('identity.sign_in_required');
   });
+  it('quotes a 400 answer only through the redactor (tokens, JWTs, URL queries never reach the page)', () => {
+    const jwt = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhYmMifQ.c2lnbmF0dXJl';
+    const e = vaultError({ statusCode: 400, code: 'BadParameter', message: `Bad key at https://v1.vault.azure.net/keys/k?sig=abc123 for ${jwt}` }, ctx);
+    expect(e.code).toBe('vault.rejected');
+    expect(e.message).toContain('Bad key at https://v1.vault.azure.net/keys/k');
+    expect(e.message).not.toContain('sig=abc123');
+    expect(e.message).not.toContain(jwt);
+  });
   it('passes a KeyholderError through and never leaks raw text for unknown failures', () => {
     const k = new KeyholderError('identity.sign_in_required', 'x');
     expect(vaultError(k, ctx)).toBe(k);

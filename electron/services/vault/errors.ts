@@ -4,6 +4,7 @@
  * further than this function; only a code, a message and small facts do.
  */
 import { KeyholderError, isKeyholderError } from '../../../shared/errors/index';
+import { redact } from '../log/redact';
 
 export type VaultOperation = 'import' | 'read' | 'create-kek' | 'self-test' | 'recover' | 'list' | 'enable' | 'disable' | 'delete' | 'read-deleted' | 'vault-properties';
 
@@ -111,7 +112,7 @@ export function vaultError(e: unknown, ctx: { op: VaultOperation; vault: string;
     return new KeyholderError('vault.unavailable', `${host} is busy or unavailable right now (HTTP ${status}), even after several tries. Wait a few minutes and try again; nothing you entered is lost.`, detail);
   }
   if (status === 400) {
-    return new KeyholderError('vault.rejected', `${host} refused the request (${code || 'bad request'}): ${msg.slice(0, 200)}`, detail);
+    return new KeyholderError('vault.rejected', `${host} refused the request (${code || 'bad request'}): ${redact(msg).slice(0, 200)}`, detail);
   }
   return new KeyholderError('vault.failed', `The vault step "${ctx.op}" did not complete. Try again; nothing you entered is lost.`, detail);
 }
