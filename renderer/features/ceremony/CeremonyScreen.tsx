@@ -112,10 +112,13 @@ export function CeremonyScreen() {
                 <tr key={s.id} data-testid={`step-${s.id}`} data-state={s.state}>
                   <td>{s.title}</td>
                   <td>
-                    <span className={`cer-badge cer-${s.state}`}>{STATE_WORDS[s.state]}</span>
+                    {/* Once closed nothing more can start: an unfinished step is simply not done. */}
+                    <span className={`cer-badge cer-${view.closed && s.state !== 'done' ? 'blocked' : s.state}`}>{view.closed && s.state !== 'done' ? 'not done' : STATE_WORDS[s.state]}</span>
                   </td>
                   <td>
-                    {s.state === 'done' ? (
+                    {view.closed && s.state !== 'done' ? (
+                      'not recorded in this ceremony'
+                    ) : s.state === 'done' ? (
                       <>
                         entry {s.seq} · {s.at} <span className="cer-mono">{s.details}</span>
                       </>
