@@ -13,6 +13,7 @@ import { testSecretBox } from '../transcript/test-support';
 import { createParticipantsService } from '../participants/index';
 import { createActivationService } from './index';
 import { createActivationDesk, verifyRestorePurpose } from './desk';
+import { PassphraseThrottle } from '../escrow/throttle';
 
 const rsa = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
 const other = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
@@ -59,5 +60,30 @@ describe('activation desk', () => {
     await expect(verifyRestorePurpose(new Uint8Array(der), { kind: 'escrow-restore', target: 't' }, escrow)).rejects.toMatchObject({ code: 'activation.wrong_key' });
     const good = rsa.export({ type: 'pkcs8', format: 'der' });
     await expect(verifyRestorePurpose(new Uint8Array(good), { kind: 'escrow-restore', target: 't' }, escrow)).resolves.toMatchObject({ keyId, fingerprint: expect.stringMatching(/^[0-9a-f]{64}$/) });
+  });
+
+  it('a remote custodian sealing their share goes through the passphrase throttle (no unthrottled guessing path)', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'kh-desk-'));
+    // The offer's expiry is checked against the real time, so the session clock starts now.
+    const clock = fixedClock(new Date());
+    const transcript = createCeremonyTranscripts({ dataDir, secretBox: testSecretBox(), clock });
+    const participants = createParticipantsService({ dataDir, clock, kdf: { N: 2 ** 10, r: 8, p: 1 } });
+    const desk = createActivationDesk({ activation: createActivationService({ transcript, clock }), participants, transcript, throttle: new PassphraseThrottle({ clock, freeFailures: 3 }) });
+    const quorum = path.join(dataDir, 'quorum.khescrow');
+    writeFileSync(quorum, serializeEscrow(await sealKey(rsa, { keyId: crypto.randomUUID(), purpose: 't', created: new Date() }, ['A', 'B', 'C'].map((name, i) => ({ name, passphrase: PASS[i]! })), 2, TEST_KDF)));
+    const v = await desk.start({ mode: 'quorum', escrowFile: quorum, purpose: { kind: 'escrow-restore', target: 'q' } });
+    const { offer } = await desk.offer({ session: v.session });
+    const seal = (secret: string) => desk.sealForRemote({ offer, content: 'share', escrowFile: quorum, custodian: 2, secret, name: 'Bob Baker', participantPassphrase: 'bob participant passphrase' });
+    for (let i = 0; i < 4; i++) await expect(seal(`guess ${i}`)).rejects.toMatchObject({ code: 'escrow.wrong_passphrase' });
+    await expect(seal(PASS[1]!)).rejects.toMatchObject({ code: 'escrow.throttled' });
+    clock.advance(1_000);
+    expect((await seal(PASS[1]!)).sealed.length).toBeGreaterThan(100);
+  });
+
+  it('refuses a device or FIFO named as the escrow file instead of reading it forever', async () => {
+    const { desk } = await setup();
+    for (const f of ['/dev/zero', '/dev/urandom']) {
+      await expect(desk.start({ mode: 'split-knowledge', escrowFile: f, purpose: { kind: 'escrow-restore', target: 'v' } })).rejects.toMatchObject({ code: 'escrow.not_a_file' });
+    }
   });
 });

@@ -5,9 +5,8 @@
  * who is expected, participants with key fingerprints, check values.
  */
 import { createHash, createPrivateKey, createPublicKey } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { KeyholderError } from '../../../shared/errors/index';
+import { KeyholderError, isKeyholderError } from '../../../shared/errors/index';
 import { describeStep, expectedRole, type Purpose, type PurposeKind } from '../../../shared/ceremony/activation';
 import { normaliseName } from '../../../shared/ceremony/roles';
 import { parseEscrow, type EscrowFile } from '../../../shared/escrow/format';
@@ -20,6 +19,8 @@ import { formatCheckValue } from './check-value';
 import { custodianId, escrowQuorumSource, holderCopySource } from './escrow-sources';
 import type { ActivationSession, PurposeResult } from './session';
 import { findEntry, openSlot } from '../escrow/seal';
+import { readEscrowBytes } from '../escrow/files';
+import { attemptKey, processPassphraseThrottle, type PassphraseThrottle } from '../escrow/throttle';
 import { buildJoinStatement, offerSchema, sealComponentForOffer, toQrSvg } from './remote';
 import { componentCheckValue } from './check-value';
 
@@ -45,6 +46,16 @@ export interface ActivationView {
   ended: { reason: string; message: string } | null;
 }
 
+/** Reads a file the page named: a regular file of escrow size only (never a device, FIFO or huge file). */
+async function readKeeperFile(file: string, unreadable: string): Promise<Uint8Array> {
+  try {
+    return await readEscrowBytes(path.resolve(file));
+  } catch (e) {
+    if (isKeyholderError(e) && e.code !== 'escrow.file_unreadable') throw e;
+    throw new KeyholderError('activation.file_unreadable', unreadable);
+  }
+}
+
 /** The restore check as a purpose: the opened key must be the escrow's key (SPKI SHA-256 fingerprint). */
 export const verifyRestorePurpose: PurposeHandler = async (material, _purpose, escrow) => {
   const { entry } = findEntry(escrow);
@@ -62,7 +73,10 @@ export function createActivationDesk(deps: {
   purposes?: Partial<Record<PurposeKind, PurposeHandler>>;
   /** The workstation's current ceremony (opened on first need); without it each activation opens its own. */
   ceremony?: () => Promise<string>;
+  /** Counts wrong passphrases for every escrow opened here (defaults to the process-wide counter). */
+  throttle?: PassphraseThrottle;
 }) {
+  const throttle = deps.throttle ?? processPassphraseThrottle;
   const purposes: Partial<Record<PurposeKind, PurposeHandler>> = { 'escrow-restore': verifyRestorePurpose, ...deps.purposes };
   const meta = new Map<string, { ceremony: string; results: JsonObject | null; mode: 'split-knowledge' | 'quorum' }>();
 
@@ -102,15 +116,10 @@ export function createActivationDesk(deps: {
     async start(req: { mode: 'split-knowledge' | 'quorum'; escrowFile: string; purpose: { kind: PurposeKind; target: string; holder?: 1 | 2 }; ceremony?: string }): Promise<ActivationView> {
       const handler = purposes[req.purpose.kind];
       if (!handler) throw new KeyholderError('activation.purpose_unavailable', `This workstation cannot carry out "${req.purpose.kind}" yet.`);
-      let bytes: Buffer;
-      try {
-        bytes = readFileSync(path.resolve(req.escrowFile));
-      } catch {
-        throw new KeyholderError('activation.file_unreadable', `The file ${req.escrowFile} cannot be read. Check the path and that the keeper's drive is connected.`);
-      }
-      const escrow = parseEscrow(new Uint8Array(bytes));
+      const bytes = await readKeeperFile(req.escrowFile, `The file ${req.escrowFile} cannot be read. Check the path and that the keeper's drive is connected.`);
+      const escrow = parseEscrow(bytes);
       const copyFingerprint = createHash('sha256').update(bytes).digest('hex').slice(0, 16).match(/.{4}/g)!.join('-');
-      const source = req.mode === 'split-knowledge' ? holderCopySource(escrow, copyFingerprint) : escrowQuorumSource(escrow);
+      const source = req.mode === 'split-knowledge' ? holderCopySource(escrow, copyFingerprint, undefined, throttle) : escrowQuorumSource(escrow, undefined, throttle);
       const ceremony = req.ceremony ?? (deps.ceremony ? await deps.ceremony() : (await deps.transcript.open({ app: 'Key Holder', opened: 'activation' })).ceremony);
       const s = deps.activation.start({ ceremony, purpose: req.purpose, source, onPurpose: (m, p) => handler(m, p, escrow) });
       meta.set(s.id, { ceremony, results: null, mode: req.mode });
@@ -197,13 +206,11 @@ export function createActivationDesk(deps: {
       let custodian: string | undefined;
       if (req.content === 'share') {
         if (!req.escrowFile || !req.custodian) throw new KeyholderError('activation.bad_request', 'Choose the escrow file and which custodian you are.');
-        let bytes: Buffer;
-        try {
-          bytes = readFileSync(path.resolve(req.escrowFile));
-        } catch {
-          throw new KeyholderError('activation.file_unreadable', `The file ${req.escrowFile} cannot be read.`);
-        }
-        const slot = await openSlot(parseEscrow(new Uint8Array(bytes)), undefined, req.custodian, req.secret);
+        const bytes = await readKeeperFile(req.escrowFile, `The file ${req.escrowFile} cannot be read.`);
+        const file = parseEscrow(bytes);
+        const index = req.custodian;
+        // The same count as the desk's own sources: this path must not be an unthrottled way to guess a share's passphrase.
+        const slot = await throttle.run(attemptKey(bytes, `custodian-${index}`), () => openSlot(file, undefined, index, req.secret));
         component = new Uint8Array(slot.piece.buffer, slot.piece.byteOffset, slot.piece.length);
         custodian = custodianId(req.custodian);
       } else {
