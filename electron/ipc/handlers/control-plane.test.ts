@@ -251,7 +251,10 @@ describe('IPC handlers', () => {
         return r.clientSecret;
       },
     };
-    const s = { deps: { environment: { mode: 'rehearsal', description: 'test' } }, controlPlane: svc, worksheet } as unknown as Services;
+    // The ceremony record the handlers append to (the transcript itself is tested in ceremony.test.ts).
+    const noted: { kind: string; data: unknown }[] = [];
+    const ceremony = { note: async (kind: string, data: unknown) => (noted.push({ kind, data }), null), recorded: () => [] };
+    const s = { deps: { environment: { mode: 'rehearsal', description: 'test' } }, controlPlane: svc, worksheet, ceremony } as unknown as Services;
     const handlers = controlPlaneHandlers(s);
     expect(await code(handlers['control-plane:preview']({}))).toBe('control_plane.not_connected');
     const v = await handlers['control-plane:connect']({ baseUrl: h.cp.baseUrl, expectedFingerprint: discovery.sealing.fingerprint, enrolmentToken: holders[0].token });
@@ -262,5 +265,7 @@ describe('IPC handlers', () => {
     expect(JSON.stringify(sub)).not.toContain(r.clientSecret);
     expect(sub.view.receipts).toHaveLength(1);
     expect(revealed).toBe(2);
+    expect(noted.map((n) => n.kind)).toContain('submission.receipt');
+    expect(JSON.stringify(noted)).not.toContain(r.clientSecret);
   });
 });
