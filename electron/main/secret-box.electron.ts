@@ -14,6 +14,9 @@ export function electronSecretBox(): SecretBox {
       if (!available()) throw new Error('secure storage unavailable');
       return safeStorage.encryptString(plain);
     },
-    decrypt: (sealed) => safeStorage.decryptString(Buffer.from(sealed)),
+    decrypt: (sealed) => {
+      if (!available()) throw new Error('secure storage unavailable');
+      return safeStorage.decryptString(Buffer.from(sealed));
+    },
   };
 }

@@ -9,6 +9,7 @@ import type { Logger } from './log/logger';
 import type { EventName, EventPayload } from '../../shared/ipc/contract';
 import type { KdfProfile } from '../../shared/escrow/kdf-profiles';
 import { createEscrowService, type EscrowService } from './escrow/service';
+import { processPassphraseThrottle } from './escrow/throttle';
 import { createExpiryServiceInDataDir, type ExpiryService } from './expiry/expiry-service';
 import { openSettingsStore, type ConfFactory, type SettingsStore } from './storage/settings-store';
 import { createWorksheetService, type WorksheetService } from './worksheet/service';
@@ -88,7 +89,8 @@ export function createServices(deps: ServiceDeps): Services {
   const base = {
     deps,
     controlPlane: createControlPlaneService(deps, deps.controlPlaneAgent ? { agent: deps.controlPlaneAgent } : {}),
-    escrow: createEscrowService({ dataDir: deps.dataDir, clock: deps.clock, log: deps.log, ...(deps.escrowKdf ? { kdf: deps.escrowKdf } : {}) }),
+    // One count per secret, whichever screen or service the guess comes through.
+    escrow: createEscrowService({ dataDir: deps.dataDir, clock: deps.clock, log: deps.log, throttle: processPassphraseThrottle, ...(deps.escrowKdf ? { kdf: deps.escrowKdf } : {}) }),
     expiry: createExpiryServiceInDataDir({ dataDir: deps.dataDir, clock: deps.clock, log: deps.log, worksheet, changed: () => deps.emit('app:changed', { topic: 'expiry' }) }),
     settings,
     worksheet,

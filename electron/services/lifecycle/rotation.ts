@@ -25,6 +25,7 @@ import { thresholdForDaysLeft } from '../../../shared/expiry/reminders';
 import { generateSourceKey, identityOf, type RsaSize } from '../keys/source-key';
 import { openKey, openSlot, sealKey } from '../escrow/seal';
 import { readEscrowBytes } from '../escrow/files';
+import { attemptKey, processPassphraseThrottle } from '../escrow/throttle';
 import type { Clock } from '../platform/clock';
 import type { Logger } from '../log/logger';
 import type { KeyStoreLifecycleProvider } from '../vault/provider';
@@ -150,7 +151,8 @@ export class RotationService {
   async addKey(req: { escrowFile: string; custodians: { custodian: number; passphrase: string }[]; holderCopies: { file: string; passphrase: string }[] }): Promise<RotationView> {
     const r = this.require();
     if (r.newKey) return this.view();
-    const escrow = parseEscrow(await readEscrowBytes(req.escrowFile));
+    const escrowBytes = await readEscrowBytes(req.escrowFile);
+    const escrow = parseEscrow(escrowBytes);
     const current = escrow.header.keys.at(-1)!;
     const names = current.custodians.map((c) => c.name);
     const given = new Map(req.custodians.map((c) => [c.custodian, c.passphrase]));
@@ -159,16 +161,18 @@ export class RotationService {
     }
     // Wrong passphrases stop here, before anything is written.
     for (let i = 0; i < names.length; i++) {
-      const slot = await openSlot(escrow, current.keyId, i + 1, given.get(i + 1)!);
+      // Same count as every other path to this custodian's secret (the activation desk, the escrow screen).
+      const slot = await processPassphraseThrottle.run(attemptKey(escrowBytes, `custodian-${i + 1}`), () => openSlot(escrow, current.keyId, i + 1, given.get(i + 1)!));
       slot.piece.fill(0);
     }
     const copies: { file: string; passphrase: string; parsed: EscrowFile; name: string }[] = [];
     for (const c of req.holderCopies) {
-      const parsed = parseEscrow(await readEscrowBytes(c.file));
+      const copyBytes = await readEscrowBytes(c.file);
+      const parsed = parseEscrow(copyBytes);
       const entry = parsed.header.keys.at(-1)!;
       if (entry.policy.threshold !== 1 || entry.custodians.length !== 1) throw new KeyholderError('escrow.not_holder_copy', `${path.basename(c.file)} is not a key-holder copy.`);
       if (entry.fingerprint !== current.fingerprint) throw new KeyholderError('lifecycle.copy_not_current', `${path.basename(c.file)} does not hold the current key (${current.keyId}); choose the copy made with this escrow.`);
-      const { pkcs8 } = await openKey(parsed, entry.keyId, [{ custodian: 1, passphrase: c.passphrase }]);
+      const { pkcs8 } = await processPassphraseThrottle.run(attemptKey(copyBytes, 'custodian-1'), () => openKey(parsed, entry.keyId, [{ custodian: 1, passphrase: c.passphrase }]));
       pkcs8.fill(0);
       copies.push({ ...c, parsed, name: entry.custodians[0]!.name });
     }

@@ -27,7 +27,12 @@ export const activationViewSchema = z.object({
   threshold: z.number().int().nullable(),
   custodians: z.array(z.object({ id: z.string(), name: z.string(), entered: z.boolean() })),
   pendingKeeper: z.string().nullable(),
-  result: z.record(z.string(), z.json()).nullable(),
+  /**
+   * What the purpose reports: identifiers and yes/no facts only. Flat, short
+   * values so that no purpose can ever hand key material (kilobytes of
+   * base64) to the page, even by mistake.
+   */
+  result: z.record(z.string().max(64), z.union([z.string().max(300), z.number(), z.boolean(), z.null()])).nullable(),
   ended: z.object({ reason: z.string(), message: z.string() }).nullable(),
 });
 
