@@ -18,6 +18,7 @@ import { serveApp } from './protocol';
 import { chooseSavePath, electronStoreConf, printHtmlToPdf } from './documents.electron';
 import { APP_ORIGIN, forbiddenSender, isTrustedSender } from './safe-handle';
 import { workstationCloud, type WorkstationCloud } from '../composition/workstation-cloud';
+import { startReminders, type Reminders } from './reminders.electron';
 
 const log = createLogger();
 const rendererDir = path.join(__dirname, '../renderer');
@@ -86,6 +87,32 @@ function createWindow(): BrowserWindow {
 }
 
 let cloud: WorkstationCloud | null = null;
+let reminders: Reminders | null = null;
+let quitting = false;
+
+/** Brings the window back (re-creating it if it was closed to the tray) and shows a screen. */
+function showScreen(screen: string, item: string | null, emit: (screen: string, item: string | null) => void): void {
+  if (!mainWindow) {
+    mainWindow = createWindow();
+    keepInTrayOnClose(mainWindow);
+    mainWindow.webContents.once('did-finish-load', () => emit(screen, item));
+  } else {
+    if (mainWindow.isMinimized()) mainWindow.restore();
+    mainWindow.show();
+    mainWindow.focus();
+    emit(screen, item);
+  }
+}
+
+function keepInTrayOnClose(win: BrowserWindow): void {
+  win.on('close', (e) => {
+    if (quitting || !reminders?.keepRunningInTray()) return;
+    // Reminders must keep running when the holder opted in: hide instead of quitting, and say so once.
+    e.preventDefault();
+    win.hide();
+    reminders.windowClosedToTray();
+  });
+}
 
 async function start(): Promise<void> {
   const csp = headerCspFromIndexHtml(readFileSync(path.join(rendererDir, 'index.html'), 'utf8'));
@@ -140,13 +167,28 @@ async function start(): Promise<void> {
     const t = setInterval(fn, ms);
     return () => clearInterval(t);
   }, 60_000);
+  const show = (screen: string, item: string | null) => {
+    const checked = checkEvent('app:show', { screen, item }, log);
+    if (checked && mainWindow && !mainWindow.webContents.isDestroyed()) mainWindow.webContents.send(EVENT_CHANNEL, checked.event, checked.payload);
+  };
+  reminders = startReminders({
+    services,
+    log,
+    showItem: (itemId) => showScreen('expiry', itemId, show),
+    quit: () => app.quit(),
+  });
   app.once('before-quit', () => {
+    quitting = true;
+    reminders?.dispose();
     services.controlPlane.stop();
     // Open activations hold key material: wipe it before the process goes.
     services.activation.wipeAll();
     void cloud?.stop();
   });
   mainWindow = createWindow();
+  keepInTrayOnClose(mainWindow);
 }
 
-app.on('window-all-closed', () => app.quit());
+app.on('window-all-closed', () => {
+  if (!reminders?.keepRunningInTray()) app.quit();
+});

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { screens } from './screens';
 import { useApp } from './store';
-import { call } from './api';
+import { call, onEvent } from './api';
 import type { ResponseOf } from '../../shared/ipc/contract';
 
 type Info = ResponseOf<'app:info'>;
@@ -12,6 +12,9 @@ export function App() {
   useEffect(() => {
     call('app:info', {}).then(setInfo, () => setInfo(null));
   }, []);
+  useEffect(() => onEvent('app:show', ({ screen: target }) => {
+    if (screens.some((s) => s.id === target)) go(target);
+  }), [go]);
   const current = screens.find((s) => s.id === screen) ?? screens[0]!;
   const Current = current.component;
   return (

@@ -3,7 +3,7 @@
  * (or the e2e bridge) exposes it. `call` unwraps results into values or a
  * thrown KeyholderError, so screens handle errors by `code`.
  */
-import type { Channel, KeyholderApi, RequestOf, ResponseOf } from '../../shared/ipc/contract';
+import type { Channel, EventName, EventPayload, KeyholderApi, RequestOf, ResponseOf } from '../../shared/ipc/contract';
 import { splitChannel } from '../../shared/ipc/contract';
 import type { IpcResult } from '../../shared/ipc/define';
 import { KeyholderError } from '../../shared/errors/index';
@@ -24,6 +24,6 @@ export async function call<C extends Channel>(name: C, request: RequestOf<C>): P
   throw new KeyholderError(result.error.code, result.error.message, result.error.detail);
 }
 
-export function onEvent(...args: Parameters<KeyholderApi['on']>): () => void {
-  return window.keyholder.on(...args);
+export function onEvent<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void {
+  return window.keyholder.on(event, listener);
 }

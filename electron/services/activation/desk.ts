@@ -42,7 +42,7 @@ export interface ActivationView {
   custodians: { id: string; name: string; entered: boolean }[];
   /** The keeper who joined and has not yet presented the copy or entered a component. */
   pendingKeeper: string | null;
-  result: JsonObject | null;
+  result: PurposeResult | null;
   ended: { reason: string; message: string } | null;
 }
 
@@ -78,7 +78,7 @@ export function createActivationDesk(deps: {
 }) {
   const throttle = deps.throttle ?? processPassphraseThrottle;
   const purposes: Partial<Record<PurposeKind, PurposeHandler>> = { 'escrow-restore': verifyRestorePurpose, ...deps.purposes };
-  const meta = new Map<string, { ceremony: string; results: JsonObject | null; mode: 'split-knowledge' | 'quorum' }>();
+  const meta = new Map<string, { ceremony: string; results: PurposeResult | null; mode: 'split-knowledge' | 'quorum' }>();
 
   function view(s: ActivationSession): ActivationView {
     const st = s.state;

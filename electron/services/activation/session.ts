@@ -40,7 +40,8 @@ const realTimers: Timers = {
 };
 
 /** What the purpose reports back: non-secret facts for the transcript (e.g. the key version identifier). */
-export type PurposeResult = JsonObject;
+/** What a purpose reports: identifiers and yes/no facts, flat (it is shown to the page; see the IPC schema). */
+export type PurposeResult = Record<string, string | number | boolean | null>;
 
 export interface ActivationSessionOptions {
   ceremony: string;
