@@ -11,7 +11,6 @@ import { describeStep, expectedRole, type Purpose, type PurposeKind } from '../.
 import { normaliseName } from '../../../shared/ceremony/roles';
 import { parseEscrow, type EscrowFile } from '../../../shared/escrow/format';
 import { keyFingerprint, type Role } from '../../../shared/transcript/entry';
-import type { JsonObject } from '../../../shared/transcript/canonical';
 import type { CeremonyTranscripts } from '../transcript/index';
 import type { ParticipantsService } from '../participants/index';
 import type { ActivationService } from './index';
