@@ -7,23 +7,26 @@
  *   test-restore it from disk, and the custodian makes a key-holder copy for
  *   each holder (carried to their workstation as a file);
  * - the vendor enrols both holders (control-plane admin API);
- * - each holder connects to the control plane (pinning its fingerprint),
+ * - each holder fills their worksheet column on the Worksheet screen (values
+ *   from the rehearsal descriptor, as the holder would copy them from their
+ *   tenant), connects to the control plane (pinning its fingerprint),
  *   registers their vault, waits for the vendor's approval, signs in on the
- *   rehearsal sign-in page, imports their copy into their own vault, and
- *   submits the sealed key-store record;
+ *   rehearsal sign-in page, imports their copy into their own vault on the
+ *   Import screen through a supervised activation (operator, supervisor,
+ *   keeper, knower: four different people behind hand-over screens), sees
+ *   line 2 and the fingerprint match, and submits the sealed key-store record;
  * - the primary key shows Available; then holder 1's key is disabled in the
  *   rehearsal cloud (its admin API, "behind the app's back") and holder 1's
  *   status screen turns to Key Store 1 Revoked.
  *
- * The worksheet columns are filled through the same dispatch the worksheet
- * screen calls (that screen has its own spec). Screenshots:
- * test-results/screenshots/ceremony-*.png.
+ * Screenshots: test-results/screenshots/ceremony-*.png.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { BrowserContext, Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
 import { test, expect, SCREENSHOT_DIR } from '../support/fixtures';
+import { SignInBrowser, importThroughActivation, signInOnRehearsalPage, type ImportPeople, type ImportStep } from '../support/import';
 import { startBridge, type Bridge } from '../bridge/server';
 import { startRehearsalCloud, type RehearsalCloud } from '../../electron/rehearsal/index';
 import { agentFor, request } from '../../electron/rehearsal/testing/sdk';
@@ -36,6 +39,19 @@ const PASS = {
   holder2: 'indigo-falcon-prairie-cobalt-thistle',
 };
 const KEY_NAME = 'contoso-cmk';
+// Four different people at each holder's workstation; none of them is at the other's.
+const PEOPLE: Record<1 | 2, ImportPeople> = {
+  1: { operator: 'Hana Holder', supervisor: 'Sam Supervisor', keeper: 'Kim Keeper', knower: 'Noor Knower' },
+  2: { operator: 'Hugo Holder', supervisor: 'Sue Supervisor', keeper: 'Kai Keeper', knower: 'Nils Knower' },
+};
+const IMPORT_SHOTS: Record<ImportStep, string> = {
+  'form-filled': '3a-import-form',
+  'handover-keeper': '3b-import-handover-keeper',
+  'knower-types': '3c-import-knower-types',
+  'supervisor-attests': '3d-import-supervisor-attests',
+  imported: '3e-imported',
+};
+const day = (offsetDays: number) => new Date(Date.now() + offsetDays * 86_400_000).toISOString().slice(0, 10);
 
 interface Workstation {
   name: string;
@@ -70,9 +86,8 @@ test('two holders on their own workstations: escrow, registration, import, seale
   test.setTimeout(300_000);
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'kh-e2e-ceremony-'));
   let cloud: RehearsalCloud | null = null;
-  let signIn: BrowserContext | null = null;
+  const signIn = new SignInBrowser(browser);
   const stations: Workstation[] = [];
-  const signInPages: Page[] = [];
   try {
     cloud = await startRehearsalCloud({ dataDir: path.join(root, 'cloud'), adminEnabled: true });
     const d = cloud.descriptor;
@@ -83,21 +98,11 @@ test('two holders on their own workstations: escrow, registration, import, seale
       expect(r.status, `${url}: ${r.text}`).toBeLessThan(300);
       return r.json() as Record<string, string>;
     };
-    // The holders' "system browser": pages in a context told to accept the rehearsal CA's certificate (the app's Node side verifies it).
-    signIn = await browser.newContext({ ignoreHTTPSErrors: true });
-
     const open = async (name: string, holder: 1 | 2): Promise<Workstation> => {
       const bridge = await startBridge({
         dataDir: path.join(root, name),
         rehearsal: { cloud: cloud!, holder },
-        deps: {
-          escrowKdf: TEST_KDF,
-          openBrowser: async (url: string) => {
-            const p = await signIn!.newPage();
-            signInPages.push(p);
-            await p.goto(url);
-          },
-        },
+        deps: { escrowKdf: TEST_KDF, openBrowser: signIn.openBrowser },
       });
       const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
       const errors: string[] = [];
@@ -163,11 +168,26 @@ test('two holders on their own workstations: escrow, registration, import, seale
       const copy = path.join(usb, copyName);
       fs.copyFileSync(path.join(escrowDir, copyName), copy);
 
-      // Worksheet column: the holder's own tenant, vault, application and secret.
-      const empty = { vaultHost: '', keyIdentifier: '', clientId: '', tenantId: '', keyName: '', secretCreatedOn: '', secretExpiresOn: '', secret: { action: 'keep' as const } };
-      const mine = { vaultHost, keyIdentifier: '', clientId: app.appId, tenantId: app.tenantId, keyName: KEY_NAME, secretCreatedOn: '2026-11-27', secretExpiresOn: '2027-11-27', secret: { action: 'set' as const, value: app.clientSecret! } };
-      const saved = await w.bridge.call('worksheet:save', h === 1 ? { holder1: mine, holder2: empty } : { holder1: empty, holder2: mine });
-      expect(saved.ok).toBe(true);
+      // Worksheet column, on the Worksheet screen: the holder's own vault, application, tenant and secret.
+      await page.getByRole('button', { name: 'Azure Information Worksheet' }).click();
+      await page.getByRole('tab', { name: new RegExp(`^Key holder ${h}`) }).click();
+      const column: [string, string][] = [
+        ['vaultHost', vaultHost],
+        ['clientId', app.appId],
+        ['clientSecret', app.clientSecret!],
+        ['tenantId', app.tenantId],
+        ['keyName', KEY_NAME],
+        ['secretCreatedOn', day(0)],
+        ['secretExpiresOn', day(365)],
+      ];
+      for (const [field, value] of column) await page.locator(`#ws-h${h}-${field}`).fill(value);
+      await page.getByRole('button', { name: 'Save worksheet' }).click();
+      // Line 2 and the other holder's column are still empty; nothing else may be wrong.
+      await expect(page.getByTestId('ws-result')).toHaveText('Saved. Some fields are still empty.');
+      await expect(page.locator(`#ws-panel-${h} .issue-error`)).toHaveCount(0);
+      await w.shot('0-worksheet');
+      const saved = await w.bridge.call('worksheet:get', {});
+      expect(saved.ok && (h === 1 ? saved.value.holder1 : saved.value.holder2)).toMatchObject({ vaultHost, clientId: app.appId, tenantId: app.tenantId, keyName: KEY_NAME, secret: 'stored' });
 
       // Registration: connect (pin the fingerprint the vendor sent), register the vault, vendor approves.
       await page.getByRole('button', { name: 'Vault registration' }).click();
@@ -187,23 +207,29 @@ test('two holders on their own workstations: escrow, registration, import, seale
       await expect(page.getByTestId('cp-registration')).toHaveAttribute('data-status', 'registered');
       await w.shot('2-registered');
 
-      // Import: sign in on the rehearsal page as this holder, then import the copy into their own vault.
+      // Import: sign in on the rehearsal page as this holder, then import the copy into their own vault under supervision.
       await page.getByRole('button', { name: 'Import into your vault' }).click();
-      await page.getByRole('button', { name: 'Sign in with the browser' }).click();
-      await expect.poll(() => signInPages.length).toBe(h);
-      const tab = signInPages[h - 1]!;
-      await tab.getByRole('button', { name: new RegExp(`Sign in as ${user.displayName.split(' ')[0]}`) }).click();
-      await expect(page.getByTestId('signed-in-as')).toContainText(user.username);
-      // The import itself goes through the holder's own services: the import screen is being rebuilt around the
-      // supervised activation (keeper, knower, supervisor), which has its own spec.
-      const outcome = await w.bridge.services.vault.importKey({ holder: h, holderCopyPath: copy, passphrase: h === 1 ? PASS.holder1 : PASS.holder2, vaultUrl: vault.url, keyName: KEY_NAME, protection: 'hsm', allowEncryptDecrypt: false });
-      expect(outcome.keyVersionId).toMatch(new RegExp(`^${vault.url.replace(/[.]/g, '\\.')}/keys/${KEY_NAME}/[0-9a-f]{32}$`));
-      const sheet = await w.bridge.call('worksheet:get', {});
-      expect(sheet.ok && (h === 1 ? sheet.value.holder1 : sheet.value.holder2).keyIdentifier).toBe(outcome.keyVersionId);
+      await signInOnRehearsalPage(page, signIn, { firstName: user.displayName.split(' ')[0]!, username: user.username });
+      // The worksheet column just saved is what the Import screen proposes.
+      await expect(page.getByLabel(`Key holder ${h}`, { exact: true })).toBeChecked();
+      await expect(page.getByLabel('Vault URL (worksheet line 1)')).toHaveValue(`https://${vaultHost}`);
+      await expect(page.getByLabel('Key name')).toHaveValue(KEY_NAME);
+      const keyVersionId = await importThroughActivation(page, {
+        copyFile: copy,
+        copyPassphrase: h === 1 ? PASS.holder1 : PASS.holder2,
+        vaultUrl: `https://${vaultHost}`,
+        keyName: KEY_NAME,
+        people: PEOPLE[h],
+        shot: (step) => w.shot(IMPORT_SHOTS[step]),
+      });
+      expect(keyVersionId.startsWith(vault.url.replace(/\/+$/, ''))).toBe(true);
+      const html = await page.content();
+      expect(html).not.toContain(h === 1 ? PASS.holder1 : PASS.holder2);
+      expect(html).not.toContain('signing passphrase');
       await page.getByRole('button', { name: 'Azure Information Worksheet' }).click();
       await page.getByRole('tab', { name: new RegExp(`^Key holder ${h}`) }).click();
-      await expect(page.locator(`#ws-h${h}-keyIdentifier`)).toHaveValue(outcome.keyVersionId);
-      await w.shot('3-imported');
+      await expect(page.locator(`#ws-h${h}-keyIdentifier`)).toHaveValue(keyVersionId);
+      await w.shot('3f-worksheet-line2');
 
       // Sealed submission: see exactly what goes (secret masked), then seal and send.
       await page.getByRole('button', { name: 'Submission to the vendor' }).click();
@@ -245,7 +271,7 @@ test('two holders on their own workstations: escrow, registration, import, seale
       await w.page.close();
       await w.bridge.close();
     }
-    await signIn?.close();
+    await signIn.close();
     await cloud?.stop();
     fs.rmSync(root, { recursive: true, force: true });
   }

@@ -10,8 +10,8 @@
 import path from 'node:path';
 import os from 'node:os';
 import fs from 'node:fs';
-import type { BrowserContext, Page } from '@playwright/test';
 import { test as base, expect, SCREENSHOT_DIR } from '../support/fixtures';
+import { SignInBrowser, importThroughActivation, join, signInOnRehearsalPage, type ImportStep } from '../support/import';
 import { startRehearsalCloud, type RehearsalCloud } from '../../electron/rehearsal/index';
 import { agentFor } from '../../electron/rehearsal/testing/sdk';
 import { rehearsalAzureEndpoints } from '../../electron/services/identity/index';
@@ -21,7 +21,7 @@ import type { Services } from '../../electron/services/index';
 
 interface Extra {
   cloud: RehearsalCloud;
-  signInTab: { context: BrowserContext | null; pages: Page[] };
+  signIn: SignInBrowser;
 }
 
 const test = base.extend<Extra>({
@@ -33,43 +33,32 @@ const test = base.extend<Extra>({
     await cloud.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   },
-  // eslint-disable-next-line no-empty-pattern -- Playwright requires the destructuring form
-  signInTab: async ({}, use) => {
-    const tab = { context: null as BrowserContext | null, pages: [] as Page[] };
-    await use(tab);
-    await tab.context?.close();
+  signIn: async ({ browser }, use) => {
+    const signIn = new SignInBrowser(browser);
+    await use(signIn);
+    await signIn.close();
   },
-  bridgeDeps: async ({ cloud, browser, signInTab }, use) => {
+  bridgeDeps: async ({ cloud, signIn }, use) => {
     const agent = agentFor(cloud);
     const holder1 = cloud.descriptor.tenants[0]!.id;
     await use({
       deps: {
         escrowKdf: TEST_KDF,
         azure: { ...rehearsalAzureEndpoints(cloud.descriptor, agent, holder1), retryOptions: { maxRetries: 1, retryDelayInMs: 50 } },
-        // The "system browser": a separate Chromium window. It is told to accept the rehearsal's own CA-signed
-        // certificate; the app's Node side still verifies TLS against that CA.
-        openBrowser: async (url: string) => {
-          signInTab.context ??= await browser.newContext({ ignoreHTTPSErrors: true });
-          const p = await signInTab.context.newPage();
-          signInTab.pages.push(p);
-          await p.goto(url);
-        },
+        openBrowser: signIn.openBrowser,
       },
     });
     agent.destroy();
   },
 });
 
-async function handover(page: Page, who: string) {
-  await expect(page.getByTestId('handover')).toContainText(`Hand the keyboard to ${who}`);
-  await page.getByRole('button', { name: /^I am .*: continue$/ }).click();
-}
-
-async function join(page: Page, name: string) {
-  await page.getByLabel('Your name').fill(name);
-  await page.getByLabel('Your participant passphrase').fill(`${name} signing passphrase`);
-  await page.getByRole('button', { name: 'Join' }).click();
-}
+const SHOTS: Record<ImportStep, string> = {
+  'form-filled': '3-form-filled',
+  'handover-keeper': '4-handover-keeper',
+  'knower-types': '5-knower-types',
+  'supervisor-attests': '6-supervisor-attests',
+  imported: '7-imported',
+};
 
 async function holderCopy(services: Services): Promise<string> {
   const e = services.escrow;
@@ -85,7 +74,7 @@ async function holderCopy(services: Services): Promise<string> {
   return st.holderCopies[0]!.file;
 }
 
-test('a holder signs in, imports their copy under keeper/knower/supervisor hand-over, sees line 2, and the Ceremony screen shows it recorded', async ({ page, bridge, cloud, signInTab }) => {
+test('a holder signs in, imports their copy under keeper/knower/supervisor hand-over, sees line 2, and the Ceremony screen shows it recorded', async ({ page, bridge, cloud, signIn }) => {
   const copyFile = await holderCopy(bridge.current.services);
   const vault = cloud.descriptor.vaults[0]!;
 
@@ -93,60 +82,29 @@ test('a holder signs in, imports their copy under keeper/knower/supervisor hand-
   await expect(page.getByRole('heading', { name: 'Import your key into your vault' })).toBeVisible();
   await bridge.screenshot('1-before-sign-in');
 
-  await page.getByRole('button', { name: 'Sign in with the browser' }).click();
-  await expect.poll(() => signInTab.pages.length).toBe(1);
-  const tab = signInTab.pages[0]!;
-  await expect(tab.getByRole('heading', { name: 'Pick an account' })).toBeVisible();
-  fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
-  await tab.screenshot({ path: path.join(SCREENSHOT_DIR, 'import-2-rehearsal-sign-in-page.png') });
-  await tab.getByRole('button', { name: /Sign in as Alice/ }).click();
-  await expect(page.getByTestId('signed-in-as')).toContainText('alice@holder1.rehearsal.example');
-
+  await signInOnRehearsalPage(page, signIn, { firstName: 'Alice', username: 'alice@holder1.rehearsal.example' }, async (tab) => {
+    fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
+    await tab.screenshot({ path: path.join(SCREENSHOT_DIR, 'import-2-rehearsal-sign-in-page.png') });
+  });
+  // The only copy in this data folder is suggested.
   await expect(page.getByLabel('Key-holder copy (file)')).toHaveValue(copyFile);
-  // The form never asks for the copy's passphrase: only the knower types it, on their own turn.
-  await expect(page.getByLabel('Passphrase of your copy')).toHaveCount(0);
-  await page.getByLabel('Vault URL (worksheet line 1)').fill(vault.url);
-  await page.getByLabel('Key name').fill('contoso-cmek-1');
-  await page.getByLabel(/HSM-protected/).check();
-  await bridge.screenshot('3-form-filled');
-  await page.getByRole('button', { name: 'Start the supervised import' }).click();
 
-  await handover(page, 'the operator');
-  await join(page, 'Olive Operator');
-  await handover(page, 'the supervisor');
-  await join(page, 'Sam Supervisor');
-  await handover(page, 'the keeper');
-  await bridge.screenshot('4-handover-keeper');
-  // The supervisor cannot also be the keeper.
-  await join(page, 'Sam Supervisor');
-  await expect(page.getByTestId('import-error')).toContainText('Each role needs a different person');
-  await join(page, 'Kim Keeper');
-  await expect(page.getByTestId('copy-fingerprint')).toBeVisible();
-  await page.getByRole('button', { name: 'Present the sealed copy' }).click();
-  await handover(page, 'the knower');
-  await join(page, 'Noor Knower');
-  await page.getByLabel('Passphrase of the sealed copy').fill(PASS[2]!);
-  await bridge.screenshot('5-knower-types');
-  await page.getByRole('button', { name: 'Open' }).click();
-  await expect(page.getByTestId('check-value')).toHaveText(/^[0-9A-F]{3} [0-9A-F]{3}/);
-  await handover(page, 'the supervisor');
-  await page.getByLabel('Your participant passphrase').fill('Sam Supervisor signing passphrase');
-  await bridge.screenshot('6-supervisor-attests');
-  await page.getByRole('button', { name: 'Sign the attestation' }).click();
-  await handover(page, 'the operator');
-  await page.getByRole('button', { name: /^Carry out:/ }).click();
-
-  const line2 = page.getByTestId('line2');
-  await expect(line2).toHaveText(new RegExp(`^${vault.url.replace(/[.]/g, '\\.')}/keys/contoso-cmek-1/[0-9a-f]{32}$`), { timeout: 30_000 });
-  await expect(page.getByTestId('fingerprint-match')).toHaveText(/Fingerprint match/);
-  await expect(page.getByTestId('self-test')).toContainText('unwrap in the vault passed');
-  await expect(page.getByTestId('self-test')).toContainText('HSM-protected');
-  await expect(page.getByTestId('activation-wiped')).toBeVisible();
-  await bridge.screenshot('7-imported');
+  const keyVersionId = await importThroughActivation(page, {
+    copyFile,
+    copyPassphrase: PASS[2]!,
+    vaultUrl: vault.url,
+    keyName: 'contoso-cmek-1',
+    people: { operator: 'Olive Operator', supervisor: 'Sam Supervisor', keeper: 'Kim Keeper', knower: 'Noor Knower' },
+    shot: (step) => bridge.screenshot(SHOTS[step]),
+    // The supervisor cannot also be the keeper.
+    atKeeperTurn: async () => {
+      await join(page, 'Sam Supervisor');
+      await expect(page.getByTestId('import-error')).toContainText('Each role needs a different person');
+    },
+  });
 
   const ws = await bridge.call('worksheet:get', {});
-  expect(ws.ok && ws.value.holder1.keyIdentifier).toBe(await line2.textContent());
-  const keyVersionId = (await line2.textContent())!;
+  expect(ws.ok && ws.value.holder1.keyIdentifier).toBe(keyVersionId);
   // Nothing on the page holds the copy's passphrase or a participant's after the hand-over.
   const html = await page.content();
   expect(html).not.toContain(PASS[2]!);
@@ -189,5 +147,6 @@ test('a holder signs in, imports their copy under keeper/knower/supervisor hand-
   // Reopening the app shows the same result from the record (no second import).
   await bridge.restart();
   await page.getByRole('button', { name: 'Import into your vault' }).click();
-  await expect(page.getByTestId('line2')).toHaveText((await bridge.call('worksheet:get', {})).ok ? ws.ok ? ws.value.holder1.keyIdentifier : '' : '');
+  await expect(page.getByTestId('line2')).toHaveText(keyVersionId);
+  await expect(page.getByTestId('fingerprint-match')).toHaveText(/Fingerprint match/);
 });

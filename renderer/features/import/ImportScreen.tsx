@@ -96,14 +96,14 @@ function SignIn({ status, onChanged }: { status: Status; onChanged(): void }) {
         <input value={tenantId} onChange={(e) => setTenantId(e.target.value)} spellCheck={false} autoComplete="off" />
       </label>
       <div className="actions">
-        <button type="button" onClick={() => void start('browser')} disabled={!!flow || !tenantId}>
+        <button type="button" className={status.active ? 'secondary' : 'primary'} onClick={() => void start('browser')} disabled={!!flow || !tenantId}>
           Sign in with the browser
         </button>
-        <button type="button" onClick={() => void start('device-code')} disabled={!!flow || !tenantId}>
+        <button type="button" className="secondary" onClick={() => void start('device-code')} disabled={!!flow || !tenantId}>
           Use a device code instead
         </button>
         {status.active && (
-          <button type="button" onClick={() => void call('identity:signOut', {}).then(onChanged, (x: unknown) => setError(asError(x)))}>
+          <button type="button" className="link" onClick={() => void call('identity:signOut', {}).then(onChanged, (x: unknown) => setError(asError(x)))}>
             Sign out
           </button>
         )}
@@ -111,7 +111,7 @@ function SignIn({ status, onChanged }: { status: Status; onChanged(): void }) {
       {flow?.method === 'browser' && (
         <Notice tone="info" testId="browser-waiting">
           Your browser opened the sign-in page. Pick your account there, then come back.{' '}
-          <button type="button" onClick={() => void call('identity:cancelSignIn', { flowId: flow.flowId })}>
+          <button type="button" className="secondary small" onClick={() => void call('identity:cancelSignIn', { flowId: flow.flowId })}>
             Cancel
           </button>
         </Notice>
@@ -125,6 +125,7 @@ function SignIn({ status, onChanged }: { status: Status; onChanged(): void }) {
             <code data-testid="device-code-value">{flow.deviceCode.userCode}</code>{' '}
             <button
               type="button"
+              className="secondary small"
               onClick={() =>
                 void navigator.clipboard?.writeText(flow.deviceCode!.userCode).then(
                   () => setCopied(true),
@@ -136,7 +137,7 @@ function SignIn({ status, onChanged }: { status: Status; onChanged(): void }) {
             </button>{' '}
             <Countdown until={flow.deviceCode.expiresAt} />
           </p>
-          <button type="button" onClick={() => void call('identity:cancelSignIn', { flowId: flow.flowId })}>
+          <button type="button" className="secondary small" onClick={() => void call('identity:cancelSignIn', { flowId: flow.flowId })}>
             Cancel
           </button>
         </div>
@@ -184,6 +185,11 @@ export function ImportScreen() {
   const [out, setOut] = useState<Outcome | null>(null);
   const [error, setError] = useState<{ code: string; message: string } | null>(null);
   const loaded = useRef(false);
+  const supervised = useRef<HTMLElement>(null);
+  const session = activation?.session;
+  useEffect(() => {
+    if (session) supervised.current?.scrollIntoView({ block: 'start' });
+  }, [session]);
 
   const refreshStatus = useCallback(() => {
     call('identity:status', {}).then(setStatus, (e: unknown) => setError(asError(e)));
@@ -318,7 +324,7 @@ export function ImportScreen() {
             anything is imported. Have all three with you.
           </p>
           <div className="actions">
-            <button type="submit" disabled={busy || !status?.active || !draft.holderCopyPath || (!!activation && !activation.ended && activation.step !== 'done')}>
+            <button type="submit" className={out ? 'secondary' : 'primary'} disabled={busy || !status?.active || !draft.holderCopyPath || (!!activation && !activation.ended && activation.step !== 'done')}>
               {busy ? 'Starting…' : 'Start the supervised import'}
             </button>
           </div>
@@ -328,7 +334,7 @@ export function ImportScreen() {
               {error.code === 'vault.key_soft_deleted' && (
                 <span className="actions">
                   {' '}
-                  <button type="button" onClick={() => void recover()} disabled={busy}>
+                  <button type="button" className="secondary small" onClick={() => void recover()} disabled={busy}>
                     Recover the deleted key and continue
                   </button>{' '}
                   or change the key name above.
@@ -339,14 +345,14 @@ export function ImportScreen() {
         </form>
       )}
       {activation && (
-        <section aria-labelledby="supervised-title" className="card" data-testid="supervised-import">
+        <section ref={supervised} aria-labelledby="supervised-title" className="card" data-testid="supervised-import">
           <h2 id="supervised-title">3. Supervised import</h2>
           <ActivationProgress view={activation} />
           {!activation.ended && activation.step !== 'done' && <ActivationTurn key={turnKey(activation)} view={activation} act={act} />}
           {activation.ended && (
             <Notice tone="warning" testId="activation-ended">
               {activation.ended.message}{' '}
-              <button type="button" onClick={() => setActivation(null)}>
+              <button type="button" className="secondary small" onClick={() => setActivation(null)}>
                 Start again
               </button>
             </Notice>
