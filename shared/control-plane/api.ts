@@ -314,6 +314,42 @@ export const credentialUpdateReceiptSchema = z.object({
   verified: z.literal(true),
 });
 
+// ---------------------------------------------------------------- ceremony records
+
+/**
+ * A closed ceremony's final transcript hash, sent by a holder's app so the
+ * vendor holds an independent copy: a transcript later cut short no longer
+ * ends in the hash the control plane recorded (issue 9).
+ */
+export const ceremonyRecordRequestSchema = z
+  .object({
+    ceremonyId: idSchema,
+    /** Hex SHA-256 of the transcript's closing entry (docs/formats/transcript-v1.md). */
+    finalHash: z.string().regex(/^[0-9a-f]{64}$/, '64 lower-case hexadecimal characters'),
+    /** Number of entries in the closed transcript, the closing entry included. */
+    entries: z.number().int().min(1).max(1_000_000),
+    closedAt: isoTimeSchema,
+  })
+  .strict();
+export type CeremonyRecordRequest = z.infer<typeof ceremonyRecordRequestSchema>;
+
+export const ceremonyRecordReceiptSchema = z.object({
+  recordId: idSchema,
+  environmentId: idSchema,
+  holder: holderSchema,
+  ceremonyId: idSchema,
+  finalHash: z.string().regex(/^[0-9a-f]{64}$/),
+  receivedAt: isoTimeSchema,
+  /** Hex SHA-256 of the canonical body (ceremonyRecordCanonical): both sides compute it the same way. */
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+});
+export type CeremonyRecordReceipt = z.infer<typeof ceremonyRecordReceiptSchema>;
+
+/** The body's canonical text: fixed key order, no whitespace, so the receipt's hash does not depend on how the body was written. */
+export function ceremonyRecordCanonical(r: CeremonyRecordRequest): string {
+  return JSON.stringify({ ceremonyId: r.ceremonyId, closedAt: r.closedAt, entries: r.entries, finalHash: r.finalHash });
+}
+
 // ---------------------------------------------------------------- errors
 
 /** Every non-2xx answer carries this body. `failures` lists validation findings when there are any. */

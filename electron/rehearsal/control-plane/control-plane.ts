@@ -12,6 +12,7 @@ import type { ZodType } from 'zod';
 import {
   API_VERSION,
   SUPPORTED_API_VERSIONS,
+  ceremonyRecordCanonical,
   credentialUpdateSchema,
   keyStoreRecordSchema,
   sealingSuite,
@@ -23,6 +24,8 @@ import {
   type KeyStoreField,
   type KeyStoreHealth,
   type KeyStoreRecord,
+  type CeremonyRecordReceipt,
+  type CeremonyRecordRequest,
   type Registration,
   type SubmissionReceipt,
   type ValidationFailure,
@@ -30,7 +33,7 @@ import {
 } from '../../../shared/control-plane/api';
 import { sealedEnvelopeSchema, sha256Hex, fromBase64Url, toBase64Url, type EnvelopePurpose } from '../../../shared/control-plane/envelope';
 import { primaryKeyStatusFrom } from '../../../shared/control-plane/status';
-import { ControlPlaneStore, type StoredEnrolment, type StoredEnvironment, type StoredLibrary, type StoredPrimaryKey } from './store';
+import { ControlPlaneStore, type StoredCeremonyRecord, type StoredEnrolment, type StoredEnvironment, type StoredLibrary, type StoredPrimaryKey } from './store';
 import { DEFAULT_ROTATION_RATE_PER_DAY, SYSTEM_KEY, libraryKeyStatus, noLongerInUseSince } from './libraries';
 import { loadOrCreateSealingKey, openEnvelope, type SealingKey } from './sealing';
 import { ProbeError, type KeyStoreProbe, type RsaPublicKey } from './probe';
@@ -381,6 +384,43 @@ export class ReferenceControlPlane {
       s.submissions[submissionId] = { submissionId, enrolmentId: e.enrolmentId, environmentId: e.environmentId, holder: e.holder, purpose: 'credential-update', receivedAt, envelopeSha256 };
     });
     return { submissionId, holder: e.holder, receivedAt, envelopeSha256, verified: true as const };
+  }
+
+  // ------------------------------------------------------------ ceremony records
+
+  /**
+   * Keeps a closed ceremony's final hash for the enrolment's holder and
+   * environment. The same values again answer with the first receipt; a
+   * different hash for a ceremony already recorded is refused, because a
+   * closed transcript cannot end twice.
+   */
+  async recordCeremony(e: StoredEnrolment, body: CeremonyRecordRequest): Promise<CeremonyRecordReceipt> {
+    const sha256 = createHash('sha256').update(ceremonyRecordCanonical(body)).digest('hex');
+    const key = `${e.environmentId}/${e.holder}/${body.ceremonyId}`;
+    const stored = await this.store.update((s) => {
+      const records = (s.ceremonyRecords ??= {});
+      const prior = records[key];
+      if (prior) {
+        if (prior.sha256 === sha256) return prior;
+        throw new ApiFailure(
+          409,
+          'ceremony_record_conflict',
+          prior.finalHash !== body.finalHash
+            ? `Ceremony ${body.ceremonyId} was already recorded with a different final hash (${prior.finalHash.slice(0, 16)}…). A closed transcript has one final hash: check which transcript file is the real one and tell the vendor.`
+            : `Ceremony ${body.ceremonyId} was already recorded with the same final hash but a different entry count or closing time. Tell the vendor.`,
+        );
+      }
+      const rec: StoredCeremonyRecord = { recordId: newId('cer'), enrolmentId: e.enrolmentId, environmentId: e.environmentId, holder: e.holder, ...body, receivedAt: this.now().toISOString(), sha256 };
+      records[key] = rec;
+      return rec;
+    });
+    return { recordId: stored.recordId, environmentId: stored.environmentId, holder: stored.holder, ceremonyId: stored.ceremonyId, finalHash: stored.finalHash, receivedAt: stored.receivedAt, sha256: stored.sha256 };
+  }
+
+  ceremonyRecordsFor(e: StoredEnrolment): CeremonyRecordReceipt[] {
+    return Object.values(this.store.read().ceremonyRecords ?? {})
+      .filter((r) => r.environmentId === e.environmentId && r.holder === e.holder)
+      .map((r) => ({ recordId: r.recordId, environmentId: r.environmentId, holder: r.holder, ceremonyId: r.ceremonyId, finalHash: r.finalHash, receivedAt: r.receivedAt, sha256: r.sha256 }));
   }
 
   // ------------------------------------------------------------ status

@@ -14,6 +14,7 @@ import {
   applyKeyRequestSchema,
   controlPlaneSettingsSchema,
   createLibraryRequestSchema,
+  ceremonyRecordRequestSchema,
 } from '../../../shared/control-plane/api';
 import { ApiFailure, type ReferenceControlPlane } from './control-plane';
 
@@ -102,6 +103,11 @@ export function createControlPlaneRouter(cp: ReferenceControlPlane, opts: { pref
         const e = holder();
         return send(res, 200, await cp.updateCredentials(e, await readBody(req))), true;
       }
+      if (p === '/v1/ceremony-records' && method === 'POST') {
+        const e = holder();
+        return send(res, 200, await cp.recordCeremony(e, await json(req, ceremonyRecordRequestSchema))), true;
+      }
+      if (p === '/v1/ceremony-records' && method === 'GET') return send(res, 200, { records: cp.ceremonyRecordsFor(holder()) }), true;
       if (p === '/v1/status' && method === 'GET') return send(res, 200, cp.environmentStatus(holder().environmentId)), true;
       if (p === '/v1/status/refresh' && method === 'POST') return send(res, 200, await cp.checkStatus(holder().environmentId)), true;
 

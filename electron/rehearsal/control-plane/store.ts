@@ -61,12 +61,28 @@ export interface StoredSubmission {
   envelopeSha256: string;
 }
 
+/** A closed ceremony's final hash as one holder reported it; keyed by environment, holder and ceremony ID. */
+export interface StoredCeremonyRecord {
+  recordId: string;
+  enrolmentId: string;
+  environmentId: string;
+  holder: Holder;
+  ceremonyId: string;
+  finalHash: string;
+  entries: number;
+  closedAt: string;
+  receivedAt: string;
+  sha256: string;
+}
+
 export interface ControlPlaneState {
   version: 1;
   enrolments: Record<string, StoredEnrolment>;
   registrations: Record<string, Registration>;
   environments: Record<string, StoredEnvironment>;
   submissions: Record<string, StoredSubmission>;
+  /** Absent in state files written before ceremony records existed. */
+  ceremonyRecords?: Record<string, StoredCeremonyRecord>;
   /** Set through the admin API; absent values fall back to the control plane's options. */
   settings?: { rotationRatePerDay?: number; dataKeyCacheSeconds?: number };
 }
