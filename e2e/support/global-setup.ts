@@ -5,6 +5,7 @@
  * KEYHOLDER_SKIP_BUILD=1 to skip the check.
  */
 import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '../bridge/server';
@@ -20,7 +21,19 @@ function newest(dir: string): number {
   return t;
 }
 
+/** The list reporter shows a skipped test as a bare dash: say once, up front, why the Electron spec will skip. */
+function announceElectron(): void {
+  try {
+    const p = createRequire(import.meta.url)('electron') as unknown;
+    if (typeof p === 'string' && existsSync(p)) return;
+  } catch {
+    // falls through: no binary
+  }
+  console.log('[e2e] e2e/electron will SKIP: Electron binary not installed (ELECTRON_SKIP_BINARY_DOWNLOAD); the same services and screens run through the test bridge in Chromium.');
+}
+
 export default function globalSetup(): void {
+  announceElectron();
   if (process.env.KEYHOLDER_SKIP_BUILD) return;
   const built = path.join(REPO_ROOT, 'dist/renderer/index.html');
   const builtAt = existsSync(built) ? statSync(built).mtimeMs : 0;
