@@ -15,6 +15,9 @@ import { KeyholderError } from '../../../shared/errors/index';
 import {
   DISCOVERY_PATH,
   SUPPORTED_API_VERSIONS,
+  ceremonyRecordCanonical,
+  ceremonyRecordReceiptSchema,
+  ceremonyRecordRequestSchema,
   credentialUpdateReceiptSchema,
   credentialUpdateSchema,
   discoverySchema,
@@ -25,6 +28,7 @@ import {
   registrationListSchema,
   submissionReceiptSchema,
   whoAmISchema,
+  type CeremonyRecordRequest,
   type Discovery,
   type EnvironmentStatus,
   type Holder,
@@ -62,6 +66,20 @@ const receiptSchema = z.object({
 });
 export type LocalReceipt = z.infer<typeof receiptSchema>;
 
+/** A closed ceremony's final hash as the control plane acknowledged it (POST /v1/ceremony-records). */
+const ceremonyRecordLocalSchema = z.object({
+  ceremonyId: z.string(),
+  finalHash: z.string(),
+  entries: z.number(),
+  closedAt: z.string(),
+  recordId: z.string(),
+  receivedAt: z.string(),
+  sha256: z.string(),
+  sentAt: z.string(),
+  holder: z.union([z.literal(1), z.literal(2)]),
+});
+export type LocalCeremonyRecord = z.infer<typeof ceremonyRecordLocalSchema>;
+
 const outOfBandSchema = z.object({ vaultDnsName: z.string(), reference: z.string(), confirmedBy: z.string(), recordedAt: z.string() });
 
 const stateSchema = z.object({
@@ -86,6 +104,10 @@ const stateSchema = z.object({
   outOfBand: outOfBandSchema.nullable(),
   receipts: z.array(receiptSchema),
   lastStatus: environmentStatusSchema.nullable(),
+  /** Absent in files written before ceremony records existed. */
+  ceremonyRecords: z.array(ceremonyRecordLocalSchema).default([]),
+  /** Closed ceremonies whose final hash has not reached the control plane yet (sent again on retry). */
+  pendingCeremonyRecords: z.array(ceremonyRecordRequestSchema).default([]),
 });
 type State = z.infer<typeof stateSchema>;
 
@@ -153,7 +175,7 @@ export class ControlPlaneService {
   }
 
   private load(): State {
-    if (!fs.existsSync(this.file)) return { version: 1, connection: null, registration: null, outOfBand: null, receipts: [], lastStatus: null };
+    if (!fs.existsSync(this.file)) return { version: 1, connection: null, registration: null, outOfBand: null, receipts: [], lastStatus: null, ceremonyRecords: [], pendingCeremonyRecords: [] };
     const parsed = stateSchema.safeParse(JSON.parse(fs.readFileSync(this.file, 'utf8')));
     // Receipts are evidence: a damaged file is reported, never silently reset.
     if (!parsed.success) throw new KeyholderError('control_plane.state_damaged', `Key Holder’s control plane file (${this.file}) is damaged. Keep a copy and ask for help; nothing was changed.`);
@@ -435,6 +457,57 @@ export class ControlPlaneService {
 
   receipts(): LocalReceipt[] {
     return [...this.state.receipts];
+  }
+
+  // ------------------------------------------------------------ ceremony records
+
+  /**
+   * Sends a closed ceremony's final hash and keeps the control plane's
+   * receipt. The record is queued first, so a control plane that cannot be
+   * reached loses nothing: the error is thrown and `sendPendingCeremonyRecords`
+   * tries again later.
+   */
+  async recordCeremony(req: CeremonyRecordRequest): Promise<LocalCeremonyRecord> {
+    const parsed = ceremonyRecordRequestSchema.safeParse(req);
+    if (!parsed.success) throw new KeyholderError('control_plane.ceremony_record_invalid', `The ceremony record is not valid (${parsed.error.issues[0]!.message}); it was not sent.`);
+    const done = this.state.ceremonyRecords.find((r) => r.ceremonyId === parsed.data.ceremonyId && r.finalHash === parsed.data.finalHash);
+    if (done) return done;
+    if (!this.state.pendingCeremonyRecords.some((p) => p.ceremonyId === parsed.data.ceremonyId && p.finalHash === parsed.data.finalHash)) {
+      this.state.pendingCeremonyRecords.push(parsed.data);
+      this.save();
+    }
+    return this.sendCeremonyRecord(parsed.data);
+  }
+
+  private async sendCeremonyRecord(req: CeremonyRecordRequest): Promise<LocalCeremonyRecord> {
+    const sentAt = this.deps.clock.now().toISOString();
+    const answer = await requestJson(this.deps.transport, 'POST', this.url('/v1/ceremony-records'), ceremonyRecordReceiptSchema, { token: this.token(), json: req });
+    const local = sha256Hex(Buffer.from(ceremonyRecordCanonical(req), 'utf8'));
+    if (answer.sha256 !== local || answer.finalHash !== req.finalHash || answer.ceremonyId !== req.ceremonyId) {
+      throw new KeyholderError('control_plane.receipt_mismatch', 'The control plane acknowledged a different ceremony record from the one Key Holder sent. The record is kept here to send again; tell the vendor.');
+    }
+    const kept: LocalCeremonyRecord = { ...req, recordId: answer.recordId, receivedAt: answer.receivedAt, sha256: answer.sha256, sentAt, holder: answer.holder };
+    this.state.ceremonyRecords.push(kept);
+    this.state.pendingCeremonyRecords = this.state.pendingCeremonyRecords.filter((p) => !(p.ceremonyId === req.ceremonyId && p.finalHash === req.finalHash));
+    this.save();
+    this.deps.log.info('ceremony record acknowledged', { ceremonyId: req.ceremonyId, recordId: answer.recordId });
+    this.deps.changed?.('submission');
+    return kept;
+  }
+
+  /** Sends every queued ceremony record; stops at the first failure (which is thrown) and keeps the rest queued. */
+  async sendPendingCeremonyRecords(): Promise<LocalCeremonyRecord[]> {
+    const sent: LocalCeremonyRecord[] = [];
+    for (const p of [...this.state.pendingCeremonyRecords]) sent.push(await this.sendCeremonyRecord(p));
+    return sent;
+  }
+
+  ceremonyRecords(): LocalCeremonyRecord[] {
+    return [...this.state.ceremonyRecords];
+  }
+
+  pendingCeremonyRecords(): CeremonyRecordRequest[] {
+    return [...this.state.pendingCeremonyRecords];
   }
 
   // ------------------------------------------------------------ status
