@@ -138,6 +138,10 @@ describe('the app records each ceremony step once, at its handler', () => {
     const file = w.s.transcript.pathOf(view.ceremony!);
     const verified = verifyTranscriptFile(file, { expectedFinalHash: closed.finalHash });
     expect(verified).toMatchObject({ ok: true, finalHash: closed.finalHash, entries: 9 });
+    // No control plane on this workstation: the closure stands, the final hash waits to be sent.
+    expect(closed.view.closed?.finalHash).toBe(closed.finalHash);
+    expect(closed.controlPlane).toMatchObject({ state: 'not_sent', code: 'control_plane.not_connected' });
+    expect(await w.call('ceremony:send-record', {})).toMatchObject({ sent: 0, pending: 1, problem: { code: 'control_plane.not_connected' } });
     expect(closed.view.closed).toMatchObject({ finalHash: closed.finalHash, outcome: 'abandoned' });
     assertNoSecrets(file);
 

@@ -10,10 +10,11 @@ import path from 'node:path';
 import type { Services } from '../../services/index';
 import type { Handlers } from '../dispatch';
 import { canonicalJson, type JsonObject } from '../../../shared/transcript/canonical';
-import { KeyholderError } from '../../../shared/errors/index';
+import { KeyholderError, isKeyholderError } from '../../../shared/errors/index';
 import { ceremonyReportHtml, type CeremonyReportInput } from '../../ceremony-script/report';
 import { DEVIATION_KINDS } from '../../services/ceremony/index';
 import type { ResponseOf } from '../../../shared/ipc/contract';
+import type { CeremonyRecordOutcome } from '../../../shared/ipc/channels/ceremony';
 
 type EscrowStatus = ResponseOf<'escrow:status'>;
 type WorksheetView = ResponseOf<'worksheet:get'>;
@@ -109,6 +110,32 @@ export async function recordStatus(s: Services): Promise<void> {
   await s.ceremony.note('status.changed', { status: pk.status, primaryKeyId: pk.primaryKeyId, name: pk.name, checkedAt: pk.checkedAt });
 }
 
+function notSent(e: unknown): { code: string; message: string } {
+  if (isKeyholderError(e)) {
+    if (e.code === 'control_plane.not_connected') return { code: e.code, message: 'No control plane is connected, so the final hash was not sent. The ceremony stays closed; connect to the vendor’s control plane and send it from the Ceremony screen.' };
+    if (e.code === 'control_plane.unreachable' || e.code === 'control_plane.tls') return { code: e.code, message: `${e.message} The ceremony stays closed and its final hash is kept here: send it again from the Ceremony screen when the control plane can be reached.` };
+    return { code: e.code, message: `${e.message} The ceremony stays closed and its final hash is kept here to send again.` };
+  }
+  return { code: 'internal', message: 'The final hash could not be sent to the control plane. The ceremony stays closed and its final hash is kept here to send again.' };
+}
+
+/**
+ * After closing: the final hash goes to the control plane so the vendor holds
+ * an independent copy (a transcript cut short later no longer matches). The
+ * closure never depends on it; a record not sent stays queued.
+ */
+export async function sendCeremonyRecord(s: Services, closed: { ceremony: string; finalHash: string }): Promise<CeremonyRecordOutcome> {
+  const closedAt = s.ceremony.progress().closed?.at ?? s.deps.clock.now().toISOString();
+  try {
+    const r = await s.controlPlane.recordCeremony({ ceremonyId: closed.ceremony, finalHash: closed.finalHash, entries: s.ceremony.entries().length, closedAt });
+    return { state: 'recorded', recordId: r.recordId, receivedAt: r.receivedAt, sha256: r.sha256 };
+  } catch (e) {
+    const n = notSent(e);
+    s.deps.log.warn('ceremony record not sent', { ceremony: closed.ceremony, code: n.code });
+    return { state: 'not_sent', ...n };
+  }
+}
+
 /** The report's input from the transcript alone, so it says what the signed record says. */
 export function reportInput(s: Services): CeremonyReportInput {
   const v = s.ceremony.progress();
@@ -152,12 +179,23 @@ export function reportInput(s: Services): CeremonyReportInput {
   };
 }
 
-export function ceremonyHandlers(s: Services): Pick<Handlers, 'ceremony:view' | 'ceremony:close' | 'ceremony:report' | 'ceremony:exportReportPdf'> {
+export function ceremonyHandlers(s: Services): Pick<Handlers, 'ceremony:view' | 'ceremony:close' | 'ceremony:send-record' | 'ceremony:report' | 'ceremony:exportReportPdf'> {
   return {
     'ceremony:view': async () => s.ceremony.progress(),
     'ceremony:close': async (r) => {
       const out = await s.ceremony.close(r.reason);
-      return { finalHash: out.finalHash, outcome: out.outcome, view: s.ceremony.progress() };
+      const controlPlane = await sendCeremonyRecord(s, out);
+      return { finalHash: out.finalHash, outcome: out.outcome, view: s.ceremony.progress(), controlPlane };
+    },
+    'ceremony:send-record': async () => {
+      let problem: { code: string; message: string } | null = null;
+      let sent = 0;
+      try {
+        sent = (await s.controlPlane.sendPendingCeremonyRecords()).length;
+      } catch (e) {
+        problem = notSent(e);
+      }
+      return { sent, pending: s.controlPlane.pendingCeremonyRecords().length, problem };
     },
     'ceremony:report': async () => ({ html: ceremonyReportHtml(reportInput(s)) }),
     'ceremony:exportReportPdf': async () => {

@@ -19,7 +19,7 @@ type Verb =
 
 function view(s: Services): ControlPlaneView {
   const cp = s.controlPlane;
-  return { mode: s.deps.environment.mode, connection: cp.view(), registration: cp.registration(), importGate: cp.importGate(), receipts: cp.receipts(), status: cp.lastStatus() };
+  return { mode: s.deps.environment.mode, connection: cp.view(), registration: cp.registration(), importGate: cp.importGate(), receipts: cp.receipts(), status: cp.lastStatus(), ceremonyRecords: cp.ceremonyRecords(), pendingCeremonyRecords: cp.pendingCeremonyRecords().map((p) => p.ceremonyId) };
 }
 
 /** The connected holder's worksheet values; the secret from this computer's SecretBox unless typed now. */

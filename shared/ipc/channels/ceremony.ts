@@ -34,12 +34,28 @@ export const ceremonyViewSchema = z.object({
 });
 export type CeremonyViewShape = z.infer<typeof ceremonyViewSchema>;
 
+/**
+ * What became of sending the closed ceremony's final hash to the control plane.
+ * The closure stands either way; a record not sent waits on this workstation
+ * until 'ceremony:send-record' succeeds.
+ */
+export const ceremonyRecordOutcomeSchema = z.union([
+  z.object({ state: z.literal('recorded'), recordId: z.string(), receivedAt: z.string(), sha256: z.string() }),
+  z.object({ state: z.literal('not_sent'), code: z.string(), message: z.string() }),
+]);
+export type CeremonyRecordOutcome = z.infer<typeof ceremonyRecordOutcomeSchema>;
+
 const exported = z.union([z.object({ saved: z.literal(true), path: z.string() }), z.object({ saved: z.literal(false) })]);
 
 export const ceremonyChannels = {
   'ceremony:view': channel(empty, ceremonyViewSchema),
   /** Writes the final signed entry: completed when every step is done, otherwise abandoned with the reason given. */
-  'ceremony:close': channel(z.object({ reason: z.string().max(500).optional() }).strict(), z.object({ finalHash: z.string(), outcome: z.enum(['completed', 'abandoned']), view: ceremonyViewSchema })),
+  'ceremony:close': channel(
+    z.object({ reason: z.string().max(500).optional() }).strict(),
+    z.object({ finalHash: z.string(), outcome: z.enum(['completed', 'abandoned']), view: ceremonyViewSchema, controlPlane: ceremonyRecordOutcomeSchema }),
+  ),
+  /** Sends closed ceremonies' final hashes that have not reached the control plane yet (e.g. it was unreachable at closing). */
+  'ceremony:send-record': channel(empty, z.object({ sent: z.number().int(), pending: z.number().int(), problem: z.object({ code: z.string(), message: z.string() }).nullable() })),
   /** The printable ceremony report as self-contained HTML (shown in the page for printing). */
   'ceremony:report': channel(empty, z.object({ html: z.string() })),
   'ceremony:exportReportPdf': channel(empty, exported),

@@ -33,6 +33,19 @@ export const localReceiptSchema = z.object({
   holder: holderNo,
 });
 
+/** A closed ceremony's final hash as the control plane acknowledged it. */
+export const localCeremonyRecordSchema = z.object({
+  ceremonyId: z.string(),
+  finalHash: z.string(),
+  entries: z.number(),
+  closedAt: z.string(),
+  recordId: z.string(),
+  receivedAt: z.string(),
+  sha256: z.string(),
+  sentAt: z.string(),
+  holder: holderNo,
+});
+
 export const controlPlaneViewSchema = z.object({
   mode: z.enum(['rehearsal', 'live']),
   connection: connectionViewSchema,
@@ -40,6 +53,9 @@ export const controlPlaneViewSchema = z.object({
   importGate: importGateSchema,
   receipts: z.array(localReceiptSchema),
   status: environmentStatusSchema.nullable(),
+  /** Ceremony records kept beside the submission receipts, and the IDs of closed ceremonies not yet sent. */
+  ceremonyRecords: z.array(localCeremonyRecordSchema).optional(),
+  pendingCeremonyRecords: z.array(z.string()).optional(),
 });
 export type ControlPlaneView = z.infer<typeof controlPlaneViewSchema>;
 
