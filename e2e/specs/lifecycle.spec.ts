@@ -16,6 +16,7 @@ import { ensureCertificates } from '../../electron/rehearsal/certs';
 import { rehearsalAzureEndpoints } from '../../electron/services/identity/index';
 import { TEST_KDF } from '../../shared/escrow/kdf-profiles';
 import { PASS } from '../../electron/services/escrow/testing/helpers';
+import { handover, join, participantPassphrase } from '../support/import';
 
 interface Extra {
   h: LifecycleHarness & { cpUrl: string };
@@ -137,10 +138,33 @@ test('rotation to a new primary key, through to the offer to disable the old key
   await page.getByRole('button', { name: 'Add the new key' }).click();
   await expect(page.getByTestId('rotation')).toHaveAttribute('data-step', 'import', { timeout: 30_000 });
 
+  // The new key is opened only in a supervised activation (security review #10): the panel never asks for the copy's passphrase.
   await page.getByLabel('Your key-holder copy').fill(h.holders[0].copyFile);
-  await page.getByLabel('Passphrase of your copy').fill(h.holders[0].copyPass);
-  await page.getByRole('button', { name: 'Import the new key' }).click();
+  await expect(page.getByLabel('Passphrase of your copy')).toHaveCount(0);
+  await page.getByRole('button', { name: 'Start the supervised import' }).click();
+  const people = { operator: 'Olive Operator', supervisor: 'Sia Supervisor', keeper: 'Kai Keeper', knower: 'Nia Knower' };
+  await handover(page, 'the operator');
+  await join(page, people.operator);
+  await handover(page, 'the supervisor');
+  await join(page, people.supervisor);
+  await handover(page, 'the keeper');
+  await join(page, people.keeper);
+  await page.getByRole('button', { name: 'Present the sealed copy' }).click();
+  await handover(page, 'the knower');
+  await join(page, people.knower);
+  await page.getByLabel('Passphrase of the sealed copy').fill(h.holders[0].copyPass);
+  await page.getByRole('button', { name: 'Open' }).click();
+  await handover(page, 'the supervisor');
+  await page.getByLabel('Your participant passphrase').fill(participantPassphrase(people.supervisor));
+  await bridge.screenshot('5b-rotation-import-supervisor-attests');
+  await page.getByRole('button', { name: 'Sign the attestation' }).click();
+  await handover(page, 'the operator');
+  await expect(page.getByRole('button', { name: /^Carry out:/ })).toContainText('rotation');
+  await page.getByRole('button', { name: /^Carry out:/ }).click();
+  await expect(page.getByTestId('activation-wiped')).toBeVisible({ timeout: 30_000 });
   await expect(page.getByTestId('rotation')).toHaveAttribute('data-step', 'submit', { timeout: 30_000 });
+  await bridge.screenshot('5c-rotation-imported');
+  await expect(page.locator('body')).not.toContainText(h.holders[0].copyPass);
   await page.getByRole('button', { name: 'Submit the new key store' }).click();
   await expect(page.getByTestId('rotation')).toHaveAttribute('data-step', 'wait-available');
   await bridge.screenshot('6-rotation-waiting-for-holder-2');

@@ -24,6 +24,7 @@ import { createActivationService, type ActivationService } from './activation/in
 import { createActivationDesk, type ActivationDesk } from './activation/desk';
 import { createCeremonyService, type CeremonyService } from './ceremony/index';
 import { vaultImportPurpose } from './ceremony/vault-import-purpose';
+import { rotationImportPurpose } from './lifecycle/rotation-purpose';
 import { createLifecycle, type Lifecycle, type LifecycleOptions } from './lifecycle/index';
 
 export interface Environment {
@@ -103,6 +104,21 @@ export function createServices(deps: ServiceDeps): Services {
   // The app's activations record into the current ceremony; a step the table does not allow yet is kept as a deviation, not lost.
   const activation = createActivationService({ transcript: { append: (c, kind, data, att) => ceremony.recordIn(c, kind, data, att) }, clock: deps.clock });
   const vault = createVaultService({ dataDir: deps.dataDir, clock: deps.clock, log: deps.log, ...(deps.azure ? { azure: deps.azure } : {}), identity, escrow: base.escrow, worksheet: base.worksheet });
+  const lifecycle = createLifecycle({
+    dataDir: deps.dataDir,
+    clock: deps.clock,
+    log: deps.log,
+    mode: deps.environment.mode,
+    ...(deps.azure ? { azure: deps.azure } : {}),
+    identity,
+    controlPlane: base.controlPlane,
+    vault,
+    worksheet: base.worksheet,
+    participants,
+    transcript,
+    ...(deps.escrowKdf ? { kdf: deps.escrowKdf } : {}),
+    ...(deps.lifecycle ? { options: deps.lifecycle } : {}),
+  });
   return {
     ...base,
     transcript,
@@ -114,7 +130,13 @@ export function createServices(deps: ServiceDeps): Services {
       participants,
       transcript,
       ceremony: () => ceremony.ensureOpen(),
-      purposes: { 'vault-import': vaultImportPurpose(vault, () => deps.emit('app:changed', { topic: 'worksheet' })) },
+      purposes: {
+        'vault-import': vaultImportPurpose(vault, () => deps.emit('app:changed', { topic: 'worksheet' })),
+        rotation: rotationImportPurpose(() => lifecycle.rotation, () => {
+          deps.emit('app:changed', { topic: 'worksheet' });
+          deps.emit('app:changed', { topic: 'lifecycle' });
+        }),
+      },
     }),
     identity,
     rotation: createRotationService({
@@ -130,20 +152,6 @@ export function createServices(deps: ServiceDeps): Services {
       changed: () => deps.emit('app:changed', { topic: 'expiry' }),
     }),
     vault,
-    lifecycle: createLifecycle({
-      dataDir: deps.dataDir,
-      clock: deps.clock,
-      log: deps.log,
-      mode: deps.environment.mode,
-      ...(deps.azure ? { azure: deps.azure } : {}),
-      identity,
-      controlPlane: base.controlPlane,
-      vault,
-      worksheet: base.worksheet,
-      participants,
-      transcript,
-      ...(deps.escrowKdf ? { kdf: deps.escrowKdf } : {}),
-      ...(deps.lifecycle ? { options: deps.lifecycle } : {}),
-    }),
+    lifecycle,
   };
 }

@@ -22,6 +22,9 @@ import { createCeremonyTranscripts } from '../../services/transcript/index';
 import { silentLogger } from '../../services/log/logger';
 import { LifecycleService } from '../../services/lifecycle/service';
 import { RotationService } from '../../services/lifecycle/rotation';
+import { rotationImportPurpose } from '../../services/lifecycle/rotation-purpose';
+import { createActivationService } from '../../services/activation/index';
+import { createActivationDesk, type ActivationView } from '../../services/activation/desk';
 import { TEST_KDF } from '../../../shared/escrow/kdf-profiles';
 import type { KeyStoreRecord } from '../../../shared/control-plane/api';
 import { fakeBox, scriptedBrowser } from '../import/harness';
@@ -54,6 +57,9 @@ export interface LifecycleHarness {
   cp: ReferenceControlPlane;
   lifecycle: LifecycleService;
   rotation: RotationService;
+  desk: ReturnType<typeof createActivationDesk>;
+  /** The rotation's import as a supervised activation (keeper, knower, supervisor) on holder 1's desk. */
+  rotationImport(o: { holderCopyPath: string; passphrase: string; keyName?: string; attest?: boolean }): Promise<ActivationView>;
   participants: ReturnType<typeof createParticipantsService>;
   participantIds: string[];
   transcript: ReturnType<typeof createCeremonyTranscripts>;
@@ -197,12 +203,34 @@ export async function startLifecycleHarness(): Promise<LifecycleHarness> {
     held: () => ({ ...held }),
     vendorStatus,
     importNewKey: async (r) => {
-      const out = await holders[0].vault.importKey({ holder: 1, holderCopyPath: r.holderCopyPath, vaultUrl: r.vaultUrl, keyName: r.keyName, protection: 'software', allowEncryptDecrypt: false, passphrase: r.passphrase });
+      const out = await holders[0].vault.importOpened({ holder: 1, holderCopyPath: r.holderCopyPath, vaultUrl: r.vaultUrl, keyName: r.keyName, protection: 'software', allowEncryptDecrypt: false }, r.opened);
       return { keyVersionId: out.keyVersionId, fingerprint: out.fingerprint, keyId: out.keyId };
     },
     submitKeyStore: async () => submit(1, holders[0].vault.record()!.outcome!.keyVersionId),
     record: (kind, data) => lifecycle.record(kind, data),
   });
+  // Holder 1's activation desk: the rotation's import is a supervised activation's purpose, as on the app's workstation.
+  const desk = createActivationDesk({ activation: createActivationService({ transcript, clock }), participants, transcript, purposes: { rotation: rotationImportPurpose(() => rotation) } });
+  /**
+   * The rotation's import through the desk: the lifecycle:rotation-import
+   * handler's start, then keeper, knower and (unless `attest` is false) the
+   * supervisor's signed attestation before the purpose is carried out.
+   */
+  async function rotationImport(o: { holderCopyPath: string; passphrase: string; keyName?: string; attest?: boolean }): Promise<ActivationView> {
+    const { target, holder } = rotation.prepareImport({ holderCopyPath: o.holderCopyPath, ...(o.keyName ? { keyName: o.keyName } : {}) });
+    const v = await desk.start({ mode: 'split-knowledge', escrowFile: o.holderCopyPath, purpose: { kind: 'rotation', target, holder } });
+    // Sam and Kim were enrolled above with their own passphrases; Olive and Noor enrol on first use.
+    const signing: Record<string, string> = { 'Sam Supervisor': PASS[0]!, 'Kim Keeper': PASS[1]! };
+    const join = (role: 'operator' | 'supervisor' | 'keeper' | 'knower', name: string) => desk.join({ session: v.session, role, name, participantPassphrase: signing[name] ?? `${name} signing passphrase` });
+    await join('operator', 'Olive Operator');
+    await join('supervisor', 'Sam Supervisor');
+    await join('keeper', 'Kim Keeper');
+    desk.presentCopy({ session: v.session });
+    await join('knower', 'Noor Knower');
+    await desk.enterPassphrase({ session: v.session, passphrase: o.passphrase });
+    if (o.attest !== false) await desk.attest({ session: v.session, participantPassphrase: PASS[0]! });
+    return desk.carryOut({ session: v.session });
+  }
   return {
     cloud,
     agent,
@@ -213,6 +241,8 @@ export async function startLifecycleHarness(): Promise<LifecycleHarness> {
     cp,
     lifecycle,
     rotation,
+    desk,
+    rotationImport,
     participants,
     participantIds,
     transcript,

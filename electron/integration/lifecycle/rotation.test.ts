@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 /**
  * Rotation to a new primary key against the rehearsal cloud and the
  * reference control plane, with the clock moved: the new key goes into the
@@ -33,7 +34,7 @@ describe('rotation to a new primary key', () => {
     let v = await h.rotation.start();
     expect(v.step).toBe('add-key');
     expect((await h.rotation.start()).id).toBe(v.id);
-    await expect(h.rotation.importKey({ holderCopyPath: h.holders[0].copyFile, passphrase: h.holders[0].copyPass })).rejects.toMatchObject({ code: 'lifecycle.rotation_order' });
+    await expect(h.rotationImport({ holderCopyPath: h.holders[0].copyFile, passphrase: h.holders[0].copyPass })).rejects.toMatchObject({ code: 'lifecycle.rotation_order' });
 
     // A wrong custodian passphrase stops everything before a byte is written.
     const escrowBefore = fs.readFileSync(h.escrowFile);
@@ -51,8 +52,27 @@ describe('rotation to a new primary key', () => {
     expect(escrow.header.keys[1]!.keyId).toBe(v.newKey!.keyId);
     for (const c of copies) expect(parseEscrow(new Uint8Array(fs.readFileSync(c.file))).header.keys.map((k) => k.keyId).at(-1)).toBe(v.newKey!.keyId);
 
-    v = await h.rotation.importKey({ holderCopyPath: h.holders[0].copyFile, passphrase: h.holders[0].copyPass });
+    // Without the supervisor's signed attestation nothing is opened for the purpose and nothing reaches the vault.
+    const versionsBefore = await h.holders[0].provider.listVersions({ location: h.holders[0].vaultUrl, keyName: KEY_NAME });
+    await expect(h.rotationImport({ holderCopyPath: h.holders[0].copyFile, passphrase: h.holders[0].copyPass, attest: false })).rejects.toMatchObject({ code: expect.stringMatching(/^(ceremony|activation)\./) });
+    expect(await h.holders[0].provider.listVersions({ location: h.holders[0].vaultUrl, keyName: KEY_NAME })).toHaveLength(versionsBefore.length);
+    expect((await h.rotation.view()).step).toBe('import');
+    // The purpose refuses a key that is not the rotation's new key, and a target the supervisor did not attest to, before the vault.
+    const { target } = h.rotation.prepareImport({ holderCopyPath: h.holders[0].copyFile });
+    const stranger = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+    const opened = (fingerprint: string, keyId: string) => ({ keyId, fingerprint, withPrivateKey: async <T>(use: (k: crypto.KeyObject) => Promise<T>) => use(stranger), dispose: () => {} });
+    await expect(h.rotation.importOpened(opened('ab'.repeat(32), v.newKey!.keyId), target)).rejects.toMatchObject({ code: 'lifecycle.wrong_key_imported' });
+    await expect(h.rotation.importOpened(opened(v.newKey!.fingerprint, v.newKey!.keyId), `${target} elsewhere`)).rejects.toMatchObject({ code: 'lifecycle.import_changed' });
+    expect(await h.holders[0].provider.listVersions({ location: h.holders[0].vaultUrl, keyName: KEY_NAME })).toHaveLength(versionsBefore.length);
+
+    // The supervised activation: keeper presents the copy, knower types its passphrase, supervisor attests; the purpose imports the new key.
+    const done = await h.rotationImport({ holderCopyPath: h.holders[0].copyFile, passphrase: h.holders[0].copyPass });
+    expect(done.purpose.kind).toBe('rotation');
+    expect(done.step).toBe('done');
+    expect(done.result).toMatchObject({ fingerprint: v.newKey!.fingerprint, holder: 1 });
+    v = await h.rotation.view();
     expect(v.step).toBe('submit');
+    expect(done.result!.keyVersionId).toBe(v.importedKeyVersionId);
     expect(v.importedKeyVersionId).toMatch(new RegExp(`/keys/${KEY_NAME}/[0-9a-f]{32}$`));
     expect(v.importedKeyVersionId).not.toBe(oldKeyVersionId);
     // Both versions live under the same name; the old one stays enabled.

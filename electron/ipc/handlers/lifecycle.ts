@@ -50,10 +50,10 @@ export function lifecycleHandlers(s: Services): Pick<Handlers, LifecycleChannel>
     'lifecycle:sign': async (r) => ks.signRequest(r),
     'lifecycle:rotation-start': async () => rot.start(),
     'lifecycle:rotation-add-key': async (r) => rot.addKey(r),
+    // The new key is opened only inside a supervised activation (keeper, knower, supervisor); its 'rotation' purpose runs the import.
     'lifecycle:rotation-import': async (r) => {
-      const v = await rot.importKey({ holderCopyPath: r.holderCopyPath, passphrase: r.passphrase, ...(r.keyName ? { keyName: r.keyName } : {}) });
-      s.deps.emit('app:changed', { topic: 'worksheet' });
-      return v;
+      const { target, holder } = rot.prepareImport({ holderCopyPath: r.holderCopyPath, ...(r.keyName ? { keyName: r.keyName } : {}) });
+      return s.activationDesk.start({ mode: 'split-knowledge', escrowFile: r.holderCopyPath, purpose: { kind: 'rotation', target, holder } });
     },
     'lifecycle:rotation-submit': async (r) => rot.submit(r.clientSecret ? { clientSecret: r.clientSecret } : {}),
     'lifecycle:rotation-disable-old': async (r) => {

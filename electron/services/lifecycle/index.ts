@@ -19,6 +19,7 @@ import type { Holder } from './words';
 
 export { LifecycleService } from './service';
 export { RotationService, RETIREMENT_WAIT_DAYS } from './rotation';
+export { rotationImportPurpose } from './rotation-purpose';
 export type { KeyStoreHealthView, LagNotice, QuorumRequest, VendorView } from './service';
 export type { RotationView, RotationStep } from './rotation';
 
@@ -98,15 +99,17 @@ export function createLifecycle(deps: {
     vendorStatus,
     importNewKey: async (r) => {
       const prev = deps.vault.record();
-      const out = await deps.vault.importKey({
-        holder: r.holder,
-        holderCopyPath: r.holderCopyPath,
-        vaultUrl: r.vaultUrl,
-        keyName: r.keyName,
-        protection: prev?.draft.protection ?? 'hsm',
-        allowEncryptDecrypt: prev?.draft.allowEncryptDecrypt ?? false,
-        passphrase: r.passphrase,
-      });
+      const out = await deps.vault.importOpened(
+        {
+          holder: r.holder,
+          holderCopyPath: r.holderCopyPath,
+          vaultUrl: r.vaultUrl,
+          keyName: r.keyName,
+          protection: prev?.draft.protection ?? 'hsm',
+          allowEncryptDecrypt: prev?.draft.allowEncryptDecrypt ?? false,
+        },
+        r.opened,
+      );
       return { keyVersionId: out.keyVersionId, fingerprint: out.fingerprint, keyId: out.keyId };
     },
     submitKeyStore: async (typedSecret) => {

@@ -29,6 +29,7 @@ import { attemptKey, processPassphraseThrottle } from '../escrow/throttle';
 import type { Clock } from '../platform/clock';
 import type { Logger } from '../log/logger';
 import type { KeyStoreLifecycleProvider } from '../vault/provider';
+import type { OpenedCopy } from '../vault/vault-service';
 import type { JsonObject } from '../../../shared/transcript/canonical';
 import { confirmationText, normalise, type Holder } from './words';
 import { parseKeyVersionId, type HeldKeyStore } from './service';
@@ -45,6 +46,8 @@ interface RotationRecord {
   holder: Holder;
   oldKey: { keyVersionId: string; primaryKeyId: string | null; fingerprint: string | null };
   newKey?: { keyId: string; fingerprint: string; escrowFile: string; holderCopies: string[]; at: string };
+  /** The holder copy and key name chosen when the supervised import activation was started; the purpose imports exactly this. */
+  importRequest?: { holderCopyPath: string; keyName: string };
   imported?: { keyVersionId: string; at: string };
   submitted?: { at: string };
   available?: { primaryKeyId: string; at: string };
@@ -81,8 +84,12 @@ export interface RotationDeps {
   provider: () => KeyStoreLifecycleProvider;
   held: () => HeldKeyStore;
   vendorStatus: (refresh: boolean) => Promise<EnvironmentStatus | null>;
-  /** Imports the newest key of the holder's copy into their vault under the same key name (a new version). */
-  importNewKey: (req: { holderCopyPath: string; passphrase: string; vaultUrl: string; keyName: string; holder: Holder }) => Promise<{ keyVersionId: string; fingerprint: string; keyId: string }>;
+  /**
+   * Imports the new key, already opened by a supervised activation (keeper's
+   * copy, knower's passphrase, supervisor's attestation), into the holder's
+   * vault under the same key name (a new version). Never sees a passphrase.
+   */
+  importNewKey: (req: { opened: OpenedCopy; holderCopyPath: string; vaultUrl: string; keyName: string; holder: Holder }) => Promise<{ keyVersionId: string; fingerprint: string; keyId: string }>;
   /** Submits this holder's key store (worksheet lines 1-4, line 2 now the new version) to the vendor. */
   submitKeyStore: (clientSecret?: string) => Promise<void>;
   record: (kind: string, data: JsonObject) => Promise<void>;
@@ -198,15 +205,49 @@ export class RotationService {
     return this.view();
   }
 
-  async importKey(req: { holderCopyPath: string; passphrase: string; keyName?: string }): Promise<RotationView> {
+  /**
+   * Prepares the import step: records which holder copy and key name the
+   * supervised activation will import, and returns what the activation states
+   * as its purpose (the supervisor attests to exactly this). The passphrase
+   * is typed by the knower inside the activation, never here.
+   */
+  prepareImport(req: { holderCopyPath: string; keyName?: string }): { target: string; holder: Holder } {
+    const r = this.require();
+    if (!r.newKey) throw new KeyholderError('lifecycle.rotation_order', 'Add the new key to the escrow first.');
+    if (r.imported) throw new KeyholderError('lifecycle.rotation_order', 'The new key is already imported into your vault. Submit it to the vendor next.');
+    const old = parseKeyVersionId(r.oldKey.keyVersionId);
+    const keyName = (req.keyName ?? old.keyName).trim() || old.keyName;
+    r.importRequest = { holderCopyPath: req.holderCopyPath, keyName };
+    this.write(r);
+    return { target: this.importTarget(r)!, holder: r.holder };
+  }
+
+  /** The activation's stated purpose for the pending import, or null when none is prepared. */
+  private importTarget(r: RotationRecord): string | null {
+    if (!r.newKey || !r.importRequest) return null;
+    const host = parseKeyVersionId(r.oldKey.keyVersionId).vaultHost;
+    return `Key holder ${r.holder}: rotation ${r.id.slice(0, 8)}, import new key ${r.newKey.keyId} as a new version of ${r.importRequest.keyName} in ${host}`.slice(0, 300);
+  }
+
+  /**
+   * The rotation's import as the purpose of a supervised activation. The key
+   * was opened by the activation; it must be the rotation's new key (checked
+   * before anything reaches the vault) and the purpose must be the one the
+   * supervisor attested to.
+   */
+  async importOpened(opened: OpenedCopy, target: string): Promise<RotationView> {
     const r = this.require();
     if (!r.newKey) throw new KeyholderError('lifecycle.rotation_order', 'Add the new key to the escrow first.');
     if (r.imported) return this.view();
-    const old = parseKeyVersionId(r.oldKey.keyVersionId);
-    const out = await this.deps.importNewKey({ holderCopyPath: req.holderCopyPath, passphrase: req.passphrase, vaultUrl: old.vaultUrl, keyName: req.keyName ?? old.keyName, holder: r.holder });
-    if (out.fingerprint !== r.newKey.fingerprint) {
-      throw new KeyholderError('lifecycle.wrong_key_imported', 'That key-holder copy does not hold the rotation’s new key. Choose the copy the rotation added the new key to.');
+    if (!r.importRequest || this.importTarget(r) !== target) {
+      throw new KeyholderError('lifecycle.import_changed', 'The rotation import was changed after this activation started, so the supervisor did not attest to it. Start the import again.');
     }
+    if (opened.fingerprint !== r.newKey.fingerprint || opened.keyId !== r.newKey.keyId) {
+      throw new KeyholderError('lifecycle.wrong_key_imported', 'That key-holder copy does not hold the rotation’s new key. Choose the copy the rotation added the new key to. Nothing was imported.');
+    }
+    const old = parseKeyVersionId(r.oldKey.keyVersionId);
+    const out = await this.deps.importNewKey({ opened, holderCopyPath: r.importRequest.holderCopyPath, vaultUrl: old.vaultUrl, keyName: r.importRequest.keyName, holder: r.holder });
+    if (out.fingerprint !== r.newKey.fingerprint) throw new KeyholderError('lifecycle.wrong_key_imported', 'The vault did not report the rotation’s new key. Nothing was recorded.');
     if (out.keyVersionId === r.oldKey.keyVersionId) throw new KeyholderError('lifecycle.wrong_key_imported', 'The vault returned the old key version. Nothing was recorded.');
     r.imported = { keyVersionId: out.keyVersionId, at: this.deps.clock.now().toISOString() };
     this.write(r);

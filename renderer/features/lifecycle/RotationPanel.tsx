@@ -6,6 +6,10 @@ import { useState } from 'react';
 import { call } from '../../app/api';
 import { Notice } from '../../ui/Notice';
 import type { RotationViewShape } from '../../../shared/ipc/channels/lifecycle';
+import type { ResponseOf } from '../../../shared/ipc/contract';
+import { Progress as ActivationProgress, Turn as ActivationTurn, turnKey } from '../activation/ActivationScreen';
+
+type Activation = ResponseOf<'activation:state'>;
 
 const STEPS: { id: RotationViewShape['step']; title: string }[] = [
   { id: 'add-key', title: 'New source key added to the escrow' },
@@ -27,7 +31,7 @@ export function RotationPanel({ rotation, onChange }: { rotation: RotationViewSh
     { file: '', passphrase: '' },
   ]);
   const [copyPath, setCopyPath] = useState('');
-  const [copyPass, setCopyPass] = useState('');
+  const [activation, setActivation] = useState<Activation | null>(null);
   const [typed, setTyped] = useState('');
 
   const run = async (fn: () => Promise<unknown>) => {
@@ -40,6 +44,19 @@ export function RotationPanel({ rotation, onChange }: { rotation: RotationViewSh
       setError((e as Error).message);
     } finally {
       setBusy(false);
+    }
+  };
+
+  /** One hand-over turn of the supervised import; when its purpose is carried out the rotation moves on. */
+  const act = async (fn: () => Promise<Activation>) => {
+    setError(null);
+    try {
+      const v = await fn();
+      setActivation(v);
+      if (v.step === 'done' && !v.ended) onChange();
+    } catch (e) {
+      setError((e as Error).message);
+      if (activation) setActivation(await call('activation:state', { session: activation.session }).catch(() => activation));
     }
   };
 
@@ -132,26 +149,52 @@ export function RotationPanel({ rotation, onChange }: { rotation: RotationViewSh
           </button>
         </form>
       )}
-      {r?.step === 'import' && (
+      {r?.step === 'import' && !activation && (
         <form
           aria-label="Import the new key"
           onSubmit={(e) => {
             e.preventDefault();
-            void run(() => call('lifecycle:rotation-import', { holderCopyPath: copyPath, passphrase: copyPass }).then(() => setCopyPass('')));
+            void run(() => call('lifecycle:rotation-import', { holderCopyPath: copyPath }).then(setActivation));
           }}
         >
+          <p>The new key is opened only in a supervised activation, as at the first import: the keeper brings your key-holder copy, a different person types its passphrase, and the supervisor attests before anything reaches the vault.</p>
           <label>
             Your key-holder copy
             <input value={copyPath} onChange={(e) => setCopyPath(e.target.value)} />
           </label>
-          <label>
-            Passphrase of your copy
-            <input type="password" autoComplete="off" value={copyPass} onChange={(e) => setCopyPass(e.target.value)} />
-          </label>
-          <button type="submit" disabled={busy}>
-            Import the new key
+          <button type="submit" disabled={busy || !copyPath}>
+            Start the supervised import
           </button>
         </form>
+      )}
+      {activation && (r?.step === 'import' || activation.step === 'done') && (
+        <section aria-label="Supervised import of the new key" className="card" data-testid="rotation-activation">
+          <ActivationProgress view={activation} />
+          {!activation.ended && activation.step !== 'done' && <ActivationTurn key={turnKey(activation)} view={activation} act={act} />}
+          {activation.ended && (
+            <Notice tone="warning" testId="activation-ended">
+              {activation.ended.message}{' '}
+              <button type="button" className="secondary small" onClick={() => setActivation(null)}>
+                Start again
+              </button>
+            </Notice>
+          )}
+          {!activation.ended && activation.step !== 'done' && (
+            <p>
+              <button type="button" className="link" onClick={() => void act(() => call('activation:cancel', { session: activation.session }))}>
+                Cancel the import and wipe
+              </button>
+            </p>
+          )}
+          {activation.step === 'done' && !activation.ended && (
+            <p data-testid="activation-wiped">
+              The new key was used for this import only and has been wiped from memory. Recorded in the ceremony transcript.{' '}
+              <button type="button" className="secondary small" onClick={() => setActivation(null)}>
+                Close
+              </button>
+            </p>
+          )}
+        </section>
       )}
       {r?.step === 'submit' && (
         <button type="button" disabled={busy} onClick={() => void run(() => call('lifecycle:rotation-submit', {}))}>

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { channel, empty } from '../define';
+import { activationViewSchema } from './activation';
 import { libraryKeySchema, primaryKeySchema, primaryKeyStatusSchema } from '../../control-plane/api';
 
 const holder = z.union([z.literal(1), z.literal(2)]);
@@ -120,7 +121,12 @@ export const lifecycleChannels = {
       .strict(),
     rotationViewSchema,
   ),
-  'lifecycle:rotation-import': channel(z.object({ holderCopyPath: text(4096), passphrase: z.string().min(1).max(1024), keyName: text(127).optional() }).strict(), rotationViewSchema),
+  /**
+   * Starts the supervised activation that imports the rotation's new key
+   * (keeper, knower, supervisor, as for the first import): no passphrase here,
+   * the knower types it inside the activation. Continue with activation:*.
+   */
+  'lifecycle:rotation-import': channel(z.object({ holderCopyPath: text(4096), keyName: text(127).optional() }).strict(), activationViewSchema),
   'lifecycle:rotation-submit': channel(z.object({ clientSecret: text(256).optional() }).strict(), rotationViewSchema),
   'lifecycle:rotation-disable-old': channel(z.object({ confirmation: text(300) }).strict(), rotationViewSchema),
 };
