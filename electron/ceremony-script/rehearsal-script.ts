@@ -81,6 +81,8 @@ export interface RehearsalResult {
   primaryKey: { name: string; status: PrimaryKeyStatus };
   transcript: string;
   finalHash: string;
+  /** The control plane's receipts for the final hash, one per holder's enrolment (POST /v1/ceremony-records). */
+  ceremonyRecords: { holder: Holder; recordId: string; receivedAt: string; sha256: string }[];
   workstationKey: string;
   report: { html: string; pdf: string | null };
   artifacts: Record<string, string | string[]>;
@@ -402,6 +404,12 @@ export async function runRehearsal(o: RehearsalOptions): Promise<RehearsalResult
     const { finalHash, path: transcriptFile } = await transcripts.close(ceremony, 'completed');
     const verified = transcripts.verify(transcriptFile, { expectedFinalHash: finalHash });
     if (!verified.ok) throw new Error(`The transcript does not verify: ${verified.fault.reason} at line ${verified.fault.line}.`);
+    // The final hash goes to the control plane too (each holder's enrolment keeps its own record), so a transcript cut short later no longer matches the vendor's copy.
+    const ceremonyRecords = await watch.step('ceremony record', async () => {
+      const sent = [];
+      for (const h of [1, 2] as const) sent.push(await holderWs[h].controlPlane.recordCeremony({ ceremonyId: ceremony, finalHash, entries: verified.entries, closedAt: verified.closedAt }));
+      return sent;
+    });
     const artifacts: Record<string, string | string[]> = {};
     fs.mkdirSync(path.join(out, 'transcript'), { recursive: true });
     artifacts.transcript = path.join(out, 'transcript', path.basename(transcriptFile));
@@ -429,6 +437,7 @@ export async function runRehearsal(o: RehearsalOptions): Promise<RehearsalResult
           finalHash,
           controlPlane: { url: cpUrl, id: d.controlPlaneId, fingerprint: d.controlPlaneFingerprint },
           submissions: ([1, 2] as const).map((h) => ({ holder: h, ...receipts[h], localReceipts: holderWs[h].controlPlane.receipts() })),
+          ceremonyRecords,
           primaryKey: pk,
         },
         null,
@@ -478,6 +487,7 @@ export async function runRehearsal(o: RehearsalOptions): Promise<RehearsalResult
       primaryKey: { name: pk.name, status: pk.status },
       transcript: artifacts.transcript as string,
       finalHash,
+      ceremonyRecords: ceremonyRecords.map((r) => ({ holder: r.holder, recordId: r.recordId, receivedAt: r.receivedAt, sha256: r.sha256 })),
       workstationKey: transcripts.ceremonyKeyFingerprint(),
       report: { html: reportHtml, pdf: reportPdf },
       artifacts,

@@ -125,9 +125,11 @@ function notSent(e: unknown): { code: string; message: string } {
  * closure never depends on it; a record not sent stays queued.
  */
 export async function sendCeremonyRecord(s: Services, closed: { ceremony: string; finalHash: string }): Promise<CeremonyRecordOutcome> {
-  const closedAt = s.ceremony.progress().closed?.at ?? s.deps.clock.now().toISOString();
+  // The closing entry's own time, as `transcript verify` reports it.
+  const entries = s.ceremony.entries();
+  const closedAt = entries.at(-1)?.at ?? s.deps.clock.now().toISOString();
   try {
-    const r = await s.controlPlane.recordCeremony({ ceremonyId: closed.ceremony, finalHash: closed.finalHash, entries: s.ceremony.entries().length, closedAt });
+    const r = await s.controlPlane.recordCeremony({ ceremonyId: closed.ceremony, finalHash: closed.finalHash, entries: entries.length, closedAt });
     return { state: 'recorded', recordId: r.recordId, receivedAt: r.receivedAt, sha256: r.sha256 };
   } catch (e) {
     const n = notSent(e);

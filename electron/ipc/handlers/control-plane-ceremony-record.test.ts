@@ -10,11 +10,11 @@ import os from 'node:os';
 import path from 'node:path';
 import https from 'node:https';
 import { createHash } from 'node:crypto';
-import { ControlPlaneService } from './service';
-import { httpsTransport, type Transport } from './http';
-import { fixedClock } from '../platform/clock';
-import { silentLogger } from '../log/logger';
-import { testSecretBox } from '../transcript/test-support';
+import { ControlPlaneService } from '../../services/control-plane/service';
+import { httpsTransport, type Transport } from '../../services/control-plane/http';
+import { fixedClock } from '../../services/platform/clock';
+import { silentLogger } from '../../services/log/logger';
+import { testSecretBox } from '../../services/transcript/test-support';
 import { ADMIN, startHarness, type Harness } from '../../rehearsal/control-plane/testing/harness';
 import { isKeyholderError } from '../../../shared/errors/index';
 
