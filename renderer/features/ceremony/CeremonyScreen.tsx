@@ -27,6 +27,8 @@ export function CeremonyScreen() {
   const [reason, setReason] = useState('');
   const [busy, setBusy] = useState(false);
   const [exported, setExported] = useState<string | null>(null);
+  /** What became of sending the final hash to the control plane; the closure stands either way. */
+  const [record, setRecord] = useState<{ tone: 'success' | 'warning'; text: string; retry: boolean } | null>(null);
 
   const load = useCallback(() => {
     call('ceremony:view', {}).then(setView, (e: unknown) => setError(message(e)));
@@ -40,6 +42,23 @@ export function CeremonyScreen() {
       const r = await call('ceremony:close', view?.complete ? {} : { reason });
       setView(r.view);
       setReason('');
+      setRecord(
+        r.controlPlane.state === 'recorded'
+          ? { tone: 'success', text: `The control plane recorded the final hash (record ${r.controlPlane.recordId}).`, retry: false }
+          : { tone: 'warning', text: r.controlPlane.message, retry: r.controlPlane.code !== 'control_plane.not_connected' },
+      );
+    } catch (e) {
+      setError(message(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const sendRecord = async () => {
+    setBusy(true);
+    try {
+      const r = await call('ceremony:send-record', {});
+      setRecord(r.problem ? { tone: 'warning', text: r.problem.message, retry: true } : { tone: 'success', text: `The control plane recorded the final hash (${r.sent} record${r.sent === 1 ? '' : 's'} sent).`, retry: false });
     } catch (e) {
       setError(message(e));
     } finally {
@@ -91,6 +110,16 @@ export function CeremonyScreen() {
           {view.closed && (
             <Notice tone={view.closed.outcome === 'completed' ? 'success' : 'warning'} testId="ceremony-closed">
               Closed ({view.closed.outcome}) at {view.closed.at}. Final hash: <span className="cer-mono cer-hash" data-testid="final-hash">{group(view.closed.finalHash)}</span>
+            </Notice>
+          )}
+          {view.closed && record && (
+            <Notice tone={record.tone} testId="ceremony-record">
+              {record.text}{' '}
+              {record.retry && (
+                <button type="button" disabled={busy} onClick={() => void sendRecord()}>
+                  Send the final hash again
+                </button>
+              )}
             </Notice>
           )}
           {view.problems.map((p) => (
