@@ -13,7 +13,7 @@ import { Notice } from '../../ui/Notice';
 import { Fingerprint } from '../../ui/Fingerprint';
 import type { ResponseOf } from '../../../shared/ipc/contract';
 import { KeyholderError } from '../../../shared/errors/index';
-import { Progress as ActivationProgress, Turn as ActivationTurn, turnKey } from '../activation/ActivationScreen';
+import { SupervisedPanel } from '../activation/SupervisedPanel';
 import './import.css';
 
 type Status = ResponseOf<'identity:status'>;
@@ -347,24 +347,7 @@ export function ImportScreen() {
       {activation && (
         <section ref={supervised} aria-labelledby="supervised-title" className="card" data-testid="supervised-import">
           <h2 id="supervised-title">3. Supervised import</h2>
-          <ActivationProgress view={activation} />
-          {!activation.ended && activation.step !== 'done' && <ActivationTurn key={turnKey(activation)} view={activation} act={act} />}
-          {activation.ended && (
-            <Notice tone="warning" testId="activation-ended">
-              {activation.ended.message}{' '}
-              <button type="button" className="secondary small" onClick={() => setActivation(null)}>
-                Start again
-              </button>
-            </Notice>
-          )}
-          {!activation.ended && activation.step !== 'done' && (
-            <p>
-              <button type="button" className="link" onClick={() => void act(() => call('activation:cancel', { session: activation.session }))}>
-                Cancel the import and wipe
-              </button>
-            </p>
-          )}
-          {activation.step === 'done' && !activation.ended && <p data-testid="activation-wiped">The key was used for this import only and has been wiped from memory. Recorded in the ceremony transcript.</p>}
+          <SupervisedPanel view={activation} act={act} onRestart={() => setActivation(null)} wiped="The key was used for this import only and has been wiped from memory. Recorded in the ceremony transcript." />
         </section>
       )}
       {out && <Result out={out} />}

@@ -7,7 +7,7 @@ import { call } from '../../app/api';
 import { Notice } from '../../ui/Notice';
 import type { RotationViewShape } from '../../../shared/ipc/channels/lifecycle';
 import type { ResponseOf } from '../../../shared/ipc/contract';
-import { Progress as ActivationProgress, Turn as ActivationTurn, turnKey } from '../activation/ActivationScreen';
+import { SupervisedPanel } from '../activation/SupervisedPanel';
 
 type Activation = ResponseOf<'activation:state'>;
 
@@ -169,31 +169,19 @@ export function RotationPanel({ rotation, onChange }: { rotation: RotationViewSh
       )}
       {activation && (r?.step === 'import' || activation.step === 'done') && (
         <section aria-label="Supervised import of the new key" className="card" data-testid="rotation-activation">
-          <ActivationProgress view={activation} />
-          {!activation.ended && activation.step !== 'done' && <ActivationTurn key={turnKey(activation)} view={activation} act={act} />}
-          {activation.ended && (
-            <Notice tone="warning" testId="activation-ended">
-              {activation.ended.message}{' '}
-              <button type="button" className="secondary small" onClick={() => setActivation(null)}>
-                Start again
-              </button>
-            </Notice>
-          )}
-          {!activation.ended && activation.step !== 'done' && (
-            <p>
-              <button type="button" className="link" onClick={() => void act(() => call('activation:cancel', { session: activation.session }))}>
-                Cancel the import and wipe
-              </button>
-            </p>
-          )}
-          {activation.step === 'done' && !activation.ended && (
-            <p data-testid="activation-wiped">
-              The new key was used for this import only and has been wiped from memory. Recorded in the ceremony transcript.{' '}
-              <button type="button" className="secondary small" onClick={() => setActivation(null)}>
-                Close
-              </button>
-            </p>
-          )}
+          <SupervisedPanel
+            view={activation}
+            act={act}
+            onRestart={() => setActivation(null)}
+            wiped={
+              <>
+                The new key was used for this import only and has been wiped from memory. Recorded in the ceremony transcript.{' '}
+                <button type="button" className="secondary small" onClick={() => setActivation(null)}>
+                  Close
+                </button>
+              </>
+            }
+          />
         </section>
       )}
       {r?.step === 'submit' && (
