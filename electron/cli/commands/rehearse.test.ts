@@ -43,7 +43,11 @@ describe('keyholder rehearse', () => {
       'activation and import (holder 2)',
       'submissions',
       'status check',
+      'ceremony record',
     ]);
+    // The closed ceremony's final hash reached the control plane for both holders (truncation is detectable there too).
+    expect(r.ceremonyRecords.map((c: { holder: number }) => c.holder).sort()).toEqual([1, 2]);
+    for (const c of r.ceremonyRecords) expect(c.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(r.timings.passphraseMs).toBeGreaterThan(0);
     expect(r.timings.withoutPassphraseMs + r.timings.passphraseMs).toBe(r.timings.totalMs);
 
