@@ -42,6 +42,8 @@ export interface ServiceDeps {
   /** Folder for this workstation's settings and ceremony files. */
   dataDir: string;
   secretBox: SecretBox;
+  /** The CLI in a terminal: sign-in tokens stay in this process, nothing about them is written (see identity-service). */
+  signInMemoryOnly?: boolean;
   clock: Clock;
   log: Logger;
   environment: Environment;
@@ -96,7 +98,7 @@ export function createServices(deps: ServiceDeps): Services {
     settings,
     worksheet,
   };
-  const identity = createIdentityService({ dataDir: deps.dataDir, secretBox: deps.secretBox, clock: deps.clock, log: deps.log, ...(deps.azure ? { azure: deps.azure } : {}), ...(deps.openBrowser ? { openBrowser: deps.openBrowser } : {}) });
+  const identity = createIdentityService({ dataDir: deps.dataDir, secretBox: deps.secretBox, clock: deps.clock, log: deps.log, ...(deps.signInMemoryOnly ? { memoryOnly: true } : {}), ...(deps.azure ? { azure: deps.azure } : {}), ...(deps.openBrowser ? { openBrowser: deps.openBrowser } : {}) });
   const transcript = createCeremonyTranscripts({ dataDir: deps.dataDir, secretBox: deps.secretBox, clock: deps.clock });
   // Participant keys follow the escrow's KDF choice: tests pass TEST_KDF for both, the app production costs.
   const participants = createParticipantsService({ dataDir: deps.dataDir, clock: deps.clock, ...(deps.escrowKdf ? { kdf: { N: 2 ** deps.escrowKdf.escrow.log2N, r: deps.escrowKdf.escrow.r, p: deps.escrowKdf.escrow.p } } : {}) });

@@ -12,13 +12,21 @@ import { KeyholderError, isKeyholderError } from '../../../shared/errors/index';
 import { attestationSchema } from '../../../shared/transcript/entry';
 import type { LifecycleService } from '../../services/lifecycle/service';
 import type { CliCommand, CliIo } from '../io';
+import { openTerminalStoreSession, type StoreSession } from './store-session';
 
 export const EXIT_OK = 0;
 export const EXIT_REFUSED = 1;
 export const EXIT_USAGE = 2;
 
-/** Builds the lifecycle service for the workstation (signed-in identity, vault, control plane). */
-export type LifecycleFactory = (o: { dataDir?: string; io: CliIo }) => Promise<LifecycleService>;
+/**
+ * Builds the lifecycle service for the workstation (signed-in identity, vault, control plane);
+ * a session's close() runs when the command ends (sign-in forgotten, a cloud it started stopped).
+ */
+export type LifecycleFactory = (o: { dataDir?: string; io: CliIo; verb?: string; cloudDescriptor?: string }) => Promise<LifecycleService | StoreSession>;
+
+function isSession(x: LifecycleService | StoreSession): x is StoreSession {
+  return typeof (x as StoreSession).close === 'function' && 'service' in x;
+}
 
 type Values = Record<string, string | boolean | undefined>;
 
@@ -47,18 +55,28 @@ export function storeCommands(factory: LifecycleFactory = defaultFactory): CliCo
     async run(args, io) {
       let values: Values;
       try {
-        values = parseArgs({ args, options: { ...options, json: { type: 'boolean' }, 'data-dir': { type: 'string' } }, allowPositionals: false, strict: true }).values as Values;
+        values = parseArgs({ args, options: { ...options, json: { type: 'boolean' }, 'data-dir': { type: 'string' }, 'cloud-descriptor': { type: 'string' } }, allowPositionals: false, strict: true }).values as Values;
       } catch (e) {
         io.err(`keyholder store ${verb}: ${(e as Error).message}`);
         return EXIT_USAGE;
       }
+      let session: StoreSession | undefined;
       try {
-        const ks = await factory({ ...(values['data-dir'] ? { dataDir: String(values['data-dir']) } : {}), io });
+        const made = await factory({
+          ...(values['data-dir'] ? { dataDir: String(values['data-dir']) } : {}),
+          ...(values['cloud-descriptor'] ? { cloudDescriptor: String(values['cloud-descriptor']) } : {}),
+          io,
+          verb,
+        });
+        if (isSession(made)) session = made;
+        const ks = isSession(made) ? made.service : made;
         const out = await run(ks, values, io);
         print(io, values.json === true, out.value, out.lines);
         return EXIT_OK;
       } catch (e) {
         return refuse(io, verb, e);
+      } finally {
+        await session?.close().catch(() => {});
       }
     },
   });
@@ -123,13 +141,7 @@ export function storeCommands(factory: LifecycleFactory = defaultFactory): CliCo
 }
 
 /**
- * The store commands act with the holder's own Azure sign-in, which the app
- * keeps under the operating system's secret store; a plain terminal has no
- * such store here, so the default refuses rather than keep tokens unprotected.
+ * In a terminal the holder signs in for this invocation only (device code, tokens in memory;
+ * see store-session.ts); the cloud is the workstation's (rehearsal by default, live via KEYHOLDER_LIVE_*).
  */
-const defaultFactory: LifecycleFactory = async () => {
-  throw new KeyholderError(
-    'store.no_sign_in',
-    'The store commands need the app’s protected sign-in, which this terminal cannot reach. Use Key Holder’s "Key store lifecycle" screen, or run the command from a build that provides it.',
-  );
-};
+const defaultFactory: LifecycleFactory = (o) => openTerminalStoreSession(o);

@@ -25,6 +25,12 @@ export interface IdentityDeps {
   log: Logger;
   config: IdentityConfig;
   openBrowser?: OpenBrowser;
+  /**
+   * A terminal with no OS secret store (the CLI): tokens and the account
+   * choice live in this process only and nothing about the sign-in is
+   * written to the data folder, so the secret box is never needed.
+   */
+  memoryOnly?: boolean;
 }
 
 export type SignInMethod = 'browser' | 'device-code';
@@ -41,7 +47,8 @@ export const DEFAULT_INTERACTIVE_TIMEOUT_MS = 5 * 60_000;
 
 interface TenantClient {
   pca: msal.PublicClientApplication;
-  plugin: SecretBoxCachePlugin;
+  /** Null in memory-only mode: MSAL's own in-process cache, never persisted. */
+  plugin: SecretBoxCachePlugin | null;
 }
 
 interface Flow {
@@ -108,6 +115,7 @@ export class IdentityService {
   private readonly clients = new Map<string, TenantClient>();
   private readonly flows = new Map<string, Flow>();
   private readonly dir: string;
+  private memorySelection: Selection = { tenants: [] };
 
   constructor(private readonly deps: IdentityDeps) {
     this.dir = path.join(deps.dataDir, 'identity');
@@ -121,14 +129,14 @@ export class IdentityService {
     const existing = this.clients.get(tenantId);
     if (existing) return existing;
     const { config } = this.deps;
-    const plugin = new SecretBoxCachePlugin(this.deps.secretBox, path.join(this.dir, `msal-cache-${tenantId}.bin`));
+    const plugin = this.deps.memoryOnly ? null : new SecretBoxCachePlugin(this.deps.secretBox, path.join(this.dir, `msal-cache-${tenantId}.bin`));
     const pca = new msal.PublicClientApplication({
       auth: {
         clientId: config.clientId,
         authority: `${config.authorityHost.replace(/\/$/, '')}/${tenantId}`,
         ...(config.knownAuthorities ? { knownAuthorities: config.knownAuthorities } : {}),
       },
-      cache: { cachePlugin: plugin },
+      ...(plugin ? { cache: { cachePlugin: plugin } } : {}),
       system: {
         ...(config.agent ? { networkClient: agentNetworkClient(config.agent) } : {}),
         loggerOptions: { piiLoggingEnabled: false, logLevel: msal.LogLevel.Warning, loggerCallback: () => {} },
@@ -144,6 +152,7 @@ export class IdentityService {
   }
 
   private readSelection(): Selection {
+    if (this.deps.memoryOnly) return this.memorySelection;
     try {
       const s = JSON.parse(fs.readFileSync(this.selectionFile(), 'utf8')) as Selection;
       return { tenants: Array.isArray(s.tenants) ? s.tenants.filter((t) => typeof t === 'string') : [], ...(s.active ? { active: s.active } : {}) };
@@ -153,14 +162,23 @@ export class IdentityService {
   }
 
   private writeSelection(s: Selection): void {
+    if (this.deps.memoryOnly) {
+      this.memorySelection = s;
+      return;
+    }
     fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     const tmp = `${this.selectionFile()}.${crypto.randomBytes(4).toString('hex')}.tmp`;
     fs.writeFileSync(tmp, JSON.stringify(s), { mode: 0o600 });
     fs.renameSync(tmp, this.selectionFile());
   }
 
+  /** Whether tokens can be held at all: in memory only, or sealed by an available secret box. */
+  private tokensUsable(): boolean {
+    return this.deps.memoryOnly === true || this.deps.secretBox.isAvailable();
+  }
+
   private requireSecretStore(): void {
-    if (!this.deps.secretBox.isAvailable()) throw secretStoreUnavailable(this.deps.secretBox);
+    if (!this.tokensUsable()) throw secretStoreUnavailable(this.deps.secretBox);
   }
 
   /** Keeps one account per tenant: a new sign-in replaces whoever was signed in there before. */
@@ -297,7 +315,7 @@ export class IdentityService {
   }
 
   async listAccounts(): Promise<SignedInAccount[]> {
-    if (!this.deps.secretBox.isAvailable()) return [];
+    if (!this.tokensUsable()) return [];
     const out: SignedInAccount[] = [];
     for (const tenantId of this.readSelection().tenants) {
       for (const a of await this.client(tenantId).pca.getTokenCache().getAllAccounts()) out.push(toAccount(a, tenantId));
@@ -327,11 +345,11 @@ export class IdentityService {
     const tenants = tenantId ? [checkTenant(tenantId)] : sel.tenants;
     for (const t of tenants) {
       const c = this.client(t);
-      if (this.deps.secretBox.isAvailable()) {
+      if (this.tokensUsable()) {
         const cache = c.pca.getTokenCache();
         for (const a of await cache.getAllAccounts()) await cache.removeAccount(a);
       }
-      c.plugin.clear();
+      c.plugin?.clear();
       this.clients.delete(t);
     }
     const left = sel.tenants.filter((t) => !tenants.includes(t));
@@ -339,7 +357,7 @@ export class IdentityService {
   }
 
   private async accountFor(tenantId: string): Promise<msal.AccountInfo> {
-    if (!this.deps.secretBox.isAvailable()) throw secretStoreUnavailable(this.deps.secretBox);
+    this.requireSecretStore();
     const sel = this.readSelection();
     if (sel.tenants.includes(tenantId)) {
       const accounts = await this.client(tenantId).pca.getTokenCache().getAllAccounts();
