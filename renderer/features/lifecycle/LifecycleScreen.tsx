@@ -92,7 +92,7 @@ export function LifecycleScreen() {
   const ks = st?.keyStore;
   const vendor = st?.vendor;
   return (
-    <section aria-labelledby="lc-title">
+    <section aria-labelledby="lc-title" className="lifecycle-screen">
       <h1 id="lc-title">Key store lifecycle</h1>
       {error && (
         <Notice tone="error" testId="lc-error">
@@ -104,10 +104,11 @@ export function LifecycleScreen() {
           {done}
         </Notice>
       )}
-      <button type="button" disabled={busy} onClick={() => void refresh()}>
+      <button type="button" className="secondary" disabled={busy} onClick={() => void refresh()}>
         Check now
       </button>
 
+      <div className="card">
       <h2>Your key store</h2>
       {!ks && <p>No key has been imported into a vault on this workstation yet.</p>}
       {ks && (
@@ -128,6 +129,9 @@ export function LifecycleScreen() {
         </div>
       )}
 
+      </div>
+
+      <div className="card">
       <h2>What the vendor reports</h2>
       {!vendor && <p>Not connected to the vendor’s control plane.</p>}
       {vendor && (
@@ -156,25 +160,28 @@ export function LifecycleScreen() {
       )}
       {st?.lag && (
         <Notice tone={st.lag.caughtUpAt ? 'info' : 'warning'} testId="lc-lag">
-          {st.lag.text}
+          {lagInLocalTime(st.lag)}
         </Notice>
       )}
 
+      </div>
+
       {ks && (
-        <>
+        <div className="card">
           <h2>Actions</h2>
           <p>Revoke disables your key version; unrevoke enables it again. Pull deletes the key (held by the vault’s soft delete); restore recovers it with every version. Purge is never offered: the vendor may still need the key.</p>
-          <div role="group" aria-label="Key store actions">
+          <div role="group" aria-label="Key store actions" className="actions">
             {(['revoke', 'unrevoke', 'pull', 'restore'] as const).map((a) => (
-              <button key={a} type="button" disabled={busy} onClick={() => void choose(a)}>
+              <button key={a} type="button" className="secondary" disabled={busy} onClick={() => void choose(a)}>
                 {LABEL[a]} key store {ks.holder}…
               </button>
             ))}
           </div>
-        </>
+        </div>
       )}
       {action && confirm && (
         <form
+          className="card"
           aria-label={`${LABEL[action]} confirmation`}
           onSubmit={(e) => {
             e.preventDefault();
@@ -245,16 +252,26 @@ export function LifecycleScreen() {
             Confirmation
             <input value={typed} onChange={(e) => setTyped(e.target.value)} autoComplete="off" />
           </label>
-          <button type="submit" disabled={busy || !typed}>
-            {LABEL[action]}
-          </button>
-          <button type="button" onClick={() => setAction(null)}>
-            Cancel
-          </button>
+          <div className="actions">
+            <button type="submit" className="primary" disabled={busy || !typed}>
+              {LABEL[action]}
+            </button>
+            <button type="button" className="secondary" onClick={() => setAction(null)}>
+              Cancel
+            </button>
+          </div>
         </form>
       )}
 
       <RotationPanel rotation={st?.rotation ?? null} onChange={() => void refresh()} />
     </section>
   );
+}
+
+/** The service words the notice in UTC; the holder reads their own clock. */
+function lagInLocalTime(lag: { text: string; caughtUpAt?: string; catchUpBy: string }): string {
+  const local = (iso: string) => new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+  let text = lag.text;
+  for (const iso of [lag.caughtUpAt, lag.catchUpBy]) if (iso) text = text.split(iso).join(local(iso));
+  return text;
 }

@@ -63,7 +63,7 @@ export function RotationPanel({ rotation, onChange }: { rotation: RotationViewSh
   const r = rotation;
   const at = r ? STEPS.findIndex((s) => s.id === r.step) : -1;
   return (
-    <section aria-labelledby="rot-title" data-testid="rotation" data-step={r?.step ?? 'none'}>
+    <section aria-labelledby="rot-title" className="card" data-testid="rotation" data-step={r?.step ?? 'none'}>
       <h2 id="rot-title">Rotate to a new primary key</h2>
       <p>A new ceremony: a new source key in the same escrow file (new key ID), imported into both vaults, submitted as a new primary key. The old key stays enabled until the vendor reports it No longer in use everywhere, then 90 more days.</p>
       {error && (
@@ -72,7 +72,7 @@ export function RotationPanel({ rotation, onChange }: { rotation: RotationViewSh
         </Notice>
       )}
       {!r && (
-        <button type="button" disabled={busy} onClick={() => void run(() => call('lifecycle:rotation-start', {}))}>
+        <button type="button" className="secondary" disabled={busy} onClick={() => void run(() => call('lifecycle:rotation-start', {}))}>
           Start a rotation
         </button>
       )}
@@ -128,7 +128,7 @@ export function RotationPanel({ rotation, onChange }: { rotation: RotationViewSh
               <input type="password" autoComplete="off" value={c} onChange={(e) => setCustodians(custodians.map((x, j) => (j === i ? e.target.value : x)))} />
             </label>
           ))}
-          <button type="button" onClick={() => setCustodians([...custodians, ''])}>
+          <button type="button" className="secondary small" onClick={() => setCustodians([...custodians, ''])}>
             Another custodian
           </button>
           {copies.map((c, i) => (
@@ -144,7 +144,7 @@ export function RotationPanel({ rotation, onChange }: { rotation: RotationViewSh
               </label>
             </fieldset>
           ))}
-          <button type="submit" disabled={busy}>
+          <button type="submit" className="primary" disabled={busy}>
             Add the new key
           </button>
         </form>
@@ -162,7 +162,7 @@ export function RotationPanel({ rotation, onChange }: { rotation: RotationViewSh
             Your key-holder copy
             <input value={copyPath} onChange={(e) => setCopyPath(e.target.value)} />
           </label>
-          <button type="submit" disabled={busy || !copyPath}>
+          <button type="submit" className="primary" disabled={busy || !copyPath}>
             Start the supervised import
           </button>
         </form>
@@ -185,7 +185,7 @@ export function RotationPanel({ rotation, onChange }: { rotation: RotationViewSh
         </section>
       )}
       {r?.step === 'submit' && (
-        <button type="button" disabled={busy} onClick={() => void run(() => call('lifecycle:rotation-submit', {}))}>
+        <button type="button" className="secondary" disabled={busy} onClick={() => void run(() => call('lifecycle:rotation-submit', {}))}>
           Submit the new key store
         </button>
       )}
@@ -207,7 +207,7 @@ export function RotationPanel({ rotation, onChange }: { rotation: RotationViewSh
             Confirmation to disable
             <input value={typed} onChange={(e) => setTyped(e.target.value)} autoComplete="off" />
           </label>
-          <button type="submit" disabled={busy || !typed}>
+          <button type="submit" className="primary" disabled={busy || !typed}>
             Disable the old key
           </button>
         </form>
