@@ -16,3 +16,15 @@ describe('activation view result', () => {
     expect(resultSchema.safeParse({ bytes: [1, 2, 3] }).success).toBe(false);
   });
 });
+
+describe('activation requests', () => {
+  it('refuse fields the contract does not name, and over-long ceremony IDs', async () => {
+    const { activationChannels } = await import('./activation');
+    const start = activationChannels['activation:start'].request;
+    const ok = { mode: 'split-knowledge', escrowFile: '/tmp/copy.khescrow', purpose: { kind: 'vault-import', target: 'holder 1' } };
+    expect(start.safeParse(ok).success).toBe(true);
+    expect(start.safeParse({ ...ok, passphrase: 'smuggled' }).success).toBe(false);
+    expect(start.safeParse({ ...ok, ceremony: 'c'.repeat(101) }).success).toBe(false);
+    expect(activationChannels['activation:carryOut'].request.safeParse({ session: 'x', extra: 1 }).success).toBe(false);
+  });
+});
