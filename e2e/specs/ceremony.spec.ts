@@ -31,6 +31,7 @@ import { startBridge, type Bridge } from '../bridge/server';
 import { startRehearsalCloud, type RehearsalCloud } from '../../electron/rehearsal/index';
 import { agentFor, request } from '../../electron/rehearsal/testing/sdk';
 import { TEST_KDF } from '../../shared/escrow/kdf-profiles';
+import { restoreTurn, sealTurn } from '../support/escrow';
 
 const PASS = {
   carol: 'violet-anchor-tundra-mosaic-lantern',
@@ -66,21 +67,6 @@ async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: path.join(SCREENSHOT_DIR, `ceremony-${name}.png`), fullPage: true });
 }
 
-async function sealTurn(page: Page, name: string, passphrase: string) {
-  await expect(page.getByTestId('handover')).toContainText(`Hand the keyboard to ${name}`);
-  await page.getByRole('button', { name: `I am ${name}: continue` }).click();
-  await page.getByLabel('Choose a passphrase').fill(passphrase);
-  await expect(page.getByTestId('strength-explanation')).toContainText('Strong enough');
-  await page.getByLabel('Type it again').fill(passphrase);
-  await page.getByRole('button', { name: /Seal my share|Make my copy/ }).click();
-}
-
-async function restoreTurn(page: Page, name: string, passphrase: string) {
-  await expect(page.getByTestId('handover')).toContainText(`Hand the keyboard to ${name}`);
-  await page.getByRole('button', { name: `I am ${name}: continue` }).click();
-  await page.getByLabel('Your passphrase').fill(passphrase);
-  await page.getByRole('button', { name: 'Test-restore' }).click();
-}
 
 test('two holders on their own workstations: escrow, registration, import, sealed submission, Available, then Key Store 1 Revoked', async ({ browser }) => {
   test.setTimeout(300_000);

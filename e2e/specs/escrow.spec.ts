@@ -8,28 +8,14 @@
 import AxeBuilder from '@axe-core/playwright';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { test, expect, type Page } from '../support/fixtures';
+import { test, expect } from '../support/fixtures';
 import { TEST_KDF } from '../../shared/escrow/kdf-profiles';
+import { restoreTurn, sealTurn } from '../support/escrow';
 
 test.use({ bridgeDeps: { deps: { escrowKdf: TEST_KDF } } });
 
 const PASS = ['violet-anchor-tundra-mosaic-lantern', 'copper-whisper-glacier-orbit-meadow', 'saffron-quiver-basalt-harbor-ember'];
 
-async function sealTurn(page: Page, name: string, passphrase: string) {
-  await expect(page.getByTestId('handover')).toContainText(`Hand the keyboard to ${name}`);
-  await page.getByRole('button', { name: `I am ${name}: continue` }).click();
-  await page.getByLabel('Choose a passphrase').fill(passphrase);
-  await expect(page.getByTestId('strength-explanation')).toContainText('Strong enough');
-  await page.getByLabel('Type it again').fill(passphrase);
-  await page.getByRole('button', { name: /Seal my share|Make my copy/ }).click();
-}
-
-async function restoreTurn(page: Page, name: string, passphrase: string) {
-  await expect(page.getByTestId('handover')).toContainText(`Hand the keyboard to ${name}`);
-  await page.getByRole('button', { name: `I am ${name}: continue` }).click();
-  await page.getByLabel('Your passphrase').fill(passphrase);
-  await page.getByRole('button', { name: 'Test-restore' }).click();
-}
 
 test('custodians escrow the source key, test-restore from disk, print the sheet and make a holder copy', async ({ page, bridge }) => {
   await page.getByRole('button', { name: 'Source key and escrow' }).click();
