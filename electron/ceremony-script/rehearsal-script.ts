@@ -18,7 +18,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import https from 'node:https';
-import { createCipheriv, createDecipheriv, createHash, createPrivateKey, randomBytes } from 'node:crypto';
+import { createHash, createPrivateKey, randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { startRehearsalCloud, type RehearsalCloud } from '../rehearsal/index';
 import { createServices, type Services } from '../services/index';
@@ -40,6 +40,7 @@ import { keyFingerprint, type Role } from '../../shared/transcript/entry';
 import type { PrimaryKeyStatus } from '../../shared/control-plane/api';
 import { scriptedRehearsalBrowser } from './scripted-browser';
 import { ceremonyReportHtml, type ReportStep } from './report';
+import { memorySecretBox } from '../services/platform/memory-secret-box';
 
 export type Holder = 1 | 2;
 
@@ -91,22 +92,7 @@ export interface RehearsalResult {
 
 /** An in-memory SecretBox for a headless rehearsal: a fresh AES-256-GCM key per run; nothing sealed outlives the run. */
 export function ephemeralSecretBox(): SecretBox {
-  const key = randomBytes(32);
-  return {
-    isAvailable: () => true,
-    encrypt(plain) {
-      const iv = randomBytes(12);
-      const c = createCipheriv('aes-256-gcm', key, iv);
-      const body = Buffer.concat([c.update(plain, 'utf8'), c.final()]);
-      return new Uint8Array(Buffer.concat([iv, c.getAuthTag(), body]));
-    },
-    decrypt(sealed) {
-      const b = Buffer.from(sealed);
-      const d = createDecipheriv('aes-256-gcm', key, b.subarray(0, 12));
-      d.setAuthTag(b.subarray(12, 28));
-      return Buffer.concat([d.update(b.subarray(28)), d.final()]).toString('utf8');
-    },
-  };
+  return memorySecretBox();
 }
 
 /** A strong random passphrase (the escrow's policy refuses weak ones). */

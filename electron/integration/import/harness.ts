@@ -21,24 +21,10 @@ import { systemClock } from '../../services/platform/clock';
 import { silentLogger } from '../../services/log/logger';
 import { KeyholderError } from '../../../shared/errors/index';
 import { identityOf } from '../../services/keys/source-key';
+import { memorySecretBox } from '../../services/platform/memory-secret-box';
 
 export function fakeBox(): SecretBox {
-  const key = crypto.randomBytes(32);
-  return {
-    isAvailable: () => true,
-    encrypt(plain) {
-      const iv = crypto.randomBytes(12);
-      const c = crypto.createCipheriv('aes-256-gcm', key, iv);
-      const body = Buffer.concat([c.update(plain, 'utf8'), c.final()]);
-      return new Uint8Array(Buffer.concat([iv, c.getAuthTag(), body]));
-    },
-    decrypt(sealed) {
-      const b = Buffer.from(sealed);
-      const d = crypto.createDecipheriv('aes-256-gcm', key, b.subarray(0, 12));
-      d.setAuthTag(b.subarray(12, 28));
-      return Buffer.concat([d.update(b.subarray(28)), d.final()]).toString('utf8');
-    },
-  };
+  return memorySecretBox();
 }
 
 function hiddenFields(html: string): Record<string, string> {

@@ -14,12 +14,13 @@ import { ControlPlaneService } from '../../services/control-plane/service';
 import { httpsTransport, type Transport } from '../../services/control-plane/http';
 import { fixedClock } from '../../services/platform/clock';
 import { silentLogger } from '../../services/log/logger';
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { SecretBox } from '../../services/platform/secret-box';
 import { ADMIN, manualScheduler, setupEnvironment, startHarness, type Harness, type HolderSetup } from '../../rehearsal/control-plane/testing/harness';
 import { controlPlaneHandlers } from './control-plane';
 import type { Services } from '../../services/index';
 import { isKeyholderError } from '../../../shared/errors/index';
+import { memorySecretBox } from '../../services/platform/memory-secret-box';
 
 let h: Harness;
 let agent: https.Agent;
@@ -37,23 +38,7 @@ const boxKeys = new Map<string, Buffer>();
 function testBox(dataDir: string, available: boolean): SecretBox {
   const key = boxKeys.get(dataDir) ?? randomBytes(32);
   boxKeys.set(dataDir, key);
-  return {
-    isAvailable: () => available,
-    unavailableReason: () => 'No secure storage on this test computer.',
-    encrypt(plain) {
-      if (!available) throw new Error('unavailable');
-      const iv = randomBytes(12);
-      const c = createCipheriv('aes-256-gcm', key, iv);
-      const body = Buffer.concat([c.update(plain, 'utf8'), c.final()]);
-      return Buffer.concat([iv, c.getAuthTag(), body]);
-    },
-    decrypt(sealed) {
-      const b = Buffer.from(sealed);
-      const d = createDecipheriv('aes-256-gcm', key, b.subarray(0, 12));
-      d.setAuthTag(b.subarray(12, 28));
-      return Buffer.concat([d.update(b.subarray(28)), d.final()]).toString('utf8');
-    },
-  };
+  return memorySecretBox({ key, available, reason: 'No secure storage on this test computer.' });
 }
 
 function service(o: { mode?: 'rehearsal' | 'live'; transport?: Transport; available?: boolean; dataDir?: string; changed?: string[] } = {}) {

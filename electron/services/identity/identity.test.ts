@@ -9,29 +9,12 @@ import { SecretBoxCachePlugin } from './cache-plugin';
 import { checkTenant, IdentityService, signInError } from './identity-service';
 import { systemClock } from '../platform/clock';
 import { silentLogger } from '../log/logger';
+import { memorySecretBox } from '../platform/memory-secret-box';
 
 /** An encrypting fake of safeStorage (AES-256-GCM), switchable to unavailable. */
 function fakeBox(available = true): SecretBox & { available: boolean } {
-  const key = crypto.randomBytes(32);
-  return {
-    available,
-    isAvailable() {
-      return this.available;
-    },
-    unavailableReason: () => 'the test keychain is locked',
-    encrypt(plain) {
-      const iv = crypto.randomBytes(12);
-      const c = crypto.createCipheriv('aes-256-gcm', key, iv);
-      const body = Buffer.concat([c.update(plain, 'utf8'), c.final()]);
-      return new Uint8Array(Buffer.concat([iv, c.getAuthTag(), body]));
-    },
-    decrypt(sealed) {
-      const b = Buffer.from(sealed);
-      const d = crypto.createDecipheriv('aes-256-gcm', key, b.subarray(0, 12));
-      d.setAuthTag(b.subarray(12, 28));
-      return Buffer.concat([d.update(b.subarray(28)), d.final()]).toString('utf8');
-    },
-  };
+  const box: SecretBox & { available: boolean } = { ...memorySecretBox({ available: () => box.available, reason: 'the test keychain is locked' }), available };
+  return box;
 }
 
 const dirs: string[] = [];

@@ -14,31 +14,16 @@ import { rotationViewSchema } from '../../../shared/ipc/channels/rotation';
 import { isKeyholderError } from '../../../shared/errors/index';
 import { fixedClock } from '../platform/clock';
 import { silentLogger } from '../log/logger';
-import crypto from 'node:crypto';
 import type { SecretBox } from '../platform/secret-box';
 import { RotationService } from './rotation-service';
 import type { WorksheetService } from '../worksheet/service';
 import type { ExpiryService } from '../expiry/expiry-service';
 import type { ControlPlaneService } from '../control-plane/service';
+import { memorySecretBox } from '../platform/memory-secret-box';
 
 /** A test SecretBox: real AES-256-GCM with a key held in memory (the OS keychain's role). */
 function fakeBox(): SecretBox {
-  const key = crypto.randomBytes(32);
-  return {
-    isAvailable: () => true,
-    encrypt(plain) {
-      const iv = crypto.randomBytes(12);
-      const c = crypto.createCipheriv('aes-256-gcm', key, iv);
-      const body = Buffer.concat([c.update(plain, 'utf8'), c.final()]);
-      return new Uint8Array(Buffer.concat([iv, c.getAuthTag(), body]));
-    },
-    decrypt(sealed) {
-      const b = Buffer.from(sealed);
-      const d = crypto.createDecipheriv('aes-256-gcm', key, b.subarray(0, 12));
-      d.setAuthTag(b.subarray(12, 28));
-      return Buffer.concat([d.update(b.subarray(28)), d.final()]).toString('utf8');
-    },
-  };
+  return memorySecretBox();
 }
 
 const T0 = new Date('2026-11-27T09:00:00Z');

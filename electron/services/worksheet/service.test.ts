@@ -1,5 +1,4 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -8,27 +7,11 @@ import { fixedClock } from '../platform/clock';
 import { silentLogger } from '../log/logger';
 import type { SecretBox } from '../platform/secret-box';
 import type { HolderSave } from './service';
+import { memorySecretBox } from '../platform/memory-secret-box';
 
 /** A SecretBox that really encrypts (AES-256-GCM, key in memory), so "not in the file" means something. */
 function testBox(available = true): SecretBox {
-  const key = randomBytes(32);
-  return {
-    isAvailable: () => available,
-    unavailableReason: () => 'No OS keychain (test).',
-    encrypt(plain) {
-      if (!available) throw new Error('unavailable');
-      const iv = randomBytes(12);
-      const c = createCipheriv('aes-256-gcm', key, iv);
-      const body = Buffer.concat([c.update(plain, 'utf8'), c.final()]);
-      return Buffer.concat([iv, c.getAuthTag(), body]);
-    },
-    decrypt(sealed) {
-      const b = Buffer.from(sealed);
-      const d = createDecipheriv('aes-256-gcm', key, b.subarray(0, 12));
-      d.setAuthTag(b.subarray(12, 28));
-      return Buffer.concat([d.update(b.subarray(28)), d.final()]).toString('utf8');
-    },
-  };
+  return memorySecretBox({ available, reason: 'No OS keychain (test).' });
 }
 
 const SECRET1 = 'xCGRvvvQmKfqwTw[@a@qovRN_Nn72K46';
