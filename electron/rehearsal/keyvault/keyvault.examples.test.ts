@@ -1,6 +1,6 @@
 /**
  * Replays every request example shipped with Microsoft's Key Vault OpenAPI
- * (../shared/specs/.../examples) against the double, host adapted and ids
+ * (./testing/specs/.../examples, copied with their MIT licence) against the double, host adapted and ids
  * adapted where the example names keys that exist only in Microsoft's vault,
  * and validates each response against the spec's definitions.
  */

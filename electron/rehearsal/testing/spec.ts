@@ -1,6 +1,6 @@
 /**
  * Validates Key Vault response bodies against Microsoft's OpenAPI (swagger
- * 2.0) definitions in ../shared/specs. Definitions are JSON Schema draft-04
+ * 2.0) definitions copied into ./specs (MIT, see specs/azure-keyvault/NOTICE). Definitions are JSON Schema draft-04
  * plus swagger keywords; object definitions are closed (additionalProperties
  * false) so a field the spec does not name fails too.
  */
@@ -10,7 +10,7 @@ import Ajv04 from 'ajv-draft-04';
 import addFormats from 'ajv-formats';
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 
-export const SPEC_DIR = fileURLToPath(new URL('../../../../shared/specs/azure-keyvault/2025-07-01/', import.meta.url));
+export const SPEC_DIR = fileURLToPath(new URL('./specs/azure-keyvault/2025-07-01/', import.meta.url));
 
 type Schema = Record<string, unknown>;
 
