@@ -39,7 +39,7 @@ import { emptyHolder } from '../../shared/worksheet/model';
 import { keyFingerprint, type Role } from '../../shared/transcript/entry';
 import type { PrimaryKeyStatus } from '../../shared/control-plane/api';
 import { scriptedRehearsalBrowser } from './scripted-browser';
-import { ceremonyReportHtml, type ReportStep } from './report';
+import { ceremonyReportHtml, createCeremonyOperations, reportFromEntries, type CeremonyOperations, type CeremonyRecorder } from '../services/ceremony/index';
 import { memorySecretBox } from '../services/platform/memory-secret-box';
 
 export type Holder = 1 | 2;
@@ -233,6 +233,14 @@ export async function runRehearsal(o: RehearsalOptions): Promise<RehearsalResult
 
     const { ceremony } = await transcripts.open({ app: 'Key Holder', mode: 'rehearsal', kind: 'two-holder ceremony', cloud: `rehearsal cloud on port ${d.port}` });
     say(`ceremony ${ceremony} opened`);
+    // The app's own recorded operations on each workstation, all recording into the one transcript.
+    const recorder: CeremonyRecorder = {
+      note: (kind, data) => transcripts.append(ceremony, kind, data),
+      recorded: (kind) => transcripts.receipts(ceremony).filter((r) => r.kind === kind).map((r) => r.data),
+    };
+    const opsOf = (ws: Services): CeremonyOperations => createCeremonyOperations({ worksheet: ws.worksheet, escrow: ws.escrow, controlPlane: ws.controlPlane, vault: ws.vault, recorder });
+    const custodianOps = opsOf(custodianWs);
+    const holderOps: Record<Holder, CeremonyOperations> = { 1: opsOf(holderWs[1]), 2: opsOf(holderWs[2]) };
 
     // ---- 1. worksheet: each holder fills their own column on their own workstation
     const vaultOf = (h: Holder) => d.vaults.find((v) => v.tenantId === d.tenants[h - 1]!.id)!;
@@ -247,35 +255,30 @@ export async function runRehearsal(o: RehearsalOptions): Promise<RehearsalResult
         const mine = { ...emptyHolder(), vaultHost: new URL(vaultOf(h).url).host, clientId: app.appId, tenantId: app.tenantId, keyName, secretCreatedOn: isoDay(now), secretExpiresOn: isoDay(expires) };
         const other = { ...emptyHolder(), secret: { action: 'keep' as const } };
         const own = { ...mine, secret: { action: 'set' as const, value: app.clientSecret } };
-        await holderWs[h].worksheet.save(h === 1 ? { holder1: own, holder2: other } : { holder1: other, holder2: own });
-        await transcripts.append(ceremony, 'worksheet.saved', { holder: h, vaultHost: mine.vaultHost, applicationId: mine.clientId, tenantId: mine.tenantId });
+        await holderOps[h].saveWorksheet(h === 1 ? { holder1: own, holder2: other } : { holder1: other, holder2: own });
       }
     });
 
     // ---- 2. source key, escrow (two custodians, 1-of-2 with PEMs), test-restore, holder copies
     const escrow = custodianWs.escrow;
     const escrowDir = path.join(out, 'escrow');
-    let st = await watch.step('key generation', () => escrow.startCeremony({ modulusBits: o.modulusBits ?? 3072, folder: escrowDir, purpose: 'Rehearsal customer-managed key' }));
+    let st = await watch.step('key generation', () => custodianOps.startEscrow({ modulusBits: o.modulusBits ?? 3072, folder: escrowDir, purpose: 'Rehearsal customer-managed key' }));
     const fingerprint = st.key.fingerprint;
-    await transcripts.append(ceremony, 'key.generated', { fingerprint, keyId: st.key.keyId, modulusBits: st.key.modulusBits, checkValue: st.key.checkValue });
     say(`source key ${st.key.fingerprintGrouped}`);
     await watch.step('escrow', async () => {
       st = await escrow.setCustodians(st.sessionId, people.custodians.map((c) => c.name), 1);
       for (const [i, c] of people.custodians.entries()) st = await watch.passphraseWork(() => escrow.enterPassphrase(st.sessionId, i + 1, c.passphrase));
-      st = await watch.passphraseWork(() => escrow.writeFiles(st.sessionId));
-      await transcripts.append(ceremony, 'escrow.written', { fingerprint, escrowSha256: st.written!.escrowSha256, custodians: people.custodians.map((c) => c.name), threshold: 1, weakestArtifact: st.written!.weakest.file });
+      st = await watch.passphraseWork(() => custodianOps.writeEscrow(st.sessionId));
     });
     await watch.step('escrow test-restore', async () => {
-      for (const [i, c] of people.custodians.entries()) st = await watch.passphraseWork(() => escrow.testRestore(st.sessionId, i + 1, c.passphrase));
+      for (const [i, c] of people.custodians.entries()) st = await watch.passphraseWork(() => custodianOps.testRestore(st.sessionId, i + 1, c.passphrase));
       if (!st.restoreDone) throw new Error('The escrow test-restore did not complete.');
-      await transcripts.append(ceremony, 'escrow.test-restored', { fingerprint, verifiedBy: people.custodians.map((c) => c.name) });
     });
     const copies = {} as Record<Holder, string>;
     await watch.step('holder copies', async () => {
       for (const h of [1, 2] as const) {
-        st = await watch.passphraseWork(() => escrow.createHolderCopy(st.sessionId, `Key holder ${h}`, people.holderCopyPassphrase[h]));
+        st = await watch.passphraseWork(() => custodianOps.writeHolderCopy(st.sessionId, `Key holder ${h}`, people.holderCopyPassphrase[h]));
         copies[h] = st.holderCopies.at(-1)!.file;
-        await transcripts.append(ceremony, 'holder-copy.written', { holder: h, fingerprint, file: path.basename(copies[h]), keeper: people.holders[h].keeper.name });
       }
     });
     const written = st.written!;
@@ -287,9 +290,10 @@ export async function runRehearsal(o: RehearsalOptions): Promise<RehearsalResult
         const enr = await adminCall(agent, `${cpUrl}/admin/enrolments`, adminToken, { environmentId: `rehearsal-${ceremony.slice(-12)}`, holder: h, primaryKeyName: 'Rehearsal primary key' });
         const cp = holderWs[h].controlPlane;
         await cp.connect({ baseUrl: cpUrl, expectedFingerprint: d.controlPlaneFingerprint, enrolmentToken: String(enr.token) });
-        const reg = await cp.requestRegistration(new URL(vaultOf(h).url).host);
+        await holderOps[h].requestRegistration(new URL(vaultOf(h).url).host);
+        const reg = cp.registration()!;
         await adminCall(agent, `${cpUrl}/admin/registrations/${encodeURIComponent(reg.registrationId)}/approve`, adminToken, {});
-        await cp.refreshRegistration();
+        await holderOps[h].refreshRegistration();
         if (!cp.importGate().allowed) throw new Error(`Key holder ${h}'s vault registration was not confirmed: ${cp.importGate().reason}`);
       }
     });
@@ -319,10 +323,9 @@ export async function runRehearsal(o: RehearsalOptions): Promise<RehearsalResult
           onPurpose: async (material) => {
             const key = createPrivateKey({ key: Buffer.from(material.buffer, material.byteOffset, material.length), format: 'der', type: 'pkcs8' });
             const copy: OpenedCopy = { keyId: findEntry(file).entry.keyId, fingerprint: identityOf(key).fingerprint, withPrivateKey: async (use) => use(key), dispose: () => {} };
-            const outcome = await ws.vault.importOpened({ holder: h, holderCopyPath: copies[h], vaultUrl: vault.url, keyName, protection: 'hsm', allowEncryptDecrypt: false }, copy);
+            const outcome = await holderOps[h].importIntoVault({ holder: h, holderCopyPath: copies[h], vaultUrl: vault.url, keyName, protection: 'hsm', allowEncryptDecrypt: false }, copy);
             keyVersionIds[h] = outcome.keyVersionId;
-            const r = await transcripts.append(ceremony, 'vault.imported', { holder: h, fingerprint: outcome.fingerprint, keyVersionId: outcome.keyVersionId, vault: vault.name });
-            return { keyVersionId: outcome.keyVersionId, transcriptSeq: r.seq };
+            return { keyVersionId: outcome.keyVersionId, transcriptSeq: transcripts.receipts(ceremony).length - 1 };
           },
         });
         const join = async (role: Role, p: Person) => {
@@ -354,36 +357,17 @@ export async function runRehearsal(o: RehearsalOptions): Promise<RehearsalResult
       });
       say(`holder ${h}: imported ${keyVersionIds[h]}`);
     }
-    await transcripts.append(ceremony, 'registration.done', {
-      registrations: ([1, 2] as const).map((h) => {
-        const r = holderWs[h].controlPlane.registration()!;
-        return { holder: h, registrationId: r.registrationId, vaultDnsName: r.vaultDnsName, status: r.status, decidedAt: r.decidedAt ?? '' };
-      }),
-    });
-
     // ---- 5. sealed submissions and the primary key's status
     const receipts = {} as Record<Holder, { submissionId: string; envelopeSha256: string; validation: string }>;
     await watch.step('submissions', async () => {
       for (const h of [1, 2] as const) {
-        const ws = holderWs[h];
-        const sheet = await ws.worksheet.get();
-        const mine = h === 1 ? sheet.holder1 : sheet.holder2;
-        const { receipt, answer } = await ws.controlPlane.submit({
-          vaultDnsName: mine.vaultHost,
-          keyIdentifier: mine.keyIdentifier,
-          applicationId: mine.clientId,
-          clientSecret: await ws.worksheet.revealSecret(h),
-          tenantId: mine.tenantId,
-          secretExpiresOn: mine.secretExpiresOn,
-        });
+        const { receipt, answer } = await holderOps[h].submit();
         receipts[h] = { submissionId: receipt.submissionId, envelopeSha256: receipt.envelopeSha256, validation: answer.validation.state };
-        await transcripts.append(ceremony, 'submission.receipt', { holder: h, submissionId: receipt.submissionId, envelopeSha256: receipt.envelopeSha256, validation: answer.validation.state });
       }
     });
-    const status = await watch.step('status check', () => holderWs[1].controlPlane.status({ refresh: true }));
+    const status = await watch.step('status check', () => holderOps[1].checkStatus(true));
     const pk = status.primaryKey;
     if (!pk) throw new Error(`The control plane made no primary key: ${status.validation.failures.map((f) => f.message).join(' ') || status.validation.state}`);
-    await transcripts.append(ceremony, 'status.changed', { status: pk.status, primaryKeyId: pk.primaryKeyId, name: pk.name, checkedAt: pk.checkedAt });
     if (pk.status !== 'Available') throw new Error(`The primary key is ${pk.status}, not Available.`);
 
     // ---- 6. close, verify, export, report
@@ -433,23 +417,12 @@ export async function runRehearsal(o: RehearsalOptions): Promise<RehearsalResult
 
     const totalMs = performance.now() - started;
     const passphraseMs = watch.steps.reduce((a, s) => a + s.passphraseMs, 0);
-    const reportSteps: ReportStep[] = transcripts.receipts(ceremony).map((r, i) => ({ seq: i, kind: r.kind, data: r.data }));
-    const html = ceremonyReportHtml({
-      ceremony,
-      generatedAt: new Date(),
-      mode: 'rehearsal',
-      fingerprint,
-      checkValue: st.key.checkValue,
-      keyVersionIds,
-      primaryKey: { name: pk.name, status: pk.status },
-      finalHash,
-      workstationKey: transcripts.ceremonyKeyFingerprint(),
-      transcriptFile: path.basename(artifacts.transcript),
-      custodians: people.custodians.map((c) => c.name),
-      activations: activationRecords,
-      steps: reportSteps,
-      kdf: kdf.name,
-    });
+    const html = ceremonyReportHtml(
+      reportFromEntries(
+        transcripts.receipts(ceremony).map((r, seq) => ({ seq, kind: r.kind, data: r.data })),
+        { ceremony, generatedAt: new Date(), mode: 'rehearsal', finalHash, workstationKey: transcripts.ceremonyKeyFingerprint(), transcriptFile: path.basename(artifacts.transcript), kdf: kdf.name },
+      ),
+    );
     const reportHtml = path.join(out, 'ceremony-report.html');
     fs.writeFileSync(reportHtml, html);
     let reportPdf: string | null = null;

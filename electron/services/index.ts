@@ -22,7 +22,7 @@ import { createCeremonyTranscripts, type CeremonyTranscripts } from './transcrip
 import { createParticipantsService, type ParticipantsService } from './participants/index';
 import { createActivationService, type ActivationService } from './activation/index';
 import { createActivationDesk, type ActivationDesk } from './activation/desk';
-import { createCeremonyService, type CeremonyService } from './ceremony/index';
+import { createCeremonyOperations, createCeremonyService, type CeremonyOperations, type CeremonyService } from './ceremony/index';
 import { vaultImportPurpose } from './ceremony/vault-import-purpose';
 import { keyRotationImportPurpose } from './lifecycle/key-rotation-purpose';
 import { createLifecycle, type Lifecycle, type LifecycleOptions } from './lifecycle/index';
@@ -82,6 +82,8 @@ export interface Services {
   activationDesk: ActivationDesk;
   /** The workstation's current ceremony: records each step, derives where it stands. */
   ceremony: CeremonyService;
+  /** The ceremony's recorded operations: each calls its service and appends the step's one entry (the IPC handlers and `keyholder rehearse`). */
+  ceremonyOps: CeremonyOperations;
   /** The key's life after the ceremony: health, revoke/unrevoke, pull/restore, rotation to a new primary key. */
   lifecycle: Lifecycle;
 }
@@ -127,6 +129,7 @@ export function createServices(deps: ServiceDeps): Services {
     participants,
     activation,
     ceremony,
+    ceremonyOps: createCeremonyOperations({ worksheet: base.worksheet, escrow: base.escrow, controlPlane: base.controlPlane, vault, recorder: ceremony }),
     activationDesk: createActivationDesk({
       activation,
       participants,

@@ -11,11 +11,12 @@ const fullRun: Receipt[] = [
   r('escrow.test-restored', { fingerprint: 'F' }),
   r('holder-copy.written', { holder: 1 }),
   r('holder-copy.written', { holder: 2 }),
+  r('registration.done', { holder: 1 }),
+  r('registration.done', { holder: 2 }),
   r('activation.attested', { holder: 1 }),
   r('vault.imported', { holder: 1, fingerprint: 'F' }),
   r('activation.attested', { holder: 2 }),
   r('vault.imported', { holder: 2, fingerprint: 'F' }),
-  r('registration.done'),
   r('submission.receipt', { holder: 1 }),
   r('submission.receipt', { holder: 2 }),
   r('status.changed', { status: 'Available' }),
@@ -39,16 +40,28 @@ describe('ceremony step table', () => {
     expect(nextSteps(fullRun)).toEqual([]);
   });
 
-  it('refuses skipping: an import before the supervised activation, a submission before registration', () => {
-    const so = fullRun.slice(0, 8);
+  it('refuses skipping: an import before the supervised activation, an activation before the vendor registered the vault', () => {
+    const so = fullRun.slice(0, 10);
     expect(() => assertStepMayStart('vault-imported:1', so)).toThrow(expect.objectContaining({ code: 'ceremony.step_out_of_order', message: expect.stringContaining('Supervised activation attested (holder 1)') }));
-    expect(() => assertStepMayStart('submitted:1', fullRun.slice(0, 12))).toThrow(/Key store registered/);
+    const unregistered = fullRun.filter((x) => !(x.kind === 'registration.done' && x.data.holder === 2));
+    expect(() => assertStepMayStart('activation-attested:2', unregistered.slice(0, 10))).toThrow(/Vault registered with the vendor \(holder 2\)/);
     expect(() => assertStepMayStart('status-available', fullRun.slice(0, 14))).toThrow(/holder 2/);
+  });
+
+  it('allows the orders the seed and the screens allow', () => {
+    // The source key before the worksheet (the custodians' workstation has no worksheet).
+    expect(() => assertStepMayStart('key-generated', [r('ceremony.opened')])).not.toThrow();
+    // Registration as soon as the holder's worksheet names the vault, before or after the escrow.
+    expect(() => assertStepMayStart('registered:1', [r('ceremony.opened'), r('worksheet.saved', { holder: 1 })])).not.toThrow();
+    expect(() => assertStepMayStart('registered:2', [r('ceremony.opened'), r('worksheet.saved', { holder: 1 })])).toThrow(/Azure Information Worksheet saved \(holder 2\)/);
+    // Holder 1 may submit while holder 2 has not imported yet.
+    const h1Done = fullRun.filter((x) => x.data.holder !== 2 || x.kind === 'worksheet.saved' || x.kind === 'holder-copy.written').slice(0, 11);
+    expect(() => assertStepMayStart('submitted:1', h1Done)).not.toThrow();
   });
 
   it('does not let a step run twice or status other than Available count', () => {
     expect(() => assertStepMayStart('key-generated', fullRun.slice(0, 5))).toThrow(expect.objectContaining({ code: 'ceremony.step_already_done' }));
-    const p = ceremonyProgress([...fullRun.slice(0, 15), r('status.changed', { status: 'Pending' })]).find((x) => x.id === 'status-available')!;
+    const p = ceremonyProgress([...fullRun.slice(0, 16), r('status.changed', { status: 'Pending' })]).find((x) => x.id === 'status-available')!;
     expect(p.state).toBe('ready');
   });
 

@@ -27,17 +27,27 @@ export interface StepDef {
 const perHolder = (id: string, title: string, kind: string, requires: (h: Holder) => string[]): StepDef[] =>
   ([1, 2] as const).map((h) => ({ id: `${id}:${h}`, title: `${title} (holder ${h})`, kind, holder: h, requires: requires(h) }));
 
+/**
+ * The order the seed (the vendor's manual) and the screens follow. Per holder,
+ * the vault's registration with the vendor needs only that holder's worksheet
+ * (line 1, the vault's DNS name); the supervised import into that vault needs
+ * the vendor's confirmation first (the manual: "receive verification ...
+ * before continuing"; the Import screen's gate), so no key material goes into
+ * a vault the vendor will not accept. The submission needs both. The source key
+ * does not depend on the worksheet: escrow made before the worksheet is saved
+ * is progress, not a deviation. Allowed orders are in docs/activation.md.
+ */
 export const CEREMONY_STEPS: readonly StepDef[] = [
   { id: 'ceremony-opened', title: 'Ceremony opened', kind: 'ceremony.opened', requires: [] },
   ...perHolder('worksheet-saved', 'Azure Information Worksheet saved', 'worksheet.saved', () => ['ceremony-opened']),
-  { id: 'key-generated', title: 'Source key generated', kind: 'key.generated', requires: ['worksheet-saved:1', 'worksheet-saved:2'] },
+  { id: 'key-generated', title: 'Source key generated', kind: 'key.generated', requires: ['ceremony-opened'] },
   { id: 'escrow-written', title: 'Escrow written', kind: 'escrow.written', requires: ['key-generated'] },
   { id: 'escrow-test-restored', title: 'Escrow test-restored', kind: 'escrow.test-restored', requires: ['escrow-written'] },
   ...perHolder('holder-copy-written', 'Holder copy written', 'holder-copy.written', () => ['escrow-test-restored']),
-  ...perHolder('activation-attested', 'Supervised activation attested', 'activation.attested', (h) => [`holder-copy-written:${h}`]),
+  ...perHolder('registered', 'Vault registered with the vendor', 'registration.done', (h) => [`worksheet-saved:${h}`]),
+  ...perHolder('activation-attested', 'Supervised activation attested', 'activation.attested', (h) => [`holder-copy-written:${h}`, `registered:${h}`]),
   ...perHolder('vault-imported', 'Key imported into the vault', 'vault.imported', (h) => [`activation-attested:${h}`]),
-  { id: 'registered', title: 'Key store registered', kind: 'registration.done', requires: ['vault-imported:1', 'vault-imported:2'] },
-  ...perHolder('submitted', 'Submission receipt received', 'submission.receipt', () => ['registered']),
+  ...perHolder('submitted', 'Submission receipt received', 'submission.receipt', (h) => [`vault-imported:${h}`, `registered:${h}`]),
   { id: 'status-available', title: 'Key store status Available', kind: 'status.changed', requires: ['submitted:1', 'submitted:2'] },
   { id: 'ceremony-closed', title: 'Ceremony closed', kind: 'ceremony.closed', requires: ['status-available'] },
 ];

@@ -1,6 +1,5 @@
 import type { Services } from '../../services/index';
 import type { Handlers } from '../dispatch';
-import { recordVaultImported } from './ceremony';
 
 type ActivationChannel =
   | 'activation:start'
@@ -28,7 +27,7 @@ export function activationHandlers(s: Services): Pick<Handlers, ActivationChanne
     'activation:attest': (r) => d.attest(r),
     'activation:carryOut': async (r) => {
       const v = await d.carryOut(r);
-      if (v.purpose.kind === 'vault-import') await recordVaultImported(s, v.result);
+      if (v.purpose.kind === 'vault-import') await s.ceremonyOps.vaultImported(v.result);
       return v;
     },
     'activation:cancel': (r) => d.cancel(r),

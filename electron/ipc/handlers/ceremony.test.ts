@@ -1,5 +1,5 @@
 /**
- * The app records the ceremony at its IPC handlers: each step appends exactly
+ * The app records the ceremony through its operations (called by the IPC handlers): each step appends exactly
  * one signed entry with the step table's kind and fields, nothing secret, and
  * the transcript verifies (`keyholder transcript verify`) once closed. Calls
  * go through `dispatch`, the path main and the test bridge use.
@@ -21,7 +21,7 @@ import { PASS } from '../../services/escrow/testing/helpers';
 import { emptyHolder } from '../../../shared/worksheet/model';
 import type { TranscriptEntry } from '../../../shared/transcript/entry';
 import type { RequestOf, ResponseOf, Channel } from '../../../shared/ipc/contract';
-import { holderOfLabel, recordRegistrationConfirmed, recordRegistrationRequested, recordStatus, recordSubmission } from './ceremony';
+import { holderOfLabel } from '../../services/ceremony/index';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -120,11 +120,13 @@ describe('the app records each ceremony step once, at its handler', () => {
       'escrow-written': 'done',
       'escrow-test-restored': 'done',
       'holder-copy-written:2': 'done',
-      'activation-attested:1': 'ready',
+      'registered:1': 'ready',
+      'activation-attested:1': 'blocked',
       'vault-imported:1': 'blocked',
-      registered: 'blocked',
     });
-    expect(view.steps.find((x) => x.id === 'vault-imported:1')!.waitingFor).toEqual(['Supervised activation attested (holder 1)']);
+    // The seed's and the screens' order: the vendor confirms the vault before the key goes into it.
+    expect(view.steps.find((x) => x.id === 'activation-attested:1')!.waitingFor).toEqual(['Vault registered with the vendor (holder 1)']);
+    expect(view.deviations).toEqual([]);
     expect(view.participants.map((p) => [p.name, p.role])).toEqual([
       ['Alice Archer', 'custodian'],
       ['Bob Baker', 'custodian'],
@@ -157,18 +159,20 @@ describe('the app records each ceremony step once, at its handler', () => {
     expect(verifyTranscriptFile(file, { expectedFinalHash: closed.finalHash }).ok).toBe(true);
   });
 
-  it('a step the table does not allow yet is kept in the signed record as a deviation, not as progress', async () => {
+  it('escrow made before the worksheet counts; a step done again is kept in the signed record as a deviation, not as progress', async () => {
     const w = workstation();
-    let st = await w.call('escrow:start', { modulusBits: 2048 });
+    const st = await w.call('escrow:start', { modulusBits: 2048 });
+    expect(w.entries().map((x) => x.kind)).toEqual(['ceremony.opened', 'key.generated']);
+    const again = await w.call('escrow:start', { modulusBits: 2048 });
     const e = w.entries();
-    expect(e.map((x) => x.kind)).toEqual(['ceremony.opened', 'ceremony.step-out-of-order']);
-    expect(e[1]!.data).toMatchObject({ step: 'key.generated', entry: { fingerprint: st.key.fingerprint } });
-    expect(String(e[1]!.data.reason)).toContain('Azure Information Worksheet saved (holder 1)');
+    expect(e.map((x) => x.kind)).toEqual(['ceremony.opened', 'key.generated', 'ceremony.step-repeated']);
+    expect(e[2]!.data).toMatchObject({ step: 'key.generated', entry: { fingerprint: again.key.fingerprint } });
+    expect(String(e[2]!.data.reason)).toContain('already recorded');
     const view = await w.call('ceremony:view', {});
-    expect(view.steps.find((x) => x.id === 'key-generated')!.state).toBe('blocked');
-    expect(view.deviations).toEqual([expect.objectContaining({ seq: 1, step: 'key.generated' })]);
-    st = await w.call('escrow:setCustodians', { sessionId: st.sessionId, names: ['Alice Archer'], threshold: 1 });
-    expect(w.entries()).toHaveLength(2);
+    expect(view.steps.find((x) => x.id === 'key-generated')).toMatchObject({ state: 'done', seq: 1 });
+    expect(view.deviations).toEqual([expect.objectContaining({ seq: 2, step: 'key.generated' })]);
+    await w.call('escrow:setCustodians', { sessionId: st.sessionId, names: ['Alice Archer'], threshold: 1 });
+    expect(w.entries()).toHaveLength(3);
     const r = verifyTranscriptFile(w.s.transcript.pathOf(view.ceremony!), { allowOpen: true });
     expect(r.ok === false && r.fault.reason).toBe('not-closed');
   });
@@ -203,7 +207,7 @@ describe('the app records each ceremony step once, at its handler', () => {
     await expect(w.call('activation:carryOut', { session: v.session })).rejects.toMatchObject({ code: expect.stringMatching(/^(identity|vault)\./) });
     v = await w.call('activation:state', { session: v.session });
     const added = w.entries().slice(before);
-    // The step table refused the attestation (worksheets missing), so it is a signed deviation; the failed activation follows; no import.
+    // The step table refused the attestation (the vault is not registered yet), so it is a signed deviation; the failed activation follows; no import.
     expect(added.map((e) => e.kind)).toEqual(['ceremony.step-out-of-order', 'activation.completed']);
     expect(added[0]!.data.step).toBe('activation.attested');
     // Each participant's signed join, and the supervisor's signed attestation.
@@ -225,23 +229,27 @@ describe('the app records each ceremony step once, at its handler', () => {
       importGate: () => ({ allowed: reg?.status === 'registered', via: reg?.status === 'registered' ? 'registered' : null, reason: '' }),
       view: () => ({ connected: true, holder: 1, secretStorage: { available: true } }),
       lastStatus: () => status,
+      requestRegistration: async () => reg,
+      refreshRegistration: async () => reg,
+      submit: async () => ({ receipt: { holder: 1, submissionId: 'sub-1', envelopeSha256: 'ab'.repeat(32) }, answer: { validation: { state: 'pending' } } }),
+      status: async () => status,
     });
-    await recordRegistrationRequested(w.s);
-    await recordRegistrationConfirmed(w.s);
+    Object.assign(w.s.worksheet, { keyStoreValues: async () => ({}) });
+    const ops = w.s.ceremonyOps;
+    await ops.requestRegistration('holder1-keys.vault.azure.net');
     expect(w.entries().slice(1).map((e) => e.kind)).toEqual(['registration.requested']);
     reg = { ...reg, status: 'registered', decidedAt: '2026-11-27T10:05:00Z' };
-    await recordRegistrationConfirmed(w.s);
-    await recordRegistrationConfirmed(w.s);
-    await recordSubmission(w.s, { holder: 1, submissionId: 'sub-1', envelopeSha256: 'ab'.repeat(32) }, 'pending');
-    await recordStatus(w.s);
+    await ops.refreshRegistration();
+    await ops.observeVendor();
+    await ops.submit();
     status = { primaryKey: { primaryKeyId: 'pk-1', name: 'Primary', status: 'Available', checkedAt: '2026-11-27T11:00:00Z' } };
-    await recordStatus(w.s);
-    await recordStatus(w.s);
+    await ops.checkStatus(true);
+    await ops.observeVendor();
     status = { primaryKey: { ...status.primaryKey!, status: 'Unavailable', checkedAt: '2026-11-27T12:00:00Z' } };
-    await recordStatus(w.s);
+    await ops.checkStatus(false);
     const kinds = w.entries().slice(1).map((e) => [e.kind === 'ceremony.step-out-of-order' ? String(e.data.step) : e.kind, e.data.entry ?? e.data]);
     expect(kinds.map((k) => k[0])).toEqual(['registration.requested', 'registration.done', 'submission.receipt', 'status.changed', 'status.changed']);
-    expect(kinds[1]![1]).toEqual({ registrations: [{ holder: 1, registrationId: 'reg-1', vaultDnsName: 'holder1-keys.vault.azure.net', status: 'registered', decidedAt: '2026-11-27T10:05:00Z' }] });
+    expect(kinds[1]![1]).toEqual({ holder: 1, registrationId: 'reg-1', vaultDnsName: 'holder1-keys.vault.azure.net', status: 'registered', decidedAt: '2026-11-27T10:05:00Z' });
     expect(kinds[2]![1]).toEqual({ holder: 1, submissionId: 'sub-1', envelopeSha256: 'ab'.repeat(32), validation: 'pending' });
     expect(kinds.slice(3).map((k) => (k[1] as { status: string }).status)).toEqual(['Available', 'Unavailable']);
   });

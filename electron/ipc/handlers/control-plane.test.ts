@@ -18,6 +18,7 @@ import { randomBytes } from 'node:crypto';
 import type { SecretBox } from '../../services/platform/secret-box';
 import { ADMIN, manualScheduler, setupEnvironment, startHarness, type Harness, type HolderSetup } from '../../rehearsal/control-plane/testing/harness';
 import { controlPlaneHandlers } from './control-plane';
+import { createCeremonyOperations, type CeremonyOperationsDeps } from '../../services/ceremony/operations';
 import type { Services } from '../../services/index';
 import { isKeyholderError } from '../../../shared/errors/index';
 import { memorySecretBox } from '../../services/platform/memory-secret-box';
@@ -235,11 +236,16 @@ describe('IPC handlers', () => {
         revealed++;
         return r.clientSecret;
       },
+      keyStoreValues: async (_holder: 1 | 2, typed?: string) => {
+        if (!typed) revealed++;
+        return { vaultDnsName: r.vaultDnsName, keyIdentifier: r.keyIdentifier, applicationId: r.applicationId, clientSecret: typed ?? r.clientSecret, tenantId: r.tenantId, secretExpiresOn: '2027-11-01' };
+      },
     };
     // The ceremony record the handlers append to (the transcript itself is tested in ceremony.test.ts).
     const noted: { kind: string; data: unknown }[] = [];
     const ceremony = { note: async (kind: string, data: unknown) => (noted.push({ kind, data }), null), recorded: () => [] };
-    const s = { deps: { environment: { mode: 'rehearsal', description: 'test' } }, controlPlane: svc, worksheet, ceremony } as unknown as Services;
+    const ceremonyOps = createCeremonyOperations({ worksheet, controlPlane: svc, recorder: ceremony } as unknown as CeremonyOperationsDeps);
+    const s = { deps: { environment: { mode: 'rehearsal', description: 'test' } }, controlPlane: svc, worksheet, ceremony, ceremonyOps } as unknown as Services;
     const handlers = controlPlaneHandlers(s);
     expect(await code(handlers['control-plane:preview']({}))).toBe('control_plane.not_connected');
     const v = await handlers['control-plane:connect']({ baseUrl: h.cp.baseUrl, expectedFingerprint: discovery.sealing.fingerprint, enrolmentToken: holders[0].token });

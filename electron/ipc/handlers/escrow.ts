@@ -2,7 +2,6 @@ import type { Services } from '../../services/index';
 import type { Handlers } from '../dispatch';
 import { describeScrypt } from '../../../shared/escrow/kdf-profiles';
 import { DEFAULT_RSA_SIZE, RSA_SIZES } from '../../services/keys/source-key';
-import { recordEscrowWritten, recordHolderCopy, recordKeyGenerated, recordTestRestore } from './ceremony';
 
 type EscrowChannel =
   | 'escrow:defaults'
@@ -28,31 +27,15 @@ export function escrowHandlers(s: Services): Pick<Handlers, EscrowChannel> {
       kdf: describeScrypt(e.kdfProfile.escrow),
       pemKdf: describeScrypt(e.kdfProfile.pem),
     }),
-    'escrow:start': async (r) => {
-      const st = await e.startCeremony({ modulusBits: r.modulusBits, ...(r.purpose ? { purpose: r.purpose } : {}) });
-      await recordKeyGenerated(s, st);
-      return st;
-    },
+    'escrow:start': async (r) => s.ceremonyOps.startEscrow({ modulusBits: r.modulusBits, ...(r.purpose ? { purpose: r.purpose } : {}) }),
     'escrow:status': async (r) => e.status(r.sessionId),
     'escrow:setCustodians': (r) => e.setCustodians(r.sessionId, r.names, r.threshold),
     'escrow:assess': async (r) => e.assessPassphrase(r.passphrase, r.context ?? []),
     'escrow:enterPassphrase': (r) => e.enterPassphrase(r.sessionId, r.index, r.passphrase),
-    'escrow:write': async (r) => {
-      const st = await e.writeFiles(r.sessionId);
-      await recordEscrowWritten(s, st);
-      return st;
-    },
-    'escrow:testRestore': async (r) => {
-      const st = await e.testRestore(r.sessionId, r.index, r.passphrase);
-      await recordTestRestore(s, st);
-      return st;
-    },
+    'escrow:write': async (r) => s.ceremonyOps.writeEscrow(r.sessionId),
+    'escrow:testRestore': async (r) => s.ceremonyOps.testRestore(r.sessionId, r.index, r.passphrase),
     'escrow:sheet': async (r) => ({ html: await e.restoreSheet(r.sessionId) }),
-    'escrow:holderCopy': async (r) => {
-      const st = await e.createHolderCopy(r.sessionId, r.label, r.passphrase);
-      await recordHolderCopy(s, st);
-      return st;
-    },
+    'escrow:holderCopy': async (r) => s.ceremonyOps.writeHolderCopy(r.sessionId, r.label, r.passphrase),
     'escrow:close': async (r) => {
       e.closeCeremony(r.sessionId);
       return {};

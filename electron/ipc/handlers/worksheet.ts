@@ -1,15 +1,10 @@
 import type { Services } from '../../services/index';
 import type { Handlers } from '../dispatch';
-import { recordWorksheetSaved } from './ceremony';
 
 export function worksheetHandlers(s: Services): Pick<Handlers, 'worksheet:get' | 'worksheet:save' | 'worksheet:revealSecret' | 'worksheet:exportJson' | 'worksheet:exportPdf'> {
   return {
     'worksheet:get': () => s.worksheet.get(),
-    'worksheet:save': async (r) => {
-      const v = await s.worksheet.save(r);
-      await recordWorksheetSaved(s, v);
-      return v;
-    },
+    'worksheet:save': async (r) => s.ceremonyOps.saveWorksheet(r),
     'worksheet:revealSecret': async (r) => ({ secret: await s.worksheet.revealSecret(r.holder) }),
     'worksheet:exportJson': () => s.worksheet.exportJson(),
     'worksheet:exportPdf': (r) => s.worksheet.exportPdf(r.includeSecret),

@@ -120,15 +120,9 @@ export function createLifecycle(deps: {
   return { keyStore, keyRotation };
 }
 
+/** The connected holder's key-store values (the worksheet service reads them; the control plane says which holder this is). */
 async function worksheetValues(cp: ControlPlaneService, worksheet: WorksheetService, typedSecret?: string): Promise<KeyStoreValues> {
   const holder = cp.view().holder as Holder | undefined;
   if (!holder) throw new KeyholderError('control_plane.not_connected', 'Connect to the vendor’s control plane first.');
-  const ws = await worksheet.get();
-  const mine = holder === 1 ? ws.holder1 : ws.holder2;
-  let clientSecret = typedSecret;
-  if (!clientSecret) {
-    if (mine.secret !== 'stored') throw new KeyholderError('control_plane.secret_missing', `This computer holds no client secret for key holder ${holder} (worksheet line 4). Type it in to submit.`);
-    clientSecret = await worksheet.revealSecret(holder);
-  }
-  return { vaultDnsName: mine.vaultHost, keyIdentifier: mine.keyIdentifier, applicationId: mine.clientId, clientSecret, tenantId: mine.tenantId, secretExpiresOn: mine.secretExpiresOn };
+  return worksheet.keyStoreValues(holder, typedSecret);
 }

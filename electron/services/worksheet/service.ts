@@ -15,6 +15,7 @@ import { printableHtml } from '../../../shared/worksheet/printable';
 import type { WorksheetView } from '../../../shared/ipc/channels/worksheet';
 import type { SettingsStore } from '../storage/settings-store';
 import type { ServiceDeps } from '../index';
+import type { KeyStoreValues } from '../control-plane/service';
 
 const storedHolderSchema = holderFieldsSchema.extend({ sealedSecret: z.string().optional() });
 const storedWorksheetSchema = z.object({ holder1: storedHolderSchema, holder2: storedHolderSchema, updatedAt: z.string() });
@@ -29,6 +30,13 @@ export interface WorksheetService {
   get(): Promise<WorksheetView>;
   save(request: { holder1: HolderSave; holder2: HolderSave }): Promise<WorksheetView>;
   revealSecret(holder: HolderNo): Promise<string>;
+  /**
+   * The key-store values a holder hands to the vendor (worksheet lines 1-4 and
+   * the tenant): the secret from this computer's SecretBox unless typed now.
+   * The one place the submission, a key rotation's resubmission and
+   * `keyholder rehearse` read them from.
+   */
+  keyStoreValues(holder: HolderNo, typedSecret?: string): Promise<KeyStoreValues>;
   exportJson(): Promise<ExportResult>;
   exportPdf(includeSecret: boolean): Promise<ExportResult>;
 }
@@ -165,6 +173,17 @@ export function createWorksheetService(deps: ServiceDeps, store: SettingsStore):
 
     async revealSecret(holder) {
       return secretFor(holder, load());
+    },
+
+    async keyStoreValues(holder, typedSecret) {
+      const stored = load();
+      const mine = stored[key(holder)];
+      let clientSecret = typedSecret;
+      if (!clientSecret) {
+        if (!mine.sealedSecret) throw new KeyholderError('control_plane.secret_missing', `This computer holds no client secret for key holder ${holder} (worksheet line 4). Type it in to submit.`);
+        clientSecret = secretFor(holder, stored);
+      }
+      return { vaultDnsName: mine.vaultHost, keyIdentifier: mine.keyIdentifier, applicationId: mine.clientId, clientSecret, tenantId: mine.tenantId, secretExpiresOn: mine.secretExpiresOn };
     },
 
     async exportJson() {
