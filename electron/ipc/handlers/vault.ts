@@ -5,13 +5,24 @@ import { importTarget } from '../../services/ceremony/vault-import-purpose';
 
 type VaultChannels = 'vault:state' | 'vault:saveDraft' | 'vault:startImport' | 'vault:recoverDeletedKey';
 
+/** The holder this workstation acts for, when it can tell. */
+export function ownHolder(s: Services, ws: { holder1: { secret: string }; holder2: { secret: string } }): 1 | 2 | undefined {
+  const enrolled = s.controlPlane.view().holder;
+  if (enrolled === 1 || enrolled === 2) return enrolled;
+  const kept = ([1, 2] as const).filter((h) => (h === 1 ? ws.holder1 : ws.holder2).secret === 'stored');
+  return kept.length === 1 ? kept[0] : undefined;
+}
+
 export function vaultHandlers(s: Services): Pick<Handlers, VaultChannels> {
   return {
     'vault:state': async () => {
       const ws = await s.worksheet.get();
       const record = s.vault.record();
-      // Suggest the holder whose line 1 is filled and line 2 is not yet.
-      const holder = ws.holder1.vaultHost && !ws.holder1.keyIdentifier ? 1 : ws.holder2.vaultHost && !ws.holder2.keyIdentifier ? 2 : undefined;
+      // This workstation's own holder: the one the control plane enrolled it as, else the one whose client secret
+      // is kept here. Only without either, the holder whose line 1 is filled and line 2 is not yet. Importing as
+      // the other holder is the holder's explicit choice on the screen, never a suggestion.
+      const own = ownHolder(s, ws);
+      const holder = own ?? (ws.holder1.vaultHost && !ws.holder1.keyIdentifier ? 1 : ws.holder2.vaultHost && !ws.holder2.keyIdentifier ? 2 : undefined);
       const line = holder === 2 ? ws.holder2 : ws.holder1;
       return {
         record,

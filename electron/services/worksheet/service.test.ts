@@ -115,6 +115,29 @@ describe('worksheet service', () => {
     expect((await services({ secretBox: testBox(false) }).worksheet.get()).holder1.clientId).toBe(h1().clientId);
   });
 
+  it('refuses a client secret that starts or ends with a space: not stored, the old one kept, a notice says why', async () => {
+    const box = testBox();
+    const s = services({ secretBox: box }).worksheet;
+    await s.save({ holder1: h1(), holder2: h2() });
+    const v = await s.save({ holder1: h1({ action: 'set', value: ` ${SECRET2}` }), holder2: h2({ action: 'set', value: 'trailing-space~1 ' }) });
+    expect(v.notices.filter((n) => n.code === 'worksheet.secret_whitespace').map((n) => n.holder)).toEqual([1, 2]);
+    expect(v.notices[0]!.message).toContain('starts or ends with a space');
+    expect(await s.revealSecret(1)).toBe(SECRET1);
+    expect(await s.revealSecret(2)).toBe(SECRET2);
+    await s.save({ holder1: h1({ action: 'keep' }), holder2: h2({ action: 'clear' }) });
+    const none = await s.save({ holder1: h1({ action: 'keep' }), holder2: h2({ action: 'set', value: 'x-secret-with-tab\t' }) });
+    expect(none.holder2.secret).toBe('none');
+    expect(settingsFile()).not.toContain('x-secret-with-tab');
+  });
+
+  it('keyStoreValues: the holder’s lines 1-4, the secret from the SecretBox unless typed; none stored is refused', async () => {
+    const s = services({ secretBox: testBox() }).worksheet;
+    await s.save({ holder1: h1(), holder2: h2({ action: 'clear' }) });
+    expect(await s.keyStoreValues(1)).toMatchObject({ vaultDnsName: h1().vaultHost, applicationId: h1().clientId, tenantId: h1().tenantId, clientSecret: SECRET1 });
+    expect((await s.keyStoreValues(1, 'typed-now')).clientSecret).toBe('typed-now');
+    await expect(s.keyStoreValues(2)).rejects.toMatchObject({ code: 'control_plane.secret_missing' });
+  });
+
   it('a tampered sealed secret is reported unreadable, never returned', async () => {
     const box = testBox();
     await services({ secretBox: box }).worksheet.save({ holder1: h1(), holder2: h2() });

@@ -160,6 +160,14 @@ export function createWorksheetService(deps: ServiceDeps, store: SettingsStore):
               holder: h,
               message: `Key holder ${h}'s client secret was NOT saved: ${box.unavailableReason?.() ?? 'secure secret storage is not available on this computer.'} The other fields were saved.`,
             });
+          } else if (secret.value !== secret.value.trim()) {
+            // A secret copied with surrounding spaces would fail at the vendor; the one already stored stays.
+            if (old) stored.sealedSecret = old;
+            notices.push({
+              code: 'worksheet.secret_whitespace',
+              holder: h,
+              message: `Key holder ${h}'s client secret was NOT saved: it starts or ends with a space. Copy its Value again without surrounding spaces. The other fields were saved.`,
+            });
           } else {
             stored.sealedSecret = Buffer.from(box.encrypt(secret.value)).toString('base64');
           }

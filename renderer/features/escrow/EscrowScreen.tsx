@@ -302,7 +302,7 @@ export function EscrowScreen() {
                 key={`holder-${holderTurn}`}
                 person={holderTurn}
                 mode="seal"
-                purpose="Choose the passphrase for your key-holder copy. You will type it again when importing into your vault."
+                purpose="Choose the passphrase for your key-holder copy. Whoever you choose as its knower types it when the copy is imported into your vault; tell it to them, not to the keeper."
                 context={[...context, holderTurn]}
                 submitLabel="Make my copy"
                 onSubmit={async (p) => {

@@ -183,6 +183,9 @@ export function ImportScreen() {
   const [activation, setActivation] = useState<Activation | null>(null);
   const [busy, setBusy] = useState(false);
   const [out, setOut] = useState<Outcome | null>(null);
+  /** This workstation's own holder (enrolment or kept secret); importing as the other one is an explicit, warned choice. */
+  const [ownHolder, setOwnHolder] = useState<1 | 2 | null>(null);
+  const [otherHolderChosen, setOtherHolderChosen] = useState(false);
   const [error, setError] = useState<{ code: string; message: string } | null>(null);
   const loaded = useRef(false);
   const supervised = useRef<HTMLElement>(null);
@@ -200,6 +203,7 @@ export function ImportScreen() {
     call('vault:state', {}).then(
       (st) => {
         const s = st.suggested;
+        setOwnHolder(s.holder ?? null);
         setCopies(s.holderCopies);
         setDraft(
           st.record?.draft ?? { holder: s.holder ?? 1, holderCopyPath: s.holderCopies[0] ?? '', vaultUrl: s.vaultUrl, keyName: s.keyName, protection: 'software', allowEncryptDecrypt: false },
@@ -290,6 +294,15 @@ export function ImportScreen() {
               </label>
             ))}
           </fieldset>
+          {ownHolder !== null && draft.holder !== ownHolder && (
+            <Notice tone="warning" testId="other-holder-warning">
+              This workstation belongs to key holder {ownHolder}. Import as key holder {draft.holder} only if you are that holder and this is their vault: the key
+              would be recorded as key store {draft.holder}.
+              <label className="inline">
+                <input type="checkbox" checked={otherHolderChosen} onChange={(e) => setOtherHolderChosen(e.target.checked)} /> I am key holder {draft.holder} and import into my own vault
+              </label>
+            </Notice>
+          )}
           <label>
             Key-holder copy (file)
             <input list="holder-copies" value={draft.holderCopyPath} onChange={(e) => update({ holderCopyPath: e.target.value })} onBlur={save} spellCheck={false} />
@@ -321,10 +334,10 @@ export function ImportScreen() {
           </label>
           <p className="hint">
             The copy is opened under supervision: its keeper presents it, a different person who knows its passphrase types it, and a supervisor signs before
-            anything is imported. Have all three with you.
+            anything is imported. Have all four people with you: you, the keeper, the knower and the supervisor, each a different person.
           </p>
           <div className="actions">
-            <button type="submit" className={out ? 'secondary' : 'primary'} disabled={busy || !status?.active || !draft.holderCopyPath || (!!activation && !activation.ended && activation.step !== 'done')}>
+            <button type="submit" className={out ? 'secondary' : 'primary'} disabled={busy || !status?.active || !draft.holderCopyPath || (ownHolder !== null && draft.holder !== ownHolder && !otherHolderChosen) || (!!activation && !activation.ended && activation.step !== 'done')}>
               {busy ? 'Starting…' : 'Start the supervised import'}
             </button>
           </div>
