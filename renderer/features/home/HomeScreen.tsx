@@ -1,11 +1,89 @@
+/**
+ * The first screen: which part this workstation plays, where the ceremony
+ * stands (from the signed record, through 'ceremony:view'), the one next
+ * action with a link to its screen, and the same list as a printable
+ * checklist for the ceremony day.
+ */
+import { useEffect, useState } from 'react';
+import { call } from '../../app/api';
+import { useApp } from '../../app/store';
+import type { ResponseOf } from '../../../shared/ipc/contract';
+import { Notice } from '../../ui/Notice';
+import { roleOf, stepScreen, stepsFor, type Role } from './guide';
+
+type View = ResponseOf<'ceremony:view'>;
+
+const ROLE_WORDS: Record<Role['kind'], string> = {
+  holder: 'Key holder',
+  custodian: 'Escrow custodians’ workstation',
+  unknown: 'Not chosen yet',
+};
+
 export function HomeScreen() {
+  const go = useApp((s) => s.go);
+  const [view, setView] = useState<View | null>(null);
+  const [role, setRole] = useState<Role | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    Promise.all([call('ceremony:view', {}), call('worksheet:get', {}), call('control-plane:view', {}).catch(() => null)]).then(
+      ([v, ws, cp]) => {
+        setView(v);
+        setRole(roleOf({ enrolledAs: cp?.connection.holder ?? null, secretKept: { 1: ws.holder1.secret === 'stored', 2: ws.holder2.secret === 'stored' }, steps: v.steps }));
+      },
+      (e: unknown) => setError((e as Error).message),
+    );
+  }, []);
+
+  if (error) return <Notice tone="error">{error}</Notice>;
+  if (!view || !role) return <p>Reading the ceremony record…</p>;
+  const mine = stepsFor(role, view.steps);
+  const next = mine.find((s) => s.state === 'ready') ?? null;
+  const done = mine.filter((s) => s.state === 'done').length;
+  const roleText = role.kind === 'holder' ? `${ROLE_WORDS.holder} ${role.holder}` : ROLE_WORDS[role.kind];
+
   return (
-    <section aria-labelledby="home-title">
+    <section aria-labelledby="home-title" className="printable" data-testid="home">
       <h1 id="home-title">Customer-managed key ceremony</h1>
-      <p>
-        Key Holder walks each key holder through their part of the dual-party ceremony: the Azure Information Worksheet, the source key and its
-        escrow, the import into your own Key Vault, and the submission to the vendor.
-      </p>
+      <div className="card">
+        <p data-testid="home-role">
+          This workstation: <strong>{roleText}</strong>
+          {role.kind === 'unknown' && ' — key holders start with their own worksheet column; the custodians’ workstation starts with the source key and escrow.'}
+        </p>
+        <p data-testid="home-progress">
+          {view.closed
+            ? `The ceremony is closed (${view.closed.outcome}).`
+            : view.ceremony
+              ? `${done} of ${mine.length} steps for this workstation are recorded${view.deviations.length ? `; ${view.deviations.length} recorded out of order (see Ceremony)` : ''}.`
+              : 'Nothing is recorded yet: the ceremony opens with the first step.'}
+        </p>
+        {next && !view.closed && (
+          <p className="no-print" data-testid="home-next">
+            Next: <strong>{next.title}</strong>{' '}
+            <button type="button" className="primary" onClick={() => go(stepScreen(next.id))}>
+              Go to {next.title.replace(/ \(holder \d\)$/, '')}
+            </button>
+          </p>
+        )}
+        {!next && !view.closed && mine.some((s) => s.state === 'blocked') && (
+          <p data-testid="home-waiting">Waiting for another workstation or the vendor: {mine.find((s) => s.state === 'blocked')!.waitingFor.join(', ')}.</p>
+        )}
+      </div>
+      <h2>Checklist for the ceremony day</h2>
+      <ol className="checklist" data-testid="home-checklist">
+        {mine.map((s) => (
+          <li key={s.id} data-state={s.state}>
+            <span aria-hidden="true">{s.state === 'done' ? '☑' : '☐'}</span> {s.title}
+            <span className="visually-hidden">{s.state === 'done' ? ' (done)' : s.state === 'ready' ? ' (next)' : ' (not yet)'}</span>
+            {s.state === 'done' && s.at && <span className="hint"> · {new Date(s.at).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })}</span>}
+          </li>
+        ))}
+      </ol>
+      <div className="actions no-print">
+        <button type="button" className="secondary" onClick={() => window.print()}>
+          Print this checklist
+        </button>
+      </div>
     </section>
   );
 }

@@ -1,0 +1,45 @@
+/**
+ * The home screen guides: on a fresh workstation it says nothing is recorded
+ * and which part to start with; once holder 1's worksheet column (with its
+ * client secret) is saved it names the workstation "Key holder 1", ticks the
+ * worksheet off, and offers the one next step (the vault registration) with a
+ * link to its screen. The checklist is the printable per-role list. Axe with
+ * the WCAG 2.2 rules finds no serious violation on it.
+ */
+import AxeBuilder from '@axe-core/playwright';
+import { test, expect } from '../support/fixtures';
+
+const HOLDER1 = {
+  vaultHost: 'holder1-keys.vault.azure.net',
+  keyIdentifier: '',
+  clientId: '1b4e28ba-2fa1-11d2-883f-0016d3cca427',
+  tenantId: '72f988bf-86f1-41af-91ab-2d7cd011db47',
+  keyName: 'contoso-cmek',
+  secretCreatedOn: '',
+  secretExpiresOn: '',
+};
+const EMPTY = { vaultHost: '', keyIdentifier: '', clientId: '', tenantId: '', keyName: '', secretCreatedOn: '', secretExpiresOn: '' };
+
+test('home: role, where the ceremony stands, the next action with its link, the checklist', async ({ page, bridge }) => {
+  await expect(page.getByRole('heading', { name: 'Customer-managed key ceremony', level: 1 })).toBeVisible();
+  await expect(page.getByTestId('home-progress')).toContainText('Nothing is recorded yet');
+  await expect(page.getByTestId('home-role')).toContainText('Not chosen yet');
+  await bridge.screenshot('1-fresh');
+
+  const saved = await bridge.call('worksheet:save', { holder1: { ...HOLDER1, secret: { action: 'set', value: 'xCGRvvvQmKfqwTw[@a@qovRN_Nn72K46' } }, holder2: { ...EMPTY, secret: { action: 'keep' } } });
+  expect(saved.ok).toBe(true);
+  await bridge.restart();
+  await expect(page.getByTestId('home-role')).toContainText('Key holder 1');
+  const list = page.getByTestId('home-checklist');
+  await expect(list.locator('li').first()).toHaveAttribute('data-state', 'done');
+  await expect(list).not.toContainText('holder 2');
+  await expect(page.getByTestId('home-next')).toContainText('Vault registered with the vendor (holder 1)');
+  await bridge.screenshot('2-holder1-next');
+  const axe = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']).include('main').analyze();
+  const serious = axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  expect(serious.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`)).toEqual([]);
+
+  await page.getByTestId('home-next').getByRole('button').click();
+  await expect(page.getByRole('heading', { level: 1 })).toContainText(/registration/i);
+  await bridge.screenshot('3-followed-link');
+});

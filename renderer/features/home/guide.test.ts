@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { CEREMONY_STEPS } from '../../../shared/ceremony/steps';
+import { screens } from '../../app/screens';
+import { roleOf, stepScreen, stepsFor, type GuideStep } from './guide';
+
+const steps: GuideStep[] = CEREMONY_STEPS.map((s) => ({ id: s.id, title: s.title, holder: s.holder ?? null, state: 'blocked', waitingFor: [], at: null }));
+
+describe('home guide', () => {
+  it('tells the role from the enrolment, else the kept secret, else the escrow made here', () => {
+    expect(roleOf({ enrolledAs: 2, secretKept: { 1: true, 2: false }, steps })).toEqual({ kind: 'holder', holder: 2 });
+    expect(roleOf({ enrolledAs: null, secretKept: { 1: true, 2: false }, steps })).toEqual({ kind: 'holder', holder: 1 });
+    const generated = steps.map((s) => (s.id === 'key-generated' ? { ...s, state: 'done' as const } : s));
+    expect(roleOf({ enrolledAs: null, secretKept: { 1: false, 2: false }, steps: generated })).toEqual({ kind: 'custodian' });
+    expect(roleOf({ enrolledAs: null, secretKept: { 1: true, 2: true }, steps })).toEqual({ kind: 'unknown' });
+  });
+
+  it('a holder’s checklist is their own steps plus the shared ones after the escrow, never the other holder’s', () => {
+    const ids = stepsFor({ kind: 'holder', holder: 1 }, steps).map((s) => s.id);
+    expect(ids).toEqual(['worksheet-saved:1', 'holder-copy-written:1', 'registered:1', 'activation-attested:1', 'vault-imported:1', 'submitted:1', 'status-available', 'ceremony-closed']);
+    expect(stepsFor({ kind: 'custodian' }, steps).map((s) => s.id)).toEqual(['key-generated', 'escrow-written', 'escrow-test-restored', 'holder-copy-written:1', 'holder-copy-written:2']);
+  });
+
+  it('every step links to a screen that exists', () => {
+    const ids = new Set(screens.map((s) => s.id));
+    for (const s of CEREMONY_STEPS) expect(ids.has(stepScreen(s.id)), s.id).toBe(true);
+  });
+});

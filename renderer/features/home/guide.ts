@@ -1,0 +1,52 @@
+/**
+ * What the home screen derives from the ceremony's step table: this
+ * workstation's part, the steps that part carries out, and the screen where
+ * each is done. Pure, so it is tested without a page.
+ */
+export type Role = { kind: 'holder'; holder: 1 | 2 } | { kind: 'custodian' } | { kind: 'unknown' };
+
+export interface GuideStep {
+  id: string;
+  title: string;
+  holder: 1 | 2 | null;
+  state: 'done' | 'ready' | 'blocked';
+  waitingFor: string[];
+  at: string | null;
+}
+
+const CUSTODIAN_STEPS = new Set(['key-generated', 'escrow-written', 'escrow-test-restored']);
+
+/** The holder the control plane enrolled, else the one whose client secret is kept here, else the custodians' desk if the escrow was made here. */
+export function roleOf(o: { enrolledAs: 1 | 2 | null; secretKept: Record<1 | 2, boolean>; steps: readonly GuideStep[] }): Role {
+  if (o.enrolledAs) return { kind: 'holder', holder: o.enrolledAs };
+  const kept = ([1, 2] as const).filter((h) => o.secretKept[h]);
+  if (kept.length === 1) return { kind: 'holder', holder: kept[0]! };
+  if (o.steps.some((s) => s.id === 'key-generated' && s.state === 'done')) return { kind: 'custodian' };
+  return { kind: 'unknown' };
+}
+
+/** The steps this workstation carries out, in the table's order. */
+export function stepsFor(role: Role, steps: readonly GuideStep[]): GuideStep[] {
+  if (role.kind === 'holder') return steps.filter((s) => s.holder === role.holder || (s.holder === null && !CUSTODIAN_STEPS.has(s.id) && s.id !== 'ceremony-opened'));
+  if (role.kind === 'custodian') return steps.filter((s) => CUSTODIAN_STEPS.has(s.id) || s.id.startsWith('holder-copy-written'));
+  return steps.filter((s) => s.id !== 'ceremony-opened');
+}
+
+/** The screen (renderer/app/screens.ts id) where a step is carried out. */
+export function stepScreen(stepId: string): string {
+  const base = stepId.split(':')[0]!;
+  const map: Record<string, string> = {
+    'worksheet-saved': 'worksheet',
+    'key-generated': 'escrow',
+    'escrow-written': 'escrow',
+    'escrow-test-restored': 'escrow',
+    'holder-copy-written': 'escrow',
+    registered: 'registration',
+    'activation-attested': 'import',
+    'vault-imported': 'import',
+    submitted: 'submission',
+    'status-available': 'status',
+    'ceremony-closed': 'ceremony',
+  };
+  return map[base] ?? 'ceremony';
+}
