@@ -16,6 +16,8 @@ export interface StoredEnrolment {
   tokenSha256: string;
   createdAt: string;
   primaryKeyName?: string;
+  /** The highest envelope sequence accepted from this holder; older or equal ones are replays (absent until the first). */
+  lastSequence?: number;
 }
 
 export interface StoredKeyStore {
