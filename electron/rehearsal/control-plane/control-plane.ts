@@ -36,6 +36,7 @@ import { primaryKeyStatusFrom } from '../../../shared/control-plane/status';
 import { ControlPlaneStore, type StoredCeremonyRecord, type StoredEnrolment, type StoredEnvironment, type StoredLibrary, type StoredPrimaryKey } from './store';
 import { DEFAULT_ROTATION_RATE_PER_DAY, SYSTEM_KEY, libraryKeyStatus, noLongerInUseSince } from './libraries';
 import { loadOrCreateSealingKey, openEnvelope, type SealingKey } from './sealing';
+import { loadOrCreateStorageKey } from './record-seal';
 import { ProbeError, type KeyStoreProbe, type RsaPublicKey } from './probe';
 import { failure, holderChecks, probeFailure, provePair, staticChecks, wrapLocally } from './validator';
 
@@ -66,6 +67,11 @@ export const realScheduler: Scheduler = {
 
 export interface ControlPlaneOptions {
   dataDir: string;
+  /**
+   * 32 bytes sealing the stored key-store records (client secrets). Default:
+   * KEYHOLDER_CP_STORAGE_KEY (hex), else a 0600 storage-key.json beside the state.
+   */
+  storageKey?: Uint8Array;
   controlPlaneId: string;
   name?: string;
   /** Bearer token for the vendor's admin calls. */
@@ -109,7 +115,7 @@ export class ReferenceControlPlane {
   }
 
   static async create(opts: ControlPlaneOptions): Promise<ReferenceControlPlane> {
-    const store = new ControlPlaneStore(path.join(opts.dataDir, 'control-plane-state.json'));
+    const store = new ControlPlaneStore(path.join(opts.dataDir, 'control-plane-state.json'), opts.storageKey ? Buffer.from(opts.storageKey) : loadOrCreateStorageKey(opts.dataDir));
     const sealing = await loadOrCreateSealingKey(opts.dataDir);
     return new ReferenceControlPlane(opts, store, sealing);
   }
