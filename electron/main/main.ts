@@ -19,6 +19,7 @@ import { chooseSavePath, electronStoreConf, printHtmlToPdf } from './documents.e
 import { APP_ORIGIN, forbiddenSender, isTrustedSender } from './safe-handle';
 import { workstationCloud, type WorkstationCloud } from '../composition/workstation-cloud';
 import { startReminders, type Reminders } from './reminders.electron';
+import { assertSignInUrl } from '../services/identity/sign-in-url';
 
 const log = createLogger();
 const rendererDir = path.join(__dirname, '../renderer');
@@ -148,7 +149,7 @@ async function start(): Promise<void> {
     chooseSavePath: (name, kind) => chooseSavePath(mainWindow, name, kind),
     // Sign-in opens in the holder's own browser (Microsoft's recommendation for desktop apps); only https pages.
     openBrowser: async (url) => {
-      if (!/^https:\/\//.test(url)) throw new Error('refusing to open a non-https sign-in URL');
+      assertSignInUrl(url, cloud?.deps.azure?.identity.authorityHost);
       await shell.openExternal(url);
     },
   });
