@@ -147,7 +147,7 @@ async function start(): Promise<void> {
     confFactory: electronStoreConf,
     pdf: { fromHtml: printHtmlToPdf },
     chooseSavePath: (name, kind) => chooseSavePath(mainWindow, name, kind),
-    // Sign-in opens in the holder's own browser (Microsoft's recommendation for desktop apps); only https pages.
+    // Sign-in opens in the holder's own browser (Microsoft's recommendation for desktop apps); only the configured authority's pages.
     openBrowser: async (url) => {
       assertSignInUrl(url, cloud?.deps.azure?.identity.authorityHost);
       await shell.openExternal(url);
