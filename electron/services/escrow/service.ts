@@ -11,7 +11,7 @@ import { KeyholderError } from '../../../shared/errors/index';
 import { parseEscrow, serializeEscrow, type EscrowFile, type KeyEntry } from '../../../shared/escrow/format';
 import { PRODUCTION_KDF, type KdfProfile } from '../../../shared/escrow/kdf-profiles';
 import { assessPassphrase, requireAcceptablePassphrase, type PassphraseStrength } from '../../../shared/escrow/policy';
-import { assertEscrowUsable, type WorkstationMode } from '../../../shared/escrow/mode-policy';
+import { assertEscrowUsable, PRODUCTION_ESCROW_WORK, scryptWork, type WorkstationMode } from '../../../shared/escrow/mode-policy';
 import { checkValue, groupFingerprint } from '../../../shared/keys/fingerprint';
 import type { Clock } from '../platform/clock';
 import type { Logger } from '../log/logger';
@@ -132,6 +132,13 @@ export function createEscrowService(opts: EscrowServiceOptions) {
   const ceremonyRoot = path.join(opts.dataDir, 'ceremony', 'escrow');
   const mark = opts.mode === 'rehearsal' ? { environment: 'rehearsal' as const } : {};
 
+  /** Live mode seals nothing it would later refuse to open: a test-only KDF here is a set-up mistake, stopped before any passphrase. */
+  function requireSealableKdf(): void {
+    if (opts.mode === 'live' && scryptWork(kdf.escrow) < PRODUCTION_ESCROW_WORK) {
+      throw new KeyholderError('escrow.kdf_below_production', 'This workstation is connected to your organisation\u2019s tenant but set up with a test-only key-derivation setting, which must never protect a real key. Nothing was sealed; restart Key Holder without the test setting.');
+    }
+  }
+
   function session(id: string): Session {
     const s = sessions.get(id);
     if (!s) throw new KeyholderError('escrow.no_session', 'This escrow ceremony is no longer open (the app was restarted or it was closed). Start again from "Generate the source key".');
@@ -224,6 +231,7 @@ export function createEscrowService(opts: EscrowServiceOptions) {
     async setCustodians(sessionId: string, names: string[], threshold: number): Promise<CeremonyStatus> {
       const s = session(sessionId);
       if (s.written) throw new KeyholderError('escrow.already_written', 'The escrow files are already written; custodians cannot change now. Start a new ceremony for a different set.');
+      requireSealableKdf();
       s.sealer?.dispose();
       s.sealer = await EntrySealer.start(s.key.privateKey, { keyId: s.key.keyId, purpose: s.purpose, created: s.created, ...mark }, names, threshold, kdf);
       s.names = s.sealer.names;
@@ -368,6 +376,7 @@ export function createEscrowService(opts: EscrowServiceOptions) {
         throw new KeyholderError('escrow.holder_exists', `A copy for ${holder} already exists.`);
       }
       requireAcceptablePassphrase(passphrase, holder, [...contextWords(s), holder]);
+      requireSealableKdf();
       const file = await sealKey(s.key.privateKey, { keyId: s.key.keyId, purpose: `Key-holder copy for ${holder}`, created: opts.clock.now(), ...mark }, [{ name: holder, passphrase }], 1, kdf);
       const target = path.join(s.folder, holderCopyFileName(holder, s.key.identity.fingerprint));
       await writeNew(target, serializeEscrow(file));
