@@ -16,8 +16,7 @@ const nodeBuiltins = new Set([...builtinModules, ...builtinModules.map((m) => `n
 function layerOf(absPath) {
   const rel = path.relative(root, absPath).split(path.sep);
   const top = rel[0];
-  if (top === 'electron' && rel[1] === 'rehearsal') return 'rehearsal';
-  if (top === 'electron' && rel[1] === 'services') return 'services';
+  if (top === 'electron' && ['rehearsal', 'services', 'main', 'preload', 'ipc', 'cli', 'integration'].includes(rel[1] ?? '')) return rel[1];
   return top ?? '';
 }
 
@@ -25,9 +24,19 @@ function layerOf(absPath) {
 const allowed = {
   shared: { layers: ['shared'], forbidNode: true, forbidBare: ['electron', 'react-dom', 'electron-store', 'conf'] },
   renderer: { layers: ['renderer', 'shared', 'assets'], forbidNode: true, forbidBare: ['electron', 'electron-store', 'conf'] },
-  services: { layers: ['services', 'shared'], forbidNode: false, forbidBare: [] },
+  // Services are plain Node behind small interfaces: Electron reaches them only through main's adapters.
+  services: { layers: ['services', 'shared'], forbidNode: false, forbidBare: ['electron', 'electron-store'] },
   rehearsal: { layers: ['rehearsal', 'shared'], forbidNode: false, forbidBare: ['electron'] },
-  electron: { layers: ['electron', 'services', 'rehearsal', 'shared', 'assets'], forbidNode: false, forbidBare: [] },
+  // The preload exposes the contract and nothing else: it may import only shared/ipc (and Electron's bridge).
+  preload: { layers: ['shared'], onlyPaths: ['shared/ipc/'], forbidNode: false, forbidBare: [] },
+  // Handlers map channels to services; they never reach into main or the CLI.
+  ipc: { layers: ['ipc', 'services', 'rehearsal', 'shared'], forbidNode: false, forbidBare: ['electron'] },
+  main: { layers: ['main', 'ipc', 'services', 'rehearsal', 'electron', 'shared', 'assets'], forbidNode: false, forbidBare: [] },
+  cli: { layers: ['cli', 'services', 'rehearsal', 'electron', 'shared'], forbidNode: false, forbidBare: ['electron'] },
+  // Integration tests drive whole workstations, the CLI included.
+  integration: { layers: ['integration', 'electron', 'main', 'ipc', 'cli', 'services', 'rehearsal', 'shared'], forbidNode: false, forbidBare: [] },
+  // The rest of electron/ (composition, ceremony-script, bench, lint).
+  electron: { layers: ['electron', 'ipc', 'services', 'rehearsal', 'shared', 'assets'], forbidNode: false, forbidBare: [] },
 };
 
 /** @type {import('eslint').Rule.RuleModule} */
@@ -45,9 +54,12 @@ const layersRule = {
     function check(node, source) {
       if (typeof source !== 'string') return;
       if (source.startsWith('.')) {
-        const target = layerOf(path.resolve(path.dirname(file), source));
+        const abs = path.resolve(path.dirname(file), source);
+        const target = layerOf(abs);
         if (!rules.layers.includes(target)) {
           context.report({ node, message: `Layer '${from}' must not import from '${target}' (${source}). Only downward imports are allowed: renderer and electron may import shared, never each other.` });
+        } else if (rules.onlyPaths && !rules.onlyPaths.some((p) => (path.relative(root, abs).split(path.sep).join('/') + '/').startsWith(p))) {
+          context.report({ node, message: `Layer '${from}' may import only ${rules.onlyPaths.join(', ')} (${source}).` });
         }
         return;
       }

@@ -38,7 +38,7 @@ describe('keyholder/layers', () => {
   it('electron importing the renderer fails', async () => {
     const errors = await layerErrors(fixture('electron-imports-renderer.ts'), 'electron/main/x.ts');
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatch(/Layer 'electron' must not import from 'renderer'/);
+    expect(errors[0]).toMatch(/Layer 'main' must not import from 'renderer'/);
   });
 
   it('services importing the rehearsal cloud fails, static or dynamic', async () => {
@@ -51,6 +51,26 @@ describe('keyholder/layers', () => {
     const errors = await layerErrors(fixture('rehearsal-imports-services.ts'), 'electron/rehearsal/x.ts');
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatch(/Layer 'rehearsal' must not import from 'services'/);
+  });
+
+  it('services importing electron fails', async () => {
+    const errors = await layerErrors(fixture('services-imports-electron.ts'), 'electron/services/x.ts');
+    expect(errors).toEqual(["Layer 'services' must not import 'electron'."]);
+  });
+
+  it('the preload may import only the contract (shared/ipc) and Electron', async () => {
+    const errors = await layerErrors(fixture('preload-imports-services.ts'), 'electron/preload/x.ts');
+    expect(errors).toHaveLength(2);
+    expect(errors[0]).toMatch(/Layer 'preload' may import only shared\/ipc\//);
+    expect(errors[1]).toMatch(/Layer 'preload' must not import from 'services'/);
+  });
+
+  it('ipc handlers reaching into main or the CLI, or importing electron, fail', async () => {
+    const errors = await layerErrors(fixture('ipc-imports-main.ts'), 'electron/ipc/handlers/x.ts');
+    expect(errors).toHaveLength(3);
+    expect(errors.join('\n')).toMatch(/Layer 'ipc' must not import from 'main'/);
+    expect(errors.join('\n')).toMatch(/Layer 'ipc' must not import from 'cli'/);
+    expect(errors.join('\n')).toMatch(/Layer 'ipc' must not import 'electron'/);
   });
 
   it('allowed imports pass in every layer', async () => {
