@@ -25,6 +25,11 @@ test('home: role, where the ceremony stands, the next action with its link, the 
   await expect(page.getByTestId('home-progress')).toContainText('Nothing is recorded yet');
   await expect(page.getByTestId('home-role')).toContainText('Not chosen yet');
   await bridge.screenshot('1-fresh');
+  // The first Tab reaches the skip link; following it puts focus on the screen's content, past the menu.
+  await page.keyboard.press('Tab');
+  await expect(page.getByRole('link', { name: 'Skip to the screen’s content' })).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(page.locator('main')).toBeFocused();
 
   const saved = await bridge.call('worksheet:save', { holder1: { ...HOLDER1, secret: { action: 'set', value: 'xCGRvvvQmKfqwTw[@a@qovRN_Nn72K46' } }, holder2: { ...EMPTY, secret: { action: 'keep' } } });
   expect(saved.ok).toBe(true);
@@ -41,5 +46,7 @@ test('home: role, where the ceremony stands, the next action with its link, the 
 
   await page.getByTestId('home-next').getByRole('button').click();
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Register your vault with the vendor');
+  // Focus follows the holder to the new screen's heading, not left in the menu.
+  await expect(page.getByRole('heading', { level: 1 })).toBeFocused();
   await bridge.screenshot('3-followed-link');
 });

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { screens } from './screens';
 import { useApp } from './store';
 import { call, onEvent } from './api';
@@ -18,10 +18,32 @@ export function App() {
   useEffect(() => onEvent('app:show', ({ screen: target }) => {
     if (screens.some((s) => s.id === target)) go(target);
   }), [go]);
+  const mainRef = useRef<HTMLElement>(null);
+  const firstScreen = useRef(true);
+  // After choosing a screen, focus moves to its heading (not left in the menu), so a screen reader starts there.
+  useEffect(() => {
+    if (firstScreen.current) {
+      firstScreen.current = false;
+      return;
+    }
+    const main = mainRef.current;
+    if (!main) return;
+    const id = requestAnimationFrame(() => {
+      const h1 = main.querySelector('h1');
+      if (h1) {
+        h1.setAttribute('tabindex', '-1');
+        h1.focus();
+      } else main.focus();
+    });
+    return () => cancelAnimationFrame(id);
+  }, [screen]);
   const current = screens.find((s) => s.id === screen) ?? screens[0]!;
   const Current = current.component;
   return (
     <div className="app">
+      <a className="skip-link" href="#main-content">
+        Skip to the screen’s content
+      </a>
       {info?.environment.mode === 'rehearsal' && (
         <div className="banner banner-rehearsal" role="status" data-testid="rehearsal-banner">
           REHEARSAL: {info.environment.description}
@@ -47,7 +69,7 @@ export function App() {
             ))}
           </ol>
         </nav>
-        <main className="content">
+        <main className="content" id="main-content" tabIndex={-1} ref={mainRef}>
           {firstRun ? (
             <FirstRun
               view={firstRun}
