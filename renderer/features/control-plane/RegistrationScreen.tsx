@@ -12,7 +12,7 @@ import { useControlPlane } from './useControlPlane';
 import { ImportGateNotice } from './ImportGate';
 
 export function RegistrationScreen() {
-  const { view, error, busy, run } = useControlPlane();
+  const { view, error, busy, run, setError } = useControlPlane();
   const [baseUrl, setBaseUrl] = useState('');
   const [fingerprint, setFingerprint] = useState('');
   const [token, setToken] = useState('');
@@ -34,7 +34,10 @@ export function RegistrationScreen() {
         <form
           onSubmit={(e) => {
             e.preventDefault();
-            void run(() => call('control-plane:connect', { baseUrl, expectedFingerprint: fingerprint, enrolmentToken: token }), (v) => v).then(() => setToken(''));
+            void run(() => call('control-plane:connect', { baseUrl, expectedFingerprint: fingerprint, enrolmentToken: token }), (v) => v).then((r) => {
+              // The token is cleared only once it was used: after a refusal (a fingerprint mismatch) the holder fixes one field and connects again.
+              if (r) setToken('');
+            });
           }}
         >
           <p>Use the details from the vendor’s message. Key Holder checks the control plane’s sealing key against the fingerprint you enter and refuses to send anything if they differ.</p>
@@ -42,9 +45,15 @@ export function RegistrationScreen() {
           <label htmlFor="cp-url">Control plane address</label>
           <input id="cp-url" type="url" required value={baseUrl} onChange={(e) => setBaseUrl(e.target.value)} placeholder="https://…" />
           <label htmlFor="cp-fp">Sealing key fingerprint (from the vendor’s message)</label>
-          <input id="cp-fp" required value={fingerprint} onChange={(e) => setFingerprint(e.target.value)} spellCheck={false} autoComplete="off" />
+          <input id="cp-fp" required value={fingerprint} onChange={(e) => {
+              setFingerprint(e.target.value);
+              setError(null);
+            }} spellCheck={false} autoComplete="off" />
           <label htmlFor="cp-token">Enrolment token</label>
-          <input id="cp-token" type="password" required value={token} onChange={(e) => setToken(e.target.value)} autoComplete="off" />
+          <input id="cp-token" type="password" required value={token} onChange={(e) => {
+              setToken(e.target.value);
+              setError(null);
+            }} autoComplete="off" />
           <button type="submit" disabled={busy}>
             Connect
           </button>
