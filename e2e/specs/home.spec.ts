@@ -44,6 +44,11 @@ test('home: role, where the ceremony stands, the next action with its link, the 
   const serious = axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   expect(serious.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`)).toEqual([]);
 
+  // Before connecting, the status screen explains why there is nothing to check yet.
+  await page.getByRole('button', { name: 'Primary key status' }).click();
+  await expect(page.getByTestId('cp-status-not-connected')).toContainText('not connected');
+  await bridge.screenshot('2b-status-not-connected');
+  await page.getByRole('button', { name: 'Overview' }).click();
   await page.getByTestId('home-next').getByRole('button').click();
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Register your vault with the vendor');
   // Focus follows the holder to the new screen's heading, not left in the menu.

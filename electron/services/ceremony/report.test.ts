@@ -5,11 +5,11 @@
  * that fit the page.
  */
 import { describe, expect, it } from 'vitest';
-import { ceremonyReportHtml } from './report';
+import { ceremonyReportHtml, type ReportStep } from './report';
 import { reportFromEntries } from './closing';
 
 const FP = 'ab'.repeat(32);
-const steps = [
+const steps: ReportStep[] = [
   { seq: 0, kind: 'ceremony.opened', data: {} },
   { seq: 1, kind: 'key.generated', data: { fingerprint: FP, keyId: 'k1', modulusBits: 3072, checkValue: 'A1B2C3' } },
   { seq: 2, kind: 'ceremony.step-out-of-order', data: { step: 'activation.attested', reason: 'Supervised activation attested (holder 1) cannot start yet: first Vault registered with the vendor (holder 1).', entry: { holder: 1, participants: [{ name: 'Kim Keeper', role: 'keeper', keyFingerprint: 'cd'.repeat(16) }], checkValues: ['1111', '2222'] } } },

@@ -27,6 +27,12 @@ export function StatusScreen() {
           {error}
         </Notice>
       )}
+      {view && !view.connection.connected && (
+        <Notice tone="info" testId="cp-status-not-connected">
+          The status comes from the vendor’s control plane, and this workstation is not connected to it yet. Connect on the Vault registration screen with
+          the details from the vendor’s message; after both key holders have submitted, the vendor adds the primary key and its status appears here.
+        </Notice>
+      )}
       <button type="button" className="secondary" disabled={busy || !view?.connection.connected} onClick={() => void run(() => call('control-plane:status', { refresh: true }), (v) => v)}>
         Check now
       </button>
