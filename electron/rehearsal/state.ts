@@ -54,6 +54,8 @@ export interface AppRegistration {
   keyCredentials: KeyCredential[];
   /** The seeded secret, kept so the descriptor can print it; gone once that credential is removed. */
   seedSecret?: { keyId: string; text: string };
+  /** false: "Allow public client flows" is off, so a public client (no secret) cannot redeem codes (AADSTS7000218). Absent: on. */
+  publicClientFlows?: boolean;
   /** Object ids of the owners (users or service principals); absent in older state files: anyone in the tenant. */
   owners?: string[];
   /** An appManagementPolicy assigned to this app; it replaces the tenant default for its new passwords. */
@@ -109,7 +111,8 @@ export interface Vault {
 export interface RoleAssignment {
   vaultName: string;
   principalId: string;
-  role: 'Key Vault Crypto Officer';
+  /** Reader: sees the vault in Resource Manager only (no key operations); Crypto Officer: every key operation. */
+  role: 'Key Vault Crypto Officer' | 'Reader';
 }
 
 export interface RefreshTokenState {

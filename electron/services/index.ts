@@ -26,6 +26,8 @@ import { createCeremonyService, type CeremonyService } from './ceremony/index';
 import { vaultImportPurpose } from './ceremony/vault-import-purpose';
 import { keyRotationImportPurpose } from './lifecycle/key-rotation-purpose';
 import { createLifecycle, type Lifecycle, type LifecycleOptions } from './lifecycle/index';
+import { openWorkstationSettings, type WorkstationSettings } from './settings/workstation';
+import { createSettingsService, type SettingsService } from './settings/service';
 
 export interface Environment {
   mode: 'rehearsal' | 'live';
@@ -59,6 +61,12 @@ export interface ServiceDeps {
   chooseSavePath?(suggestedName: string, kind: 'pdf' | 'json'): Promise<string | null>;
   /** Key-store lifecycle settings (quorum, Resource Manager endpoint, default data-key cache); derived defaults when absent. */
   lifecycle?: LifecycleOptions;
+  /** The workstation's mode and live settings (composed with IT's policy by the composition root); a fixed mode of `environment` when absent. */
+  workstation?: WorkstationSettings;
+  /** Ends this process and starts the app again (main: relaunch); absent, the holder is asked to reopen the app. */
+  restartSession?(): void;
+  /** How long the connection test waits for the holder to sign in (default 5 minutes). */
+  connectionTestSignInTimeoutMs?: number;
 }
 
 export interface Services {
@@ -84,6 +92,8 @@ export interface Services {
   ceremony: CeremonyService;
   /** The key's life after the ceremony: health, revoke/unrevoke, pull/restore, rotation to a new primary key. */
   lifecycle: Lifecycle;
+  /** Live-mode settings, the connection test and switching modes. */
+  liveSettings: SettingsService;
 }
 
 export function createServices(deps: ServiceDeps): Services {
@@ -121,8 +131,27 @@ export function createServices(deps: ServiceDeps): Services {
     ...(deps.escrowKdf ? { kdf: deps.escrowKdf } : {}),
     ...(deps.lifecycle ? { options: deps.lifecycle } : {}),
   });
+  const workstation = deps.workstation ?? openWorkstationSettings({ baseDir: deps.dataDir, clock: deps.clock, log: deps.log, running: deps.environment.mode, modeDecided: true, ...(deps.confFactory ? { confFactory: deps.confFactory } : {}) });
+  const liveSettings = createSettingsService({
+    workstation,
+    connection: {
+      clock: deps.clock,
+      log: deps.log,
+      secretBox: deps.secretBox,
+      ...(deps.openBrowser ? { openBrowser: deps.openBrowser } : {}),
+      ...(deps.connectionTestSignInTimeoutMs ? { signInTimeoutMs: deps.connectionTestSignInTimeoutMs } : {}),
+    },
+    endSession: async () => {
+      // Switching modes ends this session: nobody stays signed in, no activation keeps key material.
+      await identity?.signOut().catch((e: unknown) => deps.log.warn('sign-out before a mode switch failed', { error: e }));
+      activation.wipeAll();
+      base.controlPlane.stop();
+    },
+    ...(deps.restartSession ? { restart: deps.restartSession } : {}),
+  });
   return {
     ...base,
+    liveSettings,
     transcript,
     participants,
     activation,
