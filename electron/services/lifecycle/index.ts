@@ -15,6 +15,7 @@ import type { ManagementEndpoint } from '../vault/arm';
 import type { KeyStoreLifecycleProvider } from '../vault/provider';
 import { LifecycleService, type TranscriptSink } from './service';
 import { RotationService } from './rotation';
+import { VaultBackupService } from './vault-backup';
 import type { Holder } from './words';
 
 export { LifecycleService } from './service';
@@ -22,6 +23,7 @@ export { RotationService, RETIREMENT_WAIT_DAYS } from './rotation';
 export { rotationImportPurpose } from './rotation-purpose';
 export type { KeyStoreHealthView, LagNotice, QuorumRequest, VendorView } from './service';
 export type { RotationView, RotationStep } from './rotation';
+export { VaultBackupService, VAULT_BACKUP_NOTE, type VaultBackupResult } from './vault-backup';
 
 export interface LifecycleOptions {
   /** Azure Resource Manager for vault properties; derived from the environment when absent. */
@@ -33,6 +35,8 @@ export interface LifecycleOptions {
 export interface Lifecycle {
   keyStore: LifecycleService;
   rotation: RotationService;
+  /** The vault's own backup of the key, saved as a second copy beside the escrow. */
+  vaultBackup: VaultBackupService;
 }
 
 /** Resource Manager for the cloud in use: Azure's public one live, the rehearsal cloud's stand-in on the sign-in host. */
@@ -57,6 +61,8 @@ export function createLifecycle(deps: {
   options?: LifecycleOptions;
   /** Tests: a provider of their own. */
   provider?: () => KeyStoreLifecycleProvider;
+  /** Asks the holder where to save the vault backup (a dialog in the app); <dataDir>/exports without it. */
+  chooseSavePath?(suggestedName: string, kind: 'keybackup'): Promise<string | null>;
 }): Lifecycle {
   let provider: AzureKeyVaultProvider | null = null;
   const getProvider =
@@ -117,7 +123,16 @@ export function createLifecycle(deps: {
     },
     record: (kind, data) => keyStore.record(kind, data),
   });
-  return { keyStore, rotation };
+  const vaultBackup = new VaultBackupService({
+    dataDir: deps.dataDir,
+    clock: deps.clock,
+    log: deps.log,
+    provider: getProvider,
+    held: () => keyStore.held(),
+    record: (kind, data) => keyStore.record(kind, data),
+    ...(deps.chooseSavePath ? { chooseSavePath: deps.chooseSavePath } : {}),
+  });
+  return { keyStore, rotation, vaultBackup };
 }
 
 async function worksheetValues(cp: ControlPlaneService, worksheet: WorksheetService, typedSecret?: string): Promise<KeyStoreValues> {
