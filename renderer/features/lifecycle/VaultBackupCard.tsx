@@ -59,8 +59,8 @@ export function VaultBackupCard({ holder, disabled }: { holder: number; disabled
       )}
       {result?.saved && (
         <Notice tone="success" testId="lc-backup-result">
-          Saved the vault’s backup of {result.keyName} ({result.vaultHost}) to <code>{result.path}</code>: {result.bytes} bytes, readable by you only. SHA-256{' '}
-          <code>{result.sha256?.slice(0, 16)}…</code> is in the lifecycle transcript. {result.note}
+          Saved the vault’s backup of {result.keyName} ({result.vaultHost}) to <code>{result.path}</code>: {result.bytes} bytes, readable by you only. Its
+          SHA-256 (<code>{result.sha256?.slice(0, 16)}…</code>) is recorded in the lifecycle transcript. Keep the escrow as well.
         </Notice>
       )}
     </div>
