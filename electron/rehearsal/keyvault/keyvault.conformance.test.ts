@@ -269,5 +269,16 @@ describe("another tenant's token", () => {
     expect(e.code).toBe('Unauthorized');
     expect(e.message).toContain(tenant(0));
     expect(pinned.tenants).toEqual([tenant(0)]);
+    // Holder 2's single-tenant app that does follow the challenge: Entra refuses it in the vault's tenant (AADSTS700016).
+    const a2 = cloud.descriptor.apps[1]!;
+    const cca2 = new msal.ConfidentialClientApplication(msalConfig(cloud, agent, a2.tenantId, a2.appId, a2.clientSecret));
+    const followingApp2: TokenCredential = {
+      getToken: async (scopes, o?: GetTokenOptions) => {
+        const r = await cca2.acquireTokenByClientCredential({ scopes: Array.isArray(scopes) ? scopes : [scopes], authority: `${cloud.descriptor.entraUrl}/${o?.tenantId ?? a2.tenantId}` });
+        return { token: r!.accessToken, expiresOnTimestamp: r!.expiresOn!.getTime(), tokenType: 'Bearer' };
+      },
+    };
+    const refused = await failure(keys(followingApp2).getKey('tenant-probe'));
+    expect(refused.message).toMatch(/AADSTS700016.*not found in the directory/);
   });
 });
