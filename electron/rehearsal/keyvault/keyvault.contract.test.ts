@@ -283,6 +283,12 @@ describe('Key Vault double: bad input answers 400 in Key Vault shape', () => {
     ['a missing api-version', 'GET', '/keys', undefined, ''],
     ['an unknown api-version', 'GET', '/keys', undefined, 'api-version=1999-01-01'],
     ['a bad rng count', 'POST', '/rng', '{"count":0}'],
+    ['an unknown curve', 'POST', '/keys/k1/create', '{"kty":"EC","crv":"P-192"}'],
+    ['an EC key that would wrap', 'POST', '/keys/k1/create', '{"kty":"EC","crv":"P-256","key_ops":["wrapKey"]}'],
+    ['an EC signature with an RSA key', 'POST', '/keys/ceremony-key//sign', '{"alg":"ES256","value":"AAAA"}'],
+    ['an oct key', 'POST', '/keys/k1/create', '{"kty":"oct-HSM"}'],
+    ['a restore without a blob', 'POST', '/keys/restore', '{}'],
+    ['a restore of garbage', 'POST', '/keys/restore', '{"value":"bm90IGEgYmFja3Vw"}'],
     ['a bad rotation policy', 'PUT', '/keys/ceremony-key/rotationpolicy', '{"lifetimeActions":[{"trigger":{"timeAfterCreate":"90 days"},"action":{"type":"Rotate"}}]}'],
   ])('%s', async (_what, method, path, body, query?: string) => {
     const r = await call(method, path, body, query);
