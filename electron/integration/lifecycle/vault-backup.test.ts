@@ -106,6 +106,24 @@ describe('vault-side backup', () => {
     expect(transcriptEntries().length).toBe(before);
   });
 
+  it('a key store without backups of its own: refused before asking where to save', async () => {
+    let asked = false;
+    const { backupKey: _omit, ...withoutBackup } = Object.fromEntries(
+      Object.getOwnPropertyNames(Object.getPrototypeOf(h.holders[0].provider)).map((n) => [n, (h.holders[0].provider as unknown as Record<string, unknown>)[n]]),
+    ) as Record<string, unknown>;
+    const s = new VaultBackupService({
+      dataDir: path.join(h.dir, 'holder1'),
+      clock: h.clock,
+      log: silentLogger,
+      provider: () => withoutBackup as unknown as KeyStoreLifecycleProvider,
+      held: () => ({ ...h.held }),
+      record: async () => {},
+      chooseSavePath: async () => ((asked = true), path.join(out, 'never.keybackup')),
+    });
+    await expect(s.backUp()).rejects.toMatchObject({ code: 'lifecycle.backup_unsupported' });
+    expect(asked).toBe(false);
+  });
+
   it('without a dialog (bridge, CLI) the file goes to the data folder’s exports, 0600', async () => {
     const r = await service().s.backUp();
     expect(r.path!.startsWith(path.join(h.dir, 'holder1', 'exports'))).toBe(true);

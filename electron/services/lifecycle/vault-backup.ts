@@ -65,6 +65,10 @@ export class VaultBackupService {
   async backUp(): Promise<VaultBackupResult> {
     const held = this.deps.held();
     const p = parseKeyVersionId(held.keyVersionId);
+    const provider = this.deps.provider();
+    if (!provider.backupKey) {
+      throw new KeyholderError('lifecycle.backup_unsupported', 'This key store offers no backup of its own. Your escrow remains the copy of the key; nothing was changed.');
+    }
     const vaultName = p.vaultHost.split('.')[0] ?? 'vault';
     const suggested = `${vaultName}-${p.keyName}-${this.deps.clock.now().toISOString().slice(0, 10)}.keybackup`;
     let target: string | null;
@@ -75,7 +79,7 @@ export class VaultBackupService {
       target = path.join(dir, suggested);
     }
     if (!target) return { saved: false, keyName: p.keyName, vaultHost: p.vaultHost, note: VAULT_BACKUP_NOTE };
-    const blob = await this.deps.provider().backupKey({ location: p.vaultUrl, keyName: p.keyName });
+    const blob = await provider.backupKey({ location: p.vaultUrl, keyName: p.keyName });
     writePrivate(target, blob);
     const sha256 = crypto.createHash('sha256').update(blob).digest('hex');
     const at = this.deps.clock.now().toISOString();
