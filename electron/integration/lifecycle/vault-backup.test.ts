@@ -32,9 +32,15 @@ function service(o: { choose?: (name: string) => string | null; provider?: KeySt
   const base = o.provider ?? h.holders[0].provider;
   const counting = new Proxy(base, {
     get(t, p, r) {
-      if (p === 'backupKey') calls.backup += 1;
       const v = Reflect.get(t, p, r) as unknown;
-      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(t) : v;
+      if (typeof v !== 'function') return v;
+      const f = (v as (...a: unknown[]) => unknown).bind(t);
+      return p === 'backupKey'
+        ? (...a: unknown[]) => {
+            calls.backup += 1;
+            return f(...a);
+          }
+        : f;
     },
   });
   const s = new VaultBackupService({
