@@ -87,7 +87,7 @@ function authorize(ctx: CloudContext, vault: Vault, req: IncomingMessage, action
     throw new KvError(401, 'Unauthorized', `AKV10032: Invalid issuer. Expected one of ${issuer(ctx, vault.tenantId)}, found ${String(claims.iss)}. Vault ${vault.name} belongs to tenant ${vault.tenantId}: sign in to that tenant.`);
   }
   const principals = [claims.oid, claims.idtyp === 'app' ? claims.azp : undefined].filter((x): x is string => typeof x === 'string');
-  const assigned = ctx.state.roleAssignments.some((a) => a.vaultName === vault.name && principals.includes(a.principalId));
+  const assigned = ctx.state.roleAssignments.some((a) => a.vaultName === vault.name && a.role !== 'Reader' && principals.includes(a.principalId));
   if (!assigned) {
     throw new KvError(
       403,

@@ -17,6 +17,7 @@ import type { JsonObject } from '../../../shared/transcript/canonical';
 import type { Clock } from '../platform/clock';
 import type { Logger } from '../log/logger';
 import type { KeyStoreLifecycleProvider } from '../vault/provider';
+import { writePrivateFile } from '../platform/private-file';
 import { parseKeyVersionId, type HeldKeyStore } from './service';
 
 export interface VaultBackupDeps {
@@ -46,14 +47,10 @@ export interface VaultBackupResult {
 export const VAULT_BACKUP_NOTE =
   'A second copy made by the vault itself, beside the escrow. It restores only into a vault of the same Azure subscription and geography, and Key Holder cannot open or check it: it does not replace the escrow.';
 
-/** Writes the file owner-only: a new temporary file (0600) renamed over the target, so an existing file's looser mode does not survive. */
-function writePrivate(target: string, data: Uint8Array): void {
-  const tmp = path.join(path.dirname(target), `.${path.basename(target)}.${crypto.randomBytes(4).toString('hex')}.tmp`);
+function writeBackup(target: string, data: Uint8Array): void {
   try {
-    fs.writeFileSync(tmp, data, { mode: 0o600, flag: 'wx' });
-    fs.renameSync(tmp, target);
+    writePrivateFile(target, data);
   } catch (e) {
-    fs.rmSync(tmp, { force: true });
     throw new KeyholderError('lifecycle.backup_write_failed', `The vault backup could not be written to ${target} (${(e as NodeJS.ErrnoException).code ?? 'error'}). Choose another folder; the vault was not changed.`);
   }
 }
@@ -80,7 +77,7 @@ export class VaultBackupService {
     }
     if (!target) return { saved: false, keyName: p.keyName, vaultHost: p.vaultHost, note: VAULT_BACKUP_NOTE };
     const blob = await provider.backupKey({ location: p.vaultUrl, keyName: p.keyName });
-    writePrivate(target, blob);
+    writeBackup(target, blob);
     const sha256 = crypto.createHash('sha256').update(blob).digest('hex');
     const at = this.deps.clock.now().toISOString();
     await this.deps.record('key-store.backed-up', { holder: held.holder, keyVersionId: held.keyVersionId, bytes: blob.length, sha256 });

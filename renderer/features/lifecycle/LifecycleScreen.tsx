@@ -9,7 +9,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { call, onEvent } from '../../app/api';
 import { Notice } from '../../ui/Notice';
 import type { LifecycleStatus } from '../../../shared/ipc/channels/lifecycle';
-import { RotationPanel } from './RotationPanel';
+import { KeyRotationPanel } from './KeyRotationPanel';
 import { VaultBackupCard } from './VaultBackupCard';
 
 type Action = 'revoke' | 'unrevoke' | 'pull' | 'restore';
@@ -266,7 +266,7 @@ export function LifecycleScreen() {
 
       {ks && <VaultBackupCard holder={ks.holder} disabled={busy} />}
 
-      <RotationPanel rotation={st?.rotation ?? null} onChange={() => void refresh()} />
+      <KeyRotationPanel rotation={st?.keyRotation ?? null} onChange={() => void refresh()} />
     </section>
   );
 }
