@@ -8,10 +8,11 @@ import path from 'node:path';
 import type { CliCommand, CliIo } from '../io';
 import { DEFAULT_KEYVAULT_PROPAGATION_MS, startRehearsalCloud } from '../../rehearsal/index';
 
-function usage(io: CliIo): number {
-  io.err('Usage: keyholder rehearsal-cloud [--port N] [--state FILE] [--admin] [--propagation-ms MS]');
-  io.err(`  --propagation-ms  Key Vault's delay before a deleted or recovered key shows (default ${DEFAULT_KEYVAULT_PROPAGATION_MS}; 0: at once).`);
-  return 2;
+function usage(io: CliIo, help = false): number {
+  const say = help ? io.out : io.err;
+  say('Usage: keyholder rehearsal-cloud [--port N] [--state FILE] [--admin] [--propagation-ms MS]');
+  say(`  --propagation-ms  Key Vault's delay before a deleted or recovered key shows (default ${DEFAULT_KEYVAULT_PROPAGATION_MS}; 0: at once).`);
+  return help ? 0 : 2;
 }
 
 export interface RehearsalRunHooks {
@@ -26,6 +27,7 @@ export async function runRehearsalCloud(args: string[], io: CliIo, hooks: Rehear
   let keyVaultPropagationMs: number | undefined;
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
+    if (a === '--help' || a === '-h') return usage(io, true);
     if (a === '--port') {
       const n = Number(args[++i]);
       if (!Number.isInteger(n) || n < 0 || n > 65535) {
