@@ -12,6 +12,7 @@ import os from 'node:os';
 import fs from 'node:fs';
 import { test as base, expect, SCREENSHOT_DIR } from '../support/fixtures';
 import { SignInBrowser, importThroughActivation, join, signInOnRehearsalPage, type ImportStep } from '../support/import';
+import { enrolInPlan, importCast } from '../support/participants';
 import { startRehearsalCloud, type RehearsalCloud } from '../../electron/rehearsal/index';
 import { agentFor } from '../../electron/rehearsal/testing/sdk';
 import { rehearsalAzureEndpoints } from '../../electron/services/identity/index';
@@ -77,6 +78,9 @@ async function holderCopy(services: Services): Promise<string> {
 test('a holder signs in, imports their copy under keeper/knower/supervisor hand-over, sees line 2, and the Ceremony screen shows it recorded', async ({ page, bridge, cloud, signIn }) => {
   const copyFile = await holderCopy(bridge.current.services);
   const vault = cloud.descriptor.vaults[0]!;
+  const people = { operator: 'Olive Operator', supervisor: 'Sam Supervisor', keeper: 'Kim Keeper', knower: 'Noor Knower' };
+  // Before the ceremony: the four people are enrolled in the ceremony plan.
+  await enrolInPlan(page, importCast(people));
 
   await page.getByRole('button', { name: 'Import into your vault' }).click();
   await expect(page.getByRole('heading', { name: 'Import your key into your vault' })).toBeVisible();
@@ -94,7 +98,7 @@ test('a holder signs in, imports their copy under keeper/knower/supervisor hand-
     copyPassphrase: PASS[2]!,
     vaultUrl: vault.url,
     keyName: 'contoso-cmek-1',
-    people: { operator: 'Olive Operator', supervisor: 'Sam Supervisor', keeper: 'Kim Keeper', knower: 'Noor Knower' },
+    people,
     shot: (step) => bridge.screenshot(SHOTS[step]),
     // The supervisor cannot also be the keeper.
     atKeeperTurn: async () => {
