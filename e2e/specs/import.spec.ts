@@ -131,9 +131,16 @@ test('a holder signs in, imports their copy under keeper/knower/supervisor hand-
   expect(view.ok && view.value.ceremony).toBeTruthy();
   const transcriptFile = view.ok ? view.value.transcriptFile! : '';
   const lines = fs.readFileSync(transcriptFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { kind: string; data: Record<string, unknown> });
+  const lastPlan = lines.filter((l) => l.kind === 'ceremony.plan').at(-1)!.data as { participants: { name: string; roles: string[] }[] };
+  expect(lastPlan.participants.map((p) => `${p.name}:${p.roles.join('+')}`)).toEqual(['Olive Operator:operator', 'Sam Supervisor:supervisor', 'Kim Keeper:keeper', 'Noor Knower:knower']);
   // The copy was made outside the app here, so the table had not reached this holder's activation: kept as signed deviations.
+  // Each enrolment in the ceremony plan is recorded first.
   expect(lines.map((l) => (l.kind.startsWith('ceremony.step-') ? `${l.kind}:${String(l.data.step)}` : l.kind))).toEqual([
     'ceremony.opened',
+    'ceremony.plan',
+    'ceremony.plan',
+    'ceremony.plan',
+    'ceremony.plan',
     'ceremony.step-out-of-order:activation.attested',
     'activation.completed',
     'ceremony.step-out-of-order:vault.imported',
