@@ -19,14 +19,14 @@ import { keyFingerprint } from '../../shared/transcript/entry';
 import { createControlPlaneService, type ControlPlaneService } from './control-plane/index';
 import { createIdentityService, type AzureEndpoints, type IdentityService, type OpenBrowser } from './identity/index';
 import { createVaultService, type VaultService } from './vault/index';
-import { createRotationService, type RotationService } from './rotation/rotation-service';
+import { createCredentialRotationService, type CredentialRotationService } from './credential-rotation/credential-rotation-service';
 import { createCeremonyTranscripts, type CeremonyTranscripts } from './transcript/index';
 import { createParticipantsService, type ParticipantsService } from './participants/index';
 import { createActivationService, type ActivationService } from './activation/index';
 import { createActivationDesk, type ActivationDesk } from './activation/desk';
 import { createCeremonyService, type CeremonyService } from './ceremony/index';
 import { vaultImportPurpose } from './ceremony/vault-import-purpose';
-import { rotationImportPurpose } from './lifecycle/rotation-purpose';
+import { keyRotationImportPurpose } from './lifecycle/key-rotation-purpose';
 import { createLifecycle, type Lifecycle, type LifecycleOptions } from './lifecycle/index';
 
 export interface Environment {
@@ -76,7 +76,7 @@ export interface Services {
   identity: IdentityService | null;
   vault: VaultService;
   /** The client-secret rotation wizard (Graph, control plane, worksheet line 4). */
-  rotation: RotationService;
+  credentialRotation: CredentialRotationService;
   /** Signed ceremony transcripts and where the ceremony stands. */
   transcript: CeremonyTranscripts;
   participants: ParticipantsService;
@@ -156,14 +156,14 @@ export function createServices(deps: ServiceDeps): Services {
       clock: deps.clock,
       purposes: {
         'vault-import': vaultImportPurpose(vault, () => deps.emit('app:changed', { topic: 'worksheet' })),
-        rotation: rotationImportPurpose(() => lifecycle.rotation, () => {
+        'key-rotation': keyRotationImportPurpose(() => lifecycle.keyRotation, () => {
           deps.emit('app:changed', { topic: 'worksheet' });
           deps.emit('app:changed', { topic: 'lifecycle' });
         }),
       },
     }),
     identity,
-    rotation: createRotationService({
+    credentialRotation: createCredentialRotationService({
       dataDir: deps.dataDir,
       secretBox: deps.secretBox,
       clock: deps.clock,

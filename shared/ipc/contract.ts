@@ -13,7 +13,7 @@ import { worksheetChannels } from './channels/worksheet';
 import { controlPlaneChannels, controlPlaneEvents } from './channels/control-plane';
 import { identityChannels } from './channels/identity';
 import { vaultChannels } from './channels/vault';
-import { rotationChannels } from './channels/rotation';
+import { credentialRotationChannels } from './channels/credential-rotation';
 import { activationChannels } from './channels/activation';
 import { ceremonyChannels } from './channels/ceremony';
 import { lifecycleChannels } from './channels/lifecycle';
@@ -26,7 +26,7 @@ export const contract = {
   ...worksheetChannels,
   ...identityChannels,
   ...vaultChannels,
-  ...rotationChannels,
+  ...credentialRotationChannels,
   ...activationChannels,
   ...ceremonyChannels,
   ...lifecycleChannels,

@@ -8,7 +8,7 @@ import { worksheetHandlers } from './worksheet';
 import { controlPlaneHandlers } from './control-plane';
 import { identityHandlers } from './identity';
 import { vaultHandlers } from './vault';
-import { rotationHandlers } from './rotation';
+import { credentialRotationHandlers } from './credential-rotation';
 import { activationHandlers } from './activation';
 import { ceremonyHandlers } from './ceremony';
 import { lifecycleHandlers } from './lifecycle';
@@ -22,7 +22,7 @@ export function createHandlers(s: Services): Handlers {
     ...worksheetHandlers(s),
     ...identityHandlers(s),
     ...vaultHandlers(s),
-    ...rotationHandlers(s),
+    ...credentialRotationHandlers(s),
     ...activationHandlers(s),
     ...ceremonyHandlers(s),
     ...lifecycleHandlers(s),

@@ -27,9 +27,9 @@ import { httpsTransport } from '../../services/control-plane/http';
 import { createWorksheetService, type WorksheetService } from '../../services/worksheet/service';
 import { openSettingsStore } from '../../services/storage/settings-store';
 import { createExpiryServiceInDataDir, type ExpiryService } from '../../services/expiry/expiry-service';
-import { RotationService, type RotationServiceDeps } from '../../services/rotation/rotation-service';
+import { CredentialRotationService, type CredentialRotationServiceDeps } from '../../services/credential-rotation/credential-rotation-service';
 import { silentLogger } from '../../services/log/logger';
-import { GraphClient } from '../../services/rotation/graph-client';
+import { GraphClient } from '../../services/credential-rotation/graph-client';
 import type { ServiceDeps } from '../../services/index';
 import type { Clock } from '../../services/platform/clock';
 import type { SecretBox } from '../../services/platform/secret-box';
@@ -50,7 +50,7 @@ export interface Workstation {
   controlPlane: ControlPlaneService;
   worksheet: WorksheetService;
   expiry: ExpiryService;
-  rotation: RotationService;
+  credentialRotation: CredentialRotationService;
   azure: AzureEndpoints;
 }
 
@@ -63,7 +63,7 @@ export interface World {
   app1: { appId: string; objectId: string; tenantId: string; seedSecret: string; seedKeyId: string };
   /** Holder 1's workstation; `restart` builds it again from its data folder (a crash and restart of the app). */
   ws: Workstation;
-  restart(o?: Pick<RotationServiceDeps, 'wrapPorts'>): Workstation;
+  restart(o?: Pick<CredentialRotationServiceDeps, 'wrapPorts'>): Workstation;
   admin(p: string, body: unknown): Promise<unknown>;
   /** Graph as an administrator would look (app-only token of app 1, which owns itself). */
   /** `identity`: whose sign-in to use (default this world's workstation; the e2e bridge passes its own). */
@@ -138,7 +138,7 @@ export async function startWorld(o: { box?: SecretBox } = {}): Promise<World> {
   await submitHolder(2, path.join(dir, 'holder2'));
   await submitHolder(1, wsDir);
 
-  const build = (o: Pick<RotationServiceDeps, 'wrapPorts'> = {}): Workstation => {
+  const build = (o: Pick<CredentialRotationServiceDeps, 'wrapPorts'> = {}): Workstation => {
     const deps = env(wsDir);
     const identity = new IdentityService({
       dataDir: wsDir,
@@ -151,8 +151,8 @@ export async function startWorld(o: { box?: SecretBox } = {}): Promise<World> {
     const controlPlane = new ControlPlaneService({ dataDir: wsDir, secretBox: box, clock, log: silentLogger, mode: 'rehearsal', transport: httpsTransport(agent) });
     const worksheet = createWorksheetService(deps, openSettingsStore({ dir: wsDir, clock, log: silentLogger }));
     const expiry = createExpiryServiceInDataDir({ dataDir: wsDir, clock, log: silentLogger, worksheet, timeZone: () => 'UTC' });
-    const rotation = new RotationService({ dataDir: wsDir, secretBox: box, clock, log: silentLogger, azure, identity, controlPlane, worksheet, expiry, ...o });
-    return { dataDir: wsDir, identity, controlPlane, worksheet, expiry, rotation, azure };
+    const rotation = new CredentialRotationService({ dataDir: wsDir, secretBox: box, clock, log: silentLogger, azure, identity, controlPlane, worksheet, expiry, ...o });
+    return { dataDir: wsDir, identity, controlPlane, worksheet, expiry, credentialRotation: rotation, azure };
   };
   const ws = build();
   const h1 = holders[0]!;

@@ -5,7 +5,7 @@
  * crash between any effect and its record.
  */
 import { isKeyholderError } from '../errors/index';
-import { applyEvent, nextAction, type RotationEvent, type RotationState } from './rotation';
+import { applyEvent, nextAction, type CredentialRotationEvent, type CredentialRotationState } from './credential-rotation';
 
 export interface PasswordCredentialInfo {
   keyId: string;
@@ -13,7 +13,7 @@ export interface PasswordCredentialInfo {
   endDateTime?: string | null;
 }
 
-export interface RotationPorts {
+export interface CredentialRotationPorts {
   /** Signs the holder in (interactive if needed); resolves to the account name. */
   signIn(): Promise<string>;
   listPasswords(appId: string): Promise<PasswordCredentialInfo[]>;
@@ -37,7 +37,7 @@ export interface RotationPorts {
 
 export interface RunOptions {
   now(): Date;
-  persist(state: RotationState): Promise<void>;
+  persist(state: CredentialRotationState): Promise<void>;
 }
 
 export type RunOutcome = 'waiting-overlap' | 'waiting-confirmation' | 'old-still-valid' | 'done' | 'rolled-back' | 'failed';
@@ -48,9 +48,9 @@ export type RunOutcome = 'waiting-overlap' | 'waiting-confirmation' | 'old-still
  * nothing lost). Anything else thrown (a crash) propagates; resuming from the
  * last persisted state is always safe.
  */
-export async function runRotation(start: RotationState, ports: RotationPorts, opts: RunOptions): Promise<{ state: RotationState; outcome: RunOutcome }> {
+export async function runCredentialRotation(start: CredentialRotationState, ports: CredentialRotationPorts, opts: RunOptions): Promise<{ state: CredentialRotationState; outcome: RunOutcome }> {
   let state = start;
-  const record = async (e: RotationEvent) => {
+  const record = async (e: CredentialRotationEvent) => {
     state = applyEvent(state, e);
     await opts.persist(state);
   };

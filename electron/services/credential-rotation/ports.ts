@@ -1,5 +1,5 @@
 /**
- * The real `RotationPorts`: Graph on the holder's delegated token, the sealed
+ * The real `CredentialRotationPorts`: Graph on the holder's delegated token, the sealed
  * credential update through the control-plane client, the old secret tried
  * with a client-credentials sign-in, and worksheet line 4 through the
  * worksheet service. One set of ports per rotation (it knows the rotation's
@@ -10,7 +10,7 @@ import * as msal from '@azure/msal-node';
 import { KeyholderError, isKeyholderError } from '../../../shared/errors/index';
 import { checkRequestedEnd, lifetimeRule } from '../../../shared/expiry/policy';
 import { trackedItemId } from '../../../shared/expiry/model';
-import type { RotationPorts } from '../../../shared/expiry/rotation-runner';
+import type { CredentialRotationPorts } from '../../../shared/expiry/credential-rotation-runner';
 import type { HolderNo } from '../../../shared/worksheet/model';
 import type { Clock } from '../platform/clock';
 import type { Logger } from '../log/logger';
@@ -49,7 +49,7 @@ export interface PortDeps {
 
 const holderKey = (h: HolderNo) => (h === 1 ? 'holder1' : 'holder2') as 'holder1' | 'holder2';
 
-export function createRotationPorts(d: PortDeps): RotationPorts {
+export function createCredentialRotationPorts(d: PortDeps): CredentialRotationPorts {
   const objectIds = new Map<string, string>();
   const objectId = async (appId: string) => {
     const known = objectIds.get(appId);

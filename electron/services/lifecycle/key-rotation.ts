@@ -37,9 +37,9 @@ import { parseKeyVersionId, type HeldKeyStore } from './service';
 export const RETIREMENT_WAIT_DAYS = 90;
 const DAY_MS = 86_400_000;
 
-export type RotationStep = 'add-key' | 'import' | 'submit' | 'wait-available' | 'wait-no-longer-in-use' | 'wait-90-days' | 'disable-offered' | 'done';
+export type KeyRotationStep = 'add-key' | 'import' | 'submit' | 'wait-available' | 'wait-no-longer-in-use' | 'wait-90-days' | 'disable-offered' | 'done';
 
-interface RotationRecord {
+interface KeyRotationRecord {
   version: 1;
   id: string;
   startedAt: string;
@@ -55,12 +55,12 @@ interface RotationRecord {
   disabled?: { at: string };
 }
 
-export interface RotationView {
+export interface KeyRotationView {
   id: string;
   startedAt: string;
   holder: Holder;
-  step: RotationStep;
-  oldKey: RotationRecord['oldKey'] & { libraries: LibraryKey[] };
+  step: KeyRotationStep;
+  oldKey: KeyRotationRecord['oldKey'] & { libraries: LibraryKey[] };
   newKey: { keyId: string; fingerprint: string } | null;
   importedKeyVersionId: string | null;
   submittedAt: string | null;
@@ -76,7 +76,7 @@ export interface RotationView {
   next: string;
 }
 
-export interface RotationDeps {
+export interface KeyRotationDeps {
   dataDir: string;
   clock: Clock;
   log: Logger;
@@ -101,16 +101,16 @@ async function writeBytesAtomic(file: string, bytes: Uint8Array): Promise<void> 
   await fs.promises.rename(tmp, file);
 }
 
-export class RotationService {
+export class KeyRotationService {
   private readonly file: string;
 
-  constructor(private readonly deps: RotationDeps) {
+  constructor(private readonly deps: KeyRotationDeps) {
     this.file = path.join(deps.dataDir, 'lifecycle', 'rotation.json');
   }
 
-  private read(): RotationRecord | null {
+  private read(): KeyRotationRecord | null {
     try {
-      const r = JSON.parse(fs.readFileSync(this.file, 'utf8')) as RotationRecord;
+      const r = JSON.parse(fs.readFileSync(this.file, 'utf8')) as KeyRotationRecord;
       if (r.version !== 1 || !r.oldKey?.keyVersionId) throw new Error('bad');
       return r;
     } catch (e) {
@@ -119,26 +119,26 @@ export class RotationService {
     }
   }
 
-  private write(r: RotationRecord): void {
+  private write(r: KeyRotationRecord): void {
     fs.mkdirSync(path.dirname(this.file), { recursive: true, mode: 0o700 });
     const tmp = `${this.file}.${crypto.randomBytes(4).toString('hex')}.tmp`;
     fs.writeFileSync(tmp, JSON.stringify(r, null, 1), { mode: 0o600 });
     fs.renameSync(tmp, this.file);
   }
 
-  private require(): RotationRecord {
+  private require(): KeyRotationRecord {
     const r = this.read();
     if (!r) throw new KeyholderError('lifecycle.no_rotation', 'No rotation to a new primary key has been started on this workstation.');
     return r;
   }
 
-  async start(): Promise<RotationView> {
+  async start(): Promise<KeyRotationView> {
     const existing = this.read();
     if (existing && !existing.disabled) return this.view();
     const held = this.deps.held();
     const st = await this.deps.vendorStatus(true).catch(() => null);
     const pk = vendorKeyOf(st, held.keyVersionId);
-    const r: RotationRecord = {
+    const r: KeyRotationRecord = {
       version: 1,
       id: crypto.randomUUID(),
       startedAt: this.deps.clock.now().toISOString(),
@@ -155,7 +155,7 @@ export class RotationService {
    * passphrase: each is checked against the current key before anything is
    * written) and to each key-holder copy. Resumes if the escrow already holds it.
    */
-  async addKey(req: { escrowFile: string; custodians: { custodian: number; passphrase: string }[]; holderCopies: { file: string; passphrase: string }[] }): Promise<RotationView> {
+  async addKey(req: { escrowFile: string; custodians: { custodian: number; passphrase: string }[]; holderCopies: { file: string; passphrase: string }[] }): Promise<KeyRotationView> {
     const r = this.require();
     if (r.newKey) return this.view();
     const escrowBytes = await readEscrowBytes(req.escrowFile);
@@ -224,7 +224,7 @@ export class RotationService {
   }
 
   /** The activation's stated purpose for the pending import, or null when none is prepared. */
-  private importTarget(r: RotationRecord): string | null {
+  private importTarget(r: KeyRotationRecord): string | null {
     if (!r.newKey || !r.importRequest) return null;
     const host = parseKeyVersionId(r.oldKey.keyVersionId).vaultHost;
     return `Key holder ${r.holder}: rotation ${r.id.slice(0, 8)}, import new key ${r.newKey.keyId} as a new version of ${r.importRequest.keyName} in ${host}`.slice(0, 300);
@@ -236,7 +236,7 @@ export class RotationService {
    * before anything reaches the vault) and the purpose must be the one the
    * supervisor attested to.
    */
-  async importOpened(opened: OpenedCopy, target: string): Promise<RotationView> {
+  async importOpened(opened: OpenedCopy, target: string): Promise<KeyRotationView> {
     const r = this.require();
     if (!r.newKey) throw new KeyholderError('lifecycle.rotation_order', 'Add the new key to the escrow first.');
     if (r.imported) return this.view();
@@ -256,7 +256,7 @@ export class RotationService {
     return this.view();
   }
 
-  async submit(req: { clientSecret?: string } = {}): Promise<RotationView> {
+  async submit(req: { clientSecret?: string } = {}): Promise<KeyRotationView> {
     const r = this.require();
     if (!r.imported) throw new KeyholderError('lifecycle.rotation_order', 'Import the new key into your vault first.');
     if (!r.submitted) {
@@ -269,7 +269,7 @@ export class RotationService {
   }
 
   /** Where the rotation stands, from the record and the vendor's report; records new facts as it sees them. */
-  async view(o: { refresh?: boolean } = {}): Promise<RotationView> {
+  async view(o: { refresh?: boolean } = {}): Promise<KeyRotationView> {
     const r = this.require();
     const now = this.deps.clock.now();
     const st = r.submitted ? await this.deps.vendorStatus(o.refresh ?? true).catch(() => null) : null;
@@ -289,7 +289,7 @@ export class RotationService {
     const effectiveSince = r.noLongerInUse?.since ?? null;
     const allowedAt = effectiveSince ? new Date(Date.parse(effectiveSince) + RETIREMENT_WAIT_DAYS * DAY_MS) : null;
     const daysLeft = allowedAt ? Math.max(0, Math.ceil((allowedAt.getTime() - now.getTime()) / DAY_MS)) : null;
-    let step: RotationStep;
+    let step: KeyRotationStep;
     if (r.disabled) step = 'done';
     else if (!r.newKey) step = 'add-key';
     else if (!r.imported) step = 'import';
@@ -323,7 +323,7 @@ export class RotationService {
    * reports it No longer in use in every library and 90 days have passed.
    * The vendor's report is read again now: a recorded date is not enough.
    */
-  async disableOldKey(req: { confirmation: string }): Promise<RotationView> {
+  async disableOldKey(req: { confirmation: string }): Promise<KeyRotationView> {
     const r = this.require();
     if (r.disabled) return this.view();
     const st = await this.deps.vendorStatus(true).catch(() => null);
@@ -365,7 +365,7 @@ function vendorKeyOf(st: EnvironmentStatus | null, keyVersionId: string, exact =
   return [...all].reverse().find((k) => k.keyStores.some((s) => s.keyIdentifier === keyVersionId)) ?? (exact ? null : st.primaryKey);
 }
 
-function nextText(step: RotationStep, holder: Holder): string {
+function nextText(step: KeyRotationStep, holder: Holder): string {
   const o = holder === 1 ? 2 : 1;
   switch (step) {
     case 'add-key':

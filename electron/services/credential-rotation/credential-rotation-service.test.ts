@@ -9,13 +9,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { applyEvent, startRotation, type RotationState } from '../../../shared/expiry/rotation';
-import { rotationViewSchema } from '../../../shared/ipc/channels/rotation';
+import { applyEvent, startCredentialRotation, type CredentialRotationState } from '../../../shared/expiry/credential-rotation';
+import { credentialRotationViewSchema } from '../../../shared/ipc/channels/credential-rotation';
 import { isKeyholderError } from '../../../shared/errors/index';
 import { fixedClock } from '../platform/clock';
 import { silentLogger } from '../log/logger';
 import type { SecretBox } from '../platform/secret-box';
-import { RotationService } from './rotation-service';
+import { CredentialRotationService } from './credential-rotation-service';
 import type { WorksheetService } from '../worksheet/service';
 import type { ExpiryService } from '../expiry/expiry-service';
 import type { ControlPlaneService } from '../control-plane/service';
@@ -37,7 +37,7 @@ function service(o: { dataDir?: string; box?: SecretBox; clock?: ReturnType<type
   const dataDir = o.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'kh-rot-svc-'));
   const clock = o.clock ?? fixedClock(T0);
   const worksheet = { get: async () => ({ holder1: holderView(), holder2: holderView({ clientId: '' }) }) } as unknown as WorksheetService;
-  const svc = new RotationService({
+  const svc = new CredentialRotationService({
     dataDir,
     secretBox: o.box ?? fakeBox(),
     clock,
@@ -51,8 +51,8 @@ function service(o: { dataDir?: string; box?: SecretBox; clock?: ReturnType<type
 }
 
 /** A rotation as it stands after the control plane confirmed at `confirmedAt`. */
-function inOverlap(confirmedAt: Date): RotationState {
-  let s = startRotation({ rotationId: 'rot-000001', ceremony: 'contoso', holder: 'holder-1', appId: '11111111-2222-4333-8444-555555555555', oldKeyId: 'old', requestedEndDateTime: '2027-11-27T09:00:00Z', now: T0 });
+function inOverlap(confirmedAt: Date): CredentialRotationState {
+  let s = startCredentialRotation({ rotationId: 'rot-000001', ceremony: 'contoso', holder: 'holder-1', appId: '11111111-2222-4333-8444-555555555555', oldKeyId: 'old', requestedEndDateTime: '2027-11-27T09:00:00Z', now: T0 });
   s = applyEvent(s, { type: 'signed-in', account: 'alice', at: T0.toISOString() });
   s = applyEvent(s, { type: 'password-added', keyId: 'new-key', displayName: 'keyholder-rotation-rot-000001-1', endDateTime: '2027-11-27T09:00:00Z', at: T0.toISOString() });
   s = applyEvent(s, { type: 'submitted', requestId: 'cred-1', at: T0.toISOString() });
@@ -65,7 +65,7 @@ describe('rotation service', () => {
     const state = inOverlap(T0);
     await svc.store.save(state);
     svc.keeper.keep(state.rotationId, 'new-key', SECRET);
-    const v = rotationViewSchema.parse(svc.get(state.rotationId));
+    const v = credentialRotationViewSchema.parse(svc.get(state.rotationId));
     expect(v.step).toBe(5);
     expect(v.steps.map((s) => s.status)).toEqual(['done', 'done', 'done', 'done', 'current', 'todo', 'todo']);
     expect(v.newSecret).toMatchObject({ keyId: 'new-key', kept: true, masked: `Abc${'•'.repeat(37)}` });

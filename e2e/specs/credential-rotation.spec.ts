@@ -10,7 +10,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { test as base, expect } from '../support/fixtures';
-import { startWorld, type World } from '../../electron/integration/rotation/harness';
+import { startWorld, type World } from '../../electron/integration/credential-rotation/harness';
 import { fakeBox, scriptedBrowser } from '../../electron/integration/import/harness';
 
 const DAY = 86_400_000;
@@ -51,8 +51,8 @@ test('the rotation wizard rotates line 4 with the 24-hour overlap, resumes after
   await expect(page.getByTestId('expiry-row').first()).toContainText('Client secret on worksheet line 4');
   await expect(page.getByTestId('expiry-row').first().getByTestId('expiry-action')).toContainText('Rotate the client secret');
 
-  await page.getByRole('button', { name: 'Rotate the client secret' }).click();
-  await expect(page.getByRole('heading', { name: 'Rotate the client secret', level: 1 })).toBeVisible();
+  await page.getByRole('button', { name: 'Credential rotation', exact: true }).click();
+  await expect(page.getByRole('heading', { name: 'Credential rotation: the client secret', level: 1 })).toBeVisible();
   await expect(page.getByTestId('signed-in-as')).toContainText('alice@holder1.rehearsal.example');
   await expect(page.getByText('(on your worksheet)')).toBeVisible();
   await expect(page.getByTestId('rotation-rule')).toContainText('P730D');
@@ -77,13 +77,13 @@ test('the rotation wizard rotates line 4 with the 24-hour overlap, resumes after
 
   // The app closes and reopens mid-overlap: the wizard resumes at step 5 from the saved state.
   await bridge.restart();
-  await page.getByRole('button', { name: 'Rotate the client secret' }).click();
+  await page.getByRole('button', { name: 'Credential rotation', exact: true }).click();
   await expect(page.getByTestId('rotation-panel')).toHaveAttribute('data-step', '5');
 
   // The rehearsal clock moves past the overlap (cloud, control plane and app together).
   world.clock.advance(DAY + 5 * 60_000);
   await bridge.restart();
-  await page.getByRole('button', { name: 'Rotate the client secret' }).click();
+  await page.getByRole('button', { name: 'Credential rotation', exact: true }).click();
   await expect(page.getByTestId('overlap-countdown')).toContainText('The 24-hour overlap is over');
   await page.getByRole('button', { name: 'Remove the old secret' }).click();
   await expect(page.getByTestId('rotation-done')).toBeVisible();
@@ -105,7 +105,7 @@ test('the rotation wizard rotates line 4 with the 24-hour overlap, resumes after
   const sheet = await bridge.call('worksheet:get', {});
   expect(sheet.ok && sheet.value.holder1.secretExpiresOn).toBe(pw[0]!.endDateTime.slice(0, 10));
   // The hourly evaluation reads the new secret's end from Graph (one $batch); the dashboard shows Graph's date.
-  expect(await bridge.current.services.rotation.refreshGraphItems()).toMatchObject({ refreshed: true, httpRequests: 1 });
+  expect(await bridge.current.services.credentialRotation.refreshGraphItems()).toMatchObject({ refreshed: true, httpRequests: 1 });
   await page.getByRole('button', { name: 'Expiry and rotation' }).click();
   await expect(page.getByTestId('expiry-row').first()).toContainText(/\d+ days left/);
   await expect(page.getByTestId('expiry-row').first()).toContainText('read from Microsoft Graph');

@@ -7,29 +7,29 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { KeyholderError } from '../../../shared/errors/index';
-import { rotationStateSchema, type RotationState } from '../../../shared/expiry/rotation';
+import { credentialRotationStateSchema, type CredentialRotationState } from '../../../shared/expiry/credential-rotation';
 import { readFileOrNull, writeFileAtomic } from './atomic-file';
 
-export interface RotationStore {
-  save(state: RotationState): Promise<void>;
-  load(rotationId: string): RotationState | null;
-  /** Rotations not yet done or rolled back, to offer "resume" at start. */
-  unfinished(): RotationState[];
+export interface CredentialRotationStore {
+  save(state: CredentialRotationState): Promise<void>;
+  load(rotationId: string): CredentialRotationState | null;
+  /** CredentialRotations not yet done or rolled back, to offer "resume" at start. */
+  unfinished(): CredentialRotationState[];
   /** Every rotation on this workstation, newest first. */
-  all(): RotationState[];
+  all(): CredentialRotationState[];
   /** Forgets a rotation (only one abandoned before anything of it was delivered). */
   remove(rotationId: string): void;
 }
 
-export function fileRotationStore(dataDir: string): RotationStore {
+export function fileCredentialRotationStore(dataDir: string): CredentialRotationStore {
   const dir = path.join(dataDir, 'expiry', 'rotations');
   const file = (id: string) => {
     if (!/^[A-Za-z0-9-]{6,64}$/.test(id)) throw new KeyholderError('rotation.bad_id', 'That rotation id is not one Key Holder made.');
     return path.join(dir, `${id}.json`);
   };
-  const parse = (text: string, id: string): RotationState => {
+  const parse = (text: string, id: string): CredentialRotationState => {
     try {
-      return rotationStateSchema.parse(JSON.parse(text));
+      return credentialRotationStateSchema.parse(JSON.parse(text));
     } catch {
       throw new KeyholderError(
         'rotation.state_unreadable',
@@ -38,7 +38,7 @@ export function fileRotationStore(dataDir: string): RotationStore {
       );
     }
   };
-  const all = (): RotationState[] => {
+  const all = (): CredentialRotationState[] => {
     if (!fs.existsSync(dir)) return [];
     return fs
       .readdirSync(dir)
@@ -48,7 +48,7 @@ export function fileRotationStore(dataDir: string): RotationStore {
   };
   return {
     async save(state) {
-      writeFileAtomic(file(state.rotationId), JSON.stringify(rotationStateSchema.parse(state), null, 2) + '\n');
+      writeFileAtomic(file(state.rotationId), JSON.stringify(credentialRotationStateSchema.parse(state), null, 2) + '\n');
     },
     load(id) {
       const text = readFileOrNull(file(id));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { KeyholderError } from '../errors/index';
-import { applyEvent, OVERLAP_MS, overlapRemainingMs, requestRemoval, rotationStateSchema, startRotation, stepOf, type RotationState } from './rotation';
-import { runRotation, type PasswordCredentialInfo, type RotationPorts } from './rotation-runner';
+import { applyEvent, OVERLAP_MS, overlapRemainingMs, requestRemoval, credentialRotationStateSchema, startCredentialRotation, stepOf, type CredentialRotationState } from './credential-rotation';
+import { runCredentialRotation, type PasswordCredentialInfo, type CredentialRotationPorts } from './credential-rotation-runner';
 
 const HOUR = 3_600_000;
 
@@ -18,7 +18,7 @@ class World {
   calls = 0;
   private seq = 0;
 
-  ports(): RotationPorts {
+  ports(): CredentialRotationPorts {
     return {
       signIn: async () => 'holder1@contoso.example',
       listPasswords: async () => this.passwords.map(({ keyId, displayName, endDateTime }) => ({ keyId, displayName, endDateTime })),
@@ -58,7 +58,7 @@ class World {
 class Crash extends Error {}
 
 /** Ports that die right after the n-th effect completes, before the runner records it. */
-function crashingAfter(ports: RotationPorts, world: World, n: number): RotationPorts {
+function crashingAfter(ports: CredentialRotationPorts, world: World, n: number): CredentialRotationPorts {
   const wrapped = {} as Record<string, unknown>;
   for (const [name, fn] of Object.entries(ports)) {
     wrapped[name] = async (...args: unknown[]) => {
@@ -67,11 +67,11 @@ function crashingAfter(ports: RotationPorts, world: World, n: number): RotationP
       return out;
     };
   }
-  return wrapped as unknown as RotationPorts;
+  return wrapped as unknown as CredentialRotationPorts;
 }
 
-function fresh(): RotationState {
-  return startRotation({
+function fresh(): CredentialRotationState {
+  return startCredentialRotation({
     rotationId: 'rot-0001',
     ceremony: 'cer-1',
     holder: 'holder-1',
@@ -83,15 +83,15 @@ function fresh(): RotationState {
 }
 
 /** Runs to completion, moving the world's clock when the rotation waits, restarting from disk after any crash. */
-async function driveToEnd(world: World, ports: () => RotationPorts, start: RotationState) {
+async function driveToEnd(world: World, ports: () => CredentialRotationPorts, start: CredentialRotationState) {
   let disk = JSON.stringify(start);
-  const persist = async (s: RotationState) => {
+  const persist = async (s: CredentialRotationState) => {
     disk = JSON.stringify(s);
   };
   for (let round = 0; round < 50; round++) {
-    const state = rotationStateSchema.parse(JSON.parse(disk));
+    const state = credentialRotationStateSchema.parse(JSON.parse(disk));
     try {
-      const r = await runRotation(state, ports(), { now: () => new Date(world.now), persist });
+      const r = await runCredentialRotation(state, ports(), { now: () => new Date(world.now), persist });
       if (r.outcome === 'done' || r.outcome === 'rolled-back') return r;
       if (r.outcome === 'waiting-confirmation') world.now += HOUR;
       else if (r.outcome === 'waiting-overlap') {
@@ -105,7 +105,7 @@ async function driveToEnd(world: World, ports: () => RotationPorts, start: Rotat
   throw new Error('rotation did not finish');
 }
 
-function expectCleanRotation(world: World, state: RotationState) {
+function expectCleanRotation(world: World, state: CredentialRotationState) {
   const ours = world.passwords.filter((p) => p.displayName?.startsWith('keyholder-rotation-rot-0001'));
   expect(ours).toHaveLength(1); // exactly one new secret, no orphan
   expect(world.passwords).toHaveLength(1); // and the old one is gone
@@ -175,7 +175,7 @@ describe('rotation', () => {
     ports.submitCredentials = async () => {
       throw new KeyholderError('control_plane.unreachable', 'The vendor’s control plane did not answer. Try again later; nothing is lost.');
     };
-    const r = await runRotation(fresh(), ports, { now: () => new Date(world.now), persist: async () => {} });
+    const r = await runCredentialRotation(fresh(), ports, { now: () => new Date(world.now), persist: async () => {} });
     expect(r.outcome).toBe('failed');
     expect(r.state.phase).toBe('submit');
     expect(r.state.lastError?.code).toBe('control_plane.unreachable');
@@ -184,7 +184,7 @@ describe('rotation', () => {
 });
 
 describe('the 24-hour overlap', () => {
-  function atOverlap(): RotationState {
+  function atOverlap(): CredentialRotationState {
     let s = fresh();
     const t = (h: number) => new Date(new Date('2026-11-27T09:00:00Z').getTime() + h * HOUR).toISOString();
     s = applyEvent(s, { type: 'signed-in', account: 'h', at: t(0) });

@@ -22,7 +22,7 @@ export const OVERLAP_MS = 24 * 60 * 60 * 1000;
 /** An override must say why; a few characters is not a reason. */
 export const MIN_OVERRIDE_REASON = 10;
 
-export const rotationPhases = [
+export const credentialRotationPhases = [
   'sign-in',
   'add-password',
   'submit',
@@ -35,10 +35,10 @@ export const rotationPhases = [
   'rolling-back',
   'rolled-back',
 ] as const;
-export type RotationPhase = (typeof rotationPhases)[number];
+export type CredentialRotationPhase = (typeof credentialRotationPhases)[number];
 
 const at = z.string();
-export const rotationStateSchema = z.object({
+export const credentialRotationStateSchema = z.object({
   version: z.literal(1),
   rotationId: z.string().regex(/^[A-Za-z0-9-]{6,64}$/),
   ceremony: z.string(),
@@ -48,7 +48,7 @@ export const rotationStateSchema = z.object({
   newAppId: z.string().optional(),
   oldKeyId: z.string(),
   requestedEndDateTime: z.string(),
-  phase: z.enum(rotationPhases),
+  phase: z.enum(credentialRotationPhases),
   startedAt: at,
   signedInAs: z.string().optional(),
   addAttempt: z.number().int().nonnegative(),
@@ -66,7 +66,7 @@ export const rotationStateSchema = z.object({
   lastError: z.object({ code: z.string(), message: z.string(), at }).optional(),
   history: z.array(z.object({ at, event: z.string(), note: z.string().optional() })),
 });
-export type RotationState = z.infer<typeof rotationStateSchema>;
+export type CredentialRotationState = z.infer<typeof credentialRotationStateSchema>;
 
 export interface StartRotation {
   rotationId: string;
@@ -79,8 +79,8 @@ export interface StartRotation {
   now: Date;
 }
 
-export function startRotation(s: StartRotation): RotationState {
-  return rotationStateSchema.parse({
+export function startCredentialRotation(s: StartRotation): CredentialRotationState {
+  return credentialRotationStateSchema.parse({
     version: 1,
     rotationId: s.rotationId,
     ceremony: s.ceremony,
@@ -98,12 +98,12 @@ export function startRotation(s: StartRotation): RotationState {
 }
 
 /** Every secret this rotation adds carries this prefix, so a resumed rotation can find the ones it never kept. */
-export function secretNamePrefix(state: Pick<RotationState, 'rotationId'>): string {
+export function secretNamePrefix(state: Pick<CredentialRotationState, 'rotationId'>): string {
   return `keyholder-rotation-${state.rotationId}`;
 }
 
 /** The wizard's step number (1-7) for a phase. */
-export function stepOf(phase: RotationPhase): number {
+export function stepOf(phase: CredentialRotationPhase): number {
   switch (phase) {
     case 'sign-in':
       return 1;
@@ -126,7 +126,7 @@ export function stepOf(phase: RotationPhase): number {
   }
 }
 
-export type RotationAction =
+export type CredentialRotationAction =
   | { type: 'sign-in' }
   | { type: 'add-password'; displayName: string; namePrefix: string; endDateTime: string; appId: string }
   | { type: 'submit-credentials'; rotationId: string; newKeyId: string; appId: string }
@@ -138,11 +138,11 @@ export type RotationAction =
   | { type: 'none'; outcome: 'rotated' | 'rolled-back' };
 
 /** The application that holds the new secret: the new one when the holder changes apps. */
-function targetApp(s: RotationState): string {
+function targetApp(s: CredentialRotationState): string {
   return s.newAppId ?? s.appId;
 }
 
-export function nextAction(s: RotationState): RotationAction {
+export function nextAction(s: CredentialRotationState): CredentialRotationAction {
   switch (s.phase) {
     case 'sign-in':
       return { type: 'sign-in' };
@@ -175,7 +175,7 @@ export function nextAction(s: RotationState): RotationAction {
   }
 }
 
-export type RotationEvent =
+export type CredentialRotationEvent =
   | { type: 'signed-in'; account: string; at: string }
   | { type: 'orphans-removed'; keyIds: string[]; at: string }
   | { type: 'password-added'; keyId: string; displayName: string; endDateTime: string; at: string }
@@ -190,7 +190,7 @@ export type RotationEvent =
   | { type: 'failed'; code: string; message: string; at: string };
 
 /** The phase in which each event is accepted; an event of an earlier phase is a harmless replay. */
-const eventPhase: Record<RotationEvent['type'], RotationPhase | null> = {
+const eventPhase: Record<CredentialRotationEvent['type'], CredentialRotationPhase | null> = {
   'signed-in': 'sign-in',
   'orphans-removed': 'add-password',
   'password-added': 'add-password',
@@ -205,14 +205,14 @@ const eventPhase: Record<RotationEvent['type'], RotationPhase | null> = {
   failed: null,
 };
 
-const mainLine: RotationPhase[] = ['sign-in', 'add-password', 'submit', 'await-confirmation', 'overlap', 'remove-old', 'prove-old', 'update-worksheet', 'done'];
+const mainLine: CredentialRotationPhase[] = ['sign-in', 'add-password', 'submit', 'await-confirmation', 'overlap', 'remove-old', 'prove-old', 'update-worksheet', 'done'];
 
-function log(s: RotationState, at: string, event: string, note?: string): RotationState['history'] {
+function log(s: CredentialRotationState, at: string, event: string, note?: string): CredentialRotationState['history'] {
   return [...s.history, note ? { at, event, note } : { at, event }];
 }
 
 /** Applies one event. Replays of completed steps return the state unchanged; events from the future are refused. */
-export function applyEvent(s: RotationState, e: RotationEvent): RotationState {
+export function applyEvent(s: CredentialRotationState, e: CredentialRotationEvent): CredentialRotationState {
   const expected = eventPhase[e.type];
   if (expected !== null && expected !== s.phase) {
     const ei = mainLine.indexOf(expected);
@@ -285,13 +285,13 @@ export function applyEvent(s: RotationState, e: RotationEvent): RotationState {
 }
 
 /** Milliseconds of the 24-hour overlap still to run (0 when over or not started). */
-export function overlapRemainingMs(s: RotationState, now: Date): number {
+export function overlapRemainingMs(s: CredentialRotationState, now: Date): number {
   if (!s.overlapEndsAt) return 0;
   return Math.max(0, new Date(s.overlapEndsAt).getTime() - now.getTime());
 }
 
 /** The holder asks to remove the old secret (step 5 to 6). */
-export function requestRemoval(s: RotationState, now: Date, overrideReason?: string): RotationState {
+export function requestRemoval(s: CredentialRotationState, now: Date, overrideReason?: string): CredentialRotationState {
   if (s.phase !== 'overlap') {
     throw new KeyholderError('rotation.out_of_order', `The old secret can only be removed after the control plane confirmed the new one (the rotation is at step ${stepOf(s.phase)}).`);
   }

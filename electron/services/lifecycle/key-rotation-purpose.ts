@@ -11,9 +11,9 @@ import { KeyholderError } from '../../../shared/errors/index';
 import type { PurposeHandler } from '../activation/desk';
 import { findEntry } from '../escrow/seal';
 import type { OpenedCopy } from '../vault/vault-service';
-import type { RotationService } from './rotation';
+import type { KeyRotationService } from './key-rotation';
 
-export function rotationImportPurpose(rotation: () => Pick<RotationService, 'importOpened'>, changed: () => void = () => {}): PurposeHandler {
+export function keyRotationImportPurpose(rotation: () => Pick<KeyRotationService, 'importOpened'>, changed: () => void = () => {}): PurposeHandler {
   return async (material, purpose, escrow) => {
     const { entry } = findEntry(escrow);
     const key = createPrivateKey({ key: Buffer.from(material.buffer, material.byteOffset, material.length), format: 'der', type: 'pkcs8' });

@@ -5,13 +5,13 @@
 import { useState } from 'react';
 import { call } from '../../app/api';
 import { Notice } from '../../ui/Notice';
-import type { RotationViewShape } from '../../../shared/ipc/channels/lifecycle';
+import type { KeyRotationViewShape } from '../../../shared/ipc/channels/lifecycle';
 import type { ResponseOf } from '../../../shared/ipc/contract';
 import { SupervisedPanel } from '../activation/SupervisedPanel';
 
 type Activation = ResponseOf<'activation:state'>;
 
-const STEPS: { id: RotationViewShape['step']; title: string }[] = [
+const STEPS: { id: KeyRotationViewShape['step']; title: string }[] = [
   { id: 'add-key', title: 'New source key added to the escrow' },
   { id: 'import', title: 'Imported into your vault' },
   { id: 'submit', title: 'Submitted to the vendor' },
@@ -21,7 +21,7 @@ const STEPS: { id: RotationViewShape['step']; title: string }[] = [
   { id: 'disable-offered', title: 'Old key disabled (never deleted)' },
 ];
 
-export function RotationPanel({ rotation, onChange }: { rotation: RotationViewShape | null; onChange(): void }) {
+export function KeyRotationPanel({ rotation, onChange }: { rotation: KeyRotationViewShape | null; onChange(): void }) {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [escrowFile, setEscrowFile] = useState('');
@@ -63,8 +63,8 @@ export function RotationPanel({ rotation, onChange }: { rotation: RotationViewSh
   const r = rotation;
   const at = r ? STEPS.findIndex((s) => s.id === r.step) : -1;
   return (
-    <section aria-labelledby="rot-title" className="card" data-testid="rotation" data-step={r?.step ?? 'none'}>
-      <h2 id="rot-title">Rotate to a new primary key</h2>
+    <section aria-labelledby="rot-title" className="card" data-testid="key-rotation" data-step={r?.step ?? 'none'}>
+      <h2 id="rot-title">Key rotation: a new primary key</h2>
       <p>A new ceremony: a new source key in the same escrow file (new key ID), imported into both vaults, submitted as a new primary key. The old key stays enabled until the vendor reports it No longer in use everywhere, then 90 more days.</p>
       {error && (
         <Notice tone="error" testId="rot-error">
@@ -72,7 +72,7 @@ export function RotationPanel({ rotation, onChange }: { rotation: RotationViewSh
         </Notice>
       )}
       {!r && (
-        <button type="button" className="secondary" disabled={busy} onClick={() => void run(() => call('lifecycle:rotation-start', {}))}>
+        <button type="button" className="secondary" disabled={busy} onClick={() => void run(() => call('lifecycle:key-rotation-start', {}))}>
           Start a rotation
         </button>
       )}
@@ -110,7 +110,7 @@ export function RotationPanel({ rotation, onChange }: { rotation: RotationViewSh
           onSubmit={(e) => {
             e.preventDefault();
             void run(() =>
-              call('lifecycle:rotation-add-key', {
+              call('lifecycle:key-rotation-add-key', {
                 escrowFile,
                 custodians: custodians.map((passphrase, i) => ({ custodian: i + 1, passphrase })),
                 holderCopies: copies.filter((c) => c.file),
@@ -154,7 +154,7 @@ export function RotationPanel({ rotation, onChange }: { rotation: RotationViewSh
           aria-label="Import the new key"
           onSubmit={(e) => {
             e.preventDefault();
-            void run(() => call('lifecycle:rotation-import', { holderCopyPath: copyPath }).then(setActivation));
+            void run(() => call('lifecycle:key-rotation-import', { holderCopyPath: copyPath }).then(setActivation));
           }}
         >
           <p>The new key is opened only in a supervised activation, as at the first import: the keeper brings your key-holder copy, a different person types its passphrase, and the supervisor attests before anything reaches the vault.</p>
@@ -185,7 +185,7 @@ export function RotationPanel({ rotation, onChange }: { rotation: RotationViewSh
         </section>
       )}
       {r?.step === 'submit' && (
-        <button type="button" className="secondary" disabled={busy} onClick={() => void run(() => call('lifecycle:rotation-submit', {}))}>
+        <button type="button" className="secondary" disabled={busy} onClick={() => void run(() => call('lifecycle:key-rotation-submit', {}))}>
           Submit the new key store
         </button>
       )}
@@ -194,7 +194,7 @@ export function RotationPanel({ rotation, onChange }: { rotation: RotationViewSh
           aria-label="Disable the old key"
           onSubmit={(e) => {
             e.preventDefault();
-            void run(() => call('lifecycle:rotation-disable-old', { confirmation: typed }));
+            void run(() => call('lifecycle:key-rotation-disable-old', { confirmation: typed }));
           }}
         >
           <Notice tone="warning" testId="rot-disable-offer">

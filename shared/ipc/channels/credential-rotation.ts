@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { channel, empty } from '../define';
-import { rotationPhases } from '../../expiry/rotation';
+import { credentialRotationPhases } from '../../expiry/credential-rotation';
 
 const holder = z.union([z.literal(1), z.literal(2)]);
 const rotationId = z.string().regex(/^[A-Za-z0-9-]{6,64}$/);
 
-export const rotationPlanSchema = z.object({
+export const credentialRotationPlanSchema = z.object({
   holder,
   appId: z.string(),
   tenantId: z.string(),
@@ -22,17 +22,17 @@ export const rotationPlanSchema = z.object({
   }),
   unfinishedRotationId: z.string().optional(),
 });
-export type RotationPlan = z.infer<typeof rotationPlanSchema>;
+export type CredentialRotationPlan = z.infer<typeof credentialRotationPlanSchema>;
 
 const stamp = z.object({ reason: z.string(), at: z.string() });
-export const rotationViewSchema = z.object({
+export const credentialRotationViewSchema = z.object({
   rotationId: z.string(),
   ceremony: z.string(),
   holder,
   appId: z.string(),
   newAppId: z.string().optional(),
   oldKeyId: z.string(),
-  phase: z.enum(rotationPhases),
+  phase: z.enum(credentialRotationPhases),
   step: z.number().int().min(1).max(7),
   steps: z.array(z.object({ n: z.number().int(), title: z.string(), status: z.enum(['done', 'current', 'todo', 'failed']) })),
   secretName: z.string(),
@@ -52,24 +52,24 @@ export const rotationViewSchema = z.object({
   startedAt: z.string(),
   history: z.array(z.object({ at: z.string(), event: z.string(), note: z.string().optional() })),
 });
-export type RotationView = z.infer<typeof rotationViewSchema>;
+export type CredentialRotationView = z.infer<typeof credentialRotationViewSchema>;
 
-export const rotationChannels = {
+export const credentialRotationChannels = {
   /** Every rotation on this workstation (unfinished ones first to resume), newest first. */
-  'rotation:list': channel(empty, z.object({ rotations: z.array(rotationViewSchema) })),
+  'credential-rotation:list': channel(empty, z.object({ rotations: z.array(credentialRotationViewSchema) })),
   /** The application on worksheet line 3, its secrets and the lifetime the tenant allows. */
-  'rotation:plan': channel(z.object({ holder }).strict(), rotationPlanSchema),
+  'credential-rotation:plan': channel(z.object({ holder }).strict(), credentialRotationPlanSchema),
   /** Step 1 when not signed in: the holder signs in to the worksheet's tenant. */
-  'rotation:sign-in': channel(z.object({ holder }).strict(), z.object({ account: z.string() })),
-  'rotation:start': channel(
+  'credential-rotation:sign-in': channel(z.object({ holder }).strict(), z.object({ account: z.string() })),
+  'credential-rotation:start': channel(
     z.object({ holder, oldKeyId: z.string().min(1).max(64), endDateTime: z.string().min(10).max(40), newAppId: z.string().max(64).optional() }).strict(),
-    rotationViewSchema,
+    credentialRotationViewSchema,
   ),
-  'rotation:get': channel(z.object({ rotationId }).strict(), rotationViewSchema),
+  'credential-rotation:get': channel(z.object({ rotationId }).strict(), credentialRotationViewSchema),
   /** Runs the rotation as far as it can go now (until the overlap, a confirmation, or an error to act on). */
-  'rotation:advance': channel(z.object({ rotationId }).strict(), rotationViewSchema),
+  'credential-rotation:advance': channel(z.object({ rotationId }).strict(), credentialRotationViewSchema),
   /** Gives up a rotation before anything was delivered (steps 1-2); secrets under its name are removed in Azure. */
-  'rotation:abandon': channel(z.object({ rotationId }).strict(), z.object({ abandoned: z.literal(true), removedSecrets: z.number().int() })),
+  'credential-rotation:abandon': channel(z.object({ rotationId }).strict(), z.object({ abandoned: z.literal(true), removedSecrets: z.number().int() })),
   /** Removes the old secret: refused during the 24-hour overlap unless a reason is typed (recorded). */
-  'rotation:remove-old': channel(z.object({ rotationId, overrideReason: z.string().max(500).optional() }).strict(), rotationViewSchema),
+  'credential-rotation:remove-old': channel(z.object({ rotationId, overrideReason: z.string().max(500).optional() }).strict(), credentialRotationViewSchema),
 };

@@ -3,16 +3,16 @@
  * worksheet line 3, its secrets, the tenant's lifetime rule), starts it,
  * advances it through the pure runner with the real ports, and shows it to
  * the renderer as a view derived from the durable state (the new secret only
- * masked). Rotations on one workstation never run two steps at once.
+ * masked). CredentialRotations on one workstation never run two steps at once.
  */
 import crypto from 'node:crypto';
 import path from 'node:path';
 import { KeyholderError } from '../../../shared/errors/index';
 import { addIsoDuration, lifetimeRule, type LifetimeRule } from '../../../shared/expiry/policy';
-import { overlapRemainingMs, requestRemoval, secretNamePrefix, startRotation, stepOf, type RotationState } from '../../../shared/expiry/rotation';
-import { runRotation, type RotationPorts, type RunOutcome } from '../../../shared/expiry/rotation-runner';
+import { overlapRemainingMs, requestRemoval, secretNamePrefix, startCredentialRotation, stepOf, type CredentialRotationState } from '../../../shared/expiry/credential-rotation';
+import { runCredentialRotation, type CredentialRotationPorts, type RunOutcome } from '../../../shared/expiry/credential-rotation-runner';
 import type { HolderNo } from '../../../shared/worksheet/model';
-import type { RotationPlan, RotationView } from '../../../shared/ipc/channels/rotation';
+import type { CredentialRotationPlan, CredentialRotationView } from '../../../shared/ipc/channels/credential-rotation';
 import type { Clock } from '../platform/clock';
 import type { Logger } from '../log/logger';
 import type { SecretBox } from '../platform/secret-box';
@@ -21,15 +21,15 @@ import type { IdentityService } from '../identity/identity-service';
 import type { ControlPlaneService } from '../control-plane/service';
 import type { WorksheetService } from '../worksheet/service';
 import type { ExpiryService } from '../expiry/expiry-service';
-import { fileRotationStore, type RotationStore } from '../expiry/rotation-store';
+import { fileCredentialRotationStore, type CredentialRotationStore } from '../expiry/credential-rotation-store';
 import { readFileOrNull, writeFileAtomic } from '../expiry/atomic-file';
 import { refreshFromGraph } from '../expiry/graph-refresh';
 import { entriesFromWorksheetView, fileTrackedItemsSource } from '../expiry/tracked-items-source';
 import { GraphClient } from './graph-client';
 import { fileSecretKeeper, type SecretKeeper } from './kept-secret';
-import { createRotationPorts, type PortDeps } from './ports';
+import { createCredentialRotationPorts, type PortDeps } from './ports';
 
-export interface RotationServiceDeps {
+export interface CredentialRotationServiceDeps {
   dataDir: string;
   secretBox: SecretBox;
   clock: Clock;
@@ -39,9 +39,9 @@ export interface RotationServiceDeps {
   controlPlane: ControlPlaneService;
   worksheet: WorksheetService;
   expiry: ExpiryService;
-  store?: RotationStore;
+  store?: CredentialRotationStore;
   /** Tests: wrap the real ports (e.g. to crash between an effect and its record). */
-  wrapPorts?(ports: RotationPorts, state: RotationState): RotationPorts;
+  wrapPorts?(ports: CredentialRotationPorts, state: CredentialRotationState): CredentialRotationPorts;
   changed?(): void;
 }
 
@@ -58,14 +58,14 @@ const STEP_TITLES = [
 const holderKey = (h: HolderNo) => (h === 1 ? 'holder1' : 'holder2') as 'holder1' | 'holder2';
 const holderNo = (s: string): HolderNo => (s === 'holder-2' ? 2 : 1);
 
-export class RotationService {
-  readonly store: RotationStore;
+export class CredentialRotationService {
+  readonly store: CredentialRotationStore;
   readonly keeper: SecretKeeper;
   private readonly running = new Map<string, Promise<unknown>>();
   private readonly outcomes = new Map<string, RunOutcome>();
 
-  constructor(private readonly deps: RotationServiceDeps) {
-    this.store = deps.store ?? fileRotationStore(deps.dataDir);
+  constructor(private readonly deps: CredentialRotationServiceDeps) {
+    this.store = deps.store ?? fileCredentialRotationStore(deps.dataDir);
     this.keeper = fileSecretKeeper(deps.dataDir, deps.secretBox);
   }
 
@@ -93,7 +93,7 @@ export class RotationService {
     return { appId: w.clientId.trim().toLowerCase(), tenantId, ceremony: w.keyName.trim() || 'this workstation' };
   }
 
-  private ports(state: RotationState, v: { tenantId: string }): RotationPorts {
+  private ports(state: CredentialRotationState, v: { tenantId: string }): CredentialRotationPorts {
     const identity = this.identity();
     const azure = this.deps.azure!;
     const d: PortDeps = {
@@ -115,12 +115,12 @@ export class RotationService {
       ...(azure.agent ? { agent: azure.agent } : {}),
       proofScope: azure.identity.graphScope,
     };
-    const real = createRotationPorts(d);
+    const real = createCredentialRotationPorts(d);
     return this.deps.wrapPorts ? this.deps.wrapPorts(real, state) : real;
   }
 
   /** What the wizard needs before starting: the application, its secrets (which one is on the worksheet), the lifetime rule. */
-  async plan(h: HolderNo): Promise<RotationPlan> {
+  async plan(h: HolderNo): Promise<CredentialRotationPlan> {
     const v = await this.holderValues(h);
     const now = this.deps.clock.now();
     const identity = this.deps.identity;
@@ -128,7 +128,7 @@ export class RotationService {
     const signedIn = !!account && account.tenantId === v.tenantId;
     const unfinished = this.store.unfinished().find((s) => s.holder === `holder-${h}`);
     let rule: LifetimeRule = lifetimeRule({}, now);
-    let credentials: RotationPlan['credentials'] = [];
+    let credentials: CredentialRotationPlan['credentials'] = [];
     if (signedIn) {
       const graph = this.graph(v.tenantId);
       const app = await graph.getApplication(v.appId);
@@ -173,14 +173,14 @@ export class RotationService {
     return { account: a.username };
   }
 
-  async start(req: { holder: HolderNo; oldKeyId: string; endDateTime: string; newAppId?: string }): Promise<RotationView> {
+  async start(req: { holder: HolderNo; oldKeyId: string; endDateTime: string; newAppId?: string }): Promise<CredentialRotationView> {
     const v = await this.holderValues(req.holder);
     const open = this.store.unfinished().find((s) => s.holder === `holder-${req.holder}`);
     if (open) throw new KeyholderError('rotation.already_running', `A rotation for key holder ${req.holder} is already under way (started ${open.startedAt.slice(0, 10)}). Continue that one.`, { rotationId: open.rotationId });
     this.keeper.requireAvailable();
     const now = this.deps.clock.now();
     if (Number.isNaN(Date.parse(req.endDateTime)) || Date.parse(req.endDateTime) <= now.getTime()) throw new KeyholderError('expiry.lifetime_refused', 'The new secret’s end date must be in the future.');
-    const state = startRotation({
+    const state = startCredentialRotation({
       rotationId: `rot-${crypto.randomUUID()}`,
       ceremony: v.ceremony,
       holder: `holder-${req.holder}`,
@@ -196,18 +196,18 @@ export class RotationService {
     return this.view(state);
   }
 
-  private load(id: string): RotationState {
+  private load(id: string): CredentialRotationState {
     const s = this.store.load(id);
     if (!s) throw new KeyholderError('rotation.not_found', 'There is no such rotation on this workstation.');
     return s;
   }
 
   /** Runs the rotation as far as it can go now; one run per rotation at a time. */
-  advance(id: string): Promise<RotationView> {
+  advance(id: string): Promise<CredentialRotationView> {
     return this.exclusive(id, async () => {
       const state = this.load(id);
       const v = await this.holderValues(holderNo(state.holder));
-      const r = await runRotation(state, this.ports(state, v), { now: () => this.deps.clock.now(), persist: (s) => this.store.save(s) });
+      const r = await runCredentialRotation(state, this.ports(state, v), { now: () => this.deps.clock.now(), persist: (s) => this.store.save(s) });
       this.outcomes.set(id, r.outcome);
       if (r.outcome === 'done' || r.outcome === 'rolled-back') this.keeper.forget(id);
       this.deps.changed?.();
@@ -216,7 +216,7 @@ export class RotationService {
   }
 
   /** Step 5 to 6: refused during the overlap unless a reason is typed (it is recorded), then continues. */
-  removeOld(id: string, overrideReason?: string): Promise<RotationView> {
+  removeOld(id: string, overrideReason?: string): Promise<CredentialRotationView> {
     return this.exclusive(id, async () => {
       const next = requestRemoval(this.load(id), this.deps.clock.now(), overrideReason);
       await this.store.save(next);
@@ -257,7 +257,7 @@ export class RotationService {
   }
 
   /**
-   * Rotations whose 24-hour overlap has ended since the last call: each is
+   * CredentialRotations whose 24-hour overlap has ended since the last call: each is
    * returned once (remembered across restarts), so the main process can
    * remind the holder to finish with step 6.
    */
@@ -317,11 +317,11 @@ export class RotationService {
     return { refreshed: true, items: r.items.length, httpRequests: r.httpRequests };
   }
 
-  get(id: string): RotationView {
+  get(id: string): CredentialRotationView {
     return this.view(this.load(id));
   }
 
-  list(): RotationView[] {
+  list(): CredentialRotationView[] {
     return this.store.all().map((s) => this.view(s));
   }
 
@@ -332,7 +332,7 @@ export class RotationService {
     return p;
   }
 
-  view(s: RotationState): RotationView {
+  view(s: CredentialRotationState): CredentialRotationView {
     const now = this.deps.clock.now();
     const step = stepOf(s.phase);
     const kept = s.newSecret ? this.keeper.info(s.rotationId) : null;
@@ -372,6 +372,6 @@ export class RotationService {
   }
 }
 
-export function createRotationService(deps: RotationServiceDeps): RotationService {
-  return new RotationService(deps);
+export function createCredentialRotationService(deps: CredentialRotationServiceDeps): CredentialRotationService {
+  return new CredentialRotationService(deps);
 }

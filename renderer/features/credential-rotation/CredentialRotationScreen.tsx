@@ -9,10 +9,10 @@ import { call } from '../../app/api';
 import type { ResponseOf } from '../../../shared/ipc/contract';
 import { isKeyholderError } from '../../../shared/errors/index';
 import { Notice } from '../../ui/Notice';
-import './rotation.css';
+import './credential-rotation.css';
 
-type Plan = ResponseOf<'rotation:plan'>;
-type View = ResponseOf<'rotation:get'>;
+type Plan = ResponseOf<'credential-rotation:plan'>;
+type View = ResponseOf<'credential-rotation:get'>;
 
 const sourceWords: Record<Plan['rule']['source'], string> = {
   'app-policy': 'this application’s management policy',
@@ -57,7 +57,7 @@ function Countdown({ view }: { view: View }) {
   );
 }
 
-function RotationPanel({ view, onChange }: { view: View; onChange(v: View | null): void }) {
+function KeyRotationPanel({ view, onChange }: { view: View; onChange(v: View | null): void }) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<{ code: string; text: string } | null>(null);
   const [reason, setReason] = useState('');
@@ -124,17 +124,17 @@ function RotationPanel({ view, onChange }: { view: View; onChange(v: View | null
       ) : null}
       <div className="rotation-actions">
         {!view.finished && !inOverlap ? (
-          <button type="button" className="primary" disabled={busy} onClick={() => run(() => call('rotation:advance', { rotationId: view.rotationId }))}>
+          <button type="button" className="primary" disabled={busy} onClick={() => run(() => call('credential-rotation:advance', { rotationId: view.rotationId }))}>
             {view.step === 1 && !view.lastError ? 'Start: sign in and add the new secret' : 'Continue the rotation'}
           </button>
         ) : null}
         {inOverlap ? (
-          <button type="button" className="primary" disabled={busy} onClick={() => run(() => call('rotation:remove-old', { rotationId: view.rotationId }))}>
+          <button type="button" className="primary" disabled={busy} onClick={() => run(() => call('credential-rotation:remove-old', { rotationId: view.rotationId }))}>
             Remove the old secret
           </button>
         ) : null}
         {view.phase === 'sign-in' || view.phase === 'add-password' ? (
-          <button type="button" className="secondary" disabled={busy} onClick={() => run(async () => (await call('rotation:abandon', { rotationId: view.rotationId }), null))}>
+          <button type="button" className="secondary" disabled={busy} onClick={() => run(async () => (await call('credential-rotation:abandon', { rotationId: view.rotationId }), null))}>
             Abandon this rotation
           </button>
         ) : null}
@@ -144,7 +144,7 @@ function RotationPanel({ view, onChange }: { view: View; onChange(v: View | null
           className="rotation-override"
           onSubmit={(e) => {
             e.preventDefault();
-            void run(() => call('rotation:remove-old', { rotationId: view.rotationId, overrideReason: reason }));
+            void run(() => call('credential-rotation:remove-old', { rotationId: view.rotationId, overrideReason: reason }));
           }}
         >
           <label htmlFor="override-reason">Why must the old secret go before the vendor’s 24 hours are over? (recorded with the rotation)</label>
@@ -178,7 +178,7 @@ function PlanPanel({ holder, onStarted }: { holder: 1 | 2; onStarted(v: View): v
 
   const load = useCallback(() => {
     setError(null);
-    call('rotation:plan', { holder }).then(
+    call('credential-rotation:plan', { holder }).then(
       (p) => {
         setPlan(p);
         setOldKeyId(p.credentials.find((c) => c.onWorksheet)?.keyId ?? '');
@@ -212,7 +212,7 @@ function PlanPanel({ holder, onStarted }: { holder: 1 | 2; onStarted(v: View): v
       {!plan.signedIn ? (
         <>
           <p>Step 1: sign in as key holder {holder} so Key Holder can read and change the application’s secrets in Microsoft Graph.</p>
-          <button type="button" className="primary" disabled={busy} onClick={() => act(async () => (await call('rotation:sign-in', { holder }), load()))}>
+          <button type="button" className="primary" disabled={busy} onClick={() => act(async () => (await call('credential-rotation:sign-in', { holder }), load()))}>
             Sign in
           </button>
         </>
@@ -221,9 +221,9 @@ function PlanPanel({ holder, onStarted }: { holder: 1 | 2; onStarted(v: View): v
           onSubmit={(e) => {
             e.preventDefault();
             void act(async () => {
-              const started = await call('rotation:start', { holder, oldKeyId, endDateTime: `${end}T00:00:00Z` });
+              const started = await call('credential-rotation:start', { holder, oldKeyId, endDateTime: `${end}T00:00:00Z` });
               onStarted(started);
-              onStarted(await call('rotation:advance', { rotationId: started.rotationId }).catch(() => started));
+              onStarted(await call('credential-rotation:advance', { rotationId: started.rotationId }).catch(() => started));
             });
           }}
         >
@@ -260,7 +260,7 @@ function PlanPanel({ holder, onStarted }: { holder: 1 | 2; onStarted(v: View): v
   );
 }
 
-export function RotationScreen() {
+export function CredentialRotationScreen() {
   const [holder, setHolder] = useState<1 | 2>(1);
   const [view, setView] = useState<View | null>(null);
   const [loaded, setLoaded] = useState(false);
@@ -268,7 +268,7 @@ export function RotationScreen() {
 
   useEffect(() => {
     setLoaded(false);
-    call('rotation:list', {}).then(
+    call('credential-rotation:list', {}).then(
       (r) => {
         setView(r.rotations.find((v) => v.holder === holder && !v.finished) ?? null);
         setLoaded(true);
@@ -279,7 +279,7 @@ export function RotationScreen() {
 
   return (
     <section aria-labelledby="rotation-title">
-      <h1 id="rotation-title">Rotate the client secret</h1>
+      <h1 id="rotation-title">Credential rotation: the client secret</h1>
       <p>
         Replaces the client secret on worksheet line 4 without cutting the vendor off: the new secret goes to the vendor first, and the old one stays valid for 24 hours after the
         control plane confirms it reached your vault.
@@ -293,7 +293,7 @@ export function RotationScreen() {
         ))}
       </fieldset>
       {error ? <Notice tone="error">{error}</Notice> : null}
-      {!loaded ? null : view ? <RotationPanel view={view} onChange={setView} /> : <PlanPanel holder={holder} onStarted={setView} />}
+      {!loaded ? null : view ? <KeyRotationPanel view={view} onChange={setView} /> : <PlanPanel holder={holder} onStarted={setView} />}
     </section>
   );
 }
