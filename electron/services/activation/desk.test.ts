@@ -82,6 +82,9 @@ describe('activation desk', () => {
     v = await desk.join({ session: v.session, role: 'operator', name: 'Olive Operator', participantPassphrase: signing('Olive Operator') });
     v = await desk.join({ session: v.session, role: 'supervisor', name: 'Sam Supervisor', participantPassphrase: signing('Sam Supervisor') });
     expect(v.participants.map((p) => p.role)).toEqual(['operator', 'supervisor']);
+    // Someone enrolled after the activation started is not in the plan it runs under.
+    await desk.enrol({ name: 'Kim Keeper', roles: ['keeper'], participantPassphrase: signing('Kim Keeper') });
+    await expect(desk.join({ session: v.session, role: 'keeper', name: 'Kim Keeper', participantPassphrase: signing('Kim Keeper') })).rejects.toMatchObject({ code: 'activation.not_in_plan' });
   });
 
   it('the plan file is signed by the workstation: a participant added to it by hand makes every join fail', async () => {
