@@ -28,6 +28,8 @@ import { createCeremonyService, type CeremonyService } from './ceremony/index';
 import { vaultImportPurpose } from './ceremony/vault-import-purpose';
 import { keyRotationImportPurpose } from './lifecycle/key-rotation-purpose';
 import { createLifecycle, type Lifecycle, type LifecycleOptions } from './lifecycle/index';
+import { openWorkstationSettings, type WorkstationSettings } from './settings/workstation';
+import { createSettingsService, type SettingsService } from './settings/service';
 
 export interface Environment {
   mode: 'rehearsal' | 'live';
@@ -63,6 +65,12 @@ export interface ServiceDeps {
   lifecycle?: LifecycleOptions;
   /** How this workstation is named in the ceremony plan (default: the host name). */
   workstationLabel?: string;
+  /** The workstation's mode and live settings (composed with IT's policy by the composition root); a fixed mode of `environment` when absent. */
+  workstation?: WorkstationSettings;
+  /** Ends this process and starts the app again (main: relaunch); absent, the holder is asked to reopen the app. */
+  restartSession?(): void;
+  /** How long the connection test waits for the holder to sign in (default 5 minutes). */
+  connectionTestSignInTimeoutMs?: number;
 }
 
 export interface Services {
@@ -88,6 +96,8 @@ export interface Services {
   ceremony: CeremonyService;
   /** The key's life after the ceremony: health, revoke/unrevoke, pull/restore, rotation to a new primary key. */
   lifecycle: Lifecycle;
+  /** Live-mode settings, the connection test and switching modes. */
+  liveSettings: SettingsService;
 }
 
 export function createServices(deps: ServiceDeps): Services {
@@ -97,7 +107,7 @@ export function createServices(deps: ServiceDeps): Services {
     deps,
     controlPlane: createControlPlaneService(deps, deps.controlPlaneAgent ? { agent: deps.controlPlaneAgent } : {}),
     // One count per secret, whichever screen or service the guess comes through.
-    escrow: createEscrowService({ dataDir: deps.dataDir, clock: deps.clock, log: deps.log, throttle: processPassphraseThrottle, ...(deps.escrowKdf ? { kdf: deps.escrowKdf } : {}) }),
+    escrow: createEscrowService({ dataDir: deps.dataDir, clock: deps.clock, log: deps.log, throttle: processPassphraseThrottle, mode: deps.environment.mode, ...(deps.escrowKdf ? { kdf: deps.escrowKdf } : {}) }),
     expiry: createExpiryServiceInDataDir({ dataDir: deps.dataDir, clock: deps.clock, log: deps.log, worksheet, changed: () => deps.emit('app:changed', { topic: 'expiry' }) }),
     settings,
     worksheet,
@@ -106,7 +116,7 @@ export function createServices(deps: ServiceDeps): Services {
   const transcript = createCeremonyTranscripts({ dataDir: deps.dataDir, secretBox: deps.secretBox, clock: deps.clock });
   const ceremony = createCeremonyService({ dataDir: deps.dataDir, clock: deps.clock, log: deps.log, transcript, ...(deps.chooseSavePath ? { chooseSavePath: deps.chooseSavePath } : {}) });
   // The ceremony key signs the plan file and activation requests; without a SecretBox there is none, and enrolment fails closed.
-  const workstation = () => {
+  const workstationKey = () => {
     const k = transcript.ceremonyKey();
     return { label: (deps.workstationLabel ?? os.hostname()).slice(0, 100) || 'workstation', publicKey: k.publicKey, sign: k.sign };
   };
@@ -114,7 +124,7 @@ export function createServices(deps: ServiceDeps): Services {
   const participants = createParticipantsService({
     dataDir: deps.dataDir,
     clock: deps.clock,
-    workstation,
+    workstation: workstationKey,
     ...(deps.escrowKdf ? { kdf: { N: 2 ** deps.escrowKdf.escrow.log2N, r: deps.escrowKdf.escrow.r, p: deps.escrowKdf.escrow.p } } : {}),
     // Every change of the plan is kept in the ceremony's signed record (who, which roles, which key).
     planChanged: (plan, fingerprint) =>
@@ -125,7 +135,7 @@ export function createServices(deps: ServiceDeps): Services {
       }),
   });
   // The app's activations record into the current ceremony; a step the table does not allow yet is kept as a deviation, not lost.
-  const activation = createActivationService({ transcript: { append: (c, kind, data, att) => ceremony.recordIn(c, kind, data, att) }, clock: deps.clock, workstation });
+  const activation = createActivationService({ transcript: { append: (c, kind, data, att) => ceremony.recordIn(c, kind, data, att) }, clock: deps.clock, workstation: workstationKey });
   const vault = createVaultService({ dataDir: deps.dataDir, clock: deps.clock, log: deps.log, ...(deps.azure ? { azure: deps.azure } : {}), identity, escrow: base.escrow, worksheet: base.worksheet });
   const lifecycle = createLifecycle({
     dataDir: deps.dataDir,
@@ -142,8 +152,27 @@ export function createServices(deps: ServiceDeps): Services {
     ...(deps.escrowKdf ? { kdf: deps.escrowKdf } : {}),
     ...(deps.lifecycle ? { options: deps.lifecycle } : {}),
   });
+  const workstation = deps.workstation ?? openWorkstationSettings({ baseDir: deps.dataDir, clock: deps.clock, log: deps.log, running: deps.environment.mode, modeDecided: true, ...(deps.confFactory ? { confFactory: deps.confFactory } : {}) });
+  const liveSettings = createSettingsService({
+    workstation,
+    connection: {
+      clock: deps.clock,
+      log: deps.log,
+      secretBox: deps.secretBox,
+      ...(deps.openBrowser ? { openBrowser: deps.openBrowser } : {}),
+      ...(deps.connectionTestSignInTimeoutMs ? { signInTimeoutMs: deps.connectionTestSignInTimeoutMs } : {}),
+    },
+    endSession: async () => {
+      // Switching modes ends this session: nobody stays signed in, no activation keeps key material.
+      await identity?.signOut().catch((e: unknown) => deps.log.warn('sign-out before a mode switch failed', { error: e }));
+      activation.wipeAll();
+      base.controlPlane.stop();
+    },
+    ...(deps.restartSession ? { restart: deps.restartSession } : {}),
+  });
   return {
     ...base,
+    liveSettings,
     transcript,
     participants,
     activation,
@@ -154,6 +183,7 @@ export function createServices(deps: ServiceDeps): Services {
       transcript,
       ceremony: () => ceremony.ensureOpen(),
       clock: deps.clock,
+      mode: deps.environment.mode,
       purposes: {
         'vault-import': vaultImportPurpose(vault, () => deps.emit('app:changed', { topic: 'worksheet' })),
         'key-rotation': keyRotationImportPurpose(() => lifecycle.keyRotation, () => {

@@ -15,6 +15,7 @@ import { CredentialRotationScreen } from '../features/credential-rotation/Creden
 import { ActivationScreen } from '../features/activation/ActivationScreen';
 import { CeremonyScreen } from '../features/ceremony/CeremonyScreen';
 import { LifecycleScreen } from '../features/lifecycle/LifecycleScreen';
+import { SettingsScreen } from '../features/settings/SettingsScreen';
 
 export interface Screen {
   id: string;
@@ -35,4 +36,5 @@ export const screens: Screen[] = [
   { id: 'expiry', title: 'Expiry and rotation', component: ExpiryScreen },
   { id: 'credential-rotation', title: 'Credential rotation', component: CredentialRotationScreen },
   { id: 'lifecycle', title: 'Key store lifecycle', component: LifecycleScreen },
+  { id: 'settings', title: 'Settings', component: SettingsScreen },
 ];

@@ -17,6 +17,7 @@ import { credentialRotationChannels } from './channels/credential-rotation';
 import { activationChannels } from './channels/activation';
 import { ceremonyChannels } from './channels/ceremony';
 import { lifecycleChannels } from './channels/lifecycle';
+import { settingsChannels } from './channels/settings';
 
 export const contract = {
   ...controlPlaneChannels,
@@ -30,6 +31,7 @@ export const contract = {
   ...activationChannels,
   ...ceremonyChannels,
   ...lifecycleChannels,
+  ...settingsChannels,
 } as const;
 
 export const events = {

@@ -12,6 +12,7 @@ import { credentialRotationHandlers } from './credential-rotation';
 import { activationHandlers } from './activation';
 import { ceremonyHandlers } from './ceremony';
 import { lifecycleHandlers } from './lifecycle';
+import { settingsHandlers } from './settings';
 
 export function createHandlers(s: Services): Handlers {
   return {
@@ -26,5 +27,6 @@ export function createHandlers(s: Services): Handlers {
     ...activationHandlers(s),
     ...ceremonyHandlers(s),
     ...lifecycleHandlers(s),
+    ...settingsHandlers(s),
   };
 }

@@ -12,6 +12,7 @@ import { KeyholderError, isKeyholderError } from '../../../shared/errors/index';
 import { describeStep, expectedRole, type Purpose, type PurposeKind } from '../../../shared/ceremony/activation';
 import { normaliseName } from '../../../shared/ceremony/roles';
 import { parseEscrow, type EscrowFile } from '../../../shared/escrow/format';
+import { assertEscrowUsable, type WorkstationMode } from '../../../shared/escrow/mode-policy';
 import { keyFingerprint, type Role } from '../../../shared/transcript/entry';
 import type { CeremonyTranscripts } from '../transcript/index';
 import type { ParticipantsService } from '../participants/index';
@@ -80,6 +81,8 @@ export function createActivationDesk(deps: {
   throttle?: PassphraseThrottle;
   /** For the expiry of requests from other workstations (defaults to the system time). */
   clock?: Clock;
+  /** Live: rehearsal escrow files and test-KDF files are refused before any passphrase is asked for. */
+  mode?: WorkstationMode;
 }) {
   const now = () => deps.clock?.now() ?? new Date();
   /** Requests this workstation already sealed a component to (fingerprint, content, custodian): a replayed request is refused. */
@@ -140,6 +143,7 @@ export function createActivationDesk(deps: {
       if (!handler) throw new KeyholderError('activation.purpose_unavailable', `This workstation cannot carry out "${req.purpose.kind}" yet.`);
       const bytes = await readKeeperFile(req.escrowFile, `The file ${req.escrowFile} cannot be read. Check the path and that the keeper's drive is connected.`);
       const escrow = parseEscrow(bytes);
+      assertEscrowUsable(escrow.header, deps.mode);
       const copyFingerprint = createHash('sha256').update(bytes).digest('hex').slice(0, 16).match(/.{4}/g)!.join('-');
       const source = req.mode === 'split-knowledge' ? holderCopySource(escrow, copyFingerprint, undefined, throttle) : escrowQuorumSource(escrow, undefined, throttle);
       const ceremony = req.ceremony ?? (deps.ceremony ? await deps.ceremony() : (await deps.transcript.open({ app: 'Key Holder', opened: 'activation' })).ceremony);
@@ -244,6 +248,7 @@ export function createActivationDesk(deps: {
           // A 1-of-N share is the whole content key: never sent across, however well sealed.
           throw new KeyholderError('activation.whole_key_refused', 'This file opens with one passphrase, so your "component" would be the whole key. It is never sent to another workstation: the keeper brings the file to the activating workstation instead.');
         }
+        assertEscrowUsable(file.header, deps.mode);
         const index = req.custodian;
         // The same count as the desk's own sources: this path must not be an unthrottled way to guess a share's passphrase.
         const slot = await throttle.run(attemptKey(bytes, `custodian-${index}`), () => openSlot(file, undefined, index, req.secret));

@@ -37,6 +37,7 @@ export interface Lifecycle {
 
 /** Resource Manager for the cloud in use: Azure's public one live, the rehearsal cloud's stand-in on the sign-in host. */
 export function managementFor(azure: AzureEndpoints, mode: 'rehearsal' | 'live'): ManagementEndpoint {
+  if (azure.management) return azure.management;
   if (mode === 'rehearsal') return { endpoint: azure.identity.authorityHost, scope: 'https://management.rehearsal.localhost/.default' };
   return { endpoint: 'https://management.azure.com', scope: 'https://management.azure.com/.default' };
 }
@@ -94,6 +95,7 @@ export function createLifecycle(deps: {
     clock: deps.clock,
     log: deps.log,
     ...(deps.kdf ? { kdf: deps.kdf } : {}),
+    mode: deps.mode,
     provider: getProvider,
     held: () => keyStore.held(),
     vendorStatus,
