@@ -19,6 +19,7 @@ import { chooseSavePath, electronStoreConf, printHtmlToPdf } from './documents.e
 import { APP_ORIGIN, forbiddenSender, isTrustedSender } from './safe-handle';
 import { workstationCloud, type WorkstationCloud } from '../composition/workstation-cloud';
 import { startReminders, type Reminders } from './reminders.electron';
+import { appEnvironment } from './overrides';
 
 const log = createLogger();
 const rendererDir = path.join(__dirname, '../renderer');
@@ -29,8 +30,10 @@ protocol.registerSchemesAsPrivileged([
   { scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: false, stream: false } },
 ]);
 
+// Test and rehearsal overrides count only in unpackaged builds (security review #17): an installed app ignores them.
+const { env: appEnv, ignored: ignoredOverrides } = appEnvironment(process.env, app.isPackaged);
 // Tests and second workstations on one account point the data folder elsewhere.
-if (process.env.KEYHOLDER_DATA_DIR) app.setPath('userData', path.resolve(process.env.KEYHOLDER_DATA_DIR));
+if (appEnv.KEYHOLDER_DATA_DIR) app.setPath('userData', path.resolve(appEnv.KEYHOLDER_DATA_DIR));
 
 if (!app.requestSingleInstanceLock()) {
   // A second copy would write the same settings and ceremony files concurrently.
@@ -129,7 +132,8 @@ async function start(): Promise<void> {
   app.on('web-contents-created', (_e, contents) => harden(contents));
 
   // Rehearsal unless a live tenant is configured: the rehearsal cloud (and its control plane) runs inside this process.
-  cloud = await workstationCloud(app.getPath('userData'));
+  if (ignoredOverrides.length) log.warn('test-only environment overrides ignored by the installed app', { names: ignoredOverrides });
+  cloud = await workstationCloud(app.getPath('userData'), appEnv);
   const services = createServices({
     ...cloud.deps,
     dataDir: app.getPath('userData'),
