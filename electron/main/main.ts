@@ -3,7 +3,7 @@
  * happens in services built by createServices; every IPC call goes through
  * safeHandle (sender check) and then the same dispatch the test bridge uses.
  */
-import { app, BrowserWindow, ipcMain, protocol, session, shell, type WebContents } from 'electron';
+import { app, BrowserWindow, ipcMain, Menu, protocol, session, shell, type WebContents } from 'electron';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createServices } from '../services/index';
@@ -20,6 +20,11 @@ import { APP_ORIGIN, forbiddenSender, isTrustedSender } from './safe-handle';
 import { workstationCloud, type WorkstationCloud } from '../composition/workstation-cloud';
 import { startReminders, type Reminders } from './reminders.electron';
 import { appEnvironment } from './overrides';
+import { aboutPanelOptions, APP_ID, applicationMenu } from './about';
+import { escrowFileFromArgv, isEscrowFileName } from './open-file';
+
+/** The commit this build came from, baked in by electron/build.mjs. */
+declare const __KEYHOLDER_COMMIT__: string;
 
 const log = createLogger();
 const rendererDir = path.join(__dirname, '../renderer');
@@ -35,11 +40,35 @@ const { env: appEnv, ignored: ignoredOverrides } = appEnvironment(process.env, a
 // Tests and second workstations on one account point the data folder elsewhere.
 if (appEnv.KEYHOLDER_DATA_DIR) app.setPath('userData', path.resolve(appEnv.KEYHOLDER_DATA_DIR));
 
+// Windows ties notifications and the Start-menu shortcut to this ID (the installers register the same one).
+if (process.platform === 'win32') app.setAppUserModelId(APP_ID);
+
+/**
+ * An escrow file the system asked us to open (double-click, "Open with"):
+ * kept until the window and services exist, then shown in the escrow
+ * inspector through the same app:show event the tray uses.
+ */
+let pendingEscrowFile: string | null = escrowFileFromArgv(process.argv, process.cwd());
+let openEscrowFile: ((file: string) => void) | null = null;
+function escrowFileRequested(file: string): void {
+  if (openEscrowFile) openEscrowFile(file);
+  else pendingEscrowFile = file;
+}
+// macOS sends the file as an event, possibly before 'ready': listen from the start.
+app.on('open-file', (event, file) => {
+  if (!isEscrowFileName(file)) return;
+  event.preventDefault();
+  escrowFileRequested(file);
+});
+
 if (!app.requestSingleInstanceLock()) {
   // A second copy would write the same settings and ceremony files concurrently.
   app.quit();
 } else {
-  app.on('second-instance', () => {
+  app.on('second-instance', (_event, argv, workingDirectory) => {
+    // Windows and Linux start a second copy with the double-clicked file: it hands the file over and quits.
+    const file = escrowFileFromArgv(argv, workingDirectory);
+    if (file) return escrowFileRequested(file);
     if (!mainWindow) return;
     if (mainWindow.isMinimized()) mainWindow.restore();
     mainWindow.focus();
@@ -118,6 +147,8 @@ function keepInTrayOnClose(win: BrowserWindow): void {
 }
 
 async function start(): Promise<void> {
+  app.setAboutPanelOptions(aboutPanelOptions({ version: app.getVersion(), commit: __KEYHOLDER_COMMIT__, versions: process.versions }));
+  Menu.setApplicationMenu(Menu.buildFromTemplate(applicationMenu(process.platform, app.isPackaged)));
   const csp = headerCspFromIndexHtml(readFileSync(path.join(rendererDir, 'index.html'), 'utf8'));
   protocol.handle('app', (request) => serveApp(rendererDir, request, csp));
 
@@ -191,6 +222,12 @@ async function start(): Promise<void> {
   });
   mainWindow = createWindow();
   keepInTrayOnClose(mainWindow);
+  openEscrowFile = (file) => showScreen('escrow-file', file, show);
+  if (pendingEscrowFile) {
+    const file = pendingEscrowFile;
+    pendingEscrowFile = null;
+    mainWindow.webContents.once('did-finish-load', () => show('escrow-file', file));
+  }
 }
 
 app.on('window-all-closed', () => {

@@ -48,8 +48,8 @@ const words: Record<Urgency, string> = {
   expired: 'something has EXPIRED',
 };
 
-/** The app icon's tray sizes (rendered by `npm run icons`; inside the ASAR when packaged). */
-const iconDir = path.join(__dirname, '../../assets/icons/png');
+/** The app icon's tray sizes (assets/icons/png, copied beside the bundles by electron/build.mjs; inside the ASAR when packaged). */
+const iconDir = path.join(__dirname, '../icons');
 
 /** The app icon (16 px, and 32 px for 2x screens) with the state's colour as a dot: the colour is the message. */
 function trayIcon(u: Urgency): NativeImage {
