@@ -12,8 +12,8 @@ export function App() {
   useEffect(() => {
     call('app:info', {}).then(setInfo, () => setInfo(null));
   }, []);
-  useEffect(() => onEvent('app:show', ({ screen: target }) => {
-    if (screens.some((s) => s.id === target)) go(target);
+  useEffect(() => onEvent('app:show', ({ screen: target, item }) => {
+    if (screens.some((s) => s.id === target)) go(target, item);
   }), [go]);
   const current = screens.find((s) => s.id === screen) ?? screens[0]!;
   const Current = current.component;
@@ -30,7 +30,7 @@ export function App() {
         <nav aria-label="Ceremony steps" className="nav">
           <div className="brand">Key Holder</div>
           <ol>
-            {screens.map((s) => (
+            {screens.filter((s) => !s.hidden).map((s) => (
               <li key={s.id}>
                 <button type="button" aria-current={s.id === current.id ? 'page' : undefined} onClick={() => go(s.id)}>
                   {s.title}

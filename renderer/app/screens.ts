@@ -15,11 +15,14 @@ import { RotationScreen } from '../features/rotation/RotationScreen';
 import { ActivationScreen } from '../features/activation/ActivationScreen';
 import { CeremonyScreen } from '../features/ceremony/CeremonyScreen';
 import { LifecycleScreen } from '../features/lifecycle/LifecycleScreen';
+import { EscrowFileScreen } from '../features/escrow/EscrowFileScreen';
 
 export interface Screen {
   id: string;
   title: string;
   component: ComponentType;
+  /** Reached only when main asks for it (a double-clicked escrow file), not from the step list. */
+  hidden?: boolean;
 }
 
 export const screens: Screen[] = [
@@ -35,4 +38,5 @@ export const screens: Screen[] = [
   { id: 'expiry', title: 'Expiry and rotation', component: ExpiryScreen },
   { id: 'rotation', title: 'Rotate the client secret', component: RotationScreen },
   { id: 'lifecycle', title: 'Key store lifecycle', component: LifecycleScreen },
+  { id: 'escrow-file', title: 'Escrow file', component: EscrowFileScreen, hidden: true },
 ];
