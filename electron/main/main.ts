@@ -93,6 +93,7 @@ function harden(contents: WebContents): void {
 }
 
 function createWindow(): BrowserWindow {
+  pageReady = false;
   const win = new BrowserWindow({
     width: 1200,
     height: 860,
@@ -111,6 +112,9 @@ function createWindow(): BrowserWindow {
     },
   });
   win.once('ready-to-show', () => win.show());
+  win.webContents.on('did-start-loading', () => {
+    if (mainWindow === win) pageReady = false;
+  });
   win.on('closed', () => {
     if (mainWindow === win) mainWindow = null;
   });
@@ -127,13 +131,33 @@ function showScreen(screen: string, item: string | null, emit: (screen: string, 
   if (!mainWindow) {
     mainWindow = createWindow();
     keepInTrayOnClose(mainWindow);
-    mainWindow.webContents.once('did-finish-load', () => emit(screen, item));
   } else {
     if (mainWindow.isMinimized()) mainWindow.restore();
     mainWindow.show();
     mainWindow.focus();
-    emit(screen, item);
   }
+  showWhenReady(screen, item, emit);
+}
+
+/**
+ * An app:show sent before the page listens is lost ('did-finish-load' can
+ * come before React has mounted). The page asks app:info in the same commit
+ * that subscribes to app:show (renderer/app/App.tsx), so the first app:info
+ * call from a freshly loaded page means it listens: the last waiting show
+ * goes out then.
+ */
+let pageReady = false;
+let waitingShow: { screen: string; item: string | null; emit: (screen: string, item: string | null) => void } | null = null;
+function showWhenReady(screen: string, item: string | null, emit: (screen: string, item: string | null) => void): void {
+  if (pageReady) emit(screen, item);
+  else waitingShow = { screen, item, emit };
+}
+function pageListens(): void {
+  if (pageReady) return;
+  pageReady = true;
+  const w = waitingShow;
+  waitingShow = null;
+  if (w) setImmediate(() => w.emit(w.screen, w.item));
 }
 
 function keepInTrayOnClose(win: BrowserWindow): void {
@@ -194,6 +218,7 @@ async function start(): Promise<void> {
         log.warn('ipc call from an untrusted sender refused', { channel: name });
         return forbiddenSender;
       }
+      if (name === 'app:info') pageListens();
       return dispatch(handlers, name, request, log);
     });
   }
@@ -224,9 +249,8 @@ async function start(): Promise<void> {
   keepInTrayOnClose(mainWindow);
   openEscrowFile = (file) => showScreen('escrow-file', file, show);
   if (pendingEscrowFile) {
-    const file = pendingEscrowFile;
+    showWhenReady('escrow-file', pendingEscrowFile, show);
     pendingEscrowFile = null;
-    mainWindow.webContents.once('did-finish-load', () => show('escrow-file', file));
   }
 }
 

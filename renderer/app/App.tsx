@@ -9,6 +9,8 @@ type Info = ResponseOf<'app:info'>;
 export function App() {
   const { screen, go } = useApp();
   const [info, setInfo] = useState<Info | null>(null);
+  // Main holds back app:show until this first app:info call (electron/main/main.ts, showWhenReady): keep both
+  // effects in this component so the subscription below is in place when main hears it.
   useEffect(() => {
     call('app:info', {}).then(setInfo, () => setInfo(null));
   }, []);
