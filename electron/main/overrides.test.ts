@@ -36,6 +36,11 @@ describe('test and rehearsal overrides', () => {
     expect(d.env.PATH).toBe('/usr/bin');
   });
 
+  it('include the policy-file override, so a packaged app always reads IT’s real policy', () => {
+    expect(appEnvironment({ KEYHOLDER_POLICY_FILE: '/tmp/my-policy.json' }, true).env.KEYHOLDER_POLICY_FILE).toBeUndefined();
+    expect(appEnvironment({ KEYHOLDER_POLICY_FILE: '/tmp/my-policy.json' }, false).env.KEYHOLDER_POLICY_FILE).toBe('/tmp/my-policy.json');
+  });
+
   it('do not touch the caller’s environment', () => {
     const mine = { ...env };
     appEnvironment(mine, true);
@@ -46,7 +51,7 @@ describe('test and rehearsal overrides', () => {
     const read = new Set<string>();
     for (const dir of ['electron/main', 'electron/composition', 'electron/services']) {
       for (const file of sources(path.join(root, dir))) {
-        for (const m of readFileSync(file, 'utf8').matchAll(/\b(?:env|process\.env)\.(KEYHOLDER_[A-Z0-9_]+)/g)) read.add(m[1]!);
+        for (const m of readFileSync(file, 'utf8').matchAll(/\b(?:\w*[eE]nv)\.(KEYHOLDER_[A-Z0-9_]+)/g)) read.add(m[1]!);
       }
     }
     expect(read.size).toBeGreaterThan(0);

@@ -6,14 +6,14 @@
  * decides once, from `app.isPackaged`, which environment the rest of the app
  * sees. Pure: main passes the decision down; the test proves it.
  *
- * Settings a packaged app must keep honouring (the live tenant, until the
+ * Settings a packaged app must keep honouring (the live tenant's environment settings; the
  * settings screen replaces them) are listed too, so a new `KEYHOLDER_*`
  * variable cannot appear without someone deciding which kind it is
  * (overrides.test.ts scans electron/main, services and composition).
  */
 
 /** Read only in unpackaged builds (`npm start`, the `_electron` spec, development). */
-export const DEV_ONLY_OVERRIDES = ['KEYHOLDER_DATA_DIR', 'KEYHOLDER_REHEARSAL_HOLDER'] as const;
+export const DEV_ONLY_OVERRIDES = ['KEYHOLDER_DATA_DIR', 'KEYHOLDER_REHEARSAL_HOLDER', 'KEYHOLDER_POLICY_FILE'] as const;
 
 /** Honoured in every build: how an organisation points a workstation at its live tenant. */
 export const PRODUCTION_SETTINGS = ['KEYHOLDER_LIVE_CLIENT_ID', 'KEYHOLDER_LIVE_TENANT_ID', 'KEYHOLDER_LIVE_CLOUD'] as const;
