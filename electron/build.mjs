@@ -3,7 +3,7 @@
 //
 // dist/ is the whole app as packaged (electron-builder's `directories.app`):
 // the bundles, a package.json of its own without dependencies (everything is
-// bundled), and the tray's icon sizes. The about panel's commit is baked into
+// bundled), and the icon sizes the tray and the about panel use. The about panel's commit is baked into
 // main here: $KEYHOLDER_COMMIT, else $GITHUB_SHA, else `git rev-parse`, with
 // "-dirty" when the work tree has uncommitted changes.
 //
@@ -87,7 +87,8 @@ try {
   };
   writeFileSync(path.join(out, 'package.json'), JSON.stringify(appPackage, null, 2) + '\n');
   mkdirSync(path.join(out, 'icons'), { recursive: true });
-  for (const size of [16, 32]) copyFileSync(`assets/icons/png/${size}x${size}.png`, path.join(out, `icons/${size}x${size}.png`));
+  // 16 and 32 for the tray (1x and 2x screens), 256 for the about panel's icon on Windows and Linux.
+  for (const size of [16, 32, 256]) copyFileSync(`assets/icons/png/${size}x${size}.png`, path.join(out, `icons/${size}x${size}.png`));
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }

@@ -16,6 +16,8 @@ describe('about panel', () => {
     expect(o.applicationVersion).toBe('1.2.3');
     expect(o.version).toBe('commit 0123456789ab');
     expect(o.credits).toContain('Electron 41.7.1');
+    expect(o.iconPath).toBeUndefined();
+    expect(aboutPanelOptions({ version: '1', commit: 'c', versions: {}, iconPath: '/app/icons/256x256.png' }).iconPath).toBe('/app/icons/256x256.png');
   });
 
   it('is reachable from the menu on every platform, with copy and paste; developer tools only unpackaged', () => {

@@ -11,6 +11,8 @@ export const APP_ID = 'org.keyholder.desktop';
 export interface BuildInfo {
   version: string;
   commit: string;
+  /** The app icon for the panel (Windows and Linux; macOS uses the bundle's own). */
+  iconPath?: string;
   versions: { electron?: string; chrome?: string; node?: string };
 }
 
@@ -23,6 +25,7 @@ export function aboutPanelOptions(b: BuildInfo): AboutPanelOptionsOptions {
     version: `commit ${b.commit}`,
     copyright: 'Copyright © the Key Holder authors',
     credits: `Dual-party customer-managed-key ceremony for key holders.\n${runtime}`,
+    ...(b.iconPath ? { iconPath: b.iconPath } : {}),
   };
 }
 

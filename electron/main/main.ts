@@ -100,6 +100,8 @@ function createWindow(): BrowserWindow {
     width: 1200,
     height: 860,
     title: 'Key Holder',
+    // Windows and macOS take the icon from the installed app; Linux window managers want it on the window.
+    ...(process.platform === 'linux' ? { icon: path.join(__dirname, '../icons/256x256.png') } : {}),
     show: false,
     webPreferences: {
       preload: path.join(__dirname, '../preload/preload.cjs'),
@@ -173,7 +175,7 @@ function keepInTrayOnClose(win: BrowserWindow): void {
 }
 
 async function start(): Promise<void> {
-  app.setAboutPanelOptions(aboutPanelOptions({ version: app.getVersion(), commit: __KEYHOLDER_COMMIT__, versions: process.versions }));
+  app.setAboutPanelOptions(aboutPanelOptions({ version: app.getVersion(), commit: __KEYHOLDER_COMMIT__, versions: process.versions, iconPath: path.join(__dirname, '../icons/256x256.png') }));
   Menu.setApplicationMenu(Menu.buildFromTemplate(applicationMenu(process.platform, app.isPackaged)));
   const csp = headerCspFromIndexHtml(readFileSync(path.join(rendererDir, 'index.html'), 'utf8'));
   protocol.handle('app', (request) => serveApp(rendererDir, request, csp));

@@ -9,7 +9,7 @@
  * run only). See docs/release.md.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -122,6 +122,7 @@ describe('electron-builder configuration', () => {
     expect(readFileSync(path.join(ROOT, 'assets/build/entitlements.mac.plist'), 'utf8')).toContain('com.apple.security.cs.allow-jit');
     expect(config.fileAssociations).toEqual([expect.objectContaining({ ext: 'khescrow' })]);
     expect(config.publish).toBeNull();
+    for (const os of ['win', 'mac', 'linux']) expect(existsSync(path.join(ROOT, (config[os] as { icon: string }).icon)), `${os} icon`).toBe(true);
   });
 });
 
@@ -129,7 +130,7 @@ describe('the packaged app', () => {
   it('contains only the bundles, the page, its package.json and the tray icons', () => {
     const files = packagedFiles(app);
     expect(files.filter((f) => forbidden(f))).toEqual([]);
-    expect(files).toEqual(expect.arrayContaining(['package.json', 'main/main.cjs', 'preload/preload.cjs', 'renderer/index.html', 'icons/16x16.png', 'icons/32x32.png']));
+    expect(files).toEqual(expect.arrayContaining(['package.json', 'main/main.cjs', 'preload/preload.cjs', 'renderer/index.html', 'icons/16x16.png', 'icons/32x32.png', 'icons/256x256.png']));
     expect(files.every((f) => /^(package\.json|main\/main\.cjs|preload\/preload\.cjs|renderer\/.+\.(html|js|css|woff2?|svg|png)|icons\/\d+x\d+\.png)$/.test(f))).toBe(true);
     const pkg = JSON.parse(readFileSync(path.join(app, 'package.json'), 'utf8')) as Record<string, unknown>;
     expect(pkg.main).toBe('main/main.cjs');
