@@ -72,7 +72,7 @@ describe('vault import purpose', () => {
     expect(imported).toHaveLength(0);
   });
 
-  it('an oversized file is refused without reading it whole', async () => {
+  it('an oversized file is refused (a guard: readEscrowBytes checks the size before reading)', async () => {
     const { dir, draft, run } = await setup();
     const big = path.join(dir, 'big.khescrow');
     const fd = fs.openSync(big, 'w');
