@@ -58,7 +58,7 @@ export interface ServiceDeps {
   /** Renders a self-contained HTML document to PDF (printToPDF in main, headless Chromium in the bridge). */
   pdf?: { fromHtml(html: string): Promise<Uint8Array> };
   /** Asks the holder where to save an export; null when they cancel. Without it exports go to <dataDir>/exports. */
-  chooseSavePath?(suggestedName: string, kind: 'pdf' | 'json'): Promise<string | null>;
+  chooseSavePath?(suggestedName: string, kind: 'pdf' | 'json' | 'keybackup'): Promise<string | null>;
   /** Key-store lifecycle settings (quorum, Resource Manager endpoint, default data-key cache); derived defaults when absent. */
   lifecycle?: LifecycleOptions;
   /** The workstation's mode and live settings (composed with IT's policy by the composition root); a fixed mode of `environment` when absent. */
@@ -130,6 +130,7 @@ export function createServices(deps: ServiceDeps): Services {
     transcript,
     ...(deps.escrowKdf ? { kdf: deps.escrowKdf } : {}),
     ...(deps.lifecycle ? { options: deps.lifecycle } : {}),
+    ...(deps.chooseSavePath ? { chooseSavePath: deps.chooseSavePath } : {}),
   });
   const workstation = deps.workstation ?? openWorkstationSettings({ baseDir: deps.dataDir, clock: deps.clock, log: deps.log, running: deps.environment.mode, modeDecided: true, ...(deps.confFactory ? { confFactory: deps.confFactory } : {}) });
   const liveSettings = createSettingsService({

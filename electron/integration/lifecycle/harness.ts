@@ -76,7 +76,8 @@ export async function startLifecycleHarness(): Promise<LifecycleHarness> {
   let offset = 0;
   const clock = { now: () => new Date(Date.now() + offset), advance: (ms: number) => void (offset += ms) };
   // Tokens outlive the clock moves (months): MSAL judges expiry by the real clock, the cloud by its moved one.
-  const cloud = await startRehearsalCloud({ dataDir: path.join(dir, 'cloud'), adminEnabled: true, clock, tokenLifetimeSeconds: 400 * 86_400 });
+  // Azure's delay after delete and recover (as by default): the app's pull and restore must wait for it.
+  const cloud = await startRehearsalCloud({ dataDir: path.join(dir, 'cloud'), adminEnabled: true, clock, tokenLifetimeSeconds: 400 * 86_400, keyVaultPropagationMs: 2000 });
   const agent = agentFor(cloud);
   const d = cloud.descriptor;
   const admin = async (p: string, body?: unknown) => {
