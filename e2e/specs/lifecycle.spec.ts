@@ -18,6 +18,7 @@ import { rehearsalAzureEndpoints } from '../../electron/services/identity/index'
 import { TEST_KDF } from '../../shared/escrow/kdf-profiles';
 import { PASS } from '../../electron/services/escrow/testing/helpers';
 import { handover, join, participantPassphrase } from '../support/import';
+import { enrolInPlan, importCast } from '../support/participants';
 
 interface Extra {
   h: LifecycleHarness & { cpUrl: string };
@@ -135,6 +136,8 @@ test('rotation to a new primary key, through to the offer to disable the old key
   const lib = await h.cp.createLibrary(ENV, { name: 'Matters', documentVersions: 7_000_000 });
   await h.cp.applyKey(ENV, lib.libraryId, h.cp.environmentStatus(ENV).primaryKey!.primaryKeyId);
   h.clock.advance(2 * DAY);
+  const people = { operator: 'Olive Operator', supervisor: 'Sia Supervisor', keeper: 'Kai Keeper', knower: 'Nia Knower' };
+  await enrolInPlan(page, importCast(people));
 
   await page.getByRole('button', { name: 'Key store lifecycle' }).click();
   await page.getByRole('button', { name: 'Start a rotation' }).click();
@@ -154,7 +157,6 @@ test('rotation to a new primary key, through to the offer to disable the old key
   await page.getByLabel('Your key-holder copy').fill(h.holders[0].copyFile);
   await expect(page.getByLabel('Passphrase of your copy')).toHaveCount(0);
   await page.getByRole('button', { name: 'Start the supervised import' }).click();
-  const people = { operator: 'Olive Operator', supervisor: 'Sia Supervisor', keeper: 'Kai Keeper', knower: 'Nia Knower' };
   await handover(page, 'the operator');
   await join(page, people.operator);
   await handover(page, 'the supervisor');
