@@ -18,7 +18,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { KeyholderError } from '../../../shared/errors/index';
 import type { EnvironmentStatus, LibraryKey, PrimaryKey } from '../../../shared/control-plane/api';
-import { appendKeys, parseEscrow, serializeEscrow, type EscrowFile } from '../../../shared/escrow/format';
+import { appendKeys, parseEscrow, requireRsaEntry, serializeEscrow, type EscrowFile } from '../../../shared/escrow/format';
 import type { KdfProfile } from '../../../shared/escrow/kdf-profiles';
 import { describeDaysLeft } from '../../../shared/expiry/dashboard';
 import { thresholdForDaysLeft } from '../../../shared/expiry/reminders';
@@ -183,7 +183,7 @@ export class RotationService {
       pkcs8.fill(0);
       copies.push({ ...c, parsed, name: entry.custodians[0]!.name });
     }
-    const key = await generateSourceKey(current.modulusBits as RsaSize);
+    const key = await generateSourceKey(requireRsaEntry(current).modulusBits as RsaSize);
     const now = this.deps.clock.now();
     const sealed = await sealKey(key.privateKey, { keyId: key.keyId, purpose: current.purpose, created: now }, names.map((name, i) => ({ name, passphrase: given.get(i + 1)! })), current.policy.threshold, this.deps.kdf);
     await writeBytesAtomic(req.escrowFile, serializeEscrow(appendKeys(escrow, sealed)));
