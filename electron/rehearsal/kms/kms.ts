@@ -290,7 +290,7 @@ const operations: Record<string, Op> = {
     const spec = oneOf(c.input, 'WrappingKeySpec', Object.keys(WRAPPING_KEY_SPECS) as (keyof typeof WRAPPING_KEY_SPECS)[]);
     if (key.origin !== 'EXTERNAL') throw err('UnsupportedOperationException', `${key.arn} origin is ${key.origin} which is not valid for this operation.`);
     if (key.keyState === 'PendingDeletion') throw err('KMSInvalidStateException', `${key.arn} is pending deletion.`);
-    const { privateKey, publicKey } = crypto.generateKeyPairSync('rsa', { modulusLength: WRAPPING_KEY_SPECS[spec] });
+    const { privateKey, publicKey } = wrappingKey(c.ctx, spec);
     const token = crypto.randomBytes(64);
     const validTo = c.now + IMPORT_PARAMETERS_VALIDITY_MS;
     // Older parameters stay usable until they expire; keep a handful, expired ones too (their reuse is told apart from a forged token).
@@ -522,6 +522,35 @@ function page<T>(c: Call, all: T[], map: (t: T) => Record<string, unknown>, memb
   return { [member]: slice.map(map), Truncated: more, ...(more ? { NextMarker: String(start + limit) } : {}) };
 }
 
+/* ---------- wrapping keys ---------- */
+
+type WrappingPair = { privateKey: crypto.KeyObject; publicKey: crypto.KeyObject };
+const wrappingKeys = new WeakMap<CloudContext, Map<string, WrappingPair>>();
+
+/**
+ * The double generates one RSA wrapping key pair per key spec per run (in
+ * memory) and hands it out with every new import token, where AWS makes a new
+ * one each time: an RSA-4096 generation takes seconds on the target machines,
+ * and which public key wraps the material does not change what a client must
+ * do. Tokens stay distinct and bound to their key; the pair never leaves the double.
+ */
+function wrappingKey(ctx: CloudContext, spec: keyof typeof WRAPPING_KEY_SPECS): WrappingPair {
+  const pair = wrappingKeys.get(ctx)?.get(spec);
+  if (!pair) throw err('KMSInternalException', 'The wrapping key is not ready.');
+  return pair;
+}
+
+async function prepareWrappingKey(ctx: CloudContext, spec: unknown): Promise<void> {
+  if (typeof spec !== 'string' || !Object.hasOwn(WRAPPING_KEY_SPECS, spec)) return;
+  let byCtx = wrappingKeys.get(ctx);
+  if (!byCtx) wrappingKeys.set(ctx, (byCtx = new Map()));
+  if (byCtx.has(spec)) return;
+  const pair = await new Promise<WrappingPair>((resolve, reject) =>
+    crypto.generateKeyPair('rsa', { modulusLength: WRAPPING_KEY_SPECS[spec as keyof typeof WRAPPING_KEY_SPECS] }, (e, publicKey, privateKey) => (e ? reject(e) : resolve({ publicKey, privateKey }))),
+  );
+  if (!byCtx.has(spec)) byCtx.set(spec, pair);
+}
+
 /* ---------- the endpoint ---------- */
 
 function send(ctx: CloudContext, res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -573,6 +602,8 @@ export async function handleKms(ctx: CloudContext, req: IncomingMessage, res: Se
   } catch {
     return sendError(ctx, res, err('SerializationException', 'The request body is not a JSON object.'));
   }
+  // Generated off the event loop before the (synchronous) operation runs; other requests keep being served meanwhile.
+  if (name === 'GetParametersForImport') await prepareWrappingKey(ctx, input.WrappingKeySpec);
   refresh(kms, now.getTime());
   try {
     const out = op({ ctx, kms, caller, region, now: now.getTime(), input });
