@@ -58,6 +58,11 @@ const entryCommon = {
   policy: z.object({ threshold: z.number().int().min(1), total: z.number().int().min(1).max(MAX_CUSTODIANS) }).strict(),
   custodians: z.array(custodianSlotSchema).min(1).max(MAX_CUSTODIANS),
   content: z.object({ cipher: z.literal('AES-256-GCM'), nonce: b64(12) }).strict(),
+  /**
+   * Present only on keys sealed by a rehearsal workstation. Inside the
+   * content AAD (canonicalEntry), so removing it makes the file *altered*.
+   */
+  environment: z.literal('rehearsal').optional(),
 };
 
 /** The RSA source key (Azure Key Vault BYOK): the only type before the key types were added; its entries are unchanged. */
@@ -153,6 +158,8 @@ function canonicalEntry(e: KeyEntry) {
     policy: { threshold: e.policy.threshold, total: e.policy.total },
     custodians: e.custodians.map((c) => ({ index: c.index, name: c.name, kdf: canonicalKdf(c.kdf), wrapNonce: c.wrapNonce })),
     content: { cipher: e.content.cipher, nonce: e.content.nonce },
+    // Last, and only when present: files without the mark keep their exact bytes.
+    ...(e.environment !== undefined ? { environment: e.environment } : {}),
   };
   // RSA entries keep the field order files were always written in: their authenticated bytes must not change.
   if (e.keyType === 'RSA') return { keyId: e.keyId, fingerprint: e.fingerprint, keyType: e.keyType, modulusBits: e.modulusBits, publicKeySpki: e.publicKeySpki, ...tail };

@@ -5,6 +5,7 @@
  * published KMS API model, and AWS's error codes for every refusal.
  */
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import type https from 'node:https';
 import {
   CancelKeyDeletionCommand,
@@ -410,8 +411,11 @@ describe('the model check', () => {
 });
 
 describe('state', () => {
-  it('keeps keys across a restart', async () => {
+  it('keeps keys across a restart, their material sealed at rest', async () => {
     const key = (await holder1.send(new CreateKeyCommand({ Description: 'survives' }))).KeyMetadata!;
+    // Material is sealed at rest with the rehearsal storage key, never in the clear in the state file.
+    const onDisk = JSON.parse(fs.readFileSync(cloud.descriptor.stateFile, 'utf8')) as { kms: { keys: { keyId: string; material?: string }[] } };
+    expect(onDisk.kms.keys.find((k) => k.keyId === key.KeyId)!.material).toMatch(/^A256GCM\./);
     const dataDir = cloud.descriptor.stateFile.replace(/\/[^/]+$/, '');
     const port = cloud.port;
     await cloud.stop();

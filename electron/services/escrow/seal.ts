@@ -48,6 +48,8 @@ export interface SealMeta {
   keyId: string;
   purpose: string;
   created: Date;
+  /** 'rehearsal' marks the entry in its authenticated header (shared/escrow/mode-policy.ts); absent for live keys. */
+  environment?: 'rehearsal';
 }
 
 /**
@@ -105,6 +107,7 @@ export class EntrySealer {
       purpose: meta.purpose,
       policy: { threshold, total: names.length },
       content: { cipher: 'AES-256-GCM' as const, nonce: crypto.randomBytes(12).toString('base64') },
+      ...(meta.environment ? { environment: meta.environment } : {}),
     };
     // The content AAD needs every custodian's slot, so the key is sealed at
     // finish(); until then it is held only as this buffer (zeroed by dispose()).
@@ -127,6 +130,7 @@ export class EntrySealer {
         purpose: common.purpose,
         policy: common.policy,
         content: common.content,
+        ...(meta.environment ? { environment: meta.environment } : {}),
       };
       this.der = privateKey.export({ type: 'pkcs8', format: 'der' });
     }
