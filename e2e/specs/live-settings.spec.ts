@@ -13,7 +13,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { test, expect, SCREENSHOT_DIR } from '../support/fixtures';
-import { SignInBrowser } from '../support/import';
+import { SignInBrowser, importThroughActivation } from '../support/import';
+import { createEscrowService } from '../../electron/services/escrow/service';
+import { PASS } from '../../electron/services/escrow/testing/helpers';
+import { TEST_KDF } from '../../shared/escrow/kdf-profiles';
+import { systemClock } from '../../electron/services/platform/clock';
+import { silentLogger } from '../../electron/services/log/logger';
 import { LiveWorkstation } from '../support/live-workstation';
 import { startRehearsalCloud, type RehearsalCloud } from '../../electron/rehearsal/index';
 import { agentFor, request } from '../../electron/rehearsal/testing/sdk';
@@ -29,6 +34,21 @@ function admin(cloud: RehearsalCloud) {
     const body = JSON.stringify(b);
     return request(agent, `${cloud.descriptor.adminUrl}${route}`, { method, headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) }, body });
   };
+}
+
+/** The custodians' escrow and the holder's copy, made on another computer (the custodian's) and handed over as a file. */
+async function holderCopy(dir: string): Promise<string> {
+  const e = createEscrowService({ dataDir: dir, clock: systemClock, log: silentLogger, kdf: TEST_KDF });
+  let st = await e.startCeremony({ modulusBits: 2048 });
+  st = await e.setCustodians(st.sessionId, ['Alice Archer', 'Bob Baker'], 1);
+  await e.enterPassphrase(st.sessionId, 1, PASS[0]!);
+  await e.enterPassphrase(st.sessionId, 2, PASS[1]!);
+  st = await e.writeFiles(st.sessionId);
+  await e.testRestore(st.sessionId, 1, PASS[0]!);
+  await e.testRestore(st.sessionId, 2, PASS[1]!);
+  st = await e.createHolderCopy(st.sessionId, 'Key holder 1', PASS[2]!);
+  e.closeCeremony(st.sessionId);
+  return st.holderCopies[0]!.file;
 }
 
 async function fill(page: Page, label: string | RegExp, value: string): Promise<void> {
@@ -160,6 +180,20 @@ test('a holder goes live through the settings screen: custom cloud, connection t
     await signInInBrowser(before);
     await expect(page.getByTestId('signed-in-as')).toContainText(alice.username);
     await shot(page, 'live-signed-in');
+
+    // Import through the supervised activation into the vault, over the live code path (no agent, system trust).
+    const copyFile = await holderCopy(path.join(cloudDir, 'custodian'));
+    const keyVersionId = await importThroughActivation(page, {
+      copyFile,
+      copyPassphrase: PASS[2]!,
+      vaultUrl: vault1,
+      keyName: 'contoso-cmek-live',
+      people: { operator: 'Olive Operator', supervisor: 'Sam Supervisor', keeper: 'Kim Keeper', knower: 'Noor Knower' },
+    });
+    expect(keyVersionId.startsWith(`${vault1}/keys/contoso-cmek-live/`)).toBe(true);
+    const sheet = await ws.call('worksheet:get', {});
+    expect(sheet.ok && sheet.value.holder1.keyIdentifier).toBe(keyVersionId);
+    await shot(page, 'live-imported');
   } finally {
     await ws.stop();
     await signIn.close();
