@@ -173,7 +173,52 @@ test('a holder goes live through the settings screen: custom cloud, connection t
     const status = await ws.call('identity:status', {});
     expect(status).toMatchObject({ ok: true, value: { configured: true, defaultTenantId: tenant.id } });
 
-    // Sign in through the browser flow, as on the Import screen.
+    // The worksheet column and the vendor's registration, as in the ceremony (control plane over system trust).
+    const vaultHost = new URL(vault1).host;
+    const KEY_NAME = 'contoso-cmek-live';
+    const day = (offsetDays: number) => new Date(Date.now() + offsetDays * 86_400_000).toISOString().slice(0, 10);
+    await page.getByRole('button', { name: 'Azure Information Worksheet' }).click();
+    await page.getByRole('tab', { name: /^Key holder 1/ }).click();
+    for (const [field, value] of [
+      ['vaultHost', vaultHost],
+      ['clientId', app.appId],
+      ['clientSecret', app.clientSecret!],
+      ['tenantId', app.tenantId],
+      ['keyName', KEY_NAME],
+      ['secretCreatedOn', day(0)],
+      ['secretExpiresOn', day(365)],
+    ] as const) {
+      await page.locator(`#ws-h1-${field}`).fill(value);
+    }
+    await page.getByRole('button', { name: 'Save worksheet' }).click();
+    await expect(page.getByTestId('ws-result')).toHaveText('Saved. Some fields are still empty.');
+    const vendor = async (route: string, body?: unknown) => {
+      const text = body === undefined ? undefined : JSON.stringify(body);
+      const r = await request(agentFor(cloud), `${d.controlPlaneUrl}${route}`, {
+        method: body === undefined ? 'GET' : 'POST',
+        headers: { authorization: `Bearer ${d.controlPlaneAdminToken}`, ...(text ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) } : {}) },
+        ...(text ? { body: text } : {}),
+      });
+      expect(r.status, r.text).toBeLessThan(300);
+      return r.json() as Record<string, unknown>;
+    };
+    const token = (await vendor('/admin/enrolments', { environmentId: 'contoso-prod', holder: 1, primaryKeyName: 'Contoso CMK' })).token as string;
+    await page.getByRole('button', { name: 'Vault registration' }).click();
+    await page.getByLabel('Control plane address').fill(d.controlPlaneUrl);
+    await page.getByLabel('Sealing key fingerprint (from the vendor’s message)').fill(d.controlPlaneFingerprint);
+    await page.getByLabel('Enrolment token').fill(token);
+    await page.getByRole('button', { name: 'Connect' }).click();
+    await expect(page.getByTestId('cp-connected')).toContainText('as key holder 1 of environment contoso-prod');
+    await page.getByLabel('Your vault’s DNS name (worksheet line 1)').fill(vaultHost);
+    await page.getByRole('button', { name: 'Request registration' }).click();
+    await expect(page.getByTestId('cp-registration')).toHaveAttribute('data-status', 'pending');
+    const regs = (await vendor('/admin/registrations')).registrations as { registrationId: string; vaultDnsName: string; status: string }[];
+    const reg = regs.find((r) => r.vaultDnsName === vaultHost && r.status === 'pending')!;
+    await vendor(`/admin/registrations/${reg.registrationId}/approve`, {});
+    await page.getByRole('button', { name: 'Check again' }).click();
+    await expect(page.getByTestId('cp-registration')).toHaveAttribute('data-status', 'registered');
+
+    // Sign in through the browser flow on the Import screen.
     await page.getByRole('button', { name: 'Import into your vault' }).click();
     const before = signIn.pages.length;
     await page.getByRole('button', { name: 'Sign in with the browser' }).click();
@@ -187,13 +232,24 @@ test('a holder goes live through the settings screen: custom cloud, connection t
       copyFile,
       copyPassphrase: PASS[2]!,
       vaultUrl: vault1,
-      keyName: 'contoso-cmek-live',
+      keyName: KEY_NAME,
       people: { operator: 'Olive Operator', supervisor: 'Sam Supervisor', keeper: 'Kim Keeper', knower: 'Noor Knower' },
     });
-    expect(keyVersionId.startsWith(`${vault1}/keys/contoso-cmek-live/`)).toBe(true);
+    expect(keyVersionId.startsWith(`${vault1}/keys/${KEY_NAME}/`)).toBe(true);
     const sheet = await ws.call('worksheet:get', {});
     expect(sheet.ok && sheet.value.holder1.keyIdentifier).toBe(keyVersionId);
     await shot(page, 'live-imported');
+
+    // Sealed submission, then the primary key's status as the vendor reports it (holder 2 has not submitted here).
+    await page.getByRole('button', { name: 'Submission to the vendor' }).click();
+    await page.getByRole('button', { name: 'Show what will be sent' }).click();
+    await expect(page.getByTestId('cp-preview')).toContainText(vaultHost);
+    await page.getByRole('button', { name: 'Seal and send' }).click();
+    await expect(page.getByTestId('cp-result')).toHaveAttribute('data-validation', 'waiting_for_other_holder');
+    await page.getByRole('button', { name: 'Primary key status' }).click();
+    await page.getByRole('button', { name: 'Check now' }).click();
+    await expect(page.getByTestId('cp-status')).toHaveAttribute('data-status', /.+/);
+    await shot(page, 'live-status');
   } finally {
     await ws.stop();
     await signIn.close();
