@@ -5,7 +5,9 @@
  * *custom cloud* whose endpoints are the rehearsal cloud's hosts; the
  * connection test fails for a wrong client ID, a missing vault role and a
  * vault without purge protection, then passes; the settings are saved, the
- * app restarts in live mode, and the holder signs in through the browser flow.
+ * app restarts in live mode, and the holder fills the worksheet, registers with
+ * the vendor, signs in through the browser flow, imports under supervision,
+ * submits and reads the status, all over live mode's code path.
  * A second test: a policy file locks the tenant and the control plane.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -58,7 +60,7 @@ async function fill(page: Page, label: string | RegExp, value: string): Promise<
 
 test.describe.configure({ timeout: 240_000 });
 
-test('a holder goes live through the settings screen: custom cloud, connection test failures and success, restart in live mode, browser sign-in', async ({ page, browser, pageErrors }) => {
+test('a holder goes live through the settings screen: custom cloud, connection test failures and success, restart in live mode, browser sign-in, import, submission, status', async ({ page, browser, pageErrors }) => {
   void pageErrors;
   const cloudDir = mkdtempSync(path.join(tmpdir(), 'keyholder-e2e-cloud-'));
   const dataDir = mkdtempSync(path.join(tmpdir(), 'keyholder-e2e-live-'));
@@ -248,7 +250,8 @@ test('a holder goes live through the settings screen: custom cloud, connection t
     await expect(page.getByTestId('cp-result')).toHaveAttribute('data-validation', 'waiting_for_other_holder');
     await page.getByRole('button', { name: 'Primary key status' }).click();
     await page.getByRole('button', { name: 'Check now' }).click();
-    await expect(page.getByTestId('cp-status')).toHaveAttribute('data-status', /.+/);
+    await expect(page.getByTestId('cp-validation')).toHaveAttribute('data-state', 'waiting_for_other_holder');
+    await expect(page.getByTestId('cp-validation')).toContainText('Key holder 1 has submitted');
     await shot(page, 'live-status');
   } finally {
     await ws.stop();
