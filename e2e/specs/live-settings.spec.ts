@@ -285,5 +285,8 @@ test.describe('managed configuration', () => {
     // The Node side refuses a save that changes a managed field, whatever the page sends.
     const r = await bridge.call('settings:save', { settings: { tenant: 'fabrikam.com', clientId: '11111111-2222-3333-4444-555555555555', cloud: 'public' }, confirmed: true });
     expect(r).toMatchObject({ ok: false, error: { code: 'settings.managed' } });
+    // Connecting to a control plane other than the pinned one is refused before anything is sent.
+    const cp = await bridge.call('control-plane:connect', { baseUrl: 'https://elsewhere.example', expectedFingerprint: FP, enrolmentToken: 'x' });
+    expect(cp).toMatchObject({ ok: false, error: { code: 'control_plane.managed' } });
   });
 });
