@@ -20,6 +20,7 @@ import { APP_ORIGIN, forbiddenSender, isTrustedSender } from './safe-handle';
 import { workstationCloud, type WorkstationCloud } from '../composition/workstation-cloud';
 import { platformPolicyReader } from '../services/settings/policy-reader';
 import { startReminders, type Reminders } from './reminders.electron';
+import { assertSignInUrl } from '../services/identity/sign-in-url';
 
 const log = createLogger();
 const rendererDir = path.join(__dirname, '../renderer');
@@ -154,9 +155,9 @@ async function start(): Promise<void> {
     confFactory: electronStoreConf,
     pdf: { fromHtml: printHtmlToPdf },
     chooseSavePath: (name, kind) => chooseSavePath(mainWindow, name, kind),
-    // Sign-in opens in the holder's own browser (Microsoft's recommendation for desktop apps); only https pages.
+    // Sign-in opens in the holder's own browser (Microsoft's recommendation for desktop apps); only the configured authority's pages.
     openBrowser: async (url) => {
-      if (!/^https:\/\//.test(url)) throw new Error('refusing to open a non-https sign-in URL');
+      assertSignInUrl(url, cloud?.deps.azure?.identity.authorityHost);
       await shell.openExternal(url);
     },
   });

@@ -103,7 +103,7 @@ export function createServices(deps: ServiceDeps): Services {
     deps,
     controlPlane: createControlPlaneService(deps, deps.controlPlaneAgent ? { agent: deps.controlPlaneAgent } : {}),
     // One count per secret, whichever screen or service the guess comes through.
-    escrow: createEscrowService({ dataDir: deps.dataDir, clock: deps.clock, log: deps.log, throttle: processPassphraseThrottle, ...(deps.escrowKdf ? { kdf: deps.escrowKdf } : {}) }),
+    escrow: createEscrowService({ dataDir: deps.dataDir, clock: deps.clock, log: deps.log, throttle: processPassphraseThrottle, mode: deps.environment.mode, ...(deps.escrowKdf ? { kdf: deps.escrowKdf } : {}) }),
     expiry: createExpiryServiceInDataDir({ dataDir: deps.dataDir, clock: deps.clock, log: deps.log, worksheet, changed: () => deps.emit('app:changed', { topic: 'expiry' }) }),
     settings,
     worksheet,
@@ -161,6 +161,7 @@ export function createServices(deps: ServiceDeps): Services {
       participants,
       transcript,
       ceremony: () => ceremony.ensureOpen(),
+      mode: deps.environment.mode,
       purposes: {
         'vault-import': vaultImportPurpose(vault, () => deps.emit('app:changed', { topic: 'worksheet' })),
         'key-rotation': keyRotationImportPurpose(() => lifecycle.keyRotation, () => {

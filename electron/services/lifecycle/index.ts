@@ -95,6 +95,7 @@ export function createLifecycle(deps: {
     clock: deps.clock,
     log: deps.log,
     ...(deps.kdf ? { kdf: deps.kdf } : {}),
+    mode: deps.mode,
     provider: getProvider,
     held: () => keyStore.held(),
     vendorStatus,

@@ -20,6 +20,7 @@ import { KeyholderError } from '../../../shared/errors/index';
 import type { EnvironmentStatus, LibraryKey, PrimaryKey } from '../../../shared/control-plane/api';
 import { appendKeys, parseEscrow, serializeEscrow, type EscrowFile } from '../../../shared/escrow/format';
 import type { KdfProfile } from '../../../shared/escrow/kdf-profiles';
+import { assertEscrowUsable, type WorkstationMode } from '../../../shared/escrow/mode-policy';
 import { describeDaysLeft } from '../../../shared/expiry/dashboard';
 import { thresholdForDaysLeft } from '../../../shared/expiry/reminders';
 import { generateSourceKey, identityOf, type RsaSize } from '../keys/source-key';
@@ -81,6 +82,8 @@ export interface KeyRotationDeps {
   clock: Clock;
   log: Logger;
   kdf?: KdfProfile;
+  /** Rehearsal: new keys are marked as rehearsal keys. Live: rehearsal or test-KDF files are refused. */
+  mode?: WorkstationMode;
   provider: () => KeyStoreLifecycleProvider;
   held: () => HeldKeyStore;
   vendorStatus: (refresh: boolean) => Promise<EnvironmentStatus | null>;
@@ -160,6 +163,7 @@ export class KeyRotationService {
     if (r.newKey) return this.view();
     const escrowBytes = await readEscrowBytes(req.escrowFile);
     const escrow = parseEscrow(escrowBytes);
+    assertEscrowUsable(escrow.header, this.deps.mode);
     const current = escrow.header.keys.at(-1)!;
     const names = current.custodians.map((c) => c.name);
     const given = new Map(req.custodians.map((c) => [c.custodian, c.passphrase]));
@@ -176,6 +180,7 @@ export class KeyRotationService {
     for (const c of req.holderCopies) {
       const copyBytes = await readEscrowBytes(c.file);
       const parsed = parseEscrow(copyBytes);
+      assertEscrowUsable(parsed.header, this.deps.mode);
       const entry = parsed.header.keys.at(-1)!;
       if (entry.policy.threshold !== 1 || entry.custodians.length !== 1) throw new KeyholderError('escrow.not_holder_copy', `${path.basename(c.file)} is not a key-holder copy.`);
       if (entry.fingerprint !== current.fingerprint) throw new KeyholderError('lifecycle.copy_not_current', `${path.basename(c.file)} does not hold the current key (${current.keyId}); choose the copy made with this escrow.`);
@@ -185,7 +190,8 @@ export class KeyRotationService {
     }
     const key = await generateSourceKey(current.modulusBits as RsaSize);
     const now = this.deps.clock.now();
-    const sealed = await sealKey(key.privateKey, { keyId: key.keyId, purpose: current.purpose, created: now }, names.map((name, i) => ({ name, passphrase: given.get(i + 1)! })), current.policy.threshold, this.deps.kdf);
+    const mark = this.deps.mode === 'rehearsal' ? { environment: 'rehearsal' as const } : {};
+    const sealed = await sealKey(key.privateKey, { keyId: key.keyId, purpose: current.purpose, created: now, ...mark }, names.map((name, i) => ({ name, passphrase: given.get(i + 1)! })), current.policy.threshold, this.deps.kdf);
     await writeBytesAtomic(req.escrowFile, serializeEscrow(appendKeys(escrow, sealed)));
     // Test-restore from disk before any holder copy is made from it.
     const back = parseEscrow(await readEscrowBytes(req.escrowFile));
@@ -195,7 +201,7 @@ export class KeyRotationService {
     restored.pkcs8.fill(0);
     if (restoredFp !== key.identity.fingerprint) throw new KeyholderError('lifecycle.escrow_check_failed', 'The escrow file did not give back the new key. Stop and contact the supervisor.');
     for (const c of copies) {
-      const added = await sealKey(key.privateKey, { keyId: key.keyId, purpose: `Key-holder copy for ${c.name}`, created: now }, [{ name: c.name, passphrase: c.passphrase }], 1, this.deps.kdf);
+      const added = await sealKey(key.privateKey, { keyId: key.keyId, purpose: `Key-holder copy for ${c.name}`, created: now, ...mark }, [{ name: c.name, passphrase: c.passphrase }], 1, this.deps.kdf);
       await writeBytesAtomic(c.file, serializeEscrow(appendKeys(c.parsed, added)));
     }
     r.oldKey.fingerprint = current.fingerprint;
