@@ -18,7 +18,6 @@ import { test, expect, SCREENSHOT_DIR } from '../support/fixtures';
 import { SignInBrowser, importThroughActivation } from '../support/import';
 import { createEscrowService } from '../../electron/services/escrow/service';
 import { PASS } from '../../electron/services/escrow/testing/helpers';
-import { TEST_KDF } from '../../shared/escrow/kdf-profiles';
 import { systemClock } from '../../electron/services/platform/clock';
 import { silentLogger } from '../../electron/services/log/logger';
 import { LiveWorkstation } from '../support/live-workstation';
@@ -38,9 +37,12 @@ function admin(cloud: RehearsalCloud) {
   };
 }
 
-/** The custodians' escrow and the holder's copy, made on another computer (the custodian's) and handed over as a file. */
+/**
+ * The custodians' escrow and the holder's copy, made on the custodian's (live) workstation and handed over as a
+ * file: production KDF and no rehearsal mark, or the live import refuses it.
+ */
 async function holderCopy(dir: string): Promise<string> {
-  const e = createEscrowService({ dataDir: dir, clock: systemClock, log: silentLogger, kdf: TEST_KDF });
+  const e = createEscrowService({ dataDir: dir, clock: systemClock, log: silentLogger, mode: 'live' });
   let st = await e.startCeremony({ modulusBits: 2048 });
   st = await e.setCustodians(st.sessionId, ['Alice Archer', 'Bob Baker'], 1);
   await e.enterPassphrase(st.sessionId, 1, PASS[0]!);
