@@ -6,11 +6,13 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { CliCommand, CliIo } from '../io';
-import { startRehearsalCloud } from '../../rehearsal/index';
+import { DEFAULT_KEYVAULT_PROPAGATION_MS, startRehearsalCloud } from '../../rehearsal/index';
 
-function usage(io: CliIo): number {
-  io.err('Usage: keyholder rehearsal-cloud [--port N] [--state FILE] [--admin]');
-  return 2;
+function usage(io: CliIo, help = false): number {
+  const say = help ? io.out : io.err;
+  say('Usage: keyholder rehearsal-cloud [--port N] [--state FILE] [--admin] [--propagation-ms MS]');
+  say(`  --propagation-ms  Key Vault's delay before a deleted or recovered key shows (default ${DEFAULT_KEYVAULT_PROPAGATION_MS}; 0: at once).`);
+  return help ? 0 : 2;
 }
 
 export interface RehearsalRunHooks {
@@ -22,8 +24,10 @@ export async function runRehearsalCloud(args: string[], io: CliIo, hooks: Rehear
   let port: number | undefined;
   let stateFile: string | undefined;
   let adminEnabled = false;
+  let keyVaultPropagationMs: number | undefined;
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
+    if (a === '--help' || a === '-h') return usage(io, true);
     if (a === '--port') {
       const n = Number(args[++i]);
       if (!Number.isInteger(n) || n < 0 || n > 65535) {
@@ -35,6 +39,13 @@ export async function runRehearsalCloud(args: string[], io: CliIo, hooks: Rehear
       const f = args[++i];
       if (!f) return usage(io);
       stateFile = path.resolve(io.cwd, f);
+    } else if (a === '--propagation-ms') {
+      const n = Number(args[++i]);
+      if (!Number.isInteger(n) || n < 0 || n > 600_000) {
+        io.err('keyholder: --propagation-ms needs whole milliseconds from 0 to 600000.');
+        return 2;
+      }
+      keyVaultPropagationMs = n;
     } else if (a === '--admin') adminEnabled = true;
     else return usage(io);
   }
@@ -46,7 +57,7 @@ export async function runRehearsalCloud(args: string[], io: CliIo, hooks: Rehear
       process.once('SIGINT', () => resolve());
       process.once('SIGTERM', () => resolve());
     });
-  const cloud = await startRehearsalCloud({ ...(port !== undefined ? { port } : {}), stateFile, adminEnabled });
+  const cloud = await startRehearsalCloud({ ...(port !== undefined ? { port } : {}), stateFile, adminEnabled, ...(keyVaultPropagationMs !== undefined ? { keyVaultPropagationMs } : {}) });
   io.out(JSON.stringify(cloud.descriptor));
   await until;
   await cloud.stop();
