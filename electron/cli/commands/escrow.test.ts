@@ -95,7 +95,7 @@ describe('keyholder escrow (CLI)', () => {
     expect(await main(['escrow', 'verify', r.escrowFile], p.io)).toBe(0);
     expect(p.asked).toEqual(['Passphrase for custodian 1 (Alice): ']);
     const argv = fakeIo(d);
-    expect(await main(['escrow', 'verify', r.escrowFile, `--passphrase=${PASS[0]}`], argv.io)).toBe(1);
+    expect(await main(['escrow', 'verify', r.escrowFile, `--passphrase=${PASS[0]}`], argv.io)).toBe(2);
     expect(argv.err.join('\n')).toContain('never accepted on the command line');
     expect(argv.err.join('\n')).not.toContain(PASS[0]!);
   });

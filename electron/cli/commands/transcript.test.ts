@@ -39,9 +39,10 @@ function copyWith(change: (lines: string[]) => string[]): string {
 }
 
 describe('keyholder transcript verify', () => {
-  it('exits 0 for an intact closed transcript and prints the final hash', async () => {
+  it('intact and closed but compared with nothing: exit 4, says so, and prints the final hash to compare', async () => {
     const { io, out } = fakeIo();
-    expect(await main(['transcript', 'verify', path.relative(dir, file)], io)).toBe(0);
+    expect(await main(['transcript', 'verify', path.relative(dir, file)], io)).toBe(4);
+    expect(out[0]).toMatch(/^Intact and closed, but NOT compared with the ceremony report/);
     expect(out.join('\n')).toContain(`Final hash: ${finalHash}`);
     expect(out.join('\n')).toContain(keyFp);
   });
