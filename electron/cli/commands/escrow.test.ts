@@ -195,5 +195,8 @@ describe('keyholder key fingerprint (CLI)', () => {
     const c = fakeIo(d);
     expect(await main(['key', 'fingerprint', 'junk.txt'], c.io)).toBe(1);
     expect(c.err[0]).toContain('keys.unreadable');
+    const z = fakeIo(d);
+    expect(await main(['key', 'fingerprint', '/dev/zero'], z.io)).toBe(1);
+    expect(z.err[0]).toMatch(/keys\.file_unreadable.*not a regular file/);
   });
 });

@@ -1,8 +1,8 @@
 /** `keyholder key fingerprint FILE`: the fingerprint of a public key from a PEM, a JWK or a Key Vault key JSON. */
-import fs from 'node:fs';
 import path from 'node:path';
 import { KeyholderError, isKeyholderError } from '../../../shared/errors/index';
 import { fingerprintOfText } from '../../services/keys/source-key';
+import { BoundedReadError, readRegularFileLinesSync } from '../../services/platform/bounded-read';
 import type { CliCommand } from '../io';
 import { defineCommand, usageError } from '../command';
 
@@ -23,9 +23,11 @@ const fingerprint: CliCommand = defineCommand(
     try {
       let text: string;
       try {
-        text = fs.readFileSync(file, 'utf8');
-      } catch {
-        throw new KeyholderError('keys.file_unreadable', `Cannot read ${file}.`);
+        // A public key is a few kilobytes: regular files only, capped, so /dev/zero or a FIFO cannot hang the command.
+        text = Buffer.from(readRegularFileLinesSync(file, { maxBytes: 1 << 20, maxLines: 20_000 })).toString('utf8');
+      } catch (e) {
+        const kind = e instanceof BoundedReadError ? e.failure.kind : 'unreadable';
+        throw new KeyholderError('keys.file_unreadable', kind === 'not-a-file' ? `${file} is not a regular file.` : kind === 'too-large' || kind === 'too-many-lines' ? `${file} is far larger than any public key file.` : `Cannot read ${file}.`);
       }
       const id = fingerprintOfText(text);
       if (json) io.out(JSON.stringify({ ok: true, file, fingerprint: id.fingerprint, checkValue: id.checkValue, modulusBits: id.modulusBits }));
