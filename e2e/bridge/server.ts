@@ -29,6 +29,8 @@ import { headlessPdf } from './pdf';
 import { bridgeClientSource, TOKEN_HEADER, TOKEN_META } from './client';
 import { startEmbeddedRehearsal, type EmbeddedRehearsal } from '../../electron/composition/embedded-rehearsal';
 import type { RehearsalCloud } from '../../electron/rehearsal/index';
+import { workstationCloud, type WorkstationCloud } from '../../electron/composition/workstation-cloud';
+import { filePolicyReader } from '../../electron/services/settings/policy-reader';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const DEFAULT_RENDERER_DIR = path.join(REPO_ROOT, 'dist/renderer');
@@ -65,6 +67,13 @@ export interface BridgeOptions {
    * or `false` for no cloud at all.
    */
   rehearsal?: false | { cloud?: RehearsalCloud; holder?: 1 | 2 };
+  /**
+   * Compose the workstation as Electron main does: mode and live settings
+   * from `dataDir/workstation.json`, IT's policy from `policyFile`, the
+   * environment from `env` (not the test process's own), and the data in
+   * `dataDir/rehearsal` or `dataDir/live`. Replaces `rehearsal`.
+   */
+  workstation?: { policyFile?: string; env?: NodeJS.ProcessEnv };
 }
 
 export interface Bridge {
@@ -134,14 +143,18 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
 
   const streams = new Set<http.ServerResponse>();
   const pdf = headlessPdf();
-  const rehearsal = options.rehearsal === false ? null : await startEmbeddedRehearsal({ dataDir, ...(options.rehearsal ?? {}) });
+  const ws: WorkstationCloud | null = options.workstation
+    ? await workstationCloud({ baseDir: dataDir, env: options.workstation.env ?? {}, ...(options.workstation.policyFile ? { policy: filePolicyReader(options.workstation.policyFile) } : {}) })
+    : null;
+  const rehearsal = ws ? ws.rehearsal : options.rehearsal === false ? null : await startEmbeddedRehearsal({ dataDir, ...(options.rehearsal ?? {}) });
   const deps: ServiceDeps = {
     ...(rehearsal ? { azure: rehearsal.deps.azure, controlPlaneAgent: rehearsal.deps.controlPlaneAgent } : {}),
-    dataDir,
+    ...(ws ? ws.deps : {}),
+    dataDir: ws ? ws.dataDir : dataDir,
     secretBox: options.secretBox ?? options.secretBoxFor?.(dataDir) ?? fileKeySecretBox(dataDir),
     clock: options.clock ?? systemClock,
     log,
-    environment: options.environment ?? rehearsal?.deps.environment ?? BRIDGE_ENVIRONMENT,
+    environment: options.environment ?? ws?.deps.environment ?? rehearsal?.deps.environment ?? BRIDGE_ENVIRONMENT,
     appVersion: readPackageVersion(),
     emit: (event, payload) => {
       const checked = checkEvent(event, payload, log);
@@ -267,7 +280,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
       services.controlPlane.stop();
       services.activation.wipeAll();
       await pdf.close();
-      await rehearsal?.stop();
+      await (ws ? ws.stop() : rehearsal?.stop());
     },
   };
 }

@@ -126,7 +126,7 @@ test('rotation to a new primary key, through to the offer to disable the old key
 
   await page.getByRole('button', { name: 'Key store lifecycle' }).click();
   await page.getByRole('button', { name: 'Start a rotation' }).click();
-  await expect(page.getByTestId('rotation')).toHaveAttribute('data-step', 'add-key');
+  await expect(page.getByTestId('key-rotation')).toHaveAttribute('data-step', 'add-key');
   await page.getByLabel('Escrow file').fill(h.escrowFile);
   await page.getByLabel('Custodian 1 passphrase').fill(PASS[0]!);
   await page.getByLabel('Custodian 2 passphrase').fill(PASS[1]!);
@@ -136,7 +136,7 @@ test('rotation to a new primary key, through to the offer to disable the old key
   await page.getByLabel('Copy 2 passphrase').fill(h.holders[1].copyPass);
   await bridge.screenshot('5-rotation-add-key');
   await page.getByRole('button', { name: 'Add the new key' }).click();
-  await expect(page.getByTestId('rotation')).toHaveAttribute('data-step', 'import', { timeout: 30_000 });
+  await expect(page.getByTestId('key-rotation')).toHaveAttribute('data-step', 'import', { timeout: 30_000 });
 
   // The new key is opened only in a supervised activation (security review #10): the panel never asks for the copy's passphrase.
   await page.getByLabel('Your key-holder copy').fill(h.holders[0].copyFile);
@@ -162,18 +162,18 @@ test('rotation to a new primary key, through to the offer to disable the old key
   await expect(page.getByRole('button', { name: /^Carry out:/ })).toContainText('rotation');
   await page.getByRole('button', { name: /^Carry out:/ }).click();
   await expect(page.getByTestId('activation-wiped')).toBeVisible({ timeout: 30_000 });
-  await expect(page.getByTestId('rotation')).toHaveAttribute('data-step', 'submit', { timeout: 30_000 });
+  await expect(page.getByTestId('key-rotation')).toHaveAttribute('data-step', 'submit', { timeout: 30_000 });
   await bridge.screenshot('5c-rotation-imported');
   await expect(page.locator('body')).not.toContainText(h.holders[0].copyPass);
   await page.getByRole('button', { name: 'Submit the new key store' }).click();
-  await expect(page.getByTestId('rotation')).toHaveAttribute('data-step', 'wait-available');
+  await expect(page.getByTestId('key-rotation')).toHaveAttribute('data-step', 'wait-available');
   await bridge.screenshot('6-rotation-waiting-for-holder-2');
 
   // Key holder 2, on their own workstation, imports the new key and submits.
   const h2 = await h.holders[1].vault.importKey({ holder: 2, holderCopyPath: h.holders[1].copyFile, vaultUrl: h.holders[1].vaultUrl, keyName: KEY_NAME, protection: 'software', allowEncryptDecrypt: false, passphrase: h.holders[1].copyPass });
   await h.submit(2, h2.keyVersionId);
   await page.getByRole('button', { name: 'Check now' }).first().click();
-  await expect(page.getByTestId('rotation')).toHaveAttribute('data-step', 'wait-no-longer-in-use');
+  await expect(page.getByTestId('key-rotation')).toHaveAttribute('data-step', 'wait-no-longer-in-use');
 
   // The Control Center administrator applies the new key; re-keying takes a day at the guide's rate.
   const newPk = h.cp.environmentStatus(ENV).primaryKey!;
@@ -186,7 +186,7 @@ test('rotation to a new primary key, through to the offer to disable the old key
 
   h.clock.advance(DAY / 2 + 60_000);
   await page.getByRole('button', { name: 'Check now' }).first().click();
-  await expect(page.getByTestId('rotation')).toHaveAttribute('data-step', 'wait-90-days');
+  await expect(page.getByTestId('key-rotation')).toHaveAttribute('data-step', 'wait-90-days');
   await expect(page.getByTestId('rot-old-library')).toHaveText('Matters: No longer in use');
   await expect(page.getByTestId('rot-countdown')).toContainText('90 days left before the old key may be disabled');
   await expect(page.getByTestId('rot-disable-offer')).toHaveCount(0);
@@ -194,7 +194,7 @@ test('rotation to a new primary key, through to the offer to disable the old key
 
   h.clock.advance(90 * DAY);
   await page.getByRole('button', { name: 'Check now' }).first().click();
-  await expect(page.getByTestId('rotation')).toHaveAttribute('data-step', 'disable-offered');
+  await expect(page.getByTestId('key-rotation')).toHaveAttribute('data-step', 'disable-offered');
   await expect(page.getByTestId('rot-disable-offer')).toBeVisible();
   await bridge.screenshot('9-rotation-disable-offered');
   const words = await page.locator('form[aria-label="Disable the old key"] code').textContent();

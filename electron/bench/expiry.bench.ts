@@ -22,7 +22,7 @@ import type { Bench } from './run';
 import * as msal from '@azure/msal-node';
 import { startRehearsalCloud } from '../rehearsal/index';
 import { agentFor, msalConfig, request } from '../rehearsal/testing/sdk';
-import { GraphClient } from '../services/rotation/graph-client';
+import { GraphClient } from '../services/credential-rotation/graph-client';
 
 const STORES = 1000;
 const NOW = new Date('2026-11-27T12:00:00Z');

@@ -71,7 +71,8 @@ describe('self-contained repository', () => {
     const climbs: Climb[] = [];
     const absolute: string[] = [];
     for (const file of trackedFiles()) {
-      if (file === 'package-lock.json') continue;
+      // This file's own fixtures climb on purpose (the first test proves the scan finds them).
+      if (file === 'package-lock.json' || file === 'electron/lint/self-contained.test.ts') continue;
       const bytes = fs.readFileSync(path.join(root, file));
       if (bytes.includes(0)) continue; // binary
       const text = bytes.toString('utf8');

@@ -18,7 +18,9 @@ import { serveApp } from './protocol';
 import { chooseSavePath, electronStoreConf, printHtmlToPdf } from './documents.electron';
 import { APP_ORIGIN, forbiddenSender, isTrustedSender } from './safe-handle';
 import { workstationCloud, type WorkstationCloud } from '../composition/workstation-cloud';
+import { platformPolicyReader } from '../services/settings/policy-reader';
 import { startReminders, type Reminders } from './reminders.electron';
+import { assertSignInUrl } from '../services/identity/sign-in-url';
 
 const log = createLogger();
 const rendererDir = path.join(__dirname, '../renderer');
@@ -128,11 +130,18 @@ async function start(): Promise<void> {
   });
   app.on('web-contents-created', (_e, contents) => harden(contents));
 
-  // Rehearsal unless a live tenant is configured: the rehearsal cloud (and its control plane) runs inside this process.
-  cloud = await workstationCloud(app.getPath('userData'));
+  // IT's policy, then the holder's settings, then the environment decide the mode; each mode has its own data folder.
+  // A test policy file only for unpackaged builds: a user must not point a managed installation away from IT's policy.
+  const policy = platformPolicyReader(process.platform, app.isPackaged ? undefined : process.env.KEYHOLDER_POLICY_FILE);
+  cloud = await workstationCloud({ baseDir: app.getPath('userData'), policy, log, confFactory: electronStoreConf });
   const services = createServices({
     ...cloud.deps,
-    dataDir: app.getPath('userData'),
+    dataDir: cloud.dataDir,
+    // A mode switch starts a new session in the other mode's data folder.
+    restartSession: () => {
+      app.relaunch();
+      app.quit();
+    },
     secretBox: electronSecretBox(),
     clock: systemClock,
     log,
@@ -146,9 +155,9 @@ async function start(): Promise<void> {
     confFactory: electronStoreConf,
     pdf: { fromHtml: printHtmlToPdf },
     chooseSavePath: (name, kind) => chooseSavePath(mainWindow, name, kind),
-    // Sign-in opens in the holder's own browser (Microsoft's recommendation for desktop apps); only https pages.
+    // Sign-in opens in the holder's own browser (Microsoft's recommendation for desktop apps); only the configured authority's pages.
     openBrowser: async (url) => {
-      if (!/^https:\/\//.test(url)) throw new Error('refusing to open a non-https sign-in URL');
+      assertSignInUrl(url, cloud?.deps.azure?.identity.authorityHost);
       await shell.openExternal(url);
     },
   });

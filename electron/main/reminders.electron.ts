@@ -111,7 +111,7 @@ export function startReminders(opts: RemindersOptions): Reminders {
     monotonicNow: () => performance.now(),
     evaluate: async (reason) => {
       // Graph's end dates (one $batch) when the holder is signed in; without it the worksheet's dates still count.
-      await services.rotation.refreshGraphItems().catch((e: unknown) => log.warn('Graph expiry refresh failed', { code: (e as { code?: string }).code }));
+      await services.credentialRotation.refreshGraphItems().catch((e: unknown) => log.warn('Graph expiry refresh failed', { code: (e as { code?: string }).code }));
       const due = await services.expiry.evaluate(reason);
       if (Notification.isSupported()) {
         for (const d of due) {
@@ -120,8 +120,8 @@ export function startReminders(opts: RemindersOptions): Reminders {
           n.show();
         }
         // The rotation wizard's step 5 ends: the holder can now remove the old secret (each rotation reminded once).
-        for (const r of services.rotation.dueOverlapEnds()) {
-          const n = new Notification({ title: 'The 24-hour overlap is over', body: `Key holder ${r.holder}: the vendor has had the new client secret for 24 hours. Open Key Holder's rotation wizard to remove the old one.` });
+        for (const r of services.credentialRotation.dueOverlapEnds()) {
+          const n = new Notification({ title: 'The 24-hour overlap is over', body: `Key holder ${r.holder}: the vendor has had the new client secret for 24 hours. Open Key Holder's Credential rotation screen to remove the old one.` });
           n.on('click', () => opts.showItem(null));
           n.show();
         }

@@ -10,6 +10,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { loadOrCreateRehearsalStorageKey, openStateKeys, sealStateKeys } from './state-seal';
 
 export interface Tenant {
   id: string;
@@ -53,6 +54,8 @@ export interface AppRegistration {
   keyCredentials: KeyCredential[];
   /** The seeded secret, kept so the descriptor can print it; gone once that credential is removed. */
   seedSecret?: { keyId: string; text: string };
+  /** false: "Allow public client flows" is off, so a public client (no secret) cannot redeem codes (AADSTS7000218). Absent: on. */
+  publicClientFlows?: boolean;
   /** Object ids of the owners (users or service principals); absent in older state files: anyone in the tenant. */
   owners?: string[];
   /** An appManagementPolicy assigned to this app; it replaces the tenant default for its new passwords. */
@@ -108,7 +111,8 @@ export interface Vault {
 export interface RoleAssignment {
   vaultName: string;
   principalId: string;
-  role: 'Key Vault Crypto Officer';
+  /** Reader: sees the vault in Resource Manager only (no key operations); Crypto Officer: every key operation. */
+  role: 'Key Vault Crypto Officer' | 'Reader';
 }
 
 export interface RefreshTokenState {
@@ -217,6 +221,8 @@ export class StateStore {
   constructor(
     readonly file: string,
     public state: CloudState,
+    /** Seals the vaults' private keys in the file (state-seal.ts); they are clear in memory only. */
+    private readonly storageKey: Buffer = loadOrCreateRehearsalStorageKey(file),
   ) {}
 
   static open(file: string, now: Date): StateStore {
@@ -229,7 +235,12 @@ export class StateStore {
         throw new Error(`The rehearsal cloud state file ${file} is not valid JSON (${(e as Error).message}). Move it aside to start a fresh rehearsal.`);
       }
       if (parsed.version !== 1) throw new Error(`The rehearsal cloud state file ${file} has unknown version ${String(parsed.version)}.`);
-      return new StateStore(file, parsed);
+      const key = loadOrCreateRehearsalStorageKey(file);
+      const { hadClear } = openStateKeys(parsed, key);
+      const store = new StateStore(file, parsed, key);
+      // A file from before keys were sealed: rewrite it at once, so no private key stays readable on disk.
+      if (hadClear) store.save();
+      return store;
     }
     const store = new StateStore(file, seedState(now));
     store.save();
@@ -240,7 +251,7 @@ export class StateStore {
   save(): void {
     fs.mkdirSync(path.dirname(this.file), { recursive: true });
     const tmp = `${this.file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify(this.state, null, 1), { mode: 0o600 });
+    fs.writeFileSync(tmp, JSON.stringify(sealStateKeys(this.state, this.storageKey), null, 1), { mode: 0o600 });
     fs.renameSync(tmp, this.file);
   }
 }

@@ -17,15 +17,17 @@ import type https from 'node:https';
 import { createControlPlaneService, type ControlPlaneService } from './control-plane/index';
 import { createIdentityService, type AzureEndpoints, type IdentityService, type OpenBrowser } from './identity/index';
 import { createVaultService, type VaultService } from './vault/index';
-import { createRotationService, type RotationService } from './rotation/rotation-service';
+import { createCredentialRotationService, type CredentialRotationService } from './credential-rotation/credential-rotation-service';
 import { createCeremonyTranscripts, type CeremonyTranscripts } from './transcript/index';
 import { createParticipantsService, type ParticipantsService } from './participants/index';
 import { createActivationService, type ActivationService } from './activation/index';
 import { createActivationDesk, type ActivationDesk } from './activation/desk';
 import { createCeremonyService, type CeremonyService } from './ceremony/index';
 import { vaultImportPurpose } from './ceremony/vault-import-purpose';
-import { rotationImportPurpose } from './lifecycle/rotation-purpose';
+import { keyRotationImportPurpose } from './lifecycle/key-rotation-purpose';
 import { createLifecycle, type Lifecycle, type LifecycleOptions } from './lifecycle/index';
+import { openWorkstationSettings, type WorkstationSettings } from './settings/workstation';
+import { createSettingsService, type SettingsService } from './settings/service';
 
 export interface Environment {
   mode: 'rehearsal' | 'live';
@@ -59,6 +61,12 @@ export interface ServiceDeps {
   chooseSavePath?(suggestedName: string, kind: 'pdf' | 'json'): Promise<string | null>;
   /** Key-store lifecycle settings (quorum, Resource Manager endpoint, default data-key cache); derived defaults when absent. */
   lifecycle?: LifecycleOptions;
+  /** The workstation's mode and live settings (composed with IT's policy by the composition root); a fixed mode of `environment` when absent. */
+  workstation?: WorkstationSettings;
+  /** Ends this process and starts the app again (main: relaunch); absent, the holder is asked to reopen the app. */
+  restartSession?(): void;
+  /** How long the connection test waits for the holder to sign in (default 5 minutes). */
+  connectionTestSignInTimeoutMs?: number;
 }
 
 export interface Services {
@@ -72,7 +80,7 @@ export interface Services {
   identity: IdentityService | null;
   vault: VaultService;
   /** The client-secret rotation wizard (Graph, control plane, worksheet line 4). */
-  rotation: RotationService;
+  credentialRotation: CredentialRotationService;
   /** Signed ceremony transcripts and where the ceremony stands. */
   transcript: CeremonyTranscripts;
   participants: ParticipantsService;
@@ -84,6 +92,8 @@ export interface Services {
   ceremony: CeremonyService;
   /** The key's life after the ceremony: health, revoke/unrevoke, pull/restore, rotation to a new primary key. */
   lifecycle: Lifecycle;
+  /** Live-mode settings, the connection test and switching modes. */
+  liveSettings: SettingsService;
 }
 
 export function createServices(deps: ServiceDeps): Services {
@@ -93,7 +103,7 @@ export function createServices(deps: ServiceDeps): Services {
     deps,
     controlPlane: createControlPlaneService(deps, deps.controlPlaneAgent ? { agent: deps.controlPlaneAgent } : {}),
     // One count per secret, whichever screen or service the guess comes through.
-    escrow: createEscrowService({ dataDir: deps.dataDir, clock: deps.clock, log: deps.log, throttle: processPassphraseThrottle, ...(deps.escrowKdf ? { kdf: deps.escrowKdf } : {}) }),
+    escrow: createEscrowService({ dataDir: deps.dataDir, clock: deps.clock, log: deps.log, throttle: processPassphraseThrottle, mode: deps.environment.mode, ...(deps.escrowKdf ? { kdf: deps.escrowKdf } : {}) }),
     expiry: createExpiryServiceInDataDir({ dataDir: deps.dataDir, clock: deps.clock, log: deps.log, worksheet, changed: () => deps.emit('app:changed', { topic: 'expiry' }) }),
     settings,
     worksheet,
@@ -121,8 +131,27 @@ export function createServices(deps: ServiceDeps): Services {
     ...(deps.escrowKdf ? { kdf: deps.escrowKdf } : {}),
     ...(deps.lifecycle ? { options: deps.lifecycle } : {}),
   });
+  const workstation = deps.workstation ?? openWorkstationSettings({ baseDir: deps.dataDir, clock: deps.clock, log: deps.log, running: deps.environment.mode, modeDecided: true, ...(deps.confFactory ? { confFactory: deps.confFactory } : {}) });
+  const liveSettings = createSettingsService({
+    workstation,
+    connection: {
+      clock: deps.clock,
+      log: deps.log,
+      secretBox: deps.secretBox,
+      ...(deps.openBrowser ? { openBrowser: deps.openBrowser } : {}),
+      ...(deps.connectionTestSignInTimeoutMs ? { signInTimeoutMs: deps.connectionTestSignInTimeoutMs } : {}),
+    },
+    endSession: async () => {
+      // Switching modes ends this session: nobody stays signed in, no activation keeps key material.
+      await identity?.signOut().catch((e: unknown) => deps.log.warn('sign-out before a mode switch failed', { error: e }));
+      activation.wipeAll();
+      base.controlPlane.stop();
+    },
+    ...(deps.restartSession ? { restart: deps.restartSession } : {}),
+  });
   return {
     ...base,
+    liveSettings,
     transcript,
     participants,
     activation,
@@ -132,16 +161,17 @@ export function createServices(deps: ServiceDeps): Services {
       participants,
       transcript,
       ceremony: () => ceremony.ensureOpen(),
+      mode: deps.environment.mode,
       purposes: {
         'vault-import': vaultImportPurpose(vault, () => deps.emit('app:changed', { topic: 'worksheet' })),
-        rotation: rotationImportPurpose(() => lifecycle.rotation, () => {
+        'key-rotation': keyRotationImportPurpose(() => lifecycle.keyRotation, () => {
           deps.emit('app:changed', { topic: 'worksheet' });
           deps.emit('app:changed', { topic: 'lifecycle' });
         }),
       },
     }),
     identity,
-    rotation: createRotationService({
+    credentialRotation: createCredentialRotationService({
       dataDir: deps.dataDir,
       secretBox: deps.secretBox,
       clock: deps.clock,

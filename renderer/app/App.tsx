@@ -3,14 +3,17 @@ import { screens } from './screens';
 import { useApp } from './store';
 import { call, onEvent } from './api';
 import type { ResponseOf } from '../../shared/ipc/contract';
+import { FirstRun } from '../features/settings/FirstRun';
 
 type Info = ResponseOf<'app:info'>;
 
 export function App() {
   const { screen, go } = useApp();
   const [info, setInfo] = useState<Info | null>(null);
+  const [firstRun, setFirstRun] = useState<ResponseOf<'settings:view'> | null>(null);
   useEffect(() => {
     call('app:info', {}).then(setInfo, () => setInfo(null));
+    call('settings:view', {}).then((v) => setFirstRun(v.firstRun ? v : null), () => setFirstRun(null));
   }, []);
   useEffect(() => onEvent('app:show', ({ screen: target }) => {
     if (screens.some((s) => s.id === target)) go(target);
@@ -24,6 +27,11 @@ export function App() {
           REHEARSAL: {info.environment.description}
           {/* The environment may already say so; the banner must say it either way, once. */}
           {/touches/i.test(info.environment.description) ? '.' : '. Nothing here touches real Azure or real data.'}
+        </div>
+      )}
+      {info?.environment.mode === 'live' && (
+        <div className="banner banner-live" role="status" data-testid="live-banner">
+          LIVE: {info.environment.description}. Real keys in your real vault.
         </div>
       )}
       <div className="layout">
@@ -40,7 +48,17 @@ export function App() {
           </ol>
         </nav>
         <main className="content">
-          <Current />
+          {firstRun ? (
+            <FirstRun
+              view={firstRun}
+              done={(_next, toSettings) => {
+                setFirstRun(null);
+                if (toSettings) go('settings');
+              }}
+            />
+          ) : (
+            <Current />
+          )}
         </main>
       </div>
     </div>

@@ -7,14 +7,15 @@ import { HomeScreen } from '../features/home/HomeScreen';
 import { ExpiryScreen } from '../features/expiry/ExpiryScreen';
 import { EscrowScreen } from '../features/escrow/EscrowScreen';
 import { WorksheetScreen } from '../features/worksheet/WorksheetScreen';
-import { ImportScreen } from '../features/import/ImportScreen';
-import { RegistrationScreen } from '../features/submission/RegistrationScreen';
-import { SubmissionScreen } from '../features/submission/SubmissionScreen';
+import { ImportScreen } from '../features/vault/ImportScreen';
+import { RegistrationScreen } from '../features/control-plane/RegistrationScreen';
+import { SubmissionScreen } from '../features/control-plane/SubmissionScreen';
 import { StatusScreen } from '../features/status/StatusScreen';
-import { RotationScreen } from '../features/rotation/RotationScreen';
+import { CredentialRotationScreen } from '../features/credential-rotation/CredentialRotationScreen';
 import { ActivationScreen } from '../features/activation/ActivationScreen';
 import { CeremonyScreen } from '../features/ceremony/CeremonyScreen';
 import { LifecycleScreen } from '../features/lifecycle/LifecycleScreen';
+import { SettingsScreen } from '../features/settings/SettingsScreen';
 
 export interface Screen {
   id: string;
@@ -33,6 +34,7 @@ export const screens: Screen[] = [
   { id: 'submission', title: 'Submission to the vendor', component: SubmissionScreen },
   { id: 'status', title: 'Primary key status', component: StatusScreen },
   { id: 'expiry', title: 'Expiry and rotation', component: ExpiryScreen },
-  { id: 'rotation', title: 'Rotate the client secret', component: RotationScreen },
+  { id: 'credential-rotation', title: 'Credential rotation', component: CredentialRotationScreen },
   { id: 'lifecycle', title: 'Key store lifecycle', component: LifecycleScreen },
+  { id: 'settings', title: 'Settings', component: SettingsScreen },
 ];

@@ -10,6 +10,10 @@
  * - The AAD binds the enrolment, environment, holder and purpose, so an
  *   envelope sent under someone else's enrolment token, or replayed as a
  *   credential update, fails to open.
+ * - It also binds the envelope's `sequence`, which grows with every envelope
+ *   a holder sends: the control plane keeps the highest it accepted per
+ *   enrolment and refuses an older or equal one (409 `envelope_replayed`), so
+ *   a captured earlier submission replayed after a correction cannot undo it.
  *
  * This module defines the format only (bytes that both sides must agree on);
  * the app seals in electron/services and the reference control plane opens in
@@ -37,6 +41,8 @@ export const sealedEnvelopeSchema = z
     enrolmentId: idSchema,
     holder: holderSchema,
     purpose: envelopePurposeSchema,
+    /** Grows with every envelope this holder sends (the app uses milliseconds since 1970, or one more than its last). */
+    sequence: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
     /** HPKE encapsulated key (32 bytes for X25519), base64url. */
     enc: b64url.length(43),
     /** AES-256-GCM ciphertext with tag, base64url. */
@@ -52,6 +58,7 @@ export interface EnvelopeAddress {
   enrolmentId: string;
   holder: Holder;
   purpose: EnvelopePurpose;
+  sequence: number;
 }
 
 const utf8 = new TextEncoder();
@@ -64,7 +71,7 @@ export function envelopeInfo(a: Pick<EnvelopeAddress, 'controlPlaneId' | 'apiVer
 /** HPKE AAD: who sent it, for which environment, and what for. A JSON array keeps the encoding unambiguous. */
 export function envelopeAad(a: EnvelopeAddress): Uint8Array {
   return utf8.encode(
-    JSON.stringify(['keyholder-control-plane/aad', a.controlPlaneId, a.apiVersion, a.environmentId, a.enrolmentId, a.holder, a.purpose]),
+    JSON.stringify(['keyholder-control-plane/aad', a.controlPlaneId, a.apiVersion, a.environmentId, a.enrolmentId, a.holder, a.purpose, a.sequence]),
   );
 }
 
@@ -83,6 +90,15 @@ export function formatFingerprint(fp: string): string {
 export function normaliseFingerprint(input: string): string | null {
   const hex = input.trim().replace(/^sha256:/i, '').replace(/[\s:]/g, '').toLowerCase();
   return /^[0-9a-f]{64}$/.test(hex) ? `sha256:${hex}` : null;
+}
+
+/**
+ * The sequence for a holder's next envelope: the clock in milliseconds, so a
+ * workstation that lost its state still moves forward, and never less than one
+ * more than the last it sent, so a clock set back cannot reuse a number.
+ */
+export function nextEnvelopeSequence(last: number | undefined, nowMs: number): number {
+  return Math.max((last ?? 0) + 1, Math.floor(nowMs));
 }
 
 export function sha256Hex(bytes: Uint8Array): string {

@@ -62,6 +62,11 @@ export const keyEntrySchema = z
     policy: z.object({ threshold: z.number().int().min(1), total: z.number().int().min(1).max(MAX_CUSTODIANS) }).strict(),
     custodians: z.array(custodianSlotSchema).min(1).max(MAX_CUSTODIANS),
     content: z.object({ cipher: z.literal('AES-256-GCM'), nonce: b64(12) }).strict(),
+    /**
+     * Present only on keys sealed by a rehearsal workstation. Inside the
+     * content AAD (canonicalEntry), so removing it makes the file *altered*.
+     */
+    environment: z.literal('rehearsal').optional(),
   })
   .strict()
   .superRefine((e, ctx) => {
@@ -116,6 +121,8 @@ function canonicalEntry(e: KeyEntry) {
     policy: { threshold: e.policy.threshold, total: e.policy.total },
     custodians: e.custodians.map((c) => ({ index: c.index, name: c.name, kdf: canonicalKdf(c.kdf), wrapNonce: c.wrapNonce })),
     content: { cipher: e.content.cipher, nonce: e.content.nonce },
+    // Last, and only when present: files without the mark keep their exact bytes.
+    ...(e.environment !== undefined ? { environment: e.environment } : {}),
   };
 }
 

@@ -3,5 +3,5 @@ export * from './calendar';
 export * from './reminders';
 export * from './dashboard';
 export * from './policy';
-export * from './rotation';
-export * from './rotation-runner';
+export * from './credential-rotation';
+export * from './credential-rotation-runner';

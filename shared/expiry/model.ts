@@ -56,7 +56,7 @@ const defaultBreaks: Record<TrackedKind, string> = {
 };
 
 const defaultActions: Record<TrackedKind, string> = {
-  'client-secret': 'Rotate the client secret with Key Holder’s rotation wizard, then keep the old one for 24 hours.',
+  'client-secret': 'Rotate the client secret with Key Holder’s credential rotation, then keep the old one for 24 hours.',
   'app-credential': 'Check whether anything still uses this credential; rotate it or remove it on purpose.',
   certificate: 'Renew the certificate and upload the new one to the application before this date.',
   'vault-key-exp': 'Extend the key’s expiry date in your vault (a key holder with Key Vault Crypto Officer can do it).',

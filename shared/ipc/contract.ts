@@ -13,10 +13,11 @@ import { worksheetChannels } from './channels/worksheet';
 import { controlPlaneChannels, controlPlaneEvents } from './channels/control-plane';
 import { identityChannels } from './channels/identity';
 import { vaultChannels } from './channels/vault';
-import { rotationChannels } from './channels/rotation';
+import { credentialRotationChannels } from './channels/credential-rotation';
 import { activationChannels } from './channels/activation';
 import { ceremonyChannels } from './channels/ceremony';
 import { lifecycleChannels } from './channels/lifecycle';
+import { settingsChannels } from './channels/settings';
 
 export const contract = {
   ...controlPlaneChannels,
@@ -26,10 +27,11 @@ export const contract = {
   ...worksheetChannels,
   ...identityChannels,
   ...vaultChannels,
-  ...rotationChannels,
+  ...credentialRotationChannels,
   ...activationChannels,
   ...ceremonyChannels,
   ...lifecycleChannels,
+  ...settingsChannels,
 } as const;
 
 export const events = {

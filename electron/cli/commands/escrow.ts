@@ -7,6 +7,8 @@
 import path from 'node:path';
 import { KeyholderError, isKeyholderError } from '../../../shared/errors/index';
 import { PRODUCTION_KDF, TEST_KDF, describeScrypt } from '../../../shared/escrow/kdf-profiles';
+// The prefix is for people reading the header; the authenticated mark (mode 'rehearsal') is what live mode checks.
+import { REHEARSAL_PURPOSE_PREFIX } from '../../../shared/escrow/mode-policy';
 import { groupFingerprint, checkValue } from '../../../shared/keys/fingerprint';
 import { createEscrowService } from '../../services/escrow/service';
 import { RSA_SIZES, DEFAULT_RSA_SIZE, type RsaSize } from '../../services/keys/source-key';
@@ -31,7 +33,7 @@ type Values = CliValues;
 function service(io: CliIo, dataDir?: string, o: { rehearsal?: boolean } = {}) {
   const unsafe = io.env.KEYHOLDER_UNSAFE_TEST_KDF === '1';
   if (unsafe && o.rehearsal) io.err('keyholder: WARNING: KEYHOLDER_UNSAFE_TEST_KDF=1 with --rehearsal: this rehearsal escrow uses a test-only KDF that is cheap to attack. Never use it for a real key.');
-  return createEscrowService({ dataDir: dataDir ?? io.cwd, clock: systemClock, log: silentLogger, kdf: unsafe && o.rehearsal ? TEST_KDF : PRODUCTION_KDF });
+  return createEscrowService({ dataDir: dataDir ?? io.cwd, clock: systemClock, log: silentLogger, kdf: unsafe && o.rehearsal ? TEST_KDF : PRODUCTION_KDF, ...(o.rehearsal ? { mode: 'rehearsal' as const } : {}) });
 }
 
 function refuseUnsafeKdfOutsideRehearsal(io: CliIo, rehearsal: boolean): void {
@@ -43,7 +45,6 @@ function refuseUnsafeKdfOutsideRehearsal(io: CliIo, rehearsal: boolean): void {
   }
 }
 
-export const REHEARSAL_PURPOSE_PREFIX = 'REHEARSAL ONLY, never a real key: ';
 
 /** Longer than any passphrase a person types; a longer first line is refused, not truncated. */
 export const MAX_PASSPHRASE_FILE_LINE = 1024;

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../main';
 import type { CliIo } from '../io';
+import { parseEscrow } from '../../../shared/escrow/format';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kh-rehearse-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -75,6 +76,15 @@ describe('keyholder rehearse', () => {
     expect(report).toContain(r.finalHash.slice(0, 4));
     expect(report).toContain('Sam Supervisor');
     expect(report).toContain('Noor Knower');
+
+    // Issue 16: the vendor side keeps no client secret readable, the rehearsal vaults no private key, and every
+    // escrow file the rehearsal made is marked as a rehearsal file in its authenticated header.
+    const cpState = fs.readFileSync(path.join(r.outDir, 'cloud', 'control-plane', 'control-plane-state.json'), 'utf8');
+    for (const s of clientSecrets) expect(cpState).not.toContain(s);
+    expect(fs.readFileSync(path.join(r.outDir, 'cloud', 'rehearsal-state.json'), 'utf8')).not.toContain('PRIVATE KEY');
+    for (const f of [r.artifacts.escrowFile, ...r.artifacts.holderCopies]) {
+      expect(parseEscrow(new Uint8Array(fs.readFileSync(f))).header.keys.every((k) => k.environment === 'rehearsal'), path.basename(f)).toBe(true);
+    }
   }, 240_000);
 
   it('refuses a folder that is not empty, and a missing --out', async () => {

@@ -21,8 +21,8 @@ import { createParticipantsService } from '../../services/participants/index';
 import { createCeremonyTranscripts } from '../../services/transcript/index';
 import { silentLogger } from '../../services/log/logger';
 import { LifecycleService } from '../../services/lifecycle/service';
-import { RotationService } from '../../services/lifecycle/rotation';
-import { rotationImportPurpose } from '../../services/lifecycle/rotation-purpose';
+import { KeyRotationService } from '../../services/lifecycle/key-rotation';
+import { keyRotationImportPurpose } from '../../services/lifecycle/key-rotation-purpose';
 import { createActivationService } from '../../services/activation/index';
 import { createActivationDesk, type ActivationView } from '../../services/activation/desk';
 import { TEST_KDF } from '../../../shared/escrow/kdf-profiles';
@@ -56,10 +56,10 @@ export interface LifecycleHarness {
   escrowFile: string;
   cp: ReferenceControlPlane;
   lifecycle: LifecycleService;
-  rotation: RotationService;
+  keyRotation: KeyRotationService;
   desk: ReturnType<typeof createActivationDesk>;
   /** The rotation's import as a supervised activation (keeper, knower, supervisor) on holder 1's desk. */
-  rotationImport(o: { holderCopyPath: string; passphrase: string; keyName?: string; attest?: boolean }): Promise<ActivationView>;
+  keyRotationImport(o: { holderCopyPath: string; passphrase: string; keyName?: string; attest?: boolean }): Promise<ActivationView>;
   participants: ReturnType<typeof createParticipantsService>;
   participantIds: string[];
   transcript: ReturnType<typeof createCeremonyTranscripts>;
@@ -194,7 +194,7 @@ export async function startLifecycleHarness(): Promise<LifecycleHarness> {
     transcript,
     quorumThreshold: 2,
   });
-  const rotation = new RotationService({
+  const rotation = new KeyRotationService({
     dataDir: path.join(dir, 'holder1'),
     clock,
     log: silentLogger,
@@ -210,15 +210,15 @@ export async function startLifecycleHarness(): Promise<LifecycleHarness> {
     record: (kind, data) => lifecycle.record(kind, data),
   });
   // Holder 1's activation desk: the rotation's import is a supervised activation's purpose, as on the app's workstation.
-  const desk = createActivationDesk({ activation: createActivationService({ transcript, clock }), participants, transcript, purposes: { rotation: rotationImportPurpose(() => rotation) } });
+  const desk = createActivationDesk({ activation: createActivationService({ transcript, clock }), participants, transcript, purposes: { 'key-rotation': keyRotationImportPurpose(() => rotation) } });
   /**
    * The rotation's import through the desk: the lifecycle:rotation-import
    * handler's start, then keeper, knower and (unless `attest` is false) the
    * supervisor's signed attestation before the purpose is carried out.
    */
-  async function rotationImport(o: { holderCopyPath: string; passphrase: string; keyName?: string; attest?: boolean }): Promise<ActivationView> {
+  async function keyRotationImport(o: { holderCopyPath: string; passphrase: string; keyName?: string; attest?: boolean }): Promise<ActivationView> {
     const { target, holder } = rotation.prepareImport({ holderCopyPath: o.holderCopyPath, ...(o.keyName ? { keyName: o.keyName } : {}) });
-    const v = await desk.start({ mode: 'split-knowledge', escrowFile: o.holderCopyPath, purpose: { kind: 'rotation', target, holder } });
+    const v = await desk.start({ mode: 'split-knowledge', escrowFile: o.holderCopyPath, purpose: { kind: 'key-rotation', target, holder } });
     // Sam and Kim were enrolled above with their own passphrases; Olive and Noor enrol on first use.
     const signing: Record<string, string> = { 'Sam Supervisor': PASS[0]!, 'Kim Keeper': PASS[1]! };
     const join = (role: 'operator' | 'supervisor' | 'keeper' | 'knower', name: string) => desk.join({ session: v.session, role, name, participantPassphrase: signing[name] ?? `${name} signing passphrase` });
@@ -240,9 +240,9 @@ export async function startLifecycleHarness(): Promise<LifecycleHarness> {
     escrowFile,
     cp,
     lifecycle,
-    rotation,
+    keyRotation: rotation,
     desk,
-    rotationImport,
+    keyRotationImport,
     participants,
     participantIds,
     transcript,

@@ -8,10 +8,11 @@ import { worksheetHandlers } from './worksheet';
 import { controlPlaneHandlers } from './control-plane';
 import { identityHandlers } from './identity';
 import { vaultHandlers } from './vault';
-import { rotationHandlers } from './rotation';
+import { credentialRotationHandlers } from './credential-rotation';
 import { activationHandlers } from './activation';
 import { ceremonyHandlers } from './ceremony';
 import { lifecycleHandlers } from './lifecycle';
+import { settingsHandlers } from './settings';
 
 export function createHandlers(s: Services): Handlers {
   return {
@@ -22,9 +23,10 @@ export function createHandlers(s: Services): Handlers {
     ...worksheetHandlers(s),
     ...identityHandlers(s),
     ...vaultHandlers(s),
-    ...rotationHandlers(s),
+    ...credentialRotationHandlers(s),
     ...activationHandlers(s),
     ...ceremonyHandlers(s),
     ...lifecycleHandlers(s),
+    ...settingsHandlers(s),
   };
 }

@@ -10,20 +10,20 @@ type LifecycleChannel =
   | 'lifecycle:restore'
   | 'lifecycle:request'
   | 'lifecycle:sign'
-  | 'lifecycle:rotation-start'
-  | 'lifecycle:rotation-add-key'
-  | 'lifecycle:rotation-import'
-  | 'lifecycle:rotation-submit'
-  | 'lifecycle:rotation-disable-old';
+  | 'lifecycle:key-rotation-start'
+  | 'lifecycle:key-rotation-add-key'
+  | 'lifecycle:key-rotation-import'
+  | 'lifecycle:key-rotation-submit'
+  | 'lifecycle:key-rotation-disable-old';
 
 export function lifecycleHandlers(s: Services): Pick<Handlers, LifecycleChannel> {
   const ks = s.lifecycle.keyStore;
-  const rot = s.lifecycle.rotation;
+  const rot = s.lifecycle.keyRotation;
   const changed = () => s.deps.emit('app:changed', { topic: 'lifecycle' });
   return {
     'lifecycle:status': async (r) => {
       const st = await ks.status({ refresh: r.refresh ?? true });
-      return { ...st, rotation: rot.exists() ? await rot.view({ refresh: false }) : null };
+      return { ...st, keyRotation: rot.exists() ? await rot.view({ refresh: false }) : null };
     },
     'lifecycle:confirmation': async (r) => ks.confirmationFor(r.action),
     'lifecycle:revoke': async (r) => {
@@ -48,15 +48,15 @@ export function lifecycleHandlers(s: Services): Pick<Handlers, LifecycleChannel>
     },
     'lifecycle:request': async (r) => ks.requestLastStoreAction(r),
     'lifecycle:sign': async (r) => ks.signRequest(r),
-    'lifecycle:rotation-start': async () => rot.start(),
-    'lifecycle:rotation-add-key': async (r) => rot.addKey(r),
-    // The new key is opened only inside a supervised activation (keeper, knower, supervisor); its 'rotation' purpose runs the import.
-    'lifecycle:rotation-import': async (r) => {
+    'lifecycle:key-rotation-start': async () => rot.start(),
+    'lifecycle:key-rotation-add-key': async (r) => rot.addKey(r),
+    // The new key is opened only inside a supervised activation (keeper, knower, supervisor); its 'key-rotation' purpose runs the import.
+    'lifecycle:key-rotation-import': async (r) => {
       const { target, holder } = rot.prepareImport({ holderCopyPath: r.holderCopyPath, ...(r.keyName ? { keyName: r.keyName } : {}) });
-      return s.activationDesk.start({ mode: 'split-knowledge', escrowFile: r.holderCopyPath, purpose: { kind: 'rotation', target, holder } });
+      return s.activationDesk.start({ mode: 'split-knowledge', escrowFile: r.holderCopyPath, purpose: { kind: 'key-rotation', target, holder } });
     },
-    'lifecycle:rotation-submit': async (r) => rot.submit(r.clientSecret ? { clientSecret: r.clientSecret } : {}),
-    'lifecycle:rotation-disable-old': async (r) => {
+    'lifecycle:key-rotation-submit': async (r) => rot.submit(r.clientSecret ? { clientSecret: r.clientSecret } : {}),
+    'lifecycle:key-rotation-disable-old': async (r) => {
       const v = await rot.disableOldKey(r);
       changed();
       return v;

@@ -129,10 +129,22 @@ export async function handleAdmin(ctx: CloudContext, faults: FaultTable, enabled
       const vaultName = String(b.vaultName ?? '');
       const principalId = String(b.principalId ?? '');
       if (!s.vaults.some((v) => v.name === vaultName) || !principalId) throw new AdminError(400, 'Give vaultName and principalId.');
-      s.roleAssignments = s.roleAssignments.filter((a) => !(a.vaultName === vaultName && a.principalId === principalId));
-      if (m === 'POST') s.roleAssignments.push({ vaultName, principalId, role: 'Key Vault Crypto Officer' });
+      // role: "Key Vault Crypto Officer" (default: every key operation) or "Reader" (Resource Manager only, as a holder whose data-plane role is missing).
+      const role = b.role === undefined ? 'Key Vault Crypto Officer' : b.role;
+      if (role !== 'Key Vault Crypto Officer' && role !== 'Reader') throw new AdminError(400, 'role must be "Key Vault Crypto Officer" or "Reader".');
+      s.roleAssignments = s.roleAssignments.filter((a) => !(a.vaultName === vaultName && a.principalId === principalId && (b.role === undefined || a.role === role)));
+      if (m === 'POST') s.roleAssignments.push({ vaultName, principalId, role });
       ctx.store.save();
       return sendJson(res, 204, undefined), true;
+    }
+    if (route === 'POST /apps/public-client') {
+      // Authentication > Advanced settings > "Allow public client flows" on the app registration.
+      const b = await body(req);
+      const app = s.apps.find((a) => a.appId === b.appId);
+      if (!app || typeof b.enabled !== 'boolean') throw new AdminError(400, 'Give the appId of a rehearsal app and enabled: true or false.');
+      app.publicClientFlows = b.enabled;
+      ctx.store.save();
+      return sendJson(res, 200, { appId: app.appId, publicClientFlows: b.enabled }), true;
     }
     if (route === 'POST /apps') {
       // Many applications at once (benchmarks, dashboards with many key stores); no secrets, owned by the tenant's holder.

@@ -79,4 +79,30 @@ describe('rehearsal Resource Manager', () => {
     expect(p.enableSoftDelete).toBe(false);
     expect(p.enablePurgeProtection).toBeUndefined();
   });
+
+  it('lists the caller’s permissions on a vault; a Reader sees the vault but may not use its keys', async () => {
+    const admin = (method: string, route: string, b: unknown) => {
+      const text = JSON.stringify(b);
+      return request(agent, `${cloud.descriptor.adminUrl}${route}`, { method, headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) }, body: text });
+    };
+    const tenant = cloud.descriptor.tenants[0]!;
+    const app = cloud.descriptor.apps.find((a) => a.tenantId === tenant.id)!;
+    expect((await admin('POST', '/vaults', { name: 'reader-vault', tenantId: tenant.id, principals: [app.appId] })).status).toBe(201);
+    const t = await token(0, cloud.descriptor.managementScope);
+    const id = `/subscriptions/${subscriptionOf(tenant.id)}/resourceGroups/rehearsal/providers/Microsoft.KeyVault/vaults/reader-vault`;
+    const perms = async () => (await get(`${cloud.descriptor.managementUrl}${id}/providers/Microsoft.Authorization/permissions?api-version=2022-04-01`, t)).json() as { value: { dataActions: string[] }[] };
+    expect((await perms()).value.flatMap((p) => p.dataActions)).toContain('Microsoft.KeyVault/vaults/keys/*');
+    const kvToken = await token(0, cloud.descriptor.vaultScope);
+    const keys = () => get(`https://reader-vault${cloud.descriptor.vaultDnsSuffix}:${cloud.port}/keys?api-version=7.5`, kvToken);
+    expect((await keys()).status).toBe(200);
+    expect((await admin('DELETE', '/role-assignments', { vaultName: 'reader-vault', principalId: app.appId })).status).toBe(204);
+    expect((await admin('POST', '/role-assignments', { vaultName: 'reader-vault', principalId: app.appId, role: 'Reader' })).status).toBe(204);
+    expect((await admin('POST', '/role-assignments', { vaultName: 'reader-vault', principalId: app.appId, role: 'Owner' })).status).toBe(400);
+    expect((await perms()).value).toEqual([{ actions: ['*/read'], notActions: [], dataActions: [], notDataActions: [] }]);
+    expect((await get(`${cloud.descriptor.managementUrl}${id}?api-version=2023-07-01`, t)).status).toBe(200);
+    expect((await keys()).status).toBe(403);
+    // Without any role the vault is not found at all, as in Azure for a principal with no read access.
+    expect((await admin('DELETE', '/role-assignments', { vaultName: 'reader-vault', principalId: app.appId })).status).toBe(204);
+    expect((await get(`${cloud.descriptor.managementUrl}${id}/providers/Microsoft.Authorization/permissions?api-version=2022-04-01`, t)).status).toBe(404);
+  });
 });

@@ -47,6 +47,17 @@ function caller(ctx: CloudContext, req: IncomingMessage): { tid: string; princip
   return { tid: String(claims.tid ?? ''), principals };
 }
 
+/** What each rehearsal role allows, as Azure's built-in role definitions say (the parts Key Holder looks at). */
+const ROLE_PERMISSIONS: Record<string, { actions: string[]; notActions: string[]; dataActions: string[]; notDataActions: string[] }> = {
+  Reader: { actions: ['*/read'], notActions: [], dataActions: [], notDataActions: [] },
+  'Key Vault Crypto Officer': {
+    actions: ['Microsoft.Authorization/*/read', 'Microsoft.Resources/deployments/*', 'Microsoft.Resources/subscriptions/resourceGroups/read', 'Microsoft.KeyVault/checkNameAvailability/read', 'Microsoft.KeyVault/deletedVaults/read', 'Microsoft.KeyVault/locations/*/read', 'Microsoft.KeyVault/vaults/*/read', 'Microsoft.KeyVault/operations/read'],
+    notActions: [],
+    dataActions: ['Microsoft.KeyVault/vaults/keys/*', 'Microsoft.KeyVault/vaults/keyrotationpolicies/*'],
+    notDataActions: [],
+  },
+};
+
 function vaultId(v: Vault): string {
   return `/subscriptions/${subscriptionOf(v.tenantId)}/resourceGroups/${RESOURCE_GROUP}/providers/Microsoft.KeyVault/vaults/${v.name}`;
 }
@@ -99,6 +110,14 @@ export async function handleArm(ctx: CloudContext, req: IncomingMessage, res: Se
       const name = /name eq '([^']+)'/i.exec(filter)?.[1];
       const vaults = ctx.state.vaults.filter((v) => visible(ctx, v, who) && (!type || type.toLowerCase() === 'microsoft.keyvault/vaults') && (!name || name.toLowerCase() === v.name));
       return sendJson(res, 200, { value: vaults.map((v) => ({ id: vaultId(v), name: v.name, type: 'Microsoft.KeyVault/vaults', location: 'rehearsal' })) }), true;
+    }
+    // Permissions - List For Resource: what the caller may do on the vault (its roles' actions and data actions).
+    const isPermissions = seg.length === 11 && seg[8]!.toLowerCase() === 'providers' && seg[9]!.toLowerCase() === 'microsoft.authorization' && seg[10]!.toLowerCase() === 'permissions';
+    if (isPermissions) {
+      const v = seg[3]!.toLowerCase() === RESOURCE_GROUP ? ctx.state.vaults.find((x) => x.name === seg[7]!.toLowerCase()) : undefined;
+      if (!v || v.tenantId !== tenant.id || !visible(ctx, v, who)) throw new ArmError(404, 'ResourceNotFound', `The Resource 'Microsoft.KeyVault/vaults/${seg[7]}' under resource group '${seg[3]}' was not found.`);
+      const roles = ctx.state.roleAssignments.filter((a) => a.vaultName === v.name && who.principals.includes(a.principalId)).map((a) => a.role);
+      return sendJson(res, 200, { value: [...new Set(roles)].map((r) => ROLE_PERMISSIONS[r]) }), true;
     }
     const isVault = seg.length === 8 && seg[2]!.toLowerCase() === 'resourcegroups' && seg[4]!.toLowerCase() === 'providers' && seg[5]!.toLowerCase() === 'microsoft.keyvault' && seg[6]!.toLowerCase() === 'vaults';
     if (isVault) {

@@ -36,6 +36,7 @@ import { primaryKeyStatusFrom } from '../../../shared/control-plane/status';
 import { ControlPlaneStore, type StoredCeremonyRecord, type StoredEnrolment, type StoredEnvironment, type StoredLibrary, type StoredPrimaryKey } from './store';
 import { DEFAULT_ROTATION_RATE_PER_DAY, SYSTEM_KEY, libraryKeyStatus, noLongerInUseSince } from './libraries';
 import { loadOrCreateSealingKey, openEnvelope, type SealingKey } from './sealing';
+import { loadOrCreateStorageKey } from './record-seal';
 import { ProbeError, type KeyStoreProbe, type RsaPublicKey } from './probe';
 import { failure, holderChecks, probeFailure, provePair, staticChecks, wrapLocally } from './validator';
 
@@ -66,6 +67,11 @@ export const realScheduler: Scheduler = {
 
 export interface ControlPlaneOptions {
   dataDir: string;
+  /**
+   * 32 bytes sealing the stored key-store records (client secrets). Default:
+   * KEYHOLDER_CP_STORAGE_KEY (hex), else a 0600 storage-key.json beside the state.
+   */
+  storageKey?: Uint8Array;
   controlPlaneId: string;
   name?: string;
   /** Bearer token for the vendor's admin calls. */
@@ -109,7 +115,7 @@ export class ReferenceControlPlane {
   }
 
   static async create(opts: ControlPlaneOptions): Promise<ReferenceControlPlane> {
-    const store = new ControlPlaneStore(path.join(opts.dataDir, 'control-plane-state.json'));
+    const store = new ControlPlaneStore(path.join(opts.dataDir, 'control-plane-state.json'), opts.storageKey ? Buffer.from(opts.storageKey) : loadOrCreateStorageKey(opts.dataDir));
     const sealing = await loadOrCreateSealingKey(opts.dataDir);
     return new ReferenceControlPlane(opts, store, sealing);
   }
@@ -229,7 +235,30 @@ export class ReferenceControlPlane {
 
   // ------------------------------------------------------------ sealed submissions
 
-  private async openSealed<T>(e: StoredEnrolment, body: Uint8Array, purpose: EnvelopePurpose, schema: ZodType<T>): Promise<{ value: T; envelopeSha256: string }> {
+  /**
+   * Refuses an envelope whose sequence is not above the last one accepted from
+   * this enrolment: a replay of an earlier submission must never undo a later
+   * one. Called once early (nothing probed for a replay) and again inside the
+   * store update that records the envelope, so two racing envelopes cannot both pass.
+   */
+  private refuseReplay(s: { enrolments: Record<string, StoredEnrolment> }, e: StoredEnrolment, sequence: number): void {
+    const last = s.enrolments[e.enrolmentId]?.lastSequence ?? 0;
+    if (sequence <= last) {
+      throw new ApiFailure(
+        409,
+        'envelope_replayed',
+        `This envelope (sequence ${sequence}) is not newer than the last one accepted from key holder ${e.holder} (sequence ${last}): it is a replay or was sent out of order. Nothing was stored; what was accepted last stands. To change it, submit again from Key Holder.`,
+      );
+    }
+  }
+
+  private acceptSequence(s: { enrolments: Record<string, StoredEnrolment> }, e: StoredEnrolment, sequence: number): void {
+    this.refuseReplay(s, e, sequence);
+    const stored = s.enrolments[e.enrolmentId];
+    if (stored) stored.lastSequence = sequence;
+  }
+
+  private async openSealed<T>(e: StoredEnrolment, body: Uint8Array, purpose: EnvelopePurpose, schema: ZodType<T>): Promise<{ value: T; envelopeSha256: string; sequence: number }> {
     let json: unknown;
     try {
       json = JSON.parse(Buffer.from(body).toString('utf8'));
@@ -257,6 +286,7 @@ export class ReferenceControlPlane {
       enrolmentId: e.enrolmentId,
       holder: e.holder,
       purpose,
+      sequence: env.sequence,
     });
     if (!plain) throw new ApiFailure(400, 'envelope_unreadable', 'The sealed envelope could not be opened: it was altered, or sealed for another recipient. Nothing was stored.');
     let value: unknown;
@@ -277,11 +307,12 @@ export class ReferenceControlPlane {
       throw new ApiFailure(422, 'record_invalid', 'The key-store record is not valid.', failures);
     }
     if ((rec.data as { holder?: number }).holder !== e.holder) throw new ApiFailure(403, 'envelope_misaddressed', `The record is for key holder ${(rec.data as { holder?: number }).holder}, but the token is key holder ${e.holder}’s.`);
-    return { value: rec.data, envelopeSha256: sha256Hex(body) };
+    this.refuseReplay(this.store.read(), e, env.sequence);
+    return { value: rec.data, envelopeSha256: sha256Hex(body), sequence: env.sequence };
   }
 
   async submitKeyStore(e: StoredEnrolment, body: Uint8Array): Promise<SubmissionReceipt> {
-    const { value: record, envelopeSha256 } = await this.openSealed(e, body, 'key-store-submission', keyStoreRecordSchema);
+    const { value: record, envelopeSha256, sequence } = await this.openSealed(e, body, 'key-store-submission', keyStoreRecordSchema);
     const state = this.store.read();
     // Findings that no partner record can fix are refused at once rather than stored.
     const immediate = holderChecks(state, e.environmentId, record, this.now()).filter((f) =>
@@ -291,6 +322,7 @@ export class ReferenceControlPlane {
     const submissionId = newId('sub');
     const receivedAt = this.now().toISOString();
     await this.store.update((s) => {
+      this.acceptSequence(s, e, sequence);
       const env = (s.environments[e.environmentId] ??= emptyEnvironment(e.environmentId));
       env.pending[e.holder] = { record, submissionId, receivedAt };
       env.validation = { state: 'waiting_for_other_holder', failures: [] };
@@ -347,7 +379,7 @@ export class ReferenceControlPlane {
   }
 
   async updateCredentials(e: StoredEnrolment, body: Uint8Array) {
-    const { value: upd, envelopeSha256 } = await this.openSealed<CredentialUpdate>(e, body, 'credential-update', credentialUpdateSchema);
+    const { value: upd, envelopeSha256, sequence } = await this.openSealed<CredentialUpdate>(e, body, 'credential-update', credentialUpdateSchema);
     const env = this.store.read().environments[e.environmentId];
     const pk = env?.primaryKeys.at(-1);
     const current = pk?.records[e.holder] ?? env?.pending[e.holder]?.record;
@@ -376,6 +408,7 @@ export class ReferenceControlPlane {
     const submissionId = newId('cred');
     const receivedAt = this.now().toISOString();
     await this.store.update((s) => {
+      this.acceptSequence(s, e, sequence);
       const target = s.environments[e.environmentId]!;
       const tpk = target.primaryKeys.at(-1);
       if (tpk) tpk.records[e.holder] = next;

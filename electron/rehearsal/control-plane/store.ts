@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Holder, KeyStoreHealth, KeyStoreRecord, PrimaryKey, Registration, ValidationOutcome } from '../../../shared/control-plane/api';
+import { openState, sealState } from './record-seal';
 
 export interface StoredEnrolment {
   enrolmentId: string;
@@ -16,6 +17,8 @@ export interface StoredEnrolment {
   tokenSha256: string;
   createdAt: string;
   primaryKeyName?: string;
+  /** The highest envelope sequence accepted from this holder; older or equal ones are replays (absent until the first). */
+  lastSequence?: number;
 }
 
 export interface StoredKeyStore {
@@ -95,16 +98,20 @@ export class ControlPlaneStore {
   private state: ControlPlaneState;
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly file: string) {
-    this.state = ControlPlaneStore.load(file);
+  /** `storageKey` seals every key-store record (client secrets) in the file; see record-seal.ts. */
+  constructor(
+    private readonly file: string,
+    private readonly storageKey: Buffer,
+  ) {
+    this.state = ControlPlaneStore.load(file, storageKey);
   }
 
-  private static load(file: string): ControlPlaneState {
+  private static load(file: string, key: Buffer): ControlPlaneState {
     if (!fs.existsSync(file)) return emptyState();
     const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as ControlPlaneState;
     // A damaged or foreign file is an operator problem: refuse to start rather than silently forget registrations.
     if (parsed?.version !== 1 || typeof parsed.enrolments !== 'object') throw new Error(`control plane state at ${file} is not a version 1 state file`);
-    return parsed;
+    return openState(parsed, key);
   }
 
   /** A deep copy: callers cannot change stored state except through `update`. */
@@ -131,7 +138,7 @@ export class ControlPlaneStore {
     const tmp = `${this.file}.${randomBytes(6).toString('hex')}.tmp`;
     const fh = await fs.promises.open(tmp, 'w', 0o600);
     try {
-      await fh.writeFile(JSON.stringify(s, null, 1));
+      await fh.writeFile(JSON.stringify(sealState(s, this.storageKey), null, 1));
       await fh.sync();
     } finally {
       await fh.close();

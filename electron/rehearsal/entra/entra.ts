@@ -232,6 +232,7 @@ function grantAuthorizationCode(ctx: CloudContext, tenant: Tenant, p: URLSearchP
   if (computed !== entry.codeChallenge) throw new OAuthError(400, 'invalid_grant', 501481, 'The Code_Verifier does not match the code_challenge supplied in the authorization request.');
   const user = ctx.state.users.find((u) => u.oid === entry.oid)!;
   const app = findApp(ctx, entry.clientId)!;
+  refusePublicClientOff(app, p);
   const requested = scopesOf(p);
   return userTokens(ctx, user, app, requested.length ? requested : entry.scopes, entry.nonce);
 }
@@ -263,7 +264,16 @@ function grantDeviceCode(ctx: CloudContext, tenant: Tenant, p: URLSearchParams):
   if (!entry.oid) throw new OAuthError(400, 'authorization_pending', 70016, 'OAuth 2.0 device flow error. Authorization is pending. Continue polling.');
   ctx.deviceCodes.delete(dc);
   const user = ctx.state.users.find((u) => u.oid === entry.oid)!;
-  return userTokens(ctx, user, findApp(ctx, entry.clientId)!, entry.scopes);
+  const app = findApp(ctx, entry.clientId)!;
+  refusePublicClientOff(app, p);
+  return userTokens(ctx, user, app, entry.scopes);
+}
+
+/** Entra with "Allow public client flows" off treats the app as confidential: a code redeemed without a secret is refused. */
+function refusePublicClientOff(app: AppRegistration, p: URLSearchParams): void {
+  if (app.publicClientFlows === false && !p.get('client_secret') && !p.get('client_assertion')) {
+    throw new OAuthError(401, 'invalid_client', 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
+  }
 }
 
 function grantClientCredentials(ctx: CloudContext, tenant: Tenant, p: URLSearchParams, basic: { id: string; secret: string } | null): Record<string, unknown> {

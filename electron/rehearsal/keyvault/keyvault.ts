@@ -82,7 +82,7 @@ function authorize(ctx: CloudContext, vault: Vault, req: IncomingMessage, action
     throw new KvError(403, 'Forbidden', `The token is from tenant ${String(claims.tid)}, but vault ${vault.name} belongs to tenant ${vault.tenantId}. Sign in to the vault's own tenant.`, 'TenantMismatch');
   }
   const principals = [claims.oid, claims.idtyp === 'app' ? claims.azp : undefined].filter((x): x is string => typeof x === 'string');
-  const assigned = ctx.state.roleAssignments.some((a) => a.vaultName === vault.name && principals.includes(a.principalId));
+  const assigned = ctx.state.roleAssignments.some((a) => a.vaultName === vault.name && a.role !== 'Reader' && principals.includes(a.principalId));
   if (!assigned) {
     throw new KvError(
       403,

@@ -10,6 +10,7 @@ import { KeyholderError, isKeyholderError } from '../../../shared/errors/index';
 import { describeStep, expectedRole, type Purpose, type PurposeKind } from '../../../shared/ceremony/activation';
 import { normaliseName } from '../../../shared/ceremony/roles';
 import { parseEscrow, type EscrowFile } from '../../../shared/escrow/format';
+import { assertEscrowUsable, type WorkstationMode } from '../../../shared/escrow/mode-policy';
 import { keyFingerprint, type Role } from '../../../shared/transcript/entry';
 import type { CeremonyTranscripts } from '../transcript/index';
 import type { ParticipantsService } from '../participants/index';
@@ -74,6 +75,8 @@ export function createActivationDesk(deps: {
   ceremony?: () => Promise<string>;
   /** Counts wrong passphrases for every escrow opened here (defaults to the process-wide counter). */
   throttle?: PassphraseThrottle;
+  /** Live: rehearsal escrow files and test-KDF files are refused before any passphrase is asked for. */
+  mode?: WorkstationMode;
 }) {
   const throttle = deps.throttle ?? processPassphraseThrottle;
   const purposes: Partial<Record<PurposeKind, PurposeHandler>> = { 'escrow-restore': verifyRestorePurpose, ...deps.purposes };
@@ -117,6 +120,7 @@ export function createActivationDesk(deps: {
       if (!handler) throw new KeyholderError('activation.purpose_unavailable', `This workstation cannot carry out "${req.purpose.kind}" yet.`);
       const bytes = await readKeeperFile(req.escrowFile, `The file ${req.escrowFile} cannot be read. Check the path and that the keeper's drive is connected.`);
       const escrow = parseEscrow(bytes);
+      assertEscrowUsable(escrow.header, deps.mode);
       const copyFingerprint = createHash('sha256').update(bytes).digest('hex').slice(0, 16).match(/.{4}/g)!.join('-');
       const source = req.mode === 'split-knowledge' ? holderCopySource(escrow, copyFingerprint, undefined, throttle) : escrowQuorumSource(escrow, undefined, throttle);
       const ceremony = req.ceremony ?? (deps.ceremony ? await deps.ceremony() : (await deps.transcript.open({ app: 'Key Holder', opened: 'activation' })).ceremony);
@@ -207,6 +211,7 @@ export function createActivationDesk(deps: {
         if (!req.escrowFile || !req.custodian) throw new KeyholderError('activation.bad_request', 'Choose the escrow file and which custodian you are.');
         const bytes = await readKeeperFile(req.escrowFile, `The file ${req.escrowFile} cannot be read.`);
         const file = parseEscrow(bytes);
+        assertEscrowUsable(file.header, deps.mode);
         const index = req.custodian;
         // The same count as the desk's own sources: this path must not be an unthrottled way to guess a share's passphrase.
         const slot = await throttle.run(attemptKey(bytes, `custodian-${index}`), () => openSlot(file, undefined, index, req.secret));

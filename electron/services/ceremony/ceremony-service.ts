@@ -12,6 +12,7 @@
  * it count as progress.
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { writePrivateFile } from '../platform/private-file';
 import path from 'node:path';
 import { KeyholderError, isKeyholderError } from '../../../shared/errors/index';
 import type { JsonObject } from '../../../shared/transcript/canonical';
@@ -306,7 +307,7 @@ export function createCeremonyService(deps: {
       }
       if (!target) return { saved: false };
       try {
-        writeFileSync(target, data);
+        writePrivateFile(target, data);
       } catch (e) {
         throw new KeyholderError('ceremony.export_write_failed', `The report could not be written to ${target} (${(e as NodeJS.ErrnoException).code ?? 'error'}). Choose another folder.`);
       }

@@ -6,11 +6,11 @@
  * changed since, so the supervisor attests to the import that runs.
  */
 import { createHash, createPrivateKey, createPublicKey } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { KeyholderError } from '../../../shared/errors/index';
-import { parseEscrow } from '../../../shared/escrow/format';
+import { serializeEscrow } from '../../../shared/escrow/format';
 import type { PurposeHandler } from '../activation/desk';
+import { readEscrowBytes, sha256Hex } from '../escrow/files';
 import { findEntry } from '../escrow/seal';
 import type { ImportDraft, OpenedCopy, VaultService } from '../vault/vault-service';
 
@@ -32,13 +32,16 @@ export function vaultImportPurpose(vault: Pick<VaultService, 'record' | 'importO
       throw new KeyholderError('vault.draft_changed', 'The import details were changed after this activation started, so the supervisor did not attest to them. Start the import again.');
     }
     const { entry } = findEntry(escrow);
+    // The draft's path is the page's choice and may have changed, or the file been swapped, since the activation
+    // started: the file there now must be, byte for byte, the one presented (parsing is canonical, so re-serializing
+    // gives the SHA-256 of the bytes read at the start). Read bounded and non-blocking: never a FIFO or a device.
     let drafted: string | null = null;
     try {
-      drafted = findEntry(parseEscrow(new Uint8Array(readFileSync(path.resolve(draft.holderCopyPath))))).entry.keyId;
+      drafted = sha256Hex(await readEscrowBytes(path.resolve(draft.holderCopyPath)));
     } catch {
       drafted = null;
     }
-    if (drafted !== entry.keyId) {
+    if (drafted !== sha256Hex(serializeEscrow(escrow))) {
       throw new KeyholderError('vault.draft_changed', 'The key-holder copy chosen on the import form is not the one presented in this activation. Start the import again.');
     }
     const key = createPrivateKey({ key: Buffer.from(material.buffer, material.byteOffset, material.length), format: 'der', type: 'pkcs8' });

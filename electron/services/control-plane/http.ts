@@ -17,7 +17,16 @@ export interface HttpAnswer {
 
 export type Transport = (method: 'GET' | 'POST', url: string, o: { headers?: Record<string, string>; body?: Uint8Array }) => Promise<HttpAnswer>;
 
-export function httpsTransport(agent?: https.Agent, timeoutMs = 30_000): Transport {
+/** No control-plane answer is near this size (receipts, status and registrations are a few KiB). */
+export const MAX_ANSWER_BYTES = 1024 * 1024;
+
+/**
+ * `timeoutMs` bounds the whole exchange (connect, send, every byte of the
+ * answer), not only idle time: a server that trickles a byte a second would
+ * otherwise hold the holder's screen forever. Answers above `maxBytes` are
+ * cut off and refused rather than buffered.
+ */
+export function httpsTransport(agent?: https.Agent, timeoutMs = 30_000, maxBytes = MAX_ANSWER_BYTES): Transport {
   return (method, url, o) =>
     new Promise((resolve, reject) => {
       const u = new URL(url);
@@ -27,14 +36,40 @@ export function httpsTransport(agent?: https.Agent, timeoutMs = 30_000): Transpo
         reject(new KeyholderError('control_plane.insecure_url', 'The control plane address must start with https://.'));
         return;
       }
+      let settled = false;
+      const fail = (e: Error) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(deadline);
+        req.destroy();
+        reject(e);
+      };
       const req = https.request(u, { method, headers: { accept: 'application/json', ...(o.headers ?? {}) }, ...(agent ? { agent } : {}), timeout: timeoutMs }, (res) => {
         const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
-        res.on('error', reject);
+        let size = 0;
+        res.on('data', (c: Buffer) => {
+          size += c.length;
+          if (size > maxBytes) {
+            fail(new KeyholderError('control_plane.answer_too_large', `The control plane sent an answer larger than ${Math.round(maxBytes / 1024)} KiB, far beyond any it should send. Key Holder stopped reading it; tell the vendor.`));
+            return;
+          }
+          chunks.push(c);
+        });
+        res.on('end', () => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(deadline);
+          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) });
+        });
+        res.on('error', (e) => fail(e));
       });
+      const deadline = setTimeout(
+        () => fail(new KeyholderError('control_plane.timeout', `The control plane did not answer completely within ${Math.round(timeoutMs / 1000)} s. Check your network and try again; if it keeps happening, tell the vendor.`)),
+        timeoutMs,
+      );
+      deadline.unref?.();
       req.on('timeout', () => req.destroy(new Error('timed out')));
-      req.on('error', (e) => reject(e));
+      req.on('error', (e) => fail(e));
       if (o.body) req.write(o.body);
       req.end();
     });

@@ -40,6 +40,7 @@ import {
   ENVELOPE_FORMAT,
   envelopeAad,
   envelopeInfo,
+  nextEnvelopeSequence,
   formatFingerprint,
   fromBase64Url,
   normaliseFingerprint,
@@ -108,6 +109,8 @@ const stateSchema = z.object({
   ceremonyRecords: z.array(ceremonyRecordLocalSchema).default([]),
   /** Closed ceremonies whose final hash has not reached the control plane yet (sent again on retry). */
   pendingCeremonyRecords: z.array(ceremonyRecordRequestSchema).default([]),
+  /** The sequence of the last envelope sealed here; the next one is higher (the control plane refuses replays). */
+  lastSequence: z.number().int().positive().optional(),
 });
 type State = z.infer<typeof stateSchema>;
 
@@ -397,6 +400,7 @@ export class ControlPlaneService {
     };
   }
 
+  /** The envelope's clear header, as the preview shows it; `sequence` is added when it is sealed. */
   private header(purpose: EnvelopePurpose) {
     const c = this.requireConnection();
     return {
@@ -413,11 +417,15 @@ export class ControlPlaneService {
 
   private async seal(purpose: EnvelopePurpose, payload: unknown): Promise<Uint8Array> {
     const { key, c } = await this.pinnedKey();
-    const address = { controlPlaneId: c.controlPlaneId, apiVersion: c.apiVersion, environmentId: c.environmentId, enrolmentId: c.enrolmentId, holder: c.holder, purpose };
+    // Recorded before sending: a lost answer must not let the next envelope reuse the number.
+    const sequence = nextEnvelopeSequence(this.state.lastSequence, this.deps.clock.now().getTime());
+    this.state.lastSequence = sequence;
+    this.save();
+    const address = { controlPlaneId: c.controlPlaneId, apiVersion: c.apiVersion, environmentId: c.environmentId, enrolmentId: c.enrolmentId, holder: c.holder, purpose, sequence };
     const plain = Buffer.from(JSON.stringify(payload), 'utf8');
     try {
       const sealed = await suite.seal({ recipientPublicKey: key, info: envelopeInfo(address) }, plain, envelopeAad(address));
-      return Buffer.from(JSON.stringify({ ...this.header(purpose), enc: toBase64Url(new Uint8Array(sealed.enc)), ciphertext: toBase64Url(new Uint8Array(sealed.ct)) }));
+      return Buffer.from(JSON.stringify({ ...this.header(purpose), sequence, enc: toBase64Url(new Uint8Array(sealed.enc)), ciphertext: toBase64Url(new Uint8Array(sealed.ct)) }));
     } finally {
       plain.fill(0);
     }

@@ -7,6 +7,7 @@
 import crypto from 'node:crypto';
 import { KeyholderError } from '../../../shared/errors/index';
 import { MAX_SCRYPT_MEMORY, scryptMemoryBytes, type ScryptCost } from '../../../shared/escrow/kdf-profiles';
+import { MAX_ESCROW_WORK, scryptWork } from '../../../shared/escrow/mode-policy';
 
 export function passphraseBytes(passphrase: string): Buffer {
   return Buffer.from(passphrase.normalize('NFC'), 'utf8');
@@ -17,6 +18,13 @@ export function checkScryptCost(c: ScryptCost): void {
     throw new KeyholderError(
       'escrow.unsupported_parameters',
       `This file asks for more memory to unlock (${Math.round(scryptMemoryBytes(c) / 2 ** 20)} MiB) than this version of Key Holder allows. Open it with a newer Key Holder.`,
+    );
+  }
+  // Memory alone does not bound the time: p multiplies it at constant memory (N=2^20, r=8, p=64 ran past 40 s).
+  if (scryptWork(c) > MAX_ESCROW_WORK) {
+    throw new KeyholderError(
+      'escrow.unsupported_parameters',
+      `This file asks for far more work to unlock (scrypt N=2^${c.log2N}, r=${c.r}, p=${c.p}) than any Key Holder writes, so it would hold this computer for minutes. Key Holder does not open it; check where the file came from.`,
     );
   }
 }

@@ -46,6 +46,8 @@ export interface SealMeta {
   keyId: string;
   purpose: string;
   created: Date;
+  /** 'rehearsal' marks the entry in its authenticated header (shared/escrow/mode-policy.ts); absent for live keys. */
+  environment?: 'rehearsal';
 }
 
 /**
@@ -108,6 +110,7 @@ export class EntrySealer {
       purpose: meta.purpose,
       policy: { threshold, total: names.length },
       content: { cipher: 'AES-256-GCM', nonce: crypto.randomBytes(12).toString('base64') },
+      ...(meta.environment ? { environment: meta.environment } : {}),
     };
     // The content AAD needs every custodian's slot, so the private key is
     // sealed at finish(); until then it is held only as this DER buffer.

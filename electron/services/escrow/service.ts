@@ -11,6 +11,7 @@ import { KeyholderError } from '../../../shared/errors/index';
 import { parseEscrow, serializeEscrow, type EscrowFile, type KeyEntry } from '../../../shared/escrow/format';
 import { PRODUCTION_KDF, type KdfProfile } from '../../../shared/escrow/kdf-profiles';
 import { assessPassphrase, requireAcceptablePassphrase, type PassphraseStrength } from '../../../shared/escrow/policy';
+import { assertEscrowUsable, PRODUCTION_ESCROW_WORK, scryptWork, type WorkstationMode } from '../../../shared/escrow/mode-policy';
 import { checkValue, groupFingerprint } from '../../../shared/keys/fingerprint';
 import type { Clock } from '../platform/clock';
 import type { Logger } from '../log/logger';
@@ -108,6 +109,13 @@ export interface EscrowServiceOptions {
   kdf?: KdfProfile;
   throttle?: PassphraseThrottle;
   holderHandleTtlMs?: number;
+  /**
+   * The workstation's mode. Rehearsal: every key sealed here is marked as a
+   * rehearsal key in its authenticated header. Live: files marked so, or
+   * with a KDF below the production cost, are refused before any passphrase
+   * is tried. Absent (the CLI's file commands): neither.
+   */
+  mode?: WorkstationMode;
 }
 
 export type EscrowService = ReturnType<typeof createEscrowService>;
@@ -122,6 +130,14 @@ export function createEscrowService(opts: EscrowServiceOptions) {
   const throttle = opts.throttle ?? new PassphraseThrottle({ clock: opts.clock });
   const sessions = new Map<string, Session>();
   const ceremonyRoot = path.join(opts.dataDir, 'ceremony', 'escrow');
+  const mark = opts.mode === 'rehearsal' ? { environment: 'rehearsal' as const } : {};
+
+  /** Live mode seals nothing it would later refuse to open: a test-only KDF here is a set-up mistake, stopped before any passphrase. */
+  function requireSealableKdf(): void {
+    if (opts.mode === 'live' && scryptWork(kdf.escrow) < PRODUCTION_ESCROW_WORK) {
+      throw new KeyholderError('escrow.kdf_below_production', 'This workstation is connected to your organisation\u2019s tenant but set up with a test-only key-derivation setting, which must never protect a real key. Nothing was sealed; restart Key Holder without the test setting.');
+    }
+  }
 
   function session(id: string): Session {
     const s = sessions.get(id);
@@ -215,8 +231,9 @@ export function createEscrowService(opts: EscrowServiceOptions) {
     async setCustodians(sessionId: string, names: string[], threshold: number): Promise<CeremonyStatus> {
       const s = session(sessionId);
       if (s.written) throw new KeyholderError('escrow.already_written', 'The escrow files are already written; custodians cannot change now. Start a new ceremony for a different set.');
+      requireSealableKdf();
       s.sealer?.dispose();
-      s.sealer = await EntrySealer.start(s.key.privateKey, { keyId: s.key.keyId, purpose: s.purpose, created: s.created }, names, threshold, kdf);
+      s.sealer = await EntrySealer.start(s.key.privateKey, { keyId: s.key.keyId, purpose: s.purpose, created: s.created, ...mark }, names, threshold, kdf);
       s.names = s.sealer.names;
       s.threshold = threshold;
       s.entered.clear();
@@ -285,12 +302,14 @@ export function createEscrowService(opts: EscrowServiceOptions) {
       if (!w) throw new KeyholderError('escrow.not_written', 'Save the escrow files before the test-restore.');
       const name = s.names[index - 1];
       if (!name) throw new KeyholderError('escrow.unknown_custodian', `There is no custodian number ${index}.`);
-      await throttle.run(`${w.escrowFile}#${index}`, async () => {
-        const bytes = await readEscrowBytes(w.escrowFile);
-        if (sha256Hex(bytes) !== w.escrowSha256) {
-          throw new KeyholderError('escrow.changed_on_disk', 'The escrow file on disk is no longer the one Key Holder wrote. Do not use it; start the escrow again.');
-        }
-        const file = parseEscrow(bytes);
+      const bytes = await readEscrowBytes(w.escrowFile);
+      if (sha256Hex(bytes) !== w.escrowSha256) {
+        throw new KeyholderError('escrow.changed_on_disk', 'The escrow file on disk is no longer the one Key Holder wrote. Do not use it; start the escrow again.');
+      }
+      const file = parseEscrow(bytes);
+      assertEscrowUsable(file.header, opts.mode);
+      // Keyed by content and slot (review #11), the same count the activation desk and the import keep for this secret.
+      await throttle.run(attemptKey(bytes, `custodian-${index}`), async () => {
         const slot = await openSlot(file, s.key.keyId, index, passphrase);
         const now = opts.clock.now().toISOString();
         let pemOk = false;
@@ -357,7 +376,8 @@ export function createEscrowService(opts: EscrowServiceOptions) {
         throw new KeyholderError('escrow.holder_exists', `A copy for ${holder} already exists.`);
       }
       requireAcceptablePassphrase(passphrase, holder, [...contextWords(s), holder]);
-      const file = await sealKey(s.key.privateKey, { keyId: s.key.keyId, purpose: `Key-holder copy for ${holder}`, created: opts.clock.now() }, [{ name: holder, passphrase }], 1, kdf);
+      requireSealableKdf();
+      const file = await sealKey(s.key.privateKey, { keyId: s.key.keyId, purpose: `Key-holder copy for ${holder}`, created: opts.clock.now(), ...mark }, [{ name: holder, passphrase }], 1, kdf);
       const target = path.join(s.folder, holderCopyFileName(holder, s.key.identity.fingerprint));
       await writeNew(target, serializeEscrow(file));
       const handle = await service.openHolderCopy(target, passphrase);
@@ -377,8 +397,9 @@ export function createEscrowService(opts: EscrowServiceOptions) {
     /** Opens a key-holder copy in this process only, for import into the holder's vault. */
     async openHolderCopy(file: string, passphrase: string): Promise<HolderKeyHandle> {
       const bytes = await readEscrowBytes(file);
+      const parsed = parseEscrow(bytes);
+      assertEscrowUsable(parsed.header, opts.mode);
       return throttle.run(attemptKey(bytes, 'custodian-1'), async () => {
-        const parsed = parseEscrow(bytes);
         const entry = parsed.header.keys[parsed.header.keys.length - 1]!;
         if (entry.policy.threshold !== 1 || entry.custodians.length !== 1) {
           throw new KeyholderError('escrow.not_holder_copy', 'This is a custodians\u2019 escrow file, not a key-holder copy. Use the copy made for you (holder-\u2026.khescrow).');

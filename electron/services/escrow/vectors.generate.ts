@@ -20,11 +20,12 @@ const der = key.export({ type: 'pkcs8', format: 'der' });
 const pass = ['fixture-one-violet-anchor-tundra', 'fixture-two-copper-whisper-glacier', 'fixture-three-saffron-quiver-basalt'];
 const created = new Date('2026-11-27T12:00:00.000Z');
 const vectors = [];
-for (const [name, threshold, n] of [['escrow-1of2', 1, 2], ['escrow-2of3', 2, 3]] as const) {
+// The third is the rehearsal-marked form ("environment":"rehearsal" in the authenticated key entry).
+for (const [name, threshold, n, environment] of [['escrow-1of2', 1, 2, undefined], ['escrow-2of3', 2, 3, undefined], ['escrow-1of2-rehearsal', 1, 2, 'rehearsal']] as const) {
   const keyId = crypto.randomUUID();
-  const file = await sealKey(key, { keyId, purpose: `Known-answer vector ${name} (TEST KEY, public)`, created }, pass.slice(0, n).map((p, i) => ({ name: `Custodian ${i + 1}`, passphrase: p })), threshold, TEST_KDF);
+  const file = await sealKey(key, { keyId, purpose: `Known-answer vector ${name} (TEST KEY, public)`, created, ...(environment ? { environment } : {}) }, pass.slice(0, n).map((p, i) => ({ name: `Custodian ${i + 1}`, passphrase: p })), threshold, TEST_KDF);
   fs.writeFileSync(path.join(dir, `${name}.khescrow`), serializeEscrow(file));
-  vectors.push({ file: `${name}.khescrow`, keyId, threshold, custodians: pass.slice(0, n).map((p, i) => ({ name: `Custodian ${i + 1}`, passphrase: p })) });
+  vectors.push({ file: `${name}.khescrow`, keyId, threshold, ...(environment ? { environment } : {}), custodians: pass.slice(0, n).map((p, i) => ({ name: `Custodian ${i + 1}`, passphrase: p })) });
 }
 fs.writeFileSync(path.join(dir, 'custodian-1.pem'), await encryptedPkcs8Pem(key, pass[0]!, TEST_KDF.pem));
 fs.writeFileSync(

@@ -12,13 +12,14 @@ import path from 'node:path';
 import { combine } from 'shamir-secret-sharing';
 import { describe, expect, it } from 'vitest';
 import { parseEscrow, serializeEscrow } from '../../../shared/escrow/format';
+import { escrowRefusal } from '../../../shared/escrow/mode-policy';
 import { openKey } from './seal';
 
 const DIR = path.resolve(__dirname, '../../../docs/formats/vectors/fixtures');
 const V = JSON.parse(fs.readFileSync(path.join(DIR, 'vectors.json'), 'utf8')) as {
   fingerprint: string;
   pkcs8Sha256: string;
-  escrow: { file: string; keyId: string; threshold: number; custodians: { name: string; passphrase: string }[] }[];
+  escrow: { file: string; keyId: string; threshold: number; environment?: 'rehearsal'; custodians: { name: string; passphrase: string }[] }[];
   pem: { file: string; passphrase: string };
 };
 const sha = (b: Uint8Array) => crypto.createHash('sha256').update(b).digest('hex');
@@ -63,6 +64,9 @@ describe('known-answer vectors (docs/formats/vectors/fixtures)', () => {
       expect(Buffer.from(serializeEscrow(file)).equals(Buffer.from(bytes))).toBe(true);
       expect(file.header.keys[0]!.keyId).toBe(v.keyId);
       expect(file.header.keys[0]!.fingerprint).toBe(V.fingerprint);
+      // The rehearsal mark (or its absence) is read back as published, and live mode refuses the marked vector.
+      expect(file.header.keys[0]!.environment).toBe(v.environment);
+      expect(escrowRefusal(file.header, 'live')?.code).toBe(v.environment ? 'escrow.rehearsal_file' : 'escrow.kdf_below_production');
       const unlocks = v.custodians.slice(-v.threshold).map((c) => ({ custodian: c.name, passphrase: c.passphrase }));
       const { pkcs8 } = await openKey(file, v.keyId, unlocks);
       expect(sha(pkcs8)).toBe(V.pkcs8Sha256);

@@ -113,7 +113,7 @@ describe('expiry service over the data folder', () => {
     ]);
     expect(d.worst).toBe('expired');
     expect(d.rows[1]!.breaks).toMatch(/cannot be decrypted/);
-    expect(d.rows[1]!.action).toMatch(/rotation wizard/);
+    expect(d.rows[1]!.action).toMatch(/credential rotation/);
   });
 });
 

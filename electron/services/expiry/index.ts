@@ -5,4 +5,4 @@ export * from './scheduler';
 export * from './calendar-export';
 export * from './graph-refresh';
 export * from './atomic-file';
-export * from './rotation-store';
+export * from './credential-rotation-store';

@@ -1,9 +1,11 @@
 /**
- * The Azure clouds a live ceremony can run in. Each sovereign cloud has its
- * own sign-in host, Key Vault DNS suffix and Graph host; a token for one is
- * refused by the others, so the holder's cloud choice decides all three.
+ * The Azure clouds a live ceremony can run in, as the identity service uses
+ * them. The endpoints themselves are data in shared/settings/clouds.ts (the
+ * settings screen shows the same presets); this is their identity-side view.
  */
-export type CloudName = 'public' | 'china' | 'usgov';
+import { CLOUD_LABELS as ALL_LABELS, CLOUD_PRESETS, type PresetCloud } from '../../../shared/settings/clouds';
+
+export type CloudName = PresetCloud;
 
 export interface CloudEndpoints {
   /** https://login.microsoftonline.com (no trailing slash). */
@@ -17,32 +19,11 @@ export interface CloudEndpoints {
   graphUrl: string;
 }
 
-export const CLOUDS: Record<CloudName, CloudEndpoints> = {
-  public: {
-    authorityHost: 'https://login.microsoftonline.com',
-    vaultSuffixes: ['.vault.azure.net', '.managedhsm.azure.net'],
-    vaultScope: 'https://vault.azure.net/.default',
-    graphScope: 'https://graph.microsoft.com/.default',
-    graphUrl: 'https://graph.microsoft.com',
-  },
-  china: {
-    authorityHost: 'https://login.chinacloudapi.cn',
-    vaultSuffixes: ['.vault.azure.cn', '.managedhsm.azure.cn'],
-    vaultScope: 'https://vault.azure.cn/.default',
-    graphScope: 'https://microsoftgraph.chinacloudapi.cn/.default',
-    graphUrl: 'https://microsoftgraph.chinacloudapi.cn',
-  },
-  usgov: {
-    authorityHost: 'https://login.microsoftonline.us',
-    vaultSuffixes: ['.vault.usgovcloudapi.net', '.managedhsm.usgovcloudapi.net'],
-    vaultScope: 'https://vault.usgovcloudapi.net/.default',
-    graphScope: 'https://graph.microsoft.us/.default',
-    graphUrl: 'https://graph.microsoft.us',
-  },
-};
+function view(name: PresetCloud): CloudEndpoints {
+  const c = CLOUD_PRESETS[name];
+  return { authorityHost: c.authorityHost, vaultSuffixes: [c.keyVaultDnsSuffix, c.managedHsmDnsSuffix], vaultScope: c.keyVaultScope, graphScope: c.graphScope, graphUrl: c.graphEndpoint };
+}
 
-export const CLOUD_LABELS: Record<CloudName, string> = {
-  public: 'Azure (public)',
-  china: 'Azure China (21Vianet)',
-  usgov: 'Azure US Government',
-};
+export const CLOUDS: Record<CloudName, CloudEndpoints> = { public: view('public'), china: view('china'), usgov: view('usgov') };
+
+export const CLOUD_LABELS: Record<CloudName, string> = { public: ALL_LABELS.public, china: ALL_LABELS.china, usgov: ALL_LABELS.usgov };

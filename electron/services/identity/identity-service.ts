@@ -92,6 +92,17 @@ export function signInError(e: unknown, tenantId: string): KeyholderError {
   if (code === 'expired_token' || code === 'code_expired' || code === 'device_code_expired') {
     return new KeyholderError('identity.code_expired', 'The sign-in code expired before it was used. Ask for a new code and enter it within the time shown.', { tenantId });
   }
+  const text = String((e as Error).message);
+  if (/AADSTS7000218/.test(text)) {
+    return new KeyholderError(
+      'identity.public_client_off',
+      'Your tenant treats Key Holder’s app registration as a confidential client: turn on App registrations > Key Holder > Authentication > Allow public client flows, and check the redirect URI http://localhost is under "Mobile and desktop applications" (docs/live-mode.md).',
+      { tenantId },
+    );
+  }
+  if (/AADSTS65001|consent_required/.test(text) || code === 'consent_required') {
+    return new KeyholderError('identity.consent_required', 'Your account has not consented to Key Holder’s permissions: ask an administrator to grant admin consent on the app registration’s API permissions (docs/live-mode.md).', { tenantId });
+  }
   if (code === 'invalid_client' || code === 'unauthorized_client' || /AADSTS700016|unauthorized_client|invalid_client/.test(String((e as Error).message))) {
     return new KeyholderError('identity.app_not_registered', 'Your tenant does not accept Key Holder’s application (client) ID. Check the live-mode settings against the app registration (docs/live-mode.md).', { tenantId });
   }

@@ -8,6 +8,9 @@ import { KeyholderError } from '../../../shared/errors/index';
 import { IdentityService, type IdentityDeps } from './identity-service';
 import { CLOUDS, CLOUD_LABELS, type CloudName } from './clouds';
 import type { IdentityConfig, OpenBrowser } from './types';
+import type { ManagementEndpoint } from '../vault/arm';
+import { CLOUD_LABELS as SETTINGS_CLOUD_LABELS } from '../../../shared/settings/clouds';
+import { endpointsOf, type LiveSettings } from '../../../shared/settings/live-settings';
 
 export { IdentityService } from './identity-service';
 export type { IdentityConfig, OpenBrowser, SignedInAccount, DeviceCodePrompt } from './types';
@@ -25,6 +28,8 @@ export interface AzureEndpoints {
   /** Rehearsal and tests: smaller Key Exchange Keys and quicker retries. */
   kekSize?: 2048 | 3072 | 4096;
   retryOptions?: { maxRetries?: number; retryDelayInMs?: number; maxRetryDelayInMs?: number };
+  /** Azure Resource Manager of this cloud (vault properties, the holder's permissions); derived from the mode when absent. */
+  management?: ManagementEndpoint;
 }
 
 /** Live mode: the organisation's public-client app in one of Azure's clouds. */
@@ -35,6 +40,31 @@ export function liveAzureEndpoints(s: { clientId: string; cloud: CloudName; tena
     identity: { clientId: s.clientId, authorityHost: c.authorityHost, vaultScope: c.vaultScope, graphScope: c.graphScope, ...(s.tenantId ? { defaultTenantId: s.tenantId } : {}) },
     vaultSuffixes: c.vaultSuffixes,
     graphUrl: `${c.graphUrl}/v1.0`,
+  };
+}
+
+/**
+ * Live mode from the holder's (or IT's) settings: a preset cloud or a custom
+ * one (Azure Stack Hub, a private cloud). A custom authority host is not one
+ * MSAL knows, so it is trusted as a known authority instead of asking
+ * Microsoft's instance discovery (which cannot know a private cloud).
+ */
+export function liveEndpointsFromSettings(s: LiveSettings): AzureEndpoints {
+  const c = endpointsOf(s);
+  const custom = s.cloud === 'custom';
+  return {
+    cloudLabel: custom ? `Custom cloud (${new URL(c.authorityHost).host})` : SETTINGS_CLOUD_LABELS[s.cloud],
+    identity: {
+      clientId: s.clientId,
+      authorityHost: c.authorityHost,
+      ...(custom ? { knownAuthorities: [new URL(c.authorityHost).host] } : {}),
+      vaultScope: c.keyVaultScope,
+      graphScope: c.graphScope,
+      defaultTenantId: s.tenant,
+    },
+    vaultSuffixes: [c.keyVaultDnsSuffix, c.managedHsmDnsSuffix],
+    graphUrl: `${c.graphEndpoint}/v1.0`,
+    management: { endpoint: c.resourceManagerEndpoint, scope: c.resourceManagerScope },
   };
 }
 

@@ -14,14 +14,14 @@ import { AzureKeyVaultProvider } from '../vault/azure-key-vault';
 import type { ManagementEndpoint } from '../vault/arm';
 import type { KeyStoreLifecycleProvider } from '../vault/provider';
 import { LifecycleService, type TranscriptSink } from './service';
-import { RotationService } from './rotation';
+import { KeyRotationService } from './key-rotation';
 import type { Holder } from './words';
 
 export { LifecycleService } from './service';
-export { RotationService, RETIREMENT_WAIT_DAYS } from './rotation';
-export { rotationImportPurpose } from './rotation-purpose';
+export { KeyRotationService, RETIREMENT_WAIT_DAYS } from './key-rotation';
+export { keyRotationImportPurpose } from './key-rotation-purpose';
 export type { KeyStoreHealthView, LagNotice, QuorumRequest, VendorView } from './service';
-export type { RotationView, RotationStep } from './rotation';
+export type { KeyRotationView, KeyRotationStep } from './key-rotation';
 
 export interface LifecycleOptions {
   /** Azure Resource Manager for vault properties; derived from the environment when absent. */
@@ -32,11 +32,12 @@ export interface LifecycleOptions {
 
 export interface Lifecycle {
   keyStore: LifecycleService;
-  rotation: RotationService;
+  keyRotation: KeyRotationService;
 }
 
 /** Resource Manager for the cloud in use: Azure's public one live, the rehearsal cloud's stand-in on the sign-in host. */
 export function managementFor(azure: AzureEndpoints, mode: 'rehearsal' | 'live'): ManagementEndpoint {
+  if (azure.management) return azure.management;
   if (mode === 'rehearsal') return { endpoint: azure.identity.authorityHost, scope: 'https://management.rehearsal.localhost/.default' };
   return { endpoint: 'https://management.azure.com', scope: 'https://management.azure.com/.default' };
 }
@@ -89,11 +90,12 @@ export function createLifecycle(deps: {
     ...(deps.options?.quorumThreshold ? { quorumThreshold: deps.options.quorumThreshold } : {}),
     ...(deps.options?.defaultCacheSeconds !== undefined ? { defaultCacheSeconds: deps.options.defaultCacheSeconds } : {}),
   });
-  const rotation = new RotationService({
+  const keyRotation = new KeyRotationService({
     dataDir: deps.dataDir,
     clock: deps.clock,
     log: deps.log,
     ...(deps.kdf ? { kdf: deps.kdf } : {}),
+    mode: deps.mode,
     provider: getProvider,
     held: () => keyStore.held(),
     vendorStatus,
@@ -117,7 +119,7 @@ export function createLifecycle(deps: {
     },
     record: (kind, data) => keyStore.record(kind, data),
   });
-  return { keyStore, rotation };
+  return { keyStore, keyRotation };
 }
 
 async function worksheetValues(cp: ControlPlaneService, worksheet: WorksheetService, typedSecret?: string): Promise<KeyStoreValues> {

@@ -60,9 +60,27 @@ function refused(host: string, a: Answer): KeyholderError {
   return new KeyholderError('vault.properties_unavailable', `Azure Resource Manager did not return the settings of ${host} (HTTP ${a.status}). Retry later; nothing was changed.`);
 }
 
-export async function armVaultProtection(o: ManagementEndpoint & { credential: TokenCredential; agent?: https.Agent }, vaultUrl: string): Promise<VaultProtection> {
+export interface VaultResource {
+  id: string;
+  properties: {
+    enableSoftDelete?: boolean;
+    enablePurgeProtection?: boolean;
+    softDeleteRetentionInDays?: number;
+    enableRbacAuthorization?: boolean;
+    sku?: { family?: string; name?: string };
+    vaultUri?: string;
+  };
+}
+
+interface Session {
+  token: string;
+  base: string;
+  agent: https.Agent | undefined;
+  host: string;
+}
+
+async function session(o: ManagementEndpoint & { credential: TokenCredential; agent?: https.Agent }, vaultUrl: string): Promise<Session & { subs: string[] }> {
   const host = new URL(vaultUrl).host;
-  const name = new URL(vaultUrl).hostname.split('.')[0]!.toLowerCase();
   const base = o.endpoint.replace(/\/+$/, '');
   let token: string;
   let a: Answer;
@@ -77,26 +95,61 @@ export async function armVaultProtection(o: ManagementEndpoint & { credential: T
   }
   if (a.status !== 200) throw refused(host, a);
   const subs = ((a.json as { value?: { subscriptionId?: string }[] })?.value ?? []).map((s) => s.subscriptionId).filter((s): s is string => !!s);
-  for (const sub of subs) {
+  return { token, base, agent: o.agent, host, subs };
+}
+
+/** The vault's resource in Resource Manager: soft delete, purge protection, permission model, SKU. */
+export async function armVaultResource(o: ManagementEndpoint & { credential: TokenCredential; agent?: https.Agent }, vaultUrl: string): Promise<VaultResource> {
+  const s = await session(o, vaultUrl);
+  const name = new URL(vaultUrl).hostname.split('.')[0]!.toLowerCase();
+  for (const sub of s.subs) {
     const filter = encodeURIComponent(`resourceType eq 'Microsoft.KeyVault/vaults' and name eq '${name}'`);
-    const r = await get(`${base}/subscriptions/${sub}/resources?$filter=${filter}&api-version=${RESOURCES_API}`, token, o.agent);
+    const r = await get(`${s.base}/subscriptions/${sub}/resources?$filter=${filter}&api-version=${RESOURCES_API}`, s.token, s.agent);
     if (r.status !== 200) continue;
     const id = ((r.json as { value?: { id?: string; name?: string }[] })?.value ?? []).find((x) => x.name?.toLowerCase() === name)?.id;
     if (!id) continue;
-    const v = await get(`${base}${id}?api-version=${VAULT_API}`, token, o.agent);
-    if (v.status !== 200) throw refused(host, v);
-    const p = (v.json as { properties?: { enableSoftDelete?: boolean; enablePurgeProtection?: boolean; softDeleteRetentionInDays?: number; vaultUri?: string } })?.properties ?? {};
-    // Fail closed: a pull is refused unless the vault states both protections explicitly.
-    const softDelete = p.enableSoftDelete === true;
-    return {
-      softDelete,
-      purgeProtection: p.enablePurgeProtection === true,
-      retentionDays: softDelete ? (p.softDeleteRetentionInDays ?? 90) : null,
-      resourceId: id,
-    };
+    const v = await get(`${s.base}${id}?api-version=${VAULT_API}`, s.token, s.agent);
+    if (v.status !== 200) throw refused(s.host, v);
+    return { id, properties: (v.json as { properties?: VaultResource['properties'] })?.properties ?? {} };
   }
   throw new KeyholderError(
     'vault.properties_not_found',
-    `Key Holder could not find ${host} in the Azure subscriptions your account can see, so it cannot check soft delete and purge protection. Ask for the "Reader" role on the vault, then retry. Nothing was changed.`,
+    `Key Holder could not find ${s.host} in the Azure subscriptions your account can see, so it cannot check soft delete and purge protection. Ask for the "Reader" role on the vault, then retry. Nothing was changed.`,
   );
+}
+
+export interface RolePermissions {
+  actions: string[];
+  notActions: string[];
+  dataActions: string[];
+  notDataActions: string[];
+}
+
+const PERMISSIONS_API = '2022-04-01';
+
+/** What the signed-in holder may do on the vault (Permissions - List For Resource): their roles' actions and data actions. */
+export async function armVaultPermissions(o: ManagementEndpoint & { credential: TokenCredential; agent?: https.Agent }, vaultUrl: string, resourceId: string): Promise<RolePermissions[]> {
+  const s = await session(o, vaultUrl);
+  const a = await get(`${s.base}${resourceId}/providers/Microsoft.Authorization/permissions?api-version=${PERMISSIONS_API}`, s.token, s.agent);
+  if (a.status !== 200) throw refused(s.host, a);
+  const list = (a.json as { value?: Partial<RolePermissions>[] })?.value ?? [];
+  return list.map((p) => ({ actions: p.actions ?? [], notActions: p.notActions ?? [], dataActions: p.dataActions ?? [], notDataActions: p.notDataActions ?? [] }));
+}
+
+/** Whether a data action (e.g. Microsoft.KeyVault/vaults/keys/import/action) is allowed by the permissions, wildcards included. */
+export function allowsDataAction(perms: RolePermissions[], action: string): boolean {
+  const matches = (pattern: string) => new RegExp(`^${pattern.split('*').map((x) => x.replace(/[.+?^${}()|[\]\\/]/g, '\\$&')).join('.*')}$`, 'i').test(action);
+  return perms.some((p) => p.dataActions.some(matches) && !p.notDataActions.some(matches));
+}
+
+export async function armVaultProtection(o: ManagementEndpoint & { credential: TokenCredential; agent?: https.Agent }, vaultUrl: string): Promise<VaultProtection> {
+  const { id, properties: p } = await armVaultResource(o, vaultUrl);
+  // Fail closed: a pull is refused unless the vault states both protections explicitly.
+  const softDelete = p.enableSoftDelete === true;
+  return {
+    softDelete,
+    purgeProtection: p.enablePurgeProtection === true,
+    retentionDays: softDelete ? (p.softDeleteRetentionInDays ?? 90) : null,
+    resourceId: id,
+  };
 }

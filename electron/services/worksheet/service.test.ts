@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createServices, type ServiceDeps } from '../index';
@@ -167,6 +167,18 @@ describe('worksheet service', () => {
     const withSecret = await s.exportPdf(true);
     expect(pdfHtml[1]).toContain(SECRET2);
     expect((withSecret as { path: string }).path).toMatch(/WITH-SECRETS\.pdf$/);
+  });
+
+  it('every export is readable by its owner only (0600), also when it replaces a file chosen in the save dialog', async () => {
+    const existing = path.join(dir, 'chosen-WITH-SECRETS.pdf');
+    writeFileSync(existing, 'old', { mode: 0o644 });
+    chmodSync(existing, 0o644);
+    const s = services({ chooseSavePath: async (name) => (name.includes('WITH-SECRETS') ? existing : path.join(dir, name)) }).worksheet;
+    await s.save({ holder1: h1(), holder2: h2() });
+    for (const r of [await s.exportJson(), await s.exportPdf(false), await s.exportPdf(true)]) {
+      expect(statSync((r as { path: string }).path).mode & 0o777).toBe(0o600);
+    }
+    expect(readFileSync(existing, 'utf8')).toBe('%PDF-fake');
   });
 
   it('says clearly when PDF export is not available, and honours a cancelled save dialog', async () => {

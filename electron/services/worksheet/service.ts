@@ -5,7 +5,8 @@
  * when the box is unavailable), re-checks every rule with the stored secrets,
  * and exports a secret-free JSON and a printable PDF.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { writePrivateFile } from '../platform/private-file';
 import path from 'node:path';
 import { z } from 'zod';
 import { KeyholderError } from '../../../shared/errors/index';
@@ -118,7 +119,7 @@ export function createWorksheetService(deps: ServiceDeps, store: SettingsStore):
     }
     if (!target) return { saved: false };
     try {
-      writeFileSync(target, data);
+      writePrivateFile(target, data);
     } catch (e) {
       throw new KeyholderError('worksheet.export_write_failed', `The file could not be written to ${target} (${(e as NodeJS.ErrnoException).code ?? 'error'}). Choose another folder.`);
     }

@@ -9,7 +9,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { call, onEvent } from '../../app/api';
 import { Notice } from '../../ui/Notice';
 import type { LifecycleStatus } from '../../../shared/ipc/channels/lifecycle';
-import { RotationPanel } from './RotationPanel';
+import { KeyRotationPanel } from './KeyRotationPanel';
 
 type Action = 'revoke' | 'unrevoke' | 'pull' | 'restore';
 interface Confirmation {
@@ -263,7 +263,7 @@ export function LifecycleScreen() {
         </form>
       )}
 
-      <RotationPanel rotation={st?.rotation ?? null} onChange={() => void refresh()} />
+      <KeyRotationPanel rotation={st?.keyRotation ?? null} onChange={() => void refresh()} />
     </section>
   );
 }

@@ -5,7 +5,7 @@
  */
 import { call } from '../../app/api';
 import { Notice } from '../../ui/Notice';
-import { useControlPlane } from '../submission/useControlPlane';
+import { useControlPlane } from '../control-plane/useControlPlane';
 
 const meaning: Record<string, string> = {
   Available: 'Both key stores are healthy.',

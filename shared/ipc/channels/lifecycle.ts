@@ -52,7 +52,7 @@ export const quorumRequestSchema = z.object({
   expiresAt: z.string(),
 });
 
-export const rotationViewSchema = z.object({
+export const keyRotationViewSchema = z.object({
   id: z.string(),
   startedAt: z.string(),
   holder,
@@ -69,14 +69,14 @@ export const rotationViewSchema = z.object({
   disabledAt: z.string().nullable(),
   next: z.string(),
 });
-export type RotationViewShape = z.infer<typeof rotationViewSchema>;
+export type KeyRotationViewShape = z.infer<typeof keyRotationViewSchema>;
 
 export const lifecycleStatusSchema = z.object({
   keyStore: keyStoreHealthViewSchema.nullable(),
   vendor: z.object({ status: primaryKeyStatusSchema, meaning: z.string(), primaryKey: primaryKeySchema, primaryKeys: z.array(primaryKeySchema) }).nullable(),
   lag: lagNoticeSchema.nullable(),
   quorumThreshold: z.number(),
-  rotation: rotationViewSchema.nullable(),
+  keyRotation: keyRotationViewSchema.nullable(),
 });
 export type LifecycleStatus = z.infer<typeof lifecycleStatusSchema>;
 
@@ -110,8 +110,8 @@ export const lifecycleChannels = {
   'lifecycle:request': channel(z.object({ action: z.enum(['revoke', 'pull']), reason: text(1000) }).strict(), quorumRequestSchema),
   /** One enrolled participant signs the request with their participant key. */
   'lifecycle:sign': channel(z.object({ requestId: text(64), participantId: text(64), passphrase: z.string().min(1).max(1024) }).strict(), quorumRequestSchema),
-  'lifecycle:rotation-start': channel(empty, rotationViewSchema),
-  'lifecycle:rotation-add-key': channel(
+  'lifecycle:key-rotation-start': channel(empty, keyRotationViewSchema),
+  'lifecycle:key-rotation-add-key': channel(
     z
       .object({
         escrowFile: text(4096),
@@ -119,14 +119,14 @@ export const lifecycleChannels = {
         holderCopies: z.array(z.object({ file: text(4096), passphrase: z.string().min(1).max(1024) }).strict()).max(2),
       })
       .strict(),
-    rotationViewSchema,
+    keyRotationViewSchema,
   ),
   /**
    * Starts the supervised activation that imports the rotation's new key
    * (keeper, knower, supervisor, as for the first import): no passphrase here,
    * the knower types it inside the activation. Continue with activation:*.
    */
-  'lifecycle:rotation-import': channel(z.object({ holderCopyPath: text(4096), keyName: text(127).optional() }).strict(), activationViewSchema),
-  'lifecycle:rotation-submit': channel(z.object({ clientSecret: text(256).optional() }).strict(), rotationViewSchema),
-  'lifecycle:rotation-disable-old': channel(z.object({ confirmation: text(300) }).strict(), rotationViewSchema),
+  'lifecycle:key-rotation-import': channel(z.object({ holderCopyPath: text(4096), keyName: text(127).optional() }).strict(), activationViewSchema),
+  'lifecycle:key-rotation-submit': channel(z.object({ clientSecret: text(256).optional() }).strict(), keyRotationViewSchema),
+  'lifecycle:key-rotation-disable-old': channel(z.object({ confirmation: text(300) }).strict(), keyRotationViewSchema),
 };

@@ -107,7 +107,11 @@ export interface Address {
   enrolmentId: string;
   holder: Holder;
   purpose: 'key-store-submission' | 'credential-update';
+  /** Defaults to one more than the last envelope sealed here (each test gets ever-growing sequences). */
+  sequence?: number;
 }
+
+let lastSequence = Date.now();
 
 /** Seals `payload` exactly as the format document says; `header` overrides what the envelope claims, `sealFor` what it is bound to. */
 export async function sealIndependently(
@@ -118,9 +122,10 @@ export async function sealIndependently(
   recipientPublicKey?: Uint8Array,
 ): Promise<Record<string, unknown>> {
   const pub = recipientPublicKey ?? Buffer.from(discovery.sealing.publicKey, 'base64url');
+  const sequence = sealFor.sequence ?? ++lastSequence;
   const info = Buffer.from(JSON.stringify(['keyholder-control-plane/info', sealFor.controlPlaneId, sealFor.apiVersion]));
   const aad = Buffer.from(
-    JSON.stringify(['keyholder-control-plane/aad', sealFor.controlPlaneId, sealFor.apiVersion, sealFor.environmentId, sealFor.enrolmentId, sealFor.holder, sealFor.purpose]),
+    JSON.stringify(['keyholder-control-plane/aad', sealFor.controlPlaneId, sealFor.apiVersion, sealFor.environmentId, sealFor.enrolmentId, sealFor.holder, sealFor.purpose, sequence]),
   );
   const sealed = await suite.seal({ recipientPublicKey: await suite.kem.deserializePublicKey(pub), info }, Buffer.from(JSON.stringify(payload)), aad);
   return {
@@ -132,6 +137,7 @@ export async function sealIndependently(
     enrolmentId: sealFor.enrolmentId,
     holder: sealFor.holder,
     purpose: sealFor.purpose,
+    sequence,
     enc: Buffer.from(sealed.enc).toString('base64url'),
     ciphertext: Buffer.from(sealed.ct).toString('base64url'),
     ...header,

@@ -1,0 +1,27 @@
+/**
+ * The rotation's vault import as the purpose of a supervised activation
+ * (security review finding #10): the keeper presents the holder copy the
+ * rotation added the new key to, the knower types its passphrase inside the
+ * activation, the supervisor attests, and only then is the key opened and
+ * handed to the rotation. The opened key must be the one the copy names, and
+ * the rotation checks it is its new key before anything reaches the vault.
+ */
+import { createHash, createPrivateKey, createPublicKey } from 'node:crypto';
+import { KeyholderError } from '../../../shared/errors/index';
+import type { PurposeHandler } from '../activation/desk';
+import { findEntry } from '../escrow/seal';
+import type { OpenedCopy } from '../vault/vault-service';
+import type { KeyRotationService } from './key-rotation';
+
+export function keyRotationImportPurpose(rotation: () => Pick<KeyRotationService, 'importOpened'>, changed: () => void = () => {}): PurposeHandler {
+  return async (material, purpose, escrow) => {
+    const { entry } = findEntry(escrow);
+    const key = createPrivateKey({ key: Buffer.from(material.buffer, material.byteOffset, material.length), format: 'der', type: 'pkcs8' });
+    const fingerprint = createHash('sha256').update(createPublicKey(key).export({ type: 'spki', format: 'der' })).digest('hex');
+    if (fingerprint !== entry.fingerprint) throw new KeyholderError('activation.wrong_key', 'The key opened is not the key this holder copy names. Do not use this file.');
+    const copy: OpenedCopy = { keyId: entry.keyId, fingerprint, withPrivateKey: async (use) => use(key), dispose: () => {} };
+    const v = await rotation().importOpened(copy, purpose.target);
+    changed();
+    return { holder: v.holder, fingerprint, keyVersionId: v.importedKeyVersionId, vault: v.importedKeyVersionId ? new URL(v.importedKeyVersionId).host : null, rotation: v.id };
+  };
+}

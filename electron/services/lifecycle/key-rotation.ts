@@ -1,0 +1,393 @@
+/**
+ * Rotation to a new primary key, as a guided new ceremony. In a dual-vault
+ * setup a vault-side "rotate" would make different key material in each
+ * vault, so instead: a new source key is added to the escrow file (same
+ * file, new key ID) and to each key-holder copy, each holder imports it into
+ * their vault (a new version of the same key name), each submits it, and the
+ * vendor makes a new primary key. The old key stays enabled until the vendor
+ * reports it "No longer in use" in every library it protected, then for 90
+ * more days (seed 000: the vendor may need to restore content from backups);
+ * only then is disabling it offered. It is never deleted (seed 002).
+ *
+ * Every step is recorded in <dataDir>/lifecycle/rotation.json as soon as it
+ * is done, and each step checks what already happened, so the wizard resumes
+ * after a crash or on another day.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { KeyholderError } from '../../../shared/errors/index';
+import type { EnvironmentStatus, LibraryKey, PrimaryKey } from '../../../shared/control-plane/api';
+import { appendKeys, parseEscrow, serializeEscrow, type EscrowFile } from '../../../shared/escrow/format';
+import type { KdfProfile } from '../../../shared/escrow/kdf-profiles';
+import { assertEscrowUsable, type WorkstationMode } from '../../../shared/escrow/mode-policy';
+import { describeDaysLeft } from '../../../shared/expiry/dashboard';
+import { thresholdForDaysLeft } from '../../../shared/expiry/reminders';
+import { generateSourceKey, identityOf, type RsaSize } from '../keys/source-key';
+import { openKey, openSlot, sealKey } from '../escrow/seal';
+import { readEscrowBytes } from '../escrow/files';
+import { attemptKey, processPassphraseThrottle } from '../escrow/throttle';
+import type { Clock } from '../platform/clock';
+import type { Logger } from '../log/logger';
+import type { KeyStoreLifecycleProvider } from '../vault/provider';
+import type { OpenedCopy } from '../vault/vault-service';
+import type { JsonObject } from '../../../shared/transcript/canonical';
+import { confirmationText, normalise, type Holder } from './words';
+import { parseKeyVersionId, type HeldKeyStore } from './service';
+
+export const RETIREMENT_WAIT_DAYS = 90;
+const DAY_MS = 86_400_000;
+
+export type KeyRotationStep = 'add-key' | 'import' | 'submit' | 'wait-available' | 'wait-no-longer-in-use' | 'wait-90-days' | 'disable-offered' | 'done';
+
+interface KeyRotationRecord {
+  version: 1;
+  id: string;
+  startedAt: string;
+  holder: Holder;
+  oldKey: { keyVersionId: string; primaryKeyId: string | null; fingerprint: string | null };
+  newKey?: { keyId: string; fingerprint: string; escrowFile: string; holderCopies: string[]; at: string };
+  /** The holder copy and key name chosen when the supervised import activation was started; the purpose imports exactly this. */
+  importRequest?: { holderCopyPath: string; keyName: string };
+  imported?: { keyVersionId: string; at: string };
+  submitted?: { at: string };
+  available?: { primaryKeyId: string; at: string };
+  noLongerInUse?: { since: string; seenAt: string };
+  disabled?: { at: string };
+}
+
+export interface KeyRotationView {
+  id: string;
+  startedAt: string;
+  holder: Holder;
+  step: KeyRotationStep;
+  oldKey: KeyRotationRecord['oldKey'] & { libraries: LibraryKey[] };
+  newKey: { keyId: string; fingerprint: string } | null;
+  importedKeyVersionId: string | null;
+  submittedAt: string | null;
+  newPrimaryKey: { primaryKeyId: string; status: string } | null;
+  noLongerInUseSince: string | null;
+  disableAllowedAt: string | null;
+  /** Countdown to the disable offer, in the expiry engine's words, with its reminder threshold (90/60/30/14/7/3/1 days). */
+  countdown: { daysLeft: number; text: string; reminderThreshold: number | null } | null;
+  /** The exact words to type when the disable is offered. */
+  disableConfirmation: string | null;
+  disabledAt: string | null;
+  /** What the holder should do now. */
+  next: string;
+}
+
+export interface KeyRotationDeps {
+  dataDir: string;
+  clock: Clock;
+  log: Logger;
+  kdf?: KdfProfile;
+  /** Rehearsal: new keys are marked as rehearsal keys. Live: rehearsal or test-KDF files are refused. */
+  mode?: WorkstationMode;
+  provider: () => KeyStoreLifecycleProvider;
+  held: () => HeldKeyStore;
+  vendorStatus: (refresh: boolean) => Promise<EnvironmentStatus | null>;
+  /**
+   * Imports the new key, already opened by a supervised activation (keeper's
+   * copy, knower's passphrase, supervisor's attestation), into the holder's
+   * vault under the same key name (a new version). Never sees a passphrase.
+   */
+  importNewKey: (req: { opened: OpenedCopy; holderCopyPath: string; vaultUrl: string; keyName: string; holder: Holder }) => Promise<{ keyVersionId: string; fingerprint: string; keyId: string }>;
+  /** Submits this holder's key store (worksheet lines 1-4, line 2 now the new version) to the vendor. */
+  submitKeyStore: (clientSecret?: string) => Promise<void>;
+  record: (kind: string, data: JsonObject) => Promise<void>;
+}
+
+async function writeBytesAtomic(file: string, bytes: Uint8Array): Promise<void> {
+  const tmp = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
+  await fs.promises.writeFile(tmp, bytes, { mode: 0o600 });
+  await fs.promises.rename(tmp, file);
+}
+
+export class KeyRotationService {
+  private readonly file: string;
+
+  constructor(private readonly deps: KeyRotationDeps) {
+    this.file = path.join(deps.dataDir, 'lifecycle', 'rotation.json');
+  }
+
+  private read(): KeyRotationRecord | null {
+    try {
+      const r = JSON.parse(fs.readFileSync(this.file, 'utf8')) as KeyRotationRecord;
+      if (r.version !== 1 || !r.oldKey?.keyVersionId) throw new Error('bad');
+      return r;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw new KeyholderError('lifecycle.rotation_damaged', `The rotation record (${this.file}) cannot be read. Move it aside to start again; your vault and escrow were not changed by this.`);
+    }
+  }
+
+  private write(r: KeyRotationRecord): void {
+    fs.mkdirSync(path.dirname(this.file), { recursive: true, mode: 0o700 });
+    const tmp = `${this.file}.${crypto.randomBytes(4).toString('hex')}.tmp`;
+    fs.writeFileSync(tmp, JSON.stringify(r, null, 1), { mode: 0o600 });
+    fs.renameSync(tmp, this.file);
+  }
+
+  private require(): KeyRotationRecord {
+    const r = this.read();
+    if (!r) throw new KeyholderError('lifecycle.no_rotation', 'No rotation to a new primary key has been started on this workstation.');
+    return r;
+  }
+
+  async start(): Promise<KeyRotationView> {
+    const existing = this.read();
+    if (existing && !existing.disabled) return this.view();
+    const held = this.deps.held();
+    const st = await this.deps.vendorStatus(true).catch(() => null);
+    const pk = vendorKeyOf(st, held.keyVersionId);
+    const r: KeyRotationRecord = {
+      version: 1,
+      id: crypto.randomUUID(),
+      startedAt: this.deps.clock.now().toISOString(),
+      holder: held.holder,
+      oldKey: { keyVersionId: held.keyVersionId, primaryKeyId: pk?.primaryKeyId ?? null, fingerprint: null },
+    };
+    this.write(r);
+    await this.deps.record('rotation.started', { rotationId: r.id, holder: r.holder, oldKeyVersionId: r.oldKey.keyVersionId, oldPrimaryKeyId: r.oldKey.primaryKeyId ?? '' });
+    return this.view();
+  }
+
+  /**
+   * Adds a new source key to the escrow file (every custodian re-enters their
+   * passphrase: each is checked against the current key before anything is
+   * written) and to each key-holder copy. Resumes if the escrow already holds it.
+   */
+  async addKey(req: { escrowFile: string; custodians: { custodian: number; passphrase: string }[]; holderCopies: { file: string; passphrase: string }[] }): Promise<KeyRotationView> {
+    const r = this.require();
+    if (r.newKey) return this.view();
+    const escrowBytes = await readEscrowBytes(req.escrowFile);
+    const escrow = parseEscrow(escrowBytes);
+    assertEscrowUsable(escrow.header, this.deps.mode);
+    const current = escrow.header.keys.at(-1)!;
+    const names = current.custodians.map((c) => c.name);
+    const given = new Map(req.custodians.map((c) => [c.custodian, c.passphrase]));
+    if (names.some((_, i) => !given.get(i + 1))) {
+      throw new KeyholderError('lifecycle.custodians_missing', `Every custodian of the escrow (${names.join(', ')}) must enter their passphrase: the new key is sealed to each of them.`);
+    }
+    // Wrong passphrases stop here, before anything is written.
+    for (let i = 0; i < names.length; i++) {
+      // Same count as every other path to this custodian's secret (the activation desk, the escrow screen).
+      const slot = await processPassphraseThrottle.run(attemptKey(escrowBytes, `custodian-${i + 1}`), () => openSlot(escrow, current.keyId, i + 1, given.get(i + 1)!));
+      slot.piece.fill(0);
+    }
+    const copies: { file: string; passphrase: string; parsed: EscrowFile; name: string }[] = [];
+    for (const c of req.holderCopies) {
+      const copyBytes = await readEscrowBytes(c.file);
+      const parsed = parseEscrow(copyBytes);
+      assertEscrowUsable(parsed.header, this.deps.mode);
+      const entry = parsed.header.keys.at(-1)!;
+      if (entry.policy.threshold !== 1 || entry.custodians.length !== 1) throw new KeyholderError('escrow.not_holder_copy', `${path.basename(c.file)} is not a key-holder copy.`);
+      if (entry.fingerprint !== current.fingerprint) throw new KeyholderError('lifecycle.copy_not_current', `${path.basename(c.file)} does not hold the current key (${current.keyId}); choose the copy made with this escrow.`);
+      const { pkcs8 } = await processPassphraseThrottle.run(attemptKey(copyBytes, 'custodian-1'), () => openKey(parsed, entry.keyId, [{ custodian: 1, passphrase: c.passphrase }]));
+      pkcs8.fill(0);
+      copies.push({ ...c, parsed, name: entry.custodians[0]!.name });
+    }
+    const key = await generateSourceKey(current.modulusBits as RsaSize);
+    const now = this.deps.clock.now();
+    const mark = this.deps.mode === 'rehearsal' ? { environment: 'rehearsal' as const } : {};
+    const sealed = await sealKey(key.privateKey, { keyId: key.keyId, purpose: current.purpose, created: now, ...mark }, names.map((name, i) => ({ name, passphrase: given.get(i + 1)! })), current.policy.threshold, this.deps.kdf);
+    await writeBytesAtomic(req.escrowFile, serializeEscrow(appendKeys(escrow, sealed)));
+    // Test-restore from disk before any holder copy is made from it.
+    const back = parseEscrow(await readEscrowBytes(req.escrowFile));
+    const unlocks = names.slice(0, current.policy.threshold).map((_, i) => ({ custodian: i + 1, passphrase: given.get(i + 1)! }));
+    const restored = await openKey(back, key.keyId, unlocks);
+    const restoredFp = identityOf(crypto.createPrivateKey({ key: restored.pkcs8, format: 'der', type: 'pkcs8' })).fingerprint;
+    restored.pkcs8.fill(0);
+    if (restoredFp !== key.identity.fingerprint) throw new KeyholderError('lifecycle.escrow_check_failed', 'The escrow file did not give back the new key. Stop and contact the supervisor.');
+    for (const c of copies) {
+      const added = await sealKey(key.privateKey, { keyId: key.keyId, purpose: `Key-holder copy for ${c.name}`, created: now, ...mark }, [{ name: c.name, passphrase: c.passphrase }], 1, this.deps.kdf);
+      await writeBytesAtomic(c.file, serializeEscrow(appendKeys(c.parsed, added)));
+    }
+    r.oldKey.fingerprint = current.fingerprint;
+    r.newKey = { keyId: key.keyId, fingerprint: key.identity.fingerprint, escrowFile: req.escrowFile, holderCopies: copies.map((c) => c.file), at: now.toISOString() };
+    this.write(r);
+    await this.deps.record('rotation.key-added', { rotationId: r.id, keyId: key.keyId, fingerprint: key.identity.fingerprint, escrowKeys: back.header.keys.length });
+    return this.view();
+  }
+
+  /**
+   * Prepares the import step: records which holder copy and key name the
+   * supervised activation will import, and returns what the activation states
+   * as its purpose (the supervisor attests to exactly this). The passphrase
+   * is typed by the knower inside the activation, never here.
+   */
+  prepareImport(req: { holderCopyPath: string; keyName?: string }): { target: string; holder: Holder } {
+    const r = this.require();
+    if (!r.newKey) throw new KeyholderError('lifecycle.rotation_order', 'Add the new key to the escrow first.');
+    if (r.imported) throw new KeyholderError('lifecycle.rotation_order', 'The new key is already imported into your vault. Submit it to the vendor next.');
+    const old = parseKeyVersionId(r.oldKey.keyVersionId);
+    const keyName = (req.keyName ?? old.keyName).trim() || old.keyName;
+    r.importRequest = { holderCopyPath: req.holderCopyPath, keyName };
+    this.write(r);
+    return { target: this.importTarget(r)!, holder: r.holder };
+  }
+
+  /** The activation's stated purpose for the pending import, or null when none is prepared. */
+  private importTarget(r: KeyRotationRecord): string | null {
+    if (!r.newKey || !r.importRequest) return null;
+    const host = parseKeyVersionId(r.oldKey.keyVersionId).vaultHost;
+    return `Key holder ${r.holder}: rotation ${r.id.slice(0, 8)}, import new key ${r.newKey.keyId} as a new version of ${r.importRequest.keyName} in ${host}`.slice(0, 300);
+  }
+
+  /**
+   * The rotation's import as the purpose of a supervised activation. The key
+   * was opened by the activation; it must be the rotation's new key (checked
+   * before anything reaches the vault) and the purpose must be the one the
+   * supervisor attested to.
+   */
+  async importOpened(opened: OpenedCopy, target: string): Promise<KeyRotationView> {
+    const r = this.require();
+    if (!r.newKey) throw new KeyholderError('lifecycle.rotation_order', 'Add the new key to the escrow first.');
+    if (r.imported) return this.view();
+    if (!r.importRequest || this.importTarget(r) !== target) {
+      throw new KeyholderError('lifecycle.import_changed', 'The rotation import was changed after this activation started, so the supervisor did not attest to it. Start the import again.');
+    }
+    if (opened.fingerprint !== r.newKey.fingerprint || opened.keyId !== r.newKey.keyId) {
+      throw new KeyholderError('lifecycle.wrong_key_imported', 'That key-holder copy does not hold the rotation’s new key. Choose the copy the rotation added the new key to. Nothing was imported.');
+    }
+    const old = parseKeyVersionId(r.oldKey.keyVersionId);
+    const out = await this.deps.importNewKey({ opened, holderCopyPath: r.importRequest.holderCopyPath, vaultUrl: old.vaultUrl, keyName: r.importRequest.keyName, holder: r.holder });
+    if (out.fingerprint !== r.newKey.fingerprint) throw new KeyholderError('lifecycle.wrong_key_imported', 'The vault did not report the rotation’s new key. Nothing was recorded.');
+    if (out.keyVersionId === r.oldKey.keyVersionId) throw new KeyholderError('lifecycle.wrong_key_imported', 'The vault returned the old key version. Nothing was recorded.');
+    r.imported = { keyVersionId: out.keyVersionId, at: this.deps.clock.now().toISOString() };
+    this.write(r);
+    await this.deps.record('rotation.imported', { rotationId: r.id, holder: r.holder, keyVersionId: out.keyVersionId });
+    return this.view();
+  }
+
+  async submit(req: { clientSecret?: string } = {}): Promise<KeyRotationView> {
+    const r = this.require();
+    if (!r.imported) throw new KeyholderError('lifecycle.rotation_order', 'Import the new key into your vault first.');
+    if (!r.submitted) {
+      await this.deps.submitKeyStore(req.clientSecret);
+      r.submitted = { at: this.deps.clock.now().toISOString() };
+      this.write(r);
+      await this.deps.record('rotation.submitted', { rotationId: r.id, holder: r.holder, keyVersionId: r.imported.keyVersionId });
+    }
+    return this.view();
+  }
+
+  /** Where the rotation stands, from the record and the vendor's report; records new facts as it sees them. */
+  async view(o: { refresh?: boolean } = {}): Promise<KeyRotationView> {
+    const r = this.require();
+    const now = this.deps.clock.now();
+    const st = r.submitted ? await this.deps.vendorStatus(o.refresh ?? true).catch(() => null) : null;
+    const newPk = r.imported ? vendorKeyOf(st, r.imported.keyVersionId, true) : null;
+    if (newPk && newPk.status === 'Available' && !r.available) {
+      r.available = { primaryKeyId: newPk.primaryKeyId, at: now.toISOString() };
+      this.write(r);
+      await this.deps.record('rotation.available', { rotationId: r.id, primaryKeyId: newPk.primaryKeyId });
+    }
+    const oldPk = vendorKeyOf(st, r.oldKey.keyVersionId, true);
+    const since = oldPk?.noLongerInUseSince ?? null;
+    if (r.available && since && r.noLongerInUse?.since !== since) {
+      r.noLongerInUse = { since, seenAt: now.toISOString() };
+      this.write(r);
+      await this.deps.record('rotation.old-key-no-longer-in-use', { rotationId: r.id, oldPrimaryKeyId: oldPk!.primaryKeyId, since });
+    }
+    const effectiveSince = r.noLongerInUse?.since ?? null;
+    const allowedAt = effectiveSince ? new Date(Date.parse(effectiveSince) + RETIREMENT_WAIT_DAYS * DAY_MS) : null;
+    const daysLeft = allowedAt ? Math.max(0, Math.ceil((allowedAt.getTime() - now.getTime()) / DAY_MS)) : null;
+    let step: KeyRotationStep;
+    if (r.disabled) step = 'done';
+    else if (!r.newKey) step = 'add-key';
+    else if (!r.imported) step = 'import';
+    else if (!r.submitted) step = 'submit';
+    else if (!r.available) step = 'wait-available';
+    else if (!effectiveSince) step = 'wait-no-longer-in-use';
+    else if (allowedAt!.getTime() > now.getTime()) step = 'wait-90-days';
+    else step = 'disable-offered';
+    const old = parseKeyVersionId(r.oldKey.keyVersionId);
+    return {
+      id: r.id,
+      startedAt: r.startedAt,
+      holder: r.holder,
+      step,
+      oldKey: { ...r.oldKey, libraries: oldPk?.libraries ?? [] },
+      newKey: r.newKey ? { keyId: r.newKey.keyId, fingerprint: r.newKey.fingerprint } : null,
+      importedKeyVersionId: r.imported?.keyVersionId ?? null,
+      submittedAt: r.submitted?.at ?? null,
+      newPrimaryKey: newPk ? { primaryKeyId: newPk.primaryKeyId, status: newPk.status } : null,
+      noLongerInUseSince: effectiveSince,
+      disableAllowedAt: allowedAt?.toISOString() ?? null,
+      countdown: allowedAt && daysLeft !== null ? { daysLeft, text: daysLeft === 0 ? 'The old key may be disabled now.' : `${describeDaysLeft(daysLeft, false).replace(/^expires /, '')} before the old key may be disabled (${allowedAt.toISOString().slice(0, 10)}).`, reminderThreshold: thresholdForDaysLeft(daysLeft) } : null,
+      disableConfirmation: step === 'disable-offered' ? confirmationText('disable-old', r.holder, { keyName: `${old.keyName} version ${old.version.slice(0, 8)}` }) : null,
+      disabledAt: r.disabled?.at ?? null,
+      next: nextText(step, r.holder),
+    };
+  }
+
+  /**
+   * Disables (never deletes) the old key version, only once the vendor
+   * reports it No longer in use in every library and 90 days have passed.
+   * The vendor's report is read again now: a recorded date is not enough.
+   */
+  async disableOldKey(req: { confirmation: string }): Promise<KeyRotationView> {
+    const r = this.require();
+    if (r.disabled) return this.view();
+    const st = await this.deps.vendorStatus(true).catch(() => null);
+    const oldPk = vendorKeyOf(st, r.oldKey.keyVersionId, true);
+    if (!r.available) throw new KeyholderError('lifecycle.rotation_order', 'The new primary key is not Available at the vendor yet: the old key is still the one in use. Do not disable it.');
+    if (!oldPk || !oldPk.noLongerInUseSince) {
+      throw new KeyholderError(
+        'lifecycle.old_key_in_use',
+        'The vendor does not report the old key “No longer in use” in every library it protected. Disabling it now would stop documents that still depend on it. Wait for the re-keying to finish.',
+      );
+    }
+    const allowedAt = Date.parse(oldPk.noLongerInUseSince) + RETIREMENT_WAIT_DAYS * DAY_MS;
+    const now = this.deps.clock.now().getTime();
+    if (now < allowedAt) {
+      throw new KeyholderError(
+        'lifecycle.retirement_wait',
+        `The old key has been No longer in use only since ${oldPk.noLongerInUseSince}. Keep it enabled for ${RETIREMENT_WAIT_DAYS} days (until ${new Date(allowedAt).toISOString()}): the vendor may need it to restore content from backups.`,
+        { allowedAt: new Date(allowedAt).toISOString() },
+      );
+    }
+    const old = parseKeyVersionId(r.oldKey.keyVersionId);
+    const expected = confirmationText('disable-old', r.holder, { keyName: `${old.keyName} version ${old.version.slice(0, 8)}` });
+    if (normalise(req.confirmation) !== normalise(expected)) throw new KeyholderError('lifecycle.confirmation_mismatch', `Type exactly: "${expected}". Nothing was changed.`, { expected });
+    await this.deps.provider().setVersionEnabled(r.oldKey.keyVersionId, false);
+    r.disabled = { at: new Date(now).toISOString() };
+    this.write(r);
+    await this.deps.record('rotation.old-key-disabled', { rotationId: r.id, keyVersionId: r.oldKey.keyVersionId, deleted: false });
+    return this.view({ refresh: false });
+  }
+
+  exists(): boolean {
+    return this.read() !== null;
+  }
+}
+
+function vendorKeyOf(st: EnvironmentStatus | null, keyVersionId: string, exact = false): PrimaryKey | null {
+  if (!st) return null;
+  const all = st.primaryKeys ?? (st.primaryKey ? [st.primaryKey] : []);
+  return [...all].reverse().find((k) => k.keyStores.some((s) => s.keyIdentifier === keyVersionId)) ?? (exact ? null : st.primaryKey);
+}
+
+function nextText(step: KeyRotationStep, holder: Holder): string {
+  const o = holder === 1 ? 2 : 1;
+  switch (step) {
+    case 'add-key':
+      return 'Gather the escrow custodians and both key holders: the new source key is added to the escrow file and to each key-holder copy.';
+    case 'import':
+      return 'Import the new key into your vault (a new version of the same key name).';
+    case 'submit':
+      return 'Submit your key store with the new key identifier (worksheet line 2) to the vendor.';
+    case 'wait-available':
+      return `Waiting for the vendor to validate the new primary key (key holder ${o} imports and submits too). Then the Control Center administrator applies it to the libraries.`;
+    case 'wait-no-longer-in-use':
+      return 'Keep the old key enabled: the vendor is re-keying documents. Wait until it reports the old key “No longer in use” in every library.';
+    case 'wait-90-days':
+      return `Keep the old key enabled for ${RETIREMENT_WAIT_DAYS} days after “No longer in use”: the vendor may need it to restore content from backups.`;
+    case 'disable-offered':
+      return 'The old key may now be disabled (never deleted: backups may still need it one day).';
+    case 'done':
+      return 'Rotation complete: the old key version is disabled and kept.';
+  }
+}

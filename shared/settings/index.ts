@@ -1,0 +1,3 @@
+export * from './clouds';
+export * from './live-settings';
+export * from './policy';
