@@ -45,7 +45,6 @@ function refuseUnsafeKdfOutsideRehearsal(io: CliIo, rehearsal: boolean): void {
   }
 }
 
-
 /** Longer than any passphrase a person types; a longer first line is refused, not truncated. */
 export const MAX_PASSPHRASE_FILE_LINE = 1024;
 
