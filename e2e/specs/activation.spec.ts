@@ -11,6 +11,7 @@ import { test, expect, SCREENSHOT_DIR, type Page } from '../support/fixtures';
 import { TEST_KDF } from '../../shared/escrow/kdf-profiles';
 import { serializeEscrow } from '../../shared/escrow/format';
 import { sealKey } from '../../electron/services/escrow/seal';
+import { enrolInPlan } from '../support/participants';
 
 test.use({ bridgeDeps: { deps: { escrowKdf: TEST_KDF } } });
 
@@ -33,7 +34,25 @@ test('split knowledge: keeper, knower and supervisor in turn; the key opens only
   const copy = path.join(bridge.dataDir, 'holder-1.khcopy');
   writeFileSync(copy, serializeEscrow(await sealKey(rsa, meta(), [{ name: 'Holder One', passphrase: PASS[0]! }], 1, TEST_KDF)));
 
+  // Before the ceremony: everyone enrolled in the plan, in front of the supervisor. A weak passphrase is refused.
   await page.getByRole('button', { name: 'Supervised activation' }).click();
+  const plan = page.getByTestId('ceremony-plan');
+  await bridge.screenshot('split-0-plan-empty');
+  await plan.getByLabel('Full name').fill('Mallory Walk-in');
+  await plan.getByRole('checkbox', { name: /^Supervisor/ }).check();
+  await plan.getByLabel('Choose a participant passphrase').fill('aaaaaaaaaaaa');
+  await plan.getByLabel('Type it again').fill('aaaaaaaaaaaa');
+  await plan.getByRole('button', { name: 'Enrol' }).click();
+  await expect(plan.getByTestId('plan-error')).toContainText('not strong enough');
+  await plan.getByRole('checkbox', { name: /^Supervisor/ }).uncheck();
+  await enrolInPlan(page, [
+    { name: 'Olive Operator', roles: ['operator'] },
+    { name: 'Sam Supervisor', roles: ['supervisor'] },
+    { name: 'Kim Keeper', roles: ['keeper'] },
+    { name: 'Noor Knower', roles: ['knower'] },
+  ]);
+  await expect(plan.getByRole('list', { name: 'Planned participants' })).not.toContainText('Mallory');
+  await bridge.screenshot('split-0-plan-enrolled');
   await page.getByLabel('Sealed copy (holder copy file)').fill(copy);
   await page.getByLabel('What it is for (recorded in the transcript)').fill('Restore check of holder 1 copy');
   await bridge.screenshot('split-1-start');
@@ -91,7 +110,7 @@ test('quorum: two of three custodians enter their components in turn; one is not
   const escrow = path.join(bridge.dataDir, 'escrow.khescrow');
   writeFileSync(escrow, serializeEscrow(await sealKey(rsa, meta(), names.map((name, i) => ({ name, passphrase: PASS[i]! })), 2, TEST_KDF)));
 
-  await page.getByRole('button', { name: 'Supervised activation' }).click();
+  await enrolInPlan(page, [{ name: 'Olive Operator', roles: ['operator'] }, { name: 'Sam Supervisor', roles: ['supervisor'] }, ...names.map((name) => ({ name, roles: ['keeper' as const] }))]);
   await page.getByLabel(/Quorum/).check();
   await page.getByLabel('Escrow file').fill(escrow);
   await page.getByLabel('What it is for (recorded in the transcript)').fill('Restore check 2-of-3');
@@ -127,7 +146,8 @@ test('two workstations: a custodian seals their component to the one-time reques
   const escrow = path.join(bridge.dataDir, 'escrow-2ws.khescrow');
   writeFileSync(escrow, serializeEscrow(await sealKey(rsa, meta(), names.map((name, i) => ({ name, passphrase: PASS[i]! })), 2, TEST_KDF)));
 
-  await page.getByRole('button', { name: 'Supervised activation' }).click();
+  // One data folder stands for both workstations here, so one plan (and one ceremony key) serves both.
+  await enrolInPlan(page, [{ name: 'Olive Operator', roles: ['operator'] }, { name: 'Sam Supervisor', roles: ['supervisor'] }, ...names.map((name) => ({ name, roles: ['keeper' as const] }))]);
   await page.getByLabel(/Quorum/).check();
   await page.getByLabel('Escrow file').fill(escrow);
   await page.getByLabel('What it is for (recorded in the transcript)').fill('Restore check across two workstations');
@@ -140,6 +160,8 @@ test('two workstations: a custodian seals their component to the one-time reques
   await page.getByRole('button', { name: 'The custodian is at another workstation' }).click();
   await expect(page.locator('.act-qr svg')).toBeVisible();
   const offer = (await page.getByTestId('offer-text').inputValue())!;
+  const offerFingerprint = (await page.getByTestId('offer-fingerprint').textContent())!;
+  expect(offerFingerprint).toMatch(/^[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}$/);
   await bridge.screenshot('remote-1-request');
 
   // Bob's own workstation (here: a second window of the app).
@@ -153,9 +175,19 @@ test('two workstations: a custodian seals their component to the one-time reques
   await remote.getByLabel('Your component passphrase').fill(PASS[1]!);
   await remote.getByLabel('Your name').fill('Bob Baker');
   await remote.getByLabel('Your participant passphrase').fill('Bob Baker signing passphrase');
+  // Someone swapped the request's public key on the way: refused, nothing sealed.
+  const swapped = JSON.stringify({ ...JSON.parse(offer), publicKey: Buffer.alloc(32, 7).toString('base64url') });
+  await remote.getByLabel('Request from the activating workstation').fill(swapped);
+  await remote.getByRole('button', { name: 'Seal my component' }).click();
+  await expect(remote.getByRole('alert')).toContainText('changed after the activating workstation signed it');
+  await remote.screenshot({ path: path.join(SCREENSHOT_DIR, 'activation-remote-1b-swapped-request-refused.png'), fullPage: true });
+  await remote.getByLabel('Request from the activating workstation').fill(offer);
   await remote.getByRole('button', { name: 'Seal my component' }).click();
   const sealed = await remote.getByTestId('sealed-text').inputValue();
   expect(sealed).not.toContain(PASS[1]!);
+  // Both screens show the same request fingerprint, read aloud.
+  await expect(remote.getByTestId('sealed-offer-fingerprint')).toHaveText(offerFingerprint);
+  await expect(remote.getByTestId('remote-sealed')).not.toContainText('can be opened only by the activation that made the request');
   await remote.screenshot({ path: path.join(SCREENSHOT_DIR, 'activation-remote-2-sealed-on-other-workstation.png'), fullPage: true });
   await remote.close();
 

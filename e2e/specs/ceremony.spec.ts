@@ -27,6 +27,7 @@ import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { test, expect, SCREENSHOT_DIR } from '../support/fixtures';
 import { SignInBrowser, importThroughActivation, signInOnRehearsalPage, type ImportPeople, type ImportStep } from '../support/import';
+import { enrolInPlan, importCast } from '../support/participants';
 import { startBridge, type Bridge } from '../bridge/server';
 import { startRehearsalCloud, type RehearsalCloud } from '../../electron/rehearsal/index';
 import { agentFor, request } from '../../electron/rehearsal/testing/sdk';
@@ -193,7 +194,8 @@ test('two holders on their own workstations: escrow, registration, import, seale
       await expect(page.getByTestId('cp-registration')).toHaveAttribute('data-status', 'registered');
       await w.shot('2-registered');
 
-      // Import: sign in on the rehearsal page as this holder, then import the copy into their own vault under supervision.
+      // Import: this holder's four people are enrolled in the ceremony plan first, then sign in on the rehearsal page as this holder and import the copy into their own vault under supervision.
+      await enrolInPlan(page, importCast(PEOPLE[h]));
       await page.getByRole('button', { name: 'Import into your vault' }).click();
       await signInOnRehearsalPage(page, signIn, { firstName: user.displayName.split(' ')[0]!, username: user.username });
       // The worksheet column just saved is what the Import screen proposes.

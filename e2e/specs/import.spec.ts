@@ -12,6 +12,7 @@ import os from 'node:os';
 import fs from 'node:fs';
 import { test as base, expect, SCREENSHOT_DIR } from '../support/fixtures';
 import { SignInBrowser, importThroughActivation, join, signInOnRehearsalPage, type ImportStep } from '../support/import';
+import { enrolInPlan, importCast } from '../support/participants';
 import { startRehearsalCloud, type RehearsalCloud } from '../../electron/rehearsal/index';
 import { agentFor } from '../../electron/rehearsal/testing/sdk';
 import { rehearsalAzureEndpoints } from '../../electron/services/identity/index';
@@ -77,6 +78,9 @@ async function holderCopy(services: Services): Promise<string> {
 test('a holder signs in, imports their copy under keeper/knower/supervisor hand-over, sees line 2, and the Ceremony screen shows it recorded', async ({ page, bridge, cloud, signIn }) => {
   const copyFile = await holderCopy(bridge.current.services);
   const vault = cloud.descriptor.vaults[0]!;
+  const people = { operator: 'Olive Operator', supervisor: 'Sam Supervisor', keeper: 'Kim Keeper', knower: 'Noor Knower' };
+  // Before the ceremony: the four people are enrolled in the ceremony plan.
+  await enrolInPlan(page, importCast(people));
 
   await page.getByRole('button', { name: 'Import into your vault' }).click();
   await expect(page.getByRole('heading', { name: 'Import your key into your vault' })).toBeVisible();
@@ -94,7 +98,7 @@ test('a holder signs in, imports their copy under keeper/knower/supervisor hand-
     copyPassphrase: PASS[2]!,
     vaultUrl: vault.url,
     keyName: 'contoso-cmek-1',
-    people: { operator: 'Olive Operator', supervisor: 'Sam Supervisor', keeper: 'Kim Keeper', knower: 'Noor Knower' },
+    people,
     shot: (step) => bridge.screenshot(SHOTS[step]),
     // The supervisor cannot also be the keeper.
     atKeeperTurn: async () => {
@@ -127,9 +131,16 @@ test('a holder signs in, imports their copy under keeper/knower/supervisor hand-
   expect(view.ok && view.value.ceremony).toBeTruthy();
   const transcriptFile = view.ok ? view.value.transcriptFile! : '';
   const lines = fs.readFileSync(transcriptFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { kind: string; data: Record<string, unknown> });
+  const lastPlan = lines.filter((l) => l.kind === 'ceremony.plan').at(-1)!.data as { participants: { name: string; roles: string[] }[] };
+  expect(lastPlan.participants.map((p) => `${p.name}:${p.roles.join('+')}`)).toEqual(['Olive Operator:operator', 'Sam Supervisor:supervisor', 'Kim Keeper:keeper', 'Noor Knower:knower']);
   // The copy was made outside the app here, so the table had not reached this holder's activation: kept as signed deviations.
+  // Each enrolment in the ceremony plan is recorded first.
   expect(lines.map((l) => (l.kind.startsWith('ceremony.step-') ? `${l.kind}:${String(l.data.step)}` : l.kind))).toEqual([
     'ceremony.opened',
+    'ceremony.plan',
+    'ceremony.plan',
+    'ceremony.plan',
+    'ceremony.plan',
     'ceremony.step-out-of-order:activation.attested',
     'activation.completed',
     'ceremony.step-out-of-order:vault.imported',

@@ -6,6 +6,7 @@
  * primary key through to the offer to disable the old key, with the clock
  * moved past No longer in use + 90 days.
  */
+import fs from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -17,6 +18,7 @@ import { rehearsalAzureEndpoints } from '../../electron/services/identity/index'
 import { TEST_KDF } from '../../shared/escrow/kdf-profiles';
 import { PASS } from '../../electron/services/escrow/testing/helpers';
 import { handover, join, participantPassphrase } from '../support/import';
+import { enrolInPlan, importCast } from '../support/participants';
 
 interface Extra {
   h: LifecycleHarness & { cpUrl: string };
@@ -116,6 +118,17 @@ test('revoke key store 1, the vendor reports Key Store 1 Revoked, unrevoke, Avai
   await expect(page.getByTestId('lc-keystore')).toHaveAttribute('data-state', 'Available');
   await expect(page.getByTestId('lc-vendor')).toHaveAttribute('data-status', 'Available');
   await bridge.screenshot('4-available-again');
+
+  // Vault-side backup: a second copy beside the escrow, written owner-only (the bridge has no dialog: <dataDir>/exports).
+  await expect(page.getByTestId('lc-vault-backup')).toContainText('It never replaces the escrow.');
+  await page.getByRole('button', { name: 'Save a vault backup…' }).click();
+  await expect(page.getByTestId('lc-backup-result')).toContainText(`Saved the vault’s backup of ${KEY_NAME}`);
+  await expect(page.getByTestId('lc-vault-backup')).toContainText('same subscription and geography');
+  const saved = (await page.getByTestId('lc-backup-result').locator('code').first().textContent())!;
+  expect(saved).toMatch(/\.keybackup$/);
+  expect(fs.statSync(saved).mode & 0o777).toBe(0o600);
+  await page.getByTestId('lc-vault-backup').scrollIntoViewIfNeeded();
+  await bridge.screenshot('4b-vault-backup-saved');
 });
 
 test('rotation to a new primary key, through to the offer to disable the old key', async ({ page, bridge, h }) => {
@@ -123,6 +136,8 @@ test('rotation to a new primary key, through to the offer to disable the old key
   const lib = await h.cp.createLibrary(ENV, { name: 'Matters', documentVersions: 7_000_000 });
   await h.cp.applyKey(ENV, lib.libraryId, h.cp.environmentStatus(ENV).primaryKey!.primaryKeyId);
   h.clock.advance(2 * DAY);
+  const people = { operator: 'Olive Operator', supervisor: 'Sia Supervisor', keeper: 'Kai Keeper', knower: 'Nia Knower' };
+  await enrolInPlan(page, importCast(people));
 
   await page.getByRole('button', { name: 'Key store lifecycle' }).click();
   await page.getByRole('button', { name: 'Start a rotation' }).click();
@@ -142,7 +157,6 @@ test('rotation to a new primary key, through to the offer to disable the old key
   await page.getByLabel('Your key-holder copy').fill(h.holders[0].copyFile);
   await expect(page.getByLabel('Passphrase of your copy')).toHaveCount(0);
   await page.getByRole('button', { name: 'Start the supervised import' }).click();
-  const people = { operator: 'Olive Operator', supervisor: 'Sia Supervisor', keeper: 'Kai Keeper', knower: 'Nia Knower' };
   await handover(page, 'the operator');
   await join(page, people.operator);
   await handover(page, 'the supervisor');

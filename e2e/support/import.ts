@@ -67,7 +67,7 @@ export interface ImportPeople {
   knower: string;
 }
 
-/** Each participant's own signing passphrase (enrolled on first use). Specs check none of it stays on the page. */
+/** Each participant's own signing passphrase, chosen at enrolment in the ceremony plan (support/participants.ts). Specs check none of it stays on the page. */
 export const participantPassphrase = (name: string): string => `${name} signing passphrase`;
 
 /** The hand-over screen between two people; `beforeContinue` sees it (e.g. a screenshot) before the next person continues. */

@@ -14,7 +14,7 @@ import { testSecretBox } from '../services/transcript/test-support';
 import { enrolParticipant, openParticipant, DEFAULT_PARTICIPANT_KDF } from '../services/participants/participant-file';
 import { ActivationSession } from '../services/activation/session';
 import { buildJoinStatement, sealComponentForOffer } from '../services/activation/remote';
-import { fakeQuorum } from '../services/activation/test-support';
+import { fakeQuorum, planOf, testWorkstation } from '../services/activation/test-support';
 
 interface Bench {
   name: string;
@@ -55,16 +55,18 @@ export const benchmarks: Bench[] = [
     name: 'participant key and sealed components',
     async run() {
       const t0 = performance.now();
-      const { file } = await enrolParticipant({ name: 'Bench Person', passphrase: 'bench passphrase 123' });
+      const { file } = await enrolParticipant({ name: 'Bench Person', passphrase: 'bench quiver basalt harbour 123' });
       const enrolMs = ms(t0);
       const t1 = performance.now();
-      const signer = await openParticipant(file, 'bench passphrase 123');
+      const signer = await openParticipant(file, 'bench quiver basalt harbour 123');
       const unlockMs = ms(t1);
       const cs = [1, 2, 3].map((i) => ({ id: `custodian-${i}`, name: `Custodian ${i}` }));
       const q = await fakeQuorum(2, cs, (c) => `${c.name} pass`);
-      const s = new ActivationSession({ ceremony: `ceremony-${crypto.randomUUID()}`, purpose: { kind: 'escrow-restore', target: 'bench' }, source: q.source, onPurpose: async () => ({}) });
-      const offer = await s.offer();
-      const pkg = await sealComponentForOffer(offer, { content: 'share', component: new Uint8Array(33), custodian: 'custodian-1', join: signer.attest('keeper', buildJoinStatement(offer, 'keeper', signer, 'custodian-1')) });
+      const ws = testWorkstation();
+      const plan = planOf([[signer, ['keeper']]], [ws]);
+      const s = new ActivationSession({ ceremony: `ceremony-${crypto.randomUUID()}`, purpose: { kind: 'escrow-restore', target: 'bench' }, source: q.source, plan, workstation: () => ws, onPurpose: async () => ({}) });
+      const { offer } = await s.offer();
+      const pkg = await sealComponentForOffer(offer, { plan, content: 'share', component: new Uint8Array(33), custodian: 'custodian-1', join: signer.attest('keeper', buildJoinStatement(offer, 'keeper', signer, 'custodian-1')) });
       const text = JSON.stringify(pkg);
       return {
         'participant KDF': `scrypt N=2^${Math.log2(DEFAULT_PARTICIPANT_KDF.N)}, r=${DEFAULT_PARTICIPANT_KDF.r}, p=${DEFAULT_PARTICIPANT_KDF.p}`,

@@ -96,6 +96,8 @@ export function ephemeralSecretBox(): SecretBox {
 }
 
 /** A strong random passphrase (the escrow's policy refuses weak ones). */
+const pick = (k: { publicKey: string; sign(m: Uint8Array): Uint8Array }) => ({ publicKey: k.publicKey, sign: k.sign });
+
 function passphrase(): string {
   return `rehearsal-${randomBytes(18).toString('base64url')}`;
 }
@@ -225,14 +227,45 @@ export async function runRehearsal(o: RehearsalOptions): Promise<RehearsalResult
     const custodianWs = workstation('custodian', 1);
     const holderWs: Record<Holder, Services> = { 1: workstation('holder1', 1), 2: workstation('holder2', 2) };
     const transcripts = custodianWs.transcript;
-    const participants: ParticipantsService = createParticipantsService({ dataDir: path.join(out, 'workstations', 'custodian'), clock: systemClock, ...(participantKdf ? { kdf: participantKdf } : {}) });
-    const activations = createActivationService({ transcript: transcripts, clock: systemClock });
+    // The ceremony plan lives on the workstation that runs the activations, signed with its ceremony key.
+    const planWorkstation = () => ({ label: 'custodian workstation', ...pick(transcripts.ceremonyKey()) });
+    let planCeremony: string | null = null;
+    const participants: ParticipantsService = createParticipantsService({
+      dataDir: path.join(out, 'workstations', 'custodian'),
+      clock: systemClock,
+      workstation: planWorkstation,
+      ...(participantKdf ? { kdf: participantKdf } : {}),
+      planChanged: async (plan, fingerprint) =>
+        planCeremony &&
+        transcripts.append(planCeremony, 'ceremony.plan', {
+          fingerprint,
+          participants: plan.participants.map((p) => ({ name: p.name, roles: p.roles, keyFingerprint: keyFingerprint(p.key) })),
+          workstations: plan.workstations.map((w) => ({ label: w.label, keyFingerprint: keyFingerprint(w.key) })),
+        }),
+    });
+    const activations = createActivationService({ transcript: transcripts, clock: systemClock, workstation: planWorkstation });
     const agent = opened[0]!.controlPlaneAgent;
     const adminToken = d.controlPlaneAdminToken;
     const cpUrl = d.controlPlaneUrl;
 
     const { ceremony } = await transcripts.open({ app: 'Key Holder', mode: 'rehearsal', kind: 'two-holder ceremony', cloud: `rehearsal cloud on port ${d.port}` });
     say(`ceremony ${ceremony} opened`);
+    planCeremony = ceremony;
+
+    // ---- 0. the ceremony plan: every participant enrolled before the ceremony, with their roles (never at the desk)
+    const enrol = async (p: Person, roles: Role[]) => {
+      p.id = (await watch.passphraseWork(() => participants.enrol(p.name, p.passphrase, roles))).id;
+      return p.id;
+    };
+    await watch.step('ceremony plan', async () => {
+      await enrol(people.supervisor, ['supervisor']);
+      for (const h of [1, 2] as const) {
+        await enrol(people.holders[h].operator, ['operator']);
+        await enrol(people.holders[h].keeper, ['keeper']);
+        await enrol(people.holders[h].knower, ['knower']);
+      }
+    });
+    say(`ceremony plan ${participants.plan().fingerprint}`);
 
     // ---- 1. worksheet: each holder fills their own column on their own workstation
     const vaultOf = (h: Holder) => d.vaults.find((v) => v.tenantId === d.tenants[h - 1]!.id)!;
@@ -295,11 +328,6 @@ export async function runRehearsal(o: RehearsalOptions): Promise<RehearsalResult
     });
 
     // ---- 4. each holder: enrol participants, sign in, supervised activation importing into their own vault
-    const enrol = async (p: Person) => {
-      const known = participants.list().find((x) => x.name === p.name);
-      p.id = known ? known.id : (await watch.passphraseWork(() => participants.enrol(p.name, p.passphrase))).id;
-      return p.id;
-    };
     const keyVersionIds = {} as Record<Holder, string>;
     const activationRecords: { holder: Holder; participants: { name: string; role: string; keyFingerprint: string }[]; checkValues: string[] }[] = [];
     for (const h of [1, 2] as const) {
@@ -307,13 +335,13 @@ export async function runRehearsal(o: RehearsalOptions): Promise<RehearsalResult
         const ws = holderWs[h];
         await ws.identity!.signIn({ tenantId: d.tenants[h - 1]!.id, method: 'browser', timeoutMs: 60_000 });
         const cast = { operator: people.holders[h].operator, supervisor: people.supervisor, keeper: people.holders[h].keeper, knower: people.holders[h].knower };
-        for (const p of Object.values(cast)) await enrol(p);
         const bytes = fs.readFileSync(copies[h]);
         const file = parseEscrow(new Uint8Array(bytes));
         const copyFingerprint = createHash('sha256').update(bytes).digest('hex').slice(0, 16).match(/.{4}/g)!.join('-');
         const vault = vaultOf(h);
         const session = activations.start({
           ceremony,
+          plan: participants.plan().plan,
           purpose: { kind: 'vault-import', target: `${vault.name}/${keyName}`, holder: h },
           source: holderCopySource(file, copyFingerprint),
           onPurpose: async (material) => {

@@ -103,5 +103,5 @@ describe('self-contained repository', () => {
     } finally {
       fs.rmSync(empty, { recursive: true, force: true });
     }
-  });
+  }, 240_000); // a nested Vitest run: minutes on a loaded 2-core machine
 });

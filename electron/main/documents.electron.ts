@@ -21,8 +21,12 @@ export async function printHtmlToPdf(html: string): Promise<Uint8Array> {
   }
 }
 
-export async function chooseSavePath(parent: BrowserWindow | null, suggestedName: string, kind: 'pdf' | 'json'): Promise<string | null> {
-  const filters = kind === 'pdf' ? [{ name: 'PDF document', extensions: ['pdf'] }] : [{ name: 'JSON file', extensions: ['json'] }];
+export async function chooseSavePath(parent: BrowserWindow | null, suggestedName: string, kind: 'pdf' | 'json' | 'keybackup'): Promise<string | null> {
+  const filters = {
+    pdf: [{ name: 'PDF document', extensions: ['pdf'] }],
+    json: [{ name: 'JSON file', extensions: ['json'] }],
+    keybackup: [{ name: 'Key Vault key backup', extensions: ['keybackup'] }],
+  }[kind];
   const options = { defaultPath: suggestedName, filters, properties: ['createDirectory' as const, 'showOverwriteConfirmation' as const] };
   const r = parent ? await dialog.showSaveDialog(parent, options) : await dialog.showSaveDialog(options);
   return r.canceled || !r.filePath ? null : r.filePath;

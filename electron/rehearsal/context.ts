@@ -44,6 +44,14 @@ export interface CloudContext {
   deviceCodeIntervalSeconds: number;
   authCodes: Map<string, AuthCode>;
   deviceCodes: Map<string, DeviceCode>;
+  /**
+   * Key Vault's propagation delay after delete and recover (ms of real time,
+   * not the cloud clock, which tests may freeze), and the keys still in
+   * transit: "vault/name" -> when they become visible. Memory only: after a
+   * restart every transition has completed, as it would have in Azure.
+   */
+  keyVaultPropagationMs: number;
+  keyVaultInTransit: Map<string, { kind: 'deleting' | 'recovering'; visibleAt: number }>;
 }
 
 export function nowSeconds(ctx: CloudContext): number {

@@ -43,7 +43,16 @@ export interface RehearsalCloudOptions {
   deviceCodeIntervalSeconds?: number;
   /** How often the reference control plane re-checks primary keys (default 60 s). */
   controlPlaneStatusIntervalMs?: number;
+  /**
+   * Key Vault's delay before a deleted key appears under /deletedkeys and a
+   * recovered key under /keys (404 KeyNotFound meanwhile), as Azure's takes a
+   * few seconds. Default DEFAULT_KEYVAULT_PROPAGATION_MS; 0 for fast tests.
+   */
+  keyVaultPropagationMs?: number;
 }
+
+/** Azure's delete and recover take a few seconds to show; the pollers of the SDK and the app are written for it. */
+export const DEFAULT_KEYVAULT_PROPAGATION_MS = 2000;
 
 export interface RehearsalDescriptor {
   kind: 'keyholder-rehearsal-cloud';
@@ -129,6 +138,8 @@ export async function startRehearsalCloud(options: RehearsalCloudOptions = {}): 
     deviceCodeIntervalSeconds: options.deviceCodeIntervalSeconds ?? 1,
     authCodes: new Map<string, AuthCode>(),
     deviceCodes: new Map<string, DeviceCode>(),
+    keyVaultPropagationMs: options.keyVaultPropagationMs ?? DEFAULT_KEYVAULT_PROPAGATION_MS,
+    keyVaultInTransit: new Map(),
   };
   const adminEnabled = options.adminEnabled ?? false;
 

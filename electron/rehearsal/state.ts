@@ -72,12 +72,17 @@ export interface KeyAttributesState {
 
 export interface KeyVersionState {
   version: string;
-  kty: 'RSA' | 'RSA-HSM';
+  kty: 'RSA' | 'RSA-HSM' | 'EC' | 'EC-HSM';
   keyOps: string[];
   /** PKCS#8 PEM of the private key: stays inside the double, never in a response. */
   privateKeyPem: string;
-  n: string;
-  e: string;
+  /** RSA public key (base64url). */
+  n?: string;
+  e?: string;
+  /** EC public key: Key Vault's curve name and the point (base64url). */
+  crv?: string;
+  x?: string;
+  y?: string;
   attributes: KeyAttributesState;
   tags: Record<string, string>;
 }

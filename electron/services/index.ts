@@ -14,6 +14,8 @@ import { createExpiryServiceInDataDir, type ExpiryService } from './expiry/expir
 import { openSettingsStore, type ConfFactory, type SettingsStore } from './storage/settings-store';
 import { createWorksheetService, type WorksheetService } from './worksheet/service';
 import type https from 'node:https';
+import os from 'node:os';
+import { keyFingerprint } from '../../shared/transcript/entry';
 import { createControlPlaneService, type ControlPlaneService } from './control-plane/index';
 import { createIdentityService, type AzureEndpoints, type IdentityService, type OpenBrowser } from './identity/index';
 import { createVaultService, type VaultService } from './vault/index';
@@ -58,9 +60,11 @@ export interface ServiceDeps {
   /** Renders a self-contained HTML document to PDF (printToPDF in main, headless Chromium in the bridge). */
   pdf?: { fromHtml(html: string): Promise<Uint8Array> };
   /** Asks the holder where to save an export; null when they cancel. Without it exports go to <dataDir>/exports. */
-  chooseSavePath?(suggestedName: string, kind: 'pdf' | 'json'): Promise<string | null>;
+  chooseSavePath?(suggestedName: string, kind: 'pdf' | 'json' | 'keybackup'): Promise<string | null>;
   /** Key-store lifecycle settings (quorum, Resource Manager endpoint, default data-key cache); derived defaults when absent. */
   lifecycle?: LifecycleOptions;
+  /** How this workstation is named in the ceremony plan (default: the host name). */
+  workstationLabel?: string;
   /** The workstation's mode and live settings (composed with IT's policy by the composition root); a fixed mode of `environment` when absent. */
   workstation?: WorkstationSettings;
   /** Ends this process and starts the app again (main: relaunch); absent, the holder is asked to reopen the app. */
@@ -110,11 +114,28 @@ export function createServices(deps: ServiceDeps): Services {
   };
   const identity = createIdentityService({ dataDir: deps.dataDir, secretBox: deps.secretBox, clock: deps.clock, log: deps.log, ...(deps.signInMemoryOnly ? { memoryOnly: true } : {}), ...(deps.azure ? { azure: deps.azure } : {}), ...(deps.openBrowser ? { openBrowser: deps.openBrowser } : {}) });
   const transcript = createCeremonyTranscripts({ dataDir: deps.dataDir, secretBox: deps.secretBox, clock: deps.clock });
-  // Participant keys follow the escrow's KDF choice: tests pass TEST_KDF for both, the app production costs.
-  const participants = createParticipantsService({ dataDir: deps.dataDir, clock: deps.clock, ...(deps.escrowKdf ? { kdf: { N: 2 ** deps.escrowKdf.escrow.log2N, r: deps.escrowKdf.escrow.r, p: deps.escrowKdf.escrow.p } } : {}) });
   const ceremony = createCeremonyService({ dataDir: deps.dataDir, clock: deps.clock, log: deps.log, transcript, ...(deps.chooseSavePath ? { chooseSavePath: deps.chooseSavePath } : {}) });
+  // The ceremony key signs the plan file and activation requests; without a SecretBox there is none, and enrolment fails closed.
+  const workstationKey = () => {
+    const k = transcript.ceremonyKey();
+    return { label: (deps.workstationLabel ?? os.hostname()).slice(0, 100) || 'workstation', publicKey: k.publicKey, sign: k.sign };
+  };
+  // Participant keys follow the escrow's KDF choice: tests pass TEST_KDF for both, the app production costs.
+  const participants = createParticipantsService({
+    dataDir: deps.dataDir,
+    clock: deps.clock,
+    workstation: workstationKey,
+    ...(deps.escrowKdf ? { kdf: { N: 2 ** deps.escrowKdf.escrow.log2N, r: deps.escrowKdf.escrow.r, p: deps.escrowKdf.escrow.p } } : {}),
+    // Every change of the plan is kept in the ceremony's signed record (who, which roles, which key).
+    planChanged: (plan, fingerprint) =>
+      ceremony.note('ceremony.plan', {
+        fingerprint,
+        participants: plan.participants.map((p) => ({ name: p.name, roles: p.roles, keyFingerprint: keyFingerprint(p.key) })),
+        workstations: plan.workstations.map((w) => ({ label: w.label, keyFingerprint: keyFingerprint(w.key) })),
+      }),
+  });
   // The app's activations record into the current ceremony; a step the table does not allow yet is kept as a deviation, not lost.
-  const activation = createActivationService({ transcript: { append: (c, kind, data, att) => ceremony.recordIn(c, kind, data, att) }, clock: deps.clock });
+  const activation = createActivationService({ transcript: { append: (c, kind, data, att) => ceremony.recordIn(c, kind, data, att) }, clock: deps.clock, workstation: workstationKey });
   const vault = createVaultService({ dataDir: deps.dataDir, clock: deps.clock, log: deps.log, ...(deps.azure ? { azure: deps.azure } : {}), identity, escrow: base.escrow, worksheet: base.worksheet });
   const lifecycle = createLifecycle({
     dataDir: deps.dataDir,
@@ -130,6 +151,7 @@ export function createServices(deps: ServiceDeps): Services {
     transcript,
     ...(deps.escrowKdf ? { kdf: deps.escrowKdf } : {}),
     ...(deps.lifecycle ? { options: deps.lifecycle } : {}),
+    ...(deps.chooseSavePath ? { chooseSavePath: deps.chooseSavePath } : {}),
   });
   const workstation = deps.workstation ?? openWorkstationSettings({ baseDir: deps.dataDir, clock: deps.clock, log: deps.log, running: deps.environment.mode, modeDecided: true, ...(deps.confFactory ? { confFactory: deps.confFactory } : {}) });
   const liveSettings = createSettingsService({
@@ -161,6 +183,7 @@ export function createServices(deps: ServiceDeps): Services {
       participants,
       transcript,
       ceremony: () => ceremony.ensureOpen(),
+      clock: deps.clock,
       mode: deps.environment.mode,
       purposes: {
         'vault-import': vaultImportPurpose(vault, () => deps.emit('app:changed', { topic: 'worksheet' })),

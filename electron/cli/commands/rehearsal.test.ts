@@ -48,6 +48,12 @@ describe('keyholder rehearsal-cloud', () => {
     expect(await runRehearsalCloud(['--port', 'abc'], io)).toBe(2);
     expect(await runRehearsalCloud(['--bogus'], io)).toBe(2);
     expect(errs.join('\n')).toMatch(/--port|Usage/);
+    expect(await runRehearsalCloud(['--propagation-ms', '-1'], io)).toBe(2);
+    expect(await runRehearsalCloud(['--propagation-ms', 'soon'], io)).toBe(2);
+    expect(errs.join('\n')).toMatch(/--propagation-ms needs whole milliseconds/);
+    const outs: string[] = [];
+    expect(await runRehearsalCloud(['--help'], { ...io, out: (l) => outs.push(l) })).toBe(0);
+    expect(outs.join('\n')).toMatch(/Usage: keyholder rehearsal-cloud[\s\S]*--propagation-ms MS/);
   });
 });
 

@@ -34,6 +34,7 @@ describe('keyholder rehearse', () => {
     expect(r.keyVersionIds.holder1).toMatch(/^https:\/\/holder1-vault\.vault\.rehearsal\.localhost:\d+\/keys\/rehearsal-cmk\/[0-9a-f]{32}$/);
     expect(r.keyVersionIds.holder2).toMatch(/^https:\/\/holder2-vault\./);
     expect(r.timings.steps.map((s: { step: string }) => s.step)).toEqual([
+      'ceremony plan',
       'worksheet',
       'key generation',
       'escrow',
@@ -60,6 +61,9 @@ describe('keyholder rehearse', () => {
     expect(kinds.filter((k: string) => k === 'activation.attested')).toHaveLength(2);
     expect(kinds.filter((k: string) => k === 'vault.imported')).toHaveLength(2);
     expect(kinds.at(-1)).toBe('ceremony.closed');
+    // The ceremony plan comes first: all seven participants enrolled (strong passphrases, their roles) before the source key exists.
+    expect(kinds.filter((k: string) => k === 'ceremony.plan')).toHaveLength(7);
+    expect(kinds.lastIndexOf('ceremony.plan')).toBeLessThan(kinds.indexOf('key.generated'));
 
     // Every artifact a ceremony produces is there; none but the rehearsal inputs holds a passphrase or client secret.
     for (const f of [r.artifacts.escrowFile, ...r.artifacts.pemFiles, ...r.artifacts.holderCopies, ...r.artifacts.worksheet, r.artifacts.receipts, r.report.html]) expect(fs.existsSync(f)).toBe(true);

@@ -76,7 +76,8 @@ export async function startLifecycleHarness(): Promise<LifecycleHarness> {
   let offset = 0;
   const clock = { now: () => new Date(Date.now() + offset), advance: (ms: number) => void (offset += ms) };
   // Tokens outlive the clock moves (months): MSAL judges expiry by the real clock, the cloud by its moved one.
-  const cloud = await startRehearsalCloud({ dataDir: path.join(dir, 'cloud'), adminEnabled: true, clock, tokenLifetimeSeconds: 400 * 86_400 });
+  // Azure's delay after delete and recover (as by default): the app's pull and restore must wait for it.
+  const cloud = await startRehearsalCloud({ dataDir: path.join(dir, 'cloud'), adminEnabled: true, clock, tokenLifetimeSeconds: 400 * 86_400, keyVaultPropagationMs: 2000 });
   const agent = agentFor(cloud);
   const d = cloud.descriptor;
   const admin = async (p: string, body?: unknown) => {
@@ -177,10 +178,13 @@ export async function startLifecycleHarness(): Promise<LifecycleHarness> {
   await submit(1, holders[0].vault.record()!.outcome!.keyVersionId);
   await submit(2, holders[1].vault.record()!.outcome!.keyVersionId);
 
-  const participants = createParticipantsService({ dataDir: path.join(dir, 'holder1'), clock, kdf: LOW_KDF });
-  const participantIds: string[] = [];
-  for (const [i, name] of ['Sam Supervisor', 'Kim Keeper', 'Noor Officer'].entries()) participantIds.push((await participants.enrol(name, PASS[i]!)).id);
   const transcript = createCeremonyTranscripts({ dataDir: path.join(dir, 'holder1'), secretBox: fakeBox(), clock });
+  const workstation = () => ({ label: 'holder 1', publicKey: transcript.ceremonyKey().publicKey, sign: transcript.ceremonyKey().sign });
+  const participants = createParticipantsService({ dataDir: path.join(dir, 'holder1'), clock, kdf: LOW_KDF, workstation });
+  // The ceremony plan, enrolled before anything: the lifecycle's sign-off officers and the rotation import's activation.
+  const participantIds: string[] = [];
+  for (const [i, [name, roles]] of ([['Sam Supervisor', ['supervisor']], ['Kim Keeper', ['keeper']], ['Noor Officer', ['operator']]] as const).entries()) participantIds.push((await participants.enrol(name, PASS[i]!, roles)).id);
+  for (const [name, role] of [['Olive Operator', 'operator'], ['Noor Knower', 'knower']] as const) await participants.enrol(name, `${name} signing passphrase`, [role]);
   const held = { holder: 1 as 1 | 2, keyVersionId: holders[0].vault.record()!.outcome!.keyVersionId };
   const vendorStatus = async (refresh: boolean) => (refresh ? cp.checkStatus(ENV) : cp.environmentStatus(ENV));
   const lifecycle = new LifecycleService({
@@ -210,7 +214,7 @@ export async function startLifecycleHarness(): Promise<LifecycleHarness> {
     record: (kind, data) => lifecycle.record(kind, data),
   });
   // Holder 1's activation desk: the rotation's import is a supervised activation's purpose, as on the app's workstation.
-  const desk = createActivationDesk({ activation: createActivationService({ transcript, clock }), participants, transcript, purposes: { 'key-rotation': keyRotationImportPurpose(() => rotation) } });
+  const desk = createActivationDesk({ activation: createActivationService({ transcript, clock, workstation }), participants, transcript, purposes: { 'key-rotation': keyRotationImportPurpose(() => rotation) } });
   /**
    * The rotation's import through the desk: the lifecycle:rotation-import
    * handler's start, then keeper, knower and (unless `attest` is false) the
@@ -219,7 +223,7 @@ export async function startLifecycleHarness(): Promise<LifecycleHarness> {
   async function keyRotationImport(o: { holderCopyPath: string; passphrase: string; keyName?: string; attest?: boolean }): Promise<ActivationView> {
     const { target, holder } = rotation.prepareImport({ holderCopyPath: o.holderCopyPath, ...(o.keyName ? { keyName: o.keyName } : {}) });
     const v = await desk.start({ mode: 'split-knowledge', escrowFile: o.holderCopyPath, purpose: { kind: 'key-rotation', target, holder } });
-    // Sam and Kim were enrolled above with their own passphrases; Olive and Noor enrol on first use.
+    // Everyone was enrolled in the plan above; Olive and Noor with their own signing passphrases.
     const signing: Record<string, string> = { 'Sam Supervisor': PASS[0]!, 'Kim Keeper': PASS[1]! };
     const join = (role: 'operator' | 'supervisor' | 'keeper' | 'knower', name: string) => desk.join({ session: v.session, role, name, participantPassphrase: signing[name] ?? `${name} signing passphrase` });
     await join('operator', 'Olive Operator');

@@ -7,7 +7,14 @@ import crypto from 'node:crypto';
  * deleted.
  */
 import fs from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import * as seal from '../../services/escrow/seal';
+
+// Watches which keys are decrypted: the re-seal must not open the current key outside a supervised activation (issue 16).
+vi.mock('../../services/escrow/seal', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../../services/escrow/seal')>();
+  return { ...real, openKey: vi.fn(real.openKey) };
+});
 import { ENV, KEY_NAME, startLifecycleHarness, type LifecycleHarness } from './harness';
 import { PASS } from '../../services/escrow/testing/helpers';
 import { parseEscrow } from '../../../shared/escrow/format';
@@ -45,8 +52,13 @@ describe('rotation to a new primary key', () => {
     await expect(h.keyRotation.addKey({ escrowFile: h.escrowFile, custodians: [{ custodian: 1, passphrase: PASS[0]! }], holderCopies: copies })).rejects.toMatchObject({ code: 'lifecycle.custodians_missing' });
     expect(fs.readFileSync(h.escrowFile).equals(escrowBefore)).toBe(true);
 
+    const currentKeyId = parseEscrow(new Uint8Array(escrowBefore)).header.keys.at(-1)!.keyId;
+    vi.mocked(seal.openKey).mockClear();
     v = await h.keyRotation.addKey({ escrowFile: h.escrowFile, custodians: [{ custodian: 1, passphrase: PASS[0]! }, { custodian: 2, passphrase: PASS[1]! }], holderCopies: copies });
     expect(v.step).toBe('import');
+    // Only the new key is decrypted (its test-restore from disk); the current key's copies are checked by their wraps alone.
+    expect(vi.mocked(seal.openKey).mock.calls.map((c) => c[1])).toEqual([v.newKey!.keyId]);
+    expect(currentKeyId).not.toBe(v.newKey!.keyId);
     const escrow = parseEscrow(new Uint8Array(fs.readFileSync(h.escrowFile)));
     expect(escrow.header.keys).toHaveLength(2);
     expect(escrow.header.keys[1]!.keyId).toBe(v.newKey!.keyId);

@@ -14,7 +14,10 @@ type ActivationChannel =
   | 'activation:cancel'
   | 'activation:offer'
   | 'activation:receiveSealed'
-  | 'activation:sealForRemote';
+  | 'activation:sealForRemote'
+  | 'activation:plan'
+  | 'activation:enrol'
+  | 'activation:importPlan';
 
 export function activationHandlers(s: Services): Pick<Handlers, ActivationChannel> {
   const d = s.activationDesk;
@@ -35,5 +38,8 @@ export function activationHandlers(s: Services): Pick<Handlers, ActivationChanne
     'activation:offer': (r) => d.offer(r),
     'activation:receiveSealed': (r) => d.receiveSealed(r),
     'activation:sealForRemote': (r) => d.sealForRemote(r),
+    'activation:plan': async () => d.plan(),
+    'activation:enrol': (r) => d.enrol(r),
+    'activation:importPlan': (r) => d.importPlan(r),
   };
 }

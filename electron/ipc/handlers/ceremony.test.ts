@@ -184,6 +184,13 @@ describe('the app records each ceremony step once, at its handler', () => {
     await w.call('escrow:testRestore', { sessionId: st.sessionId, index: 1, passphrase: PASS[0]! });
     st = await w.call('escrow:holderCopy', { sessionId: st.sessionId, label: 'Key holder 1', passphrase: PASS[2]! });
     const copy = st.holderCopies[0]!.file;
+    // The participants are enrolled in the ceremony plan beforehand (recorded as ceremony.plan entries).
+    for (const [name, role] of [['Olive Operator', 'operator'], ['Sam Supervisor', 'supervisor'], ['Kim Keeper', 'keeper'], ['Noor Knower', 'knower']] as const) {
+      await w.call('activation:enrol', { name, roles: [role], participantPassphrase: `${name} signing passphrase` });
+    }
+    expect(w.entries().filter((e) => e.kind === 'ceremony.plan')).toHaveLength(4);
+    const planned = (await w.call('ceremony:view', {})).entries.filter((e) => e.kind === 'ceremony.plan').at(-1)!;
+    expect(planned.details).toMatch(/^plan [0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4} · 4 participants$/);
     const before = w.entries().length;
 
     const draft = { holder: 1 as const, holderCopyPath: copy, vaultUrl: 'https://holder1-keys.vault.azure.net', keyName: 'contoso-cmek', protection: 'hsm' as const, allowEncryptDecrypt: false };

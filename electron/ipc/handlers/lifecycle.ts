@@ -10,6 +10,7 @@ type LifecycleChannel =
   | 'lifecycle:restore'
   | 'lifecycle:request'
   | 'lifecycle:sign'
+  | 'lifecycle:vault-backup'
   | 'lifecycle:key-rotation-start'
   | 'lifecycle:key-rotation-add-key'
   | 'lifecycle:key-rotation-import'
@@ -48,6 +49,11 @@ export function lifecycleHandlers(s: Services): Pick<Handlers, LifecycleChannel>
     },
     'lifecycle:request': async (r) => ks.requestLastStoreAction(r),
     'lifecycle:sign': async (r) => ks.signRequest(r),
+    'lifecycle:vault-backup': async () => {
+      const out = await s.lifecycle.vaultBackup.backUp();
+      if (out.saved) changed();
+      return out;
+    },
     'lifecycle:key-rotation-start': async () => rot.start(),
     'lifecycle:key-rotation-add-key': async (r) => rot.addKey(r),
     // The new key is opened only inside a supervised activation (keeper, knower, supervisor); its 'key-rotation' purpose runs the import.

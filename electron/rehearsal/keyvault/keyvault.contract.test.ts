@@ -32,7 +32,8 @@ async function admin(path: string, body: unknown, method = 'POST') {
 }
 
 beforeAll(async () => {
-  cloud = await startRehearsalCloud({ adminEnabled: true, port: 0 });
+  // No propagation delay here: keyvault.conformance.test.ts exercises it.
+  cloud = await startRehearsalCloud({ adminEnabled: true, port: 0, keyVaultPropagationMs: 0 });
   agent = agentFor(cloud);
   const [a1, a2] = cloud.descriptor.apps;
   cred1 = clientCredential(new msal.ConfidentialClientApplication(msalConfig(cloud, agent, a1!.tenantId, a1!.appId, a1!.clientSecret)));
@@ -214,8 +215,8 @@ describe('Key Vault double through KeyClient and CryptographyClient', () => {
     await expectKvError(noSoft.getKey('gone'), 404, 'KeyNotFound');
   });
 
-  it('lets only the vault tenant and assigned principals in (403 in Key Vault shape), with a 401 challenge first', async () => {
-    await expectKvError(keys(cred2, vaultUrl(0)).getKey('ceremony-key'), 403, 'Forbidden', /belongs to tenant/);
+  it('lets only the vault tenant (401 with a challenge) and assigned principals (403) in, in Key Vault shape', async () => {
+    await expectKvError(keys(cred2, vaultUrl(0)).getKey('ceremony-key'), 401, 'Unauthorized', /belongs to tenant/);
     const t1 = cloud.descriptor.tenants[0]!.id;
     const locked = await admin('/vaults', { name: 'nobody-vault', tenantId: t1, principals: [] });
     await expectKvError(keys(cred1, (locked.json() as { url: string }).url).createRsaKey('x'), 403, 'Forbidden', /not authorized/);
@@ -282,6 +283,12 @@ describe('Key Vault double: bad input answers 400 in Key Vault shape', () => {
     ['a missing api-version', 'GET', '/keys', undefined, ''],
     ['an unknown api-version', 'GET', '/keys', undefined, 'api-version=1999-01-01'],
     ['a bad rng count', 'POST', '/rng', '{"count":0}'],
+    ['an unknown curve', 'POST', '/keys/k1/create', '{"kty":"EC","crv":"P-192"}'],
+    ['an EC key that would wrap', 'POST', '/keys/k1/create', '{"kty":"EC","crv":"P-256","key_ops":["wrapKey"]}'],
+    ['an EC signature with an RSA key', 'POST', '/keys/ceremony-key//sign', '{"alg":"ES256","value":"AAAA"}'],
+    ['an oct key', 'POST', '/keys/k1/create', '{"kty":"oct-HSM"}'],
+    ['a restore without a blob', 'POST', '/keys/restore', '{}'],
+    ['a restore of garbage', 'POST', '/keys/restore', '{"value":"bm90IGEgYmFja3Vw"}'],
     ['a bad rotation policy', 'PUT', '/keys/ceremony-key/rotationpolicy', '{"lifetimeActions":[{"trigger":{"timeAfterCreate":"90 days"},"action":{"type":"Rotate"}}]}'],
   ])('%s', async (_what, method, path, body, query?: string) => {
     const r = await call(method, path, body, query);

@@ -66,7 +66,8 @@ async function prepare(ex: Example): Promise<Record<string, string>> {
 }
 
 beforeAll(async () => {
-  cloud = await startRehearsalCloud({ port: 0 });
+  // Examples replay GetDeletedKey right after the delete: no propagation delay here.
+  cloud = await startRehearsalCloud({ port: 0, keyVaultPropagationMs: 0 });
   agent = agentFor(cloud);
   const a1 = cloud.descriptor.apps[0]!;
   const cca = new msal.ConfidentialClientApplication(msalConfig(cloud, agent, a1.tenantId, a1.appId, a1.clientSecret));

@@ -7,7 +7,7 @@
  */
 import crypto from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type CloudContext, VAULT_RESOURCE, nowSeconds } from '../context';
+import { type CloudContext, VAULT_RESOURCE, issuer, nowSeconds } from '../context';
 import { BodyTooLarge, b64url, fromB64url, readBody, sendJson } from '../http';
 import type { DeletedKeyState, KeyState, KeyVersionState, Vault } from '../state';
 import {
@@ -22,10 +22,13 @@ import {
   rsaVerifyDigest,
   unwrapTransferCiphertext,
 } from './crypto';
+import { CURVES, EC_SIGNATURE_ALGS, PSS_ALGS, curveOf, ecPointMatches, ecSignDigest, ecVerifyDigest, isCurveName, pssSignDigest, pssVerifyDigest } from './signatures';
+import { openBackup, sealBackup } from './backup';
 
 const API_VERSIONS = new Set(['7.0', '7.1', '7.2', '7.3', '7.4', '7.5', '7.6', '2025-07-01']);
 const KEY_OPS = ['encrypt', 'decrypt', 'sign', 'verify', 'wrapKey', 'unwrapKey', 'import', 'export'];
 const DEFAULT_RSA_OPS = ['encrypt', 'decrypt', 'sign', 'verify', 'wrapKey', 'unwrapKey'];
+const DEFAULT_EC_OPS = ['sign', 'verify'];
 const KTYS = ['EC', 'EC-HSM', 'RSA', 'RSA-HSM', 'oct', 'oct-HSM'];
 const NAME_RE = /^[0-9a-zA-Z-]{1,127}$/;
 const VERSION_RE = /^[0-9a-fA-F]{32}$/;
@@ -63,7 +66,7 @@ function challengeHeader(ctx: CloudContext, vault: Vault): string {
   return `Bearer authorization="${ctx.baseUrl()}/${vault.tenantId}", resource="${VAULT_RESOURCE}"`;
 }
 
-/** 401 with a challenge for missing or unusable tokens, 403 for the wrong tenant or no role, as Key Vault answers. */
+/** 401 with a challenge for missing or unusable tokens and for another tenant's token, 403 for no role, as Key Vault answers. */
 function authorize(ctx: CloudContext, vault: Vault, req: IncomingMessage, action: string): void {
   const h = req.headers.authorization ?? '';
   const m = /^Bearer\s+(\S+)$/i.exec(h);
@@ -79,7 +82,9 @@ function authorize(ctx: CloudContext, vault: Vault, req: IncomingMessage, action
     throw new KvError(401, 'Unauthorized', 'AKV10021: Token has been revoked (expired by the rehearsal administrator). Sign in again.');
   }
   if (claims.tid !== vault.tenantId) {
-    throw new KvError(403, 'Forbidden', `The token is from tenant ${String(claims.tid)}, but vault ${vault.name} belongs to tenant ${vault.tenantId}. Sign in to the vault's own tenant.`, 'TenantMismatch');
+    // Key Vault answers another tenant's token with 401 and a challenge naming the vault's tenant (the caller's
+    // SDK then asks its credential for a token of that tenant), not 403.
+    throw new KvError(401, 'Unauthorized', `AKV10032: Invalid issuer. Expected one of ${issuer(ctx, vault.tenantId)}, found ${String(claims.iss)}. Vault ${vault.name} belongs to tenant ${vault.tenantId}: sign in to that tenant.`);
   }
   const principals = [claims.oid, claims.idtyp === 'app' ? claims.azp : undefined].filter((x): x is string => typeof x === 'string');
   const assigned = ctx.state.roleAssignments.some((a) => a.vaultName === vault.name && a.role !== 'Reader' && principals.includes(a.principalId));
@@ -119,9 +124,17 @@ function keyId(r: Req, name: string, version?: string): string {
   return `https://${r.host}/keys/${name}${version ? `/${version}` : ''}`;
 }
 
+function publicJwk(v: KeyVersionState): Record<string, unknown> {
+  return isEc(v) ? { crv: v.crv, x: v.x, y: v.y } : { n: v.n, e: v.e };
+}
+
+function isEc(v: { kty: string }): boolean {
+  return v.kty === 'EC' || v.kty === 'EC-HSM';
+}
+
 function bundle(r: Req, key: KeyState, v: KeyVersionState): Record<string, unknown> {
   return {
-    key: { kid: keyId(r, key.name, v.version), kty: v.kty, key_ops: v.keyOps, n: v.n, e: v.e },
+    key: { kid: keyId(r, key.name, v.version), kty: v.kty, key_ops: v.keyOps, ...publicJwk(v) },
     attributes: attributes(r.vault, v),
     ...(Object.keys(v.tags).length ? { tags: v.tags } : {}),
   };
@@ -154,10 +167,32 @@ function notFound(name: string, version?: string): KvError {
   return new KvError(404, 'KeyNotFound', `A key with (name/id) ${name}${version ? `/${version}` : ''} was not found in this key vault. If you recently deleted this key you may be able to recover it using the correct recovery command. ${LINK}`);
 }
 
+// ---------------------------------------------------------------- propagation after delete and recover
+
+function transitId(r: Req, name: string): string {
+  return `${r.vault.name}/${name.toLowerCase()}`;
+}
+
+/** 'deleting' or 'recovering' while Key Vault would still hide the key, else null. */
+function inTransit(r: Req, name: string): 'deleting' | 'recovering' | null {
+  const id = transitId(r, name);
+  const t = r.ctx.keyVaultInTransit.get(id);
+  if (!t) return null;
+  if (performance.now() >= t.visibleAt) {
+    r.ctx.keyVaultInTransit.delete(id);
+    return null;
+  }
+  return t.kind;
+}
+
+function startTransit(r: Req, name: string, kind: 'deleting' | 'recovering'): void {
+  if (r.ctx.keyVaultPropagationMs > 0) r.ctx.keyVaultInTransit.set(transitId(r, name), { kind, visibleAt: performance.now() + r.ctx.keyVaultPropagationMs });
+}
+
 function getKey(r: Req, name: string): KeyState {
   checkName(name);
   const k = findName(r.vault.keys, name);
-  if (!k) throw notFound(name);
+  if (!k || inTransit(r, k) === 'recovering') throw notFound(name);
   return r.vault.keys[k]!;
 }
 
@@ -171,7 +206,15 @@ function getVersion(r: Req, name: string, version: string): { key: KeyState; v: 
 }
 
 function conflictIfDeleted(r: Req, name: string): void {
-  if (findName(r.vault.deletedKeys, name)) {
+  const recovering = findName(r.vault.keys, name);
+  if (recovering && inTransit(r, recovering) === 'recovering') {
+    throw new KvError(409, 'Conflict', `Key ${name} is currently being recovered; try again in a few seconds.`, 'ObjectIsBeingRecovered');
+  }
+  const deleted = findName(r.vault.deletedKeys, name);
+  if (deleted && inTransit(r, deleted) === 'deleting') {
+    throw new KvError(409, 'Conflict', `Key ${name} is currently being deleted; its name cannot be reused.`, 'ObjectIsBeingDeleted');
+  }
+  if (deleted) {
     throw new KvError(409, 'Conflict', `Key ${name} is currently in a deleted but recoverable state, and its name cannot be reused; in this state, the key can only be recovered or purged.`, 'ObjectIsDeletedButRecoverable');
   }
 }
@@ -224,7 +267,9 @@ function parseAttributes(v: unknown): AttrInput {
   return out;
 }
 
-function newVersion(r: Req, priv: crypto.KeyObject, kty: 'RSA' | 'RSA-HSM', keyOps: string[], attrs: AttrInput, tags: Record<string, string>): KeyVersionState {
+type Kty = KeyVersionState['kty'];
+
+function newVersion(r: Req, priv: crypto.KeyObject, kty: Kty, keyOps: string[], attrs: AttrInput, tags: Record<string, string>): KeyVersionState {
   const jwk = crypto.createPublicKey(priv).export({ format: 'jwk' });
   const now = nowSeconds(r.ctx);
   return {
@@ -232,8 +277,7 @@ function newVersion(r: Req, priv: crypto.KeyObject, kty: 'RSA' | 'RSA-HSM', keyO
     kty,
     keyOps,
     privateKeyPem: priv.export({ type: 'pkcs8', format: 'pem' }) as string,
-    n: jwk.n!,
-    e: jwk.e!,
+    ...(isEc({ kty }) ? { crv: curveOf(priv)!, x: jwk.x!, y: jwk.y! } : { n: jwk.n!, e: jwk.e! }),
     attributes: {
       enabled: attrs.enabled ?? true,
       ...(typeof attrs.nbf === 'number' ? { nbf: attrs.nbf } : {}),
@@ -253,10 +297,21 @@ function addVersion(r: Req, name: string, v: KeyVersionState): KeyState {
   return key;
 }
 
-function checkKty(kty: unknown): 'RSA' | 'RSA-HSM' {
+function checkKty(kty: unknown): Kty {
   if (typeof kty !== 'string' || !KTYS.includes(kty)) throw bad(`Invalid kty '${String(kty)}'. Valid key types: ${KTYS.join(', ')}.`);
-  if (kty !== 'RSA' && kty !== 'RSA-HSM') throw bad(`Key type ${kty} is not supported by the rehearsal cloud; use RSA or RSA-HSM.`);
-  return kty;
+  if (kty === 'oct' || kty === 'oct-HSM') throw bad(`Key type ${kty} is only offered by Managed HSM, which the rehearsal cloud does not model; use RSA, RSA-HSM, EC or EC-HSM.`);
+  return kty as Kty;
+}
+
+function checkCurve(crv: unknown): keyof typeof CURVES {
+  if (crv === undefined || crv === null) return 'P-256';
+  if (!isCurveName(crv)) throw bad(`Invalid curve name '${String(crv)}'. Valid curves: ${Object.keys(CURVES).join(', ')}.`);
+  return crv;
+}
+
+function checkEcOps(ops: string[]): void {
+  const wrong = ops.filter((o) => o !== 'sign' && o !== 'verify');
+  if (wrong.length) throw bad(`An EC key signs and verifies only; ${wrong.join(', ')} is not possible with it.`);
 }
 
 function checkImportOps(kty: string, ops: string[]): void {
@@ -271,16 +326,19 @@ async function createKey(r: Req, name: string): Promise<unknown> {
   checkName(name);
   const b = await r.body();
   const kty = checkKty(b.kty);
+  const ec = isEc({ kty });
   const size = b.key_size ?? 2048;
-  if (![2048, 3072, 4096].includes(size as number)) throw bad(`key_size ${String(size)} is not supported; use 2048, 3072 or 4096.`);
-  if (b.public_exponent !== undefined && b.public_exponent !== 65537) throw bad('public_exponent must be 65537.');
-  const ops = parseKeyOps(b.key_ops, DEFAULT_RSA_OPS);
+  if (!ec && ![2048, 3072, 4096].includes(size as number)) throw bad(`key_size ${String(size)} is not supported; use 2048, 3072 or 4096.`);
+  if (!ec && b.public_exponent !== undefined && b.public_exponent !== 65537) throw bad('public_exponent must be 65537.');
+  const crv = ec ? checkCurve(b.crv) : null;
+  const ops = parseKeyOps(b.key_ops, ec ? DEFAULT_EC_OPS : DEFAULT_RSA_OPS);
+  if (ec) checkEcOps(ops);
   checkImportOps(kty, ops);
   const attrs = parseAttributes(b.attributes);
   const tags = parseTags(b.tags) ?? {};
   if (b.release_policy !== undefined) throw bad('Release policies are not supported by the rehearsal cloud.');
   conflictIfDeleted(r, name);
-  const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: size as number, publicExponent: 65537 });
+  const { privateKey } = crv ? crypto.generateKeyPairSync('ec', { namedCurve: CURVES[crv].node }) : crypto.generateKeyPairSync('rsa', { modulusLength: size as number, publicExponent: 65537 });
   const v = newVersion(r, privateKey, kty, ops, attrs, tags);
   const key = addVersion(r, name, v);
   r.ctx.store.save();
@@ -298,6 +356,7 @@ async function importKey(r: Req, name: string): Promise<unknown> {
   const attrs = parseAttributes(b.attributes);
   const tags = parseTags(b.tags) ?? {};
   if (b.release_policy !== undefined) throw bad('Release policies are not supported by the rehearsal cloud.');
+  if (isEc({ kty })) return importEcKey(r, name, b, jwk, kty, attrs, tags);
   const ops = parseKeyOps(jwk.key_ops, DEFAULT_RSA_OPS);
   if (ops.includes('import')) throw bad('An imported key cannot be a Key Exchange Key; create the KEK in the vault.');
   let priv: crypto.KeyObject;
@@ -323,6 +382,31 @@ async function importKey(r: Req, name: string): Promise<unknown> {
   if (b.Hsm === true) kty = 'RSA-HSM';
   conflictIfDeleted(r, name);
   const v = newVersion(r, priv, kty, ops, attrs, tags);
+  const key = addVersion(r, name, v);
+  r.ctx.store.save();
+  return bundle(r, key, v);
+}
+
+function importEcKey(r: Req, name: string, b: Record<string, unknown>, jwk: Record<string, unknown>, kty: Kty, attrs: AttrInput, tags: Record<string, string>): unknown {
+  if (jwk.key_hsm !== undefined) throw bad('BYOK transfer (key_hsm) of EC keys is not supported by the rehearsal cloud; import the JWK, or use RSA-HSM.');
+  const ops = parseKeyOps(jwk.key_ops, DEFAULT_EC_OPS);
+  checkEcOps(ops);
+  if (ops.includes('import')) throw bad('An imported key cannot be a Key Exchange Key; create the KEK in the vault.');
+  if (!isCurveName(jwk.crv)) throw bad(`Invalid or missing curve name '${String(jwk.crv)}'. Valid curves: ${Object.keys(CURVES).join(', ')}.`);
+  const crv = jwk.crv;
+  for (const f of ['x', 'y', 'd'] as const) {
+    if (typeof jwk[f] !== 'string' || !fromB64url(jwk[f])?.length) throw bad(`The key is missing its '${f}' component (base64url); an import needs the full EC private key.`);
+  }
+  let priv: crypto.KeyObject;
+  try {
+    priv = crypto.createPrivateKey({ key: { kty: 'EC', crv: CURVES[crv].jwk, x: jwk.x as string, y: jwk.y as string, d: jwk.d as string }, format: 'jwk' });
+  } catch {
+    throw bad(`The key material is not a valid ${crv} private key.`);
+  }
+  if (!ecPointMatches(crv, fromB64url(jwk.d)!, fromB64url(jwk.x)!, fromB64url(jwk.y)!)) throw bad('The EC private key does not match the public point (x, y).');
+  const finalKty: Kty = b.Hsm === true ? 'EC-HSM' : kty;
+  conflictIfDeleted(r, name);
+  const v = newVersion(r, priv, finalKty, ops, attrs, tags);
   const key = addVersion(r, name, v);
   r.ctx.store.save();
   return bundle(r, key, v);
@@ -381,15 +465,17 @@ async function updateKey(r: Req, name: string, version: string): Promise<unknown
 async function rotateKey(r: Req, name: string): Promise<unknown> {
   const key = getKey(r, name);
   const prev = latest(key);
-  const bits = crypto.createPrivateKey(prev.privateKeyPem).asymmetricKeyDetails?.modulusLength ?? 2048;
-  const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: bits, publicExponent: 65537 });
+  const details = crypto.createPrivateKey(prev.privateKeyPem).asymmetricKeyDetails;
+  const { privateKey } = isEc(prev)
+    ? crypto.generateKeyPairSync('ec', { namedCurve: details!.namedCurve! })
+    : crypto.generateKeyPairSync('rsa', { modulusLength: details?.modulusLength ?? 2048, publicExponent: 65537 });
   const v = newVersion(r, privateKey, prev.kty, [...prev.keyOps], {}, { ...prev.tags });
   key.versions.push(v);
   r.ctx.store.save();
   return bundle(r, key, v);
 }
 
-function page<T>(r: Req, items: T[], path: string): { value: T[]; nextLink?: string } {
+function page<T>(r: Req, items: T[], path: string): { value: T[]; nextLink: string | null } {
   const max = r.url.searchParams.get('maxresults');
   const size = max === null ? 25 : Number(max);
   if (!Number.isInteger(size) || size < 1 || size > 25) throw bad('maxresults must be a whole number from 1 to 25.');
@@ -399,12 +485,14 @@ function page<T>(r: Req, items: T[], path: string): { value: T[]; nextLink?: str
   const value = items.slice(start, start + size);
   const more = start + size < items.length;
   const apiVersion = r.url.searchParams.get('api-version') ?? '2025-07-01';
-  if (!more) return { value };
+  // Key Vault ends the last page with an explicit "nextLink": null (recorded live), as the spec's readers expect.
+  if (!more) return { value, nextLink: null };
   return { value, nextLink: `https://${r.host}${path}?api-version=${encodeURIComponent(apiVersion)}&$skiptoken=${Buffer.from(String(start + size)).toString('base64url')}&maxresults=${size}` };
 }
 
 function listKeys(r: Req): unknown {
   const items = Object.values(r.vault.keys)
+    .filter((k) => inTransit(r, k.name) !== 'recovering')
     .sort((a, b) => a.name.localeCompare(b.name))
     .map((k) => {
       const v = latest(k);
@@ -414,7 +502,11 @@ function listKeys(r: Req): unknown {
 }
 
 function listVersions(r: Req, name: string): unknown {
-  const key = getKey(r, name);
+  checkName(name);
+  const found = findName(r.vault.keys, name);
+  // A key that does not exist has no versions: Key Vault answers 200 with an empty page, not 404.
+  if (!found || inTransit(r, found) === 'recovering') return page(r, [], `/keys/${name}/versions`);
+  const key = r.vault.keys[found]!;
   const items = key.versions.map((v) => ({ kid: keyId(r, key.name, v.version), attributes: attributes(r.vault, v), ...(Object.keys(v.tags).length ? { tags: v.tags } : {}) }));
   return page(r, items, `/keys/${key.name}/versions`);
 }
@@ -424,7 +516,10 @@ function deleteKey(r: Req, name: string): unknown {
   const now = nowSeconds(r.ctx);
   delete r.vault.keys[key.name];
   const d: DeletedKeyState = { ...key, deletedDate: now, scheduledPurgeDate: now + r.vault.retentionDays * 86400 };
-  if (r.vault.softDelete) r.vault.deletedKeys[key.name] = d;
+  if (r.vault.softDelete) {
+    r.vault.deletedKeys[key.name] = d;
+    startTransit(r, key.name, 'deleting');
+  }
   r.ctx.store.save();
   return { ...bundle(r, d, latest(d)), ...deletedInfo(r, d) };
 }
@@ -432,12 +527,13 @@ function deleteKey(r: Req, name: string): unknown {
 function getDeleted(r: Req, name: string): DeletedKeyState {
   checkName(name);
   const k = findName(r.vault.deletedKeys, name);
-  if (!k) throw new KvError(404, 'KeyNotFound', `Deleted Key not found: ${name}. ${LINK}`);
+  if (!k || inTransit(r, k) === 'deleting') throw new KvError(404, 'KeyNotFound', `Deleted Key not found: ${name}. ${LINK}`);
   return r.vault.deletedKeys[k]!;
 }
 
 function listDeleted(r: Req): unknown {
   const items = Object.values(r.vault.deletedKeys)
+    .filter((d) => inTransit(r, d.name) !== 'deleting')
     .sort((a, b) => a.name.localeCompare(b.name))
     .map((d) => {
       const v = latest(d);
@@ -451,6 +547,7 @@ function recoverKey(r: Req, name: string): unknown {
   const { deletedDate: _a, scheduledPurgeDate: _b, ...key } = d;
   delete r.vault.deletedKeys[d.name];
   r.vault.keys[key.name] = key;
+  startTransit(r, key.name, 'recovering');
   r.ctx.store.save();
   return bundle(r, key, latest(key));
 }
@@ -488,13 +585,26 @@ async function keyOperation(r: Req, name: string, version: string, opPath: strin
   const value = fromB64url(b.value);
   if (value === null) throw bad("The request is missing 'value' or it is not base64url.");
   const isEnc = ['encrypt', 'decrypt', 'wrapKey', 'unwrapKey'].includes(op);
+  const ec = isEc(v);
+  if (isEnc && ec) throw bad(`Operation ${op} is not possible with an EC key: EC keys sign and verify only.`);
   if (isEnc && !(ENCRYPTION_ALGS as readonly string[]).includes(alg)) throw bad(`Algorithm ${alg} is not supported for ${op} with an RSA key; use RSA-OAEP, RSA-OAEP-256 or RSA1_5.`);
-  if (!isEnc && !SIGNATURE_ALGS[alg]) throw bad(`Algorithm ${alg} is not supported for ${op} by the rehearsal cloud; use RS256, RS384 or RS512.`);
+  if (!isEnc && ec && !EC_SIGNATURE_ALGS[alg]) throw bad(`Algorithm ${alg} is not supported for ${op} with an EC key; use ES256, ES256K, ES384 or ES512 (matching the key's curve).`);
+  if (!isEnc && !ec && !SIGNATURE_ALGS[alg] && !PSS_ALGS[alg]) throw bad(`Algorithm ${alg} is not supported for ${op} with an RSA key; use RS256, RS384, RS512, PS256, PS384 or PS512.`);
   usable(r, v, op);
   const kid = keyId(r, key.name, v.version);
   const priv = () => crypto.createPrivateKey(v.privateKeyPem);
-  const pub = () => crypto.createPublicKey({ key: { kty: 'RSA', n: v.n, e: v.e }, format: 'jwk' });
+  const pub = () =>
+    ec
+      ? crypto.createPublicKey({ key: { kty: 'EC', crv: CURVES[v.crv as keyof typeof CURVES].jwk, x: v.x!, y: v.y! }, format: 'jwk' })
+      : crypto.createPublicKey({ key: { kty: 'RSA', n: v.n!, e: v.e! }, format: 'jwk' });
   try {
+    if (ec && op === 'sign') return { kid, value: b64url(ecSignDigest(priv(), v.crv!, alg, value)) };
+    if (PSS_ALGS[alg] && op === 'sign') return { kid, value: b64url(pssSignDigest(priv(), alg, value)) };
+    if (op === 'verify' && (ec || PSS_ALGS[alg])) {
+      const digest = fromB64url(b.digest);
+      if (digest === null) throw bad("The request is missing 'digest' or it is not base64url.");
+      return { value: ec ? ecVerifyDigest(pub(), v.crv!, alg, digest, value) : pssVerifyDigest(pub(), alg, digest, value) };
+    }
     switch (op) {
       case 'encrypt':
       case 'wrapKey':
@@ -552,6 +662,32 @@ async function putRotationPolicy(r: Req, name: string): Promise<unknown> {
   return rotationPolicy(r, key);
 }
 
+// ---------------------------------------------------------------- backup and restore
+
+/** Every version of the key in one opaque blob that only a vault of the same tenant can restore, as Azure's. */
+function backupKey(r: Req, name: string): unknown {
+  const key = getKey(r, name);
+  return { value: b64url(sealBackup(r.ctx.state.signingKey.privateKeyPem, r.vault.tenantId, key)) };
+}
+
+async function restoreKey(r: Req): Promise<unknown> {
+  const b = await r.body();
+  const raw = fromB64url(b.value);
+  if (raw === null || raw.length === 0) throw bad("The request is missing 'value' (the backup blob, base64url).");
+  const key = openBackup(r.ctx.state.signingKey.privateKeyPem, r.vault.tenantId, raw);
+  if (!key) {
+    throw bad('The backup blob is damaged, or was made in a vault of another tenant: Key Vault restores a key backup only into a vault of the same subscription (tenant) and geography.');
+  }
+  checkName(key.name);
+  conflictIfDeleted(r, key.name);
+  if (findName(r.vault.keys, key.name)) {
+    throw new KvError(409, 'Conflict', `A key named ${key.name} already exists in vault ${r.vault.name}: a restore never overwrites a key. Delete and purge it, or restore into another vault.`);
+  }
+  r.vault.keys[key.name] = key;
+  r.ctx.store.save();
+  return bundle(r, key, latest(key));
+}
+
 async function randomBytes(r: Req): Promise<unknown> {
   const b = await r.body();
   const count = b.count;
@@ -586,7 +722,7 @@ function route(r: Req, seg: string[]): Handler {
     }
     const name = decodeURIComponent(seg[1]!);
     if (seg.length === 2) {
-      if (name === 'restore' && m === 'POST') return { action: 'restore/action', run: () => notImplemented('restore') };
+      if (name === 'restore' && m === 'POST') return { action: 'restore/action', run: () => restoreKey(r) };
       if (m === 'PUT') return { action: 'import/action', run: () => importKey(r, name) };
       if (m === 'DELETE') return { action: 'delete', run: () => deleteKey(r, name) };
       if (m === 'GET') return { action: 'read', run: () => bundleOf(r, name, '') };
@@ -597,7 +733,7 @@ function route(r: Req, seg: string[]): Handler {
       if (third === 'create' && m === 'POST') return { action: 'create/action', run: () => createKey(r, name) };
       if (third === 'rotate' && m === 'POST') return { action: 'rotate/action', run: () => rotateKey(r, name) };
       if (third === 'versions' && m === 'GET') return { action: 'read', run: () => listVersions(r, name) };
-      if (third === 'backup' && m === 'POST') return { action: 'backup/action', run: () => notImplemented('backup') };
+      if (third === 'backup' && m === 'POST') return { action: 'backup/action', run: () => backupKey(r, name) };
       if (third === 'rotationpolicy' && m === 'GET') return { action: 'rotationpolicy/read', run: () => rotationPolicy(r, getKey(r, name)) };
       if (third === 'rotationpolicy' && m === 'PUT') return { action: 'rotationpolicy/write', run: () => putRotationPolicy(r, name) };
       if (['create', 'rotate', 'versions', 'backup', 'rotationpolicy'].includes(third)) throw notAllowed();

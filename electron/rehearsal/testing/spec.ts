@@ -20,6 +20,8 @@ function close(s: unknown): unknown {
   const o: Schema = {};
   for (const [k, v] of Object.entries(s as Schema)) o[k] = k === 'properties' ? Object.fromEntries(Object.entries(v as Schema).map(([pk, pv]) => [pk, close(pv)])) : close(v);
   if (o.type === 'object' && o.properties && o.additionalProperties === undefined) o.additionalProperties = false;
+  // Key Vault ends every list with "nextLink": null (recorded live); swagger 2.0 cannot say nullable.
+  if (o.type === 'object' && o.properties && (o.properties as Schema).nextLink) (o.properties as Schema).nextLink = { type: ['string', 'null'] };
   // swagger 2.0 puts description/readOnly beside $ref; draft-04 ignores siblings of $ref, which is what we want.
   return o;
 }
@@ -56,6 +58,8 @@ export function responseDefinition(method: string, pathname: string, status: num
     ['GET', /^\/deletedkeys$/, 'DeletedKeyListResult'],
     ['GET', /^\/deletedkeys\/[^/]+$/, 'DeletedKeyBundle'],
     ['POST', /^\/deletedkeys\/[^/]+\/recover$/, 'KeyBundle'],
+    ['POST', /^\/keys\/restore$/, 'KeyBundle'],
+    ['POST', /^\/keys\/[^/]+\/backup$/, 'BackupKeyResult'],
     ['DELETE', /^\/keys\/[^/]+$/, 'DeletedKeyBundle'],
     ['PUT', /^\/keys\/[^/]+$/, 'KeyBundle'],
     ['POST', /^\/keys\/[^/]+\/(create|rotate)$/, 'KeyBundle'],

@@ -15,6 +15,7 @@ import { testSecretBox } from '../transcript/test-support';
 import { createParticipantsService } from '../participants/index';
 import { createActivationService } from './index';
 import { createActivationDesk } from './desk';
+import { testWorkstation } from './test-support';
 
 const rsa = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
 const dirs: string[] = [];
@@ -27,7 +28,8 @@ async function setup(mode: WorkstationMode, environment?: 'rehearsal') {
   dirs.push(dataDir);
   const clock = fixedClock(new Date('2026-12-06T10:00:00Z'));
   const transcript = createCeremonyTranscripts({ dataDir, secretBox: testSecretBox(), clock });
-  const participants = createParticipantsService({ dataDir, clock, kdf: { N: 2 ** 10, r: 8, p: 1 } });
+  const ws = testWorkstation();
+  const participants = createParticipantsService({ dataDir, clock, kdf: { N: 2 ** 10, r: 8, p: 1 }, workstation: () => ws });
   const desk = createActivationDesk({ activation: createActivationService({ transcript, clock }), participants, transcript, mode });
   const file = path.join(dataDir, 'copy.khescrow');
   const escrow = await sealKey(rsa, { keyId: crypto.randomUUID(), purpose: 'Key-holder copy for Holder', created: new Date(), ...(environment ? { environment } : {}) }, [{ name: 'Holder', passphrase: PASS[0]! }], 1, TEST_KDF);

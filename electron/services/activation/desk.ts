@@ -1,8 +1,10 @@
 /**
  * The activation desk: what the hand-over screens talk to (over IPC). People
- * are identified by name and their own participant passphrase (enrolled on
- * first use); escrow files by path. Only non-secret views come back: step,
- * who is expected, participants with key fingerprints, check values.
+ * are identified by name and their own participant passphrase; only people
+ * enrolled beforehand in the ceremony plan, in the role they are planned
+ * for, can join (the desk never enrols anyone). Escrow files by path. Only
+ * non-secret views come back: step, who is expected, participants with key
+ * fingerprints, check values, the plan and request fingerprints.
  */
 import { createHash, createPrivateKey, createPublicKey } from 'node:crypto';
 import path from 'node:path';
@@ -21,7 +23,9 @@ import type { ActivationSession, PurposeResult } from './session';
 import { findEntry, openSlot } from '../escrow/seal';
 import { readEscrowBytes } from '../escrow/files';
 import { attemptKey, processPassphraseThrottle, type PassphraseThrottle } from '../escrow/throttle';
-import { buildJoinStatement, offerSchema, sealComponentForOffer, toQrSvg } from './remote';
+import { buildJoinStatement, sealComponentForOffer, toQrSvg, verifyOffer } from './remote';
+import type { CeremonyPlan } from '../../../shared/ceremony/plan';
+import type { Clock } from '../platform/clock';
 import { componentCheckValue } from './check-value';
 
 export type PurposeHandler = (material: Uint8Array, purpose: Purpose, escrow: EscrowFile) => Promise<PurposeResult>;
@@ -75,9 +79,14 @@ export function createActivationDesk(deps: {
   ceremony?: () => Promise<string>;
   /** Counts wrong passphrases for every escrow opened here (defaults to the process-wide counter). */
   throttle?: PassphraseThrottle;
+  /** For the expiry of requests from other workstations (defaults to the system time). */
+  clock?: Clock;
   /** Live: rehearsal escrow files and test-KDF files are refused before any passphrase is asked for. */
   mode?: WorkstationMode;
 }) {
+  const now = () => deps.clock?.now() ?? new Date();
+  /** Requests this workstation already sealed a component to (fingerprint, content, custodian): a replayed request is refused. */
+  const sealedFor = new Set<string>();
   const throttle = deps.throttle ?? processPassphraseThrottle;
   const purposes: Partial<Record<PurposeKind, PurposeHandler>> = { 'escrow-restore': verifyRestorePurpose, ...deps.purposes };
   const meta = new Map<string, { ceremony: string; results: PurposeResult | null; mode: 'split-knowledge' | 'quorum' }>();
@@ -106,13 +115,27 @@ export function createActivationDesk(deps: {
     };
   }
 
-  /** Finds the enrolled participant with this name, or enrols them with this passphrase. */
+  /** Finds the participant enrolled on this workstation under this name (never enrols: review #14). */
   async function unlockByName(name: string, passphrase: string) {
     const n = normaliseName(name);
     const known = deps.participants.list().find((p) => normaliseName(p.name) === n);
-    const id = known ? known.id : (await deps.participants.enrol(name, passphrase)).id;
-    return deps.participants.unlock(id, passphrase);
+    if (!known) {
+      throw new KeyholderError('participant.not_enrolled', `${name.trim()} is not enrolled on this workstation. Participants are enrolled in the ceremony plan before the ceremony, in front of the supervisor (Ceremony plan, above the activation).`);
+    }
+    return deps.participants.unlock(known.id, passphrase);
   }
+
+  function planView() {
+    const { plan, fingerprint } = deps.participants.plan();
+    const here = new Set(deps.participants.list().map((p) => p.key));
+    return {
+      fingerprint,
+      participants: plan.participants.map((p) => ({ id: p.id, name: p.name, roles: p.roles, keyFingerprint: keyFingerprint(p.key), onThisWorkstation: here.has(p.key) })),
+      workstations: plan.workstations.map((w) => ({ label: w.label, keyFingerprint: keyFingerprint(w.key) })),
+      text: JSON.stringify(plan),
+    };
+  }
+  const currentPlan = (): CeremonyPlan => deps.participants.plan().plan;
 
   return {
     async start(req: { mode: 'split-knowledge' | 'quorum'; escrowFile: string; purpose: { kind: PurposeKind; target: string; holder?: 1 | 2 }; ceremony?: string }): Promise<ActivationView> {
@@ -124,7 +147,7 @@ export function createActivationDesk(deps: {
       const copyFingerprint = createHash('sha256').update(bytes).digest('hex').slice(0, 16).match(/.{4}/g)!.join('-');
       const source = req.mode === 'split-knowledge' ? holderCopySource(escrow, copyFingerprint, undefined, throttle) : escrowQuorumSource(escrow, undefined, throttle);
       const ceremony = req.ceremony ?? (deps.ceremony ? await deps.ceremony() : (await deps.transcript.open({ app: 'Key Holder', opened: 'activation' })).ceremony);
-      const s = deps.activation.start({ ceremony, purpose: req.purpose, source, onPurpose: (m, p) => handler(m, p, escrow) });
+      const s = deps.activation.start({ ceremony, purpose: req.purpose, source, plan: currentPlan(), onPurpose: (m, p) => handler(m, p, escrow) });
       meta.set(s.id, { ceremony, results: null, mode: req.mode });
       return view(s);
     },
@@ -179,10 +202,22 @@ export function createActivationDesk(deps: {
       meta.get(s.id)!.results = result;
       return view(s);
     },
-    /** Two workstations: the one-time public key (as text and QR code) a remote participant seals to. */
-    async offer(req: { session: string }): Promise<{ offer: string; qrSvg: string }> {
-      const offer = await deps.activation.get(req.session).offer();
-      return { offer: JSON.stringify(offer), qrSvg: await toQrSvg(offer) };
+    /** The ceremony plan as this workstation holds it: who may take part, in which roles, and its fingerprint. */
+    plan: planView,
+    /** Enrols a participant in the plan (before the ceremony, in front of the supervisor). */
+    async enrol(req: { name: string; roles: Role[]; participantPassphrase: string }) {
+      await deps.participants.enrol(req.name, req.participantPassphrase, req.roles);
+      return planView();
+    },
+    /** Merges the other key holder's plan (exported text); its fingerprint is then compared aloud. */
+    async importPlan(req: { text: string }) {
+      await deps.participants.importPlan(req.text);
+      return planView();
+    },
+    /** Two workstations: the signed one-time request (as text and QR code) a remote participant seals to, and its fingerprint. */
+    async offer(req: { session: string }): Promise<{ offer: string; qrSvg: string; fingerprint: string }> {
+      const { offer, fingerprint } = await deps.activation.get(req.session).offer();
+      return { offer: JSON.stringify(offer), qrSvg: await toQrSvg(offer), fingerprint };
     },
     async receiveSealed(req: { session: string; sealed: string }): Promise<ActivationView> {
       const s = deps.activation.get(req.session);
@@ -195,22 +230,24 @@ export function createActivationDesk(deps: {
      * their participant key, and seals it to the offer. Nothing secret is
      * returned: only the sealed package and its QR code.
      */
-    async sealForRemote(req: { offer: string; content: 'share' | 'passphrase'; escrowFile?: string; custodian?: number; secret: string; name: string; participantPassphrase: string }): Promise<{ sealed: string; qrSvg: string | null; checkValue: string }> {
-      let raw: unknown;
-      try {
-        raw = JSON.parse(req.offer);
-      } catch {
-        raw = null;
+    async sealForRemote(req: { offer: string; content: 'share' | 'passphrase'; escrowFile?: string; custodian?: number; secret: string; name: string; participantPassphrase: string }): Promise<{ sealed: string; qrSvg: string | null; checkValue: string; offerFingerprint: string; purpose: string }> {
+      // Before anything is opened: signed by a workstation of the plan, not expired, not sealed to before.
+      const plan = currentPlan();
+      const { offer, fingerprint } = verifyOffer(req.offer, plan, now());
+      const once = `${fingerprint}/${req.content}/${req.custodian ?? ''}`;
+      if (sealedFor.has(once)) {
+        throw new KeyholderError('activation.offer_replayed', 'A component was already sealed to this request on this workstation. A request is answered once; if the sealed component was lost, ask the operator for a new request.');
       }
-      const parsed = offerSchema.safeParse(raw);
-      if (!parsed.success) throw new KeyholderError('activation.bad_offer', 'This is not an activation request from Key Holder. Scan or paste it again.');
-      const offer = parsed.data;
       let component: Uint8Array;
       let custodian: string | undefined;
       if (req.content === 'share') {
         if (!req.escrowFile || !req.custodian) throw new KeyholderError('activation.bad_request', 'Choose the escrow file and which custodian you are.');
         const bytes = await readKeeperFile(req.escrowFile, `The file ${req.escrowFile} cannot be read.`);
         const file = parseEscrow(bytes);
+        if (findEntry(file).entry.policy.threshold < 2) {
+          // A 1-of-N share is the whole content key: never sent across, however well sealed.
+          throw new KeyholderError('activation.whole_key_refused', 'This file opens with one passphrase, so your "component" would be the whole key. It is never sent to another workstation: the keeper brings the file to the activating workstation instead.');
+        }
         assertEscrowUsable(file.header, deps.mode);
         const index = req.custodian;
         // The same count as the desk's own sources: this path must not be an unthrottled way to guess a share's passphrase.
@@ -225,14 +262,15 @@ export function createActivationDesk(deps: {
       try {
         const role = req.content === 'share' ? 'keeper' : 'knower';
         const join = signer.attest(role, buildJoinStatement(offer, role, signer, custodian));
-        const pkg = await sealComponentForOffer(offer, { content: req.content, component, ...(custodian ? { custodian } : {}), join });
+        const pkg = await sealComponentForOffer(offer, { plan, now: now(), content: req.content, component, ...(custodian ? { custodian } : {}), join });
+        sealedFor.add(once);
         let qrSvg: string | null = null;
         try {
           qrSvg = await toQrSvg(pkg);
         } catch {
           qrSvg = null;
         }
-        return { sealed: JSON.stringify(pkg), qrSvg, checkValue };
+        return { sealed: JSON.stringify(pkg), qrSvg, checkValue, offerFingerprint: fingerprint, purpose: offer.purpose.target };
       } finally {
         component.fill(0);
         signer.dispose();

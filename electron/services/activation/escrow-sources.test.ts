@@ -7,13 +7,14 @@ import { PASS } from '../escrow/testing/helpers';
 import type { Role } from '../../../shared/transcript/entry';
 import { ActivationSession } from './session';
 import { custodianId, escrowQuorumSource, holderCopySource } from './escrow-sources';
-import { person } from './test-support';
+import { person, planOf } from './test-support';
 
 const rsa = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
 const der = rsa.export({ type: 'pkcs8', format: 'der' });
 const meta = { keyId: crypto.randomUUID(), purpose: 'test', created: new Date('2026-11-27T10:00:00Z') };
 const NAMES = ['Alice Archer', 'Bob Baker', 'Chen Cho'];
 const [operator, supervisor, keeper, knower, ...custodians] = await Promise.all(['Olive Operator', 'Sam Supervisor', 'Kim Keeper', 'Noor Knower', ...NAMES].map(person));
+const plan = planOf([[operator!, ['operator']], [supervisor!, ['supervisor']], [keeper!, ['keeper']], [knower!, ['knower']], ...custodians.map((c) => [c, ['keeper']] as [typeof c, Role[]])]);
 const join = (s: ActivationSession, who: (typeof custodians)[number], role: Role, custodian?: string) => s.join(who.attest(role, s.joinStatement(role, who, custodian)), custodian);
 
 describe('activation over real escrow files', () => {
@@ -24,6 +25,7 @@ describe('activation over real escrow files', () => {
       ceremony: 'ceremony-escrow-1',
       purpose: { kind: 'vault-import', target: 'v', holder: 1 },
       source: holderCopySource(file, 'copy-fp'),
+      plan,
       onPurpose: async (m) => {
         expect(Buffer.from(m).equals(der)).toBe(true);
         seen = m;
@@ -46,7 +48,7 @@ describe('activation over real escrow files', () => {
     const file = parseEscrow(serializeEscrow(await sealKey(rsa, meta, NAMES.map((name, i) => ({ name, passphrase: PASS[i]! })), 2, TEST_KDF)));
     const source = escrowQuorumSource(file);
     expect(source.custodians.map((c) => c.name)).toEqual(NAMES);
-    const s = new ActivationSession({ ceremony: 'ceremony-escrow-2', purpose: { kind: 'escrow-restore', target: 'escrow' }, source, onPurpose: async (m) => ({ same: Buffer.from(m).equals(der) }) });
+    const s = new ActivationSession({ ceremony: 'ceremony-escrow-2', purpose: { kind: 'escrow-restore', target: 'escrow' }, source, plan, onPurpose: async (m) => ({ same: Buffer.from(m).equals(der) }) });
     join(s, operator!, 'operator');
     join(s, supervisor!, 'supervisor');
     join(s, custodians[2]!, 'keeper', custodianId(3));

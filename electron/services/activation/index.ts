@@ -5,25 +5,36 @@
  */
 import { KeyholderError } from '../../../shared/errors/index';
 import type { Purpose } from '../../../shared/ceremony/activation';
+import type { CeremonyPlan } from '../../../shared/ceremony/plan';
+import type { WorkstationKey } from '../participants/plan-store';
 import type { Clock } from '../platform/clock';
 import type { TranscriptService } from '../transcript/transcript-service';
 import type { ComponentSource } from './component-source';
 import { ActivationSession, type PurposeResult, type Timers } from './session';
 
 export interface ActivationService {
-  start(opts: { ceremony: string; purpose: Purpose; source: ComponentSource; onPurpose(material: Uint8Array, purpose: Purpose): Promise<PurposeResult> }): ActivationSession;
+  /** `plan`: the ceremony plan whose participants (and only those, in their roles) may join. */
+  start(opts: { ceremony: string; purpose: Purpose; source: ComponentSource; plan: CeremonyPlan; onPurpose(material: Uint8Array, purpose: Purpose): Promise<PurposeResult> }): ActivationSession;
   get(session: string): ActivationSession;
   /** Wipes every open session (app quit, lock screen). */
   wipeAll(): void;
 }
 
-export function createActivationService(deps: { transcript: Pick<TranscriptService, 'append'>; clock: Clock; timers?: Timers; timeoutMs?: number }): ActivationService {
+export function createActivationService(deps: {
+  transcript: Pick<TranscriptService, 'append'>;
+  clock: Clock;
+  /** This workstation's ceremony key, which signs requests to remote participants. */
+  workstation?: () => Pick<WorkstationKey, 'publicKey' | 'sign'>;
+  timers?: Timers;
+  timeoutMs?: number;
+}): ActivationService {
   const sessions = new Map<string, ActivationSession>();
   return {
     start(opts) {
       const s = new ActivationSession({
         ...opts,
         clock: deps.clock,
+        ...(deps.workstation ? { workstation: deps.workstation } : {}),
         ...(deps.timers ? { timers: deps.timers } : {}),
         ...(deps.timeoutMs ? { timeoutMs: deps.timeoutMs } : {}),
         record: (kind, data, attestations) => deps.transcript.append(opts.ceremony, kind, data, attestations),

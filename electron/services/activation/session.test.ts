@@ -3,7 +3,7 @@ import type { Custodian } from '../../../shared/ceremony/activation';
 import type { Role } from '../../../shared/transcript/entry';
 import type { ParticipantSigner } from '../participants/participant-file';
 import { ActivationSession, type ActivationSessionOptions, type Timers } from './session';
-import { fakeQuorum, fakeSealedCopy, person } from './test-support';
+import { fakeQuorum, fakeSealedCopy, person, planOf } from './test-support';
 
 const purpose = { kind: 'vault-import' as const, target: 'holder1-vault / cmk-2026', holder: 1 as const };
 const zeroed = (bufs: Uint8Array[]) => bufs.length > 0 && bufs.every((b) => b.every((x) => x === 0));
@@ -29,12 +29,22 @@ function join(s: ActivationSession, who: ParticipantSigner, role: Role, custodia
 }
 
 const [operator, supervisor, keeper, knower] = await Promise.all(['Olive Operator', 'Sam Supervisor', 'Kim Keeper', 'Noor Knower'].map(person));
+const NAMES = ['Ada Custodian', 'Ben Custodian', 'Cy Custodian', 'Di Custodian', 'Ed Custodian', 'Flo Custodian', 'Gus Custodian'];
+const custodianSigners = await Promise.all(NAMES.map(person));
+/** The ceremony plan every session here runs under: each person in their one role, custodians as keepers. */
+const plan = planOf([
+  [operator!, ['operator']],
+  [supervisor!, ['supervisor']],
+  [keeper!, ['keeper']],
+  [knower!, ['knower']],
+  ...custodianSigners.map((c) => [c, ['keeper']] as [ParticipantSigner, Role[]]),
+]);
 
 function splitSession(extra: Partial<ActivationSessionOptions> = {}) {
   const copy = fakeSealedCopy('the knower passphrase');
   const onPurpose = vi.fn(async (m: Uint8Array) => ({ keyVersionId: 'https://v/keys/k/1', sawMaterial: Buffer.from(m).equals(Buffer.from(copy.material)) }));
   const record = vi.fn(async () => undefined);
-  const s = new ActivationSession({ ceremony: 'ceremony-test-1', purpose, source: copy.source, onPurpose, record, ...extra });
+  const s = new ActivationSession({ ceremony: 'ceremony-test-1', purpose, source: copy.source, plan, onPurpose, record, ...extra });
   return { s, copy, onPurpose, record };
 }
 
@@ -95,6 +105,22 @@ describe('split-knowledge activation session', () => {
     expect(() => join(s, namesake, 'keeper')).toThrow(expect.objectContaining({ code: 'ceremony.same_person_two_roles' }));
   });
 
+  it('refuses a key that is not in the ceremony plan, and a planned person in a role they are not planned for (issue 16)', async () => {
+    const { s, copy } = splitSession();
+    // Someone who made themselves a participant key on the spot (what "enrolled on first use" allowed).
+    const stranger = await person('Mallory Walk-in');
+    expect(() => join(s, stranger, 'operator')).toThrow(expect.objectContaining({ code: 'activation.not_in_plan' }));
+    join(s, operator!, 'operator');
+    // Kim is planned as a keeper, not as the supervisor.
+    expect(() => join(s, keeper!, 'supervisor')).toThrow(expect.objectContaining({ code: 'activation.role_not_in_plan' }));
+    join(s, supervisor!, 'supervisor');
+    // The same name with a fresh key is still not the planned person.
+    const impostor = await person('Kim Keeper');
+    expect(() => join(s, impostor, 'keeper')).toThrow(expect.objectContaining({ code: 'activation.not_in_plan' }));
+    expect(s.state.participants.map((p) => p.name)).toEqual(['Olive Operator', 'Sam Supervisor']);
+    expect(copy.opens()).toBe(0);
+  });
+
   it('refuses a forged or misdirected join and attestation', async () => {
     const { s } = splitSession();
     const stmt = s.joinStatement('operator', operator!);
@@ -152,15 +178,13 @@ describe('split-knowledge activation session', () => {
   });
 });
 
-const NAMES = ['Ada Custodian', 'Ben Custodian', 'Cy Custodian', 'Di Custodian', 'Ed Custodian', 'Flo Custodian', 'Gus Custodian'];
-const custodianSigners = await Promise.all(NAMES.map(person));
 const custodiansOf = (n: number): Custodian[] => NAMES.slice(0, n).map((name, i) => ({ id: `c${i}`, name }));
 const passOf = (c: Custodian) => `${c.name} share passphrase`;
 
 async function quorumSession(m: number, n: number, extra: Partial<ActivationSessionOptions> = {}) {
   const q = await fakeQuorum(m, custodiansOf(n), passOf);
   const onPurpose = vi.fn(async (mat: Uint8Array) => ({ matches: Buffer.from(mat).equals(Buffer.from(q.secret)) }));
-  const s = new ActivationSession({ ceremony: 'ceremony-test-2', purpose: { kind: 'escrow-restore', target: 'escrow-2026.khescrow' }, source: q.source, onPurpose, ...extra });
+  const s = new ActivationSession({ ceremony: 'ceremony-test-2', purpose: { kind: 'escrow-restore', target: 'escrow-2026.khescrow' }, source: q.source, plan, onPurpose, ...extra });
   join(s, operator!, 'operator');
   join(s, supervisor!, 'supervisor');
   return { s, q, onPurpose };
@@ -217,7 +241,7 @@ describe('quorum activation session', () => {
     const { s } = await quorumSession(2, 3);
     expect(() => join(s, custodianSigners[1]!, 'keeper', 'c0')).toThrow(expect.objectContaining({ code: 'ceremony.wrong_person' }));
     const supAsCustodian = await fakeQuorum(2, [{ id: 'c0', name: 'Sam Supervisor' }, { id: 'c1', name: 'Ben Custodian' }], passOf);
-    const s2 = new ActivationSession({ ceremony: 'ceremony-test-2', purpose, source: supAsCustodian.source, onPurpose: async () => ({}) });
+    const s2 = new ActivationSession({ ceremony: 'ceremony-test-2', purpose, source: supAsCustodian.source, plan, onPurpose: async () => ({}) });
     join(s2, operator!, 'operator');
     join(s2, supervisor!, 'supervisor');
     expect(() => join(s2, supervisor!, 'keeper', 'c0')).toThrow(expect.objectContaining({ code: 'ceremony.same_person_two_roles' }));

@@ -18,12 +18,14 @@ import {
   type Purpose,
 } from '../../../shared/ceremony/activation';
 import { canonicalJson, type JsonObject } from '../../../shared/transcript/canonical';
+import { requirePlannedRole, type CeremonyPlan } from '../../../shared/ceremony/plan';
 import { keyFingerprint, type Attestation, type Role } from '../../../shared/transcript/entry';
 import { systemClock, type Clock } from '../platform/clock';
 import { verifyAttestation, type ParticipantIdentity } from '../participants/participant-file';
 import { componentCheckValue } from './check-value';
 import type { ComponentSource } from './component-source';
-import { buildJoinStatement, openPackage, parsePackage, suite, type ActivationOffer } from './remote';
+import { buildJoinStatement, offerFingerprint, openPackage, parsePackage, signOffer, suite, type ActivationOffer } from './remote';
+import type { WorkstationKey } from '../participants/plan-store';
 import { toBase64Url } from '../../../shared/transcript/canonical';
 
 export interface Timers {
@@ -47,6 +49,13 @@ export interface ActivationSessionOptions {
   ceremony: string;
   purpose: Purpose;
   source: ComponentSource;
+  /**
+   * The ceremony plan: only a key enrolled in it for the role may join
+   * (participants are enrolled before the ceremony, never at the desk).
+   */
+  plan: CeremonyPlan;
+  /** This workstation's ceremony key: signs the requests (offers) for remote participants. Without it, no request can be made. */
+  workstation?: () => Pick<WorkstationKey, 'publicKey' | 'sign'>;
   /** Carries out the purpose with the key material. Must not keep the buffer: it is zeroed on return. */
   onPurpose(material: Uint8Array, purpose: Purpose): Promise<PurposeResult>;
   /** Appends to the ceremony transcript. A failure to record stops the activation before the purpose. */
@@ -74,6 +83,8 @@ export class ActivationSession {
   private purposeCalled = false;
   private failures = 0;
   private oneTimeKey: CryptoKeyPair | null = null;
+  /** Fingerprints of the signed requests this session issued: a package must name one of them. */
+  private readonly issuedOffers = new Set<string>();
   private readonly clock: Clock;
   private readonly timers: Timers;
 
@@ -114,7 +125,11 @@ export class ActivationSession {
     this.assertLive();
     this.checkJoin(signed, custodian);
     const who = { id: signed.participant, name: signed.name, key: signed.key };
-    this.apply({ type: 'join', participant: { ...who, role: signed.role }, ...(custodian ? { custodian } : {}) });
+    const ev: ActivationEvent = { type: 'join', participant: { ...who, role: signed.role }, ...(custodian ? { custodian } : {}) };
+    // The machine's own refusals first (order, same person twice), then the plan: the key must be enrolled for this role.
+    this.probe(ev);
+    requirePlannedRole(this.opts.plan, who, signed.role);
+    this.apply(ev);
     this.joins.push(signed);
   }
 
@@ -159,20 +174,33 @@ export class ActivationSession {
     }
   }
 
-  /** Two workstations: the one-time public key a remote participant seals their component to. */
-  async offer(validForMs = 15 * 60_000): Promise<ActivationOffer> {
+  /**
+   * Two workstations: the one-time public key a remote participant seals
+   * their component to, with the purpose, signed by this workstation's
+   * ceremony key (the remote side checks the signer is in the ceremony plan).
+   */
+  async offer(validForMs = 15 * 60_000): Promise<{ offer: ActivationOffer; fingerprint: string }> {
     this.assertLive();
+    if (!this.opts.workstation) throw new KeyholderError('activation.offer_unavailable', 'This workstation has no ceremony key to sign a request with, so it cannot take components from another workstation.');
+    const key = this.opts.workstation();
     if (!this.oneTimeKey) this.oneTimeKey = await suite.kem.generateKeyPair();
     const pub = new Uint8Array(await suite.kem.serializePublicKey(this.oneTimeKey.publicKey));
-    return {
-      kind: 'keyholder-activation-offer',
-      v: 1,
-      ceremony: this.opts.ceremony,
-      session: this.id,
-      challenge: this.challenge,
-      publicKey: toBase64Url(pub),
-      expiresAt: new Date(this.clock.now().getTime() + validForMs).toISOString(),
-    };
+    const offer = signOffer(
+      {
+        kind: 'keyholder-activation-offer',
+        v: 2,
+        ceremony: this.opts.ceremony,
+        session: this.id,
+        challenge: this.challenge,
+        purpose: { kind: this.opts.purpose.kind, target: this.opts.purpose.target },
+        publicKey: toBase64Url(pub),
+        expiresAt: new Date(this.clock.now().getTime() + validForMs).toISOString(),
+      },
+      key,
+    );
+    const fingerprint = offerFingerprint(offer);
+    this.issuedOffers.add(fingerprint);
+    return { offer, fingerprint };
   }
 
   /** Receives a remote participant's sealed component (file or scanned QR): joins them, then enters it. */
@@ -185,13 +213,14 @@ export class ActivationSession {
     if (this.machine.seenNonces.includes(pkg.nonce)) {
       throw new KeyholderError('ceremony.component_replayed', 'This sealed component was already used in this activation: a replayed component is refused.');
     }
-    if (!this.oneTimeKey) throw new KeyholderError('activation.package_unopenable', 'No activation request was issued on this workstation for this component.');
+    if (!this.oneTimeKey || !this.issuedOffers.has(pkg.offer)) throw new KeyholderError('activation.package_unopenable', 'This sealed component answers a request this activation did not issue. Ask the participant to seal it again to the request shown here, and compare its fingerprint aloud.');
     const wantRole: Role = pkg.content === 'share' ? 'keeper' : 'knower';
     if (pkg.join.role !== wantRole) throw new KeyholderError('activation.bad_join', `A ${pkg.content} must come from the ${wantRole}.`);
     // Check the join is allowed before opening anything.
     if (!this.machine.participants.some((p) => p.id === pkg.join.participant)) {
       this.checkJoin(pkg.join, pkg.custodian);
       this.probe({ type: 'join', participant: { id: pkg.join.participant, name: pkg.join.name, key: pkg.join.key, role: wantRole }, ...(pkg.custodian ? { custodian: pkg.custodian } : {}) });
+      requirePlannedRole(this.opts.plan, { name: pkg.join.name, key: pkg.join.key }, wantRole);
     }
     const bytes = await this.opening(() => openPackage(this.oneTimeKey!, pkg));
     try {

@@ -5,12 +5,17 @@
  * AES-GCM check blob. Every buffer they hand out is kept in `handedOut` so a
  * test can prove the session zeroed it.
  */
-import { createCipheriv, createDecipheriv, randomBytes, scryptSync } from 'node:crypto';
+import { createCipheriv, createDecipheriv, generateKeyPairSync, randomBytes, scryptSync } from 'node:crypto';
 import { combine, split } from 'shamir-secret-sharing';
 import { KeyholderError } from '../../../shared/errors/index';
 import type { Custodian } from '../../../shared/ceremony/activation';
 import type { QuorumShareComponentSource, SealedCopyComponentSource } from './component-source';
 import { enrolParticipant, openParticipant, type ParticipantSigner } from '../participants/participant-file';
+import { addParticipant, addWorkstation, emptyPlan, enrolmentStatement, type CeremonyPlan } from '../../../shared/ceremony/plan';
+import type { Role } from '../../../shared/transcript/entry';
+import { toBase64Url } from '../../../shared/transcript/canonical';
+import { ed25519Sign, ed25519Verify, rawPublicKey } from '../transcript/ed25519';
+import type { WorkstationKey } from '../participants/plan-store';
 
 const COST = { N: 2 ** 10, r: 8, p: 1 };
 
@@ -102,4 +107,21 @@ export async function person(name: string): Promise<ParticipantSigner> {
   const pass = `${name} participant passphrase`;
   const { file } = await enrolParticipant({ name, passphrase: pass, kdf: COST });
   return openParticipant(file, pass);
+}
+
+/** A workstation's ceremony key for tests (the app's is sealed by the SecretBox). */
+export function testWorkstation(label = 'Test workstation'): WorkstationKey {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  return { label, publicKey: toBase64Url(rawPublicKey(publicKey)), sign: (m) => ed25519Sign(privateKey, m) };
+}
+
+/** A ceremony plan listing these people in these roles (each entry signed by the person's own key) and workstations. */
+export function planOf(people: [ParticipantSigner, Role[]][], workstations: WorkstationKey[] = []): CeremonyPlan {
+  let plan = emptyPlan();
+  for (const [who, roles] of people) {
+    const entry = { id: who.id, name: who.name, roles: [...roles].sort(), key: who.key, enrolled: '2026-11-27T10:00:00.000Z' };
+    plan = addParticipant(plan, { ...entry, proof: who.attest(roles[0]!, enrolmentStatement(entry)).sig }, ed25519Verify);
+  }
+  for (const w of workstations) plan = addWorkstation(plan, { label: w.label, key: w.publicKey });
+  return plan;
 }

@@ -7,7 +7,7 @@ import { createCeremonyTranscripts } from '../transcript/index';
 import { testSecretBox } from '../transcript/test-support';
 import { createParticipantsService } from '../participants/index';
 import { createActivationService } from './index';
-import { fakeSealedCopy } from './test-support';
+import { fakeSealedCopy, testWorkstation } from './test-support';
 import type { Role } from '../../../shared/transcript/entry';
 import type { ActivationSession } from './session';
 
@@ -15,8 +15,9 @@ describe('a supervised activation recorded in the ceremony transcript', () => {
   it('records the signed joins and attestation before the import, and the transcript verifies', async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'kh-act-'));
     const clock = fixedClock(new Date('2026-11-27T10:00:00Z'));
+    const ws = testWorkstation();
     const transcripts = createCeremonyTranscripts({ dataDir, secretBox: testSecretBox(), clock });
-    const participants = createParticipantsService({ dataDir, clock, kdf: { N: 2 ** 10, r: 8, p: 1 } });
+    const participants = createParticipantsService({ dataDir, clock, kdf: { N: 2 ** 10, r: 8, p: 1 }, workstation: () => ws });
     const activations = createActivationService({ transcript: transcripts, clock });
 
     const { ceremony, path: file } = await transcripts.open({ app: 'Key Holder' });
@@ -32,10 +33,10 @@ describe('a supervised activation recorded in the ceremony transcript', () => {
 
     const people: Record<Role, string> = { operator: 'Olive Operator', supervisor: 'Sam Supervisor', keeper: 'Kim Keeper', knower: 'Noor Knower' };
     const ids = {} as Record<Role, string>;
-    for (const role of Object.keys(people) as Role[]) ids[role] = (await participants.enrol(people[role], `${people[role]} passphrase`)).id;
+    for (const role of Object.keys(people) as Role[]) ids[role] = (await participants.enrol(people[role], `${people[role]} signing passphrase`, [role])).id;
     expect(participants.list()).toHaveLength(4);
     const join = async (s: ActivationSession, role: Role) => {
-      const signer = await participants.unlock(ids[role], `${people[role]} passphrase`);
+      const signer = await participants.unlock(ids[role], `${people[role]} signing passphrase`);
       s.join(signer.attest(role, s.joinStatement(role, signer)));
       return signer;
     };
@@ -45,6 +46,7 @@ describe('a supervised activation recorded in the ceremony transcript', () => {
       ceremony,
       purpose: { kind: 'vault-import', target: 'holder1-vault/cmk', holder: 1 },
       source: copy.source,
+      plan: participants.plan().plan,
       onPurpose: async () => {
         const r = await transcripts.append(ceremony, 'vault.imported', { holder: 1, fingerprint: 'F1', keyVersionId: 'https://holder1.vault/keys/cmk/0a1b' });
         return { keyVersionId: 'https://holder1.vault/keys/cmk/0a1b', transcriptSeq: r.seq };

@@ -119,7 +119,12 @@ export function describeEntry(kind: string, d: JsonObject): string {
   if (DEVIATION_SET.has(kind)) bits.push(`${str(d.step)}: ${str(d.reason)}`);
   if (inner.holder !== undefined) bits.push(`key holder ${str(inner.holder)}`);
   if (typeof inner.vaultHost === 'string') bits.push(inner.vaultHost);
-  if (typeof inner.fingerprint === 'string') bits.push(`fingerprint ${inner.fingerprint.slice(0, 16)}…`);
+  // A ceremony plan's fingerprint is short and read aloud: shown whole, with who is in it.
+  if (kind === 'ceremony.plan' && typeof inner.fingerprint === 'string') {
+    const n = Array.isArray(inner.participants) ? inner.participants.length : 0;
+    bits.push(`plan ${inner.fingerprint}`, `${n} participant${n === 1 ? '' : 's'}`);
+  }
+  else if (typeof inner.fingerprint === 'string') bits.push(`fingerprint ${inner.fingerprint.slice(0, 16)}…`);
   if (typeof inner.keyVersionId === 'string') bits.push(inner.keyVersionId);
   if (typeof inner.registrationId === 'string') bits.push(`registration ${inner.registrationId}`);
   if (Array.isArray(inner.registrations)) bits.push(inner.registrations.map((r) => (r && typeof r === 'object' && !Array.isArray(r) ? `${str(r.vaultDnsName)} ${str(r.status)}` : '')).join(', '));

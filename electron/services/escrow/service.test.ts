@@ -54,6 +54,18 @@ describe('escrow ceremony (service)', () => {
     await expect(svc.testRestore(st.sessionId, 2, PASS[1]!)).rejects.toMatchObject({ code: 'escrow.throttled' });
   });
 
+  it('the unsupervised test-restore exists only while the generating session is open (docs/activation.md: why it is exempt)', async () => {
+    const { svc } = setup();
+    let st = await svc.startCeremony({ modulusBits: 2048 });
+    st = await svc.setCustodians(st.sessionId, ['Alice', 'Bob'], 1);
+    await svc.enterPassphrase(st.sessionId, 1, PASS[0]!);
+    await svc.enterPassphrase(st.sessionId, 2, PASS[1]!);
+    st = await svc.writeFiles(st.sessionId);
+    svc.closeCeremony(st.sessionId);
+    // A stored escrow cannot be opened later through this path: that needs a supervised activation.
+    await expect(svc.testRestore(st.sessionId, 1, PASS[0]!)).rejects.toMatchObject({ code: 'escrow.no_session' });
+  });
+
   it('receipt is durable and tied to the escrow file bytes; holder copies open only in Node with their own passphrase', async () => {
     const { svc, clock } = setup();
     let st = await svc.startCeremony({ modulusBits: 2048 });

@@ -17,6 +17,7 @@ import { fixedClock } from '../platform/clock';
 import { silentLogger } from '../log/logger';
 import { escrowQuorumSource, holderCopySource, custodianId } from '../activation/escrow-sources';
 import { createParticipantsService } from '../participants/index';
+import { testWorkstation } from '../activation/test-support';
 import { readEscrowBytes } from './files';
 import { sealKey } from './seal';
 import { createEscrowService } from './service';
@@ -85,12 +86,13 @@ describe('passphrase throttle keyed by content, not path', () => {
 
   it('participant keys: repeated wrong passphrases are paused', async () => {
     const clock = fixedClock(new Date('2026-11-27T10:00:00Z'));
-    const participants = createParticipantsService({ dataDir: tmp(), clock, kdf: { N: 2 ** 10, r: 8, p: 1 }, throttle: new PassphraseThrottle({ clock, freeFailures: 3 }) });
-    const sam = await participants.enrol('Sam Supervisor', 'correct horse battery');
+    const ws = testWorkstation();
+    const participants = createParticipantsService({ dataDir: tmp(), clock, kdf: { N: 2 ** 10, r: 8, p: 1 }, workstation: () => ws, throttle: new PassphraseThrottle({ clock, freeFailures: 3 }) });
+    const sam = await participants.enrol('Sam Supervisor', PASS[0]!, ['supervisor']);
     for (let i = 0; i < 4; i++) await expect(participants.unlock(sam.id, `guess ${i}`)).rejects.toMatchObject({ code: 'participant.wrong_passphrase' });
-    await expect(participants.unlock(sam.id, 'correct horse battery')).rejects.toMatchObject({ code: 'escrow.throttled' });
+    await expect(participants.unlock(sam.id, PASS[0]!)).rejects.toMatchObject({ code: 'escrow.throttled' });
     clock.advance(1_000);
-    (await participants.unlock(sam.id, 'correct horse battery')).dispose();
+    (await participants.unlock(sam.id, PASS[0]!)).dispose();
   });
 });
 

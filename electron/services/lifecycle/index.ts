@@ -15,6 +15,7 @@ import type { ManagementEndpoint } from '../vault/arm';
 import type { KeyStoreLifecycleProvider } from '../vault/provider';
 import { LifecycleService, type TranscriptSink } from './service';
 import { KeyRotationService } from './key-rotation';
+import { VaultBackupService } from './vault-backup';
 import type { Holder } from './words';
 
 export { LifecycleService } from './service';
@@ -22,6 +23,7 @@ export { KeyRotationService, RETIREMENT_WAIT_DAYS } from './key-rotation';
 export { keyRotationImportPurpose } from './key-rotation-purpose';
 export type { KeyStoreHealthView, LagNotice, QuorumRequest, VendorView } from './service';
 export type { KeyRotationView, KeyRotationStep } from './key-rotation';
+export { VaultBackupService, VAULT_BACKUP_NOTE, type VaultBackupResult } from './vault-backup';
 
 export interface LifecycleOptions {
   /** Azure Resource Manager for vault properties; derived from the environment when absent. */
@@ -33,6 +35,8 @@ export interface LifecycleOptions {
 export interface Lifecycle {
   keyStore: LifecycleService;
   keyRotation: KeyRotationService;
+  /** The vault's own backup of the key, saved as a second copy beside the escrow. */
+  vaultBackup: VaultBackupService;
 }
 
 /** Resource Manager for the cloud in use: Azure's public one live, the rehearsal cloud's stand-in on the sign-in host. */
@@ -58,6 +62,8 @@ export function createLifecycle(deps: {
   options?: LifecycleOptions;
   /** Tests: a provider of their own. */
   provider?: () => KeyStoreLifecycleProvider;
+  /** Asks the holder where to save the vault backup (a dialog in the app); <dataDir>/exports without it. */
+  chooseSavePath?(suggestedName: string, kind: 'keybackup'): Promise<string | null>;
 }): Lifecycle {
   let provider: AzureKeyVaultProvider | null = null;
   const getProvider =
@@ -119,7 +125,16 @@ export function createLifecycle(deps: {
     },
     record: (kind, data) => keyStore.record(kind, data),
   });
-  return { keyStore, keyRotation };
+  const vaultBackup = new VaultBackupService({
+    dataDir: deps.dataDir,
+    clock: deps.clock,
+    log: deps.log,
+    provider: getProvider,
+    held: () => keyStore.held(),
+    record: (kind, data) => keyStore.record(kind, data),
+    ...(deps.chooseSavePath ? { chooseSavePath: deps.chooseSavePath } : {}),
+  });
+  return { keyStore, keyRotation, vaultBackup };
 }
 
 async function worksheetValues(cp: ControlPlaneService, worksheet: WorksheetService, typedSecret?: string): Promise<KeyStoreValues> {

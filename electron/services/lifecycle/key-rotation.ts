@@ -184,8 +184,9 @@ export class KeyRotationService {
       const entry = parsed.header.keys.at(-1)!;
       if (entry.policy.threshold !== 1 || entry.custodians.length !== 1) throw new KeyholderError('escrow.not_holder_copy', `${path.basename(c.file)} is not a key-holder copy.`);
       if (entry.fingerprint !== current.fingerprint) throw new KeyholderError('lifecycle.copy_not_current', `${path.basename(c.file)} does not hold the current key (${current.keyId}); choose the copy made with this escrow.`);
-      const { pkcs8 } = await processPassphraseThrottle.run(attemptKey(copyBytes, 'custodian-1'), () => openKey(parsed, entry.keyId, [{ custodian: 1, passphrase: c.passphrase }]));
-      pkcs8.fill(0);
+      // Only the copy's wrap is checked (its AES-GCM tag proves the passphrase): the current private key is never decrypted here, outside a supervised activation.
+      const slot = await processPassphraseThrottle.run(attemptKey(copyBytes, 'custodian-1'), () => openSlot(parsed, entry.keyId, 1, c.passphrase));
+      slot.piece.fill(0);
       copies.push({ ...c, parsed, name: entry.custodians[0]!.name });
     }
     const key = await generateSourceKey(current.modulusBits as RsaSize);

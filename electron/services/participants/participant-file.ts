@@ -7,10 +7,11 @@
  */
 import { createCipheriv, createDecipheriv, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, randomUUID, scrypt, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
-import { KeyholderError } from '../../../shared/errors/index';
+import { KeyholderError, isKeyholderError } from '../../../shared/errors/index';
 import { canonicalJson, fromBase64Url, toBase64Url, type JsonObject } from '../../../shared/transcript/canonical';
 import { attestationSigningBytes, keyFingerprint, type Attestation, type Role } from '../../../shared/transcript/entry';
 import { ed25519Sign, ed25519Verify, rawPublicKey } from '../transcript/ed25519';
+import { requireAcceptablePassphrase } from '../../../shared/escrow/policy';
 
 export const PARTICIPANT_FORMAT = 'keyholder-participant' as const;
 
@@ -21,7 +22,6 @@ export interface ScryptCost {
 }
 /** About 0.45 s on the project's reference 2-core machine (sdk-facts.md). */
 export const DEFAULT_PARTICIPANT_KDF: ScryptCost = { N: 2 ** 17, r: 8, p: 1 };
-const MIN_PASSPHRASE = 12;
 
 const b64 = (bytes: number) => z.string().refine((s) => fromBase64Url(s)?.length === bytes, `must be ${bytes} bytes of base64url`);
 export const participantFileSchema = z.strictObject({
@@ -64,14 +64,38 @@ function deriveKey(passphrase: Buffer, salt: Buffer, cost: ScryptCost): Promise<
   });
 }
 
-export async function enrolParticipant(opts: { name: string; passphrase: string | Uint8Array; kdf?: ScryptCost; now?: Date }): Promise<{ file: ParticipantFile; identity: ParticipantIdentity }> {
+/**
+ * The same strength rule as custodian and holder-copy passphrases (review
+ * #14): a participant's passphrase is all that protects the key that signs
+ * joins and attestations, and the participant file can be copied and
+ * attacked offline.
+ */
+function requireStrongParticipantPassphrase(pass: Buffer, name: string): void {
+  try {
+    requireAcceptablePassphrase(pass.toString('utf8'), name, [name, ...name.split(/\s+/u)]);
+  } catch (e) {
+    if (!isKeyholderError(e)) throw e;
+    throw new KeyholderError('participant.weak_passphrase', `${e.message} It is all that protects ${name}'s signing key.`);
+  }
+}
+
+/**
+ * Makes a participant key. `sign`, if given, is a statement built from the
+ * new identity that the new key signs before its private half is dropped
+ * (the ceremony plan's proof of enrolment), without a second KDF run.
+ */
+export async function enrolParticipant(opts: {
+  name: string;
+  passphrase: string | Uint8Array;
+  kdf?: ScryptCost;
+  now?: Date;
+  sign?: (identity: ParticipantIdentity & { created: string }) => JsonObject;
+}): Promise<{ file: ParticipantFile; identity: ParticipantIdentity; proof?: string }> {
   const name = opts.name.trim();
   if (!name) throw new KeyholderError('participant.name_required', 'Enter the participant\'s full name.');
   const pass = toBuffer(opts.passphrase);
   try {
-    if ([...pass.toString('utf8')].length < MIN_PASSPHRASE) {
-      throw new KeyholderError('participant.weak_passphrase', `Choose a passphrase of at least ${MIN_PASSPHRASE} characters: it is all that protects this participant's signing key.`);
-    }
+    requireStrongParticipantPassphrase(pass, name);
     const cost = opts.kdf ?? DEFAULT_PARTICIPANT_KDF;
     const { privateKey, publicKey } = generateKeyPairSync('ed25519');
     const salt = randomBytes(16);
@@ -97,7 +121,9 @@ export async function enrolParticipant(opts: { name: string; passphrase: string 
       cipher: { name: 'aes-256-gcm', iv: iv.toString('base64url'), tag: c.getAuthTag().toString('base64url') },
       sealedPrivateKey: sealed.toString('base64url'),
     };
-    return { file, identity: { id: file.id, name, key: file.publicKey } };
+    const identity = { id: file.id, name, key: file.publicKey };
+    const proof = opts.sign ? toBase64Url(ed25519Sign(privateKey, attestationSigningBytes(opts.sign({ ...identity, created: file.created })))) : undefined;
+    return { file, identity, ...(proof ? { proof } : {}) };
   } finally {
     pass.fill(0);
   }

@@ -14,12 +14,15 @@ export interface CeremonyTranscripts extends TranscriptService {
   verify(file: string, options?: VerifyOptions): VerifyResult;
   /** Where the ceremony stands, from its receipts. */
   progress(ceremony: string): StepProgress[];
+  /** This workstation's ceremony key (the ceremony plan and activation requests are signed with it). */
+  ceremonyKey(): CeremonyKey;
 }
 
 export function createCeremonyTranscripts(deps: { dataDir: string; secretBox: SecretBox; clock: Clock }): CeremonyTranscripts {
   let key: CeremonyKey | null = null;
-  const svc = createTranscriptService({ dataDir: deps.dataDir, clock: deps.clock, key: () => (key ??= loadOrCreateCeremonyKey(deps.dataDir, deps.secretBox)) });
-  return { ...svc, verify: verifyTranscriptFile, progress: (ceremony) => ceremonyProgress(svc.receipts(ceremony)) };
+  const ceremonyKey = () => (key ??= loadOrCreateCeremonyKey(deps.dataDir, deps.secretBox));
+  const svc = createTranscriptService({ dataDir: deps.dataDir, clock: deps.clock, key: ceremonyKey });
+  return { ...svc, verify: verifyTranscriptFile, progress: (ceremony) => ceremonyProgress(svc.receipts(ceremony)), ceremonyKey };
 }
 
 export { verifyTranscriptFile };

@@ -413,6 +413,15 @@ export class AzureKeyVaultProvider implements KeyStoreProvider, KeyStoreLifecycl
     }
   }
 
+  async backupKey(target: KeyStoreTarget): Promise<Uint8Array> {
+    const vault = checkVaultUrl(target.location, this.o.vaultSuffixes);
+    const name = checkKeyName(target.keyName);
+    this.fresh();
+    const blob = await this.step('backup', vault, name, () => this.client(vault).backupKey(name));
+    if (!blob || blob.length === 0) throw new KeyholderError('vault.backup_empty', `${new URL(vault).host} returned an empty backup of ${name}. Try again; nothing was written.`);
+    return blob;
+  }
+
   async vaultProtection(location: string): Promise<VaultProtection> {
     const vault = checkVaultUrl(location, this.o.vaultSuffixes);
     if (!this.o.management) {

@@ -33,6 +33,13 @@ describe('vault errors a holder can act on', () => {
   it('asks to sign in again on 401', () => {
     expect(vaultError({ statusCode: 401, message: 'expired' }, ctx).code).toBe('identity.sign_in_required');
   });
+  it("tells another tenant's token (401 AKV10032 invalid issuer, as Key Vault answers) from an expired sign-in", () => {
+    const msg = 'AKV10032: Invalid issuer. Expected one of https://sts.windows.net/72f988bf-0000-0000-0000-000000000000/, found https://sts.windows.net/f8cdef31-0000-0000-0000-000000000000/.';
+    const e = vaultError({ statusCode: 401, code: 'Unauthorized', message: msg }, ctx);
+    expect(e.code).toBe('vault.wrong_tenant');
+    expect(e.message).toMatch(/Sign in to the vault's own tenant/);
+    expect(vaultError({ statusCode: 401, code: 'Unauthorized', message: 'AKV10032: Invalid issuer or signature.' }, ctx).code).toBe('identity.sign_in_required');
+  });
   it('quotes a 400 answer only through the redactor (tokens, JWTs, URL queries never reach the page)', () => {
     const jwt = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhYmMifQ.c2lnbmF0dXJl';
     const e = vaultError({ statusCode: 400, code: 'BadParameter', message: `Bad key at https://v1.vault.azure.net/keys/k?sig=abc123 for ${jwt}` }, ctx);

@@ -6,7 +6,7 @@
 import { KeyholderError, isKeyholderError } from '../../../shared/errors/index';
 import { redact } from '../log/redact';
 
-export type VaultOperation = 'import' | 'read' | 'create-kek' | 'self-test' | 'recover' | 'list' | 'enable' | 'disable' | 'delete' | 'read-deleted' | 'vault-properties';
+export type VaultOperation = 'import' | 'read' | 'create-kek' | 'self-test' | 'recover' | 'list' | 'enable' | 'disable' | 'delete' | 'read-deleted' | 'vault-properties' | 'backup';
 
 /** The built-in Azure RBAC role each step needs (named in the no-permission message). */
 export const ROLE_FOR: Record<VaultOperation, string> = {
@@ -21,6 +21,7 @@ export const ROLE_FOR: Record<VaultOperation, string> = {
   delete: 'Key Vault Crypto Officer',
   'read-deleted': 'Key Vault Crypto Officer',
   'vault-properties': 'Reader',
+  backup: 'Key Vault Crypto Officer',
 };
 
 interface RestErrorLike {
@@ -70,6 +71,14 @@ export function vaultError(e: unknown, ctx: { op: VaultOperation; vault: string;
   }
   if (NETWORK_CODES.test(n) || (status === undefined && /socket|network|timed? ?out|ECONN/i.test(msg))) {
     return new KeyholderError('vault.network', `Key Holder could not reach ${host} after several tries (network fault). Check your connection and try again; nothing you entered is lost.`, detail);
+  }
+  // Another tenant's token: Key Vault answers 401 (AKV10032, invalid issuer) with a challenge naming the vault's tenant.
+  if (status === 401 && /AKV10032: Invalid issuer\. Expected/i.test(msg)) {
+    return new KeyholderError(
+      'vault.wrong_tenant',
+      `${host} belongs to another Entra tenant than the one you signed in to. Sign in to the vault's own tenant (the tenant ID on your worksheet) and continue.`,
+      detail,
+    );
   }
   if (status === 401) {
     return new KeyholderError('identity.sign_in_required', `The vault no longer accepts your sign-in (it expired or was revoked). Sign in again and continue; nothing you entered is lost.`, detail);

@@ -117,4 +117,11 @@ export interface KeyStoreLifecycleProvider {
   getDeletedKey(target: KeyStoreTarget): Promise<DeletedKeyInfo | null>;
   recoverDeletedKey(target: KeyStoreTarget): Promise<void>;
   vaultProtection(location: string): Promise<VaultProtection>;
+  /**
+   * The key store's own backup of the key (every version), an opaque blob only
+   * the same provider can restore (Azure: a vault of the same subscription and
+   * geography). Never the key material in a form Key Holder could read.
+   * Optional: a key store without such backups (AWS KMS has none) leaves it out.
+   */
+  backupKey?(target: KeyStoreTarget): Promise<Uint8Array>;
 }

@@ -9,6 +9,7 @@ import { call } from '../../app/api';
 import type { ResponseOf } from '../../../shared/ipc/contract';
 import { Notice } from '../../ui/Notice';
 import { RemoteReceive, RemoteSeal } from './Remote';
+import { CeremonyPlan } from './CeremonyPlan';
 import './activation.css';
 
 type View = ResponseOf<'activation:state'>;
@@ -55,6 +56,7 @@ export function ActivationScreen() {
           {error}
         </Notice>
       )}
+      {!view && <CeremonyPlan />}
       {!view && <StartForm onStart={(req) => act(() => call('activation:start', req))} />}
       {!view && <RemoteSeal />}
       {view && <Progress view={view} />}
@@ -306,7 +308,7 @@ export function Turn({ view, act }: { view: View; act(fn: () => Promise<View>): 
       <div className="act-field">
         <label htmlFor="act-pp">Your participant passphrase</label>
         <input id="act-pp" type="password" autoComplete="off" value={pp} onChange={(e) => setPp(e.target.value)} required />
-        <span className="act-hint">First time? This enrols you with a signing key of your own: choose at least 12 characters.</span>
+        <span className="act-hint">The passphrase you chose when you were enrolled in the ceremony plan. Not enrolled? You cannot take part in this activation.</span>
       </div>
       <button type="submit" className="primary">
         Join

@@ -12,7 +12,7 @@ import { Notice } from '../../ui/Notice';
 type View = ResponseOf<'activation:state'>;
 
 export function RemoteReceive({ session, who, act }: { session: string; who: string; act(fn: () => Promise<View>): Promise<void> }) {
-  const [offer, setOffer] = useState<{ offer: string; qrSvg: string } | null>(null);
+  const [offer, setOffer] = useState<ResponseOf<'activation:offer'> | null>(null);
   const [sealed, setSealed] = useState('');
   const [error, setError] = useState<string | null>(null);
   if (!offer) {
@@ -31,8 +31,17 @@ export function RemoteReceive({ session, who, act }: { session: string; who: str
   }
   return (
     <div className="act-card" data-testid="remote-receive">
-      <h2>Request for {who}'s workstation</h2>
-      <p className="act-hint">Scan this code or copy the text into Key Holder on their workstation. It holds only a one-time public key; it opens nothing.</p>
+      <h2>Request for {who.toLowerCase()}'s workstation</h2>
+      <p className="act-hint">
+        Scan this code or copy the text into Key Holder on their workstation. It holds a one-time public key for this activation only, signed with this
+        workstation&apos;s ceremony key; their workstation refuses it unless this workstation is in the ceremony plan.
+      </p>
+      <p>
+        Request fingerprint <span className="act-check" data-testid="offer-fingerprint">{offer.fingerprint}</span>
+      </p>
+      <p className="act-hint">
+        Read it aloud with {who.toLowerCase()}: their screen must show the same. If it differs, someone changed the request on the way: do not go on.
+      </p>
       {/* The SVG comes from the qrcode library on the Node side: paths only, no script. */}
       <div className="act-qr" dangerouslySetInnerHTML={{ __html: offer.qrSvg }} />
       <div className="act-field">
@@ -94,7 +103,15 @@ export function RemoteSeal() {
       <div className="act-card" data-testid="remote-sealed">
         <h2>Your sealed component</h2>
         <p>
-          Check value <span className="act-check">{result.checkValue}</span>: compare it with your sheet. This can be opened only by the activation that made the request.
+          Check value <span className="act-check">{result.checkValue}</span>: compare it with your sheet.
+        </p>
+        <p>
+          Request fingerprint <span className="act-check" data-testid="sealed-offer-fingerprint">{result.offerFingerprint}</span> for <strong>{result.purpose}</strong>
+        </p>
+        <p className="act-hint">
+          Read the fingerprint aloud with the operator before you hand this over: it must be the one on their screen. The request was signed by a workstation in
+          your ceremony plan, and what you sealed opens only with that request&apos;s one-time key, held in the activation that issued it. It still opens only
+          under that activation&apos;s supervisor and for the purpose above.
         </p>
         {result.qrSvg && <div className="act-qr" dangerouslySetInnerHTML={{ __html: result.qrSvg }} />}
         <div className="act-field">

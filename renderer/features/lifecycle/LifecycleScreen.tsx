@@ -10,6 +10,7 @@ import { call, onEvent } from '../../app/api';
 import { Notice } from '../../ui/Notice';
 import type { LifecycleStatus } from '../../../shared/ipc/channels/lifecycle';
 import { KeyRotationPanel } from './KeyRotationPanel';
+import { VaultBackupCard } from './VaultBackupCard';
 
 type Action = 'revoke' | 'unrevoke' | 'pull' | 'restore';
 interface Confirmation {
@@ -262,6 +263,8 @@ export function LifecycleScreen() {
           </div>
         </form>
       )}
+
+      {ks && <VaultBackupCard holder={ks.holder} disabled={busy} />}
 
       <KeyRotationPanel rotation={st?.keyRotation ?? null} onChange={() => void refresh()} />
     </section>

@@ -36,7 +36,26 @@ export const activationViewSchema = z.object({
   ended: z.object({ reason: z.string(), message: z.string() }).nullable(),
 });
 
+/**
+ * The ceremony plan as the page sees it: names, roles and key fingerprints,
+ * and the plan's own fingerprint (read aloud between workstations). `text`
+ * is the plan to carry to the other key holder's workstation: public keys
+ * and signatures only.
+ */
+export const planViewSchema = z.object({
+  fingerprint: z.string(),
+  participants: z.array(z.object({ id: z.string(), name: z.string(), roles: z.array(role), keyFingerprint: z.string(), onThisWorkstation: z.boolean() })),
+  workstations: z.array(z.object({ label: z.string(), keyFingerprint: z.string() })),
+  text: z.string().max(65_536),
+});
+
 export const activationChannels = {
+  'activation:plan': channel(z.object({}).strict(), planViewSchema),
+  'activation:enrol': channel(
+    z.object({ name: z.string().min(1).max(200), roles: z.array(role).min(1).max(4), participantPassphrase: passphrase }).strict(),
+    planViewSchema,
+  ),
+  'activation:importPlan': channel(z.object({ text: z.string().min(1).max(65_536) }).strict(), planViewSchema),
   'activation:start': channel(
     z.object({
       mode: z.enum(['split-knowledge', 'quorum']),
@@ -57,7 +76,7 @@ export const activationChannels = {
   'activation:attest': channel(z.object({ session, participantPassphrase: passphrase }).strict(), activationViewSchema),
   'activation:carryOut': channel(z.object({ session }).strict(), activationViewSchema),
   'activation:cancel': channel(z.object({ session }).strict(), activationViewSchema),
-  'activation:offer': channel(z.object({ session }).strict(), z.object({ offer: z.string(), qrSvg: z.string() })),
+  'activation:offer': channel(z.object({ session }).strict(), z.object({ offer: z.string(), qrSvg: z.string(), fingerprint: z.string() })),
   'activation:receiveSealed': channel(z.object({ session, sealed: z.string().min(1).max(8192) }).strict(), activationViewSchema),
   'activation:sealForRemote': channel(
     z.object({
@@ -69,6 +88,6 @@ export const activationChannels = {
       name: z.string().min(1).max(200),
       participantPassphrase: passphrase,
     }).strict(),
-    z.object({ sealed: z.string(), qrSvg: z.string().nullable(), checkValue: z.string() }),
+    z.object({ sealed: z.string(), qrSvg: z.string().nullable(), checkValue: z.string(), offerFingerprint: z.string(), purpose: z.string() }),
   ),
 } as const;

@@ -110,6 +110,20 @@ export const lifecycleChannels = {
   'lifecycle:request': channel(z.object({ action: z.enum(['revoke', 'pull']), reason: text(1000) }).strict(), quorumRequestSchema),
   /** One enrolled participant signs the request with their participant key. */
   'lifecycle:sign': channel(z.object({ requestId: text(64), participantId: text(64), passphrase: z.string().min(1).max(1024) }).strict(), quorumRequestSchema),
+  /** The vault's own backup of the key, saved where the holder chooses (0600): a second copy beside the escrow, not a substitute. */
+  'lifecycle:vault-backup': channel(
+    empty,
+    z.object({
+      saved: z.boolean(),
+      path: z.string().optional(),
+      bytes: z.number().optional(),
+      sha256: z.string().optional(),
+      keyName: z.string(),
+      vaultHost: z.string(),
+      at: z.string().optional(),
+      note: z.string(),
+    }),
+  ),
   'lifecycle:key-rotation-start': channel(empty, keyRotationViewSchema),
   'lifecycle:key-rotation-add-key': channel(
     z
