@@ -6,7 +6,7 @@
  */
 import { test, expect, _electron as electron } from '@playwright/test';
 import { createRequire } from 'node:module';
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from '../bridge/server';
@@ -59,6 +59,25 @@ test.describe('Electron app', () => {
       });
       await page.waitForTimeout(500);
       expect(page.url()).toMatch(/^app:\/\/keyholder\//);
+    } finally {
+      await app.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+  test('opens a .khescrow named on the command line in the escrow inspector', async () => {
+    // What Windows and Linux do on a double-click: the file is an argument (electron/main/open-file.ts).
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'keyholder-electron-'));
+    const file = path.join(dataDir, 'Contoso escrow.khescrow');
+    copyFileSync(path.join(REPO_ROOT, 'docs/formats/vectors/fixtures/escrow-2of3.khescrow'), file);
+    const app = await electron.launch({
+      executablePath: binary!,
+      args: [REPO_ROOT, ...(process.platform === 'linux' ? ['--no-sandbox'] : []), file],
+      env: { ...process.env, KEYHOLDER_DATA_DIR: dataDir },
+    });
+    try {
+      const page = await app.firstWindow();
+      await expect(page.getByRole('heading', { name: 'Escrow file', level: 1 })).toBeVisible();
+      await expect(page.getByTestId('escrow-file-key')).toContainText('2 of 3 custodians must meet to restore it');
     } finally {
       await app.close();
       rmSync(dataDir, { recursive: true, force: true });

@@ -3,7 +3,7 @@
  * happens in services built by createServices; every IPC call goes through
  * safeHandle (sender check) and then the same dispatch the test bridge uses.
  */
-import { app, BrowserWindow, ipcMain, protocol, session, shell, type WebContents } from 'electron';
+import { app, BrowserWindow, ipcMain, Menu, protocol, session, shell, type WebContents } from 'electron';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createServices } from '../services/index';
@@ -20,7 +20,13 @@ import { APP_ORIGIN, forbiddenSender, isTrustedSender } from './safe-handle';
 import { workstationCloud, type WorkstationCloud } from '../composition/workstation-cloud';
 import { platformPolicyReader } from '../services/settings/policy-reader';
 import { startReminders, type Reminders } from './reminders.electron';
+import { appEnvironment } from './overrides';
+import { aboutPanelOptions, APP_ID, applicationMenu } from './about';
+import { escrowFileFromArgv, isEscrowFileName } from './open-file';
 import { assertSignInUrl } from '../services/identity/sign-in-url';
+
+/** The commit this build came from, baked in by electron/build.mjs. */
+declare const __KEYHOLDER_COMMIT__: string;
 
 const log = createLogger();
 const rendererDir = path.join(__dirname, '../renderer');
@@ -31,14 +37,40 @@ protocol.registerSchemesAsPrivileged([
   { scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: false, stream: false } },
 ]);
 
+// Test and rehearsal overrides count only in unpackaged builds (security review #17): an installed app ignores them.
+const { env: appEnv, ignored: ignoredOverrides } = appEnvironment(process.env, app.isPackaged);
 // Tests and second workstations on one account point the data folder elsewhere.
-if (process.env.KEYHOLDER_DATA_DIR) app.setPath('userData', path.resolve(process.env.KEYHOLDER_DATA_DIR));
+if (appEnv.KEYHOLDER_DATA_DIR) app.setPath('userData', path.resolve(appEnv.KEYHOLDER_DATA_DIR));
+
+// Windows ties notifications and the Start-menu shortcut to this ID (the installers register the same one).
+if (process.platform === 'win32') app.setAppUserModelId(APP_ID);
+
+/**
+ * An escrow file the system asked us to open (double-click, "Open with"):
+ * kept until the window and services exist, then shown in the escrow
+ * inspector through the same app:show event the tray uses.
+ */
+let pendingEscrowFile: string | null = escrowFileFromArgv(process.argv, process.cwd());
+let openEscrowFile: ((file: string) => void) | null = null;
+function escrowFileRequested(file: string): void {
+  if (openEscrowFile) openEscrowFile(file);
+  else pendingEscrowFile = file;
+}
+// macOS sends the file as an event, possibly before 'ready': listen from the start.
+app.on('open-file', (event, file) => {
+  if (!isEscrowFileName(file)) return;
+  event.preventDefault();
+  escrowFileRequested(file);
+});
 
 if (!app.requestSingleInstanceLock()) {
   // A second copy would write the same settings and ceremony files concurrently.
   app.quit();
 } else {
-  app.on('second-instance', () => {
+  app.on('second-instance', (_event, argv, workingDirectory) => {
+    // Windows and Linux start a second copy with the double-clicked file: it hands the file over and quits.
+    const file = escrowFileFromArgv(argv, workingDirectory);
+    if (file) return escrowFileRequested(file);
     if (!mainWindow) return;
     if (mainWindow.isMinimized()) mainWindow.restore();
     mainWindow.focus();
@@ -63,10 +95,13 @@ function harden(contents: WebContents): void {
 }
 
 function createWindow(): BrowserWindow {
+  pageReady = false;
   const win = new BrowserWindow({
     width: 1200,
     height: 860,
     title: 'Key Holder',
+    // Windows and macOS take the icon from the installed app; Linux window managers want it on the window.
+    ...(process.platform === 'linux' ? { icon: path.join(__dirname, '../icons/256x256.png') } : {}),
     show: false,
     webPreferences: {
       preload: path.join(__dirname, '../preload/preload.cjs'),
@@ -81,6 +116,9 @@ function createWindow(): BrowserWindow {
     },
   });
   win.once('ready-to-show', () => win.show());
+  win.webContents.on('did-start-loading', () => {
+    if (mainWindow === win) pageReady = false;
+  });
   win.on('closed', () => {
     if (mainWindow === win) mainWindow = null;
   });
@@ -97,13 +135,33 @@ function showScreen(screen: string, item: string | null, emit: (screen: string, 
   if (!mainWindow) {
     mainWindow = createWindow();
     keepInTrayOnClose(mainWindow);
-    mainWindow.webContents.once('did-finish-load', () => emit(screen, item));
   } else {
     if (mainWindow.isMinimized()) mainWindow.restore();
     mainWindow.show();
     mainWindow.focus();
-    emit(screen, item);
   }
+  showWhenReady(screen, item, emit);
+}
+
+/**
+ * An app:show sent before the page listens is lost ('did-finish-load' can
+ * come before React has mounted). The page asks app:info in the same commit
+ * that subscribes to app:show (renderer/app/App.tsx), so the first app:info
+ * call from a freshly loaded page means it listens: the last waiting show
+ * goes out then.
+ */
+let pageReady = false;
+let waitingShow: { screen: string; item: string | null; emit: (screen: string, item: string | null) => void } | null = null;
+function showWhenReady(screen: string, item: string | null, emit: (screen: string, item: string | null) => void): void {
+  if (pageReady) emit(screen, item);
+  else waitingShow = { screen, item, emit };
+}
+function pageListens(): void {
+  if (pageReady) return;
+  pageReady = true;
+  const w = waitingShow;
+  waitingShow = null;
+  if (w) setImmediate(() => w.emit(w.screen, w.item));
 }
 
 function keepInTrayOnClose(win: BrowserWindow): void {
@@ -117,6 +175,8 @@ function keepInTrayOnClose(win: BrowserWindow): void {
 }
 
 async function start(): Promise<void> {
+  app.setAboutPanelOptions(aboutPanelOptions({ version: app.getVersion(), commit: __KEYHOLDER_COMMIT__, versions: process.versions, iconPath: path.join(__dirname, '../icons/256x256.png') }));
+  Menu.setApplicationMenu(Menu.buildFromTemplate(applicationMenu(process.platform, app.isPackaged)));
   const csp = headerCspFromIndexHtml(readFileSync(path.join(rendererDir, 'index.html'), 'utf8'));
   protocol.handle('app', (request) => serveApp(rendererDir, request, csp));
 
@@ -130,10 +190,12 @@ async function start(): Promise<void> {
   });
   app.on('web-contents-created', (_e, contents) => harden(contents));
 
+  if (ignoredOverrides.length) log.warn('test-only environment overrides ignored by the installed app', { names: ignoredOverrides });
   // IT's policy, then the holder's settings, then the environment decide the mode; each mode has its own data folder.
-  // A test policy file only for unpackaged builds: a user must not point a managed installation away from IT's policy.
-  const policy = platformPolicyReader(process.platform, app.isPackaged ? undefined : process.env.KEYHOLDER_POLICY_FILE);
-  cloud = await workstationCloud({ baseDir: app.getPath('userData'), policy, log, confFactory: electronStoreConf });
+  // A test policy file only for unpackaged builds (appEnvironment drops KEYHOLDER_POLICY_FILE from a packaged app's
+  // environment): a user must not point a managed installation away from IT's policy.
+  const policy = platformPolicyReader(process.platform, appEnv.KEYHOLDER_POLICY_FILE);
+  cloud = await workstationCloud({ baseDir: app.getPath('userData'), policy, log, confFactory: electronStoreConf, env: appEnv });
   const services = createServices({
     ...cloud.deps,
     dataDir: cloud.dataDir,
@@ -168,6 +230,7 @@ async function start(): Promise<void> {
         log.warn('ipc call from an untrusted sender refused', { channel: name });
         return forbiddenSender;
       }
+      if (name === 'app:info') pageListens();
       return dispatch(handlers, name, request, log);
     });
   }
@@ -196,6 +259,11 @@ async function start(): Promise<void> {
   });
   mainWindow = createWindow();
   keepInTrayOnClose(mainWindow);
+  openEscrowFile = (file) => showScreen('escrow-file', file, show);
+  if (pendingEscrowFile) {
+    showWhenReady('escrow-file', pendingEscrowFile, show);
+    pendingEscrowFile = null;
+  }
 }
 
 app.on('window-all-closed', () => {

@@ -13,6 +13,7 @@ import type { Services } from '../services/index';
 import type { Logger } from '../services/log/logger';
 import { createReminderScheduler, type ReminderScheduler } from '../services/expiry/scheduler';
 import { readFileOrNull, writeFileAtomic } from '../services/expiry/atomic-file';
+import { withStateDot } from './tray-icon';
 
 export interface RemindersOptions {
   services: Services;
@@ -47,21 +48,19 @@ const words: Record<Urgency, string> = {
   expired: 'something has EXPIRED',
 };
 
-/** A 16x16 filled circle in the state's colour: no icon files to ship, and the colour is the message. */
+/** The app icon's tray sizes (assets/icons/png, copied beside the bundles by electron/build.mjs; inside the ASAR when packaged). */
+const iconDir = path.join(__dirname, '../icons');
+
+/** The app icon (16 px, and 32 px for 2x screens) with the state's colour as a dot: the colour is the message. */
 function trayIcon(u: Urgency): NativeImage {
-  const size = 16;
-  const buf = Buffer.alloc(size * size * 4);
-  const [r, g, b] = colours[u];
-  for (let y = 0; y < size; y++)
-    for (let x = 0; x < size; x++) {
-      const inside = (x - 7.5) ** 2 + (y - 7.5) ** 2 <= 7.5 ** 2;
-      const i = (y * size + x) * 4;
-      buf[i] = b; // BGRA
-      buf[i + 1] = g;
-      buf[i + 2] = r;
-      buf[i + 3] = inside ? 255 : 0;
-    }
-  return nativeImage.createFromBitmap(buf, { width: size, height: size });
+  const layer = (size: number) => {
+    const icon = nativeImage.createFromPath(path.join(iconDir, `${size}x${size}.png`));
+    const bitmap = icon.isEmpty() ? null : icon.resize({ width: size, height: size }).toBitmap();
+    return nativeImage.createFromBitmap(withStateDot(bitmap, size, colours[u]), { width: size, height: size });
+  };
+  const image = layer(16);
+  image.addRepresentation({ scaleFactor: 2, buffer: layer(32).toPNG() });
+  return image;
 }
 
 function notificationText(d: DueReminder): { title: string; body: string } {

@@ -20,6 +20,8 @@ import { handleKeyVault } from './keyvault/keyvault';
 import { handleGraph } from './graph/graph';
 import { handleArm } from './arm/arm';
 import { handleAdmin } from './admin/admin';
+import { handleKms, kmsState } from './kms/kms';
+import { KMS_HOST, DEFAULT_REGION as KMS_DEFAULT_REGION } from './kms/state';
 import { FaultTable, type Family } from './admin/faults';
 import { BodyTooLarge, sendJson } from './http';
 import { TokenSigner } from './jwt';
@@ -83,6 +85,14 @@ export interface RehearsalDescriptor {
   controlPlaneId: string;
   /** The vendor's admin token for /control-plane/admin/* (enrolments, registration decisions); rehearsal only. */
   controlPlaneAdminToken: string;
+  /** The AWS KMS double: endpoint (any region, as signed), accounts and access keys (rehearsal only). */
+  kms: RehearsalKmsDescriptor;
+}
+
+export interface RehearsalKmsDescriptor {
+  endpoint: string;
+  defaultRegion: string;
+  principals: { label: string; accountId: string; arn: string; accessKeyId: string; secretAccessKey: string; sessionToken?: string }[];
 }
 
 export interface RehearsalCloud {
@@ -173,6 +183,7 @@ export async function startRehearsalCloud(options: RehearsalCloudOptions = {}): 
     } catch {
       return sendJson(res, 400, { error: { code: 'BadRequest', message: 'The request URL is not valid.' } });
     }
+    if (hostname === KMS_HOST) return handleKms(ctx, req, res);
     const vaultName = hostname.endsWith(VAULT_DNS_SUFFIX) ? hostname.slice(0, -VAULT_DNS_SUFFIX.length) : undefined;
     const local = hostname === 'localhost' || hostname === '127.0.0.1';
     if (local && (await handleAdmin(ctx, faults, adminEnabled, req, res, url))) return;
@@ -264,6 +275,18 @@ export async function startRehearsalCloud(options: RehearsalCloudOptions = {}): 
       controlPlaneFingerprint: controlPlane.sealingFingerprint,
       controlPlaneId: CONTROL_PLANE_ID,
       controlPlaneAdminToken,
+      kms: {
+        endpoint: `https://${KMS_HOST}:${port}`,
+        defaultRegion: KMS_DEFAULT_REGION,
+        principals: kmsState(ctx).principals.map((p) => ({
+          label: p.label,
+          accountId: p.accountId,
+          arn: p.arn,
+          accessKeyId: p.accessKeyId,
+          secretAccessKey: p.secretAccessKey,
+          ...(p.sessionToken ? { sessionToken: p.sessionToken } : {}),
+        })),
+      },
       tenants: s.tenants.map((t) => ({ ...t, authority: `${base}/${t.id}` })),
       users: s.users.map((u) => ({ ...u })),
       apps: s.apps.map((a) => ({

@@ -61,12 +61,21 @@ function open(key: Buffer, sealed: string, w: Where): string {
   }
 }
 
-/** Every private key the state keeps: each vault key version's, and the Entra double's token-signing key. */
+/** Every private key the state keeps: each vault key version's, the Entra double's token-signing key, the KMS double's material and wrapping keys. */
 function eachVersion(state: CloudState, fn: (v: { privateKeyPem: string }, w: Where) => void): void {
   if (state.signingKey && typeof state.signingKey.privateKeyPem === 'string') fn(state.signingKey, ['(entra token signing)', state.signingKey.kid, '']);
   for (const vault of state.vaults) {
     const all: [string, KeyState][] = [...Object.entries(vault.keys ?? {}), ...Object.entries(vault.deletedKeys ?? {})];
     for (const [name, k] of all) for (const v of k.versions) if (typeof v.privateKeyPem === 'string') fn(v, [vault.name, k.name ?? name, v.version]);
+  }
+  // The AWS KMS double: each key's imported (or generated) material and its import parameters' wrapping private keys.
+  for (const k of state.kms?.keys ?? []) {
+    if (typeof k.material === 'string') {
+      const box = { privateKeyPem: k.material };
+      fn(box, ['(aws kms material)', k.arn, '']);
+      k.material = box.privateKeyPem;
+    }
+    for (const p of k.importParameters ?? []) if (typeof p.privateKeyPem === 'string') fn(p, ['(aws kms wrapping key)', k.arn, p.tokenHash]);
   }
 }
 

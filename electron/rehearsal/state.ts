@@ -10,6 +10,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import type { KmsState } from './kms/state';
 import { loadOrCreateRehearsalStorageKey, openStateKeys, sealStateKeys } from './state-seal';
 
 export interface Tenant {
@@ -145,6 +146,8 @@ export interface CloudState {
   tokensNotBefore: number;
   /** defaultAppManagementPolicy: the longest password lifetime Graph accepts (ISO 8601 duration). */
   maxPasswordLifetime: string;
+  /** The AWS KMS double (accounts, access keys, keys); seeded on first use, so older state files stay readable. */
+  kms?: KmsState;
 }
 
 export const DEFAULT_MAX_PASSWORD_LIFETIME = 'P730D';

@@ -11,12 +11,14 @@ export function App() {
   const { screen, go } = useApp();
   const [info, setInfo] = useState<Info | null>(null);
   const [firstRun, setFirstRun] = useState<ResponseOf<'settings:view'> | null>(null);
+  // Main holds back app:show until this first app:info call (electron/main/main.ts, showWhenReady): keep both
+  // effects in this component so the subscription below is in place when main hears it.
   useEffect(() => {
     call('app:info', {}).then(setInfo, () => setInfo(null));
     call('settings:view', {}).then((v) => setFirstRun(v.firstRun ? v : null), () => setFirstRun(null));
   }, []);
-  useEffect(() => onEvent('app:show', ({ screen: target }) => {
-    if (screens.some((s) => s.id === target)) go(target);
+  useEffect(() => onEvent('app:show', ({ screen: target, item }) => {
+    if (screens.some((s) => s.id === target)) go(target, item);
   }), [go]);
   const current = screens.find((s) => s.id === screen) ?? screens[0]!;
   const Current = current.component;
@@ -38,7 +40,7 @@ export function App() {
         <nav aria-label="Ceremony steps" className="nav">
           <div className="brand">Key Holder</div>
           <ol>
-            {screens.map((s) => (
+            {screens.filter((s) => !s.hidden).map((s) => (
               <li key={s.id}>
                 <button type="button" aria-current={s.id === current.id ? 'page' : undefined} onClick={() => go(s.id)}>
                   {s.title}

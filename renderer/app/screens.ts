@@ -16,11 +16,14 @@ import { ActivationScreen } from '../features/activation/ActivationScreen';
 import { CeremonyScreen } from '../features/ceremony/CeremonyScreen';
 import { LifecycleScreen } from '../features/lifecycle/LifecycleScreen';
 import { SettingsScreen } from '../features/settings/SettingsScreen';
+import { EscrowFileScreen } from '../features/escrow/EscrowFileScreen';
 
 export interface Screen {
   id: string;
   title: string;
   component: ComponentType;
+  /** Reached only when main asks for it (a double-clicked escrow file), not from the step list. */
+  hidden?: boolean;
 }
 
 export const screens: Screen[] = [
@@ -37,4 +40,5 @@ export const screens: Screen[] = [
   { id: 'credential-rotation', title: 'Credential rotation', component: CredentialRotationScreen },
   { id: 'lifecycle', title: 'Key store lifecycle', component: LifecycleScreen },
   { id: 'settings', title: 'Settings', component: SettingsScreen },
+  { id: 'escrow-file', title: 'Escrow file', component: EscrowFileScreen, hidden: true },
 ];

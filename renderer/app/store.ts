@@ -3,10 +3,13 @@ import { create } from 'zustand';
 /** View state only; ceremony state is owned by the Node side and fetched through the contract. */
 interface AppState {
   screen: string;
-  go(screen: string): void;
+  /** What main asked the screen to show (an expiry item, an escrow file's path), or null. */
+  item: string | null;
+  go(screen: string, item?: string | null): void;
 }
 
 export const useApp = create<AppState>((set) => ({
   screen: 'home',
-  go: (screen) => set({ screen }),
+  item: null,
+  go: (screen, item = null) => set({ screen, item }),
 }));

@@ -50,25 +50,49 @@ export const custodianSlotSchema = z
   .strict();
 export type CustodianSlot = z.infer<typeof custodianSlotSchema>;
 
-export const keyEntrySchema = z
+const entryCommon = {
+  keyId: z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/),
+  fingerprint: z.string().regex(/^[0-9a-f]{64}$/),
+  created: z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z$/),
+  purpose: z.string().max(200),
+  policy: z.object({ threshold: z.number().int().min(1), total: z.number().int().min(1).max(MAX_CUSTODIANS) }).strict(),
+  custodians: z.array(custodianSlotSchema).min(1).max(MAX_CUSTODIANS),
+  content: z.object({ cipher: z.literal('AES-256-GCM'), nonce: b64(12) }).strict(),
+  /**
+   * Present only on keys sealed by a rehearsal workstation. Inside the
+   * content AAD (canonicalEntry), so removing it makes the file *altered*.
+   */
+  environment: z.literal('rehearsal').optional(),
+};
+
+/** The RSA source key (Azure Key Vault BYOK): the only type before the key types were added; its entries are unchanged. */
+export const rsaKeyEntrySchema = z
   .object({
-    keyId: z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/),
-    fingerprint: z.string().regex(/^[0-9a-f]{64}$/),
+    ...entryCommon,
     keyType: z.literal('RSA'),
     modulusBits: z.union([z.literal(2048), z.literal(3072), z.literal(4096)]),
     publicKeySpki: b64(),
-    created: z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z$/),
-    purpose: z.string().max(200),
-    policy: z.object({ threshold: z.number().int().min(1), total: z.number().int().min(1).max(MAX_CUSTODIANS) }).strict(),
-    custodians: z.array(custodianSlotSchema).min(1).max(MAX_CUSTODIANS),
-    content: z.object({ cipher: z.literal('AES-256-GCM'), nonce: b64(12) }).strict(),
-    /**
-     * Present only on keys sealed by a rehearsal workstation. Inside the
-     * content AAD (canonicalEntry), so removing it makes the file *altered*.
-     */
-    environment: z.literal('rehearsal').optional(),
   })
-  .strict()
+  .strict();
+
+/**
+ * A 256-bit symmetric key (AWS KMS imported key material). It has no public
+ * half: its fingerprint is a keyed check value (see symmetricFingerprint in
+ * electron/services/keys/symmetric-key.ts), and the body holds the 32 raw key bytes sealed.
+ */
+export const aesKeyEntrySchema = z
+  .object({
+    ...entryCommon,
+    keyType: z.literal('AES'),
+    keyBits: z.literal(256),
+  })
+  .strict();
+
+export const KEY_TYPES = ['RSA', 'AES'] as const;
+export type EscrowKeyType = (typeof KEY_TYPES)[number];
+
+export const keyEntrySchema = z
+  .discriminatedUnion('keyType', [rsaKeyEntrySchema, aesKeyEntrySchema])
   .superRefine((e, ctx) => {
     if (e.policy.total !== e.custodians.length) ctx.addIssue({ code: 'custom', message: 'total' });
     if (e.policy.threshold > e.policy.total) ctx.addIssue({ code: 'custom', message: 'threshold' });
@@ -78,6 +102,24 @@ export const keyEntrySchema = z
     if (new Set(e.custodians.map((c) => c.name.toLowerCase())).size !== e.custodians.length) ctx.addIssue({ code: 'custom', message: 'names' });
   });
 export type KeyEntry = z.infer<typeof keyEntrySchema>;
+export type RsaKeyEntry = z.infer<typeof rsaKeyEntrySchema>;
+export type AesKeyEntry = z.infer<typeof aesKeyEntrySchema>;
+
+/** Narrows to the RSA source key where a step needs it (Azure import, PEM restore), with a message a holder can act on. */
+export function requireRsaEntry(e: KeyEntry): RsaKeyEntry {
+  if (e.keyType !== 'RSA') {
+    throw new KeyholderError(
+      'escrow.wrong_key_type',
+      `Key ${e.keyId} in this escrow file is a ${describeKeyType(e)} key (for AWS KMS), not the RSA source key this step needs. Choose the escrow entry or file made for Azure Key Vault.`,
+    );
+  }
+  return e;
+}
+
+/** "RSA 4096" or "AES 256": how a key is named on sheets and screens. */
+export function describeKeyType(e: KeyEntry): string {
+  return e.keyType === 'RSA' ? `RSA ${e.modulusBits}` : `AES ${e.keyBits}`;
+}
 
 export const headerSchema = z
   .object({
@@ -110,12 +152,7 @@ function canonicalKdf(k: KdfParams) {
 }
 
 function canonicalEntry(e: KeyEntry) {
-  return {
-    keyId: e.keyId,
-    fingerprint: e.fingerprint,
-    keyType: e.keyType,
-    modulusBits: e.modulusBits,
-    publicKeySpki: e.publicKeySpki,
+  const tail = {
     created: e.created,
     purpose: e.purpose,
     policy: { threshold: e.policy.threshold, total: e.policy.total },
@@ -124,6 +161,9 @@ function canonicalEntry(e: KeyEntry) {
     // Last, and only when present: files without the mark keep their exact bytes.
     ...(e.environment !== undefined ? { environment: e.environment } : {}),
   };
+  // RSA entries keep the field order files were always written in: their authenticated bytes must not change.
+  if (e.keyType === 'RSA') return { keyId: e.keyId, fingerprint: e.fingerprint, keyType: e.keyType, modulusBits: e.modulusBits, publicKeySpki: e.publicKeySpki, ...tail };
+  return { keyId: e.keyId, fingerprint: e.fingerprint, keyType: e.keyType, keyBits: e.keyBits, ...tail };
 }
 
 export function canonicalHeaderJson(h: EscrowHeader): string {

@@ -10,6 +10,7 @@ import { PRODUCTION_KDF, TEST_KDF, describeScrypt } from '../../../shared/escrow
 // The prefix is for people reading the header; the authenticated mark (mode 'rehearsal') is what live mode checks.
 import { REHEARSAL_PURPOSE_PREFIX } from '../../../shared/escrow/mode-policy';
 import { groupFingerprint, checkValue } from '../../../shared/keys/fingerprint';
+import { describeKeyType } from '../../../shared/escrow/format';
 import { createEscrowService } from '../../services/escrow/service';
 import { RSA_SIZES, DEFAULT_RSA_SIZE, type RsaSize } from '../../services/keys/source-key';
 import { systemClock } from '../../services/platform/clock';
@@ -205,7 +206,7 @@ const inspect: CliCommand = defineCommand(
           `Key ID:      ${k.keyId}`,
           `Fingerprint: ${groupFingerprint(k.fingerprint)}`,
           `Check value: ${checkValue(k.fingerprint)}`,
-          `Key:         RSA ${k.modulusBits}, created ${k.created}`,
+          `Key:         ${describeKeyType(k)}, created ${k.created}`,
           `Purpose:     ${k.purpose}`,
           `Restore:     ${k.policy.threshold} of ${k.policy.total} custodian(s)`,
           ...k.custodians.map((c) => `  ${c.index}. ${c.name}  (${describeScrypt(c.kdf)})`),

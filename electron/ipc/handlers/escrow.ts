@@ -1,6 +1,9 @@
 import type { Services } from '../../services/index';
 import type { Handlers } from '../dispatch';
+import path from 'node:path';
 import { describeScrypt } from '../../../shared/escrow/kdf-profiles';
+import { KeyholderError } from '../../../shared/errors/index';
+import { checkValue, groupFingerprint } from '../../../shared/keys/fingerprint';
 import { DEFAULT_RSA_SIZE, RSA_SIZES } from '../../services/keys/source-key';
 import { recordEscrowWritten, recordHolderCopy, recordKeyGenerated, recordTestRestore } from './ceremony';
 
@@ -15,7 +18,8 @@ type EscrowChannel =
   | 'escrow:testRestore'
   | 'escrow:sheet'
   | 'escrow:holderCopy'
-  | 'escrow:close';
+  | 'escrow:close'
+  | 'escrow:inspect';
 
 export function escrowHandlers(s: Services): Pick<Handlers, EscrowChannel> {
   const e = s.escrow;
@@ -56,6 +60,27 @@ export function escrowHandlers(s: Services): Pick<Handlers, EscrowChannel> {
     'escrow:close': async (r) => {
       e.closeCeremony(r.sessionId);
       return {};
+    },
+    'escrow:inspect': async (r) => {
+      // The page names a file only because the system asked Key Holder to open it; never let it read anything else.
+      if (!path.isAbsolute(r.file) || path.extname(r.file).toLowerCase() !== '.khescrow') {
+        throw new KeyholderError('escrow.not_escrow', 'Key Holder can only inspect escrow files (their names end in .khescrow). Open the escrow file itself.');
+      }
+      const info = await e.inspect(r.file);
+      return {
+        file: info.file,
+        sha256: info.sha256,
+        keys: info.header.keys.map((k) => ({
+          keyId: k.keyId,
+          fingerprintGrouped: groupFingerprint(k.fingerprint),
+          checkValue: checkValue(k.fingerprint),
+          modulusBits: k.modulusBits,
+          created: k.created,
+          purpose: k.purpose,
+          threshold: k.policy.threshold,
+          custodians: k.custodians.map((c) => ({ index: c.index, name: c.name, kdf: describeScrypt(c.kdf) })),
+        })),
+      };
     },
   };
 }

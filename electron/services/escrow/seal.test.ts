@@ -1,6 +1,6 @@
 import crypto, { type KeyObject } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { appendKeys, parseEscrow, serializeEscrow } from '../../../shared/escrow/format';
+import { appendKeys, parseEscrow, requireRsaEntry, serializeEscrow } from '../../../shared/escrow/format';
 import { PRODUCTION_KDF, TEST_KDF } from '../../../shared/escrow/kdf-profiles';
 import { openKey, sealKey, openSlot, finishOpen } from './seal';
 import { identityOf } from '../keys/source-key';
@@ -23,7 +23,7 @@ describe('escrow round trips', () => {
       const bytes = serializeEscrow(file);
       for (const i of [1, 2]) {
         const { pkcs8, entry } = await roundTrip(bytes, [{ custodian: i, passphrase: PASS[i - 1]! }]);
-        expect(entry.modulusBits).toBe(bits);
+        expect(requireRsaEntry(entry).modulusBits).toBe(bits);
         expect(pkcs8.equals(keys[bits]!.export({ type: 'pkcs8', format: 'der' }))).toBe(true);
       }
     });
@@ -57,9 +57,9 @@ describe('escrow round trips', () => {
     const both = parseEscrow(serializeEscrow(appendKeys(a, b)));
     expect(both.header.keys).toHaveLength(2);
     const first = await openKey(both, a.header.keys[0]!.keyId, [{ custodian: 1, passphrase: PASS[0]! }]);
-    expect(first.entry.modulusBits).toBe(2048);
+    expect(requireRsaEntry(first.entry).modulusBits).toBe(2048);
     const latest = await openKey(both, undefined, [{ custodian: 1, passphrase: PASS[0]! }]);
-    expect(latest.entry.modulusBits).toBe(3072);
+    expect(requireRsaEntry(latest.entry).modulusBits).toBe(3072);
     await expect(openKey(both, crypto.randomUUID(), [{ custodian: 1, passphrase: PASS[0]! }])).rejects.toMatchObject({ code: 'escrow.unknown_key' });
   });
 

@@ -1,7 +1,7 @@
 /**
  * Sealing and opening escrow entries (format: shared/escrow/format.ts).
  *
- * The private key (PKCS#8 DER) is encrypted with AES-256-GCM under a random
+ * The private key (PKCS#8 DER; for an AES-256 entry the 32 raw key bytes) is encrypted with AES-256-GCM under a random
  * 256-bit content key, authenticated with the entry's whole header. The
  * content key is wrapped to each custodian under a scrypt KEK of their
  * passphrase; with a threshold M >= 2 it is first split with Shamir's scheme
@@ -16,6 +16,7 @@ import { contentAad, wrapAad, type CustodianSlot, type EscrowBody, type EscrowFi
 import { fromBase64 } from '../../../shared/escrow/bytes';
 import { PRODUCTION_KDF, type KdfProfile } from '../../../shared/escrow/kdf-profiles';
 import { identityOf, spkiDer } from '../keys/source-key';
+import { SYMMETRIC_KEY_BYTES, symmetricFingerprint } from '../keys/symmetric-key';
 import { scryptKey } from './kdf';
 
 const TAG = 16;
@@ -41,6 +42,7 @@ function gcmOpen(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, aad: Ui
 }
 
 const b64 = (s: string): Buffer => Buffer.from(fromBase64(s)!);
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 export interface SealMeta {
   keyId: string;
@@ -59,7 +61,7 @@ export class EntrySealer {
   private pieces: Buffer[];
   private slots: (CustodianSlot | null)[];
   private wraps: (string | null)[];
-  private readonly partial: Omit<KeyEntry, 'custodians'>;
+  private readonly partial: DistributiveOmit<KeyEntry, 'custodians'>;
   private readonly der: Buffer;
 
   static async start(privateKey: KeyObject, meta: SealMeta, custodianNames: string[], threshold: number, profile: KdfProfile = PRODUCTION_KDF): Promise<EntrySealer> {
@@ -95,26 +97,43 @@ export class EntrySealer {
     contentKey: Buffer,
     pieces: Buffer[],
   ) {
-    const id = identityOf(privateKey);
     this.contentKey = contentKey;
     this.pieces = pieces;
     this.slots = names.map(() => null);
     this.wraps = names.map(() => null);
-    this.partial = {
+    const common = {
       keyId: meta.keyId,
-      fingerprint: id.fingerprint,
-      keyType: 'RSA',
-      modulusBits: id.modulusBits as 2048 | 3072 | 4096,
-      publicKeySpki: spkiDer(privateKey).toString('base64'),
       created: meta.created.toISOString(),
       purpose: meta.purpose,
       policy: { threshold, total: names.length },
-      content: { cipher: 'AES-256-GCM', nonce: crypto.randomBytes(12).toString('base64') },
+      content: { cipher: 'AES-256-GCM' as const, nonce: crypto.randomBytes(12).toString('base64') },
       ...(meta.environment ? { environment: meta.environment } : {}),
     };
-    // The content AAD needs every custodian's slot, so the private key is
-    // sealed at finish(); until then it is held only as this DER buffer.
-    this.der = privateKey.export({ type: 'pkcs8', format: 'der' });
+    // The content AAD needs every custodian's slot, so the key is sealed at
+    // finish(); until then it is held only as this buffer (zeroed by dispose()).
+    if (privateKey.type === 'secret') {
+      this.der = privateKey.export();
+      if (this.der.length !== SYMMETRIC_KEY_BYTES) {
+        this.der.fill(0);
+        throw new KeyholderError('keys.bad_size', 'Only 256-bit symmetric keys can be escrowed.');
+      }
+      this.partial = { ...common, keyType: 'AES', keyBits: 256, fingerprint: symmetricFingerprint(this.der) };
+    } else {
+      const id = identityOf(privateKey);
+      this.partial = {
+        keyId: common.keyId,
+        fingerprint: id.fingerprint,
+        keyType: 'RSA',
+        modulusBits: id.modulusBits as 2048 | 3072 | 4096,
+        publicKeySpki: spkiDer(privateKey).toString('base64'),
+        created: common.created,
+        purpose: common.purpose,
+        policy: common.policy,
+        content: common.content,
+        ...(meta.environment ? { environment: meta.environment } : {}),
+      };
+      this.der = privateKey.export({ type: 'pkcs8', format: 'der' });
+    }
   }
 
   /** Derives this custodian's KEK and wraps their key or share; the passphrase is not kept. */
@@ -140,7 +159,7 @@ export class EntrySealer {
 
   finish(): EscrowFile {
     if (this.missing().length) throw new KeyholderError('escrow.incomplete', `Custodians ${this.missing().join(', ')} have not entered their passphrase yet.`);
-    const entry: KeyEntry = { ...this.partial, custodians: this.slots as CustodianSlot[] };
+    const entry = { ...this.partial, custodians: this.slots as CustodianSlot[] } as KeyEntry;
     const sealed = gcmSeal(this.contentKey, b64(entry.content.nonce), this.der, contentAad(entry, this.wraps as string[]));
     this.dispose();
     const body: EscrowBody = { keys: [{ privateKey: sealed.toString('base64'), wraps: this.wraps as string[] }] };
@@ -213,8 +232,9 @@ const altered = () =>
   new KeyholderError('escrow.altered', 'This escrow file was altered after it was written: its contents no longer match what the custodians sealed. Do not use it; restore from another copy.');
 
 /**
- * Combines opened slots into the private key (PKCS#8 DER) and checks it
- * against the entry's fingerprint. The caller zeroes the returned buffer.
+ * Combines opened slots into the private key (PKCS#8 DER; for an AES-256
+ * entry, the 32 raw key bytes) and checks it against the entry's
+ * fingerprint. The caller zeroes the returned buffer.
  */
 export async function finishOpen(file: EscrowFile, keyId: string | undefined, slots: OpenedSlot[]): Promise<{ entry: KeyEntry; pkcs8: Buffer }> {
   const { entry, index } = findEntry(file, keyId);
@@ -245,6 +265,13 @@ export async function finishOpen(file: EscrowFile, keyId: string | undefined, sl
   const pkcs8 = gcmOpen(contentKey, b64(entry.content.nonce), b64(file.body.keys[index]!.privateKey), contentAad(entry, file.body.keys[index]!.wraps));
   contentKey.fill(0);
   if (!pkcs8) throw altered();
+  if (entry.keyType === 'AES') {
+    if (pkcs8.length !== SYMMETRIC_KEY_BYTES || symmetricFingerprint(pkcs8) !== entry.fingerprint) {
+      pkcs8.fill(0);
+      throw altered();
+    }
+    return { entry, pkcs8 };
+  }
   let pub: Buffer;
   try {
     pub = spkiDer(crypto.createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' }));

@@ -8,7 +8,7 @@ import crypto, { type KeyObject } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { KeyholderError } from '../../../shared/errors/index';
-import { parseEscrow, serializeEscrow, type EscrowFile, type KeyEntry } from '../../../shared/escrow/format';
+import { parseEscrow, requireRsaEntry, serializeEscrow, type EscrowFile, type KeyEntry } from '../../../shared/escrow/format';
 import { PRODUCTION_KDF, type KdfProfile } from '../../../shared/escrow/kdf-profiles';
 import { assessPassphrase, requireAcceptablePassphrase, type PassphraseStrength } from '../../../shared/escrow/policy';
 import { assertEscrowUsable, PRODUCTION_ESCROW_WORK, scryptWork, type WorkstationMode } from '../../../shared/escrow/mode-policy';
@@ -16,7 +16,7 @@ import { checkValue, groupFingerprint } from '../../../shared/keys/fingerprint';
 import type { Clock } from '../platform/clock';
 import type { Logger } from '../log/logger';
 import { DEFAULT_RSA_SIZE, generateSourceKey, identityOf, type RsaSize, type SourceKey } from '../keys/source-key';
-import { EntrySealer, finishOpen, openKey, openSlot, sealKey, type OpenedSlot } from './seal';
+import { EntrySealer, findEntry, finishOpen, openKey, openSlot, sealKey, type OpenedSlot } from './seal';
 import { encryptedPkcs8Pem, openEncryptedPem } from './pem';
 import { restoreSheetHtml, strengthOf, weakest, type ArtifactStrength } from './sheet';
 import { escrowFileName, holderCopyFileName, pemFileName, readEscrowBytes, RECEIPT_FILE, sha256Hex, sheetFileName, writeAtomic, writeNew } from './files';
@@ -27,6 +27,7 @@ export interface KeySummary {
   fingerprint: string;
   fingerprintGrouped: string;
   checkValue: string;
+  /** Key size in bits: the RSA modulus, or 256 for an AES-256 key (AWS KMS). */
   modulusBits: number;
 }
 
@@ -404,6 +405,8 @@ export function createEscrowService(opts: EscrowServiceOptions) {
         if (entry.policy.threshold !== 1 || entry.custodians.length !== 1) {
           throw new KeyholderError('escrow.not_holder_copy', 'This is a custodians\u2019 escrow file, not a key-holder copy. Use the copy made for you (holder-\u2026.khescrow).');
         }
+        // The Azure import lends an RSA private key; an AES-256 copy (AWS KMS) is refused before any passphrase is tried.
+        requireRsaEntry(entry);
         const { pkcs8 } = await openKey(parsed, entry.keyId, [{ custodian: 1, passphrase }]);
         return makeHandle(entry, pkcs8, opts.holderHandleTtlMs ?? 5 * 60_000, opts.clock);
       });
@@ -427,7 +430,7 @@ export function createEscrowService(opts: EscrowServiceOptions) {
           fingerprint: entry.fingerprint,
           fingerprintGrouped: groupFingerprint(entry.fingerprint),
           checkValue: checkValue(entry.fingerprint),
-          modulusBits: entry.modulusBits,
+          modulusBits: entry.keyType === 'RSA' ? entry.modulusBits : entry.keyBits,
           custodians: unlocks.map((u) => String(u.custodian)),
         };
       });
@@ -438,13 +441,15 @@ export function createEscrowService(opts: EscrowServiceOptions) {
       requireAcceptablePassphrase(newPassphrase, 'the restored key');
       const bytes = await readEscrowBytes(file);
       const parsed = parseEscrow(bytes);
+      // A PEM holds an RSA private key; an AES-256 key has no PEM form here.
+      requireRsaEntry(findEntry(parsed, keyId).entry);
       const { entry, pkcs8 } = await throttle.run(attemptKey(bytes, 'file'), () => openKey(parsed, keyId, unlocks));
       try {
         await writeNew(outFile, await encryptedPkcs8Pem(pkcs8, newPassphrase, kdf.pem));
       } finally {
         pkcs8.fill(0);
       }
-      return { keyId: entry.keyId, fingerprint: entry.fingerprint, fingerprintGrouped: groupFingerprint(entry.fingerprint), checkValue: checkValue(entry.fingerprint), modulusBits: entry.modulusBits, outFile };
+      return { keyId: entry.keyId, fingerprint: entry.fingerprint, fingerprintGrouped: groupFingerprint(entry.fingerprint), checkValue: checkValue(entry.fingerprint), modulusBits: requireRsaEntry(entry).modulusBits, outFile };
     },
   };
   return service;
@@ -468,7 +473,7 @@ function makeHandle(entry: KeyEntry, pkcs8: Buffer, ttlMs: number, clock: Clock)
   return {
     keyId: entry.keyId,
     fingerprint: entry.fingerprint,
-    modulusBits: entry.modulusBits,
+    modulusBits: requireRsaEntry(entry).modulusBits,
     expiresAt,
     async withPrivateKey(use) {
       if (!live || clock.now() > expiresAt) {

@@ -5,7 +5,7 @@
  * without Key Holder.
  */
 import { checkValue, groupFingerprint } from '../../../shared/keys/fingerprint';
-import type { KeyEntry } from '../../../shared/escrow/format';
+import { describeKeyType, type KeyEntry } from '../../../shared/escrow/format';
 import { describeScrypt, gpuGuessesPerSecond, type ScryptCost } from '../../../shared/escrow/kdf-profiles';
 
 export interface ArtifactStrength {
@@ -70,9 +70,9 @@ pre{background:#f3f3f3;padding:6px;white-space:pre-wrap;font-size:10pt}
 <p class="warn">Keep this sheet with the escrow file, never with a passphrase. If the key or every passphrase is lost, every document encrypted under it is unrecoverable.</p>
 <table>
 <tr><th>Key ID</th><td><code>${esc(e.keyId)}</code></td></tr>
-<tr><th>Fingerprint (SHA-256 of the public key)</th><td><span class="fp">${groupFingerprint(e.fingerprint)}</span><br><small>As <code>openssl dgst</code> prints it: <code>${e.fingerprint}</code></small></td></tr>
+<tr><th>Fingerprint (${e.keyType === 'RSA' ? 'SHA-256 of the public key' : 'HMAC-SHA-256 check of the key'})</th><td><span class="fp">${groupFingerprint(e.fingerprint)}</span><br><small>As <code>openssl dgst</code> prints it: <code>${e.fingerprint}</code></small></td></tr>
 <tr><th>Check value</th><td class="fp">${checkValue(e.fingerprint)}</td></tr>
-<tr><th>Key</th><td>RSA ${e.modulusBits} bits, created ${esc(e.created)}</td></tr>
+<tr><th>Key</th><td>${describeKeyType(e)} bits, created ${esc(e.created)}</td></tr>
 <tr><th>Purpose</th><td>${esc(e.purpose || '(none given)')}</td></tr>
 <tr><th>Escrow file</th><td><code>${esc(s.escrowFile)}</code><br>SHA-256 <code>${esc(s.escrowSha256)}</code></td></tr>
 <tr><th>Restoring needs</th><td>${quorum ? `${e.policy.threshold} of ${e.policy.total} custodians together` : `any 1 of ${e.policy.total} custodians`}</td></tr>

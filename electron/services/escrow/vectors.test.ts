@@ -12,6 +12,7 @@ import path from 'node:path';
 import { combine } from 'shamir-secret-sharing';
 import { describe, expect, it } from 'vitest';
 import { parseEscrow, serializeEscrow } from '../../../shared/escrow/format';
+import { symmetricFingerprint } from '../keys/symmetric-key';
 import { escrowRefusal } from '../../../shared/escrow/mode-policy';
 import { openKey } from './seal';
 
@@ -88,4 +89,39 @@ describe('known-answer vectors (docs/formats/vectors/fixtures)', () => {
     expect(sha(der)).toBe(V.fingerprint);
     fs.rmSync(tmp, { recursive: true, force: true });
   });
+});
+
+const AES_DIR = path.join(DIR, 'aes-256');
+const A = JSON.parse(fs.readFileSync(path.join(AES_DIR, 'vectors.json'), 'utf8')) as {
+  keyHex: string;
+  fingerprint: string;
+  escrow: { file: string; keyId: string; threshold: number; custodians: { name: string; passphrase: string }[] }[];
+};
+
+describe('known-answer vectors for the AES-256 key type (docs/formats/vectors/fixtures/aes-256)', () => {
+  it('publishes a fingerprint that is HMAC-SHA-256(key, "keyholder/aes-256/fingerprint/v1"), computed here without the app', () => {
+    const raw = Buffer.from(A.keyHex, 'hex');
+    expect(crypto.createHmac('sha256', raw).update('keyholder/aes-256/fingerprint/v1').digest('hex')).toBe(A.fingerprint);
+    expect(symmetricFingerprint(raw)).toBe(A.fingerprint);
+  });
+
+  for (const v of A.escrow) {
+    it(`${v.file}: the app opens it to the published key and re-serializes it byte for byte`, async () => {
+      const bytes = new Uint8Array(fs.readFileSync(path.join(AES_DIR, v.file)));
+      const file = parseEscrow(bytes);
+      expect(Buffer.from(serializeEscrow(file)).equals(Buffer.from(bytes))).toBe(true);
+      const entry = file.header.keys[0]!;
+      expect(entry).toMatchObject({ keyId: v.keyId, keyType: 'AES', keyBits: 256, fingerprint: A.fingerprint });
+      const unlocks = v.custodians.slice(-v.threshold).map((c) => ({ custodian: c.name, passphrase: c.passphrase }));
+      const { pkcs8: raw } = await openKey(file, v.keyId, unlocks);
+      expect(raw.toString('hex')).toBe(A.keyHex);
+      await expect(openKey(file, v.keyId, [{ custodian: v.custodians[0]!.name, passphrase: v.custodians[1]!.passphrase }])).rejects.toMatchObject({ code: 'escrow.wrong_passphrase' });
+    });
+
+    it(`${v.file}: the independent reader written from the spec opens it (the same container and AADs as RSA)`, async () => {
+      const bytes = fs.readFileSync(path.join(AES_DIR, v.file));
+      const picks = v.custodians.map((c, i) => ({ index: i + 1, passphrase: c.passphrase })).slice(0, v.threshold);
+      expect((await independentOpen(bytes, picks)).toString('hex')).toBe(A.keyHex);
+    });
+  }
 });

@@ -18,7 +18,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { KeyholderError } from '../../../shared/errors/index';
 import type { EnvironmentStatus, LibraryKey, PrimaryKey } from '../../../shared/control-plane/api';
-import { appendKeys, parseEscrow, serializeEscrow, type EscrowFile } from '../../../shared/escrow/format';
+import { appendKeys, parseEscrow, requireRsaEntry, serializeEscrow, type EscrowFile } from '../../../shared/escrow/format';
 import type { KdfProfile } from '../../../shared/escrow/kdf-profiles';
 import { assertEscrowUsable, type WorkstationMode } from '../../../shared/escrow/mode-policy';
 import { describeDaysLeft } from '../../../shared/expiry/dashboard';
@@ -189,7 +189,7 @@ export class KeyRotationService {
       slot.piece.fill(0);
       copies.push({ ...c, parsed, name: entry.custodians[0]!.name });
     }
-    const key = await generateSourceKey(current.modulusBits as RsaSize);
+    const key = await generateSourceKey(requireRsaEntry(current).modulusBits as RsaSize);
     const now = this.deps.clock.now();
     const mark = this.deps.mode === 'rehearsal' ? { environment: 'rehearsal' as const } : {};
     const sealed = await sealKey(key.privateKey, { keyId: key.keyId, purpose: current.purpose, created: now, ...mark }, names.map((name, i) => ({ name, passphrase: given.get(i + 1)! })), current.policy.threshold, this.deps.kdf);

@@ -21,6 +21,6 @@ export const appChannels = {
 export const appEvents = {
   /** Main pushes this when something a screen shows changed underneath it. */
   'app:changed': z.object({ topic: z.string() }),
-  /** Main asks the window to show a screen (a reminder notification or the tray menu was clicked). */
-  'app:show': z.object({ screen: z.string().max(64), item: z.string().max(300).nullable() }),
+  /** Main asks the window to show a screen (a reminder notification or the tray menu was clicked; an escrow file was opened: item is its path). */
+  'app:show': z.object({ screen: z.string().max(64), item: z.string().max(1024).nullable() }),
 };

@@ -54,6 +54,24 @@ export const strengthSchema = z.object({
   suggestions: z.array(z.string()),
 });
 
+/** What an escrow file says about itself without any passphrase: its header, for the inspector (a double-clicked .khescrow). */
+export const escrowFileInfoSchema = z.object({
+  file: z.string(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  keys: z.array(
+    z.object({
+      keyId: z.string(),
+      fingerprintGrouped: z.string(),
+      checkValue: z.string(),
+      modulusBits: z.number().int(),
+      created: z.string(),
+      purpose: z.string(),
+      threshold: z.number().int(),
+      custodians: z.array(z.object({ index: z.number().int(), name: z.string(), kdf: z.string() })),
+    }),
+  ),
+});
+
 export const escrowChannels = {
   'escrow:defaults': channel(
     empty,
@@ -69,4 +87,6 @@ export const escrowChannels = {
   'escrow:sheet': channel(z.object({ sessionId }).strict(), z.object({ html: z.string() })),
   'escrow:holderCopy': channel(z.object({ sessionId, label: z.string().min(1).max(80), passphrase }).strict(), ceremonyStatusSchema),
   'escrow:close': channel(z.object({ sessionId }).strict(), z.object({})),
+  /** Reads only the header of an absolute path ending in .khescrow; nothing secret is in it or comes back. */
+  'escrow:inspect': channel(z.object({ file: z.string().min(1).max(1024) }).strict(), escrowFileInfoSchema),
 };
