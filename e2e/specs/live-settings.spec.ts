@@ -5,7 +5,9 @@
  * *custom cloud* whose endpoints are the rehearsal cloud's hosts; the
  * connection test fails for a wrong client ID, a missing vault role and a
  * vault without purge protection, then passes; the settings are saved, the
- * app restarts in live mode, and the holder signs in through the browser flow.
+ * app restarts in live mode, and the holder fills the worksheet, registers with
+ * the vendor, signs in through the browser flow, imports under supervision,
+ * submits and reads the status, all over live mode's code path.
  * A second test: a policy file locks the tenant and the control plane.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,7 +15,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { test, expect, SCREENSHOT_DIR } from '../support/fixtures';
-import { SignInBrowser } from '../support/import';
+import { SignInBrowser, importThroughActivation } from '../support/import';
+import { createEscrowService } from '../../electron/services/escrow/service';
+import { PASS } from '../../electron/services/escrow/testing/helpers';
+import { systemClock } from '../../electron/services/platform/clock';
+import { silentLogger } from '../../electron/services/log/logger';
 import { LiveWorkstation } from '../support/live-workstation';
 import { startRehearsalCloud, type RehearsalCloud } from '../../electron/rehearsal/index';
 import { agentFor, request } from '../../electron/rehearsal/testing/sdk';
@@ -31,6 +37,24 @@ function admin(cloud: RehearsalCloud) {
   };
 }
 
+/**
+ * The custodians' escrow and the holder's copy, made on the custodian's (live) workstation and handed over as a
+ * file: production KDF and no rehearsal mark, or the live import refuses it.
+ */
+async function holderCopy(dir: string): Promise<string> {
+  const e = createEscrowService({ dataDir: dir, clock: systemClock, log: silentLogger, mode: 'live' });
+  let st = await e.startCeremony({ modulusBits: 2048 });
+  st = await e.setCustodians(st.sessionId, ['Alice Archer', 'Bob Baker'], 1);
+  await e.enterPassphrase(st.sessionId, 1, PASS[0]!);
+  await e.enterPassphrase(st.sessionId, 2, PASS[1]!);
+  st = await e.writeFiles(st.sessionId);
+  await e.testRestore(st.sessionId, 1, PASS[0]!);
+  await e.testRestore(st.sessionId, 2, PASS[1]!);
+  st = await e.createHolderCopy(st.sessionId, 'Key holder 1', PASS[2]!);
+  e.closeCeremony(st.sessionId);
+  return st.holderCopies[0]!.file;
+}
+
 async function fill(page: Page, label: string | RegExp, value: string): Promise<void> {
   const input = page.getByLabel(label, { exact: typeof label === 'string' });
   await input.fill(value);
@@ -38,7 +62,7 @@ async function fill(page: Page, label: string | RegExp, value: string): Promise<
 
 test.describe.configure({ timeout: 240_000 });
 
-test('a holder goes live through the settings screen: custom cloud, connection test failures and success, restart in live mode, browser sign-in', async ({ page, browser, pageErrors }) => {
+test('a holder goes live through the settings screen: custom cloud, connection test failures and success, restart in live mode, browser sign-in, import, submission, status', async ({ page, browser, pageErrors }) => {
   void pageErrors;
   const cloudDir = mkdtempSync(path.join(tmpdir(), 'keyholder-e2e-cloud-'));
   const dataDir = mkdtempSync(path.join(tmpdir(), 'keyholder-e2e-live-'));
@@ -153,13 +177,84 @@ test('a holder goes live through the settings screen: custom cloud, connection t
     const status = await ws.call('identity:status', {});
     expect(status).toMatchObject({ ok: true, value: { configured: true, defaultTenantId: tenant.id } });
 
-    // Sign in through the browser flow, as on the Import screen.
+    // The worksheet column and the vendor's registration, as in the ceremony (control plane over system trust).
+    const vaultHost = new URL(vault1).host;
+    const KEY_NAME = 'contoso-cmek-live';
+    const day = (offsetDays: number) => new Date(Date.now() + offsetDays * 86_400_000).toISOString().slice(0, 10);
+    await page.getByRole('button', { name: 'Azure Information Worksheet' }).click();
+    await page.getByRole('tab', { name: /^Key holder 1/ }).click();
+    for (const [field, value] of [
+      ['vaultHost', vaultHost],
+      ['clientId', app.appId],
+      ['clientSecret', app.clientSecret!],
+      ['tenantId', app.tenantId],
+      ['keyName', KEY_NAME],
+      ['secretCreatedOn', day(0)],
+      ['secretExpiresOn', day(365)],
+    ] as const) {
+      await page.locator(`#ws-h1-${field}`).fill(value);
+    }
+    await page.getByRole('button', { name: 'Save worksheet' }).click();
+    await expect(page.getByTestId('ws-result')).toHaveText('Saved. Some fields are still empty.');
+    const vendor = async (route: string, body?: unknown) => {
+      const text = body === undefined ? undefined : JSON.stringify(body);
+      const r = await request(agentFor(cloud), `${d.controlPlaneUrl}${route}`, {
+        method: body === undefined ? 'GET' : 'POST',
+        headers: { authorization: `Bearer ${d.controlPlaneAdminToken}`, ...(text ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) } : {}) },
+        ...(text ? { body: text } : {}),
+      });
+      expect(r.status, r.text).toBeLessThan(300);
+      return r.json() as Record<string, unknown>;
+    };
+    const token = (await vendor('/admin/enrolments', { environmentId: 'contoso-prod', holder: 1, primaryKeyName: 'Contoso CMK' })).token as string;
+    await page.getByRole('button', { name: 'Vault registration' }).click();
+    await page.getByLabel('Control plane address').fill(d.controlPlaneUrl);
+    await page.getByLabel('Sealing key fingerprint (from the vendor’s message)').fill(d.controlPlaneFingerprint);
+    await page.getByLabel('Enrolment token').fill(token);
+    await page.getByRole('button', { name: 'Connect' }).click();
+    await expect(page.getByTestId('cp-connected')).toContainText('as key holder 1 of environment contoso-prod');
+    await page.getByLabel('Your vault’s DNS name (worksheet line 1)').fill(vaultHost);
+    await page.getByRole('button', { name: 'Request registration' }).click();
+    await expect(page.getByTestId('cp-registration')).toHaveAttribute('data-status', 'pending');
+    const regs = (await vendor('/admin/registrations')).registrations as { registrationId: string; vaultDnsName: string; status: string }[];
+    const reg = regs.find((r) => r.vaultDnsName === vaultHost && r.status === 'pending')!;
+    await vendor(`/admin/registrations/${reg.registrationId}/approve`, {});
+    await page.getByRole('button', { name: 'Check again' }).click();
+    await expect(page.getByTestId('cp-registration')).toHaveAttribute('data-status', 'registered');
+
+    // Sign in through the browser flow on the Import screen.
     await page.getByRole('button', { name: 'Import into your vault' }).click();
     const before = signIn.pages.length;
     await page.getByRole('button', { name: 'Sign in with the browser' }).click();
     await signInInBrowser(before);
     await expect(page.getByTestId('signed-in-as')).toContainText(alice.username);
     await shot(page, 'live-signed-in');
+
+    // Import through the supervised activation into the vault, over the live code path (no agent, system trust).
+    const copyFile = await holderCopy(path.join(cloudDir, 'custodian'));
+    const keyVersionId = await importThroughActivation(page, {
+      copyFile,
+      copyPassphrase: PASS[2]!,
+      vaultUrl: vault1,
+      keyName: KEY_NAME,
+      people: { operator: 'Olive Operator', supervisor: 'Sam Supervisor', keeper: 'Kim Keeper', knower: 'Noor Knower' },
+    });
+    expect(keyVersionId.startsWith(`${vault1}/keys/${KEY_NAME}/`)).toBe(true);
+    const sheet = await ws.call('worksheet:get', {});
+    expect(sheet.ok && sheet.value.holder1.keyIdentifier).toBe(keyVersionId);
+    await shot(page, 'live-imported');
+
+    // Sealed submission, then the primary key's status as the vendor reports it (holder 2 has not submitted here).
+    await page.getByRole('button', { name: 'Submission to the vendor' }).click();
+    await page.getByRole('button', { name: 'Show what will be sent' }).click();
+    await expect(page.getByTestId('cp-preview')).toContainText(vaultHost);
+    await page.getByRole('button', { name: 'Seal and send' }).click();
+    await expect(page.getByTestId('cp-result')).toHaveAttribute('data-validation', 'waiting_for_other_holder');
+    await page.getByRole('button', { name: 'Primary key status' }).click();
+    await page.getByRole('button', { name: 'Check now' }).click();
+    await expect(page.getByTestId('cp-validation')).toHaveAttribute('data-state', 'waiting_for_other_holder');
+    await expect(page.getByTestId('cp-validation')).toContainText('Key holder 1 has submitted');
+    await shot(page, 'live-status');
   } finally {
     await ws.stop();
     await signIn.close();
@@ -192,5 +287,8 @@ test.describe('managed configuration', () => {
     // The Node side refuses a save that changes a managed field, whatever the page sends.
     const r = await bridge.call('settings:save', { settings: { tenant: 'fabrikam.com', clientId: '11111111-2222-3333-4444-555555555555', cloud: 'public' }, confirmed: true });
     expect(r).toMatchObject({ ok: false, error: { code: 'settings.managed' } });
+    // Connecting to a control plane other than the pinned one is refused before anything is sent.
+    const cp = await bridge.call('control-plane:connect', { baseUrl: 'https://elsewhere.example', expectedFingerprint: FP, enrolmentToken: 'x' });
+    expect(cp).toMatchObject({ ok: false, error: { code: 'control_plane.managed' } });
   });
 });

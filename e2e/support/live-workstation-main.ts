@@ -7,7 +7,6 @@
  * sent to it over the IPC channel.
  */
 import { startBridge } from '../bridge/server';
-import { TEST_KDF } from '../../shared/escrow/kdf-profiles';
 
 const input = JSON.parse(process.argv[2] ?? '{}') as { dataDir: string; policyFile?: string };
 const send = (m: unknown) => process.send?.(m);
@@ -17,7 +16,7 @@ const bridge = await startBridge({
   workstation: { ...(input.policyFile ? { policyFile: input.policyFile } : {}), env: {} },
   deps: {
     openBrowser: async (url) => void send({ type: 'open', url }),
-    escrowKdf: TEST_KDF,
+    // A live workstation uses production KDF costs: live mode refuses anything cheaper.
     connectionTestSignInTimeoutMs: 60_000,
   },
 });

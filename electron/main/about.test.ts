@@ -4,6 +4,7 @@ import type { MenuItemConstructorOptions } from 'electron';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { aboutPanelOptions, APP_ID, applicationMenu } from './about';
+import { MAC_BUNDLE_ID } from '../services/settings/policy-reader';
 
 function roles(items: MenuItemConstructorOptions[]): string[] {
   return items.flatMap((i) => [...(i.role ? [i.role] : []), ...(Array.isArray(i.submenu) ? roles(i.submenu) : [])]);
@@ -34,5 +35,7 @@ describe('about panel', () => {
   it('uses the appId the installers register', () => {
     const config = parse(readFileSync(path.resolve(__dirname, '../../electron-builder.yml'), 'utf8')) as { appId: string };
     expect(config.appId).toBe(APP_ID);
+    // macOS managed preferences (IT policy) are read from the app's bundle ID, which is this appId.
+    expect(MAC_BUNDLE_ID).toBe(APP_ID);
   });
 });

@@ -74,4 +74,9 @@ export type WorksheetIssue = z.infer<typeof issueSchema>;
 export interface RuleContext {
   mode: 'rehearsal' | 'live';
   now: Date;
+  /**
+   * Live mode with a custom cloud (Azure Stack Hub, a private cloud): its Key
+   * Vault and Managed HSM DNS suffixes (leading dot), accepted besides Azure's.
+   */
+  customVaultSuffixes?: string[];
 }

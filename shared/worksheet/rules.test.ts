@@ -244,3 +244,17 @@ describe('across holders: lines 1-4 must all differ', () => {
     expect(validateAcrossHolders(holder(), holder2({ tenantId: holder().tenantId }))).toEqual([]);
   });
 });
+
+describe('line 1 in a custom cloud (live settings)', () => {
+  const custom: RuleContext = { mode: 'live', now, customVaultSuffixes: ['.vault.local.azurestack.external', '.vault.rehearsal.localhost'] };
+  it('accepts the configured cloud’s vault hosts in live mode only, a custom suffix winning over the rehearsal one', () => {
+    expect(codes(holder({ vaultHost: 'contoso.vault.local.azurestack.external', keyIdentifier: '' }), custom).filter((c) => c.startsWith('vaultHost'))).toEqual([]);
+    expect(codes(holder({ vaultHost: 'contoso.vault.rehearsal.localhost:8443', keyIdentifier: '' }), custom).filter((c) => c.startsWith('vaultHost'))).toEqual([]);
+    // Without the custom cloud the same hosts are refused in live mode.
+    expect(codes(holder({ vaultHost: 'contoso.vault.local.azurestack.external', keyIdentifier: '' }))).toContain('vaultHost:vault_host_not_azure');
+    expect(codes(holder({ vaultHost: 'contoso.vault.rehearsal.localhost:8443', keyIdentifier: '' }))).toContain('vaultHost:vault_host_rehearsal_in_live');
+    // Suffixes only count in live mode.
+    expect(codes(holder({ vaultHost: 'contoso.vault.local.azurestack.external', keyIdentifier: '' }), { ...custom, mode: 'rehearsal' })).toContain('vaultHost:vault_host_not_azure');
+    expect(parseVaultHost('x.vault.local.azurestack.external', ['.vault.local.azurestack.external'])).toMatchObject({ name: 'x', rehearsal: false });
+  });
+});

@@ -63,8 +63,14 @@ export interface ParsedVaultHost {
 }
 
 /** Splits a host into vault name and cloud suffix, or null when it is not in any Azure cloud (nor the rehearsal one). */
-export function parseVaultHost(value: string): ParsedVaultHost | null {
+export function parseVaultHost(value: string, customSuffixes: readonly string[] = []): ParsedVaultHost | null {
   const host = value.trim().toLowerCase();
+  // A custom cloud's suffix is IT's deliberate choice: checked first, so it wins even over the rehearsal suffix; a private cloud may use a port.
+  for (const s of customSuffixes) {
+    const suffix = s.replace(/^\./, '').toLowerCase();
+    const m = new RegExp(`^([^.:]+)\\.${suffix.replace(/\./g, '\\.')}(:\\d{1,5})?$`).exec(host);
+    if (m) return { host, name: m[1]!, suffix, rehearsal: false };
+  }
   const rehearsal = new RegExp(`^([^.:]+)\\.${REHEARSAL_VAULT_SUFFIX.replace(/\./g, '\\.')}(:\\d{1,5})?$`).exec(host);
   if (rehearsal) return { host, name: rehearsal[1]!, suffix: REHEARSAL_VAULT_SUFFIX, rehearsal: true };
   for (const { suffix } of AZURE_VAULT_SUFFIXES) {
@@ -84,7 +90,8 @@ function checkVaultHost(raw: string, ctx: RuleContext, emit: Emit): ParsedVaultH
     emit('vaultHost', 'error', 'vault_host_spaces', 'The DNS name must not contain spaces.');
     return null;
   }
-  const parsed = parseVaultHost(value);
+  const custom = ctx.mode === 'live' ? (ctx.customVaultSuffixes ?? []) : [];
+  const parsed = parseVaultHost(value, custom);
   if (!parsed) {
     if (/:\d+$/.test(value) && parseVaultHost(value.replace(/:\d+$/, '')) && !value.toLowerCase().includes(REHEARSAL_VAULT_SUFFIX)) {
       emit('vaultHost', 'error', 'vault_host_port', 'Azure vault DNS names have no port: remove the ":" and the number after it.');
@@ -94,7 +101,7 @@ function checkVaultHost(raw: string, ctx: RuleContext, emit: Emit): ParsedVaultH
       'vaultHost',
       'error',
       'vault_host_not_azure',
-      `"${value}" is not a Key Vault DNS name. It must end in ${AZURE_VAULT_SUFFIXES.map((s) => '.' + s.suffix).join(', ')} (copy "Vault URI" from the vault's Overview page, without https://).`,
+      `"${value}" is not a Key Vault DNS name. It must end in ${[...custom, ...AZURE_VAULT_SUFFIXES.map((s) => '.' + s.suffix)].join(', ')} (copy "Vault URI" from the vault's Overview page, without https://).`,
     );
     return null;
   }

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -95,7 +96,7 @@ describe('keyholder escrow (CLI)', () => {
     expect(await main(['escrow', 'verify', r.escrowFile], p.io)).toBe(0);
     expect(p.asked).toEqual(['Passphrase for custodian 1 (Alice): ']);
     const argv = fakeIo(d);
-    expect(await main(['escrow', 'verify', r.escrowFile, `--passphrase=${PASS[0]}`], argv.io)).toBe(1);
+    expect(await main(['escrow', 'verify', r.escrowFile, `--passphrase=${PASS[0]}`], argv.io)).toBe(2);
     expect(argv.err.join('\n')).toContain('never accepted on the command line');
     expect(argv.err.join('\n')).not.toContain(PASS[0]!);
   });
@@ -109,6 +110,32 @@ describe('keyholder escrow (CLI)', () => {
     expect(await main(['escrow', 'create', '--out', 'x', '--bits', '2048', '--custodian', 'Solo', '--rehearsal'], weak.io)).toBe(1);
     expect(weak.err.join('\n')).toContain('escrow.weak_passphrase');
     expect(fs.existsSync(path.join(d, 'x')) && fs.readdirSync(path.join(d, 'x')).length).toBeFalsy();
+  });
+
+  it('passphrase files: regular files only, first line only, length-capped (/dev/zero, a FIFO, a folder, a huge line)', async () => {
+    const d = workdir();
+    fs.writeFileSync(path.join(d, 'huge.txt'), Buffer.alloc(4 * 2 ** 20, 0x61));
+    const fifo = path.join(d, 'fifo');
+    if (process.platform !== 'win32') execFileSync('mkfifo', [fifo]);
+    const cases: [string, RegExp][] = [
+      ['/dev/zero', /not a regular file/],
+      [d, /not a regular file/],
+      ['huge.txt', /longer than 1024 bytes/],
+      ...(process.platform !== 'win32' ? ([['fifo', /not a regular file/]] as [string, RegExp][]) : []),
+    ];
+    for (const [file, words] of cases) {
+      const f = fakeIo(d);
+      expect(await main(['escrow', 'create', '--out', 'x', '--bits', '2048', '--custodian', 'Solo', '--passphrase-file', file, '--rehearsal'], f.io), file).toBe(1);
+      expect(f.err.join('\n')).toMatch(/cli\.passphrase_file/);
+      expect(f.err.join('\n')).toMatch(words);
+    }
+    expect(fs.existsSync(path.join(d, 'x'))).toBe(false);
+    // Only the first line is the passphrase, whatever follows it.
+    fs.writeFileSync(path.join(d, 'first.txt'), `${PASS[0]}\r\n${'z'.repeat(3 * 2 ** 20)}`);
+    const ok = fakeIo(d);
+    expect(await main(['escrow', 'create', '--out', 'y', '--bits', '2048', '--custodian', 'Solo', '--passphrase-file', 'first.txt', '--rehearsal', '--json'], ok.io)).toBe(0);
+    const r = JSON.parse(ok.out.join('\n'));
+    expect(await main(['escrow', 'verify', r.escrowFile, '--passphrase-file', 'p1.txt'], fakeIo(d).io)).toBe(0);
   });
 
   it('2-of-3: verify needs two passphrases; restore writes an OpenSSL PEM under a new passphrase', async () => {
@@ -168,5 +195,8 @@ describe('keyholder key fingerprint (CLI)', () => {
     const c = fakeIo(d);
     expect(await main(['key', 'fingerprint', 'junk.txt'], c.io)).toBe(1);
     expect(c.err[0]).toContain('keys.unreadable');
+    const z = fakeIo(d);
+    expect(await main(['key', 'fingerprint', '/dev/zero'], z.io)).toBe(1);
+    expect(z.err[0]).toMatch(/keys\.file_unreadable.*not a regular file/);
   });
 });

@@ -4,9 +4,7 @@
  * order; OpenSSL's convention: the first line) or a no-echo prompt, never
  * from the command line, where other users and shell history could see them.
  */
-import fs from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { KeyholderError, isKeyholderError } from '../../../shared/errors/index';
 import { PRODUCTION_KDF, TEST_KDF, describeScrypt } from '../../../shared/escrow/kdf-profiles';
 // The prefix is for people reading the header; the authenticated mark (mode 'rehearsal') is what live mode checks.
@@ -17,24 +15,14 @@ import { createEscrowService } from '../../services/escrow/service';
 import { RSA_SIZES, DEFAULT_RSA_SIZE, type RsaSize } from '../../services/keys/source-key';
 import { systemClock } from '../../services/platform/clock';
 import { silentLogger } from '../../services/log/logger';
-import type { CliCommand, CliIo } from '../io';
+import { BoundedReadError, readFirstLineSync } from '../../services/platform/bounded-read';
+import type { CliCommand, CliIo, CliOption } from '../io';
+import { defineCommand, listOf as list, usageError, type CliValues } from '../command';
 
 export const EXIT_USAGE = 2;
 export const EXIT_FAILED = 1;
 
-type Values = Record<string, string | boolean | string[] | undefined>;
-
-function parse(args: string[], options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>): { values: Values; positionals: string[] } {
-  if (args.some((a) => /^--(passphrase|password|pass)(=|$)/.test(a))) {
-    throw new KeyholderError('cli.passphrase_on_command_line', 'Passphrases are never accepted on the command line (other users and shell history could read them). Use --passphrase-file PATH, or leave it out to be prompted.');
-  }
-  try {
-    const r = parseArgs({ args, options: { ...options, json: { type: 'boolean' } }, allowPositionals: true, strict: true });
-    return { values: r.values as Values, positionals: r.positionals };
-  } catch (e) {
-    throw new KeyholderError('cli.usage', (e as Error).message);
-  }
-}
+type Values = CliValues;
 
 /**
  * The escrow service with the production KDF. KEYHOLDER_UNSAFE_TEST_KDF=1
@@ -58,16 +46,24 @@ function refuseUnsafeKdfOutsideRehearsal(io: CliIo, rehearsal: boolean): void {
   }
 }
 
+/** Longer than any passphrase a person types; a longer first line is refused, not truncated. */
+export const MAX_PASSPHRASE_FILE_LINE = 1024;
 
-/** First line of the file, as `openssl -passin file:` reads it. */
+/**
+ * First line of the file, as `openssl -passin file:` reads it: a regular
+ * file only, read up to its first line break and never past the cap
+ * (`/dev/zero` or a FIFO cannot hang or exhaust the command).
+ */
 function readPassphraseFile(io: CliIo, file: string): string {
-  let text: string;
+  let first: string | null;
   try {
-    text = fs.readFileSync(path.resolve(io.cwd, file), 'utf8');
-  } catch {
-    throw new KeyholderError('cli.passphrase_file', `Cannot read the passphrase file ${file}.`);
+    first = readFirstLineSync(path.resolve(io.cwd, file), MAX_PASSPHRASE_FILE_LINE);
+  } catch (e) {
+    const f = e instanceof BoundedReadError ? e.failure : undefined;
+    if (f?.kind === 'not-a-file') throw new KeyholderError('cli.passphrase_file', `The passphrase file ${file} is not a regular file (a folder, a device or a pipe): give a file whose first line is the passphrase.`);
+    throw new KeyholderError('cli.passphrase_file', `Cannot read the passphrase file ${file}${f?.kind === 'missing' ? ' (there is no such file)' : ''}.`);
   }
-  const first = text.split(/\r?\n/)[0] ?? '';
+  if (first === null) throw new KeyholderError('cli.passphrase_file', `The first line of the passphrase file ${file} is longer than ${MAX_PASSPHRASE_FILE_LINE} bytes: it is not a passphrase.`);
   if (!first) throw new KeyholderError('cli.passphrase_file', `The passphrase file ${file} is empty (its first line is the passphrase).`);
   return first;
 }
@@ -88,8 +84,6 @@ async function passphrases(io: CliIo, files: string[], labels: string[], confirm
   return out;
 }
 
-const list = (v: Values[string]): string[] => (Array.isArray(v) ? v : typeof v === 'string' ? [v] : []);
-
 function report(io: CliIo, json: boolean, value: Record<string, unknown>, lines: string[]): void {
   if (json) io.out(JSON.stringify(value, null, 2));
   else for (const l of lines) io.out(l);
@@ -101,31 +95,37 @@ async function guarded(io: CliIo, json: boolean, verb: string, run: () => Promis
     return await run();
   } catch (e) {
     if (!isKeyholderError(e)) throw e;
-    if (e.code === 'cli.usage') {
-      io.err(`keyholder escrow ${verb}: ${e.message}`);
-      return EXIT_USAGE;
-    }
+    if (e.code === 'cli.usage') return usageError(io, `escrow ${verb}`, e.message);
     if (json) io.out(JSON.stringify({ ok: false, code: e.code, message: e.message, ...(e.detail ? { detail: e.detail } : {}) }));
     else io.err(`keyholder escrow ${verb}: FAILED [${e.code}] ${e.message}`);
     return EXIT_FAILED;
   }
 }
 
-const create: CliCommand = {
-  name: 'escrow create',
-  summary: 'Generate a source key and write its escrow file, custodian PEMs and restore sheet',
-  async run(args, io) {
-    const json = args.includes('--json');
+const PASSPHRASE_FILE: CliOption = { type: 'string', multiple: true, value: 'PATH', help: 'a file whose first line is a custodian’s passphrase, one per custodian in order; without it you are prompted (no echo)' };
+const CUSTODIAN_TO_OPEN: CliOption = { type: 'string', multiple: true, value: 'N|NAME', help: 'a custodian who opens the file (number or name), in the order of the passphrase files; default the first THRESHOLD' };
+const KEY_ID: CliOption = { type: 'string', value: 'ID', help: 'which key of the file (default the newest)' };
+const FAILED_JSON = ', or { ok: false, code, message }';
+
+const create: CliCommand = defineCommand(
+  {
+    name: 'escrow create',
+    summary: 'Generate a source key and write its escrow file, custodian PEMs and restore sheet',
+    options: {
+      out: { type: 'string', value: 'FOLDER', help: 'where the escrow file, PEMs, restore sheet and receipt go (required)' },
+      custodian: { type: 'string', multiple: true, value: 'NAME', help: 'a custodian who holds a passphrase (at least one)' },
+      threshold: { type: 'string', value: 'N', help: 'how many custodians together restore the key (default 1)' },
+      bits: { type: 'string', value: 'BITS', help: `RSA modulus size: ${RSA_SIZES.join(', ')} (default ${DEFAULT_RSA_SIZE})` },
+      purpose: { type: 'string', value: 'TEXT', help: 'what the key is for, recorded in the authenticated header' },
+      'passphrase-file': PASSPHRASE_FILE,
+      rehearsal: { type: 'boolean', help: 'a throw-away rehearsal key; its header says so' },
+    },
+    json: `{ ok, keyId, fingerprint, checkValue, escrowFile, pemFiles, sheetFile, receiptFile, ... }${FAILED_JSON}`,
+    example: 'keyholder escrow create --out ./escrow --custodian Alice --custodian Bob --threshold 2',
+    exits: { 0: 'written and test-restored from disk', 1: 'refused or failed (weak passphrase, file exists, ...); nothing is left half-written' },
+  },
+  async ({ values, positionals, json }, io) => {
     return guarded(io, json, 'create', async () => {
-      const { values, positionals } = parse(args, {
-        out: { type: 'string' },
-        custodian: { type: 'string', multiple: true },
-        threshold: { type: 'string' },
-        bits: { type: 'string' },
-        purpose: { type: 'string' },
-        'passphrase-file': { type: 'string', multiple: true },
-        rehearsal: { type: 'boolean' },
-      });
       if (positionals.length) throw new KeyholderError('cli.usage', `unexpected argument "${positionals[0]}".`);
       const rehearsal = values.rehearsal === true;
       refuseUnsafeKdfOutsideRehearsal(io, rehearsal);
@@ -183,15 +183,20 @@ const create: CliCommand = {
       return 0;
     });
   },
-};
+);
 
-const inspect: CliCommand = {
-  name: 'escrow inspect',
-  summary: 'Show an escrow file’s header (no passphrase needed)',
-  async run(args, io) {
-    const json = args.includes('--json');
+const inspect: CliCommand = defineCommand(
+  {
+    name: 'escrow inspect',
+    summary: 'Show an escrow file’s header (no passphrase needed)',
+    operands: 'FILE',
+    options: {},
+    json: `{ ok, file, sha256, header }${FAILED_JSON}`,
+    example: 'keyholder escrow inspect escrow-3f2a9c.khescrow',
+    exits: { 0: 'the header was read and its format is sound', 1: 'not an escrow file, damaged, or unreadable' },
+  },
+  async ({ positionals, json }, io) => {
     return guarded(io, json, 'inspect', async () => {
-      const { positionals } = parse(args, {});
       if (positionals.length !== 1) throw new KeyholderError('cli.usage', 'give exactly one escrow file.');
       const r = await service(io).inspect(path.resolve(io.cwd, positionals[0]!));
       const lines = [`File:    ${r.file}`, `SHA-256: ${r.sha256}`, `Format:  ${r.header.format} v${r.header.version}`];
@@ -211,7 +216,7 @@ const inspect: CliCommand = {
       return 0;
     });
   },
-};
+);
 
 async function unlocksFor(io: CliIo, file: string, values: Values) {
   const info = await service(io).inspect(file);
@@ -226,13 +231,18 @@ async function unlocksFor(io: CliIo, file: string, values: Values) {
   return { keyId: entry.keyId, unlocks: who.map((w, i) => ({ custodian: w, passphrase: pw[i]! })) };
 }
 
-const verify: CliCommand = {
-  name: 'escrow verify',
-  summary: 'Prove custodians’ passphrases open an escrow file and the fingerprint matches',
-  async run(args, io) {
-    const json = args.includes('--json');
+const verify: CliCommand = defineCommand(
+  {
+    name: 'escrow verify',
+    summary: 'Prove custodians’ passphrases open an escrow file and the fingerprint matches',
+    operands: 'FILE',
+    options: { custodian: CUSTODIAN_TO_OPEN, 'passphrase-file': PASSPHRASE_FILE, 'key-id': KEY_ID },
+    json: `{ ok, keyId, fingerprint, checkValue, modulusBits }${FAILED_JSON}`,
+    example: 'keyholder escrow verify escrow-3f2a9c.khescrow --custodian 1 --passphrase-file alice.txt',
+    exits: { 0: 'the key was restored in memory and matches its fingerprint', 1: 'a wrong passphrase, a damaged or tampered file, or a mismatch' },
+  },
+  async ({ values, positionals, json }, io) => {
     return guarded(io, json, 'verify', async () => {
-      const { values, positionals } = parse(args, { custodian: { type: 'string', multiple: true }, 'passphrase-file': { type: 'string', multiple: true }, 'key-id': { type: 'string' } });
       if (positionals.length !== 1) throw new KeyholderError('cli.usage', 'give exactly one escrow file.');
       const file = path.resolve(io.cwd, positionals[0]!);
       const { keyId, unlocks } = await unlocksFor(io, file, values);
@@ -241,21 +251,26 @@ const verify: CliCommand = {
       return 0;
     });
   },
-};
+);
 
-const restore: CliCommand = {
-  name: 'escrow restore',
-  summary: 'Restore the key from escrow to an OpenSSL PEM under a new passphrase',
-  async run(args, io) {
-    const json = args.includes('--json');
+const restore: CliCommand = defineCommand(
+  {
+    name: 'escrow restore',
+    summary: 'Restore the key from escrow to an OpenSSL PEM under a new passphrase',
+    operands: 'FILE',
+    options: {
+      out: { type: 'string', value: 'FILE.pem', help: 'the encrypted PEM to write (required; never overwritten)' },
+      custodian: CUSTODIAN_TO_OPEN,
+      'passphrase-file': PASSPHRASE_FILE,
+      'new-passphrase-file': { type: 'string', value: 'PATH', help: 'a file whose first line is the new PEM’s passphrase; without it you are prompted twice' },
+      'key-id': KEY_ID,
+    },
+    json: `{ ok, keyId, fingerprint, checkValue, outFile }${FAILED_JSON}`,
+    example: 'keyholder escrow restore escrow-3f2a9c.khescrow --custodian 1 --passphrase-file alice.txt --out restored.pem',
+    exits: { 0: 'the PEM was written and matches the fingerprint', 1: 'a wrong passphrase, a damaged file, or the PEM could not be written' },
+  },
+  async ({ values, positionals, json }, io) => {
     return guarded(io, json, 'restore', async () => {
-      const { values, positionals } = parse(args, {
-        out: { type: 'string' },
-        custodian: { type: 'string', multiple: true },
-        'passphrase-file': { type: 'string', multiple: true },
-        'new-passphrase-file': { type: 'string' },
-        'key-id': { type: 'string' },
-      });
       if (positionals.length !== 1) throw new KeyholderError('cli.usage', 'give exactly one escrow file.');
       if (!values.out) throw new KeyholderError('cli.usage', '--out FILE.pem is required.');
       const file = path.resolve(io.cwd, positionals[0]!);
@@ -269,6 +284,6 @@ const restore: CliCommand = {
       return 0;
     });
   },
-};
+);
 
 export const escrowCommands: CliCommand[] = [create, inspect, verify, restore];

@@ -74,17 +74,20 @@ describe('keyholder expiry list', () => {
     ]) {
       const { io, err } = fakeIo();
       expect(await main(argv, io), argv.join(' ')).toBe(2);
-      expect(err.join('\n')).toMatch(/keyholder expiry: /);
+      expect(err.join('\n')).toMatch(/keyholder expiry (list|ics): /);
+      expect(err.join('\n')).toMatch(/--help/);
     }
+    // docs/expiry.md: a bad --now is a bad argument, exit 2.
     const bad = fakeIo();
-    expect(await main(['expiry', 'list', '--now', 'yesterday'], bad.io)).toBe(1);
-    expect(bad.err.join('\n')).toMatch(/expiry.bad_now/);
+    expect(await main(['expiry', 'list', '--now', 'yesterday'], bad.io)).toBe(2);
+    expect(bad.err.join('\n')).toMatch(/--now takes an ISO date-time/);
     const tz = fakeIo();
-    expect(await main(['expiry', 'list', '--time-zone', 'Nowhere/Land'], tz.io)).toBe(1);
+    expect(await main(['expiry', 'list', '--time-zone', 'Nowhere/Land'], tz.io)).toBe(2);
     expect(tz.err.join('\n')).toMatch(/IANA/);
   });
 
   it('says so when nothing is tracked (exit 0)', async () => {
+    fs.mkdirSync(path.join(dir, 'empty'));
     const { io, out } = fakeIo({ KEYHOLDER_DATA_DIR: 'empty' });
     expect(await main(['expiry', 'list'], io)).toBe(0);
     expect(out.join('\n')).toMatch(/No expiries are tracked/);
@@ -106,8 +109,80 @@ describe('keyholder expiry ics', () => {
   });
 
   it('refuses an empty calendar with an actionable message', async () => {
+    fs.mkdirSync(path.join(dir, 'empty'));
     const { io, err } = fakeIo({ KEYHOLDER_DATA_DIR: 'empty' });
     expect(await main(['expiry', 'ics', '--out', 'x.ics'], io)).toBe(1);
     expect(err.join('')).toMatch(/nothing to put in a calendar/);
+  });
+});
+
+/** Every file under a folder with its bytes, to prove a command wrote nothing. */
+function snapshot(root: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const e of fs.readdirSync(root, { recursive: true, withFileTypes: true })) {
+    const p = path.join(e.parentPath, e.name);
+    out[path.relative(root, p)] = e.isFile() ? fs.readFileSync(p, 'base64') : '<dir>';
+  }
+  return out;
+}
+
+describe('keyholder expiry list: read-only, plain, honest (issue 16)', () => {
+  it('never writes: a damaged reminders.json is left where it is, and the listing still runs', async () => {
+    const data = path.join(dir, 'data');
+    fs.writeFileSync(path.join(data, 'expiry', 'reminders.json'), '{ damaged');
+    const before = snapshot(data);
+    const { io, out, err } = fakeIo();
+    expect(await main(['expiry', 'list', '--within', '30', '--now', '2026-11-27T12:00:00Z'], io)).toBe(0);
+    expect(out.join('\n')).toMatch(/Nothing expires within 30 days/);
+    expect(err.join('\n')).toMatch(/reminders\.json is damaged/);
+    expect(snapshot(data)).toEqual(before);
+  });
+
+  it('a missing or mistyped --data-dir is an error (exit 1), not an empty list', async () => {
+    for (const argv of [
+      ['expiry', 'list', '--data-dir', 'no-such-folder'],
+      ['expiry', 'list', '--data-dir', 'data/expiry/worksheet-values.json'],
+    ]) {
+      const { io, out, err } = fakeIo();
+      expect(await main(argv, io), argv.join(' ')).toBe(1);
+      expect(out).toEqual([]);
+      expect(err.join('\n')).toMatch(/data folder/);
+    }
+  });
+
+  it('plain words instead of [EISDIR] or [ENOTDIR]', async () => {
+    const a = path.join(dir, 'a');
+    fs.mkdirSync(path.join(a, 'expiry', 'worksheet-values.json'), { recursive: true });
+    const b = path.join(dir, 'b');
+    fs.mkdirSync(b);
+    fs.writeFileSync(path.join(b, 'expiry'), 'a file where a folder belongs');
+    for (const [d, words] of [
+      ['a', /is a folder, where Key Holder keeps a file/],
+      ['b', /part of its path is a file/],
+    ] as const) {
+      const { io, err } = fakeIo({ KEYHOLDER_DATA_DIR: d });
+      expect(await main(['expiry', 'list'], io)).toBe(1);
+      expect(err.join('\n')).toMatch(words);
+      expect(err.join('\n')).not.toMatch(/EISDIR|ENOTDIR/);
+    }
+  });
+
+  it('tracks the worksheet’s line-4 date (settings.json secretExpiresOn), as the app does', async () => {
+    const ws = path.join(dir, 'ws');
+    fs.mkdirSync(ws);
+    const holder = (clientId: string, secretExpiresOn: string) => ({ vaultHost: '', keyIdentifier: '', clientId, tenantId: '', keyName: 'contoso-cmk', secretCreatedOn: '', secretExpiresOn });
+    fs.writeFileSync(path.join(ws, 'settings.json'), JSON.stringify({ schemaVersion: 1, worksheet: { holder1: holder('app-1', '2026-12-10'), holder2: holder('', ''), updatedAt: '2026-11-01T00:00:00Z' } }));
+    const before = snapshot(ws);
+    const { io, out } = fakeIo({ KEYHOLDER_DATA_DIR: 'ws' });
+    expect(await main(['expiry', 'list', '--now', '2026-11-27T12:00:00Z'], io)).toBe(3);
+    expect(out.join('\n')).toMatch(/contoso-cmk \/ holder-1: Client secret on worksheet line 4 \(application app-1\)/);
+    expect(snapshot(ws)).toEqual(before);
+  });
+
+  it('--within -5 says what it takes in one line (exit 2), not the parser’s text', async () => {
+    const { io, err } = fakeIo();
+    expect(await main(['expiry', 'list', '--within', '-5'], io)).toBe(2);
+    expect(err[0]).toBe('keyholder expiry list: --within takes DAYS, not "-5".');
+    expect(err.join('\n')).not.toMatch(/ambiguous|positional/);
   });
 });

@@ -5,49 +5,48 @@
  */
 import os from 'node:os';
 import path from 'node:path';
-import type { CliCommand, CliIo } from '../io';
+import type { CliCommand, CliCommandSpec, CliIo } from '../io';
+import { defineCommand, helpText, parseWith, usageError } from '../command';
 import { DEFAULT_KEYVAULT_PROPAGATION_MS, startRehearsalCloud } from '../../rehearsal/index';
-
-function usage(io: CliIo, help = false): number {
-  const say = help ? io.out : io.err;
-  say('Usage: keyholder rehearsal-cloud [--port N] [--state FILE] [--admin] [--propagation-ms MS]');
-  say(`  --propagation-ms  Key Vault's delay before a deleted or recovered key shows (default ${DEFAULT_KEYVAULT_PROPAGATION_MS}; 0: at once).`);
-  return help ? 0 : 2;
-}
 
 export interface RehearsalRunHooks {
   /** Resolves when the cloud should stop; defaults to the first SIGINT or SIGTERM. */
   until?: Promise<void>;
 }
 
+const rehearsalCloudSpec: CliCommandSpec = {
+  name: 'rehearsal-cloud',
+  summary: 'Run the local rehearsal cloud (Entra ID, Key Vault, Graph double) until Ctrl+C',
+  options: {
+    port: { type: 'string', value: 'N', help: 'HTTPS port to listen on (default the last run’s, else a free one; 0 picks a free one)' },
+    state: { type: 'string', value: 'FILE', help: 'state file (default $KEYHOLDER_REHEARSAL_DIR/rehearsal-state.json, else ~/.keyholder/rehearsal/)' },
+    admin: { type: 'boolean', help: 'enable the admin and fault-injection endpoints (docs/rehearsal.md)' },
+    'propagation-ms': { type: 'string', value: 'MS', help: `Key Vault's delay before a deleted or recovered key shows (default ${DEFAULT_KEYVAULT_PROPAGATION_MS}; 0: at once)` },
+  },
+  json: 'no change: the ready line on stdout is always one JSON object (CA path, tenants, users, apps, vaults, Graph URL)',
+  example: 'keyholder rehearsal-cloud --port 0 --state /tmp/rehearsal/state.json',
+  exits: { 0: 'stopped by SIGINT or SIGTERM', 1: 'the cloud could not start (port in use, unreadable state)' },
+};
+
 export async function runRehearsalCloud(args: string[], io: CliIo, hooks: RehearsalRunHooks = {}): Promise<number> {
+  const parsed = parseWith(rehearsalCloudSpec, args);
+  if (typeof parsed === 'string') return usageError(io, 'rehearsal-cloud', parsed);
+  const { values } = parsed;
+  if (values.help) {
+    for (const l of helpText(rehearsalCloudSpec)) io.out(l);
+    return 0;
+  }
   let port: number | undefined;
-  let stateFile: string | undefined;
-  let adminEnabled = false;
+  if (values.port !== undefined) {
+    port = Number(values.port);
+    if (!/^\d{1,5}$/.test(String(values.port)) || port > 65535) return usageError(io, 'rehearsal-cloud', '--port needs a port number from 0 to 65535 (0 picks a free one).');
+  }
+  let stateFile = typeof values.state === 'string' ? path.resolve(io.cwd, values.state) : undefined;
+  const adminEnabled = values.admin === true;
   let keyVaultPropagationMs: number | undefined;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (a === '--help' || a === '-h') return usage(io, true);
-    if (a === '--port') {
-      const n = Number(args[++i]);
-      if (!Number.isInteger(n) || n < 0 || n > 65535) {
-        io.err('keyholder: --port needs a port number from 0 to 65535 (0 picks a free one).');
-        return 2;
-      }
-      port = n;
-    } else if (a === '--state') {
-      const f = args[++i];
-      if (!f) return usage(io);
-      stateFile = path.resolve(io.cwd, f);
-    } else if (a === '--propagation-ms') {
-      const n = Number(args[++i]);
-      if (!Number.isInteger(n) || n < 0 || n > 600_000) {
-        io.err('keyholder: --propagation-ms needs whole milliseconds from 0 to 600000.');
-        return 2;
-      }
-      keyVaultPropagationMs = n;
-    } else if (a === '--admin') adminEnabled = true;
-    else return usage(io);
+  if (values['propagation-ms'] !== undefined) {
+    keyVaultPropagationMs = Number(values['propagation-ms']);
+    if (!/^\d{1,6}$/.test(String(values['propagation-ms'])) || keyVaultPropagationMs > 600_000) return usageError(io, 'rehearsal-cloud', '--propagation-ms needs whole milliseconds from 0 to 600000.');
   }
   stateFile ??= path.join(io.env.KEYHOLDER_REHEARSAL_DIR ?? path.join(os.homedir(), '.keyholder', 'rehearsal'), 'rehearsal-state.json');
   // Listen for the stop signal before announcing readiness, so a script that signals at once is heard.
@@ -64,10 +63,4 @@ export async function runRehearsalCloud(args: string[], io: CliIo, hooks: Rehear
   return 0;
 }
 
-export const rehearsalCommands: CliCommand[] = [
-  {
-    name: 'rehearsal-cloud',
-    summary: 'Run the local rehearsal cloud (Entra ID, Key Vault, Graph double) until Ctrl+C',
-    run: (args, io) => runRehearsalCloud(args, io),
-  },
-];
+export const rehearsalCommands: CliCommand[] = [defineCommand(rehearsalCloudSpec, (_parsed, io) => runRehearsalCloud(_parsed.argv, io))];

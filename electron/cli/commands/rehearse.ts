@@ -8,11 +8,9 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { runRehearsal } from '../../ceremony-script/rehearsal-script';
-import type { CliCommand, CliIo } from '../io';
-
-const USAGE = 'Usage: keyholder rehearse --out DIR [--json] [--fast-kdf] [--no-pdf] [--bits 2048|3072|4096]';
+import type { CliCommand } from '../io';
+import { defineCommand, usageError } from '../command';
 
 /** Headless Chromium's print-to-PDF, when a Chromium is installed; otherwise the report stays HTML. */
 export function chromiumPdf(env: Record<string, string | undefined>): ((html: string) => Promise<Uint8Array>) | null {
@@ -31,45 +29,42 @@ export function chromiumPdf(env: Record<string, string | undefined>): ((html: st
   };
 }
 
-async function rehearse(args: string[], io: CliIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args, strict: true, options: { out: { type: 'string' }, json: { type: 'boolean' }, 'fast-kdf': { type: 'boolean' }, 'no-pdf': { type: 'boolean' }, bits: { type: 'string' }, help: { type: 'boolean' } } });
-  } catch (e) {
-    io.err(`keyholder rehearse: ${(e as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  const v = parsed.values;
-  if (v.help) {
-    io.out(USAGE);
+const rehearseCommand: CliCommand = defineCommand(
+  {
+    name: 'rehearse',
+    summary: 'Run the whole two-holder ceremony headless against a rehearsal cloud; artifacts to --out DIR',
+    options: {
+      out: { type: 'string', value: 'DIR', help: 'a new or empty folder for every artifact (required)' },
+      'fast-kdf': { type: 'boolean', help: 'test-only passphrase KDF: a quick look, never for a real key' },
+      'no-pdf': { type: 'boolean', help: 'leave the ceremony report as HTML (no Chromium needed)' },
+      bits: { type: 'string', value: 'BITS', help: 'RSA modulus size: 2048, 3072 or 4096' },
+    },
+    json: 'progress lines are left out of stderr; stdout always gets the one JSON line (fingerprint, key versions, status, transcript, final hash, timings)',
+    example: 'keyholder rehearse --out /tmp/ceremony --fast-kdf',
+    exits: { 0: 'the ceremony completed; the JSON line is on stdout', 1: 'a step failed (the message names it)' },
+  },
+  async ({ values: v }, io) => {
+    if (!v.out) return usageError(io, 'rehearse', 'give --out DIR, a new or empty folder for the ceremony’s artifacts.');
+    const bits = v.bits === undefined ? undefined : Number(v.bits);
+    if (bits !== undefined && bits !== 2048 && bits !== 3072 && bits !== 4096) return usageError(io, 'rehearse', '--bits must be 2048, 3072 or 4096.');
+    const progress = v.json ? undefined : (l: string) => io.err(`rehearse: ${l}`);
+    if (!v['fast-kdf']) progress?.('production KDF settings: each passphrase takes a second or more (use --fast-kdf for a quick look)');
+    const result = await runRehearsal({
+      outDir: path.resolve(io.cwd, v.out as string),
+      fastKdf: !!v['fast-kdf'],
+      ...(bits ? { modulusBits: bits } : {}),
+      pdf: v['no-pdf'] ? null : chromiumPdf(io.env),
+      ...(progress ? { progress } : {}),
+    });
+    if (progress) {
+      progress(`primary key "${result.primaryKey.name}" is ${result.primaryKey.status}`);
+      progress(`transcript ${result.transcript} (final hash ${result.finalHash})`);
+      progress(`report ${result.report.pdf ?? result.report.html}`);
+      progress(`verify with: keyholder transcript verify ${result.transcript} --final-hash ${result.finalHash}`);
+    }
+    io.out(JSON.stringify(result));
     return 0;
-  }
-  if (!v.out) {
-    io.err(`keyholder rehearse: give --out DIR, a new or empty folder for the ceremony's artifacts.\n${USAGE}`);
-    return 2;
-  }
-  const bits = v.bits === undefined ? undefined : Number(v.bits);
-  if (bits !== undefined && bits !== 2048 && bits !== 3072 && bits !== 4096) {
-    io.err('keyholder rehearse: --bits must be 2048, 3072 or 4096.');
-    return 2;
-  }
-  const progress = v.json ? undefined : (l: string) => io.err(`rehearse: ${l}`);
-  if (!v['fast-kdf']) progress?.('production KDF settings: each passphrase takes a second or more (use --fast-kdf for a quick look)');
-  const result = await runRehearsal({
-    outDir: path.resolve(io.cwd, v.out),
-    fastKdf: !!v['fast-kdf'],
-    ...(bits ? { modulusBits: bits } : {}),
-    pdf: v['no-pdf'] ? null : chromiumPdf(io.env),
-    ...(progress ? { progress } : {}),
-  });
-  if (progress) {
-    progress(`primary key "${result.primaryKey.name}" is ${result.primaryKey.status}`);
-    progress(`transcript ${result.transcript} (final hash ${result.finalHash})`);
-    progress(`report ${result.report.pdf ?? result.report.html}`);
-    progress(`verify with: keyholder transcript verify ${result.transcript} --final-hash ${result.finalHash}`);
-  }
-  io.out(JSON.stringify(result));
-  return 0;
-}
+  },
+);
 
-export const rehearseCommands: CliCommand[] = [{ name: 'rehearse', summary: 'Run the whole two-holder ceremony headless against a rehearsal cloud; artifacts to --out DIR', run: rehearse }];
+export const rehearseCommands: CliCommand[] = [rehearseCommand];

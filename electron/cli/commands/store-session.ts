@@ -148,7 +148,7 @@ export async function openTerminalStoreSession(o: { dataDir?: string; io: CliIo;
   if (o.verb && o.verb !== 'status' && !terminalSecretBox.isAvailable()) {
     throw new KeyholderError(
       'store.transcript_unavailable',
-      `keyholder store ${o.verb} is recorded in this workstation's signed transcript, whose key ${WHY_NO_BOX} can open. Nothing was changed. Use Key Holder's "Key store lifecycle" screen; \`keyholder store status\` works from here.`,
+      `keyholder store ${o.verb} must be recorded in this workstation's signed transcript, whose signing key is sealed in the system keychain; a terminal cannot reach that keychain. Nothing was changed. Use the "Key store lifecycle" screen in Key Holder; \`keyholder store status\` works from here.`,
     );
   }
   const cloud = await chooseCloud(dataDir, io, o.cloudDescriptor ? path.resolve(io.cwd, o.cloudDescriptor) : undefined);

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -39,9 +40,10 @@ function copyWith(change: (lines: string[]) => string[]): string {
 }
 
 describe('keyholder transcript verify', () => {
-  it('exits 0 for an intact closed transcript and prints the final hash', async () => {
+  it('intact and closed but compared with nothing: exit 4, says so, and prints the final hash to compare', async () => {
     const { io, out } = fakeIo();
-    expect(await main(['transcript', 'verify', path.relative(dir, file)], io)).toBe(0);
+    expect(await main(['transcript', 'verify', path.relative(dir, file)], io)).toBe(4);
+    expect(out[0]).toMatch(/^Intact and closed, but NOT compared with the ceremony report/);
     expect(out.join('\n')).toContain(`Final hash: ${finalHash}`);
     expect(out.join('\n')).toContain(keyFp);
   });
@@ -76,5 +78,58 @@ describe('keyholder transcript verify', () => {
     expect(await main(['transcript', 'verify'], fakeIo().io)).toBe(2);
     expect(await main(['transcript', 'verify', file, '--final-hash', 'xyz'], fakeIo().io)).toBe(2);
     expect(await main(['transcript', 'verify', file, '--bogus'], fakeIo().io)).toBe(2);
+  });
+});
+
+describe('keyholder transcript verify: anchored or not, bounded input (issue 16)', () => {
+  it('a whole transcript re-signed by another key: exit 4 and NOT compared without anchors; exit 1 against the report’s anchors', async () => {
+    const other = fs.mkdtempSync(path.join(os.tmpdir(), 'kh-cli-tr-other-'));
+    const key = loadOrCreateCeremonyKey(other, testSecretBox());
+    const svc = createTranscriptService({ dataDir: other, clock: fixedClock(new Date('2026-11-27T10:00:00Z')), key: () => key });
+    const { ceremony } = await svc.open({ app: 'Key Holder' });
+    await svc.append(ceremony, 'worksheet.saved', { holder: 1 });
+    const { path: forged } = await svc.close(ceremony, 'abandoned');
+    const plain = fakeIo();
+    expect(await main(['transcript', 'verify', forged], plain.io)).toBe(4);
+    expect(plain.out.join('\n')).not.toMatch(/^Intact and closed:/m);
+    expect(plain.out.join('\n')).toMatch(/NOT compared/);
+    const json = fakeIo();
+    expect(await main(['transcript', 'verify', forged, '--json'], json.io)).toBe(4);
+    expect(JSON.parse(json.out[0]!)).toMatchObject({ ok: true, anchored: false });
+    expect(await main(['transcript', 'verify', forged, '--final-hash', finalHash], fakeIo().io)).toBe(1);
+    expect(await main(['transcript', 'verify', forged, '--key', keyFp], fakeIo().io)).toBe(1);
+    fs.rmSync(other, { recursive: true, force: true });
+  });
+
+  it('refuses /dev/zero and a folder unread (not regular files)', async () => {
+    for (const p of ['/dev/zero', dir]) {
+      const { io, err } = fakeIo();
+      expect(await main(['transcript', 'verify', p], io)).toBe(1);
+      expect(err.join('\n')).toMatch(/transcript\.not_a_file/);
+    }
+  });
+
+  it.runIf(process.platform !== 'win32')('a FIFO with no writer is refused, not waited on', async () => {
+    const fifo = path.join(dir, 'fifo.jsonl');
+    execFileSync('mkfifo', [fifo]);
+    const { io, err } = fakeIo();
+    expect(await main(['transcript', 'verify', fifo], io)).toBe(1);
+    expect(err.join('\n')).toMatch(/not a regular file/);
+    fs.rmSync(fifo);
+  });
+
+  it('20 MiB of blank lines, and 1 MiB of them, are refused by the caps before any line is parsed', async () => {
+    const big = path.join(dir, 'blank-20.jsonl');
+    fs.writeFileSync(big, Buffer.alloc(20 * 2 ** 20, 0x0a));
+    const a = fakeIo();
+    expect(await main(['transcript', 'verify', big, '--json'], a.io)).toBe(1);
+    expect(JSON.parse(a.out[0]!)).toMatchObject({ ok: false, code: 'transcript.too_large' });
+    const many = path.join(dir, 'blank-1.jsonl');
+    fs.writeFileSync(many, Buffer.alloc(2 ** 20, 0x0a));
+    const b = fakeIo();
+    expect(await main(['transcript', 'verify', many], b.io)).toBe(1);
+    expect(b.err.join('\n')).toMatch(/more than 50000 lines/);
+    fs.rmSync(big);
+    fs.rmSync(many);
   });
 });

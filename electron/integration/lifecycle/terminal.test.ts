@@ -139,6 +139,9 @@ describe('keyholder store with the default session', () => {
     expect(code).toBe(1);
     expect(io.errs).toHaveLength(1);
     expect(io.errs[0]).toMatch(/^keyholder store revoke: store\.transcript_unavailable: .*Nothing was changed/);
+    // Issue 16: one readable sentence per fact, not "...whose key a terminal cannot reach the system keychain ... can open".
+    expect(io.errs[0]).toMatch(/signed transcript, whose signing key is sealed in the system keychain; a terminal cannot reach that keychain\./);
+    expect(io.errs[0]).not.toMatch(/can open/);
     const status = terminal();
     expect(await main(['store', 'status', '--json', '--data-dir', dir], status)).toBe(0);
     await Promise.all(status.approved);

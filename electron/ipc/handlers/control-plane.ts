@@ -29,6 +29,9 @@ export function controlPlaneHandlers(s: Services): Pick<Handlers, `control-plane
       return view(s);
     },
     'control-plane:connect': async (r) => {
+      // IT's policy may pin the vendor's control plane: connecting elsewhere is refused before anything is sent.
+      // (Hand-built Services in tests may leave it out.)
+      s.liveSettings?.checkControlPlane(r.baseUrl, r.expectedFingerprint);
       await cp.connect(r);
       return view(s);
     },

@@ -2,6 +2,7 @@ import type { Services } from '../../services/index';
 import type { Handlers } from '../dispatch';
 import path from 'node:path';
 import { describeScrypt } from '../../../shared/escrow/kdf-profiles';
+import { describeKeyType } from '../../../shared/escrow/format';
 import { KeyholderError } from '../../../shared/errors/index';
 import { checkValue, groupFingerprint } from '../../../shared/keys/fingerprint';
 import { DEFAULT_RSA_SIZE, RSA_SIZES } from '../../services/keys/source-key';
@@ -57,8 +58,8 @@ export function escrowHandlers(s: Services): Pick<Handlers, EscrowChannel> {
           keyId: k.keyId,
           fingerprintGrouped: groupFingerprint(k.fingerprint),
           checkValue: checkValue(k.fingerprint),
-          // An AES escrow (the AWS KMS provider's key) has no modulus: its key size is shown in the same column.
-          modulusBits: k.keyType === 'AES' ? k.keyBits : k.modulusBits,
+          keyKind: describeKeyType(k),
+          rehearsal: k.environment === 'rehearsal',
           created: k.created,
           purpose: k.purpose,
           threshold: k.policy.threshold,

@@ -1,11 +1,11 @@
 /** File names and safe writes for escrow artifacts. Names identify the key, never reveal it. */
 import crypto from 'node:crypto';
-import { constants as fsConstants } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { KeyholderError } from '../../../shared/errors/index';
 import { fingerprintFilePrefix } from '../../../shared/keys/fingerprint';
 import { ESCROW_EXTENSION, MAX_ESCROW_BYTES } from '../../../shared/escrow/format';
+import { BoundedReadError, readRegularFile } from '../platform/bounded-read';
 
 export function slug(label: string): string {
   const s = label
@@ -55,25 +55,12 @@ export async function writeAtomic(file: string, data: string): Promise<void> {
  * from blocking until someone writes to it.
  */
 export async function readEscrowBytes(file: string, maxBytes = MAX_ESCROW_BYTES): Promise<Uint8Array> {
-  let handle: fs.FileHandle | undefined;
   try {
-    handle = await fs.open(file, fsConstants.O_RDONLY | (fsConstants.O_NONBLOCK ?? 0));
-    const st = await handle.stat();
-    if (!st.isFile()) throw new KeyholderError('escrow.not_a_file', `${file} is not an escrow file (it is not a regular file).`);
-    if (st.size > maxBytes) throw new KeyholderError('escrow.damaged', `${path.basename(file)} is far larger than any escrow file (${st.size} bytes); it is not one.`);
-    const out = Buffer.alloc(st.size);
-    let at = 0;
-    while (at < out.length) {
-      const { bytesRead } = await handle.read(out, at, out.length - at, at);
-      if (bytesRead === 0) break;
-      at += bytesRead;
-    }
-    return new Uint8Array(out.buffer, out.byteOffset, at);
+    return await readRegularFile(file, maxBytes);
   } catch (e) {
-    if (e instanceof KeyholderError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new KeyholderError('escrow.file_unreadable', code === 'ENOENT' ? `There is no file ${file}.` : `Key Holder could not read ${file} (${code ?? 'error'}).`);
-  } finally {
-    await handle?.close();
+    const f = e instanceof BoundedReadError ? e.failure : ({ kind: 'unreadable', code: (e as NodeJS.ErrnoException).code ?? 'error' } as const);
+    if (f.kind === 'not-a-file') throw new KeyholderError('escrow.not_a_file', `${file} is not an escrow file (it is not a regular file).`);
+    if (f.kind === 'too-large') throw new KeyholderError('escrow.damaged', `${path.basename(file)} is far larger than any escrow file (${f.size} bytes); it is not one.`);
+    throw new KeyholderError('escrow.file_unreadable', f.kind === 'missing' ? `There is no file ${file}.` : `Key Holder could not read ${file} (${f.kind === 'unreadable' ? f.code : 'error'}).`);
   }
 }

@@ -64,3 +64,18 @@ describe('calendar export', () => {
     expect(() => expiryCalendar([], new Date())).toThrowError(expect.objectContaining({ code: 'expiry.nothing_to_export' }));
   });
 });
+
+describe('calendar export: lines folded by octets (RFC 5545 3.1, issue 16)', () => {
+  it('no line exceeds 75 octets, no UTF-8 sequence is split, and unfolding gives back the text', () => {
+    const quoted = { ...item, label: 'Client secret on worksheet line 4 (the holder’s “primary” app, Zürich – 東京 ✓ 𝄞)', ceremony: 'contoso’s-2026' };
+    const ics = expiryCalendar([quoted], new Date('2026-11-27T12:00:00Z'));
+    const lines = ics.split('\r\n');
+    const long = lines.filter((l) => Buffer.byteLength(l, 'utf8') > 75);
+    expect(long).toEqual([]);
+    // A fold inside a character would leave half of it (a lone surrogate) at a line's end or start.
+    for (const l of lines) expect(l).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/);
+    const summary = events(ics)[0]!.find((l) => l.startsWith('SUMMARY:'))!;
+    expect(summary).toContain('the holder’s “primary” app\\, Zürich – 東京 ✓ 𝄞');
+    expect(lines.filter((l) => l.startsWith(' ')).length).toBeGreaterThan(0);
+  });
+});

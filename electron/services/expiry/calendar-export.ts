@@ -24,6 +24,40 @@ function sequenceAt(now: Date): number {
   return Math.max(0, Math.floor((now.getTime() - Date.UTC(2020, 0, 1)) / 60_000));
 }
 
+/** RFC 5545 3.1: a content line is at most 75 octets, the line break excluded. */
+export const ICS_MAX_LINE_OCTETS = 75;
+
+const octets = (cp: number) => (cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4);
+
+/**
+ * Folds one content line at 75 octets (a continuation's leading space counts),
+ * between characters, so a UTF-8 sequence is never split. The ics library
+ * folds by UTF-16 units, which lets lines with "’" (three octets) run long.
+ */
+export function foldContentLine(line: string): string {
+  const parts: string[] = [];
+  let current = '';
+  let size = 0;
+  for (const ch of line) {
+    const n = octets(ch.codePointAt(0)!);
+    if (size + n > ICS_MAX_LINE_OCTETS) {
+      parts.push(current);
+      current = ' ';
+      size = 1;
+    }
+    current += ch;
+    size += n;
+  }
+  parts.push(current);
+  return parts.join('\r\n');
+}
+
+/** Unfolds the library's output and folds every line again by octets. */
+export function refoldIcs(text: string): string {
+  const lines = text.replace(/\r\n[ \t]/g, '').split('\r\n');
+  return lines.map((l) => (l === '' ? l : foldContentLine(l))).join('\r\n');
+}
+
 export function expiryCalendar(items: readonly TrackedItem[], now: Date): string {
   const events: EventAttributes[] = items.map((item) => {
     const at = new Date(item.expiresAt).getTime();
@@ -55,5 +89,5 @@ export function expiryCalendar(items: readonly TrackedItem[], now: Date): string
   }
   const { error, value } = createEvents(events, { productId: 'keyholder/expiry', calName: 'Key Holder expiries', method: 'PUBLISH' });
   if (error || !value) throw new KeyholderError('expiry.calendar_failed', `The calendar file could not be written (${error?.message ?? 'unknown reason'}).`);
-  return value;
+  return refoldIcs(value);
 }

@@ -90,7 +90,7 @@ describe('macOS: managed preferences for the bundle ID (binary and XML plists)',
   const readFixture = (name: string) => async () => fs.readFileSync(path.join(here, 'testdata', name));
 
   it('reads a binary plist from a configuration profile, ignoring the profile’s own keys', async () => {
-    const r = await macPolicyReader('/Library/Managed Preferences/com.keyholder.desktop.plist', readFixture('managed-binary.plist')).read();
+    const r = await macPolicyReader('/Library/Managed Preferences/org.keyholder.desktop.plist', readFixture('managed-binary.plist')).read();
     expect(r.problems).toEqual([]);
     expect(r.policy).toMatchObject({ tenant: 'contoso.com', cloud: 'custom', allowRehearsal: false, mode: 'live', controlPlane: { url: 'https://cp.vendor.example', fingerprint: FP } });
     expect(r.policy.custom?.keyVaultDnsSuffix).toBe('.vault.local.azurestack.external');
@@ -107,7 +107,7 @@ describe('macOS: managed preferences for the bundle ID (binary and XML plists)',
 
 it('picks the platform’s reader; a test policy file only when the composition root passes one', () => {
   expect(platformPolicyReader('win32').origin).toBe('HKLM\\Software\\Policies\\KeyHolder');
-  expect(platformPolicyReader('darwin').origin).toBe('/Library/Managed Preferences/com.keyholder.desktop.plist');
+  expect(platformPolicyReader('darwin').origin).toBe('/Library/Managed Preferences/org.keyholder.desktop.plist');
   expect(platformPolicyReader('linux').origin).toBe('/etc/keyholder/policy.json');
   expect(platformPolicyReader('win32', '/tmp/p.json').origin).toBe('/tmp/p.json');
 });

@@ -27,7 +27,7 @@ export interface PolicyReader {
 }
 
 /** The app's bundle ID on macOS: the managed preferences domain a configuration profile targets. */
-export const MAC_BUNDLE_ID = 'com.keyholder.desktop';
+export const MAC_BUNDLE_ID = 'org.keyholder.desktop';
 export const LINUX_POLICY_FILE = '/etc/keyholder/policy.json';
 export const WINDOWS_POLICY_KEY = 'HKLM\\Software\\Policies\\KeyHolder';
 export const macPolicyFile = (bundleId = MAC_BUNDLE_ID): string => path.join('/Library/Managed Preferences', `${bundleId}.plist`);

@@ -21,6 +21,8 @@ export interface SettingsService {
   save(draft: unknown, confirmed: boolean): SettingsView;
   chooseMode(mode: WorkstationMode): SettingsView;
   switchMode(mode: WorkstationMode, confirmed: boolean): Promise<{ view: SettingsView; restarting: boolean }>;
+  /** Refuses a control plane other than the one IT's policy pins (no policy: anything goes). */
+  checkControlPlane(baseUrl: string, fingerprint: string): void;
   /** The sign-in host live mode uses (null in rehearsal or before live is set up): what openExternal may open. */
   authorityHost(): string | null;
 }
@@ -73,5 +75,13 @@ export function createSettingsService(d: {
       return { view: toView(cfg), restarting: false };
     },
     authorityHost: () => authorityHostOf(d.workstation.configuration()),
+    checkControlPlane(baseUrl, fingerprint) {
+      const pin = d.workstation.configuration().controlPlane;
+      if (!pin) return;
+      const same = baseUrl.trim().replace(/\/+$/, '') === pin.url.replace(/\/+$/, '') && fingerprint.trim().toLowerCase() === pin.fingerprint;
+      if (!same) {
+        throw new KeyholderError('control_plane.managed', `Your organisation has set the vendor’s control plane to ${pin.url} with fingerprint ${pin.fingerprint} (${d.workstation.policy.origin ?? 'policy'}). Connect to that one; nothing was sent.`);
+      }
+    },
   };
 }

@@ -71,3 +71,14 @@ describe('workstation settings', () => {
     await expect(svc.test({ ...good, tenant: 'x' }, 'https://v.vault.azure.net')).rejects.toThrow(/Correct the settings first: Tenant: /);
   });
 });
+
+it('a control plane pinned by policy refuses any other address or fingerprint', () => {
+  const FP = `sha256:${'d'.repeat(64)}`;
+  const ws = open(tmp(), checkPolicy({ controlPlane: { url: 'https://cp.vendor.example', fingerprint: FP } }, '/etc/keyholder/policy.json'));
+  const svc = createSettingsService({ workstation: ws, connection: { clock: systemClock, log: silentLogger, secretBox: memorySecretBox() }, endSession: async () => {} });
+  expect(() => svc.checkControlPlane('https://cp.vendor.example/', FP.toUpperCase().replace('SHA256', 'sha256'))).not.toThrow();
+  expect(() => svc.checkControlPlane('https://evil.example', FP)).toThrow(/has set the vendor’s control plane to https:\/\/cp\.vendor\.example/);
+  expect(() => svc.checkControlPlane('https://cp.vendor.example', `sha256:${'e'.repeat(64)}`)).toThrow(/nothing was sent/);
+  const free = createSettingsService({ workstation: open(tmp()), connection: { clock: systemClock, log: silentLogger, secretBox: memorySecretBox() }, endSession: async () => {} });
+  expect(() => free.checkControlPlane('https://anything.example', FP)).not.toThrow();
+});

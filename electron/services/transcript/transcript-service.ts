@@ -25,6 +25,7 @@ import {
 import { verifyTranscript, type VerifyOptions, type VerifyResult } from '../../../shared/transcript/verify';
 import { CEREMONY_STEPS, assertStepMayStart, type Receipt } from '../../../shared/ceremony/steps';
 import type { Clock } from '../platform/clock';
+import { BoundedReadError, readRegularFileLinesSync } from '../platform/bounded-read';
 import type { CeremonyKey } from './ceremony-key';
 import { ed25519Verify } from './ed25519';
 
@@ -44,14 +45,22 @@ export interface TranscriptService {
   ceremonyKeyFingerprint(): string;
 }
 
+/** Far above a ceremony's few hundred entries of a few kilobytes; a file past either is refused unread. */
+export const MAX_TRANSCRIPT_BYTES = 16 * 2 ** 20;
+export const MAX_TRANSCRIPT_LINES = 50_000;
+
 export function verifyTranscriptFile(file: string, options: VerifyOptions = {}): VerifyResult {
-  let bytes: Buffer;
+  let bytes: Uint8Array;
   try {
-    bytes = readFileSync(file);
+    bytes = readRegularFileLinesSync(file, { maxBytes: MAX_TRANSCRIPT_BYTES, maxLines: MAX_TRANSCRIPT_LINES });
   } catch (e) {
-    throw new KeyholderError('transcript.unreadable', `The transcript ${file} cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'}). Check the path.`);
+    const f = e instanceof BoundedReadError ? e.failure : ({ kind: 'unreadable', code: (e as NodeJS.ErrnoException).code ?? 'error' } as const);
+    if (f.kind === 'not-a-file') throw new KeyholderError('transcript.not_a_file', `${file} is not a transcript: it is not a regular file (a folder, a device or a pipe).`);
+    if (f.kind === 'too-large') throw new KeyholderError('transcript.too_large', `${file} is larger than any ceremony transcript (over ${MAX_TRANSCRIPT_BYTES / 2 ** 20} MiB): it is not one.`);
+    if (f.kind === 'too-many-lines') throw new KeyholderError('transcript.too_large', `${file} has more than ${MAX_TRANSCRIPT_LINES} lines, more than any ceremony transcript: it is not one.`);
+    throw new KeyholderError('transcript.unreadable', `The transcript ${file} cannot be read (${f.kind === 'missing' ? 'ENOENT' : f.code}). Check the path.`);
   }
-  return verifyTranscript(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length), ed25519Verify, options);
+  return verifyTranscript(bytes, ed25519Verify, options);
 }
 
 export function createTranscriptService(opts: { dataDir: string; clock: Clock; key: () => CeremonyKey }): TranscriptService {

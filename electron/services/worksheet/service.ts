@@ -52,6 +52,8 @@ function fieldsOf(s: StoredHolder): HolderFields {
 
 export function createWorksheetService(deps: ServiceDeps, store: SettingsStore): WorksheetService {
   const box = deps.secretBox;
+  // Live mode accepts the configured cloud's vault hosts (a custom cloud's included) besides Azure's own.
+  const customSuffixes = deps.environment.mode === 'live' && deps.azure ? { customVaultSuffixes: deps.azure.vaultSuffixes } : {};
   type Notice = WorksheetView['notices'][number];
 
   const load = (): StoredWorksheet =>
@@ -69,7 +71,7 @@ export function createWorksheetService(deps: ServiceDeps, store: SettingsStore):
   }
 
   function view(doc: StoredWorksheet, extra: Notice[] = []): WorksheetView {
-    const ctx = { mode: deps.environment.mode, now: deps.clock.now() };
+    const ctx = { mode: deps.environment.mode, now: deps.clock.now(), ...customSuffixes };
     const secrets = { 1: open(doc.holder1), 2: open(doc.holder2) } as const;
     const full = (h: HolderNo): HolderWorksheet => {
       const s = secrets[h];
@@ -90,6 +92,7 @@ export function createWorksheetService(deps: ServiceDeps, store: SettingsStore):
     const missing = { holder1: missingFields(full(1), status(1) === 'stored'), holder2: missingFields(full(2), status(2) === 'stored') };
     return {
       mode: deps.environment.mode,
+      ...customSuffixes,
       holder1: { ...fieldsOf(doc.holder1), secret: status(1) },
       holder2: { ...fieldsOf(doc.holder2), secret: status(2) },
       issues,

@@ -66,7 +66,7 @@ export function EscrowFileScreen() {
                 </div>
               </div>
               <p className="escrow-hint">
-                RSA {k.modulusBits}, created {new Date(k.created).toLocaleString()}. Purpose: {k.purpose || '(none given)'}
+                {k.keyKind}{k.rehearsal ? ' (rehearsal only)' : ''}, created {new Date(k.created).toLocaleString()}. Purpose: {k.purpose || '(none given)'}
               </p>
               <h3>
                 {k.threshold === 1 ? 'Any one custodian can restore it' : `${k.threshold} of ${k.custodians.length} custodians must meet to restore it`}

@@ -54,7 +54,7 @@ export function WorksheetScreen() {
       const e = secretEdit[h];
       return { ...form[h], clientSecret: e.action === 'set' ? e.value : undefined };
     };
-    const live = validateWorksheet(full(1), full(2), { mode: view.mode, now: new Date() });
+    const live = validateWorksheet(full(1), full(2), { mode: view.mode, now: new Date(), ...(view.customVaultSuffixes ? { customVaultSuffixes: view.customVaultSuffixes } : {}) });
     // The Node side compared the stored secrets (line 4); keep its verdict while a stored secret is untouched.
     const stored = view.issues.filter((i) => i.field === 'clientSecret' && secretEdit[i.holder].action === 'keep' && secretEdit[i.holder === 1 ? 2 : 1].action === 'keep');
     return [...live, ...stored];

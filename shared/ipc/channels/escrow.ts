@@ -63,7 +63,10 @@ export const escrowFileInfoSchema = z.object({
       keyId: z.string(),
       fingerprintGrouped: z.string(),
       checkValue: z.string(),
-      modulusBits: z.number().int(),
+      /** What kind of key, in a key holder's words: "RSA 3072" (Azure source key) or "AES 256" (AWS KMS key material). */
+      keyKind: z.string(),
+      /** Made in a rehearsal (marked in the authenticated header): never for a live ceremony. */
+      rehearsal: z.boolean(),
       created: z.string(),
       purpose: z.string(),
       threshold: z.number().int(),

@@ -25,6 +25,8 @@ export const worksheetNoticeSchema = z.object({
 
 export const worksheetViewSchema = z.object({
   mode: z.enum(['rehearsal', 'live']),
+  /** Live mode: the configured cloud's vault DNS suffixes (a custom cloud's), accepted by the rules. */
+  customVaultSuffixes: z.array(z.string()).optional(),
   holder1: holderViewSchema,
   holder2: holderViewSchema,
   issues: z.array(issueSchema),
