@@ -30,6 +30,8 @@ describe('a supervised activation recorded in the ceremony transcript', () => {
     ] as const) await transcripts.append(ceremony, kind, data);
     expect(transcripts.progress(ceremony).find((p) => p.id === 'activation-attested:1')!.state).toBe('blocked');
     await transcripts.append(ceremony, 'holder-copy.written', { holder: 1, fingerprint: 'F1' });
+    // The vault is registered with the vendor before the activation that imports into it (the seed's order).
+    await transcripts.append(ceremony, 'registration.done', { holder: 1, registrationId: 'r1', vaultDnsName: 'holder1.vault', status: 'approved', decidedAt: '2026-12-06T10:00:00.000Z' });
 
     const people: Record<Role, string> = { operator: 'Olive Operator', supervisor: 'Sam Supervisor', keeper: 'Kim Keeper', knower: 'Noor Knower' };
     const ids = {} as Record<Role, string>;

@@ -54,7 +54,7 @@ describe('transcript service', () => {
 
   it('refuses steps whose receipts are missing, and a completed close before the end', async () => {
     const { ceremony } = await svc.open();
-    await expect(svc.append(ceremony, 'key.generated', { fingerprint: 'x' })).rejects.toMatchObject({ code: 'ceremony.step_out_of_order' });
+    await expect(svc.append(ceremony, 'escrow.written', { file: 'x' })).rejects.toMatchObject({ code: 'ceremony.step_out_of_order' });
     await expect(svc.close(ceremony, 'completed')).rejects.toMatchObject({ code: 'ceremony.step_out_of_order' });
     expect(svc.receipts(ceremony).map((r) => r.kind)).toEqual(['ceremony.opened']);
   });
