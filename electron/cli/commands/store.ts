@@ -123,7 +123,9 @@ export function storeCommands(factory: LifecycleFactory = defaultFactory): CliCo
         const lines = [
           s.keyStore ? `Key store ${s.keyStore.holder}: ${s.keyStore.state} (${s.keyStore.keyName} ${s.keyStore.version} in ${s.keyStore.vaultHost}) - ${s.keyStore.detail}` : 'No key store imported on this workstation.',
           ...(s.keyStore ? [`  Means: ${s.keyStore.meaning}`, `  Do: ${s.keyStore.whatToDo}`] : []),
-          s.vendor ? `Vendor: ${s.vendor.status} - ${s.vendor.meaning}` : 'Vendor: not connected.',
+          s.vendor
+            ? `Vendor: ${s.vendor.status} - ${s.vendor.meaning}${s.vendor.receivedAt ? ` (last status received ${s.vendor.receivedAt}: the vendor could not be asked from here now)` : ''}`
+            : 'Vendor: not connected.',
           ...(s.lag ? [`Lag: ${s.lag.text}`] : []),
         ];
         if (s.keyStore) {

@@ -6,9 +6,13 @@
  * every version within retention.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENV, KEY_NAME, startLifecycleHarness, type LifecycleHarness } from './harness';
 import { PASS } from '../../services/escrow/testing/helpers';
+import { LifecycleService } from '../../services/lifecycle/service';
+import { silentLogger } from '../../services/log/logger';
+import { KeyholderError } from '../../../shared/errors/index';
 import { generateSourceKey } from '../../services/keys/source-key';
 import { enrolParticipant, openParticipant } from '../../services/participants/participant-file';
 
@@ -37,6 +41,27 @@ describe('health with the holder’s own sign-in', () => {
     expect(s.keyStore).toMatchObject({ holder: 1, state: 'Available', keyName: KEY_NAME });
     expect(s.vendor).toMatchObject({ status: 'Available' });
     expect(s.vendor!.meaning).toMatch(/both key stores are healthy/i);
+  });
+
+  it('a vendor that cannot be asked now (a terminal without the keychain, the vendor down): its last status, dated, not "not connected"', async () => {
+    const now = await h.lifecycle.status();
+    const receivedAt = '2026-12-01T09:30:00.000Z';
+    const cannotAsk = new LifecycleService({
+      dataDir: path.join(h.dir, 'holder1'),
+      clock: h.clock,
+      log: silentLogger,
+      provider: () => h.holders[0].provider,
+      heldKeyStore: () => ({ ...h.held }),
+      vendorStatus: () => Promise.reject(new KeyholderError('platform.secret_storage_unavailable', 'The system keychain cannot be reached.')),
+      lastVendorStatus: () => ({ status: { environmentId: ENV, submitted: { holder1: true, holder2: true }, validation: { state: 'validated', failures: [] }, primaryKey: now.vendor!.primaryKey, primaryKeys: now.vendor!.primaryKeys }, receivedAt }),
+      participants: h.participants,
+      transcript: h.transcript,
+    });
+    const s = await cannotAsk.status();
+    expect(s.keyStore).toMatchObject({ state: 'Available' });
+    expect(s.vendor).toMatchObject({ status: 'Available', receivedAt });
+    // Asked just now, the view says so (no date).
+    expect(now.vendor!.receivedAt).toBeNull();
   });
 
   it('an unreachable vault is Unavailable, never Revoked', async () => {

@@ -105,6 +105,8 @@ const stateSchema = z.object({
   outOfBand: outOfBandSchema.nullable(),
   receipts: z.array(receiptSchema),
   lastStatus: environmentStatusSchema.nullable(),
+  /** When `lastStatus` was received (absent in files written before it was kept). */
+  lastStatusAt: z.string().optional(),
   /** Absent in files written before ceremony records existed. */
   ceremonyRecords: z.array(ceremonyRecordLocalSchema).default([]),
   /** Closed ceremonies whose final hash has not reached the control plane yet (sent again on retry). */
@@ -524,10 +526,17 @@ export class ControlPlaneService {
     return this.state.lastStatus;
   }
 
+  /** The last status and when it came, for showing (dated) when the vendor cannot be asked now. */
+  lastKnownStatus(): { status: EnvironmentStatus; receivedAt: string } | null {
+    const s = this.state.lastStatus;
+    return s && this.state.lastStatusAt ? { status: s, receivedAt: this.state.lastStatusAt } : null;
+  }
+
   async status(o: { refresh?: boolean } = {}): Promise<EnvironmentStatus> {
     const s = await requestJson(this.deps.transport, o.refresh ? 'POST' : 'GET', this.url(o.refresh ? '/v1/status/refresh' : '/v1/status'), environmentStatusSchema, { token: this.token() });
     const before = JSON.stringify(this.state.lastStatus);
     this.state.lastStatus = s;
+    this.state.lastStatusAt = this.deps.clock.now().toISOString();
     this.save();
     if (before !== JSON.stringify(s)) this.deps.changed?.('status');
     return s;

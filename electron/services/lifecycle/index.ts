@@ -91,6 +91,7 @@ export function createLifecycle(deps: {
     provider: getProvider,
     heldKeyStore,
     vendorStatus,
+    lastVendorStatus: () => deps.controlPlane.lastKnownStatus(),
     participants: deps.participants,
     transcript: deps.transcript,
     ...(deps.options?.quorumThreshold ? { quorumThreshold: deps.options.quorumThreshold } : {}),

@@ -44,6 +44,11 @@ export interface LifecycleDeps {
   heldKeyStore: () => HeldKeyStore | null;
   /** The vendor's status (refreshed on request), or null when this workstation is not connected to the control plane. */
   vendorStatus: (refresh: boolean) => Promise<EnvironmentStatus | null>;
+  /**
+   * The last status the vendor sent and when, kept by the control-plane client. Shown, marked as such, when the vendor
+   * cannot be asked now (a terminal cannot open the enrolment token the system keychain seals, or the vendor is down).
+   */
+  lastVendorStatus?: () => { status: EnvironmentStatus; receivedAt: string } | null;
   participants: Pick<ParticipantsService, 'list' | 'unlock'>;
   transcript: TranscriptSink;
   /** Participants needed to approve revoking the last key store (default 2). */
@@ -73,6 +78,8 @@ export interface VendorView {
   primaryKey: PrimaryKey;
   /** Every primary key, oldest first, with per-library statuses. */
   primaryKeys: PrimaryKey[];
+  /** Null when the vendor answered just now; else when the status shown was received (the vendor could not be asked). */
+  receivedAt: string | null;
 }
 
 export interface LagNotice {
@@ -221,21 +228,29 @@ export class LifecycleService {
   }
 
   private async vendor(refresh: boolean): Promise<EnvironmentStatus | null> {
+    return (await this.vendorOrLast(refresh)).live;
+  }
+
+  /** The vendor's answer now, or (for display only, never for a guard rail) the last one received and when. */
+  private async vendorOrLast(refresh: boolean): Promise<{ live: EnvironmentStatus | null; last: { status: EnvironmentStatus; receivedAt: string } | null }> {
     try {
-      return await this.deps.vendorStatus(refresh);
+      return { live: await this.deps.vendorStatus(refresh), last: null };
     } catch (e) {
       this.deps.log.warn('vendor status not available', { code: (e as KeyholderError).code });
-      return null;
+      return { live: null, last: this.deps.lastVendorStatus?.() ?? null };
     }
   }
 
   async status(o: { refresh?: boolean } = {}): Promise<{ keyStore: KeyStoreHealthView | null; vendor: VendorView | null; lag: LagNotice | null; quorumThreshold: number }> {
     const held = this.deps.heldKeyStore();
-    const st = await this.vendor(o.refresh ?? true);
-    const keyStore = held ? await this.keyHealth(held.keyVersionId, held.holder, this.otherRevoked(st, held)) : null;
-    const pk = held ? this.vendorKey(st, held.keyVersionId) : (st?.primaryKey ?? null);
-    const vendor: VendorView | null = pk ? { status: pk.status, meaning: vendorMeaning(pk.status), primaryKey: pk, primaryKeys: st?.primaryKeys ?? [pk] } : null;
-    return { keyStore, vendor, lag: this.updateLag(pk), quorumThreshold: this.threshold() };
+    const { live, last } = await this.vendorOrLast(o.refresh ?? true);
+    // Health and the lag judge only what the vendor says now; an older answer is shown, dated, and decides nothing.
+    const keyStore = held ? await this.keyHealth(held.keyVersionId, held.holder, this.otherRevoked(live, held)) : null;
+    const livePk = held ? this.vendorKey(live, held.keyVersionId) : (live?.primaryKey ?? null);
+    const shown = live ?? last?.status ?? null;
+    const pk = held ? this.vendorKey(shown, held.keyVersionId) : (shown?.primaryKey ?? null);
+    const vendor: VendorView | null = pk ? { status: pk.status, meaning: vendorMeaning(pk.status), primaryKey: pk, primaryKeys: shown?.primaryKeys ?? [pk], receivedAt: live ? null : (last?.receivedAt ?? null) } : null;
+    return { keyStore, vendor, lag: this.updateLag(livePk), quorumThreshold: this.threshold() };
   }
 
   private updateLag(pk: PrimaryKey | null): LagNotice | null {

@@ -140,6 +140,11 @@ export function LifecycleScreen() {
           <p>
             <strong>{vendor.status}</strong> — {vendor.meaning}
           </p>
+          {vendor.receivedAt && (
+            <p className="notice" data-testid="lc-vendor-stale">
+              The vendor could not be asked just now: this is the last status it sent, on {new Date(vendor.receivedAt).toLocaleString()}.
+            </p>
+          )}
           {vendor.primaryKeys.map((pk) => (
             <div key={pk.primaryKeyId}>
               <p>

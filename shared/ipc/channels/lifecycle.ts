@@ -73,7 +73,7 @@ export type KeyRotationViewShape = z.infer<typeof keyRotationViewSchema>;
 
 export const lifecycleStatusSchema = z.object({
   keyStore: keyStoreHealthViewSchema.nullable(),
-  vendor: z.object({ status: primaryKeyStatusSchema, meaning: z.string(), primaryKey: primaryKeySchema, primaryKeys: z.array(primaryKeySchema) }).nullable(),
+  vendor: z.object({ status: primaryKeyStatusSchema, meaning: z.string(), primaryKey: primaryKeySchema, primaryKeys: z.array(primaryKeySchema), receivedAt: z.string().nullable() }).nullable(),
   lag: lagNoticeSchema.nullable(),
   quorumThreshold: z.number(),
   keyRotation: keyRotationViewSchema.nullable(),
