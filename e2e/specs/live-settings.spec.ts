@@ -16,6 +16,7 @@ import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { test, expect, SCREENSHOT_DIR } from '../support/fixtures';
 import { SignInBrowser, importThroughActivation } from '../support/import';
+import { enrolInPlan, importCast } from '../support/participants';
 import { createEscrowService } from '../../electron/services/escrow/service';
 import { PASS } from '../../electron/services/escrow/testing/helpers';
 import { systemClock } from '../../electron/services/platform/clock';
@@ -222,6 +223,10 @@ test('a holder goes live through the settings screen: custom cloud, connection t
     await page.getByRole('button', { name: 'Check again' }).click();
     await expect(page.getByTestId('cp-registration')).toHaveAttribute('data-status', 'registered');
 
+    // Before the ceremony: the four people of the import are enrolled in the ceremony plan.
+    const people = { operator: 'Olive Operator', supervisor: 'Sam Supervisor', keeper: 'Kim Keeper', knower: 'Noor Knower' };
+    await enrolInPlan(page, importCast(people));
+
     // Sign in through the browser flow on the Import screen.
     await page.getByRole('button', { name: 'Import into your vault' }).click();
     const before = signIn.pages.length;
@@ -237,7 +242,7 @@ test('a holder goes live through the settings screen: custom cloud, connection t
       copyPassphrase: PASS[2]!,
       vaultUrl: vault1,
       keyName: KEY_NAME,
-      people: { operator: 'Olive Operator', supervisor: 'Sam Supervisor', keeper: 'Kim Keeper', knower: 'Noor Knower' },
+      people,
     });
     expect(keyVersionId.startsWith(`${vault1}/keys/${KEY_NAME}/`)).toBe(true);
     const sheet = await ws.call('worksheet:get', {});
