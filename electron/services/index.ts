@@ -26,7 +26,7 @@ import { createActivationService, type ActivationService } from './activation/in
 import { createActivationDesk, type ActivationDesk } from './activation/desk';
 import { createCeremonyOperations, createCeremonyService, type CeremonyOperations, type CeremonyService } from './ceremony/index';
 import { vaultImportPurpose } from './ceremony/vault-import-purpose';
-import { keyRotationImportPurpose } from './lifecycle/key-rotation-purpose';
+import { keyRotationImportPurpose, keyRotationRewrapPurpose } from './lifecycle/key-rotation-purpose';
 import { createLifecycle, type Lifecycle, type LifecycleOptions } from './lifecycle/index';
 import { openWorkstationSettings, type WorkstationSettings } from './settings/workstation';
 import { createSettingsService, type SettingsService } from './settings/service';
@@ -194,6 +194,7 @@ export function createServices(deps: ServiceDeps): Services {
           deps.emit('app:changed', { topic: 'worksheet' });
           deps.emit('app:changed', { topic: 'lifecycle' });
         }),
+        'escrow-rewrap': keyRotationRewrapPurpose(() => lifecycle.keyRotation, () => deps.emit('app:changed', { topic: 'lifecycle' })),
       },
     }),
     identity,
