@@ -183,8 +183,9 @@ export function Progress({ view }: { view: View }) {
       {view.checkValues.length > 0 && (
         <p>
           Check values:{' '}
-          {view.checkValues.map((c) => (
-            <span key={c} className="act-check" data-testid="check-value">
+          {view.checkValues.map((c, i) => (
+            // In a re-seal of a 1-of-N escrow every custodian's part has the same check value: keyed by position.
+            <span key={`${i}:${c}`} className="act-check" data-testid="check-value">
               {c}{' '}
             </span>
           ))}
@@ -226,8 +227,10 @@ export function Turn({ view, act }: { view: View; act(fn: () => Promise<View>): 
       <form className="act-card" onSubmit={(e) => (e.preventDefault(), void act(() => call('activation:attest', { session, participantPassphrase: pp })))}>
         <h2>Supervisor: attest what you witnessed</h2>
         <p>
-          Purpose: <strong>{view.purpose.target}</strong> ({view.purpose.kind}). Participants and check values are listed above. By signing you attest that the key material was
-          opened only for this purpose and nothing else was done with it.
+          Purpose: <strong>{view.purpose.target}</strong> ({view.purpose.kind}). Participants and check values are listed above.{' '}
+          {view.mode === 'rewrap'
+            ? 'By signing you attest that every custodian and key-holder copy knower listed entered their own passphrase, for this re-seal only.'
+            : 'By signing you attest that the key material was opened only for this purpose and nothing else was done with it.'}
         </p>
         <div className="act-field">
           <label htmlFor="act-pp">Your participant passphrase</label>
@@ -279,7 +282,7 @@ export function Turn({ view, act }: { view: View; act(fn: () => Promise<View>): 
         <div className="act-field">
           <label htmlFor="act-secret">{quorum ? (rewrap ? 'Your escrow passphrase' : 'Your component passphrase') : copyTurn ? 'Passphrase of the key-holder copy' : 'Passphrase of the sealed copy'}</label>
           <input id="act-secret" type="password" autoComplete="off" value={secret} onChange={(e) => setSecret(e.target.value)} required />
-          <span className="act-hint">Afterwards, compare the check value shown above with the one on your sheet.</span>
+          {!rewrap && <span className="act-hint">Afterwards, compare the check value shown above with the one on your sheet.</span>}
         </div>
         <button type="submit" className="primary">
           {quorum ? (rewrap ? 'Enter my passphrase' : 'Enter my component') : copyTurn ? 'Enter the passphrase' : 'Open'}
