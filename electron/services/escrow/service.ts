@@ -354,12 +354,12 @@ export function createEscrowService(opts: EscrowServiceOptions) {
           }
           s.keyMatchedAt ??= now;
           if (s.key.keyType === 'RSA') {
-          const pemFile = w.pemFiles.find((f) => path.basename(f) === pemFileName(w.entry.fingerprint, index, name))!;
-          const fromPem = openEncryptedPem(await fs.readFile(pemFile, 'utf8'), passphrase);
-          if (identityOf(fromPem).fingerprint !== w.entry.fingerprint) {
-            throw new KeyholderError('escrow.pem_mismatch', `${path.basename(pemFile)} holds a different key from the escrow file. Do not use it; start the escrow again.`);
-          }
-          pemOk = true;
+            const pemFile = w.pemFiles.find((f) => path.basename(f) === pemFileName(w.entry.fingerprint, index, name))!;
+            const fromPem = openEncryptedPem(await fs.readFile(pemFile, 'utf8'), passphrase);
+            if (identityOf(fromPem).fingerprint !== w.entry.fingerprint) {
+              throw new KeyholderError('escrow.pem_mismatch', `${path.basename(pemFile)} holds a different key from the escrow file. Do not use it; start the escrow again.`);
+            }
+            pemOk = true;
           }
         } else {
           if (!s.slots.some((x) => x.index === index)) s.slots.push(slot);
