@@ -29,6 +29,7 @@ import { vaultImportPurpose } from './ceremony/vault-import-purpose';
 import { keyRotationImportPurpose } from './lifecycle/key-rotation-purpose';
 import { createLifecycle, type Lifecycle, type LifecycleOptions } from './lifecycle/index';
 import { openWorkstationSettings, type WorkstationSettings } from './settings/workstation';
+import { createAwsKeyStoreService, type AwsKeyStoreService, type AwsKmsAccess } from './vault/aws-kms/key-store-service';
 import { createSettingsService, type SettingsService } from './settings/service';
 
 export interface Environment {
@@ -41,6 +42,8 @@ export interface ServiceDeps {
   azure?: AzureEndpoints;
   /** Opens a URL in the holder's browser: shell.openExternal in the app, a browser page in tests. */
   openBrowser?: OpenBrowser;
+  /** AWS KMS access (the holder's credentials, an endpoint override); AWS calls are refused with what to set when absent. */
+  aws?: AwsKmsAccess | (() => AwsKmsAccess | undefined);
   /** HTTPS agent for the vendor's control plane (rehearsal: the rehearsal CA and *.localhost lookup); system trust when absent. */
   controlPlaneAgent?: https.Agent;
   /** Folder for this workstation's settings and ceremony files. */
@@ -83,6 +86,8 @@ export interface Services {
   /** Null until Azure endpoints are configured. */
   identity: IdentityService | null;
   vault: VaultService;
+  /** The holder's AWS KMS key store (seed 002): draft, import inside a supervised activation, key policy, values for the vendor. */
+  awsKeyStore: AwsKeyStoreService;
   /** The client-secret rotation wizard (Graph, control plane, worksheet line 4). */
   credentialRotation: CredentialRotationService;
   /** Signed ceremony transcripts and where the ceremony stands. */
@@ -138,6 +143,7 @@ export function createServices(deps: ServiceDeps): Services {
   });
   // The app's activations record into the current ceremony; a step the table does not allow yet is kept as a deviation, not lost.
   const activation = createActivationService({ transcript: { append: (c, kind, data, att) => ceremony.recordIn(c, kind, data, att) }, clock: deps.clock, workstation: workstationKey });
+  const awsKeyStore = createAwsKeyStoreService({ dataDir: deps.dataDir, clock: deps.clock, log: deps.log, ...(deps.aws ? { aws: deps.aws } : {}) });
   const vault = createVaultService({ dataDir: deps.dataDir, clock: deps.clock, log: deps.log, ...(deps.azure ? { azure: deps.azure } : {}), identity, escrow: base.escrow, worksheet: base.worksheet });
   const lifecycle = createLifecycle({
     dataDir: deps.dataDir,
@@ -180,7 +186,7 @@ export function createServices(deps: ServiceDeps): Services {
     participants,
     activation,
     ceremony,
-    ceremonyOps: createCeremonyOperations({ worksheet: base.worksheet, escrow: base.escrow, controlPlane: base.controlPlane, vault, recorder: ceremony }),
+    ceremonyOps: createCeremonyOperations({ worksheet: base.worksheet, escrow: base.escrow, controlPlane: base.controlPlane, vault, awsKeyStore, recorder: ceremony }),
     activationDesk: createActivationDesk({
       activation,
       participants,
@@ -210,6 +216,7 @@ export function createServices(deps: ServiceDeps): Services {
       changed: () => deps.emit('app:changed', { topic: 'expiry' }),
     }),
     vault,
+    awsKeyStore,
     lifecycle,
   };
 }

@@ -11,16 +11,21 @@ import type https from 'node:https';
 import type { Environment } from '../index';
 import { rehearsalAzureEndpoints, type AzureEndpoints } from '../identity/index';
 import { rehearsalAgent } from './agent';
+import type { AwsKmsAccess } from '../vault/aws-kms/key-store-service';
 import { rehearsalEnvironment, type CloudEnvironment, type RehearsalDescriptorLike } from './environment';
 
 export interface RehearsalDescriptorWithControlPlane extends RehearsalDescriptorLike {
   controlPlaneUrl?: string;
   controlPlaneFingerprint?: string;
   controlPlaneId?: string;
+  /** The AWS KMS double: its endpoint and the access keys of the holders' accounts (rehearsal only). */
+  kms?: { endpoint: string; principals: { label: string; accountId: string; arn: string; accessKeyId: string; secretAccessKey: string; sessionToken?: string }[] };
 }
 
 export interface RehearsalDeps {
   azure: AzureEndpoints;
+  /** The holder's account in the KMS double (absent with a descriptor from before the double). */
+  aws?: AwsKmsAccess & { accountId: string };
   controlPlaneAgent: https.Agent;
   environment: Environment;
   cloud: CloudEnvironment;
@@ -35,8 +40,19 @@ export function rehearsalServiceDeps(d: RehearsalDescriptorWithControlPlane, caC
   if (!tenant) throw new Error('The rehearsal cloud has no tenants; delete its state file to reseed it.');
   const agent = rehearsalAgent(caCertPem);
   const cloud = rehearsalEnvironment(d, caCertPem);
+  const kmsHolder = d.kms?.principals.find((p) => p.label === `key holder ${holder}`);
   return {
     azure: rehearsalAzureEndpoints(d, agent, tenant.id),
+    ...(d.kms && kmsHolder
+      ? {
+          aws: {
+            accountId: kmsHolder.accountId,
+            endpoint: d.kms.endpoint,
+            agent,
+            credentials: { accessKeyId: kmsHolder.accessKeyId, secretAccessKey: kmsHolder.secretAccessKey, ...(kmsHolder.sessionToken ? { sessionToken: kmsHolder.sessionToken } : {}) },
+          },
+        }
+      : {}),
     controlPlaneAgent: agent,
     environment: { mode: 'rehearsal', description: `Rehearsal cloud on this computer (port ${d.port}), key holder ${holder}’s workstation` },
     cloud,

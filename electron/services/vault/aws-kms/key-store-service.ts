@@ -19,7 +19,7 @@ import type { Clock } from '../../platform/clock';
 import type { Logger } from '../../log/logger';
 import type { AwsKeyStoreValues } from '../../control-plane/service';
 import type { OpenedCopy } from '../vault-service';
-import type { AwsImportHooks, AwsImportOutcome, AwsKmsProvider, PolicyProposal } from './provider';
+import { AwsKmsProvider, type AwsImportHooks, type AwsImportOutcome, type AwsKmsOptions, type PolicyProposal } from './provider';
 
 export interface AwsImportDraft {
   /** Which key holder of the ceremony this workstation belongs to. */
@@ -187,4 +187,33 @@ export class AwsKeyStoreService {
     if (!r.policy) throw new KeyholderError('aws.policy_not_applied', 'Apply the key policy first: until then the vendor’s role cannot use the key, and the control plane would refuse it.');
     return { provider: 'aws-kms', keyArn: r.outcome.keyArn, companionKeyArn: r.outcome.companionArn, vendorRoleArn: r.draft.vendorRoleArn, cacheMinutes: r.draft.cacheMinutes };
   }
+}
+
+/** How this workstation reaches AWS KMS: the holder's credentials (profile, Identity Center, or the rehearsal's access key) and an optional endpoint. */
+export interface AwsKmsAccess {
+  credentials: AwsKmsOptions['credentials'];
+  /** Any KMS-compatible endpoint (as AWS_ENDPOINT_URL_KMS does for the AWS CLI); the rehearsal's double. */
+  endpoint?: string;
+  /** Rehearsal only: an agent trusting the rehearsal CA and resolving *.localhost. */
+  agent?: AwsKmsOptions['agent'];
+}
+
+/** The AWS key store as the composition root builds it: one provider per Region, built on first use; refused with what to set when AWS is not configured. */
+export function createAwsKeyStoreService(deps: { dataDir: string; clock: Clock; log: Logger; aws?: AwsKmsAccess | (() => AwsKmsAccess | undefined) }): AwsKeyStoreService {
+  const providers = new Map<string, AwsKmsProvider>();
+  return new AwsKeyStoreService({
+    dataDir: deps.dataDir,
+    clock: deps.clock,
+    log: deps.log,
+    provider: (region) => {
+      const access = typeof deps.aws === 'function' ? deps.aws() : deps.aws;
+      if (!access) throw new KeyholderError('aws.not_configured', 'AWS is not set up on this workstation: sign in to AWS (a named profile or IAM Identity Center) in Settings first.');
+      let p = providers.get(region);
+      if (!p) {
+        p = new AwsKmsProvider({ region, credentials: access.credentials, ...(access.endpoint ? { endpoint: access.endpoint } : {}), ...(access.agent ? { agent: access.agent } : {}) });
+        providers.set(region, p);
+      }
+      return p;
+    },
+  });
 }
