@@ -8,6 +8,7 @@ import { useCallback, useEffect, useMemo, useState } from 'react';
 import { call } from '../../app/api';
 import { HINT, HOLDERS, LABEL, LINE_OF, type FieldId, type HolderFields, type HolderNo, type WorksheetIssue } from '../../../shared/worksheet/model';
 import { validateWorksheet } from '../../../shared/worksheet/rules';
+import { formatMoment } from '../../../shared/format/dates';
 import type { WorksheetView } from '../../../shared/ipc/channels/worksheet';
 import { SecretField, type SecretEdit } from '../../ui/SecretField';
 import { Notice } from '../../ui/Notice';
@@ -17,6 +18,8 @@ type Form = Record<HolderNo, HolderFields>;
 const hk = (h: HolderNo) => (h === 1 ? 'holder1' : 'holder2') as 'holder1' | 'holder2';
 
 const LINE_FIELDS: FieldId[] = ['vaultHost', 'keyIdentifier', 'clientId', 'clientSecret'];
+/** Notices of a client secret the Node side refused to store: said once, in the save result. */
+const REFUSED_SECRET = new Set(['worksheet.secret_not_saved', 'worksheet.secret_whitespace']);
 const DETAIL_FIELDS: FieldId[] = ['tenantId', 'keyName', 'secretCreatedOn', 'secretExpiresOn'];
 
 function fieldsOf(v: WorksheetView, h: HolderNo): HolderFields {
@@ -87,7 +90,13 @@ export function WorksheetScreen() {
       });
       adopt(v);
       setShowAll(true);
-      const refused = v.notices.filter((n) => n.code === 'worksheet.secret_not_saved');
+      // A secret refused for surrounding spaces stays in its field, marked, so the holder removes the space and saves again.
+      const retype = v.notices.filter((n) => n.code === 'worksheet.secret_whitespace' && n.holder !== undefined);
+      if (retype.length) {
+        setSecretEdit((s) => ({ ...s, ...Object.fromEntries(retype.map((n) => [n.holder, secretEdit[n.holder as HolderNo]])) }));
+        setTab(retype[0]!.holder as HolderNo);
+      }
+      const refused = v.notices.filter((n) => REFUSED_SECRET.has(n.code));
       const errors = v.issues.filter((i) => i.severity === 'error').length;
       if (refused.length) setResult({ tone: 'warning', text: refused.map((n) => n.message).join(' ') });
       else if (errors) setResult({ tone: 'warning', text: `Saved. ${errors} problem${errors === 1 ? '' : 's'} still to fix before you hand the worksheet on.` });
@@ -195,7 +204,7 @@ export function WorksheetScreen() {
       </p>
 
       {view.notices
-        .filter((n) => n.code !== 'worksheet.secret_not_saved')
+        .filter((n) => !REFUSED_SECRET.has(n.code))
         .map((n, i) => (
           <Notice key={i} tone={n.code.startsWith('storage.migrated') ? 'info' : 'warning'} testId="ws-notice">
             {n.message}
@@ -254,7 +263,7 @@ export function WorksheetScreen() {
           Save worksheet
         </button>
         <span className="save-state" aria-live="polite">
-          {dirty ? 'Unsaved changes' : view.updatedAt ? `Saved ${new Date(view.updatedAt).toLocaleString()}` : 'Nothing saved yet'}
+          {dirty ? 'Unsaved changes' : view.updatedAt ? `Saved ${formatMoment(view.updatedAt)}` : 'Nothing saved yet'}
         </span>
       </div>
       {result && (
