@@ -192,7 +192,7 @@ describe('line 4: client secret', () => {
     for (const s of [' Q~8Q~abc', 'Q~8Q~abc ', 'Q~8Q~abc\t', '\nQ~8Q~abc']) {
       const r = clientSecretRefusal(s);
       expect(r?.code).toBe('secret_whitespace');
-      expect(r?.message).toMatch(/not stored: remove the space, or copy its Value again/);
+      expect(r?.message).toMatch(/does not store it so: remove the space, or copy its Value again/);
     }
     // Spaces inside are Azure's business, and an empty field is "not filled in yet".
     expect(clientSecretRefusal('Q~8Q abc')).toBeNull();

@@ -253,7 +253,7 @@ export function clientSecretRefusal(secret: string): { code: 'secret_whitespace'
   if (secret !== '' && secret.trim() !== secret) {
     return {
       code: 'secret_whitespace',
-      message: 'The client secret starts or ends with a space, so it was not stored: remove the space, or copy its Value again in Azure (Certificates & secrets) and paste it here.',
+      message: 'The client secret starts or ends with a space, and Key Holder does not store it so: remove the space, or copy its Value again in Azure (Certificates & secrets) and paste it here.',
     };
   }
   return null;

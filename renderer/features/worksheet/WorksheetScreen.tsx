@@ -13,6 +13,7 @@ import type { WorksheetView } from '../../../shared/ipc/channels/worksheet';
 import { SecretField, type SecretEdit } from '../../ui/SecretField';
 import { Notice } from '../../ui/Notice';
 import { WorksheetPrint } from './WorksheetPrint';
+import { useUnsavedGuard } from '../../app/unsaved';
 
 type Form = Record<HolderNo, HolderFields>;
 const hk = (h: HolderNo) => (h === 1 ? 'holder1' : 'holder2') as 'holder1' | 'holder2';
@@ -63,6 +64,12 @@ export function WorksheetScreen() {
     return [...live, ...stored];
   }, [form, view, secretEdit]);
 
+  const dirty =
+    !!form &&
+    !!view &&
+    (HOLDERS.some((h) => JSON.stringify(form[h]) !== JSON.stringify(fieldsOf(view, h))) || HOLDERS.some((h) => secretEdit[h].action !== 'keep'));
+  useUnsavedGuard(dirty, 'your changes to the worksheet');
+
   if (!form || !view) {
     return (
       <section aria-labelledby="ws-title">
@@ -72,8 +79,6 @@ export function WorksheetScreen() {
     );
   }
 
-  const dirty =
-    HOLDERS.some((h) => JSON.stringify(form[h]) !== JSON.stringify(fieldsOf(view, h))) || HOLDERS.some((h) => secretEdit[h].action !== 'keep');
   const visible = (h: HolderNo, f: FieldId) => showAll || touched.has(`${h}.${f}`);
   const issuesFor = (h: HolderNo, f: FieldId) => issues.filter((i) => i.holder === h && i.field === f && visible(h, f));
   const errorCount = (h: HolderNo) => issues.filter((i) => i.holder === h && i.severity === 'error' && visible(h, i.field)).length;
