@@ -11,12 +11,15 @@ import type https from 'node:https';
 import type { Environment } from '../index';
 import { rehearsalAzureEndpoints, type AzureEndpoints } from '../identity/index';
 import { rehearsalAgent } from './agent';
+import type { RehearsalVendorConfig } from '../rehearsal-vendor/index';
 import { rehearsalEnvironment, type CloudEnvironment, type RehearsalDescriptorLike } from './environment';
 
 export interface RehearsalDescriptorWithControlPlane extends RehearsalDescriptorLike {
   controlPlaneUrl?: string;
   controlPlaneFingerprint?: string;
   controlPlaneId?: string;
+  /** The vendor's admin token (rehearsal only): lets the app play the vendor. */
+  controlPlaneAdminToken?: string;
 }
 
 export interface RehearsalDeps {
@@ -24,6 +27,8 @@ export interface RehearsalDeps {
   controlPlaneAgent: https.Agent;
   environment: Environment;
   cloud: CloudEnvironment;
+  /** The vendor's side of this rehearsal, for the app to play (absent when the descriptor has no control plane). */
+  rehearsalVendor?: RehearsalVendorConfig;
   /** Closes the agent's kept-alive sockets (the composition root calls it on quit). */
   close(): void;
 }
@@ -35,7 +40,23 @@ export function rehearsalServiceDeps(d: RehearsalDescriptorWithControlPlane, caC
   if (!tenant) throw new Error('The rehearsal cloud has no tenants; delete its state file to reseed it.');
   const agent = rehearsalAgent(caCertPem);
   const cloud = rehearsalEnvironment(d, caCertPem);
+  const app = d.apps.find((a) => a.tenantId === tenant.id);
+  const vault = d.vaults.find((v) => v.tenantId === tenant.id);
+  const rehearsalVendor: RehearsalVendorConfig | undefined =
+    d.controlPlaneUrl && d.controlPlaneFingerprint && d.controlPlaneAdminToken
+      ? {
+          controlPlaneUrl: d.controlPlaneUrl,
+          controlPlaneFingerprint: d.controlPlaneFingerprint,
+          adminToken: d.controlPlaneAdminToken,
+          holder,
+          tenantId: tenant.id,
+          app: app ? { clientId: app.appId, ...(app.clientSecret ? { clientSecret: app.clientSecret } : {}) } : null,
+          vaultHost: vault ? new URL(vault.url).host : null,
+          agent,
+        }
+      : undefined;
   return {
+    ...(rehearsalVendor ? { rehearsalVendor } : {}),
     azure: rehearsalAzureEndpoints(d, agent, tenant.id),
     controlPlaneAgent: agent,
     environment: { mode: 'rehearsal', description: `Rehearsal cloud on this computer (port ${d.port}), key holder ${holder}’s workstation` },

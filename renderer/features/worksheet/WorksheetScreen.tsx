@@ -14,6 +14,8 @@ import { SecretField, type SecretEdit } from '../../ui/SecretField';
 import { Notice } from '../../ui/Notice';
 import { WorksheetPrint } from './WorksheetPrint';
 import { useUnsavedGuard } from '../../app/unsaved';
+import { useRehearsalVendor } from '../control-plane/useRehearsalVendor';
+import { CopyValue } from '../../ui/CopyValue';
 
 type Form = Record<HolderNo, HolderFields>;
 const hk = (h: HolderNo) => (h === 1 ? 'holder1' : 'holder2') as 'holder1' | 'holder2';
@@ -39,6 +41,7 @@ export function WorksheetScreen() {
   const [busy, setBusy] = useState(false);
   const [result, setResult] = useState<{ tone: 'success' | 'error' | 'warning' | 'info'; text: string } | null>(null);
   const [includeSecretInPdf, setIncludeSecretInPdf] = useState(false);
+  const vendor = useRehearsalVendor();
 
   const adopt = useCallback((v: WorksheetView) => {
     setView(v);
@@ -219,6 +222,22 @@ export function WorksheetScreen() {
         <Notice tone="warning" testId="ws-secret-storage">
           Client secrets cannot be saved on this computer. {view.secretStorage.reason}
         </Notice>
+      )}
+
+      {vendor && (
+        <div className="card card-rehearsal" data-testid="rehearsal-tenant">
+          <h2>Key holder {vendor.holder}’s rehearsal tenant</h2>
+          <p className="hint">
+            In a real ceremony you read these in the Azure portal (the vault’s Overview, the app registration’s Overview and Certificates &amp; secrets).
+            Here the rehearsal cloud made them for you: copy each into key holder {vendor.holder}’s column.
+          </p>
+          <dl className="copy-list">
+            {vendor.worksheet.vaultHost && <CopyValue label="Line 1: key vault DNS name" value={vendor.worksheet.vaultHost} testId="rehearsal-vault" />}
+            {vendor.worksheet.clientId && <CopyValue label="Line 3: application (client) ID" value={vendor.worksheet.clientId} testId="rehearsal-client-id" />}
+            {vendor.worksheet.clientSecret && <CopyValue label="Line 4: client secret" value={vendor.worksheet.clientSecret} secret canShow={false} testId="rehearsal-client-secret" />}
+            <CopyValue label="Directory (tenant) ID" value={vendor.worksheet.tenantId} testId="rehearsal-tenant-id" />
+          </dl>
+        </div>
       )}
 
       <div role="tablist" aria-label="Key holders" className="tabs">
