@@ -31,6 +31,7 @@ import { createLifecycle, type Lifecycle, type LifecycleOptions } from './lifecy
 import { openWorkstationSettings, type WorkstationSettings } from './settings/workstation';
 import { createAwsKeyStoreService, type AwsKeyStoreService, type AwsKmsAccess } from './vault/aws-kms/key-store-service';
 import { createSettingsService, type SettingsService } from './settings/service';
+import { createRehearsalVendor, type RehearsalVendor, type RehearsalVendorConfig } from './rehearsal-vendor/index';
 
 export interface Environment {
   mode: 'rehearsal' | 'live';
@@ -74,6 +75,8 @@ export interface ServiceDeps {
   restartSession?(): void;
   /** How long the connection test waits for the holder to sign in (default 5 minutes). */
   connectionTestSignInTimeoutMs?: number;
+  /** The embedded rehearsal cloud's vendor values and admin API (services/cloud/rehearsal-deps.ts); ignored in live mode. */
+  rehearsalVendor?: RehearsalVendorConfig;
 }
 
 export interface Services {
@@ -105,6 +108,8 @@ export interface Services {
   lifecycle: Lifecycle;
   /** Live-mode settings, the connection test and switching modes. */
   liveSettings: SettingsService;
+  /** Rehearsal only: the app plays the vendor (its values, approving a registration). Null in live mode, always. */
+  rehearsalVendor: RehearsalVendor | null;
 }
 
 export function createServices(deps: ServiceDeps): Services {
@@ -182,6 +187,8 @@ export function createServices(deps: ServiceDeps): Services {
   return {
     ...base,
     liveSettings,
+    // Built from the mode, not only from what was passed: a live workstation never gets a vendor to play.
+    rehearsalVendor: deps.environment.mode === 'rehearsal' && deps.rehearsalVendor ? createRehearsalVendor(deps.rehearsalVendor) : null,
     transcript,
     participants,
     activation,
