@@ -25,7 +25,7 @@ import { createParticipantsService, type ParticipantsService } from './participa
 import { createActivationService, type ActivationService } from './activation/index';
 import { createActivationDesk, type ActivationDesk } from './activation/desk';
 import { createCeremonyOperations, createCeremonyService, type CeremonyOperations, type CeremonyService } from './ceremony/index';
-import { vaultImportPurpose } from './ceremony/vault-import-purpose';
+import { vaultImportPurpose } from './vault/import-purpose';
 import { keyRotationImportPurpose } from './lifecycle/key-rotation-purpose';
 import { createLifecycle, type Lifecycle, type LifecycleOptions } from './lifecycle/index';
 import { openWorkstationSettings, type WorkstationSettings } from './settings/workstation';

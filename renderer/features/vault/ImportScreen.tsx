@@ -14,6 +14,8 @@ import { Fingerprint } from '../../ui/Fingerprint';
 import type { ResponseOf } from '../../../shared/ipc/contract';
 import { KeyholderError } from '../../../shared/errors/index';
 import { SupervisedPanel } from '../activation/SupervisedPanel';
+import { StepGateNotice, useStepGate } from '../ceremony/StepGate';
+import { importSteps } from '../../../shared/ceremony/gate';
 import './import.css';
 
 type Status = ResponseOf<'identity:status'>;
@@ -186,6 +188,8 @@ export function ImportScreen() {
   /** This workstation's own holder (enrolment or kept secret); importing as the other one is an explicit, warned choice. */
   const [ownHolder, setOwnHolder] = useState<1 | 2 | null>(null);
   const [otherHolderChosen, setOtherHolderChosen] = useState(false);
+  /** Without an own holder nothing is preselected: the holder says which one they are. */
+  const [holderChosen, setHolderChosen] = useState(false);
   const [error, setError] = useState<{ code: string; message: string } | null>(null);
   const loaded = useRef(false);
   const supervised = useRef<HTMLElement>(null);
@@ -204,6 +208,7 @@ export function ImportScreen() {
       (st) => {
         const s = st.suggested;
         setOwnHolder(s.holder ?? null);
+        setHolderChosen(!!st.record?.draft || s.holder !== undefined);
         setCopies(s.holderCopies);
         setDraft(
           st.record?.draft ?? { holder: s.holder ?? 1, holderCopyPath: s.holderCopies[0] ?? '', vaultUrl: s.vaultUrl, keyName: s.keyName, protection: 'software', allowEncryptDecrypt: false },
@@ -217,6 +222,8 @@ export function ImportScreen() {
   }, [refreshStatus]);
 
   const update = (patch: Partial<Draft>) => setDraft((d) => (d ? { ...d, ...patch } : d));
+  const { gate, refresh: refreshGate } = useStepGate(draft && holderChosen ? importSteps(draft.holder) : null);
+  const otherHolder = ownHolder !== null && draft !== null && draft.holder !== ownHolder;
   const save = () => {
     if (draft && loaded.current) void call('vault:saveDraft', draft).catch(() => {});
   };
@@ -234,12 +241,13 @@ export function ImportScreen() {
     setError(null);
     setOut(null);
     try {
-      setActivation(await call('vault:startImport', draft));
+      setActivation(await call('vault:startImport', { ...draft, ...(otherHolder && otherHolderChosen ? { otherHolderConfirmed: true } : {}) }));
     } catch (e) {
       setError(asError(e));
       if ((e as KeyholderError).code?.startsWith('identity.')) refreshStatus();
     } finally {
       setBusy(false);
+      refreshGate();
     }
   };
 
@@ -290,14 +298,25 @@ export function ImportScreen() {
             <legend>I am</legend>
             {([1, 2] as const).map((n) => (
               <label key={n} className="inline">
-                <input type="radio" name="holder" checked={draft.holder === n} onChange={() => update({ holder: n })} onBlur={save} /> Key holder {n}
+                <input
+                  type="radio"
+                  name="holder"
+                  checked={holderChosen && draft.holder === n}
+                  onChange={() => {
+                    setHolderChosen(true);
+                    update({ holder: n });
+                  }}
+                  onBlur={save}
+                />{' '}
+                Key holder {n}
               </label>
             ))}
           </fieldset>
-          {ownHolder !== null && draft.holder !== ownHolder && (
+          {!holderChosen && <p className="hint" data-testid="choose-holder">Choose which key holder you are: this workstation cannot tell (it is not enrolled with the vendor and keeps no client secret).</p>}
+          {otherHolder && (
             <Notice tone="warning" testId="other-holder-warning">
               This workstation belongs to key holder {ownHolder}. Import as key holder {draft.holder} only if you are that holder and this is their vault: the key
-              would be recorded as key store {draft.holder}.
+              would be recorded as key store {draft.holder}, and your choice is recorded in the ceremony transcript.
               <label className="inline">
                 <input type="checkbox" checked={otherHolderChosen} onChange={(e) => setOtherHolderChosen(e.target.checked)} /> I am key holder {draft.holder} and import into my own vault
               </label>
@@ -336,8 +355,13 @@ export function ImportScreen() {
             The copy is opened under supervision: its keeper presents it, a different person who knows its passphrase types it, and a supervisor signs before
             anything is imported. Have all four people with you: you, the keeper, the knower and the supervisor, each a different person.
           </p>
+          <StepGateNotice gate={gate} doneText={`Your key is already imported into your vault and recorded in this ceremony (key holder ${draft.holder}).`} />
           <div className="actions">
-            <button type="submit" className={out ? 'secondary' : 'primary'} disabled={busy || !status?.active || !draft.holderCopyPath || (ownHolder !== null && draft.holder !== ownHolder && !otherHolderChosen) || (!!activation && !activation.ended && activation.step !== 'done')}>
+            <button
+              type="submit"
+              className={out ? 'secondary' : 'primary'}
+              disabled={busy || !status?.active || !holderChosen || !draft.holderCopyPath || (otherHolder && !otherHolderChosen) || (!!gate && !gate.open) || (!!activation && !activation.ended && activation.step !== 'done')}
+            >
               {busy ? 'Starting…' : 'Start the supervised import'}
             </button>
           </div>
