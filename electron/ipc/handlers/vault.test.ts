@@ -10,7 +10,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import crypto from 'node:crypto';
-import { createServices } from '../../services/index';
+import { createServices, type ServiceDeps, type Services } from '../../services/index';
+import { PASS } from '../../services/escrow/testing/helpers';
 import { vaultHandlers } from './vault';
 import { activationHandlers } from './activation';
 import { silentLogger } from '../../services/log/logger';
@@ -24,10 +25,10 @@ afterEach(() => {
   for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
 });
 
-function workstation() {
+function workstation(extra: Partial<ServiceDeps> = {}) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kh-vault-h-'));
   dirs.push(dataDir);
-  return createServices({ dataDir, secretBox: memorySecretBox(), clock: systemClock, log: silentLogger, environment: { mode: 'rehearsal', description: 'test' }, appVersion: 'test', emit: () => {} , escrowKdf: TEST_KDF });
+  return createServices({ dataDir, secretBox: memorySecretBox(), clock: systemClock, log: silentLogger, environment: { mode: 'rehearsal', description: 'test' }, appVersion: 'test', emit: () => {} , escrowKdf: TEST_KDF, ...extra });
 }
 
 const line = (host: string) => ({ ...emptyHolder(), vaultHost: host, clientId: crypto.randomUUID(), tenantId: crypto.randomUUID(), keyName: 'cmk' });
@@ -95,3 +96,46 @@ describe('vault:startImport', () => {
   });
 });
 
+
+/** A custodians' escrow and a key-holder copy, made by this workstation's escrow service. */
+async function escrowFiles(s: Services): Promise<{ escrow: string; copy: string }> {
+  const e = s.escrow;
+  let st = await e.startCeremony({ modulusBits: 2048 });
+  st = await e.setCustodians(st.sessionId, ['Alice Archer', 'Bob Baker'], 1);
+  await e.enterPassphrase(st.sessionId, 1, PASS[0]!);
+  await e.enterPassphrase(st.sessionId, 2, PASS[1]!);
+  st = await e.writeFiles(st.sessionId);
+  await e.testRestore(st.sessionId, 1, PASS[0]!);
+  await e.testRestore(st.sessionId, 2, PASS[1]!);
+  st = await e.createHolderCopy(st.sessionId, 'Key holder 1', PASS[2]!);
+  e.closeCeremony(st.sessionId);
+  return { escrow: st.written!.escrowFile, copy: st.holderCopies[0]!.file };
+}
+
+describe('vault:chooseHolderCopy (the file chooser instead of a typed path)', () => {
+  it('returns the file the holder picked, null when they cancel, and refuses a file that is not a key-holder copy', async () => {
+    let answer: string | null = null;
+    const asked: string[] = [];
+    const s = workstation({
+      chooseOpenPath: async (kind) => {
+        asked.push(kind);
+        return answer;
+      },
+    });
+    const { escrow, copy } = await escrowFiles(s);
+    const h = vaultHandlers(s);
+    expect(await h['vault:chooseHolderCopy']({})).toEqual({ path: null });
+    answer = copy;
+    expect(await h['vault:chooseHolderCopy']({})).toEqual({ path: copy });
+    answer = escrow;
+    await expect(h['vault:chooseHolderCopy']({})).rejects.toMatchObject({ code: 'vault.not_holder_copy' });
+    answer = path.join(path.dirname(copy), 'not-an-escrow.txt');
+    fs.writeFileSync(answer, 'hello');
+    await expect(h['vault:chooseHolderCopy']({})).rejects.toMatchObject({ code: expect.stringMatching(/^escrow\./) });
+    expect(asked).toEqual(['holder-copy', 'holder-copy', 'holder-copy', 'holder-copy']);
+  });
+
+  it('without a file chooser (the CLI), says to pick a listed copy', async () => {
+    await expect(vaultHandlers(workstation())['vault:chooseHolderCopy']({})).rejects.toMatchObject({ code: 'vault.no_file_chooser' });
+  });
+});

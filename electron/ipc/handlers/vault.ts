@@ -5,7 +5,7 @@ import { importSteps } from '../../../shared/ceremony/gate';
 import { findHolderCopies } from '../../services/vault/index';
 import { importTarget } from '../../services/vault/import-purpose';
 
-type VaultChannels = 'vault:state' | 'vault:saveDraft' | 'vault:startImport' | 'vault:recoverDeletedKey';
+type VaultChannels = 'vault:state' | 'vault:saveDraft' | 'vault:chooseHolderCopy' | 'vault:startImport' | 'vault:recoverDeletedKey';
 
 /** The holder this workstation acts for, when it can tell: the one the control plane enrolled, else the one whose client secret is kept here. */
 export function ownHolder(s: Services, ws: { holder1: { secret: string }; holder2: { secret: string } }): 1 | 2 | undefined {
@@ -37,6 +37,19 @@ export function vaultHandlers(s: Services): Pick<Handlers, VaultChannels> {
     'vault:saveDraft': async (r) => {
       s.vault.saveDraft(r);
       return {};
+    },
+    'vault:chooseHolderCopy': async () => {
+      if (!s.deps.chooseOpenPath) {
+        throw new KeyholderError('vault.no_file_chooser', 'This workstation cannot show a file chooser here. Choose one of the key-holder copies listed on the screen.');
+      }
+      const file = await s.deps.chooseOpenPath('holder-copy');
+      if (!file) return { path: null };
+      // Said now, not after four people have gathered: the file must be a key-holder copy (one passphrase, one holder).
+      const entry = (await s.escrow.inspect(file)).header.keys.at(-1);
+      if (!entry || entry.policy.threshold !== 1 || entry.custodians.length !== 1) {
+        throw new KeyholderError('vault.not_holder_copy', 'This file is not a key-holder copy (it is the custodians’ escrow or another file). Choose the copy made for you: holder-….khescrow.');
+      }
+      return { path: file };
     },
     // The key is opened only inside a supervised activation (keeper, knower, supervisor); its purpose runs the import.
     'vault:startImport': async ({ otherHolderConfirmed, ...draft }) => {

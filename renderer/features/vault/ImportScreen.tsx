@@ -28,6 +28,8 @@ function asError(e: unknown): { code: string; message: string } {
   return e instanceof KeyholderError ? { code: e.code, message: e.message } : { code: 'internal', message: 'Something unexpected went wrong. Nothing you entered was lost; try again.' };
 }
 
+const fileName = (p: string) => p.split(/[\\/]/).pop() ?? p;
+
 function Countdown({ until }: { until: string }) {
   const [now, setNow] = useState(() => Date.now());
   useEffect(() => {
@@ -222,6 +224,22 @@ export function ImportScreen() {
   }, [refreshStatus]);
 
   const update = (patch: Partial<Draft>) => setDraft((d) => (d ? { ...d, ...patch } : d));
+  /** A choice of file is kept at once (a draft, as every field), so leaving the screen loses nothing. */
+  const choseCopy = (file: string) => {
+    if (!draft) return;
+    const next = { ...draft, holderCopyPath: file };
+    setDraft(next);
+    if (loaded.current) void call('vault:saveDraft', next).catch(() => {});
+  };
+  const chooseFile = async () => {
+    setError(null);
+    try {
+      const r = await call('vault:chooseHolderCopy', {});
+      if (r.path) choseCopy(r.path);
+    } catch (e) {
+      setError(asError(e));
+    }
+  };
   const { gate, refresh: refreshGate } = useStepGate(draft && holderChosen ? importSteps(draft.holder) : null);
   const otherHolder = ownHolder !== null && draft !== null && draft.holder !== ownHolder;
   const save = () => {
@@ -322,15 +340,21 @@ export function ImportScreen() {
               </label>
             </Notice>
           )}
-          <label>
-            Key-holder copy (file)
-            <input list="holder-copies" value={draft.holderCopyPath} onChange={(e) => update({ holderCopyPath: e.target.value })} onBlur={save} spellCheck={false} />
-            <datalist id="holder-copies">
-              {copies.map((c) => (
-                <option key={c} value={c} />
-              ))}
-            </datalist>
-          </label>
+          <fieldset className="holder-copy">
+            <legend>Key-holder copy</legend>
+            {copies.map((c) => (
+              <label key={c} className="inline">
+                <input type="radio" name="holder-copy" checked={draft.holderCopyPath === c} onChange={() => choseCopy(c)} /> <code>{fileName(c)}</code> (made on this workstation)
+              </label>
+            ))}
+            <p>
+              {draft.holderCopyPath ? 'Chosen: ' : 'No copy chosen yet. '}
+              <code data-testid="holder-copy-path">{draft.holderCopyPath}</code>
+            </p>
+            <button type="button" className="secondary" onClick={() => void chooseFile()} disabled={busy}>
+              Choose the file…
+            </button>
+          </fieldset>
           <label>
             Vault URL (worksheet line 1)
             <input value={draft.vaultUrl} onChange={(e) => update({ vaultUrl: e.target.value })} onBlur={save} spellCheck={false} placeholder="https://contoso-keys.vault.azure.net" />

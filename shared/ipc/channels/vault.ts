@@ -53,6 +53,8 @@ export const vaultChannels = {
     }),
   ),
   'vault:saveDraft': channel(importDraftSchema, z.object({})),
+  /** The native file chooser for the key-holder copy (no typed path); `path` is null when the holder cancels. Refuses a file that is not a key-holder copy. */
+  'vault:chooseHolderCopy': channel(empty, z.object({ path: z.string().nullable() })),
   /**
    * Saves the draft and starts the supervised activation that imports it: the
    * keeper presents the holder copy, a different person (the knower) types its
