@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assertGateOpen, importSteps, stepGate } from './gate';
+import { assertGateOpen, happenedOutOfOrder, importSteps, stepGate } from './gate';
 import { ceremonyProgress, type Receipt } from './steps';
 
 const r = (kind: string, data: Receipt['data'] = {}): Receipt => ({ kind, data });
@@ -38,5 +38,22 @@ describe('the import gate (the step table, as the Import screen and vault:startI
 
   it('says what comes first in words a key holder can act on', () => {
     expect(gateAfter([])).toMatchObject({ message: 'Supervised activation attested (holder 1) cannot start yet: first Vault registered with the vendor (holder 1).' });
+  });
+});
+
+describe('steps recorded out of order', () => {
+  it('happened, so a gate does not ask for them again, though they are not progress', () => {
+    const outOfOrder = (kind: string, data: Receipt['data']) => r('ceremony.step-out-of-order', { step: kind, reason: 'cannot start yet', entry: data });
+    const receipts = [r('ceremony.opened'), outOfOrder('activation.attested', { holder: 1 }), outOfOrder('vault.imported', { holder: 1 }), r('worksheet.saved', { holder: 1 }), r('registration.done', { holder: 1 })];
+    const happened = happenedOutOfOrder(receipts);
+    expect(happened).toEqual(['activation-attested:1', 'vault-imported:1']);
+    const progress = ceremonyProgress(receipts);
+    expect(progress.find((p) => p.id === 'vault-imported:1')?.state).not.toBe('done');
+    // The import is not started a second time, and the submission does not wait for an import that happened.
+    expect(stepGate(progress, importSteps(1), happened)).toMatchObject({ open: false, why: 'done' });
+    expect(stepGate(progress, ['submitted:1'], happened)).toEqual({ open: true, stepId: 'submitted:1' });
+    expect(stepGate(progress, ['submitted:1'])).toMatchObject({ open: false, first: [{ id: 'vault-imported:1' }] });
+    // A repeated or disputed step is not counted as having happened in order to open anything.
+    expect(happenedOutOfOrder([r('ceremony.step-disputed', { step: 'vault.imported', entry: { holder: 1 } })])).toEqual([]);
   });
 });

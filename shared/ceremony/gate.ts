@@ -7,7 +7,7 @@
  * disagree.
  */
 import { KeyholderError } from '../errors/index';
-import { CEREMONY_STEPS, type StepState } from './steps';
+import { CEREMONY_STEPS, type Receipt, type StepState } from './steps';
 
 /** A step's state as the table computed it (StepProgress and the Ceremony view's steps both fit). */
 export interface GateStep {
@@ -37,16 +37,39 @@ const ESCROW_CHAIN = new Set(['key-generated', 'escrow-written', 'escrow-test-re
 
 const defOf = (id: string) => CEREMONY_STEPS.find((s) => s.id === id);
 
+/** The table step an entry records (its kind, and its holder for per-holder steps), if any. */
+export function stepIdOf(kind: string, data: Receipt['data']): string | null {
+  const s = CEREMONY_STEPS.find((x) => x.kind === kind && (x.holder === undefined || x.holder === data.holder) && (kind !== 'status.changed' || data.status === 'Available'));
+  return s?.id ?? null;
+}
+
+/**
+ * Steps recorded out of order (`ceremony.step-out-of-order`): they do not
+ * count as progress, but they happened, so a gate does not ask for them
+ * again (the import done before the registration was recorded is still in
+ * the vault).
+ */
+export function happenedOutOfOrder(receipts: readonly Receipt[]): string[] {
+  const ids: string[] = [];
+  for (const r of receipts) {
+    if (r.kind !== 'ceremony.step-out-of-order' || typeof r.data.step !== 'string' || !r.data.entry || typeof r.data.entry !== 'object' || Array.isArray(r.data.entry)) continue;
+    const id = stepIdOf(r.data.step, r.data.entry);
+    if (id && !ids.includes(id)) ids.push(id);
+  }
+  return ids;
+}
+
 /**
  * The gate for a screen or door that carries out `stepIds` in that order (the
  * Import screen: the holder's supervised activation, then the import). It is
  * open when the first step not yet done may start; closed when all are done,
  * or when that step waits for others (named, in the table's order).
  */
-export function stepGate(steps: readonly GateStep[], stepIds: readonly string[]): Gate {
+export function stepGate(steps: readonly GateStep[], stepIds: readonly string[], outOfOrder: readonly string[] = []): Gate {
   const state = new Map(steps.map((s) => [s.id, s.state]));
-  const escrowSeenHere = state.get('key-generated') === 'done';
-  const pending = stepIds.find((id) => state.get(id) !== 'done');
+  const happened = (id: string) => state.get(id) === 'done' || outOfOrder.includes(id);
+  const escrowSeenHere = happened('key-generated');
+  const pending = stepIds.find((id) => !happened(id));
   if (pending === undefined) {
     const last = stepIds[stepIds.length - 1]!;
     const title = defOf(last)?.title ?? last;
@@ -54,14 +77,14 @@ export function stepGate(steps: readonly GateStep[], stepIds: readonly string[])
   }
   const def = defOf(pending);
   if (!def) throw new KeyholderError('ceremony.unknown_step', `There is no ceremony step called "${pending}".`);
-  const first = def.requires.filter((id) => state.get(id) !== 'done' && (escrowSeenHere || !ESCROW_CHAIN.has(id))).map((id) => ({ id, title: defOf(id)?.title ?? id }));
+  const first = def.requires.filter((id) => !happened(id) && (escrowSeenHere || !ESCROW_CHAIN.has(id))).map((id) => ({ id, title: defOf(id)?.title ?? id }));
   if (!first.length) return { open: true, stepId: pending };
   return { open: false, why: 'blocked', stepId: pending, title: def.title, first, message: `${def.title} cannot start yet: first ${first.map((f) => f.title).join(', then ')}.` };
 }
 
 /** Throws the gate's refusal as a typed error (the IPC doors), or returns the step that may start. */
-export function assertGateOpen(steps: readonly GateStep[], stepIds: readonly string[]): string {
-  const g = stepGate(steps, stepIds);
+export function assertGateOpen(steps: readonly GateStep[], stepIds: readonly string[], outOfOrder: readonly string[] = []): string {
+  const g = stepGate(steps, stepIds, outOfOrder);
   if (g.open) return g.stepId;
   if (g.why === 'done') throw new KeyholderError('ceremony.step_already_done', g.message, { step: g.stepId });
   throw new KeyholderError('ceremony.step_out_of_order', g.message, { step: g.stepId, first: g.first.map((f) => f.id).join(',') });

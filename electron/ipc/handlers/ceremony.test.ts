@@ -231,6 +231,28 @@ describe('the app records each ceremony step once, at its handler', () => {
     assertNoSecrets(w.s.transcript.pathOf(view.ceremony!));
   });
 
+  it('the submission waits for this holder’s import (the step table, as on the Submission screen); a submission sent again is not refused', async () => {
+    const w = workstation();
+    let sent = 0;
+    Object.assign(w.s.controlPlane, {
+      view: () => ({ connected: true, holder: 1, secretStorage: { available: true } }),
+      lastStatus: () => null,
+      submit: async () => (sent++, { receipt: { holder: 1, submissionId: `sub-${sent}`, envelopeSha256: 'ab'.repeat(32) }, answer: { validation: { state: 'pending' } } }),
+    });
+    Object.assign(w.s.worksheet, { keyStoreValues: async () => ({}) });
+    await w.s.ceremonyOps.saveWorksheet({ holder1: holderLine(1), holder2: { ...emptyHolder(), secret: { action: 'keep' } } });
+    await w.s.ceremony.record('registration.done', { holder: 1, registrationId: 'reg-1', vaultDnsName: 'holder1-keys.vault.azure.net', status: 'registered', decidedAt: '' });
+    await expect(w.call('control-plane:submit', {})).rejects.toMatchObject({ code: 'ceremony.step_out_of_order', message: expect.stringContaining('first Key imported into the vault (holder 1)') });
+    expect(sent).toBe(0);
+    // An import recorded out of order still happened: the submission does not wait for it again.
+    await w.s.ceremony.record('vault.imported', { holder: 1, fingerprint: null, keyVersionId: 'https://holder1-keys.vault.azure.net/keys/k/1', vault: 'holder1-keys.vault.azure.net' });
+    expect(w.entries().at(-1)!.kind).toBe('ceremony.step-out-of-order');
+    // (The handler directly: this fake connection is too thin for the response's schema.)
+    await w.h['control-plane:submit']({});
+    await w.h['control-plane:submit']({});
+    expect(sent).toBe(2);
+  });
+
   it('registration, submission receipts and status changes are recorded once each, as the vendor answers', async () => {
     const w = workstation();
     type Reg = NonNullable<ReturnType<Services['controlPlane']['registration']>>;

@@ -23,7 +23,14 @@ export function useStepGate(stepIds: readonly string[] | null): { gate: Gate | n
       return;
     }
     call('ceremony:view', {}).then(
-      (v) => setGate(stepGate(v.steps, key.split('|'))),
+      (v) =>
+        setGate(
+          stepGate(
+            v.steps,
+            key.split('|'),
+            v.deviations.flatMap((d) => (d.stepId ? [d.stepId] : [])),
+          ),
+        ),
       // The door refuses with its own message if the record cannot be read; the screen shows that one.
       () => setGate(null),
     );
@@ -66,4 +73,11 @@ export function StepGateNotice({ gate, doneText }: { gate: Gate | null; doneText
       </ul>
     </Notice>
   );
+}
+
+/** The hook and the notice together, for a screen that only needs to say what comes first (`doneText` null: say nothing once done). */
+export function StepGuard({ stepIds, doneText }: { stepIds: readonly string[]; doneText?: string | null }) {
+  const { gate } = useStepGate(stepIds);
+  if (doneText === null && gate && !gate.open && gate.why === 'done') return null;
+  return <StepGateNotice gate={gate} {...(doneText ? { doneText } : {})} />;
 }

@@ -9,6 +9,7 @@ import { call } from '../../app/api';
 import { Notice } from '../../ui/Notice';
 import { Fingerprint } from '../../ui/Fingerprint';
 import { useControlPlane } from './useControlPlane';
+import { StepGuard } from '../ceremony/StepGate';
 import { ImportGateNotice } from './ImportGate';
 
 export function RegistrationScreen() {
@@ -25,6 +26,7 @@ export function RegistrationScreen() {
   return (
     <section aria-labelledby="cp-reg-title">
       <h1 id="cp-reg-title">Register your vault with the vendor</h1>
+      {c?.connected && c.holder ? <StepGuard stepIds={[`registered:${c.holder}`]} doneText={null} /> : null}
       {error && (
         <Notice tone="error" testId="cp-error">
           {error}
