@@ -25,7 +25,7 @@ import { createParticipantsService, type ParticipantsService } from './participa
 import { createActivationService, type ActivationService } from './activation/index';
 import { createActivationDesk, type ActivationDesk } from './activation/desk';
 import { createCeremonyOperations, createCeremonyService, type CeremonyOperations, type CeremonyService } from './ceremony/index';
-import { vaultImportPurpose } from './ceremony/vault-import-purpose';
+import { vaultImportPurpose } from './vault/import-purpose';
 import { keyRotationImportPurpose } from './lifecycle/key-rotation-purpose';
 import { createLifecycle, type Lifecycle, type LifecycleOptions } from './lifecycle/index';
 import { openWorkstationSettings, type WorkstationSettings } from './settings/workstation';
@@ -65,6 +65,8 @@ export interface ServiceDeps {
   pdf?: { fromHtml(html: string): Promise<Uint8Array> };
   /** Asks the holder where to save an export; null when they cancel. Without it exports go to <dataDir>/exports. */
   chooseSavePath?(suggestedName: string, kind: 'pdf' | 'json' | 'keybackup'): Promise<string | null>;
+  /** Asks the holder to pick a file (the native open dialog in main, a fake in the e2e bridge); null when they cancel. */
+  chooseOpenPath?(kind: 'holder-copy'): Promise<string | null>;
   /** Key-store lifecycle settings (quorum, Resource Manager endpoint, default data-key cache); derived defaults when absent. */
   lifecycle?: LifecycleOptions;
   /** How this workstation is named in the ceremony plan (default: the host name). */
