@@ -26,6 +26,7 @@ import { createActivationService, type ActivationService } from './activation/in
 import { createActivationDesk, type ActivationDesk } from './activation/desk';
 import { createCeremonyOperations, createCeremonyService, type CeremonyOperations, type CeremonyService } from './ceremony/index';
 import { vaultImportPurpose } from './ceremony/vault-import-purpose';
+import { createMergedCeremonyService, type MergedCeremonyService } from './ceremony/merged-ceremony';
 import { keyRotationImportPurpose } from './lifecycle/key-rotation-purpose';
 import { createLifecycle, type Lifecycle, type LifecycleOptions } from './lifecycle/index';
 import { openWorkstationSettings, type WorkstationSettings } from './settings/workstation';
@@ -96,6 +97,8 @@ export interface Services {
   ceremony: CeremonyService;
   /** The ceremony's recorded operations: each calls its service and appends the step's one entry (the IPC handlers and `keyholder rehearse`). */
   ceremonyOps: CeremonyOperations;
+  /** The whole ceremony across workstations: this one's transcript and the others' (signed files, control plane), merged. */
+  mergedCeremony: MergedCeremonyService;
   /** The key's life after the ceremony: health, revoke/unrevoke, pull/restore, rotation to a new primary key. */
   lifecycle: Lifecycle;
   /** Live-mode settings, the connection test and switching modes. */
@@ -180,6 +183,7 @@ export function createServices(deps: ServiceDeps): Services {
     participants,
     activation,
     ceremony,
+    mergedCeremony: createMergedCeremonyService({ dataDir: deps.dataDir, clock: deps.clock, ceremony, transcript, plan: () => participants.plan(), label: () => workstationKey().label }),
     ceremonyOps: createCeremonyOperations({ worksheet: base.worksheet, escrow: base.escrow, controlPlane: base.controlPlane, vault, recorder: ceremony }),
     activationDesk: createActivationDesk({
       activation,
