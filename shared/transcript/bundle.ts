@@ -27,6 +27,8 @@ export const bundleSchema = z.strictObject({
   ceremony: ceremonyIdSchema,
   /** The plan fingerprint the exporting workstation showed, to compare with the importer's. */
   planFingerprint: z.string().regex(/^[0-9A-F]{4}(-[0-9A-F]{4}){3}$/).optional(),
+  /** Every workstation of the exporting workstation's plan: a verifier of the bundle knows whose file is missing. */
+  planWorkstations: z.array(z.strictObject({ label: z.string().min(1).max(100), key: b64url(32) })).max(16),
   /** The transcript file's exact text (JSON lines, each ending in a line break). */
   transcript: z.string().min(1).max(16 * 2 ** 20),
   sig: b64url(64),

@@ -9,63 +9,11 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { fixedClock } from '../platform/clock';
-import { silentLogger } from '../log/logger';
-import { testSecretBox } from '../transcript/test-support';
-import { createCeremonyTranscripts } from '../transcript/index';
-import { createCeremonyService } from './ceremony-service';
-import { createMergedCeremonyService } from './merged-ceremony';
-import { PLAN_FORMAT, planFingerprint, type CeremonyPlan } from '../../../shared/ceremony/plan';
+import { PLAN_FORMAT } from '../../../shared/ceremony/plan';
 import { parseBundle } from '../../../shared/transcript/bundle';
 import { ed25519Verify } from '../transcript/ed25519';
 
-const FP = 'sha256:' + 'ab'.repeat(32);
-const clock = fixedClock(new Date('2026-12-06T09:00:00Z'));
-const tick = () => clock.advance(60_000);
-
-function workstation(label: string) {
-  const dataDir = mkdtempSync(path.join(tmpdir(), `kh-merge-${label.replace(/\s/g, '')}-`));
-  const transcript = createCeremonyTranscripts({ dataDir, secretBox: testSecretBox(), clock });
-  const ceremony = createCeremonyService({ dataDir, clock, log: silentLogger, transcript });
-  const ws = { label, dataDir, transcript, ceremony, plan: null as CeremonyPlan | null, merged: null as unknown as ReturnType<typeof createMergedCeremonyService> };
-  ws.merged = createMergedCeremonyService({ dataDir, clock, ceremony, transcript, label: () => label, plan: () => ({ plan: ws.plan!, fingerprint: planFingerprint(ws.plan!) }) });
-  return ws;
-}
-type Ws = ReturnType<typeof workstation>;
-const step = async (w: Ws, kind: string, data: Record<string, string | number>) => {
-  tick();
-  return w.ceremony.record(kind, data);
-};
-
-async function threeWorkstations() {
-  const custodians = workstation('custodians desk');
-  const h1 = workstation('holder one');
-  const h2 = workstation('holder two');
-  const all = [custodians, h1, h2];
-  // The exchanged plan: every workstation's ceremony key.
-  const plan: CeremonyPlan = { format: PLAN_FORMAT, v: 1, participants: [], workstations: all.map((w) => ({ label: w.label, key: w.transcript.ceremonyKey().publicKey })) };
-  for (const w of all) w.plan = plan;
-  await step(custodians, 'key.generated', { fingerprint: FP });
-  await step(custodians, 'escrow.written', { fingerprint: FP });
-  await step(custodians, 'escrow.test-restored', { fingerprint: FP });
-  await step(custodians, 'holder-copy.written', { holder: 1, fingerprint: FP });
-  await step(custodians, 'holder-copy.written', { holder: 2, fingerprint: FP });
-  for (const [w, h] of [[h1, 1], [h2, 2]] as const) {
-    await step(w, 'worksheet.saved', { holder: h });
-    await step(w, 'registration.done', { holder: h });
-    await step(w, 'activation.attested', { holder: h });
-    await step(w, 'vault.imported', { holder: h, fingerprint: FP });
-    await step(w, 'submission.receipt', { holder: h });
-  }
-  return { custodians, h1, h2, all };
-}
-
-const exchange = (all: Ws[]) => {
-  for (const from of all) {
-    const file = from.merged.exportOwn().text;
-    for (const to of all) if (to !== from) to.merged.importText(file, `file of ${from.label}`);
-  }
-};
+import { exchange, step, threeWorkstations, tick, workstation } from './merge-test-support';
 
 describe('merged ceremony across workstations', () => {
   it('exports a signed file, imports the others’, and shows one merged ceremony on each workstation', async () => {

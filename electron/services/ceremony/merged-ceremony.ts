@@ -142,8 +142,18 @@ export function createMergedCeremonyService(deps: {
       const own = ownText();
       if (!own) throw new KeyholderError('ceremony.nothing_recorded', 'This workstation has recorded nothing yet: there is no transcript to export.');
       const key = deps.transcript.ceremonyKey();
+      const { plan, fingerprint } = deps.plan();
       const bundle = signBundle(
-        { format: 'keyholder-transcript-bundle', v: 1, exportedAt: deps.clock.now().toISOString(), workstation: { label: deps.label(), key: key.publicKey }, ceremony: own.ceremony, planFingerprint: deps.plan().fingerprint, transcript: own.text },
+        {
+          format: 'keyholder-transcript-bundle',
+          v: 1,
+          exportedAt: deps.clock.now().toISOString(),
+          workstation: { label: deps.label(), key: key.publicKey },
+          ceremony: own.ceremony,
+          planFingerprint: fingerprint,
+          planWorkstations: plan.workstations.map((w) => ({ label: w.label, key: w.key })),
+          transcript: own.text,
+        },
         (m) => key.sign(m),
       );
       const first = JSON.parse(own.text.slice(0, own.text.indexOf('\n'))) as TranscriptEntry;
