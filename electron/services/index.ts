@@ -8,6 +8,7 @@ import type { SecretBox } from './platform/secret-box';
 import type { Logger } from './log/logger';
 import type { EventName, EventPayload } from '../../shared/ipc/contract';
 import type { KdfProfile } from '../../shared/escrow/kdf-profiles';
+import type { Receipt } from '../../shared/ceremony/steps';
 import { createEscrowService, type EscrowService } from './escrow/service';
 import { processPassphraseThrottle } from './escrow/throttle';
 import { createExpiryServiceInDataDir, type ExpiryService } from './expiry/expiry-service';
@@ -118,8 +119,10 @@ export function createServices(deps: ServiceDeps): Services {
     worksheet,
   };
   const identity = createIdentityService({ dataDir: deps.dataDir, secretBox: deps.secretBox, clock: deps.clock, log: deps.log, ...(deps.signInMemoryOnly ? { memoryOnly: true } : {}), ...(deps.azure ? { azure: deps.azure } : {}), ...(deps.openBrowser ? { openBrowser: deps.openBrowser } : {}) });
-  const transcript = createCeremonyTranscripts({ dataDir: deps.dataDir, secretBox: deps.secretBox, clock: deps.clock });
-  const ceremony = createCeremonyService({ dataDir: deps.dataDir, clock: deps.clock, log: deps.log, transcript, ...(deps.chooseSavePath ? { chooseSavePath: deps.chooseSavePath } : {}) });
+  // The other workstations' transcripts (imported files, the control plane's copies) count toward this one's step table; bound once they exist.
+  let otherReceipts: () => Receipt[] = () => [];
+  const transcript = createCeremonyTranscripts({ dataDir: deps.dataDir, secretBox: deps.secretBox, clock: deps.clock, others: () => otherReceipts() });
+  const ceremony = createCeremonyService({ dataDir: deps.dataDir, clock: deps.clock, log: deps.log, transcript, others: () => otherReceipts(), ...(deps.chooseSavePath ? { chooseSavePath: deps.chooseSavePath } : {}) });
   // The ceremony key signs the plan file and activation requests; without a SecretBox there is none, and enrolment fails closed.
   const workstationKey = () => {
     const k = transcript.ceremonyKey();
@@ -139,6 +142,8 @@ export function createServices(deps: ServiceDeps): Services {
         workstations: plan.workstations.map((w) => ({ label: w.label, keyFingerprint: keyFingerprint(w.key) })),
       }),
   });
+  const mergedCeremony = createMergedCeremonyService({ dataDir: deps.dataDir, clock: deps.clock, ceremony, transcript, plan: () => participants.plan(), label: () => workstationKey().label });
+  otherReceipts = () => mergedCeremony.otherReceipts();
   // The app's activations record into the current ceremony; a step the table does not allow yet is kept as a deviation, not lost.
   const activation = createActivationService({ transcript: { append: (c, kind, data, att) => ceremony.recordIn(c, kind, data, att) }, clock: deps.clock, workstation: workstationKey });
   const vault = createVaultService({ dataDir: deps.dataDir, clock: deps.clock, log: deps.log, ...(deps.azure ? { azure: deps.azure } : {}), identity, escrow: base.escrow, worksheet: base.worksheet });
@@ -183,7 +188,7 @@ export function createServices(deps: ServiceDeps): Services {
     participants,
     activation,
     ceremony,
-    mergedCeremony: createMergedCeremonyService({ dataDir: deps.dataDir, clock: deps.clock, ceremony, transcript, plan: () => participants.plan(), label: () => workstationKey().label }),
+    mergedCeremony,
     ceremonyOps: createCeremonyOperations({ worksheet: base.worksheet, escrow: base.escrow, controlPlane: base.controlPlane, vault, recorder: ceremony }),
     activationDesk: createActivationDesk({
       activation,

@@ -21,8 +21,10 @@ export const tick = () => clock.advance(60_000);
 
 export function workstation(label: string) {
   const dataDir = mkdtempSync(path.join(tmpdir(), `kh-merge-${label.replace(/\s/g, '')}-`));
-  const transcript = createCeremonyTranscripts({ dataDir, secretBox: testSecretBox(), clock });
-  const ceremony = createCeremonyService({ dataDir, clock, log: silentLogger, transcript });
+  // Wired as the app wires it (electron/services/index.ts): the imported files count toward this workstation's step table.
+  const others = () => ws.merged.otherReceipts();
+  const transcript = createCeremonyTranscripts({ dataDir, secretBox: testSecretBox(), clock, others });
+  const ceremony = createCeremonyService({ dataDir, clock, log: silentLogger, transcript, others });
   const ws = { label, dataDir, transcript, ceremony, plan: null as CeremonyPlan | null, merged: null as unknown as ReturnType<typeof createMergedCeremonyService> };
   ws.merged = createMergedCeremonyService({ dataDir, clock, ceremony, transcript, label: () => label, plan: () => ({ plan: ws.plan!, fingerprint: planFingerprint(ws.plan!) }) });
   return ws;

@@ -88,3 +88,40 @@ describe('merged ceremony across workstations', () => {
     await expect(h1.merged.importFile(big)).rejects.toMatchObject({ code: 'bundle.too_large' });
   });
 });
+
+describe('the other workstations’ files count toward this workstation’s step table', () => {
+  it('a holder who imported the custodians’ file records the activation in order, and closes the ceremony as completed', async () => {
+    const custodians = workstation('custodians desk');
+    const h1 = workstation('holder one');
+    const h2 = workstation('holder two');
+    const all = [custodians, h1, h2];
+    const plan = { format: PLAN_FORMAT, v: 1 as const, participants: [], workstations: all.map((w) => ({ label: w.label, key: w.transcript.ceremonyKey().publicKey })) };
+    for (const w of all) w.plan = plan;
+    for (const [kind, data] of [['key.generated', {}], ['escrow.written', {}], ['escrow.test-restored', {}], ['holder-copy.written', { holder: 1 }], ['holder-copy.written', { holder: 2 }]] as const) await step(custodians, kind, data);
+    const custodiansFile = custodians.merged.exportOwn().text;
+    for (const [w, h] of [[h1, 1], [h2, 2]] as const) {
+      await step(w, 'worksheet.saved', { holder: h });
+      await step(w, 'registration.done', { holder: h });
+      // Before the custodians' file is in, the activation is out of order on this workstation's own record...
+      if (h === 2) expect((await step(w, 'activation.attested', { holder: h })).kind).toBe('ceremony.step-out-of-order');
+      w.merged.importText(custodiansFile, 'custodians');
+      // ...once it is in, in order.
+      if (h === 1) expect((await step(w, 'activation.attested', { holder: h })).kind).toBe('activation.attested');
+    }
+    // Holder 2's first activation was recorded as a deviation, so it does not count locally; a second one does, in order.
+    expect((await step(h2, 'activation.attested', { holder: 2 })).kind).toBe('activation.attested');
+    for (const [w, h] of [[h1, 1], [h2, 2]] as const) {
+      await step(w, 'vault.imported', { holder: h });
+      await step(w, 'submission.receipt', { holder: h });
+    }
+    h1.merged.importText(h2.merged.exportOwn().text, 'holder two');
+    h2.merged.importText(h1.merged.exportOwn().text, 'holder one');
+    expect((await step(h1, 'status.changed', { status: 'Available' })).kind).toBe('status.changed');
+    expect(h1.ceremony.progress().complete).toBe(true);
+    expect(h1.ceremony.progress().steps.find((s) => s.id === 'key-generated')!.details).toBe('recorded on another workstation of the ceremony');
+    expect((await h1.ceremony.close()).outcome).toBe('completed');
+    // The merged ceremony says what happened on holder 2's workstation (its activation recorded twice): nothing hidden.
+    const m = h1.merged.merged();
+    expect(m.deviations.map((d) => d.kind)).toContain('repeated');
+  });
+});

@@ -12,10 +12,11 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { KeyholderError } from '../../../shared/errors/index';
-import { keyFingerprint, type TranscriptEntry } from '../../../shared/transcript/entry';
+import { CLOSING_KIND, OPENING_KIND, keyFingerprint, type TranscriptEntry } from '../../../shared/transcript/entry';
+import type { Receipt } from '../../../shared/ceremony/steps';
 import { verifyTranscript } from '../../../shared/transcript/verify';
 import { BUNDLE_EXTENSION, MAX_BUNDLE_BYTES, parseBundle, serializeBundle, signBundle, type TranscriptBundle } from '../../../shared/transcript/bundle';
-import { mergeCeremony, type MergedCeremony, type WorkstationTranscript } from '../../../shared/ceremony/merge';
+import { LOCAL_DEVIATION_KINDS, mergeCeremony, type MergedCeremony, type WorkstationTranscript } from '../../../shared/ceremony/merge';
 import type { CeremonyPlan } from '../../../shared/ceremony/plan';
 import type { Clock } from '../platform/clock';
 import { BoundedReadError, readRegularFile } from '../platform/bounded-read';
@@ -40,6 +41,8 @@ export interface MergedCeremonyService {
   importText(text: string, source: string): ImportedRecord;
   /** The same from a path (bounded read: a regular file of at most 24 MiB). */
   importFile(file: string): Promise<ImportedRecord>;
+  /** The kept transcripts' receipts (each step's own kind and data), for this workstation's step table. */
+  otherReceipts(): Receipt[];
   /** Keeps a bundle already checked (the control plane's copy). */
   keep(bundle: TranscriptBundle, source: string): ImportedRecord;
   imported(): ImportedRecord[];
@@ -174,6 +177,16 @@ export function createMergedCeremonyService(deps: {
     },
     keep,
     imported: () => imported().map(record),
+    otherReceipts() {
+      return imported().flatMap((b) =>
+        b.transcript
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as TranscriptEntry)
+          .filter((e) => e.kind !== OPENING_KIND && e.kind !== CLOSING_KIND)
+          .map((e) => (LOCAL_DEVIATION_KINDS.has(e.kind) && typeof e.data.step === 'string' && e.data.entry && typeof e.data.entry === 'object' && !Array.isArray(e.data.entry) ? { kind: e.data.step, data: e.data.entry } : { kind: e.kind, data: e.data })),
+      );
+    },
     merged(o = {}) {
       const { plan } = deps.plan();
       const transcripts: WorkstationTranscript[] = [];
