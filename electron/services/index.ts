@@ -8,6 +8,7 @@ import type { SecretBox } from './platform/secret-box';
 import type { Logger } from './log/logger';
 import type { EventName, EventPayload } from '../../shared/ipc/contract';
 import type { KdfProfile } from '../../shared/escrow/kdf-profiles';
+import type { Receipt } from '../../shared/ceremony/steps';
 import { createEscrowService, type EscrowService } from './escrow/service';
 import { processPassphraseThrottle } from './escrow/throttle';
 import { createExpiryServiceInDataDir, type ExpiryService } from './expiry/expiry-service';
@@ -26,6 +27,7 @@ import { createActivationService, type ActivationService } from './activation/in
 import { createActivationDesk, type ActivationDesk } from './activation/desk';
 import { createCeremonyOperations, createCeremonyService, type CeremonyOperations, type CeremonyService } from './ceremony/index';
 import { vaultImportPurpose } from './vault/import-purpose';
+import { createMergedCeremonyService, type MergedCeremonyService } from './ceremony/merged-ceremony';
 import { keyRotationImportPurpose } from './lifecycle/key-rotation-purpose';
 import { createLifecycle, type Lifecycle, type LifecycleOptions } from './lifecycle/index';
 import { openWorkstationSettings, type WorkstationSettings } from './settings/workstation';
@@ -106,6 +108,8 @@ export interface Services {
   ceremony: CeremonyService;
   /** The ceremony's recorded operations: each calls its service and appends the step's one entry (the IPC handlers and `keyholder rehearse`). */
   ceremonyOps: CeremonyOperations;
+  /** The whole ceremony across workstations: this one's transcript and the others' (signed files, control plane), merged. */
+  mergedCeremony: MergedCeremonyService;
   /** The key's life after the ceremony: health, revoke/unrevoke, pull/restore, rotation to a new primary key. */
   lifecycle: Lifecycle;
   /** Live-mode settings, the connection test and switching modes. */
@@ -127,8 +131,10 @@ export function createServices(deps: ServiceDeps): Services {
     worksheet,
   };
   const identity = createIdentityService({ dataDir: deps.dataDir, secretBox: deps.secretBox, clock: deps.clock, log: deps.log, ...(deps.signInMemoryOnly ? { memoryOnly: true } : {}), ...(deps.azure ? { azure: deps.azure } : {}), ...(deps.openBrowser ? { openBrowser: deps.openBrowser } : {}) });
-  const transcript = createCeremonyTranscripts({ dataDir: deps.dataDir, secretBox: deps.secretBox, clock: deps.clock });
-  const ceremony = createCeremonyService({ dataDir: deps.dataDir, clock: deps.clock, log: deps.log, transcript, ...(deps.chooseSavePath ? { chooseSavePath: deps.chooseSavePath } : {}) });
+  // The other workstations' transcripts (imported files, the control plane's copies) count toward this one's step table; bound once they exist.
+  let otherReceipts: () => Receipt[] = () => [];
+  const transcript = createCeremonyTranscripts({ dataDir: deps.dataDir, secretBox: deps.secretBox, clock: deps.clock, others: () => otherReceipts() });
+  const ceremony = createCeremonyService({ dataDir: deps.dataDir, clock: deps.clock, log: deps.log, transcript, others: () => otherReceipts(), ...(deps.chooseSavePath ? { chooseSavePath: deps.chooseSavePath } : {}) });
   // The ceremony key signs the plan file and activation requests; without a SecretBox there is none, and enrolment fails closed.
   const workstationKey = () => {
     const k = transcript.ceremonyKey();
@@ -148,6 +154,8 @@ export function createServices(deps: ServiceDeps): Services {
         workstations: plan.workstations.map((w) => ({ label: w.label, keyFingerprint: keyFingerprint(w.key) })),
       }),
   });
+  const mergedCeremony = createMergedCeremonyService({ dataDir: deps.dataDir, clock: deps.clock, ceremony, transcript, plan: () => participants.plan(), label: () => workstationKey().label });
+  otherReceipts = () => mergedCeremony.otherReceipts();
   // The app's activations record into the current ceremony; a step the table does not allow yet is kept as a deviation, not lost.
   const activation = createActivationService({ transcript: { append: (c, kind, data, att) => ceremony.recordIn(c, kind, data, att) }, clock: deps.clock, workstation: workstationKey });
   const awsKeyStore = createAwsKeyStoreService({ dataDir: deps.dataDir, clock: deps.clock, log: deps.log, ...(deps.aws ? { aws: deps.aws } : {}) });
@@ -195,6 +203,7 @@ export function createServices(deps: ServiceDeps): Services {
     participants,
     activation,
     ceremony,
+    mergedCeremony,
     ceremonyOps: createCeremonyOperations({ worksheet: base.worksheet, escrow: base.escrow, controlPlane: base.controlPlane, vault, awsKeyStore, recorder: ceremony }),
     activationDesk: createActivationDesk({
       activation,
