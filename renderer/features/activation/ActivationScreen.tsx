@@ -6,6 +6,7 @@
  */
 import { useState } from 'react';
 import { call } from '../../app/api';
+import { useApp } from '../../app/store';
 import type { ResponseOf } from '../../../shared/ipc/contract';
 import { Notice } from '../../ui/Notice';
 import { RemoteReceive, RemoteSeal } from './Remote';
@@ -23,7 +24,6 @@ const ROLE_WORDS: Record<Role, string> = {
 };
 const PURPOSES = [
   { kind: 'escrow-restore', label: 'Restore check: open the escrowed key and confirm it is the right key' },
-  { kind: 'vault-import', label: 'Import into a vault' },
 ] as const;
 
 function message(e: unknown): string {
@@ -99,10 +99,11 @@ export function turnKey(v: View): string {
   return `${v.session}:${v.waitingFor}:${v.step === 'supervisor-attests' ? 'attest' : v.step === 'carry-out' ? 'carry' : 'join'}:${v.checkValues.length}`;
 }
 
-function StartForm({ onStart }: { onStart(req: { mode: 'split-knowledge' | 'quorum'; escrowFile: string; purpose: { kind: 'escrow-restore' | 'vault-import'; target: string } }): void }) {
+function StartForm({ onStart }: { onStart(req: { mode: 'split-knowledge' | 'quorum'; escrowFile: string; purpose: { kind: 'escrow-restore'; target: string } }): void }) {
+  const go = useApp((st) => st.go);
   const [mode, setMode] = useState<'split-knowledge' | 'quorum'>('split-knowledge');
   const [file, setFile] = useState('');
-  const [kind, setKind] = useState<'escrow-restore' | 'vault-import'>('escrow-restore');
+  const [kind, setKind] = useState<'escrow-restore'>('escrow-restore');
   const [target, setTarget] = useState('');
   return (
     <form
@@ -113,6 +114,13 @@ function StartForm({ onStart }: { onStart(req: { mode: 'split-knowledge' | 'quor
       }}
     >
       <h2>Start an activation</h2>
+      <p className="act-hint" data-testid="import-elsewhere">
+        To import your key into your vault, start from the{' '}
+        <button type="button" className="link" onClick={() => go('import')}>
+          Import screen
+        </button>
+        : it checks your holder, your vault and that the vendor registered it before anything is opened.
+      </p>
       <fieldset className="act-field">
         <legend>How the key is opened</legend>
         <label>

@@ -5,6 +5,7 @@
 import { useState } from 'react';
 import { call } from '../../app/api';
 import { Notice } from '../../ui/Notice';
+import { formatMoment } from '../../../shared/format/dates';
 import type { KeyRotationViewShape } from '../../../shared/ipc/channels/lifecycle';
 import type { ResponseOf } from '../../../shared/ipc/contract';
 import { SupervisedPanel } from '../activation/SupervisedPanel';
@@ -189,7 +190,7 @@ export function KeyRotationPanel({ rotation, onChange }: { rotation: KeyRotation
           </button>
         </form>
       )}
-      {r?.step === 'done' && <p data-testid="rot-done">Old key disabled on {r.disabledAt}; it is kept in the vault.</p>}
+      {r?.step === 'done' && <p data-testid="rot-done">Old key disabled on {r.disabledAt ? formatMoment(r.disabledAt, { zone: true }) : 'a date not recorded'}; it is kept in the vault.</p>}
     </section>
   );
 }
