@@ -44,7 +44,7 @@ export function ceremonyHandlers(
     'ceremony:exportWorkstationFile': async () => s.mergedCeremony.saveOwn(),
     'ceremony:importWorkstationFile': async (r) => {
       const got = s.mergedCeremony.importText(r.text, `file ${r.name}`);
-      return { workstation: got.workstation, entries: got.entries, view: s.mergedCeremony.view() };
+      return { workstation: got.workstation, entries: got.entries, view: s.mergedCeremony.view(await exchangeWithControlPlane(s)) };
     },
   };
 }
