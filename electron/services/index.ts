@@ -154,6 +154,7 @@ export function createServices(deps: ServiceDeps): Services {
     identity,
     controlPlane: base.controlPlane,
     vault,
+    awsKeyStore,
     worksheet: base.worksheet,
     participants,
     transcript,

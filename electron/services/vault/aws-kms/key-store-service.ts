@@ -95,6 +95,11 @@ export class AwsKeyStoreService {
     fs.renameSync(tmp, this.file);
   }
 
+  /** The KMS provider for a Region, signed in as the holder (the lifecycle service's AWS calls use it too). */
+  kmsProvider(region: string): AwsKmsProvider {
+    return this.deps.provider(region);
+  }
+
   /** The location the vendor registers before the import: arn:aws:kms:{region}:{account}. */
   location(draft: AwsImportDraft | undefined = this.record()?.draft): string {
     if (!draft) throw new KeyholderError('aws.no_draft', 'Enter your AWS account and the key’s Region first.');
