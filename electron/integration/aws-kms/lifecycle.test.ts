@@ -28,6 +28,8 @@ import { AwsKmsProvider, type AwsImportOutcome } from '../../services/vault/aws-
 import { AwsKmsLifecycle } from '../../services/vault/aws-kms/lifecycle';
 import { LifecycleService } from '../../services/lifecycle/service';
 import { awsKeyLocation } from '../../../shared/worksheet/aws';
+import { storeCommands, EXIT_OK, EXIT_REFUSED } from '../../cli/commands/store';
+import type { CliIo } from '../../cli/io';
 
 let cloud: RehearsalCloud;
 let agent: https.Agent;
@@ -39,7 +41,7 @@ const creds = (n: 1 | 2) => {
   const p = principal(`key holder ${n}`);
   return { accessKeyId: p.accessKeyId, secretAccessKey: p.secretAccessKey };
 };
-const kms = (n: 1 | 2) => new AwsKmsProvider({ region: REGION, endpoint: cloud.descriptor.kms.endpoint, agent, credentials: creds(n), maxAttempts: 1 });
+const kms = (n: 1 | 2, region = REGION) => new AwsKmsProvider({ region, endpoint: cloud.descriptor.kms.endpoint, agent, credentials: creds(n), maxAttempts: 1 });
 const keyState = async (n: 1 | 2, arn: string) =>
   (await new KMSClient({ region: REGION, endpoint: cloud.descriptor.kms.endpoint, credentials: creds(n), requestHandler: new NodeHttpHandler({ httpsAgent: agent }) }).send(new DescribeKeyCommand({ KeyId: arn }))).KeyMetadata!;
 
@@ -48,12 +50,12 @@ async function advance(ms: number) {
 }
 
 /** Both holders' AWS key stores validated into a primary key (cache time 1 minute), and each holder's lifecycle service. */
-async function pair(): Promise<{ keys: Record<1 | 2, AwsImportOutcome>; lifecycle: Record<1 | 2, LifecycleService> }> {
+async function pair(env = 'aws-life', region = REGION): Promise<{ keys: Record<1 | 2, AwsImportOutcome>; lifecycle: Record<1 | 2, LifecycleService> }> {
   const key = generateSymmetricKey();
   const keys = {} as Record<1 | 2, AwsImportOutcome>;
   const lifecycle = {} as Record<1 | 2, LifecycleService>;
   for (const n of [1, 2] as const) {
-    const p = kms(n);
+    const p = kms(n, region);
     keys[n] = await p.importKey({ secretKey: key.secretKey, keyId: key.keyId, fingerprint: key.identity.fingerprint, expiration: { model: 'KEY_MATERIAL_DOES_NOT_EXPIRE' } });
     await p.applyPolicy(await p.proposePolicy(keys[n].keyArn, principal('vendor role').arn));
     await p.applyPolicy(await p.proposePolicy(keys[n].companionArn, principal('vendor role').arn, 'companion-hmac'));
@@ -61,17 +63,17 @@ async function pair(): Promise<{ keys: Record<1 | 2, AwsImportOutcome>; lifecycl
   for (const n of [1, 2] as const) {
     const dataDir = fs.mkdtempSync(path.join(tmp, `holder${n}-`));
     const box = memorySecretBox({ key: randomBytes(32) });
-    const { token } = await cloud.controlPlane.createEnrolment({ environmentId: 'aws-life', holder: n });
+    const { token } = await cloud.controlPlane.createEnrolment({ environmentId: env, holder: n });
     const cp = new ControlPlaneService({ dataDir, secretBox: box, clock: systemClock, log: silentLogger, mode: 'rehearsal', transport: httpsTransport(agent) });
     await cp.connect({ baseUrl: cloud.descriptor.controlPlaneUrl, expectedFingerprint: cloud.descriptor.controlPlaneFingerprint, enrolmentToken: token });
-    const reg = await cp.requestRegistration(awsKeyLocation({ region: REGION, accountId: principal(`key holder ${n}`).accountId }));
+    const reg = await cp.requestRegistration(awsKeyLocation({ region, accountId: principal(`key holder ${n}`).accountId }));
     await cloud.controlPlane.decideRegistration(reg.registrationId, 'registered');
     await cp.submit({ provider: 'aws-kms', keyArn: keys[n].keyArn, companionKeyArn: keys[n].companionArn, vendorRoleArn: principal('vendor role').arn, cacheMinutes: 1 });
     lifecycle[n] = new LifecycleService({
       dataDir,
       clock: systemClock,
       log: silentLogger,
-      provider: () => new AwsKmsLifecycle(() => kms(n)),
+      provider: () => new AwsKmsLifecycle(() => kms(n, region)),
       heldKeyStore: () => ({ holder: n, keyVersionId: keys[n].keyArn }),
       vendorStatus: (refresh) => cp.status({ refresh }),
       participants: { list: () => [], unlock: () => Promise.reject(new Error('no participants here')) },
@@ -141,5 +143,30 @@ describe('AWS KMS key store lifecycle', () => {
     expect((await keyState(1, keys[1].keyArn)).KeyState).toBe('Disabled');
     await expect(one.restore({ confirmation: 'restore key store 1' })).rejects.toMatchObject({ code: 'lifecycle.nothing_to_restore' });
     expect((await one.unrevoke({ confirmation: 'unrevoke key store 1' })).keyStore.state).toBe('Available');
+  });
+
+  it('keyholder store status|revoke|unrevoke|pull|restore work on the AWS key store', async () => {
+    const region = 'ca-central-1';
+    const { keys, lifecycle } = await pair('aws-life-cli', region);
+    const run = async (verb: string, args: string[]) => {
+      const outs: string[] = [];
+      const errs: string[] = [];
+      const io: CliIo = { out: (l) => void outs.push(l), err: (l) => void errs.push(l), promptHidden: () => Promise.reject(new Error('no tty')), env: {}, cwd: tmp };
+      const code = await storeCommands(async () => lifecycle[1]).find((c) => c.name === `store ${verb}`)!.run(args, io);
+      return { code, outs, errs };
+    };
+    const status = await run('status', []);
+    expect(status.code).toBe(EXIT_OK);
+    expect(status.outs.join('\n')).toContain(`Key store 1: Available (${keys[1].keyArn.split('/')[1]} ${keys[1].keyArn.split('/')[1]} in arn:aws:kms:${region}:`);
+    expect(status.outs.join('\n')).toContain('--confirm "revoke key store 1, documents depend on key store 2 alone"');
+    expect((await run('revoke', ['--confirm', 'yes'])).code).toBe(EXIT_REFUSED);
+    const revoked = await run('revoke', ['--confirm', 'revoke key store 1, documents depend on key store 2 alone', '--json']);
+    expect(JSON.parse(revoked.outs.join('\n'))).toMatchObject({ keyStore: { state: 'Revoked' }, lag: { cacheSeconds: 60 } });
+    expect((await run('unrevoke', ['--confirm', 'unrevoke key store 1'])).code).toBe(EXIT_OK);
+    const pulled = await run('pull', ['--confirm', 'pull key store 1, restorable for 30 days']);
+    expect(pulled.outs[0]).toMatch(/^Pulled [0-9a-f-]{36}: restorable for 30 days, scheduled purge \d{4}-/);
+    const restored = await run('restore', ['--confirm', 'restore key store 1']);
+    expect(restored.outs[0]).toBe('Restored 1 version(s), every version back.');
+    expect((await keyState(1, keys[1].keyArn)).KeyState).toBe('Disabled');
   });
 });
