@@ -12,6 +12,7 @@ import type { Environment } from '../index';
 import { rehearsalAzureEndpoints, type AzureEndpoints } from '../identity/index';
 import { rehearsalAgent } from './agent';
 import type { AwsKmsAccess } from '../vault/aws-kms/key-store-service';
+import type { RehearsalVendorConfig } from '../rehearsal-vendor/index';
 import { rehearsalEnvironment, type CloudEnvironment, type RehearsalDescriptorLike } from './environment';
 
 export interface RehearsalDescriptorWithControlPlane extends RehearsalDescriptorLike {
@@ -20,6 +21,8 @@ export interface RehearsalDescriptorWithControlPlane extends RehearsalDescriptor
   controlPlaneId?: string;
   /** The AWS KMS double: its endpoint and the access keys of the holders' accounts (rehearsal only). */
   kms?: { endpoint: string; principals: { label: string; accountId: string; arn: string; accessKeyId: string; secretAccessKey: string; sessionToken?: string }[] };
+  /** The vendor's admin token (rehearsal only): lets the app play the vendor. */
+  controlPlaneAdminToken?: string;
 }
 
 export interface RehearsalDeps {
@@ -29,6 +32,8 @@ export interface RehearsalDeps {
   controlPlaneAgent: https.Agent;
   environment: Environment;
   cloud: CloudEnvironment;
+  /** The vendor's side of this rehearsal, for the app to play (absent when the descriptor has no control plane). */
+  rehearsalVendor?: RehearsalVendorConfig;
   /** Closes the agent's kept-alive sockets (the composition root calls it on quit). */
   close(): void;
 }
@@ -41,7 +46,23 @@ export function rehearsalServiceDeps(d: RehearsalDescriptorWithControlPlane, caC
   const agent = rehearsalAgent(caCertPem);
   const cloud = rehearsalEnvironment(d, caCertPem);
   const kmsHolder = d.kms?.principals.find((p) => p.label === `key holder ${holder}`);
+  const app = d.apps.find((a) => a.tenantId === tenant.id);
+  const vault = d.vaults.find((v) => v.tenantId === tenant.id);
+  const rehearsalVendor: RehearsalVendorConfig | undefined =
+    d.controlPlaneUrl && d.controlPlaneFingerprint && d.controlPlaneAdminToken
+      ? {
+          controlPlaneUrl: d.controlPlaneUrl,
+          controlPlaneFingerprint: d.controlPlaneFingerprint,
+          adminToken: d.controlPlaneAdminToken,
+          holder,
+          tenantId: tenant.id,
+          app: app ? { clientId: app.appId, ...(app.clientSecret ? { clientSecret: app.clientSecret } : {}) } : null,
+          vaultHost: vault ? new URL(vault.url).host : null,
+          agent,
+        }
+      : undefined;
   return {
+    ...(rehearsalVendor ? { rehearsalVendor } : {}),
     azure: rehearsalAzureEndpoints(d, agent, tenant.id),
     ...(d.kms && kmsHolder
       ? {
