@@ -15,7 +15,7 @@ import { systemClock } from '../services/platform/clock';
 import { electronSecretBox } from './secret-box.electron';
 import { headerCspFromIndexHtml } from './csp';
 import { serveApp } from './protocol';
-import { chooseSavePath, electronStoreConf, printHtmlToPdf } from './documents.electron';
+import { chooseOpenPath, chooseSavePath, electronStoreConf, printHtmlToPdf } from './documents.electron';
 import { APP_ORIGIN, forbiddenSender, isTrustedSender } from './safe-handle';
 import { workstationCloud, type WorkstationCloud } from '../composition/workstation-cloud';
 import { platformPolicyReader } from '../services/settings/policy-reader';
@@ -232,6 +232,7 @@ async function start(): Promise<void> {
     confFactory: electronStoreConf,
     pdf: { fromHtml: printHtmlToPdf },
     chooseSavePath: (name, kind) => chooseSavePath(mainWindow, name, kind),
+    chooseOpenPath: (kind) => chooseOpenPath(mainWindow, kind),
     // Sign-in opens in the holder's own browser (Microsoft's recommendation for desktop apps); only the configured authority's pages.
     openBrowser: async (url) => {
       assertSignInUrl(url, cloud?.deps.azure?.identity.authorityHost);

@@ -11,6 +11,7 @@ import type https from 'node:https';
 import type { Environment } from '../index';
 import { rehearsalAzureEndpoints, type AzureEndpoints } from '../identity/index';
 import { rehearsalAgent } from './agent';
+import type { AwsKmsAccess } from '../vault/aws-kms/key-store-service';
 import type { RehearsalVendorConfig } from '../rehearsal-vendor/index';
 import { rehearsalEnvironment, type CloudEnvironment, type RehearsalDescriptorLike } from './environment';
 
@@ -18,12 +19,16 @@ export interface RehearsalDescriptorWithControlPlane extends RehearsalDescriptor
   controlPlaneUrl?: string;
   controlPlaneFingerprint?: string;
   controlPlaneId?: string;
+  /** The AWS KMS double: its endpoint and the access keys of the holders' accounts (rehearsal only). */
+  kms?: { endpoint: string; principals: { label: string; accountId: string; arn: string; accessKeyId: string; secretAccessKey: string; sessionToken?: string }[] };
   /** The vendor's admin token (rehearsal only): lets the app play the vendor. */
   controlPlaneAdminToken?: string;
 }
 
 export interface RehearsalDeps {
   azure: AzureEndpoints;
+  /** The holder's account in the KMS double (absent with a descriptor from before the double). */
+  aws?: AwsKmsAccess & { accountId: string };
   controlPlaneAgent: https.Agent;
   environment: Environment;
   cloud: CloudEnvironment;
@@ -40,6 +45,7 @@ export function rehearsalServiceDeps(d: RehearsalDescriptorWithControlPlane, caC
   if (!tenant) throw new Error('The rehearsal cloud has no tenants; delete its state file to reseed it.');
   const agent = rehearsalAgent(caCertPem);
   const cloud = rehearsalEnvironment(d, caCertPem);
+  const kmsHolder = d.kms?.principals.find((p) => p.label === `key holder ${holder}`);
   const app = d.apps.find((a) => a.tenantId === tenant.id);
   const vault = d.vaults.find((v) => v.tenantId === tenant.id);
   const rehearsalVendor: RehearsalVendorConfig | undefined =
@@ -58,6 +64,16 @@ export function rehearsalServiceDeps(d: RehearsalDescriptorWithControlPlane, caC
   return {
     ...(rehearsalVendor ? { rehearsalVendor } : {}),
     azure: rehearsalAzureEndpoints(d, agent, tenant.id),
+    ...(d.kms && kmsHolder
+      ? {
+          aws: {
+            accountId: kmsHolder.accountId,
+            endpoint: d.kms.endpoint,
+            agent,
+            credentials: { accessKeyId: kmsHolder.accessKeyId, secretAccessKey: kmsHolder.secretAccessKey, ...(kmsHolder.sessionToken ? { sessionToken: kmsHolder.sessionToken } : {}) },
+          },
+        }
+      : {}),
     controlPlaneAgent: agent,
     environment: { mode: 'rehearsal', description: `Rehearsal cloud on this computer (port ${d.port}), key holder ${holder}’s workstation` },
     cloud,

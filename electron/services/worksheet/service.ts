@@ -16,7 +16,7 @@ import { printableHtml } from '../../../shared/worksheet/printable';
 import type { WorksheetView } from '../../../shared/ipc/channels/worksheet';
 import type { SettingsStore } from '../storage/settings-store';
 import type { ServiceDeps } from '../index';
-import type { KeyStoreValues } from '../control-plane/service';
+import type { AzureKeyStoreValues as KeyStoreValues } from '../control-plane/service';
 
 const storedHolderSchema = holderFieldsSchema.extend({ sealedSecret: z.string().optional() });
 const storedWorksheetSchema = z.object({ holder1: storedHolderSchema, holder2: storedHolderSchema, updatedAt: z.string() });

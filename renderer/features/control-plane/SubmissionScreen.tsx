@@ -8,6 +8,7 @@ import type { ResponseOf } from '../../../shared/ipc/contract';
 import { formatMoment } from '../../../shared/format/dates';
 import { Notice } from '../../ui/Notice';
 import { useControlPlane } from './useControlPlane';
+import { StepGuard } from '../ceremony/StepGate';
 
 type Preview = ResponseOf<'control-plane:preview'>;
 type Submitted = ResponseOf<'control-plane:submit'>;
@@ -21,6 +22,7 @@ export function SubmissionScreen() {
   return (
     <section aria-labelledby="cp-sub-title">
       <h1 id="cp-sub-title">Submit your key store to the vendor</h1>
+      {connected && view?.connection.holder ? <StepGuard stepIds={[`submitted:${view.connection.holder}`]} doneText={null} /> : null}
       {error && (
         <Notice tone="error" testId="cp-error">
           {error}
