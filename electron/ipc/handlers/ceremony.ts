@@ -8,7 +8,9 @@ import type { Handlers } from '../dispatch';
 import { KeyholderError } from '../../../shared/errors/index';
 import { ceremonyReportHtml, closeCeremony, reportInput, sendPendingRecords } from '../../services/ceremony/index';
 
-export function ceremonyHandlers(s: Services): Pick<Handlers, 'ceremony:view' | 'ceremony:close' | 'ceremony:send-record' | 'ceremony:report' | 'ceremony:exportReportPdf'> {
+export function ceremonyHandlers(
+  s: Services,
+): Pick<Handlers, 'ceremony:view' | 'ceremony:close' | 'ceremony:send-record' | 'ceremony:report' | 'ceremony:exportReportPdf' | 'ceremony:merged' | 'ceremony:exportWorkstationFile' | 'ceremony:importWorkstationFile'> {
   const closing = { ceremony: s.ceremony, controlPlane: s.controlPlane, clock: s.deps.clock, log: s.deps.log };
   const report = () => reportInput({ ceremony: s.ceremony, clock: s.deps.clock, mode: s.deps.environment.mode, kdf: s.escrow.kdfProfile.name });
   return {
@@ -25,6 +27,12 @@ export function ceremonyHandlers(s: Services): Pick<Handlers, 'ceremony:view' | 
       const input = report();
       const bytes = await pdf.fromHtml(ceremonyReportHtml(input));
       return s.ceremony.saveExport(`ceremony-report-${input.ceremony}.pdf`, bytes);
+    },
+    'ceremony:merged': async () => s.mergedCeremony.view(),
+    'ceremony:exportWorkstationFile': async () => s.mergedCeremony.saveOwn(),
+    'ceremony:importWorkstationFile': async (r) => {
+      const got = s.mergedCeremony.importText(r.text, `file ${r.name}`);
+      return { workstation: got.workstation, entries: got.entries, view: s.mergedCeremony.view() };
     },
   };
 }
