@@ -41,7 +41,7 @@ import type { PrimaryKeyStatus } from '../../shared/control-plane/api';
 import { scriptedRehearsalBrowser } from './scripted-browser';
 import { ceremonyReportHtml, createCeremonyOperations, reportFromEntries, type CeremonyOperations, type CeremonyRecorder } from '../services/ceremony/index';
 import { memorySecretBox } from '../services/platform/memory-secret-box';
-import { awsImportTarget, openedAesCopy } from '../services/ceremony/aws-import-purpose';
+import { awsImportTarget, openedAesCopy } from '../services/vault/aws-kms/import-purpose';
 import type { AwsImportDraft } from '../services/vault/aws-kms/key-store-service';
 
 export type Holder = 1 | 2;
