@@ -148,7 +148,7 @@ test('one workstation in the screens’ natural order: worksheet, escrow and hol
   // This workstation keeps holder 1's client secret: holder 1 is preselected.
   await expect(page.getByLabel('Key holder 1', { exact: true })).toBeChecked();
   const gate = page.getByTestId('step-gate');
-  await expect(gate).toContainText('first Vault registered with the vendor (holder 1)');
+  await expect(gate).toContainText('The supervised import for key holder 1 cannot start yet. First: Vault registered with the vendor (holder 1)');
   await expect(page.getByRole('button', { name: 'Start the supervised import' })).toBeDisabled();
   await bridge.screenshot('3-import-waits-for-registration');
   const refused = await bridge.call('vault:startImport', { holder: 1, holderCopyPath: copyFile, vaultUrl: vault.url, keyName: KEY_NAME, protection: 'hsm', allowEncryptDecrypt: false });

@@ -141,7 +141,7 @@ export function createActivationDesk(deps: {
     async start(req: { mode: 'split-knowledge' | 'quorum'; escrowFile: string; purpose: { kind: PurposeKind; target: string; holder?: 1 | 2 }; ceremony?: string }): Promise<ActivationView> {
       const handler = purposes[req.purpose.kind];
       if (!handler) throw new KeyholderError('activation.purpose_unavailable', `This workstation cannot carry out "${req.purpose.kind}" yet.`);
-      const bytes = await readKeeperFile(req.escrowFile, `The file ${req.escrowFile} cannot be read. Check the path and that the keeper's drive is connected.`);
+      const bytes = await readKeeperFile(req.escrowFile, `The file ${req.escrowFile} cannot be read. Check that the keeper's drive is connected, then choose the file again.`);
       const escrow = parseEscrow(bytes);
       assertEscrowUsable(escrow.header, deps.mode);
       const copyFingerprint = createHash('sha256').update(bytes).digest('hex').slice(0, 16).match(/.{4}/g)!.join('-');
