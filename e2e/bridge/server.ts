@@ -157,6 +157,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
   const rehearsal = ws ? ws.rehearsal : options.rehearsal === false ? null : await startEmbeddedRehearsal({ dataDir, ...(options.rehearsal ?? {}) });
   const deps: ServiceDeps = {
     ...(rehearsal ? { azure: rehearsal.deps.azure, controlPlaneAgent: rehearsal.deps.controlPlaneAgent } : {}),
+    ...(rehearsal?.deps.rehearsalVendor ? { rehearsalVendor: rehearsal.deps.rehearsalVendor } : {}),
     ...(ws ? ws.deps : {}),
     dataDir: ws ? ws.dataDir : dataDir,
     secretBox: options.secretBox ?? options.secretBoxFor?.(dataDir) ?? fileKeySecretBox(dataDir),

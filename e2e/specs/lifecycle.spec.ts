@@ -137,21 +137,50 @@ test('rotation to a new primary key, through to the offer to disable the old key
   await h.cp.applyKey(ENV, lib.libraryId, h.cp.environmentStatus(ENV).primaryKey!.primaryKeyId);
   h.clock.advance(2 * DAY);
   const people = { operator: 'Olive Operator', supervisor: 'Sia Supervisor', keeper: 'Kai Keeper', knower: 'Nia Knower' };
-  await enrolInPlan(page, importCast(people));
+  // The re-seal's people besides: the escrow's two custodians and the knower of key holder 2's copy.
+  await enrolInPlan(page, [...importCast(people), { name: 'Alice Archer', roles: ['keeper'] }, { name: 'Bob Baker', roles: ['keeper'] }, { name: 'Nell Knower', roles: ['knower'] }]);
 
   await page.getByRole('button', { name: 'Key store lifecycle' }).click();
   await page.getByRole('button', { name: 'Start a rotation' }).click();
   await expect(page.getByTestId('key-rotation')).toHaveAttribute('data-step', 'add-key');
+  // The re-seal is a supervised activation (issue 16): the panel names the files and asks for no passphrase.
   await page.getByLabel('Escrow file').fill(h.escrowFile);
-  await page.getByLabel('Custodian 1 passphrase').fill(PASS[0]!);
-  await page.getByLabel('Custodian 2 passphrase').fill(PASS[1]!);
-  await page.getByLabel('Copy 1 file').fill(h.holders[0].copyFile);
-  await page.getByLabel('Copy 1 passphrase').fill(h.holders[0].copyPass);
-  await page.getByLabel('Copy 2 file').fill(h.holders[1].copyFile);
-  await page.getByLabel('Copy 2 passphrase').fill(h.holders[1].copyPass);
+  await page.getByLabel('Key-holder copy 1 file').fill(h.holders[0].copyFile);
+  await page.getByLabel('Key-holder copy 2 file').fill(h.holders[1].copyFile);
+  await expect(page.getByTestId('key-rotation').locator('input[type=password]')).toHaveCount(0);
   await bridge.screenshot('5-rotation-add-key');
-  await page.getByRole('button', { name: 'Add the new key' }).click();
+  await page.getByRole('button', { name: 'Start the supervised re-seal' }).click();
+  await handover(page, 'the operator');
+  await join(page, people.operator);
+  await handover(page, 'the supervisor');
+  await join(page, people.supervisor);
+  for (const [i, custodian] of ['Alice Archer', 'Bob Baker'].entries()) {
+    await handover(page, 'the next custodian');
+    await page.getByLabel('Which custodian are you?').selectOption({ label: custodian });
+    await join(page, custodian);
+    await page.getByLabel('Your escrow passphrase').fill(PASS[i]!);
+    if (i === 0) await bridge.screenshot('5a-rotation-reseal-custodian');
+    await page.getByRole('button', { name: 'Enter my passphrase' }).click();
+  }
+  for (const [i, knower] of [people.knower, 'Nell Knower'].entries()) {
+    await handover(page, 'the knower of a key-holder copy');
+    await page.getByLabel('Which key-holder copy do you know the passphrase of?').selectOption({ label: `Key holder ${i + 1}` });
+    await join(page, knower);
+    await page.getByLabel('Passphrase of the key-holder copy').fill(h.holders[i]!.copyPass);
+    await page.getByRole('button', { name: 'Enter the passphrase' }).click();
+  }
+  await handover(page, 'the supervisor');
+  await expect(page.getByTestId('rewrap-count')).toContainText('2 of 2 custodians and 2 of 2 key-holder copies');
+  await page.getByLabel('Your participant passphrase').fill(participantPassphrase(people.supervisor));
+  await bridge.screenshot('5a-rotation-reseal-supervisor-attests');
+  await page.getByRole('button', { name: 'Sign the attestation' }).click();
+  await handover(page, 'the operator');
+  await expect(page.getByRole('button', { name: /^Carry out:/ })).toContainText('re-seal');
+  await page.getByRole('button', { name: /^Carry out:/ }).click();
+  await expect(page.getByTestId('activation-wiped')).toBeVisible({ timeout: 30_000 });
   await expect(page.getByTestId('key-rotation')).toHaveAttribute('data-step', 'import', { timeout: 30_000 });
+  await bridge.screenshot('5a-rotation-resealed');
+  await page.getByTestId('rotation-activation').getByRole('button', { name: 'Close' }).click();
 
   // The new key is opened only in a supervised activation (security review #10): the panel never asks for the copy's passphrase.
   await page.getByLabel('Your key-holder copy').fill(h.holders[0].copyFile);

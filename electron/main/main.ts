@@ -3,7 +3,7 @@
  * happens in services built by createServices; every IPC call goes through
  * safeHandle (sender check) and then the same dispatch the test bridge uses.
  */
-import { app, BrowserWindow, ipcMain, Menu, protocol, session, shell, type WebContents } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, session, shell, type WebContents } from 'electron';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createServices } from '../services/index';
@@ -116,6 +116,19 @@ function createWindow(): BrowserWindow {
     },
   });
   win.once('ready-to-show', () => win.show());
+  // A screen with unsaved edits holds the page's unload (renderer/app/unsaved.ts); Electron closes silently unless asked.
+  win.webContents.on('will-prevent-unload', (event) => {
+    const choice = dialog.showMessageBoxSync(win, {
+      type: 'warning',
+      title: 'Unsaved changes',
+      message: 'Some changes in Key Holder are not saved.',
+      detail: 'Stay to save them first, or close and discard them.',
+      buttons: ['Stay', 'Discard changes and close'],
+      defaultId: 0,
+      cancelId: 0,
+    });
+    if (choice === 1) event.preventDefault();
+  });
   win.webContents.on('did-start-loading', () => {
     if (mainWindow === win) pageReady = false;
   });

@@ -8,6 +8,7 @@ import type { SecretBox } from './platform/secret-box';
 import type { Logger } from './log/logger';
 import type { EventName, EventPayload } from '../../shared/ipc/contract';
 import type { KdfProfile } from '../../shared/escrow/kdf-profiles';
+import type { Receipt } from '../../shared/ceremony/steps';
 import { createEscrowService, type EscrowService } from './escrow/service';
 import { processPassphraseThrottle } from './escrow/throttle';
 import { createExpiryServiceInDataDir, type ExpiryService } from './expiry/expiry-service';
@@ -26,10 +27,13 @@ import { createActivationService, type ActivationService } from './activation/in
 import { createActivationDesk, type ActivationDesk } from './activation/desk';
 import { createCeremonyOperations, createCeremonyService, type CeremonyOperations, type CeremonyService } from './ceremony/index';
 import { vaultImportPurpose } from './vault/import-purpose';
-import { keyRotationImportPurpose } from './lifecycle/key-rotation-purpose';
+import { createMergedCeremonyService, type MergedCeremonyService } from './ceremony/merged-ceremony';
+import { keyRotationImportPurpose, keyRotationRewrapPurpose } from './lifecycle/key-rotation-purpose';
 import { createLifecycle, type Lifecycle, type LifecycleOptions } from './lifecycle/index';
 import { openWorkstationSettings, type WorkstationSettings } from './settings/workstation';
+import { createAwsKeyStoreService, type AwsKeyStoreService, type AwsKmsAccess } from './vault/aws-kms/key-store-service';
 import { createSettingsService, type SettingsService } from './settings/service';
+import { createRehearsalVendor, type RehearsalVendor, type RehearsalVendorConfig } from './rehearsal-vendor/index';
 
 export interface Environment {
   mode: 'rehearsal' | 'live';
@@ -41,6 +45,8 @@ export interface ServiceDeps {
   azure?: AzureEndpoints;
   /** Opens a URL in the holder's browser: shell.openExternal in the app, a browser page in tests. */
   openBrowser?: OpenBrowser;
+  /** AWS KMS access (the holder's credentials, an endpoint override); AWS calls are refused with what to set when absent. */
+  aws?: AwsKmsAccess | (() => AwsKmsAccess | undefined);
   /** HTTPS agent for the vendor's control plane (rehearsal: the rehearsal CA and *.localhost lookup); system trust when absent. */
   controlPlaneAgent?: https.Agent;
   /** Folder for this workstation's settings and ceremony files. */
@@ -73,6 +79,8 @@ export interface ServiceDeps {
   restartSession?(): void;
   /** How long the connection test waits for the holder to sign in (default 5 minutes). */
   connectionTestSignInTimeoutMs?: number;
+  /** The embedded rehearsal cloud's vendor values and admin API (services/cloud/rehearsal-deps.ts); ignored in live mode. */
+  rehearsalVendor?: RehearsalVendorConfig;
 }
 
 export interface Services {
@@ -85,6 +93,8 @@ export interface Services {
   /** Null until Azure endpoints are configured. */
   identity: IdentityService | null;
   vault: VaultService;
+  /** The holder's AWS KMS key store (seed 002): draft, import inside a supervised activation, key policy, values for the vendor. */
+  awsKeyStore: AwsKeyStoreService;
   /** The client-secret rotation wizard (Graph, control plane, worksheet line 4). */
   credentialRotation: CredentialRotationService;
   /** Signed ceremony transcripts and where the ceremony stands. */
@@ -98,10 +108,14 @@ export interface Services {
   ceremony: CeremonyService;
   /** The ceremony's recorded operations: each calls its service and appends the step's one entry (the IPC handlers and `keyholder rehearse`). */
   ceremonyOps: CeremonyOperations;
+  /** The whole ceremony across workstations: this one's transcript and the others' (signed files, control plane), merged. */
+  mergedCeremony: MergedCeremonyService;
   /** The key's life after the ceremony: health, revoke/unrevoke, pull/restore, rotation to a new primary key. */
   lifecycle: Lifecycle;
   /** Live-mode settings, the connection test and switching modes. */
   liveSettings: SettingsService;
+  /** Rehearsal only: the app plays the vendor (its values, approving a registration). Null in live mode, always. */
+  rehearsalVendor: RehearsalVendor | null;
 }
 
 export function createServices(deps: ServiceDeps): Services {
@@ -117,8 +131,10 @@ export function createServices(deps: ServiceDeps): Services {
     worksheet,
   };
   const identity = createIdentityService({ dataDir: deps.dataDir, secretBox: deps.secretBox, clock: deps.clock, log: deps.log, ...(deps.signInMemoryOnly ? { memoryOnly: true } : {}), ...(deps.azure ? { azure: deps.azure } : {}), ...(deps.openBrowser ? { openBrowser: deps.openBrowser } : {}) });
-  const transcript = createCeremonyTranscripts({ dataDir: deps.dataDir, secretBox: deps.secretBox, clock: deps.clock });
-  const ceremony = createCeremonyService({ dataDir: deps.dataDir, clock: deps.clock, log: deps.log, transcript, ...(deps.chooseSavePath ? { chooseSavePath: deps.chooseSavePath } : {}) });
+  // The other workstations' transcripts (imported files, the control plane's copies) count toward this one's step table; bound once they exist.
+  let otherReceipts: () => Receipt[] = () => [];
+  const transcript = createCeremonyTranscripts({ dataDir: deps.dataDir, secretBox: deps.secretBox, clock: deps.clock, others: () => otherReceipts() });
+  const ceremony = createCeremonyService({ dataDir: deps.dataDir, clock: deps.clock, log: deps.log, transcript, others: () => otherReceipts(), ...(deps.chooseSavePath ? { chooseSavePath: deps.chooseSavePath } : {}) });
   // The ceremony key signs the plan file and activation requests; without a SecretBox there is none, and enrolment fails closed.
   const workstationKey = () => {
     const k = transcript.ceremonyKey();
@@ -138,8 +154,11 @@ export function createServices(deps: ServiceDeps): Services {
         workstations: plan.workstations.map((w) => ({ label: w.label, keyFingerprint: keyFingerprint(w.key) })),
       }),
   });
+  const mergedCeremony = createMergedCeremonyService({ dataDir: deps.dataDir, clock: deps.clock, ceremony, transcript, plan: () => participants.plan(), label: () => workstationKey().label });
+  otherReceipts = () => mergedCeremony.otherReceipts();
   // The app's activations record into the current ceremony; a step the table does not allow yet is kept as a deviation, not lost.
   const activation = createActivationService({ transcript: { append: (c, kind, data, att) => ceremony.recordIn(c, kind, data, att) }, clock: deps.clock, workstation: workstationKey });
+  const awsKeyStore = createAwsKeyStoreService({ dataDir: deps.dataDir, clock: deps.clock, log: deps.log, ...(deps.aws ? { aws: deps.aws } : {}) });
   const vault = createVaultService({ dataDir: deps.dataDir, clock: deps.clock, log: deps.log, ...(deps.azure ? { azure: deps.azure } : {}), identity, worksheet: base.worksheet });
   const lifecycle = createLifecycle({
     dataDir: deps.dataDir,
@@ -178,11 +197,14 @@ export function createServices(deps: ServiceDeps): Services {
   return {
     ...base,
     liveSettings,
+    // Built from the mode, not only from what was passed: a live workstation never gets a vendor to play.
+    rehearsalVendor: deps.environment.mode === 'rehearsal' && deps.rehearsalVendor ? createRehearsalVendor(deps.rehearsalVendor) : null,
     transcript,
     participants,
     activation,
     ceremony,
-    ceremonyOps: createCeremonyOperations({ worksheet: base.worksheet, escrow: base.escrow, controlPlane: base.controlPlane, vault, recorder: ceremony }),
+    mergedCeremony,
+    ceremonyOps: createCeremonyOperations({ worksheet: base.worksheet, escrow: base.escrow, controlPlane: base.controlPlane, vault, awsKeyStore, recorder: ceremony }),
     activationDesk: createActivationDesk({
       activation,
       participants,
@@ -196,6 +218,7 @@ export function createServices(deps: ServiceDeps): Services {
           deps.emit('app:changed', { topic: 'worksheet' });
           deps.emit('app:changed', { topic: 'lifecycle' });
         }),
+        'escrow-rewrap': keyRotationRewrapPurpose(() => lifecycle.keyRotation, () => deps.emit('app:changed', { topic: 'lifecycle' })),
       },
     }),
     identity,
@@ -212,6 +235,7 @@ export function createServices(deps: ServiceDeps): Services {
       changed: () => deps.emit('app:changed', { topic: 'expiry' }),
     }),
     vault,
+    awsKeyStore,
     lifecycle,
   };
 }

@@ -4,11 +4,12 @@ import { useApp } from './store';
 import { call, onEvent } from './api';
 import type { ResponseOf } from '../../shared/ipc/contract';
 import { FirstRun } from '../features/settings/FirstRun';
+import { LeaveDialog } from '../ui/LeaveDialog';
 
 type Info = ResponseOf<'app:info'>;
 
 export function App() {
-  const { screen, go } = useApp();
+  const { screen, go, unsaved, pending, stay, discard } = useApp();
   const [info, setInfo] = useState<Info | null>(null);
   const [firstRun, setFirstRun] = useState<ResponseOf<'settings:view'> | null>(null);
   // Main holds back app:show until this first app:info call (electron/main/main.ts, showWhenReady): keep both
@@ -85,6 +86,9 @@ export function App() {
           )}
         </main>
       </div>
+      {pending && unsaved && (
+        <LeaveDialog what={unsaved.what} target={screens.find((s) => s.id === pending.screen)?.title ?? 'another screen'} onStay={stay} onDiscard={discard} />
+      )}
     </div>
   );
 }

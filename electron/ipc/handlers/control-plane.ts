@@ -15,7 +15,8 @@ type Verb =
   | 'status'
   | 'update-credentials';
 
-function view(s: Services): ControlPlaneView {
+/** The control-plane screen's view (also answered after the rehearsal vendor approves a registration). */
+export function view(s: Services): ControlPlaneView {
   const cp = s.controlPlane;
   return { mode: s.deps.environment.mode, connection: cp.view(), registration: cp.registration(), importGate: cp.importGate(), receipts: cp.receipts(), status: cp.lastStatus(), ceremonyRecords: cp.ceremonyRecords(), pendingCeremonyRecords: cp.pendingCeremonyRecords().map((p) => p.ceremonyId) };
 }

@@ -152,6 +152,8 @@ export function createCeremonyService(deps: {
   log: Logger;
   transcript: CeremonyTranscripts;
   chooseSavePath?(suggestedName: string, kind: 'pdf' | 'json'): Promise<string | null>;
+  /** The other workstations' receipts (their verified transcripts, kept apart): steps done there count as done here. */
+  others?: () => Receipt[];
 }): CeremonyService {
   const file = path.join(deps.dataDir, 'ceremony', 'current.json');
   const recordingProblems: string[] = [];
@@ -232,17 +234,20 @@ export function createCeremonyService(deps: {
       entries = [];
     }
     const receipts: Receipt[] = entries.map((e) => ({ kind: e.kind, data: e.data }));
-    problems.push(...receiptProblems(receipts));
+    const others = c && !c.closed ? (deps.others?.() ?? []) : [];
+    problems.push(...receiptProblems([...others, ...receipts]));
     // The entry that completed each step: the first prefix in which the table counts it as done.
     const doneAt = new Map<string, TranscriptEntry>();
     for (let i = 0; i < entries.length; i++) {
-      for (const p of ceremonyProgress(receipts.slice(0, i + 1))) if (p.state === 'done' && !doneAt.has(p.id)) doneAt.set(p.id, entries[i]!);
+      for (const p of ceremonyProgress([...others, ...receipts.slice(0, i + 1)])) if (p.state === 'done' && !doneAt.has(p.id)) doneAt.set(p.id, entries[i]!);
     }
-    const table = ceremonyProgress(receipts);
+    const elsewhere = new Set(ceremonyProgress(others).filter((p) => p.state === 'done').map((p) => p.id));
+    const table = ceremonyProgress([...others, ...receipts]);
     const steps: CeremonyStepView[] = table.map((p) => {
       const def = CEREMONY_STEPS.find((s) => s.id === p.id)!;
-      const e = doneAt.get(p.id);
-      return { id: p.id, title: p.title, holder: def.holder ?? null, state: p.state, waitingFor: p.waitingFor, seq: e?.seq ?? null, at: e?.at ?? null, details: e ? describeEntry(e.kind, e.data) : '' };
+      const e = elsewhere.has(p.id) ? undefined : doneAt.get(p.id);
+      const details = e ? describeEntry(e.kind, e.data) : elsewhere.has(p.id) ? 'recorded on another workstation of the ceremony' : '';
+      return { id: p.id, title: p.title, holder: def.holder ?? null, state: p.state, waitingFor: p.waitingFor, seq: e?.seq ?? null, at: e?.at ?? null, details };
     });
     const participants = new Map<string, CeremonyParticipant>();
     for (const e of entries) {
@@ -309,7 +314,9 @@ export function createCeremonyService(deps: {
     assertMayStart(stepIds) {
       // A closed ceremony is done with: the next step opens a new one, so it starts from an empty record.
       const c = readCurrent();
-      const receipts: Receipt[] = c && !c.closed ? readEntries(c.ceremony).map((e) => ({ kind: e.kind, data: e.data })) : [];
+      const own: Receipt[] = c && !c.closed ? readEntries(c.ceremony).map((e) => ({ kind: e.kind, data: e.data })) : [];
+      // The same receipts as the Ceremony view the screens ask: this workstation's and the other workstations' verified ones.
+      const receipts = [...(c && !c.closed ? (deps.others?.() ?? []) : []), ...own];
       const problems = receiptProblems(receipts);
       if (problems.length) throw new KeyholderError('ceremony.receipts_inconsistent', `The ceremony's record disagrees with itself, so no further step can start: ${problems[0]}`);
       return assertGateOpen(ceremonyProgress(receipts), stepIds, happenedOutOfOrder(receipts));

@@ -20,7 +20,7 @@ import type { Holder } from './words';
 
 export { LifecycleService } from './service';
 export { KeyRotationService, RETIREMENT_WAIT_DAYS } from './key-rotation';
-export { keyRotationImportPurpose } from './key-rotation-purpose';
+export { keyRotationImportPurpose, keyRotationRewrapPurpose } from './key-rotation-purpose';
 export type { KeyStoreHealthView, LagNotice, QuorumRequest, VendorView } from './service';
 export type { KeyRotationView, KeyRotationStep } from './key-rotation';
 export { VaultBackupService, VAULT_BACKUP_NOTE, type VaultBackupResult } from './vault-backup';

@@ -5,6 +5,7 @@
 import { useState } from 'react';
 import { call } from '../../app/api';
 import type { ResponseOf } from '../../../shared/ipc/contract';
+import { formatMoment } from '../../../shared/format/dates';
 import { Notice } from '../../ui/Notice';
 import { useControlPlane } from './useControlPlane';
 import { StepGuard } from '../ceremony/StepGate';
@@ -98,7 +99,7 @@ export function SubmissionScreen() {
           <ul data-testid="cp-receipts">
             {view.receipts.map((r) => (
               <li key={r.submissionId}>
-                {r.kind === 'key-store-submission' ? 'Key store' : 'Credential update'} {r.submissionId}, received {r.receivedAt}, SHA-256 <code>{r.envelopeSha256}</code>
+                {r.kind === 'key-store-submission' ? 'Key store' : 'Credential update'} {r.submissionId}, received {formatMoment(r.receivedAt, { zone: true })}, SHA-256 <code>{r.envelopeSha256}</code>
               </li>
             ))}
           </ul>

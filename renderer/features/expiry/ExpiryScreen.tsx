@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { call, onEvent } from '../../app/api';
 import type { ResponseOf } from '../../../shared/ipc/contract';
 import { describeDaysLeft, type Urgency } from '../../../shared/expiry/dashboard';
+import { formatDay, formatMoment } from '../../../shared/format/dates';
 import './expiry.css';
 
 type Dashboard = ResponseOf<'expiry:dashboard'>;
@@ -21,8 +22,9 @@ const sourceWords: Record<Row['item']['source'], string> = {
   vault: 'read from the vault',
 };
 
+/** Expiries and snoozes on the holder's own clock (the zone the dashboard counts days in), with the zone named. */
 function formatInstant(iso: string, timeZone: string): string {
-  return new Intl.DateTimeFormat(undefined, { timeZone, dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso));
+  return formatMoment(iso, { timeZone, zone: true });
 }
 
 function ExpiryRow({ row, timeZone, onSnooze, busy }: { row: Row; timeZone: string; onSnooze(id: string, period: 'day' | 'week'): void; busy: boolean }) {
@@ -41,7 +43,7 @@ function ExpiryRow({ row, timeZone, onSnooze, busy }: { row: Row; timeZone: stri
         </h2>
       </div>
       <div className="expiry-meta">
-        {row.item.ceremony} · {row.item.holder} · {row.expired ? 'expired' : 'expires'} {row.expiresOn} ({formatInstant(row.item.expiresAt, timeZone)}), {sourceWords[row.item.source]}
+        {row.item.ceremony} · {row.item.holder} · {row.expired ? 'expired' : 'expires'} {formatDay(row.expiresOn)} ({formatInstant(row.item.expiresAt, timeZone)}), {sourceWords[row.item.source]}
       </div>
       <dl>
         <dt>If it lapses</dt>

@@ -8,6 +8,7 @@ import { useEffect, useState } from 'react';
 import { call } from '../../app/api';
 import { useApp } from '../../app/store';
 import type { ResponseOf } from '../../../shared/ipc/contract';
+import { formatMoment } from '../../../shared/format/dates';
 import { Notice } from '../../ui/Notice';
 import { roleOf, stepScreen, stepsFor, type Role } from './guide';
 
@@ -75,7 +76,7 @@ export function HomeScreen() {
           <li key={s.id} data-state={s.state}>
             <span aria-hidden="true">{s.state === 'done' ? '☑' : '☐'}</span> {s.title}
             <span className="visually-hidden">{s.state === 'done' ? ' (done)' : s.state === 'ready' ? ' (next)' : ' (not yet)'}</span>
-            {s.state === 'done' && s.at && <span className="hint"> · {new Date(s.at).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })}</span>}
+            {s.state === 'done' && s.at && <span className="hint"> · {formatMoment(s.at, { zone: true })}</span>}
           </li>
         ))}
       </ol>

@@ -5,6 +5,7 @@
  */
 import { call } from '../../app/api';
 import { Notice } from '../../ui/Notice';
+import { formatMoment } from '../../../shared/format/dates';
 import { useControlPlane } from '../control-plane/useControlPlane';
 
 const meaning: Record<string, string> = {
@@ -48,7 +49,7 @@ export function StatusScreen() {
           </h2>
           {/* A revoked or unreachable key store is news the holder must not miss: said as a warning, not plain text. */}
           <Notice tone={pk.status === 'Available' ? 'success' : pk.status === 'Both Key Stores Revoked' ? 'error' : 'warning'}>{meaning[pk.status]}</Notice>
-          <p>Last checked {new Date(pk.checkedAt).toLocaleString()}.</p>
+          <p>Last checked {formatMoment(pk.checkedAt, { zone: true })}.</p>
           <ul>
             {pk.keyStores.map((k) => (
               <li key={k.holder}>
