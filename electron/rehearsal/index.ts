@@ -21,7 +21,8 @@ import { handleGraph } from './graph/graph';
 import { handleArm } from './arm/arm';
 import { handleAdmin } from './admin/admin';
 import { handleKms, kmsState } from './kms/kms';
-import { KMS_HOST, DEFAULT_REGION as KMS_DEFAULT_REGION } from './kms/state';
+import { KMS_HOST, DEFAULT_REGION as KMS_DEFAULT_REGION, type KmsState } from './kms/state';
+import { AwsKmsSamenessProbe } from './control-plane/aws-probe';
 import { FaultTable, type Family } from './admin/faults';
 import { BodyTooLarge, sendJson } from './http';
 import { TokenSigner } from './jwt';
@@ -122,6 +123,12 @@ function listen(server: https.Server, port: number): Promise<number> {
   });
 }
 
+function vendorRolePrincipal(kms: KmsState) {
+  const p = kms.principals.find((x) => x.label === 'vendor role');
+  if (!p) throw new Error('The rehearsal KMS has no vendor role; delete its state file to reseed it.');
+  return p;
+}
+
 export async function startRehearsalCloud(options: RehearsalCloudOptions = {}): Promise<RehearsalCloud> {
   const dataDir = options.dataDir ?? (options.stateFile ? path.dirname(options.stateFile) : fs.mkdtempSync(path.join(os.tmpdir(), 'keyholder-rehearsal-')));
   fs.mkdirSync(dataDir, { recursive: true });
@@ -169,6 +176,16 @@ export async function startRehearsalCloud(options: RehearsalCloudOptions = {}): 
       },
       agent: probeAgent,
     }),
+    // AWS KMS key stores (seed 002): the vendor's role reaches the holders' keys in the KMS double, like any outside client.
+    awsProbe: new AwsKmsSamenessProbe({
+      endpoint: () => `https://${KMS_HOST}:${port}`,
+      agent: probeAgent,
+      credentials: async () => {
+        const p = vendorRolePrincipal(kmsState(ctx));
+        return { accessKeyId: p.accessKeyId, secretAccessKey: p.secretAccessKey, ...(p.sessionToken ? { sessionToken: p.sessionToken } : {}) };
+      },
+    }),
+    awsVendorRoleArn: vendorRolePrincipal(kmsState(ctx)).arn,
     now: () => ctx.now(),
     statusIntervalMs: options.controlPlaneStatusIntervalMs ?? 60_000,
   });
@@ -183,7 +200,7 @@ export async function startRehearsalCloud(options: RehearsalCloudOptions = {}): 
     } catch {
       return sendJson(res, 400, { error: { code: 'BadRequest', message: 'The request URL is not valid.' } });
     }
-    if (hostname === KMS_HOST) return handleKms(ctx, req, res);
+    if (hostname === KMS_HOST) return handleKms(ctx, req, res, faults);
     const vaultName = hostname.endsWith(VAULT_DNS_SUFFIX) ? hostname.slice(0, -VAULT_DNS_SUFFIX.length) : undefined;
     const local = hostname === 'localhost' || hostname === '127.0.0.1';
     if (local && (await handleAdmin(ctx, faults, adminEnabled, req, res, url))) return;

@@ -26,12 +26,15 @@ import { createParticipantsService, type ParticipantsService } from './participa
 import { createActivationService, type ActivationService } from './activation/index';
 import { createActivationDesk, type ActivationDesk } from './activation/desk';
 import { createCeremonyOperations, createCeremonyService, type CeremonyOperations, type CeremonyService } from './ceremony/index';
-import { vaultImportPurpose } from './ceremony/vault-import-purpose';
+import { vaultImportPurpose } from './vault/import-purpose';
+import { awsImportPurpose, keyStoreImportPurpose } from './vault/aws-kms/import-purpose';
 import { createMergedCeremonyService, type MergedCeremonyService } from './ceremony/merged-ceremony';
-import { keyRotationImportPurpose } from './lifecycle/key-rotation-purpose';
+import { keyRotationImportPurpose, keyRotationRewrapPurpose } from './lifecycle/key-rotation-purpose';
 import { createLifecycle, type Lifecycle, type LifecycleOptions } from './lifecycle/index';
 import { openWorkstationSettings, type WorkstationSettings } from './settings/workstation';
+import { createAwsKeyStoreService, type AwsKeyStoreService, type AwsKmsAccess } from './vault/aws-kms/key-store-service';
 import { createSettingsService, type SettingsService } from './settings/service';
+import { createRehearsalVendor, type RehearsalVendor, type RehearsalVendorConfig } from './rehearsal-vendor/index';
 
 export interface Environment {
   mode: 'rehearsal' | 'live';
@@ -43,6 +46,8 @@ export interface ServiceDeps {
   azure?: AzureEndpoints;
   /** Opens a URL in the holder's browser: shell.openExternal in the app, a browser page in tests. */
   openBrowser?: OpenBrowser;
+  /** AWS KMS access (the holder's credentials, an endpoint override); AWS calls are refused with what to set when absent. */
+  aws?: AwsKmsAccess | (() => AwsKmsAccess | undefined);
   /** HTTPS agent for the vendor's control plane (rehearsal: the rehearsal CA and *.localhost lookup); system trust when absent. */
   controlPlaneAgent?: https.Agent;
   /** Folder for this workstation's settings and ceremony files. */
@@ -63,6 +68,8 @@ export interface ServiceDeps {
   pdf?: { fromHtml(html: string): Promise<Uint8Array> };
   /** Asks the holder where to save an export; null when they cancel. Without it exports go to <dataDir>/exports. */
   chooseSavePath?(suggestedName: string, kind: 'pdf' | 'json' | 'keybackup'): Promise<string | null>;
+  /** Asks the holder to pick a file (the native open dialog in main, a fake in the e2e bridge); null when they cancel. */
+  chooseOpenPath?(kind: 'holder-copy'): Promise<string | null>;
   /** Key-store lifecycle settings (quorum, Resource Manager endpoint, default data-key cache); derived defaults when absent. */
   lifecycle?: LifecycleOptions;
   /** How this workstation is named in the ceremony plan (default: the host name). */
@@ -73,6 +80,8 @@ export interface ServiceDeps {
   restartSession?(): void;
   /** How long the connection test waits for the holder to sign in (default 5 minutes). */
   connectionTestSignInTimeoutMs?: number;
+  /** The embedded rehearsal cloud's vendor values and admin API (services/cloud/rehearsal-deps.ts); ignored in live mode. */
+  rehearsalVendor?: RehearsalVendorConfig;
 }
 
 export interface Services {
@@ -85,6 +94,8 @@ export interface Services {
   /** Null until Azure endpoints are configured. */
   identity: IdentityService | null;
   vault: VaultService;
+  /** The holder's AWS KMS key store (seed 002): draft, import inside a supervised activation, key policy, values for the vendor. */
+  awsKeyStore: AwsKeyStoreService;
   /** The client-secret rotation wizard (Graph, control plane, worksheet line 4). */
   credentialRotation: CredentialRotationService;
   /** Signed ceremony transcripts and where the ceremony stands. */
@@ -104,6 +115,8 @@ export interface Services {
   lifecycle: Lifecycle;
   /** Live-mode settings, the connection test and switching modes. */
   liveSettings: SettingsService;
+  /** Rehearsal only: the app plays the vendor (its values, approving a registration). Null in live mode, always. */
+  rehearsalVendor: RehearsalVendor | null;
 }
 
 export function createServices(deps: ServiceDeps): Services {
@@ -154,7 +167,8 @@ export function createServices(deps: ServiceDeps): Services {
   otherReceipts = () => mergedCeremony.otherReceipts();
   // The app's activations record into the current ceremony; a step the table does not allow yet is kept as a deviation, not lost.
   const activation = createActivationService({ transcript: { append: (c, kind, data, att) => ceremony.recordIn(c, kind, data, att) }, clock: deps.clock, workstation: workstationKey });
-  const vault = createVaultService({ dataDir: deps.dataDir, clock: deps.clock, log: deps.log, ...(deps.azure ? { azure: deps.azure } : {}), identity, escrow: base.escrow, worksheet: base.worksheet });
+  const awsKeyStore = createAwsKeyStoreService({ dataDir: deps.dataDir, clock: deps.clock, log: deps.log, ...(deps.aws ? { aws: deps.aws } : {}) });
+  const vault = createVaultService({ dataDir: deps.dataDir, clock: deps.clock, log: deps.log, ...(deps.azure ? { azure: deps.azure } : {}), identity, worksheet: base.worksheet });
   const lifecycle = createLifecycle({
     dataDir: deps.dataDir,
     clock: deps.clock,
@@ -164,6 +178,7 @@ export function createServices(deps: ServiceDeps): Services {
     identity,
     controlPlane: base.controlPlane,
     vault,
+    awsKeyStore,
     worksheet: base.worksheet,
     participants,
     transcript,
@@ -192,12 +207,14 @@ export function createServices(deps: ServiceDeps): Services {
   return {
     ...base,
     liveSettings,
+    // Built from the mode, not only from what was passed: a live workstation never gets a vendor to play.
+    rehearsalVendor: deps.environment.mode === 'rehearsal' && deps.rehearsalVendor ? createRehearsalVendor(deps.rehearsalVendor) : null,
     transcript,
     participants,
     activation,
     ceremony,
     mergedCeremony,
-    ceremonyOps: createCeremonyOperations({ worksheet: base.worksheet, escrow: base.escrow, controlPlane: base.controlPlane, vault, recorder: ceremony }),
+    ceremonyOps: createCeremonyOperations({ worksheet: base.worksheet, escrow: base.escrow, controlPlane: base.controlPlane, vault, awsKeyStore, recorder: ceremony }),
     activationDesk: createActivationDesk({
       activation,
       participants,
@@ -206,11 +223,17 @@ export function createServices(deps: ServiceDeps): Services {
       clock: deps.clock,
       mode: deps.environment.mode,
       purposes: {
-        'vault-import': vaultImportPurpose(vault, () => deps.emit('app:changed', { topic: 'worksheet' })),
+        // One import purpose for either cloud: the holder's AWS key store when the attested target is its draft's.
+        'vault-import': keyStoreImportPurpose(
+          vaultImportPurpose(vault, () => deps.emit('app:changed', { topic: 'worksheet' })),
+          awsImportPurpose(awsKeyStore, () => deps.emit('app:changed', { topic: 'worksheet' })),
+          () => awsKeyStore.record()?.draft,
+        ),
         'key-rotation': keyRotationImportPurpose(() => lifecycle.keyRotation, () => {
           deps.emit('app:changed', { topic: 'worksheet' });
           deps.emit('app:changed', { topic: 'lifecycle' });
         }),
+        'escrow-rewrap': keyRotationRewrapPurpose(() => lifecycle.keyRotation, () => deps.emit('app:changed', { topic: 'lifecycle' })),
       },
     }),
     identity,
@@ -227,6 +250,7 @@ export function createServices(deps: ServiceDeps): Services {
       changed: () => deps.emit('app:changed', { topic: 'expiry' }),
     }),
     vault,
+    awsKeyStore,
     lifecycle,
   };
 }

@@ -18,6 +18,7 @@ import { activationChannels } from './channels/activation';
 import { ceremonyChannels } from './channels/ceremony';
 import { lifecycleChannels } from './channels/lifecycle';
 import { settingsChannels } from './channels/settings';
+import { rehearsalVendorChannels } from './channels/rehearsal-vendor';
 
 export const contract = {
   ...controlPlaneChannels,
@@ -32,6 +33,7 @@ export const contract = {
   ...ceremonyChannels,
   ...lifecycleChannels,
   ...settingsChannels,
+  ...rehearsalVendorChannels,
 } as const;
 
 export const events = {

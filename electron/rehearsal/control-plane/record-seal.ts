@@ -13,7 +13,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import type { KeyStoreRecord } from '../../../shared/control-plane/api';
+import type { AnyKeyStoreRecord as KeyStoreRecord } from '../../../shared/control-plane/api';
 import type { ControlPlaneState } from './store';
 
 export const STORAGE_KEY_ENV = 'KEYHOLDER_CP_STORAGE_KEY';

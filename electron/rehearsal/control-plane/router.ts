@@ -91,7 +91,7 @@ export function createControlPlaneRouter(cp: ReferenceControlPlane, opts: { pref
       if (p === '/v1/registrations' && method === 'POST') {
         const e = holder();
         const body = await json(req, registrationRequestSchema);
-        return send(res, 201, await cp.requestRegistration(e, body.vaultDnsName)), true;
+        return send(res, 201, await cp.requestRegistration(e, body.vaultDnsName, body.provider)), true;
       }
       if (p === '/v1/registrations' && method === 'GET') return send(res, 200, { registrations: cp.registrationsFor(holder()) }), true;
       if ((m = p.match(/^\/v1\/registrations\/([^/]+)$/)) && method === 'GET') return send(res, 200, cp.registration(holder(), decodeURIComponent(m[1]!))), true;

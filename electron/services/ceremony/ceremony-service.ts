@@ -18,6 +18,7 @@ import { KeyholderError, isKeyholderError } from '../../../shared/errors/index';
 import type { JsonObject } from '../../../shared/transcript/canonical';
 import { CLOSING_KIND, keyFingerprint, type Attestation, type TranscriptEntry } from '../../../shared/transcript/entry';
 import { CEREMONY_STEPS, ceremonyProgress, receiptProblems, type Receipt, type StepState } from '../../../shared/ceremony/steps';
+import { assertGateOpen, happenedOutOfOrder, stepIdOf } from '../../../shared/ceremony/gate';
 import type { Clock } from '../platform/clock';
 import type { Logger } from '../log/logger';
 import type { CeremonyTranscripts } from '../transcript/index';
@@ -67,7 +68,8 @@ export interface CeremonyView {
   workstationKey: string | null;
   steps: CeremonyStepView[];
   entries: { seq: number; at: string; kind: string; details: string }[];
-  deviations: { seq: number; at: string; step: string; reason: string }[];
+  /** `stepId`: the table step a step-out-of-order entry recorded (it happened, without counting as progress). */
+  deviations: { seq: number; at: string; step: string; reason: string; stepId?: string }[];
   participants: CeremonyParticipant[];
   problems: string[];
   /** Everything the table asks for is done: closing records a completed ceremony. */
@@ -98,6 +100,13 @@ export interface CeremonyService {
    */
   recorded(kind: string): JsonObject[];
   progress(): CeremonyView;
+  /**
+   * The gate of a screen's IPC door: refuses with a typed error saying what
+   * comes first unless the first of `stepIds` not yet done may start now, by
+   * the step table over this ceremony's record (shared/ceremony/gate.ts, the
+   * function the screens ask). Returns the step that may start.
+   */
+  assertMayStart(stepIds: readonly string[]): string;
   /** Closes the current ceremony: completed if the table is done, else abandoned with the reason given. */
   close(reason?: string): Promise<{ ceremony: string; finalHash: string; path: string; outcome: 'completed' | 'abandoned' }>;
   /** Saves an export (the report PDF) where the holder chooses, or under <dataDir>/exports without a dialog. */
@@ -270,7 +279,11 @@ export function createCeremonyService(deps: {
       workstationKey,
       steps,
       entries: entries.map((e) => ({ seq: e.seq, at: e.at, kind: e.kind, details: describeEntry(e.kind, e.data) })),
-      deviations: entries.filter((e) => DEVIATION_SET.has(e.kind)).map((e) => ({ seq: e.seq, at: e.at, step: str(e.data.step), reason: str(e.data.reason) })),
+      deviations: entries.filter((e) => DEVIATION_SET.has(e.kind)).map((e) => {
+        const inner = e.data.entry && typeof e.data.entry === 'object' && !Array.isArray(e.data.entry) ? e.data.entry : {};
+        const stepId = e.kind === DEVIATION_KINDS['ceremony.step_out_of_order'] ? stepIdOf(str(e.data.step), inner) : null;
+        return { seq: e.seq, at: e.at, step: str(e.data.step), reason: str(e.data.reason), ...(stepId ? { stepId } : {}) };
+      }),
       participants: [...participants.values()],
       problems,
       complete: table.filter((p) => p.id !== 'ceremony-closed').every((p) => p.state === 'done'),
@@ -299,6 +312,16 @@ export function createCeremonyService(deps: {
       return c ? readEntries(c.ceremony) : [];
     },
     progress,
+    assertMayStart(stepIds) {
+      // A closed ceremony is done with: the next step opens a new one, so it starts from an empty record.
+      const c = readCurrent();
+      const own: Receipt[] = c && !c.closed ? readEntries(c.ceremony).map((e) => ({ kind: e.kind, data: e.data })) : [];
+      // The same receipts as the Ceremony view the screens ask: this workstation's and the other workstations' verified ones.
+      const receipts = [...(c && !c.closed ? (deps.others?.() ?? []) : []), ...own];
+      const problems = receiptProblems(receipts);
+      if (problems.length) throw new KeyholderError('ceremony.receipts_inconsistent', `The ceremony's record disagrees with itself, so no further step can start: ${problems[0]}`);
+      return assertGateOpen(ceremonyProgress(receipts), stepIds, happenedOutOfOrder(receipts));
+    },
     recorded(kind) {
       const c = readCurrent();
       if (!c || c.closed) return [];

@@ -11,19 +11,29 @@ import type https from 'node:https';
 import type { Environment } from '../index';
 import { rehearsalAzureEndpoints, type AzureEndpoints } from '../identity/index';
 import { rehearsalAgent } from './agent';
+import type { AwsKmsAccess } from '../vault/aws-kms/key-store-service';
+import type { RehearsalVendorConfig } from '../rehearsal-vendor/index';
 import { rehearsalEnvironment, type CloudEnvironment, type RehearsalDescriptorLike } from './environment';
 
 export interface RehearsalDescriptorWithControlPlane extends RehearsalDescriptorLike {
   controlPlaneUrl?: string;
   controlPlaneFingerprint?: string;
   controlPlaneId?: string;
+  /** The AWS KMS double: its endpoint and the access keys of the holders' accounts (rehearsal only). */
+  kms?: { endpoint: string; principals: { label: string; accountId: string; arn: string; accessKeyId: string; secretAccessKey: string; sessionToken?: string }[] };
+  /** The vendor's admin token (rehearsal only): lets the app play the vendor. */
+  controlPlaneAdminToken?: string;
 }
 
 export interface RehearsalDeps {
   azure: AzureEndpoints;
+  /** The holder's account in the KMS double (absent with a descriptor from before the double). */
+  aws?: AwsKmsAccess & { accountId: string };
   controlPlaneAgent: https.Agent;
   environment: Environment;
   cloud: CloudEnvironment;
+  /** The vendor's side of this rehearsal, for the app to play (absent when the descriptor has no control plane). */
+  rehearsalVendor?: RehearsalVendorConfig;
   /** Closes the agent's kept-alive sockets (the composition root calls it on quit). */
   close(): void;
 }
@@ -35,8 +45,35 @@ export function rehearsalServiceDeps(d: RehearsalDescriptorWithControlPlane, caC
   if (!tenant) throw new Error('The rehearsal cloud has no tenants; delete its state file to reseed it.');
   const agent = rehearsalAgent(caCertPem);
   const cloud = rehearsalEnvironment(d, caCertPem);
+  const kmsHolder = d.kms?.principals.find((p) => p.label === `key holder ${holder}`);
+  const app = d.apps.find((a) => a.tenantId === tenant.id);
+  const vault = d.vaults.find((v) => v.tenantId === tenant.id);
+  const rehearsalVendor: RehearsalVendorConfig | undefined =
+    d.controlPlaneUrl && d.controlPlaneFingerprint && d.controlPlaneAdminToken
+      ? {
+          controlPlaneUrl: d.controlPlaneUrl,
+          controlPlaneFingerprint: d.controlPlaneFingerprint,
+          adminToken: d.controlPlaneAdminToken,
+          holder,
+          tenantId: tenant.id,
+          app: app ? { clientId: app.appId, ...(app.clientSecret ? { clientSecret: app.clientSecret } : {}) } : null,
+          vaultHost: vault ? new URL(vault.url).host : null,
+          agent,
+        }
+      : undefined;
   return {
+    ...(rehearsalVendor ? { rehearsalVendor } : {}),
     azure: rehearsalAzureEndpoints(d, agent, tenant.id),
+    ...(d.kms && kmsHolder
+      ? {
+          aws: {
+            accountId: kmsHolder.accountId,
+            endpoint: d.kms.endpoint,
+            agent,
+            credentials: { accessKeyId: kmsHolder.accessKeyId, secretAccessKey: kmsHolder.secretAccessKey, ...(kmsHolder.sessionToken ? { sessionToken: kmsHolder.sessionToken } : {}) },
+          },
+        }
+      : {}),
     controlPlaneAgent: agent,
     environment: { mode: 'rehearsal', description: `Rehearsal cloud on this computer (port ${d.port}), key holder ${holder}’s workstation` },
     cloud,

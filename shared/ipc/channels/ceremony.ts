@@ -27,7 +27,7 @@ export const ceremonyViewSchema = z.object({
     }),
   ),
   entries: z.array(z.object({ seq: z.number().int(), at: z.string(), kind: z.string(), details: z.string() })),
-  deviations: z.array(z.object({ seq: z.number().int(), at: z.string(), step: z.string(), reason: z.string() })),
+  deviations: z.array(z.object({ seq: z.number().int(), at: z.string(), step: z.string(), reason: z.string(), stepId: z.string().optional() })),
   participants: z.array(z.object({ name: z.string(), role: z.string(), keyFingerprint: z.string().nullable(), holder })),
   problems: z.array(z.string()),
   complete: z.boolean(),
