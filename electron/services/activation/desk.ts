@@ -13,6 +13,7 @@ import { describeStep, expectedRole, type Purpose, type PurposeKind } from '../.
 import { normaliseName } from '../../../shared/ceremony/roles';
 import { parseEscrow, type EscrowFile } from '../../../shared/escrow/format';
 import { assertEscrowUsable, type WorkstationMode } from '../../../shared/escrow/mode-policy';
+import { warmPassphraseEstimator } from '../../../shared/escrow/policy';
 import { keyFingerprint, type Role } from '../../../shared/transcript/entry';
 import type { CeremonyTranscripts } from '../transcript/index';
 import type { ParticipantsService } from '../participants/index';
@@ -130,6 +131,8 @@ export function createActivationDesk(deps: {
   }
 
   function planView() {
+    // The plan is shown above the enrolment form: get the strength estimator ready before anyone has typed a passphrase twice.
+    void warmPassphraseEstimator();
     const { plan, fingerprint } = deps.participants.plan();
     const here = new Set(deps.participants.list().map((p) => p.key));
     return {

@@ -234,7 +234,8 @@ export function createCeremonyService(deps: {
       entries = [];
     }
     const receipts: Receipt[] = entries.map((e) => ({ kind: e.kind, data: e.data }));
-    const others = c && !c.closed ? (deps.others?.() ?? []) : [];
+    // Kept after closing too: the record of this workstation names the steps the others did, as at closing.
+    const others = c ? (deps.others?.() ?? []) : [];
     problems.push(...receiptProblems([...others, ...receipts]));
     // The entry that completed each step: the first prefix in which the table counts it as done.
     const doneAt = new Map<string, TranscriptEntry>();
