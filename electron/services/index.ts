@@ -155,12 +155,20 @@ export function createServices(deps: ServiceDeps): Services {
         workstations: plan.workstations.map((w) => ({ label: w.label, keyFingerprint: keyFingerprint(w.key) })),
       }),
   });
-  const mergedCeremony = createMergedCeremonyService({ dataDir: deps.dataDir, clock: deps.clock, ceremony, transcript, plan: () => participants.plan(), label: () => workstationKey().label });
+  const mergedCeremony = createMergedCeremonyService({
+    dataDir: deps.dataDir,
+    clock: deps.clock,
+    ceremony,
+    transcript,
+    plan: () => participants.plan(),
+    label: () => workstationKey().label,
+    ...(deps.chooseSavePath ? { chooseSavePath: deps.chooseSavePath } : {}),
+  });
   otherReceipts = () => mergedCeremony.otherReceipts();
   // The app's activations record into the current ceremony; a step the table does not allow yet is kept as a deviation, not lost.
   const activation = createActivationService({ transcript: { append: (c, kind, data, att) => ceremony.recordIn(c, kind, data, att) }, clock: deps.clock, workstation: workstationKey });
   const awsKeyStore = createAwsKeyStoreService({ dataDir: deps.dataDir, clock: deps.clock, log: deps.log, ...(deps.aws ? { aws: deps.aws } : {}) });
-  const vault = createVaultService({ dataDir: deps.dataDir, clock: deps.clock, log: deps.log, ...(deps.azure ? { azure: deps.azure } : {}), identity, escrow: base.escrow, worksheet: base.worksheet });
+  const vault = createVaultService({ dataDir: deps.dataDir, clock: deps.clock, log: deps.log, ...(deps.azure ? { azure: deps.azure } : {}), identity, worksheet: base.worksheet });
   const lifecycle = createLifecycle({
     dataDir: deps.dataDir,
     clock: deps.clock,

@@ -13,6 +13,7 @@ import { describeStep, expectedRole, type Purpose, type PurposeKind } from '../.
 import { normaliseName } from '../../../shared/ceremony/roles';
 import { parseEscrow, type EscrowFile } from '../../../shared/escrow/format';
 import { assertEscrowUsable, type WorkstationMode } from '../../../shared/escrow/mode-policy';
+import { warmPassphraseEstimator } from '../../../shared/escrow/policy';
 import { keyFingerprint, type Role } from '../../../shared/transcript/entry';
 import type { CeremonyTranscripts } from '../transcript/index';
 import type { ParticipantsService } from '../participants/index';
@@ -130,6 +131,8 @@ export function createActivationDesk(deps: {
   }
 
   function planView() {
+    // The plan is shown above the enrolment form: get the strength estimator ready before anyone has typed a passphrase twice.
+    void warmPassphraseEstimator();
     const { plan, fingerprint } = deps.participants.plan();
     const here = new Set(deps.participants.list().map((p) => p.key));
     return {
@@ -146,7 +149,7 @@ export function createActivationDesk(deps: {
       // The re-seal needs every custodian's and copy's passphrase, which only its own activation collects (startRewrap).
       const handler = req.purpose.kind === 'escrow-rewrap' ? undefined : purposes[req.purpose.kind];
       if (!handler) throw new KeyholderError('activation.purpose_unavailable', `This workstation cannot carry out "${req.purpose.kind}" from here.`);
-      const bytes = await readKeeperFile(req.escrowFile, `The file ${req.escrowFile} cannot be read. Check the path and that the keeper's drive is connected.`);
+      const bytes = await readKeeperFile(req.escrowFile, `The file ${req.escrowFile} cannot be read. Check that the keeper's drive is connected, then choose the file again.`);
       const escrow = parseEscrow(bytes);
       assertEscrowUsable(escrow.header, deps.mode);
       const copyFingerprint = createHash('sha256').update(bytes).digest('hex').slice(0, 16).match(/.{4}/g)!.join('-');
