@@ -194,8 +194,10 @@ async function start(): Promise<void> {
   protocol.handle('app', (request) => serveApp(rendererDir, request, csp));
 
   const ses = session.defaultSession;
-  ses.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
-  ses.setPermissionCheckHandler(() => false);
+  // Every permission is denied except writing plain text to the clipboard (the Copy buttons: device code, the
+  // rehearsal vendor's values); reading the clipboard stays denied.
+  ses.setPermissionRequestHandler((_wc, permission, callback) => callback(permission === 'clipboard-sanitized-write'));
+  ses.setPermissionCheckHandler((_wc, permission) => permission === 'clipboard-sanitized-write');
   ses.setDevicePermissionHandler(() => false);
   ses.webRequest.onHeadersReceived((details, callback) => {
     const headers = { ...details.responseHeaders, 'Content-Security-Policy': [csp] };

@@ -11,6 +11,8 @@ interface AppState {
   screen: string;
   /** What main asked the screen to show (an expiry item, an escrow file's path), or null. */
   item: string | null;
+  /** Counts every move to a screen (also to the one already open), so focus can follow each choice. */
+  visit: number;
   /** Set by a screen while it holds unsaved edits (useUnsavedGuard). */
   unsaved: Unsaved | null;
   /** A move to another screen held back until the holder chooses to stay or discard. */
@@ -27,17 +29,18 @@ interface AppState {
 export const useApp = create<AppState>((set, get) => ({
   screen: 'home',
   item: null,
+  visit: 0,
   unsaved: null,
   pending: null,
   go: (screen, item = null) => {
     const s = get();
     if (s.unsaved && screen !== s.screen) set({ pending: { screen, item } });
-    else set({ screen, item, pending: null });
+    else set({ screen, item, pending: null, visit: s.visit + 1 });
   },
   setUnsaved: (unsaved) => set({ unsaved }),
   stay: () => set({ pending: null }),
   discard: () => {
     const p = get().pending;
-    set(p ? { screen: p.screen, item: p.item, pending: null, unsaved: null } : { pending: null });
+    set(p ? { screen: p.screen, item: p.item, pending: null, unsaved: null, visit: get().visit + 1 } : { pending: null });
   },
 }));

@@ -7,7 +7,12 @@ import { useEffect, useRef } from 'react';
 export function LeaveDialog({ what, target, onStay, onDiscard }: { what: string; target: string; onStay(): void; onDiscard(): void }) {
   const stayRef = useRef<HTMLButtonElement>(null);
   useEffect(() => {
+    // When the dialog closes, focus goes back to where the holder was (the menu entry they chose), not the page body.
+    const before = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     stayRef.current?.focus();
+    return () => {
+      if (before?.isConnected && (!document.activeElement || document.activeElement === document.body)) before.focus();
+    };
   }, []);
   return (
     <div className="modal-backdrop">

@@ -40,6 +40,7 @@ import {
 } from '../../../shared/control-plane/api';
 import { sealedEnvelopeSchema, sha256Hex, fromBase64Url, toBase64Url, type EnvelopePurpose } from '../../../shared/control-plane/envelope';
 import { primaryKeyStatusFrom } from '../../../shared/control-plane/status';
+import { createCeremonyTranscripts } from './ceremony-transcripts';
 import { ControlPlaneStore, type StoredCeremonyRecord, type StoredEnrolment, type StoredEnvironment, type StoredLibrary, type StoredPrimaryKey } from './store';
 import { DEFAULT_ROTATION_RATE_PER_DAY, SYSTEM_KEY, libraryKeyStatus, noLongerInUseSince } from './libraries';
 import { loadOrCreateSealingKey, openEnvelope, type SealingKey } from './sealing';
@@ -118,12 +119,16 @@ export class ReferenceControlPlane {
   private stopMonitor: (() => void) | null = null;
   readonly now: () => Date;
 
+  /** Each workstation's signed transcript and the pinned ceremony plan (POST/GET /v1/ceremony-transcripts). */
+  readonly ceremonyTranscripts: ReturnType<typeof createCeremonyTranscripts>;
+
   private constructor(
     private readonly opts: ControlPlaneOptions,
     readonly store: ControlPlaneStore,
     private readonly sealing: SealingKey,
   ) {
     this.now = opts.now ?? (() => new Date());
+    this.ceremonyTranscripts = createCeremonyTranscripts(store, () => this.now());
   }
 
   static async create(opts: ControlPlaneOptions): Promise<ReferenceControlPlane> {

@@ -3,6 +3,7 @@
  * atomically (write a temporary file, fsync, rename) so a crash leaves either
  * the old or the new state, never half of one. Mutations run one at a time.
  */
+import type { StoredCeremonyPlan, StoredCeremonyTranscript } from './ceremony-transcripts';
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -86,6 +87,10 @@ export interface ControlPlaneState {
   submissions: Record<string, StoredSubmission>;
   /** Absent in state files written before ceremony records existed. */
   ceremonyRecords?: Record<string, StoredCeremonyRecord>;
+  /** The ceremony plan pinned per environment (ceremony-transcripts.ts). */
+  ceremonyPlans?: Record<string, StoredCeremonyPlan>;
+  /** Each workstation's transcript, keyed `environment/workstation key`; sealed at rest. */
+  ceremonyTranscripts?: Record<string, StoredCeremonyTranscript>;
   /** Set through the admin API; absent values fall back to the control plane's options. */
   settings?: { rotationRatePerDay?: number; dataKeyCacheSeconds?: number };
 }

@@ -234,7 +234,8 @@ export function createCeremonyService(deps: {
       entries = [];
     }
     const receipts: Receipt[] = entries.map((e) => ({ kind: e.kind, data: e.data }));
-    const others = c && !c.closed ? (deps.others?.() ?? []) : [];
+    // Kept after closing too: the record of this workstation names the steps the others did, as at closing.
+    const others = c ? (deps.others?.() ?? []) : [];
     problems.push(...receiptProblems([...others, ...receipts]));
     // The entry that completed each step: the first prefix in which the table counts it as done.
     const doneAt = new Map<string, TranscriptEntry>();
@@ -314,7 +315,9 @@ export function createCeremonyService(deps: {
     assertMayStart(stepIds) {
       // A closed ceremony is done with: the next step opens a new one, so it starts from an empty record.
       const c = readCurrent();
-      const receipts: Receipt[] = c && !c.closed ? readEntries(c.ceremony).map((e) => ({ kind: e.kind, data: e.data })) : [];
+      const own: Receipt[] = c && !c.closed ? readEntries(c.ceremony).map((e) => ({ kind: e.kind, data: e.data })) : [];
+      // The same receipts as the Ceremony view the screens ask: this workstation's and the other workstations' verified ones.
+      const receipts = [...(c && !c.closed ? (deps.others?.() ?? []) : []), ...own];
       const problems = receiptProblems(receipts);
       if (problems.length) throw new KeyholderError('ceremony.receipts_inconsistent', `The ceremony's record disagrees with itself, so no further step can start: ${problems[0]}`);
       return assertGateOpen(ceremonyProgress(receipts), stepIds, happenedOutOfOrder(receipts));

@@ -16,14 +16,15 @@ import { CLOSING_KIND, OPENING_KIND, keyFingerprint, type TranscriptEntry } from
 import type { Receipt } from '../../../shared/ceremony/steps';
 import { verifyTranscript } from '../../../shared/transcript/verify';
 import { BUNDLE_EXTENSION, MAX_BUNDLE_BYTES, parseBundle, serializeBundle, signBundle, type TranscriptBundle } from '../../../shared/transcript/bundle';
-import { LOCAL_DEVIATION_KINDS, mergeCeremony, type MergedCeremony, type WorkstationTranscript } from '../../../shared/ceremony/merge';
+import { LOCAL_DEVIATION_KINDS, mergeCeremony, roleTitle, type Finding, type MergedCeremony, type Recorder, type WorkstationTranscript } from '../../../shared/ceremony/merge';
+import type { MergedCeremonyView } from '../../../shared/ipc/channels/ceremony';
 import type { CeremonyPlan } from '../../../shared/ceremony/plan';
 import type { Clock } from '../platform/clock';
 import { BoundedReadError, readRegularFile } from '../platform/bounded-read';
 import { writePrivateFile } from '../platform/private-file';
 import { ed25519Verify } from '../transcript/ed25519';
 import type { CeremonyTranscripts } from '../transcript/index';
-import type { CeremonyService } from './ceremony-service';
+import { describeEntry, type CeremonyService } from './ceremony-service';
 
 export interface ImportedRecord {
   workstation: string;
@@ -48,6 +49,23 @@ export interface MergedCeremonyService {
   imported(): ImportedRecord[];
   /** The whole ceremony: this workstation's transcript and every kept one, merged against the plan. */
   merged(o?: { requireClosed?: boolean }): MergedCeremony;
+  /** The same for the Ceremony screen: titles and one line of details per entry. */
+  view(controlPlane?: MergedCeremonyView['controlPlane']): MergedCeremonyView;
+  /**
+   * While connected to the control plane: sends this workstation's file with
+   * the ceremony plan, then keeps every other workstation's file the control
+   * plane holds (each checked as an imported file is). What was refused is
+   * said, not dropped.
+   */
+  sync(cp: CeremonyTranscriptExchange): Promise<{ sent: boolean; received: ImportedRecord[]; refused: string[] }>;
+  /** Saves this workstation's file where the holder chooses (or under <dataDir>/exports without a dialog). */
+  saveOwn(): Promise<{ saved: true; path: string } | { saved: false }>;
+}
+
+/** What the merge needs of the control-plane client (electron/services/control-plane). */
+export interface CeremonyTranscriptExchange {
+  sendCeremonyTranscript(body: { plan: unknown; bundle: unknown }): Promise<unknown>;
+  ceremonyTranscripts(): Promise<{ planFingerprint: string | null; transcripts: Record<string, unknown>[] }>;
 }
 
 interface Kept extends TranscriptBundle {
@@ -65,6 +83,7 @@ export function createMergedCeremonyService(deps: {
   plan: () => { plan: CeremonyPlan; fingerprint: string };
   /** How this workstation is named in the plan. */
   label: () => string;
+  chooseSavePath?(suggestedName: string, kind: 'pdf' | 'json'): Promise<string | null>;
 }): MergedCeremonyService {
   const dir = path.join(deps.dataDir, 'ceremony', 'workstations');
   const fileOf = (key: string) => path.join(dir, `${keyFingerprint(key).replaceAll(':', '')}${BUNDLE_EXTENSION}`);
@@ -140,27 +159,100 @@ export function createMergedCeremonyService(deps: {
       .filter((b): b is Kept => b !== null);
   }
 
+  function merged(o: { requireClosed?: boolean } = {}): MergedCeremony {
+    const { plan } = deps.plan();
+    const transcripts: WorkstationTranscript[] = [];
+    const own = ownText();
+    if (own) transcripts.push({ source: 'this workstation', bytes: own.text });
+    for (const b of imported()) transcripts.push({ source: `${b.workstation.label} (${b.receivedFrom ?? 'file'})`, bytes: b.transcript });
+    return mergeCeremony({ workstations: plan.workstations, transcripts, verify: ed25519Verify, ...(o.requireClosed ? { requireClosed: true } : {}) });
+  }
+
+  function exportOwn() {
+    const own = ownText();
+    if (!own) throw new KeyholderError('ceremony.nothing_recorded', 'This workstation has recorded nothing yet: there is no transcript to export.');
+    const key = deps.transcript.ceremonyKey();
+    const { plan, fingerprint } = deps.plan();
+    const bundle = signBundle(
+      {
+        format: 'keyholder-transcript-bundle',
+        v: 1,
+        exportedAt: deps.clock.now().toISOString(),
+        workstation: { label: deps.label(), key: key.publicKey },
+        ceremony: own.ceremony,
+        planFingerprint: fingerprint,
+        planWorkstations: plan.workstations.map((w) => ({ label: w.label, key: w.key })),
+        transcript: own.text,
+      },
+      (m) => key.sign(m),
+    );
+    return { name: `transcript-${key.fingerprint.replaceAll(':', '').slice(0, 8)}-${own.ceremony}${BUNDLE_EXTENSION}`, text: serializeBundle(bundle), bundle };
+  }
+
   return {
-    exportOwn() {
-      const own = ownText();
-      if (!own) throw new KeyholderError('ceremony.nothing_recorded', 'This workstation has recorded nothing yet: there is no transcript to export.');
-      const key = deps.transcript.ceremonyKey();
-      const { plan, fingerprint } = deps.plan();
-      const bundle = signBundle(
-        {
-          format: 'keyholder-transcript-bundle',
-          v: 1,
-          exportedAt: deps.clock.now().toISOString(),
-          workstation: { label: deps.label(), key: key.publicKey },
-          ceremony: own.ceremony,
-          planFingerprint: fingerprint,
-          planWorkstations: plan.workstations.map((w) => ({ label: w.label, key: w.key })),
-          transcript: own.text,
-        },
-        (m) => key.sign(m),
-      );
-      const first = JSON.parse(own.text.slice(0, own.text.indexOf('\n'))) as TranscriptEntry;
-      return { name: `transcript-${key.fingerprint.replaceAll(':', '').slice(0, 8)}-${first.ceremony}${BUNDLE_EXTENSION}`, text: serializeBundle(bundle), bundle };
+    merged,
+    exportOwn,
+    view(controlPlane = { state: 'not_connected' }) {
+      const m = merged();
+      const me = deps.transcript.ceremonyKey();
+      const rec = (r: Recorder) => ({ workstation: r.workstation, keyFingerprint: r.keyFingerprint, role: roleTitle(r.role) });
+      const findings = (list: Finding[]) => list.map((f) => ({ kind: f.kind, message: f.message, ...(f.workstation ? { workstation: f.workstation } : {}) }));
+      return {
+        planFingerprint: deps.plan().fingerprint,
+        thisWorkstation: { label: deps.label(), keyFingerprint: me.fingerprint },
+        workstations: m.workstations.map((w) => ({ ...rec(w), source: w.source, entries: w.entries, closed: w.closed, state: w.state, thisOne: w.keyFingerprint === me.fingerprint })),
+        steps: m.steps.map((st) => ({ id: st.id, title: st.title, holder: st.holder, state: st.state, waitingFor: st.waitingFor, recordedBy: st.recordedBy ? { ...rec(st.recordedBy), seq: st.recordedBy.seq, at: st.recordedBy.at } : null })),
+        entries: m.entries.map((e) => ({ ...rec(e), seq: e.seq, at: e.at, kind: e.kind, details: describeEntry(e.kind, e.data), recordedAs: e.recordedAs })),
+        faults: findings(m.faults),
+        gaps: findings(m.gaps),
+        deviations: findings(m.deviations),
+        conflicts: findings(m.conflicts),
+        resolved: findings(m.resolved),
+        complete: m.complete,
+        controlPlane,
+      };
+    },
+    async sync(cp) {
+      let sent = false;
+      if (ownText()) {
+        await cp.sendCeremonyTranscript({ plan: deps.plan().plan, bundle: exportOwn().bundle });
+        sent = true;
+      }
+      const me = deps.transcript.ceremonyKey().publicKey;
+      const received: ImportedRecord[] = [];
+      const refused: string[] = [];
+      for (const raw of (await cp.ceremonyTranscripts()).transcripts) {
+        const { receivedAt: _at, ...b } = raw;
+        void _at;
+        try {
+          const bundle = parseBundle(JSON.stringify(b), ed25519Verify);
+          if (bundle.workstation.key === me) continue;
+          const had = imported().find((k) => k.workstation.key === bundle.workstation.key);
+          // Already here, or an older copy of what is here: nothing to do.
+          if (had && had.transcript.startsWith(bundle.transcript)) continue;
+          received.push(keep(bundle, 'control plane'));
+        } catch (e) {
+          refused.push(e instanceof KeyholderError ? e.message : 'A transcript from the control plane could not be read.');
+        }
+      }
+      return { sent, received, refused };
+    },
+    async saveOwn() {
+      const out = exportOwn();
+      let target: string | null;
+      if (deps.chooseSavePath) target = await deps.chooseSavePath(out.name, 'json');
+      else {
+        const exportsDir = path.join(deps.dataDir, 'exports');
+        mkdirSync(exportsDir, { recursive: true });
+        target = path.join(exportsDir, out.name);
+      }
+      if (!target) return { saved: false };
+      try {
+        writePrivateFile(target, out.text);
+      } catch (e) {
+        throw new KeyholderError('ceremony.export_write_failed', `This workstation's file could not be written to ${target} (${(e as NodeJS.ErrnoException).code ?? 'error'}). Choose another folder.`);
+      }
+      return { saved: true, path: target };
     },
     importText,
     async importFile(file) {
@@ -186,14 +278,6 @@ export function createMergedCeremonyService(deps: {
           .filter((e) => e.kind !== OPENING_KIND && e.kind !== CLOSING_KIND)
           .map((e) => (LOCAL_DEVIATION_KINDS.has(e.kind) && typeof e.data.step === 'string' && e.data.entry && typeof e.data.entry === 'object' && !Array.isArray(e.data.entry) ? { kind: e.data.step, data: e.data.entry } : { kind: e.kind, data: e.data })),
       );
-    },
-    merged(o = {}) {
-      const { plan } = deps.plan();
-      const transcripts: WorkstationTranscript[] = [];
-      const own = ownText();
-      if (own) transcripts.push({ source: 'this workstation', bytes: own.text });
-      for (const b of imported()) transcripts.push({ source: `${b.workstation.label} (${b.receivedFrom ?? 'file'})`, bytes: b.transcript });
-      return mergeCeremony({ workstations: plan.workstations, transcripts, verify: ed25519Verify, ...(o.requireClosed ? { requireClosed: true } : {}) });
     },
   };
 }

@@ -11,6 +11,8 @@ import type { VaultService } from '../vault/vault-service';
 import type { WorksheetService } from '../worksheet/service';
 import type { ParticipantsService } from '../participants/index';
 import { AzureKeyVaultProvider } from '../vault/azure-key-vault';
+import type { AwsKeyStoreService } from '../vault/aws-kms/key-store-service';
+import { AwsKmsLifecycle } from '../vault/aws-kms/lifecycle';
 import type { ManagementEndpoint } from '../vault/arm';
 import type { KeyStoreLifecycleProvider } from '../vault/provider';
 import { LifecycleService, type TranscriptSink } from './service';
@@ -62,11 +64,19 @@ export function createLifecycle(deps: {
   options?: LifecycleOptions;
   /** Tests: a provider of their own. */
   provider?: () => KeyStoreLifecycleProvider;
+  /** The holder's AWS KMS key store: when its import is done here, it is the key store this workstation manages. */
+  awsKeyStore?: Pick<AwsKeyStoreService, 'record' | 'kmsProvider' | 'importRotation' | 'keyStoreValues'>;
   /** Asks the holder where to save the vault backup (a dialog in the app); <dataDir>/exports without it. */
   chooseSavePath?(suggestedName: string, kind: 'keybackup'): Promise<string | null>;
 }): Lifecycle {
   let provider: AzureKeyVaultProvider | null = null;
-  const getProvider =
+  // A workstation holds one key store: the AWS key once imported here (seed 002), else the Azure vault's key version.
+  const heldAws = () => {
+    const r = deps.awsKeyStore?.record();
+    return r?.state === 'done' && r.outcome ? { holder: r.draft.holder, keyVersionId: r.outcome.keyArn } : null;
+  };
+  const aws = deps.awsKeyStore ? new AwsKmsLifecycle((region) => deps.awsKeyStore!.kmsProvider(region)) : null;
+  const azureProvider =
     deps.provider ??
     (() => {
       if (!deps.azure || !deps.identity) throw notConfigured();
@@ -79,7 +89,10 @@ export function createLifecycle(deps: {
       });
       return provider;
     });
+  const getProvider = (): KeyStoreLifecycleProvider => (aws && heldAws() ? aws : azureProvider());
   const heldKeyStore = () => {
+    const a = heldAws();
+    if (a) return a;
     const r = deps.vault.record();
     return r?.state === 'done' && r.outcome ? { holder: r.draft.holder, keyVersionId: r.outcome.keyVersionId } : null;
   };
@@ -107,6 +120,10 @@ export function createLifecycle(deps: {
     held: () => keyStore.held(),
     vendorStatus,
     importNewKey: async (r) => {
+      if (deps.awsKeyStore && heldAws()) {
+        const out = await deps.awsKeyStore.importRotation(r.opened);
+        return { keyVersionId: out.outcome.keyArn, fingerprint: out.outcome.fingerprint, keyId: out.outcome.keyId };
+      }
       const prev = deps.vault.record();
       const out = await deps.vault.importOpened(
         {
@@ -122,7 +139,7 @@ export function createLifecycle(deps: {
       return { keyVersionId: out.keyVersionId, fingerprint: out.fingerprint, keyId: out.keyId };
     },
     submitKeyStore: async (typedSecret) => {
-      await deps.controlPlane.submit(await worksheetValues(deps.controlPlane, deps.worksheet, typedSecret));
+      await deps.controlPlane.submit(deps.awsKeyStore && heldAws() ? deps.awsKeyStore.keyStoreValues() : await worksheetValues(deps.controlPlane, deps.worksheet, typedSecret));
     },
     record: (kind, data) => keyStore.record(kind, data),
   });

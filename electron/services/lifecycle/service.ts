@@ -24,6 +24,7 @@ import type { DeletedKeyInfo, KeyStoreLifecycleProvider, VaultProtection } from 
 import { verifyAttestation } from '../participants/participant-file';
 import type { ParticipantsService } from '../participants/index';
 import { confirmationText, meaningOf, normalise, other, vendorMeaning, type ConfirmAction, type Holder, type KeyStoreState } from './words';
+import { parseKeyArn } from '../../../shared/worksheet/aws';
 
 export interface HeldKeyStore {
   holder: Holder;
@@ -120,7 +121,16 @@ interface State {
 
 const REQUEST_TTL_MS = 30 * 60_000;
 
+/**
+ * The key store a held key names: an Azure key version identifier, or (AWS KMS) a key ARN, whose location
+ * arn:aws:kms:{region}:{account} plays the vault's part and whose key ID is both its name and its one version.
+ */
 export function parseKeyVersionId(id: string): { vaultUrl: string; vaultHost: string; keyName: string; version: string } {
+  if (id.trim().startsWith('arn:')) {
+    const k = parseKeyArn(id);
+    const location = `arn:${k.partition}:kms:${k.region}:${k.accountId}`;
+    return { vaultUrl: location, vaultHost: location, keyName: k.keyId, version: k.keyId };
+  }
   const m = /^https:\/\/([^/]+)\/keys\/([A-Za-z0-9-]{1,127})\/([0-9A-Za-z]{32})$/.exec(id.trim());
   if (!m) throw new KeyholderError('lifecycle.bad_key_identifier', 'The key identifier on worksheet line 2 is not a key version identifier (https://VAULT/keys/NAME/VERSION).');
   return { vaultUrl: `https://${m[1]}`, vaultHost: m[1]!, keyName: m[2]!, version: m[3]! };
@@ -193,7 +203,21 @@ export class LifecycleService {
       detail = 'The key version is enabled.';
     } else if (h.state === 'revoked') {
       state = 'Revoked';
-      detail = h.reason === 'disabled' ? 'The key version is disabled.' : h.reason === 'deleted' ? 'The key was pulled (deleted) and is held by soft delete until its scheduled purge.' : 'The key version is not in the vault.';
+      const aws = keyVersionId.startsWith('arn:');
+      detail =
+        h.reason === 'disabled'
+          ? aws
+            ? 'The KMS key is disabled.'
+            : 'The key version is disabled.'
+          : h.reason === 'deleted'
+            ? aws
+              ? `The KMS key was pulled: its deletion is scheduled${h.deleted?.scheduledPurgeDate ? ` for ${h.deleted.scheduledPurgeDate}` : ''} and can be cancelled until then (restore).`
+              : 'The key was pulled (deleted) and is held by soft delete until its scheduled purge.'
+            : h.reason === 'material-expired'
+              ? 'The key’s imported material expired or was deleted: the key cannot be used until the escrowed key is imported again (a supervised activation).'
+              : aws
+                ? 'The KMS key is not in the account.'
+                : 'The key version is not in the vault.';
     } else {
       state = 'Unavailable';
       detail = h.message;
