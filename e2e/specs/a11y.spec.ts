@@ -77,6 +77,28 @@ test('every screen: no serious or critical WCAG 2.2 violation, focus on the new 
   expect(found).toEqual([]);
 });
 
+test('the escrow’s steps: custodians, hand-over, passphrase with its strength explanation', async ({ page, bridge }) => {
+  const found: string[] = [];
+  await page.getByRole('button', { name: 'Source key and escrow', exact: true }).click();
+  await page.getByLabel(/RSA 2048/).check();
+  await page.getByRole('button', { name: 'Generate the source key' }).click();
+  await expect(page.getByTestId('check-value')).toBeVisible();
+  // The Generate button is gone with its step: focus is on the screen's heading, not the page body.
+  await expect(page.getByRole('heading', { level: 1 })).toBeFocused();
+  await page.getByLabel('Custodian 1', { exact: true }).fill('Alice Archer');
+  await page.getByLabel('Custodian 2', { exact: true }).fill('Bob Baker');
+  found.push(...(await seriousViolations(page, 'escrow, custodians')));
+  await page.getByRole('button', { name: 'Continue to passphrases' }).click();
+  await expect(page.getByTestId('handover')).toContainText('Hand the keyboard to Alice Archer');
+  found.push(...(await seriousViolations(page, 'escrow, hand-over')));
+  await page.getByRole('button', { name: 'I am Alice Archer: continue' }).click();
+  await page.getByLabel('Choose a passphrase').fill('Summer2026!');
+  await expect(page.getByTestId('strength-explanation')).toContainText('Not strong enough yet');
+  found.push(...(await seriousViolations(page, 'escrow, passphrase')));
+  await bridge.screenshot('escrow-passphrase');
+  expect(found).toEqual([]);
+});
+
 test('saving keeps focus on Save; the unsaved-changes question takes focus and gives it back', async ({ page, bridge }) => {
   await page.getByRole('button', { name: 'Azure Information Worksheet', exact: true }).click();
   const vault = page.locator('#ws-h1-vaultHost');
