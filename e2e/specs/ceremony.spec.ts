@@ -136,10 +136,13 @@ test('two holders on their own workstations: escrow, registration, import, seale
       return w;
     };
 
-    // ---- three workstations; before the ceremony their plans (ceremony keys) are exchanged, so each accepts the others' files
+    // ---- before the ceremony: each holder's four people are enrolled in the ceremony plan at that holder's workstation,
+    // then the three workstations exchange their plans (participants and ceremony keys), so all three hold one plan:
+    // each accepts the others' transcript files, and the control plane pins that plan.
     const custodian = await open('custodian', 1);
     const holders = { 1: await open('holder1', 1), 2: await open('holder2', 2) } as Record<1 | 2, Workstation>;
     const everyone = [custodian, holders[1], holders[2]];
+    for (const h of [1, 2] as const) await enrolInPlan(holders[h].page, importCast(PEOPLE[h]));
     for (const from of everyone) {
       const plan = await from.bridge.call('activation:plan', {});
       if (!plan.ok) throw new Error(plan.error.message);
@@ -242,8 +245,7 @@ test('two holders on their own workstations: escrow, registration, import, seale
       await expect(page.getByTestId('cp-registration')).toHaveAttribute('data-status', 'registered');
       await w.shot('2-registered');
 
-      // Import: this holder's four people are enrolled in the ceremony plan first, then sign in on the rehearsal page as this holder and import the copy into their own vault under supervision.
-      await enrolInPlan(page, importCast(PEOPLE[h]));
+      // Import: this holder's four people (enrolled in the plan before the ceremony) sign in on the rehearsal page as this holder and import the copy into their own vault under supervision.
       await page.getByRole('button', { name: 'Import into your vault' }).click();
       await signInOnRehearsalPage(page, signIn, { firstName: user.displayName.split(' ')[0]!, username: user.username });
       // The worksheet column just saved is what the Import screen proposes.
@@ -339,6 +341,8 @@ test('two holders on their own workstations: escrow, registration, import, seale
       await expect(whole.getByTestId('whole-step-vault-imported:1')).toContainText(`key holder 1’s workstation (${LABELS.holder1})`);
       await expect(whole.getByTestId('whole-step-submitted:2')).toContainText(`key holder 2’s workstation (${LABELS.holder2})`);
       await expect(whole.getByTestId('whole-workstations').locator('tbody tr[data-state="merged"]')).toHaveCount(3);
+      // The holders, connected, also exchanged their transcripts through the control plane (which pinned the one plan).
+      if (w !== custodian) await expect(whole.getByTestId('whole-control-plane')).toContainText('Exchanged with the control plane');
       await w.shot('8-whole-ceremony');
     }
 

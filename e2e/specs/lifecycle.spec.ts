@@ -11,7 +11,7 @@ import https from 'node:https';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { test as base, expect } from '../support/fixtures';
-import { startLifecycleHarness, ENV, KEY_NAME, type LifecycleHarness } from '../../electron/integration/lifecycle/harness';
+import { startLifecycleHarness, importHolderCopy, ENV, KEY_NAME, type LifecycleHarness } from '../../electron/integration/lifecycle/harness';
 import { createControlPlaneRouter } from '../../electron/rehearsal/control-plane/index';
 import { ensureCertificates } from '../../electron/rehearsal/certs';
 import { rehearsalAzureEndpoints } from '../../electron/services/identity/index';
@@ -84,7 +84,7 @@ async function workstation(h: LifecycleHarness & { cpUrl: string }, bridge: Para
   const saved = await bridge.call('worksheet:save', { holder1: { ...line(0, app1), secret: { action: 'set', value: app1.clientSecret! } }, holder2: { ...line(1, app2), secret: { action: 'keep' } } });
   expect(saved.ok).toBe(true);
   // The key already in the vault is found by its fingerprint and reused (no second version).
-  const out = await s.vault.importKey({ holder: 1, holderCopyPath: h.holders[0].copyFile, vaultUrl: h.holders[0].vaultUrl, keyName: KEY_NAME, protection: 'software', allowEncryptDecrypt: false, passphrase: h.holders[0].copyPass });
+  const out = await importHolderCopy(s.vault, s.escrow, { holder: 1, holderCopyPath: h.holders[0].copyFile, vaultUrl: h.holders[0].vaultUrl, keyName: KEY_NAME, protection: 'software', allowEncryptDecrypt: false }, h.holders[0].copyPass);
   expect(out.reused).toBe(true);
   const { token } = await h.cp.createEnrolment({ environmentId: ENV, holder: 1 });
   await s.controlPlane.connect({ baseUrl: h.cpUrl, expectedFingerprint: h.cp.sealingFingerprint, enrolmentToken: token });
@@ -213,7 +213,7 @@ test('rotation to a new primary key, through to the offer to disable the old key
   await bridge.screenshot('6-rotation-waiting-for-holder-2');
 
   // Key holder 2, on their own workstation, imports the new key and submits.
-  const h2 = await h.holders[1].vault.importKey({ holder: 2, holderCopyPath: h.holders[1].copyFile, vaultUrl: h.holders[1].vaultUrl, keyName: KEY_NAME, protection: 'software', allowEncryptDecrypt: false, passphrase: h.holders[1].copyPass });
+  const h2 = await h.holders[1].importCopy();
   await h.submit(2, h2.keyVersionId);
   await page.getByRole('button', { name: 'Check now' }).first().click();
   await expect(page.getByTestId('key-rotation')).toHaveAttribute('data-step', 'wait-no-longer-in-use');

@@ -39,7 +39,14 @@ test('rehearsal: the vendor’s values with copy buttons, a fingerprint mismatch
   expect(vaultHost).toBe(new URL(d.vaults[0]!.url).host);
   await bridge.screenshot('1-worksheet-rehearsal-tenant');
 
-  await page.getByRole('button', { name: 'Vault registration' }).click();
+  // Before connecting, Primary key status says why "Check now" is disabled and leads to what comes first.
+  await page.getByRole('button', { name: 'Primary key status' }).click();
+  const checkNow = page.getByRole('button', { name: 'Check now' });
+  await expect(checkNow).toBeDisabled();
+  await expect(checkNow).toHaveAccessibleDescription(/“Check now” waits for a connection.*First connect on the Vault registration screen/);
+  await bridge.screenshot('1b-status-before-connecting');
+  await page.getByTestId('cp-status-not-connected').getByRole('button', { name: 'Go to Vault registration' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Register your vault with the vendor');
   await expect(page.getByTestId('vendor-message')).toContainText('The vendor’s message (played by this rehearsal)');
   await expect(page.getByTestId('vendor-token-value')).not.toContainText('khe1.');
   await noSeriousA11yProblem(page);

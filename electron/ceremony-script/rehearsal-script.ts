@@ -41,7 +41,7 @@ import type { PrimaryKeyStatus } from '../../shared/control-plane/api';
 import { scriptedRehearsalBrowser } from './scripted-browser';
 import { ceremonyReportHtml, createCeremonyOperations, reportFromEntries, type CeremonyOperations, type CeremonyRecorder } from '../services/ceremony/index';
 import { memorySecretBox } from '../services/platform/memory-secret-box';
-import { awsImportTarget, openedAesCopy } from '../services/ceremony/aws-import-purpose';
+import { awsImportTarget, openedAesCopy } from '../services/vault/aws-kms/import-purpose';
 import type { AwsImportDraft } from '../services/vault/aws-kms/key-store-service';
 
 export type Holder = 1 | 2;
@@ -63,6 +63,8 @@ export interface RehearsalOptions {
   pdf?: ((html: string) => Promise<Uint8Array>) | null;
   /** An already running rehearsal cloud (e2e, bench); otherwise one is started under `<out>/cloud` and stopped. */
   cloud?: RehearsalCloud;
+  /** Tests that reopen a workstation afterwards: the SecretBox of all three (default: a fresh in-memory one each, gone with the run). */
+  secretBox?: () => SecretBox;
   /** Progress lines for a person watching. */
   progress?(line: string): void;
 }
@@ -227,7 +229,7 @@ export async function runRehearsal(o: RehearsalOptions): Promise<RehearsalResult
       if (name !== 'custodian') depsOf[holder] = deps;
       const s = createServices({
         dataDir: path.join(out, 'workstations', name),
-        secretBox: ephemeralSecretBox(),
+        secretBox: o.secretBox?.() ?? ephemeralSecretBox(),
         clock: systemClock,
         log: silentLogger,
         environment: deps.environment,

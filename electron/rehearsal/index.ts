@@ -200,7 +200,7 @@ export async function startRehearsalCloud(options: RehearsalCloudOptions = {}): 
     } catch {
       return sendJson(res, 400, { error: { code: 'BadRequest', message: 'The request URL is not valid.' } });
     }
-    if (hostname === KMS_HOST) return handleKms(ctx, req, res);
+    if (hostname === KMS_HOST) return handleKms(ctx, req, res, faults);
     const vaultName = hostname.endsWith(VAULT_DNS_SUFFIX) ? hostname.slice(0, -VAULT_DNS_SUFFIX.length) : undefined;
     const local = hostname === 'localhost' || hostname === '127.0.0.1';
     if (local && (await handleAdmin(ctx, faults, adminEnabled, req, res, url))) return;

@@ -27,6 +27,7 @@ import { createActivationService, type ActivationService } from './activation/in
 import { createActivationDesk, type ActivationDesk } from './activation/desk';
 import { createCeremonyOperations, createCeremonyService, type CeremonyOperations, type CeremonyService } from './ceremony/index';
 import { vaultImportPurpose } from './vault/import-purpose';
+import { awsImportPurpose, keyStoreImportPurpose } from './vault/aws-kms/import-purpose';
 import { createMergedCeremonyService, type MergedCeremonyService } from './ceremony/merged-ceremony';
 import { keyRotationImportPurpose, keyRotationRewrapPurpose } from './lifecycle/key-rotation-purpose';
 import { createLifecycle, type Lifecycle, type LifecycleOptions } from './lifecycle/index';
@@ -167,7 +168,7 @@ export function createServices(deps: ServiceDeps): Services {
   // The app's activations record into the current ceremony; a step the table does not allow yet is kept as a deviation, not lost.
   const activation = createActivationService({ transcript: { append: (c, kind, data, att) => ceremony.recordIn(c, kind, data, att) }, clock: deps.clock, workstation: workstationKey });
   const awsKeyStore = createAwsKeyStoreService({ dataDir: deps.dataDir, clock: deps.clock, log: deps.log, ...(deps.aws ? { aws: deps.aws } : {}) });
-  const vault = createVaultService({ dataDir: deps.dataDir, clock: deps.clock, log: deps.log, ...(deps.azure ? { azure: deps.azure } : {}), identity, escrow: base.escrow, worksheet: base.worksheet });
+  const vault = createVaultService({ dataDir: deps.dataDir, clock: deps.clock, log: deps.log, ...(deps.azure ? { azure: deps.azure } : {}), identity, worksheet: base.worksheet });
   const lifecycle = createLifecycle({
     dataDir: deps.dataDir,
     clock: deps.clock,
@@ -222,7 +223,12 @@ export function createServices(deps: ServiceDeps): Services {
       clock: deps.clock,
       mode: deps.environment.mode,
       purposes: {
-        'vault-import': vaultImportPurpose(vault, () => deps.emit('app:changed', { topic: 'worksheet' })),
+        // One import purpose for either cloud: the holder's AWS key store when the attested target is its draft's.
+        'vault-import': keyStoreImportPurpose(
+          vaultImportPurpose(vault, () => deps.emit('app:changed', { topic: 'worksheet' })),
+          awsImportPurpose(awsKeyStore, () => deps.emit('app:changed', { topic: 'worksheet' })),
+          () => awsKeyStore.record()?.draft,
+        ),
         'key-rotation': keyRotationImportPurpose(() => lifecycle.keyRotation, () => {
           deps.emit('app:changed', { topic: 'worksheet' });
           deps.emit('app:changed', { topic: 'lifecycle' });

@@ -37,7 +37,9 @@ describe('the import gate (the step table, as the Import screen and vault:startI
   });
 
   it('says what comes first in words a key holder can act on', () => {
-    expect(gateAfter([])).toMatchObject({ message: 'Supervised activation attested (holder 1) cannot start yet: first Vault registered with the vendor (holder 1).' });
+    expect(stepGate(ceremonyProgress([r('ceremony.opened')]), importSteps(2))).toMatchObject({ message: 'The supervised import for key holder 2 cannot start yet. First: Vault registered with the vendor (holder 2).' });
+    expect(gateAfter([...escrowChain], 2)).toMatchObject({ message: 'The supervised import for key holder 2 cannot start yet. First: Holder copy written (holder 2) and Vault registered with the vendor (holder 2).' });
+    expect(gateAfter([])).toMatchObject({ message: 'The supervised import for key holder 1 cannot start yet. First: Vault registered with the vendor (holder 1).' });
   });
 });
 

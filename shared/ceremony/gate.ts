@@ -37,6 +37,22 @@ const ESCROW_CHAIN = new Set(['key-generated', 'escrow-written', 'escrow-test-re
 
 const defOf = (id: string) => CEREMONY_STEPS.find((s) => s.id === id);
 
+/** What the key holder is about to do at a door, in their words (the table's titles name what is recorded). */
+const DOING: Record<string, string> = {
+  registered: 'The vault registration',
+  'activation-attested': 'The supervised import',
+  'vault-imported': 'The import',
+  submitted: 'The submission',
+  'status-available': 'The primary key',
+};
+
+function doing(step: { id: string; title: string; holder?: 1 | 2 }): string {
+  const words = DOING[step.id.split(':')[0]!];
+  return words ? `${words}${step.holder ? ` for key holder ${step.holder}` : ''}` : step.title;
+}
+
+const listed = (titles: string[]) => (titles.length < 2 ? titles.join('') : `${titles.slice(0, -1).join(', ')} and ${titles[titles.length - 1]!}`);
+
 /** The table step an entry records (its kind, and its holder for per-holder steps), if any. */
 export function stepIdOf(kind: string, data: Receipt['data']): string | null {
   const s = CEREMONY_STEPS.find((x) => x.kind === kind && (x.holder === undefined || x.holder === data.holder) && (kind !== 'status.changed' || data.status === 'Available'));
@@ -79,7 +95,7 @@ export function stepGate(steps: readonly GateStep[], stepIds: readonly string[],
   if (!def) throw new KeyholderError('ceremony.unknown_step', `There is no ceremony step called "${pending}".`);
   const first = def.requires.filter((id) => !happened(id) && (escrowSeenHere || !ESCROW_CHAIN.has(id))).map((id) => ({ id, title: defOf(id)?.title ?? id }));
   if (!first.length) return { open: true, stepId: pending };
-  return { open: false, why: 'blocked', stepId: pending, title: def.title, first, message: `${def.title} cannot start yet: first ${first.map((f) => f.title).join(', then ')}.` };
+  return { open: false, why: 'blocked', stepId: pending, title: def.title, first, message: `${doing(def)} cannot start yet. First: ${listed(first.map((f) => f.title))}.` };
 }
 
 /** Throws the gate's refusal as a typed error (the IPC doors), or returns the step that may start. */

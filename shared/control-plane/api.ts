@@ -442,6 +442,30 @@ export function ceremonyRecordCanonical(r: CeremonyRecordRequest): string {
   return JSON.stringify({ ceremonyId: r.ceremonyId, closedAt: r.closedAt, entries: r.entries, finalHash: r.finalHash });
 }
 
+// ---------------------------------------------------------------- ceremony transcripts
+
+/**
+ * One ceremony across workstations: a holder's app sends its workstation's
+ * signed transcript file (docs/formats/transcript-bundle-v1.md) with the
+ * ceremony plan, which the control plane pins per environment, and fetches
+ * the other workstations'. The bundle and plan are checked by their own
+ * parsers (shared/transcript/bundle.ts, shared/ceremony/plan.ts).
+ */
+export const ceremonyTranscriptReceiptSchema = z.object({
+  workstation: z.string(),
+  keyFingerprint: z.string(),
+  entries: z.number().int(),
+  receivedAt: isoTimeSchema,
+  planFingerprint: z.string(),
+});
+export type CeremonyTranscriptReceipt = z.infer<typeof ceremonyTranscriptReceiptSchema>;
+
+export const ceremonyTranscriptListSchema = z.object({
+  planFingerprint: z.string().nullable(),
+  transcripts: z.array(z.record(z.string(), z.unknown())).max(64),
+});
+export type CeremonyTranscriptList = z.infer<typeof ceremonyTranscriptListSchema>;
+
 // ---------------------------------------------------------------- errors
 
 /** Every non-2xx answer carries this body. `failures` lists validation findings when there are any. */

@@ -23,7 +23,7 @@ import { systemClock } from '../../services/platform/clock';
 import { silentLogger } from '../../services/log/logger';
 import { AwsKmsProvider } from '../../services/vault/aws-kms/provider';
 import { AwsKeyStoreService, type AwsImportDraft } from '../../services/vault/aws-kms/key-store-service';
-import { awsImportPurpose, awsImportTarget } from '../../services/ceremony/aws-import-purpose';
+import { awsImportPurpose, awsImportTarget } from '../../services/vault/aws-kms/import-purpose';
 
 let cloud: RehearsalCloud;
 let agent: https.Agent;

@@ -15,8 +15,8 @@ import { agentFor, request } from '../../rehearsal/testing/sdk';
 import { AzureKeyStoreProbe, ReferenceControlPlane } from '../../rehearsal/control-plane/index';
 import { IdentityService } from '../../services/identity/identity-service';
 import { AzureKeyVaultProvider } from '../../services/vault/azure-key-vault';
-import { VaultService } from '../../services/vault/vault-service';
-import { createEscrowService } from '../../services/escrow/service';
+import { VaultService, type ImportDraft } from '../../services/vault/vault-service';
+import { createEscrowService, type EscrowService } from '../../services/escrow/service';
 import { createParticipantsService } from '../../services/participants/index';
 import { createCeremonyTranscripts } from '../../services/transcript/index';
 import { silentLogger } from '../../services/log/logger';
@@ -45,6 +45,23 @@ export interface HolderSide {
   vault: VaultService;
   copyFile: string;
   copyPass: string;
+  /** This holder's copy into this holder's vault under KEY_NAME (setup: see importHolderCopy). */
+  importCopy(): ReturnType<VaultService['importOpened']>;
+}
+
+/**
+ * Setup for tests about what follows the import (lifecycle, key rotation,
+ * the terminal): the copy is opened by the escrow service and handed to the
+ * import that a supervised activation's purpose calls. The supervised path
+ * itself is proved in electron/integration/import/import.test.ts.
+ */
+export async function importHolderCopy(vault: Pick<VaultService, 'importOpened'>, escrow: Pick<EscrowService, 'openHolderCopy'>, draft: ImportDraft, passphrase: string): ReturnType<VaultService['importOpened']> {
+  const copy = await escrow.openHolderCopy(draft.holderCopyPath, passphrase);
+  try {
+    return await vault.importOpened(draft, copy);
+  } finally {
+    copy.dispose();
+  }
 }
 
 export interface LifecycleHarness {
@@ -134,14 +151,16 @@ export async function startLifecycleHarness(): Promise<LifecycleHarness> {
       clock,
       log: silentLogger,
       provider: () => provider,
-      openHolderCopy: (file, pass) => escrow.openHolderCopy(file, pass),
       worksheet: { recordKeyIdentifier: async () => {} },
     });
-    return { n, tenantId: t.id, oid, vaultName: v.name, vaultUrl: v.url, identity, provider, vault, copyFile: st.holderCopies[n - 1]!.file, copyPass: PASS[n + 1]! };
+    const copyFile = st.holderCopies[n - 1]!.file;
+    const copyPass = PASS[n + 1]!;
+    const importCopy = () => importHolderCopy(vault, escrow, { holder: n, holderCopyPath: copyFile, vaultUrl: v.url, keyName: KEY_NAME, protection: 'software', allowEncryptDecrypt: false }, copyPass);
+    return { n, tenantId: t.id, oid, vaultName: v.name, vaultUrl: v.url, identity, provider, vault, copyFile, copyPass, importCopy };
   };
   const holders: [HolderSide, HolderSide] = [await side(1), await side(2)];
   for (const h of holders) {
-    await h.vault.importKey({ holder: h.n, holderCopyPath: h.copyFile, vaultUrl: h.vaultUrl, keyName: KEY_NAME, protection: 'software', allowEncryptDecrypt: false, passphrase: h.copyPass });
+    await h.importCopy();
   }
 
   // The vendor: reaches each vault with the holder's application credentials, on the same clock.

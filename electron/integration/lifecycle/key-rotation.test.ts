@@ -107,7 +107,7 @@ describe('rotation to a new primary key', () => {
     v = await h.keyRotation.submit();
     expect(v.step).toBe('wait-available');
     // Key holder 2 does the same on their workstation.
-    const h2 = await h.holders[1].vault.importKey({ holder: 2, holderCopyPath: h.holders[1].copyFile, vaultUrl: h.holders[1].vaultUrl, keyName: KEY_NAME, protection: 'software', allowEncryptDecrypt: false, passphrase: h.holders[1].copyPass });
+    const h2 = await h.holders[1].importCopy();
     await h.submit(2, h2.keyVersionId);
     v = await h.keyRotation.view();
     expect(v.newPrimaryKey).toMatchObject({ status: 'Available' });

@@ -199,7 +199,7 @@ describe('the app records each ceremony step once, at its handler', () => {
 
     const draft = { holder: 1 as const, holderCopyPath: copy, vaultUrl: 'https://holder1-keys.vault.azure.net', keyName: 'contoso-cmek', protection: 'hsm' as const, allowEncryptDecrypt: false };
     // The step table decides at the door: nothing is opened for a vault the vendor has not registered.
-    await expect(w.call('vault:startImport', draft)).rejects.toMatchObject({ code: 'ceremony.step_out_of_order', message: expect.stringContaining('first Vault registered with the vendor (holder 1)') });
+    await expect(w.call('vault:startImport', draft)).rejects.toMatchObject({ code: 'ceremony.step_out_of_order', message: expect.stringContaining('First: Vault registered with the vendor (holder 1)') });
     expect(w.entries()).toHaveLength(before);
     await w.s.ceremonyOps.saveWorksheet({ holder1: holderLine(1), holder2: { ...emptyHolder(), secret: { action: 'keep' } } });
     await w.s.ceremony.record('registration.done', { holder: 1, registrationId: 'reg-1', vaultDnsName: 'holder1-keys.vault.azure.net', status: 'registered', decidedAt: '2026-11-27T10:05:00Z' });
@@ -242,7 +242,7 @@ describe('the app records each ceremony step once, at its handler', () => {
     Object.assign(w.s.worksheet, { keyStoreValues: async () => ({}) });
     await w.s.ceremonyOps.saveWorksheet({ holder1: holderLine(1), holder2: { ...emptyHolder(), secret: { action: 'keep' } } });
     await w.s.ceremony.record('registration.done', { holder: 1, registrationId: 'reg-1', vaultDnsName: 'holder1-keys.vault.azure.net', status: 'registered', decidedAt: '' });
-    await expect(w.call('control-plane:submit', {})).rejects.toMatchObject({ code: 'ceremony.step_out_of_order', message: expect.stringContaining('first Key imported into the vault (holder 1)') });
+    await expect(w.call('control-plane:submit', {})).rejects.toMatchObject({ code: 'ceremony.step_out_of_order', message: expect.stringContaining('The submission for key holder 1 cannot start yet. First: Key imported into the vault (holder 1)') });
     expect(sent).toBe(0);
     // An import recorded out of order still happened: the submission does not wait for it again.
     await w.s.ceremony.record('vault.imported', { holder: 1, fingerprint: null, keyVersionId: 'https://holder1-keys.vault.azure.net/keys/k/1', vault: 'holder1-keys.vault.azure.net' });

@@ -5,8 +5,19 @@
  */
 import type { Services } from '../../services/index';
 import type { Handlers } from '../dispatch';
-import { KeyholderError } from '../../../shared/errors/index';
+import { KeyholderError, isKeyholderError } from '../../../shared/errors/index';
+import type { MergedCeremonyView } from '../../../shared/ipc/channels/ceremony';
 import { ceremonyReportHtml, closeCeremony, reportInput, sendPendingRecords } from '../../services/ceremony/index';
+
+async function exchangeWithControlPlane(s: Services): Promise<MergedCeremonyView['controlPlane']> {
+  if (!s.controlPlane.view().connected) return { state: 'not_connected' };
+  try {
+    const r = await s.mergedCeremony.sync(s.controlPlane);
+    return { state: 'exchanged', received: r.received.map((x) => `${x.workstation} (${x.entries} entries)`), refused: r.refused };
+  } catch (e) {
+    return isKeyholderError(e) ? { state: 'failed', code: e.code, message: e.message } : { state: 'failed', code: 'internal', message: 'The exchange with the control plane failed.' };
+  }
+}
 
 export function ceremonyHandlers(
   s: Services,
@@ -28,11 +39,12 @@ export function ceremonyHandlers(
       const bytes = await pdf.fromHtml(ceremonyReportHtml(input));
       return s.ceremony.saveExport(`ceremony-report-${input.ceremony}.pdf`, bytes);
     },
-    'ceremony:merged': async () => s.mergedCeremony.view(),
+    // While connected, each view first exchanges transcripts with the control plane; offline, the files carried by hand.
+    'ceremony:merged': async () => s.mergedCeremony.view(await exchangeWithControlPlane(s)),
     'ceremony:exportWorkstationFile': async () => s.mergedCeremony.saveOwn(),
     'ceremony:importWorkstationFile': async (r) => {
       const got = s.mergedCeremony.importText(r.text, `file ${r.name}`);
-      return { workstation: got.workstation, entries: got.entries, view: s.mergedCeremony.view() };
+      return { workstation: got.workstation, entries: got.entries, view: s.mergedCeremony.view(await exchangeWithControlPlane(s)) };
     },
   };
 }

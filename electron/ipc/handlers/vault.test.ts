@@ -67,7 +67,7 @@ describe('vault:startImport', () => {
   it('is refused before the vendor registered the vault, saying what comes first, and keeps the draft', async () => {
     const s = workstation();
     const e = await vaultHandlers(s)['vault:startImport'](draft(1)).catch((x: unknown) => x);
-    expect(e).toMatchObject({ code: 'ceremony.step_out_of_order', message: expect.stringContaining('first Vault registered with the vendor (holder 1)') });
+    expect(e).toMatchObject({ code: 'ceremony.step_out_of_order', message: expect.stringContaining('First: Vault registered with the vendor (holder 1)') });
     expect(s.vault.record()?.draft).toMatchObject({ holder: 1, keyName: 'cmk' });
   });
 

@@ -1,5 +1,5 @@
 /**
- * PUT/GET /v1/ceremony-transcripts: each holder's workstation puts its signed
+ * POST/GET /v1/ceremony-transcripts: each holder's workstation puts its signed
  * transcript with the ceremony plan, the first plan is pinned for the
  * environment, a changed plan is refused with what changed, a tampered
  * transcript or one from a workstation outside the plan is refused, and the
@@ -70,15 +70,15 @@ afterAll(async () => {
 });
 const enrol = async (environmentId: string, holder: 1 | 2) => (await h.api('POST', '/admin/enrolments', { environmentId, holder }, ADMIN)).json.token as string;
 
-describe('PUT/GET /v1/ceremony-transcripts', () => {
+describe('POST/GET /v1/ceremony-transcripts', () => {
   it('keeps each holder’s workstation transcript and gives both holders every workstation’s, sealed at rest', async () => {
     const [t1, t2] = [await enrol('env-tr', 1), await enrol('env-tr', 2)];
     const text1 = transcript(holder1, 'ceremony-holder-one', ['worksheet.saved', 'registration.done']);
-    const put1 = await h.api('PUT', '/v1/ceremony-transcripts', { plan, bundle: bundle(holder1, 'Holder 1 laptop', text1, plan) }, t1);
+    const put1 = await h.api('POST', '/v1/ceremony-transcripts', { plan, bundle: bundle(holder1, 'Holder 1 laptop', text1, plan) }, t1);
     expect(put1.status, JSON.stringify(put1.json)).toBe(200);
     expect(put1.json).toMatchObject({ workstation: 'Holder 1 laptop', entries: 3 });
     const text2 = transcript(holder2, 'ceremony-holder-two', ['worksheet.saved']);
-    expect((await h.api('PUT', '/v1/ceremony-transcripts', { plan, bundle: bundle(holder2, 'Holder 2 laptop', text2, plan) }, t2)).status).toBe(200);
+    expect((await h.api('POST', '/v1/ceremony-transcripts', { plan, bundle: bundle(holder2, 'Holder 2 laptop', text2, plan) }, t2)).status).toBe(200);
     const got = await h.api('GET', '/v1/ceremony-transcripts', undefined, t1);
     expect(got.json.planFingerprint).toBe(put1.json.planFingerprint);
     expect(got.json.transcripts.map((b: TranscriptBundle) => b.workstation.label).sort()).toEqual(['Holder 1 laptop', 'Holder 2 laptop']);
@@ -94,14 +94,14 @@ describe('PUT/GET /v1/ceremony-transcripts', () => {
   it('pins the first plan: a later plan that adds, removes or changes a participant is refused with what changed', async () => {
     const t1 = await enrol('env-pin', 1);
     const text = transcript(holder1, 'ceremony-pin-one', ['worksheet.saved']);
-    expect((await h.api('PUT', '/v1/ceremony-transcripts', { plan, bundle: bundle(holder1, 'Holder 1 laptop', text, plan) }, t1)).status).toBe(200);
+    expect((await h.api('POST', '/v1/ceremony-transcripts', { plan, bundle: bundle(holder1, 'Holder 1 laptop', text, plan) }, t1)).status).toBe(200);
     const added = { ...plan, participants: [...plan.participants, participant('Mallory Extra', ['knower'])] };
-    const r = await h.api('PUT', '/v1/ceremony-transcripts', { plan: added, bundle: bundle(holder1, 'Holder 1 laptop', text, added) }, t1);
+    const r = await h.api('POST', '/v1/ceremony-transcripts', { plan: added, bundle: bundle(holder1, 'Holder 1 laptop', text, added) }, t1);
     expect(r.status).toBe(409);
     expect(r.json.error.code).toBe('ceremony_plan_changed');
     expect(r.json.error.message).toContain('Mallory Extra (knower) was added');
     const removed = { ...plan, participants: [] };
-    const r2 = await h.api('PUT', '/v1/ceremony-transcripts', { plan: removed, bundle: bundle(holder1, 'Holder 1 laptop', text, removed) }, await enrol('env-pin', 2));
+    const r2 = await h.api('POST', '/v1/ceremony-transcripts', { plan: removed, bundle: bundle(holder1, 'Holder 1 laptop', text, removed) }, await enrol('env-pin', 2));
     expect(r2.status).toBe(409);
     expect(r2.json.error.message).toContain('Sam Supervisor (supervisor) was removed');
   });
@@ -117,16 +117,16 @@ describe('PUT/GET /v1/ceremony-transcripts', () => {
       [{ ...plan, participants: [{ ...supervisor, roles: ['supervisor', 'knower'] }] }, good, 'ceremony_plan_invalid'],
     ];
     for (const [p, b, code] of cases) {
-      const r = await h.api('PUT', '/v1/ceremony-transcripts', { plan: p, bundle: b }, t1);
+      const r = await h.api('POST', '/v1/ceremony-transcripts', { plan: p, bundle: b }, t1);
       expect(r.status, code).toBe(400);
       expect(r.json.error.code).toBe(code);
     }
-    expect((await h.api('PUT', '/v1/ceremony-transcripts', { plan, bundle: good }, t1)).status).toBe(200);
+    expect((await h.api('POST', '/v1/ceremony-transcripts', { plan, bundle: good }, t1)).status).toBe(200);
     const fork = bundle(holder1, 'Holder 1 laptop', transcript(holder1, 'ceremony-bad-two', []), plan);
-    const r = await h.api('PUT', '/v1/ceremony-transcripts', { plan, bundle: fork }, t1);
+    const r = await h.api('POST', '/v1/ceremony-transcripts', { plan, bundle: fork }, t1);
     expect(r.status).toBe(409);
     expect(r.json.error.code).toBe('ceremony_transcript_forked');
     expect((await h.api('GET', '/v1/ceremony-transcripts', undefined, t1)).json.transcripts[0].transcript).toBe(text);
-    expect((await h.api('PUT', '/v1/ceremony-transcripts', { plan, bundle: good }, null)).status).toBe(401);
+    expect((await h.api('POST', '/v1/ceremony-transcripts', { plan, bundle: good }, null)).status).toBe(401);
   });
 });

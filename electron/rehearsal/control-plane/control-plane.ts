@@ -119,7 +119,7 @@ export class ReferenceControlPlane {
   private stopMonitor: (() => void) | null = null;
   readonly now: () => Date;
 
-  /** Each workstation's signed transcript and the pinned ceremony plan (PUT/GET /v1/ceremony-transcripts). */
+  /** Each workstation's signed transcript and the pinned ceremony plan (POST/GET /v1/ceremony-transcripts). */
   readonly ceremonyTranscripts: ReturnType<typeof createCeremonyTranscripts>;
 
   private constructor(

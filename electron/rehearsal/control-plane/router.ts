@@ -109,7 +109,7 @@ export function createControlPlaneRouter(cp: ReferenceControlPlane, opts: { pref
         return send(res, 200, await cp.recordCeremony(e, await json(req, ceremonyRecordRequestSchema))), true;
       }
       if (p === '/v1/ceremony-records' && method === 'GET') return send(res, 200, { records: cp.ceremonyRecordsFor(holder()) }), true;
-      if (p === '/v1/ceremony-transcripts' && method === 'PUT') {
+      if (p === '/v1/ceremony-transcripts' && method === 'POST') {
         const e = holder();
         return send(res, 200, await cp.ceremonyTranscripts.put(e, await json(req, ceremonyTranscriptPutSchema, MAX_TRANSCRIPT_BODY))), true;
       }

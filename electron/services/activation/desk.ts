@@ -149,7 +149,7 @@ export function createActivationDesk(deps: {
       // The re-seal needs every custodian's and copy's passphrase, which only its own activation collects (startRewrap).
       const handler = req.purpose.kind === 'escrow-rewrap' ? undefined : purposes[req.purpose.kind];
       if (!handler) throw new KeyholderError('activation.purpose_unavailable', `This workstation cannot carry out "${req.purpose.kind}" from here.`);
-      const bytes = await readKeeperFile(req.escrowFile, `The file ${req.escrowFile} cannot be read. Check the path and that the keeper's drive is connected.`);
+      const bytes = await readKeeperFile(req.escrowFile, `The file ${req.escrowFile} cannot be read. Check that the keeper's drive is connected, then choose the file again.`);
       const escrow = parseEscrow(bytes);
       assertEscrowUsable(escrow.header, deps.mode);
       const copyFingerprint = createHash('sha256').update(bytes).digest('hex').slice(0, 16).match(/.{4}/g)!.join('-');

@@ -315,7 +315,9 @@ export function createCeremonyService(deps: {
     assertMayStart(stepIds) {
       // A closed ceremony is done with: the next step opens a new one, so it starts from an empty record.
       const c = readCurrent();
-      const receipts: Receipt[] = c && !c.closed ? readEntries(c.ceremony).map((e) => ({ kind: e.kind, data: e.data })) : [];
+      const own: Receipt[] = c && !c.closed ? readEntries(c.ceremony).map((e) => ({ kind: e.kind, data: e.data })) : [];
+      // The same receipts as the Ceremony view the screens ask: this workstation's and the other workstations' verified ones.
+      const receipts = [...(c && !c.closed ? (deps.others?.() ?? []) : []), ...own];
       const problems = receiptProblems(receipts);
       if (problems.length) throw new KeyholderError('ceremony.receipts_inconsistent', `The ceremony's record disagrees with itself, so no further step can start: ${problems[0]}`);
       return assertGateOpen(ceremonyProgress(receipts), stepIds, happenedOutOfOrder(receipts));

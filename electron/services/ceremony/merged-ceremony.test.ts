@@ -125,3 +125,28 @@ describe('the other workstations’ files count toward this workstation’s step
     expect(m.deviations.map((d) => d.kind)).toContain('repeated');
   });
 });
+
+describe('exchange with the control plane while connected', () => {
+  it('sends this workstation’s file with the plan, keeps the others’ (checked), says what was refused', async () => {
+    const { custodians, h1, h2 } = await threeWorkstations();
+    const held = [custodians, h2].map((w) => ({ ...w.merged.exportOwn().bundle, receivedAt: '2026-12-06T12:00:00.000Z' }) as Record<string, unknown>);
+    const tampered = { ...h2.merged.exportOwn().bundle, label: 'x' } as Record<string, unknown>;
+    const sent: { plan: unknown; bundle: unknown }[] = [];
+    const cp = {
+      sendCeremonyTranscript: async (b: { plan: unknown; bundle: unknown }) => void sent.push(b),
+      ceremonyTranscripts: async () => ({ planFingerprint: null, transcripts: [...held, tampered, { ...h1.merged.exportOwn().bundle }] }),
+    };
+    const r = await h1.merged.sync(cp);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.plan).toEqual(h1.plan);
+    expect((sent[0]!.bundle as { workstation: { label: string } }).workstation.label).toBe('holder one');
+    expect(r.received.map((x) => x.workstation).sort()).toEqual(['custodians desk', 'holder two']);
+    expect(r.refused).toHaveLength(1);
+    expect(r.refused[0]).toMatch(/not a workstation’s transcript file/);
+    const m = h1.merged.merged();
+    expect(m.gaps).toEqual([]);
+    expect(m.steps.find((s) => s.id === 'submitted:2')!.recordedBy).toMatchObject({ workstation: 'holder two' });
+    // The same again: nothing new.
+    expect((await h1.merged.sync(cp)).received).toEqual([]);
+  });
+});

@@ -50,9 +50,22 @@ export interface MergedCeremonyService {
   /** The whole ceremony: this workstation's transcript and every kept one, merged against the plan. */
   merged(o?: { requireClosed?: boolean }): MergedCeremony;
   /** The same for the Ceremony screen: titles and one line of details per entry. */
-  view(): MergedCeremonyView;
+  view(controlPlane?: MergedCeremonyView['controlPlane']): MergedCeremonyView;
+  /**
+   * While connected to the control plane: sends this workstation's file with
+   * the ceremony plan, then keeps every other workstation's file the control
+   * plane holds (each checked as an imported file is). What was refused is
+   * said, not dropped.
+   */
+  sync(cp: CeremonyTranscriptExchange): Promise<{ sent: boolean; received: ImportedRecord[]; refused: string[] }>;
   /** Saves this workstation's file where the holder chooses (or under <dataDir>/exports without a dialog). */
   saveOwn(): Promise<{ saved: true; path: string } | { saved: false }>;
+}
+
+/** What the merge needs of the control-plane client (electron/services/control-plane). */
+export interface CeremonyTranscriptExchange {
+  sendCeremonyTranscript(body: { plan: unknown; bundle: unknown }): Promise<unknown>;
+  ceremonyTranscripts(): Promise<{ planFingerprint: string | null; transcripts: Record<string, unknown>[] }>;
 }
 
 interface Kept extends TranscriptBundle {
@@ -179,7 +192,7 @@ export function createMergedCeremonyService(deps: {
   return {
     merged,
     exportOwn,
-    view() {
+    view(controlPlane = { state: 'not_connected' }) {
       const m = merged();
       const me = deps.transcript.ceremonyKey();
       const rec = (r: Recorder) => ({ workstation: r.workstation, keyFingerprint: r.keyFingerprint, role: roleTitle(r.role) });
@@ -196,7 +209,33 @@ export function createMergedCeremonyService(deps: {
         conflicts: findings(m.conflicts),
         resolved: findings(m.resolved),
         complete: m.complete,
+        controlPlane,
       };
+    },
+    async sync(cp) {
+      let sent = false;
+      if (ownText()) {
+        await cp.sendCeremonyTranscript({ plan: deps.plan().plan, bundle: exportOwn().bundle });
+        sent = true;
+      }
+      const me = deps.transcript.ceremonyKey().publicKey;
+      const received: ImportedRecord[] = [];
+      const refused: string[] = [];
+      for (const raw of (await cp.ceremonyTranscripts()).transcripts) {
+        const { receivedAt: _at, ...b } = raw;
+        void _at;
+        try {
+          const bundle = parseBundle(JSON.stringify(b), ed25519Verify);
+          if (bundle.workstation.key === me) continue;
+          const had = imported().find((k) => k.workstation.key === bundle.workstation.key);
+          // Already here, or an older copy of what is here: nothing to do.
+          if (had && had.transcript.startsWith(bundle.transcript)) continue;
+          received.push(keep(bundle, 'control plane'));
+        } catch (e) {
+          refused.push(e instanceof KeyholderError ? e.message : 'A transcript from the control plane could not be read.');
+        }
+      }
+      return { sent, received, refused };
     },
     async saveOwn() {
       const out = exportOwn();

@@ -31,6 +31,10 @@ import {
   submissionReceiptSchema,
   whoAmISchema,
   type CeremonyRecordRequest,
+  ceremonyTranscriptListSchema,
+  ceremonyTranscriptReceiptSchema,
+  type CeremonyTranscriptList,
+  type CeremonyTranscriptReceipt,
   type Discovery,
   type EnvironmentStatus,
   type Holder,
@@ -546,6 +550,18 @@ export class ControlPlaneService {
 
   pendingCeremonyRecords(): CeremonyRecordRequest[] {
     return [...this.state.pendingCeremonyRecords];
+  }
+
+  // ------------------------------------------------------------ ceremony transcripts
+
+  /** Sends this workstation's signed transcript with the ceremony plan (the control plane pins the environment's first plan). */
+  async sendCeremonyTranscript(body: { plan: unknown; bundle: unknown }): Promise<CeremonyTranscriptReceipt> {
+    return requestJson(this.deps.transport, 'POST', this.url('/v1/ceremony-transcripts'), ceremonyTranscriptReceiptSchema, { token: this.token(), json: body });
+  }
+
+  /** Every workstation's transcript the control plane keeps for this environment (checked by the caller before use). */
+  async ceremonyTranscripts(): Promise<CeremonyTranscriptList> {
+    return requestJson(this.deps.transport, 'GET', this.url('/v1/ceremony-transcripts'), ceremonyTranscriptListSchema, { token: this.token() });
   }
 
   // ------------------------------------------------------------ status

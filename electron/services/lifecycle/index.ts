@@ -65,7 +65,7 @@ export function createLifecycle(deps: {
   /** Tests: a provider of their own. */
   provider?: () => KeyStoreLifecycleProvider;
   /** The holder's AWS KMS key store: when its import is done here, it is the key store this workstation manages. */
-  awsKeyStore?: Pick<AwsKeyStoreService, 'record' | 'kmsProvider'>;
+  awsKeyStore?: Pick<AwsKeyStoreService, 'record' | 'kmsProvider' | 'importRotation' | 'keyStoreValues'>;
   /** Asks the holder where to save the vault backup (a dialog in the app); <dataDir>/exports without it. */
   chooseSavePath?(suggestedName: string, kind: 'keybackup'): Promise<string | null>;
 }): Lifecycle {
@@ -120,6 +120,10 @@ export function createLifecycle(deps: {
     held: () => keyStore.held(),
     vendorStatus,
     importNewKey: async (r) => {
+      if (deps.awsKeyStore && heldAws()) {
+        const out = await deps.awsKeyStore.importRotation(r.opened);
+        return { keyVersionId: out.outcome.keyArn, fingerprint: out.outcome.fingerprint, keyId: out.outcome.keyId };
+      }
       const prev = deps.vault.record();
       const out = await deps.vault.importOpened(
         {
@@ -135,7 +139,7 @@ export function createLifecycle(deps: {
       return { keyVersionId: out.keyVersionId, fingerprint: out.fingerprint, keyId: out.keyId };
     },
     submitKeyStore: async (typedSecret) => {
-      await deps.controlPlane.submit(await worksheetValues(deps.controlPlane, deps.worksheet, typedSecret));
+      await deps.controlPlane.submit(deps.awsKeyStore && heldAws() ? deps.awsKeyStore.keyStoreValues() : await worksheetValues(deps.controlPlane, deps.worksheet, typedSecret));
     },
     record: (kind, data) => keyStore.record(kind, data),
   });

@@ -24,6 +24,7 @@ import { assertEscrowUsable, type WorkstationMode } from '../../../shared/escrow
 import { describeDaysLeft } from '../../../shared/expiry/dashboard';
 import { thresholdForDaysLeft } from '../../../shared/expiry/reminders';
 import { generateSourceKey, identityOf, type RsaSize } from '../keys/source-key';
+import { generateSymmetricKey, symmetricFingerprint } from '../keys/symmetric-key';
 import { openKey, sealKey } from '../escrow/seal';
 import { readEscrowBytes, sha256Hex } from '../escrow/files';
 import type { Clock } from '../platform/clock';
@@ -223,20 +224,23 @@ export class KeyRotationService {
       const parsed = parseEscrow(copyBytes);
       copies.push({ file: c.file, passphrase: text(`copy-${i + 1}`), parsed, name: parsed.header.keys.at(-1)!.custodians[0]!.name });
     }
-    const key = await generateSourceKey(requireRsaEntry(current).modulusBits as RsaSize);
+    // The new key is of the current key's type: RSA for Azure Key Vault, a 256-bit AES key for AWS KMS.
+    const aes = current.keyType === 'AES';
+    const fresh = aes ? generateSymmetricKey() : await generateSourceKey(requireRsaEntry(current).modulusBits as RsaSize);
+    const key = { keyId: fresh.keyId, identity: fresh.identity, sealable: 'secretKey' in fresh ? fresh.secretKey : fresh.privateKey };
     const now = this.deps.clock.now();
     const mark = this.deps.mode === 'rehearsal' ? { environment: 'rehearsal' as const } : {};
-    const sealed = await sealKey(key.privateKey, { keyId: key.keyId, purpose: current.purpose, created: now, ...mark }, given, current.policy.threshold, this.deps.kdf);
+    const sealed = await sealKey(key.sealable, { keyId: key.keyId, purpose: current.purpose, created: now, ...mark }, given, current.policy.threshold, this.deps.kdf);
     await writeBytesAtomic(request.escrowFile, serializeEscrow(appendKeys(escrow, sealed)));
     // Test-restore from disk before any holder copy is made from it.
     const back = parseEscrow(await readEscrowBytes(request.escrowFile));
     const unlocks = given.slice(0, current.policy.threshold).map((g, i) => ({ custodian: i + 1, passphrase: g.passphrase }));
     const restored = await openKey(back, key.keyId, unlocks);
-    const restoredFp = identityOf(crypto.createPrivateKey({ key: restored.pkcs8, format: 'der', type: 'pkcs8' })).fingerprint;
+    const restoredFp = aes ? symmetricFingerprint(restored.pkcs8) : identityOf(crypto.createPrivateKey({ key: restored.pkcs8, format: 'der', type: 'pkcs8' })).fingerprint;
     restored.pkcs8.fill(0);
     if (restoredFp !== key.identity.fingerprint) throw new KeyholderError('lifecycle.escrow_check_failed', 'The escrow file did not give back the new key. Stop and contact the supervisor.');
     for (const c of copies) {
-      const added = await sealKey(key.privateKey, { keyId: key.keyId, purpose: `Key-holder copy for ${c.name}`, created: now, ...mark }, [{ name: c.name, passphrase: c.passphrase }], 1, this.deps.kdf);
+      const added = await sealKey(key.sealable, { keyId: key.keyId, purpose: `Key-holder copy for ${c.name}`, created: now, ...mark }, [{ name: c.name, passphrase: c.passphrase }], 1, this.deps.kdf);
       await writeBytesAtomic(c.file, serializeEscrow(appendKeys(c.parsed, added)));
     }
     r.oldKey.fingerprint = current.fingerprint;
@@ -267,6 +271,8 @@ export class KeyRotationService {
   private importTarget(r: KeyRotationRecord): string | null {
     if (!r.newKey || !r.importRequest) return null;
     const host = parseKeyVersionId(r.oldKey.keyVersionId).vaultHost;
+    // AWS KMS: the new key goes into a new KMS key beside the old one (a KMS key never takes other material).
+    if (isAwsKey(r.oldKey.keyVersionId)) return `Key holder ${r.holder}: rotation ${r.id.slice(0, 8)}, import new key ${r.newKey.keyId} into a new KMS key in ${host}`.slice(0, 300);
     return `Key holder ${r.holder}: rotation ${r.id.slice(0, 8)}, import new key ${r.newKey.keyId} as a new version of ${r.importRequest.keyName} in ${host}`.slice(0, 300);
   }
 
@@ -300,6 +306,16 @@ export class KeyRotationService {
     const r = this.require();
     if (!r.imported) throw new KeyholderError('lifecycle.rotation_order', 'Import the new key into your vault first.');
     if (!r.submitted) {
+      if (isAwsKey(r.oldKey.keyVersionId)) {
+        // Seed 002: the vendor decrypts its data key with the previous key while it rotates; it must stay enabled.
+        const old = await this.deps.provider().keyVersionHealth(r.oldKey.keyVersionId);
+        if (old.state !== 'available') {
+          throw new KeyholderError(
+            'lifecycle.previous_key_unavailable',
+            `The previous key ${r.oldKey.keyVersionId} is not enabled (${old.state === 'revoked' ? old.reason : old.message}). The vendor needs it to re-encrypt its data key with the new one: enable it before telling the vendor to rotate. Nothing was sent.`,
+          );
+        }
+      }
       await this.deps.submitKeyStore(req.clientSecret);
       r.submitted = { at: this.deps.clock.now().toISOString() };
       this.write(r);
@@ -398,6 +414,8 @@ export class KeyRotationService {
     return this.read() !== null;
   }
 }
+
+const isAwsKey = (id: string) => id.startsWith('arn:');
 
 function vendorKeyOf(st: EnvironmentStatus | null, keyVersionId: string, exact = false): PrimaryKey | null {
   if (!st) return null;

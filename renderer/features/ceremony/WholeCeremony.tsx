@@ -117,6 +117,18 @@ export function WholeCeremony({ onChanged }: { onChanged?: () => void }) {
           }}
         />
       </div>
+      {view?.controlPlane.state === 'failed' && (
+        <Notice tone="warning" testId="whole-control-plane">
+          The transcripts could not be exchanged with the control plane: {view.controlPlane.message}
+        </Notice>
+      )}
+      {view?.controlPlane.state === 'exchanged' && (
+        <Notice tone="info" testId="whole-control-plane">
+          Exchanged with the control plane: this workstation’s transcript was sent
+          {view.controlPlane.received.length ? `; received ${view.controlPlane.received.join(', ')}` : ''}.
+          {view.controlPlane.refused.map((r) => ` Refused: ${r}`).join('')}
+        </Notice>
+      )}
       {view && (
         <>
           <table className="cer-table" data-testid="whole-workstations">

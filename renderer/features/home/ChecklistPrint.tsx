@@ -9,11 +9,11 @@ import { useEffect, useState } from 'react';
 import { call } from '../../app/api';
 import { screens } from '../../app/screens';
 import type { ResponseOf } from '../../../shared/ipc/contract';
+import { formatMoment } from '../../../shared/format/dates';
 import { roleTitle, stepScreen, stepsFor, type Role } from './guide';
 
 type View = ResponseOf<'ceremony:view'>;
 
-const when = (iso: string) => new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 const screenTitle = (stepId: string) => screens.find((s) => s.id === stepScreen(stepId))?.title ?? 'Ceremony';
 
 export function ChecklistPrint({ view, role, onClose }: { view: View; role: Role; onClose(): void }) {
@@ -46,7 +46,7 @@ export function ChecklistPrint({ view, role, onClose }: { view: View; role: Role
         ) : (
           'Nothing is recorded yet: the ceremony opens with its first step.'
         )}{' '}
-        · printed {when(new Date().toISOString())}
+        · printed {formatMoment(new Date(), { zone: true })}
       </p>
       <ol className="checklist-steps" data-testid="checklist-steps">
         {steps.map((s) => (
@@ -58,7 +58,7 @@ export function ChecklistPrint({ view, role, onClose }: { view: View; role: Role
               <strong>{s.title}</strong>
               <span className="visually-hidden">{s.state === 'done' ? ' (done)' : ' (not done yet)'}</span>
               {s.state === 'done' ? (
-                <div className="checklist-line">Done{s.at ? ` ${when(s.at)}` : ''}, in the signed record.</div>
+                <div className="checklist-line">Done{s.at ? ` ${formatMoment(s.at, { zone: true })}` : ''}, in the signed record.</div>
               ) : (
                 <>
                   <div className="checklist-line">

@@ -376,8 +376,9 @@ export function ImportScreen() {
             <input type="checkbox" checked={draft.allowEncryptDecrypt} onChange={(e) => update({ allowEncryptDecrypt: e.target.checked })} onBlur={save} /> Also allow encrypt/decrypt (only if your instructions ask for it)
           </label>
           <p className="hint">
-            The copy is opened under supervision: its keeper presents it, a different person who knows its passphrase types it, and a supervisor signs before
-            anything is imported. Have all four people with you: you, the keeper, the knower and the supervisor, each a different person.
+            The copy is opened under supervision, by four different people: you as the operator (you run the app and sign the request), the keeper who
+            brings the copy, the knower who types its passphrase (not the keeper), and the supervisor who watches and signs before anything is imported. Each
+            must be enrolled in the ceremony plan (Supervised activation screen).
           </p>
           <StepGateNotice gate={gate} doneText={`Your key is already imported into your vault and recorded in this ceremony (key holder ${draft.holder}).`} />
           <div className="actions">

@@ -85,6 +85,12 @@ export const mergedCeremonyViewSchema = z.object({
   conflicts: z.array(finding),
   resolved: z.array(finding),
   complete: z.boolean(),
+  /** The exchange with the control plane that came before this view (while connected): sent this workstation's file, received the others'. */
+  controlPlane: z.union([
+    z.object({ state: z.literal('not_connected') }),
+    z.object({ state: z.literal('exchanged'), received: z.array(z.string()), refused: z.array(z.string()) }),
+    z.object({ state: z.literal('failed'), code: z.string(), message: z.string() }),
+  ]),
 });
 export type MergedCeremonyView = z.infer<typeof mergedCeremonyViewSchema>;
 

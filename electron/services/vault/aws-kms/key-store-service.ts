@@ -46,6 +46,8 @@ export interface AwsKeyStoreRecord {
   outcome?: AwsImportOutcome & { fingerprint: string; keyId: string };
   /** The key policies as applied (after the holder saw the plan), per key. */
   policy?: { appliedAt: string; lines: string[] };
+  /** Keys this one replaced in a key rotation, oldest first: never deleted (the vendor may need them). */
+  previousKeyArns?: string[];
 }
 
 export interface AwsKeyStoreDeps {
@@ -165,6 +167,34 @@ export class AwsKeyStoreService {
     const r = this.record();
     if (r?.state !== 'done' || !r.outcome) throw new KeyholderError('aws.not_imported', 'Import the escrowed key into AWS KMS first (a supervised activation).');
     return r as Required<Pick<AwsKeyStoreRecord, 'draft' | 'outcome'>> & AwsKeyStoreRecord;
+  }
+
+  /**
+   * Key rotation (seed 002: "undertake your key rotation in AWS"): the new
+   * escrowed key, opened by a supervised activation, goes into a new KMS key
+   * (and companion) in the same account and Region, is self-tested there, and
+   * gets the same key policy the holder approved for the previous key; only
+   * then does it become this workstation's key store. The previous key is not
+   * touched (it stays enabled: the vendor needs it to re-encrypt its data
+   * key). A failure leaves the previous key as the key store.
+   */
+  async importRotation(opened: OpenedCopy): Promise<{ outcome: NonNullable<AwsKeyStoreRecord['outcome']>; previousKeyArn: string; policy: string[] }> {
+    const r = this.done();
+    if (!r.policy) throw new KeyholderError('aws.policy_not_applied', 'The current key’s policy was never applied; finish the ceremony before a rotation.');
+    if (opened.keyId === r.outcome.keyId) throw new KeyholderError('lifecycle.wrong_key_imported', 'This is the key already in KMS, not the rotation’s new key. Nothing was imported.');
+    const p = this.deps.provider(r.draft.region);
+    const outcome = await opened.withPrivateKey((secretKey) =>
+      p.importKey({ secretKey, keyId: opened.keyId, fingerprint: opened.fingerprint, expiration: r.draft.validTo ? { model: 'KEY_MATERIAL_EXPIRES', validTo: new Date(r.draft.validTo) } : { model: 'KEY_MATERIAL_DOES_NOT_EXPIRE' } }),
+    );
+    if (outcome.keyArn === r.outcome.keyArn) throw new KeyholderError('lifecycle.wrong_key_imported', 'KMS returned the previous key for the rotation. Nothing was recorded.');
+    const proposals = { primary: await p.proposePolicy(outcome.keyArn, r.draft.vendorRoleArn), companion: await p.proposePolicy(outcome.companionArn, r.draft.vendorRoleArn, 'companion-hmac') };
+    await p.applyPolicy(proposals.primary);
+    await p.applyPolicy(proposals.companion);
+    const lines = [...proposals.primary.lines, ...proposals.companion.lines];
+    const full = { ...outcome, fingerprint: opened.fingerprint, keyId: opened.keyId };
+    this.write({ draft: r.draft, state: 'done', outcome: full, policy: { appliedAt: this.deps.clock.now().toISOString(), lines }, previousKeyArns: [...(r.previousKeyArns ?? []), r.outcome.keyArn] });
+    this.deps.log.info('rotation key imported into AWS KMS', { keyArn: outcome.keyArn, previousKeyArn: r.outcome.keyArn });
+    return { outcome: full, previousKeyArn: r.outcome.keyArn, policy: lines };
   }
 
   /** The key policies Key Holder would write, diffed against the current ones: shown to the holder before anything changes. */

@@ -8,13 +8,13 @@
  * key store is the "vault" whichever cloud holds it.
  */
 import crypto from 'node:crypto';
-import { KeyholderError } from '../../../shared/errors/index';
-import type { PurposeHandler } from '../activation/desk';
-import { findEntry } from '../escrow/seal';
-import { SYMMETRIC_KEY_BYTES, symmetricFingerprint } from '../keys/symmetric-key';
-import type { OpenedCopy } from '../vault/vault-service';
-import type { AwsImportDraft, AwsKeyStoreService } from '../vault/aws-kms/key-store-service';
-import { awsKeyLocation } from '../../../shared/worksheet/aws';
+import { KeyholderError } from '../../../../shared/errors/index';
+import type { PurposeHandler } from '../../activation/desk';
+import { findEntry } from '../../escrow/seal';
+import { SYMMETRIC_KEY_BYTES, symmetricFingerprint } from '../../keys/symmetric-key';
+import type { OpenedCopy } from '../vault-service';
+import type { AwsImportDraft, AwsKeyStoreService } from './key-store-service';
+import { awsKeyLocation } from '../../../../shared/worksheet/aws';
 
 /** What the activation records as its purpose: the holder and the AWS location (no path, no secret). */
 export function awsImportTarget(draft: Pick<AwsImportDraft, 'holder' | 'region' | 'accountId' | 'partition' | 'keyArn'>): string {
@@ -31,6 +31,17 @@ export function openedAesCopy(material: Uint8Array, entry: { keyType: string; ke
   if (symmetricFingerprint(raw) !== entry.fingerprint) throw new KeyholderError('activation.wrong_key', 'The key opened is not the key this holder copy names. Do not use this file.');
   const key = crypto.createSecretKey(raw);
   return { keyId: entry.keyId, fingerprint: entry.fingerprint, withPrivateKey: async (use) => use(key), dispose: () => {} };
+}
+
+/**
+ * The desk's one 'vault-import' purpose for either cloud: the AWS import when the attested target is the AWS
+ * draft's, else the Azure import (which refuses a target that is not its own draft's).
+ */
+export function keyStoreImportPurpose(azure: PurposeHandler, aws: PurposeHandler, awsDraft: () => AwsImportDraft | undefined): PurposeHandler {
+  return (material, purpose, escrow) => {
+    const d = awsDraft();
+    return d && awsImportTarget(d) === purpose.target ? aws(material, purpose, escrow) : azure(material, purpose, escrow);
+  };
 }
 
 export function awsImportPurpose(service: Pick<AwsKeyStoreService, 'record' | 'importOpened'>, changed: () => void = () => {}): PurposeHandler {
