@@ -14,6 +14,8 @@ import { roleTitle, stepScreen, stepsFor, type Role } from './guide';
 
 type View = ResponseOf<'ceremony:view'>;
 
+/** Times on the printed list name the zone: the paper may be read in another office. */
+const when = (at: string | Date) => formatMoment(at, { zone: true });
 const screenTitle = (stepId: string) => screens.find((s) => s.id === stepScreen(stepId))?.title ?? 'Ceremony';
 
 export function ChecklistPrint({ view, role, onClose }: { view: View; role: Role; onClose(): void }) {
@@ -46,7 +48,7 @@ export function ChecklistPrint({ view, role, onClose }: { view: View; role: Role
         ) : (
           'Nothing is recorded yet: the ceremony opens with its first step.'
         )}{' '}
-        · printed {formatMoment(new Date(), { zone: true })}
+        · printed {when(new Date())}
       </p>
       <ol className="checklist-steps" data-testid="checklist-steps">
         {steps.map((s) => (
@@ -58,7 +60,7 @@ export function ChecklistPrint({ view, role, onClose }: { view: View; role: Role
               <strong>{s.title}</strong>
               <span className="visually-hidden">{s.state === 'done' ? ' (done)' : ' (not done yet)'}</span>
               {s.state === 'done' ? (
-                <div className="checklist-line">Done{s.at ? ` ${formatMoment(s.at, { zone: true })}` : ''}, in the signed record.</div>
+                <div className="checklist-line">Done{s.at ? ` ${when(s.at)}` : ''}, in the signed record.</div>
               ) : (
                 <>
                   <div className="checklist-line">
