@@ -36,7 +36,7 @@ export const screens: Screen[] = [
   { id: 'import', title: 'Import into your vault', component: ImportScreen },
   { id: 'submission', title: 'Submission to the vendor', component: SubmissionScreen },
   { id: 'status', title: 'Primary key status', component: StatusScreen },
-  { id: 'expiry', title: 'Expiry and rotation', component: ExpiryScreen },
+  { id: 'expiry', title: 'Expiry dates', component: ExpiryScreen },
   { id: 'credential-rotation', title: 'Credential rotation', component: CredentialRotationScreen },
   { id: 'lifecycle', title: 'Key store lifecycle', component: LifecycleScreen },
   { id: 'settings', title: 'Settings', component: SettingsScreen },
