@@ -10,6 +10,8 @@ import { call } from '../../app/api';
 import { Notice } from '../../ui/Notice';
 import type { ResponseOf } from '../../../shared/ipc/contract';
 import { WholeCeremony } from './WholeCeremony';
+import { formatMoment } from '../../../shared/format/dates';
+import { entryWords } from '../../../shared/ceremony/entry-words';
 import './ceremony.css';
 
 type View = ResponseOf<'ceremony:view'>;
@@ -107,7 +109,7 @@ export function CeremonyScreen() {
               {view.ceremony}
             </dd>
             <dt>Opened</dt>
-            <dd>{view.openedAt}</dd>
+            <dd>{view.openedAt ? formatMoment(view.openedAt, { zone: true }) : 'not yet'}</dd>
             <dt>Workstation ceremony key</dt>
             <dd className="cer-mono">{view.workstationKey}</dd>
             <dt>Transcript</dt>
@@ -115,7 +117,7 @@ export function CeremonyScreen() {
           </dl>
           {view.closed && (
             <Notice tone={view.closed.outcome === 'completed' ? 'success' : 'warning'} testId="ceremony-closed">
-              Closed ({view.closed.outcome}) at {view.closed.at}. Final hash: <span className="cer-mono cer-hash" data-testid="final-hash">{group(view.closed.finalHash)}</span>
+              Closed ({view.closed.outcome}) at {formatMoment(view.closed.at, { zone: true })}. Final hash: <span className="cer-mono cer-hash" data-testid="final-hash">{group(view.closed.finalHash)}</span>
             </Notice>
           )}
           {view.closed && record && (
@@ -157,7 +159,7 @@ export function CeremonyScreen() {
                       s.details
                     ) : s.state === 'done' ? (
                       <>
-                        entry {s.seq} · {s.at} <span className="cer-mono">{s.details}</span>
+                        entry {s.seq}{s.at ? ` · ${formatMoment(s.at, { zone: true })}` : ''} <span className="cer-mono">{s.details}</span>
                       </>
                     ) : s.state === 'blocked' ? (
                       <>first: {s.waitingFor.join(', ')}</>
@@ -176,7 +178,7 @@ export function CeremonyScreen() {
               <ul data-testid="ceremony-deviations">
                 {view.deviations.map((d) => (
                   <li key={d.seq}>
-                    entry {d.seq} ({d.step}): {d.reason}
+                    entry {d.seq} ({entryWords(d.step)}): {d.reason}
                   </li>
                 ))}
               </ul>
@@ -212,7 +214,7 @@ export function CeremonyScreen() {
           <ol start={0} className="cer-entries" data-testid="ceremony-entries">
             {view.entries.map((e) => (
               <li key={e.seq}>
-                <span className="cer-mono">{e.kind}</span> · {e.at} {e.details && <span className="cer-mono">· {e.details}</span>}
+                <span title={e.kind}>{entryWords(e.kind)}</span> · {formatMoment(e.at, { zone: true })} {e.details && <span className="cer-mono">· {e.details}</span>}
               </li>
             ))}
           </ol>

@@ -10,6 +10,7 @@ import { call } from '../../app/api';
 import { Notice } from '../../ui/Notice';
 import type { ResponseOf } from '../../../shared/ipc/contract';
 import { formatMoment } from '../../../shared/format/dates';
+import { ENTRY_WORDS, entryWords } from '../../../shared/ceremony/entry-words';
 
 type Merged = ResponseOf<'ceremony:merged'>;
 
@@ -220,8 +221,8 @@ export function WholeCeremony({ onChanged }: { onChanged?: () => void }) {
             <ol className="cer-entries" data-testid="whole-entries">
               {view.entries.map((e) => (
                 <li key={`${e.keyFingerprint}-${e.seq}`}>
-                  {formatMoment(e.at, { zone: true })} · {e.workstation} · <span className="cer-mono">{e.kind}</span>
-                  {e.recordedAs ? ` (recorded there as ${e.recordedAs})` : ''} {e.details && <span className="cer-mono">· {e.details}</span>}
+                  {formatMoment(e.at, { zone: true })} · {e.workstation} · <span title={e.kind}>{entryWords(e.kind)}</span>
+                  {e.recordedAs ? ` (${(ENTRY_WORDS[e.recordedAs] ?? 'recorded outside the order').toLowerCase()} on that workstation)` : ''} {e.details && <span className="cer-mono">· {e.details}</span>}
                 </li>
               ))}
             </ol>
