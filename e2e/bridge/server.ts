@@ -148,7 +148,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     : null;
   const rehearsal = ws ? ws.rehearsal : options.rehearsal === false ? null : await startEmbeddedRehearsal({ dataDir, ...(options.rehearsal ?? {}) });
   const deps: ServiceDeps = {
-    ...(rehearsal ? { azure: rehearsal.deps.azure, controlPlaneAgent: rehearsal.deps.controlPlaneAgent } : {}),
+    ...(rehearsal ? { azure: rehearsal.deps.azure, controlPlaneAgent: rehearsal.deps.controlPlaneAgent, ...(rehearsal.deps.aws ? { aws: rehearsal.deps.aws } : {}) } : {}),
     ...(ws ? ws.deps : {}),
     dataDir: ws ? ws.dataDir : dataDir,
     secretBox: options.secretBox ?? options.secretBoxFor?.(dataDir) ?? fileKeySecretBox(dataDir),

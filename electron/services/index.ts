@@ -30,6 +30,9 @@ import { keyRotationImportPurpose } from './lifecycle/key-rotation-purpose';
 import { createLifecycle, type Lifecycle, type LifecycleOptions } from './lifecycle/index';
 import { openWorkstationSettings, type WorkstationSettings } from './settings/workstation';
 import { createSettingsService, type SettingsService } from './settings/service';
+import type { AwsRehearsal } from './cloud/rehearsal-deps';
+import { AwsKeyStoreService, type AwsConnection } from './vault/aws-kms/key-store-service';
+import { awsImportPurpose } from './vault/aws-kms/import-purpose';
 
 export interface Environment {
   mode: 'rehearsal' | 'live';
@@ -41,6 +44,10 @@ export interface ServiceDeps {
   azure?: AzureEndpoints;
   /** Opens a URL in the holder's browser: shell.openExternal in the app, a browser page in tests. */
   openBrowser?: OpenBrowser;
+  /** Rehearsal: the AWS KMS double and its Identity Center, used in place of the holder's AWS settings. */
+  aws?: AwsRehearsal;
+  /** Opens IAM Identity Center's approval page in the holder's browser (main checks it is AWS's, or the rehearsal's). */
+  openAwsApproval?: OpenBrowser;
   /** HTTPS agent for the vendor's control plane (rehearsal: the rehearsal CA and *.localhost lookup); system trust when absent. */
   controlPlaneAgent?: https.Agent;
   /** Folder for this workstation's settings and ceremony files. */
@@ -100,6 +107,10 @@ export interface Services {
   lifecycle: Lifecycle;
   /** Live-mode settings, the connection test and switching modes. */
   liveSettings: SettingsService;
+  /** The AWS KMS key store: sign-in, worksheet lines, the supervised import, the key policy. */
+  aws: AwsKeyStoreService;
+  /** True while the settings choose AWS KMS as this workstation's key store. */
+  awsActive(): boolean;
 }
 
 export function createServices(deps: ServiceDeps): Services {
@@ -138,6 +149,19 @@ export function createServices(deps: ServiceDeps): Services {
   });
   // The app's activations record into the current ceremony; a step the table does not allow yet is kept as a deviation, not lost.
   const activation = createActivationService({ transcript: { append: (c, kind, data, att) => ceremony.recordIn(c, kind, data, att) }, clock: deps.clock, workstation: workstationKey });
+  const workstation = deps.workstation ?? openWorkstationSettings({ baseDir: deps.dataDir, clock: deps.clock, log: deps.log, running: deps.environment.mode, modeDecided: true, ...(deps.confFactory ? { confFactory: deps.confFactory } : {}) });
+  const awsActive = () => workstation.configuration().keyStore.merged.provider === 'aws-kms';
+  const awsConnection = (): AwsConnection | null => {
+    if (!awsActive()) return null;
+    const r = deps.aws;
+    // Rehearsal: the double's Identity Center and KMS, whatever the holder entered for their real account.
+    if (deps.environment.mode === 'rehearsal' && r) {
+      return { settings: { region: r.region, signIn: { method: 'identity-center', startUrl: r.startUrl, ssoRegion: r.ssoRegion }, kmsEndpoint: r.kmsEndpoint }, oidcEndpoint: r.oidcEndpoint, portalEndpoint: r.portalEndpoint, agent: r.agent };
+    }
+    const v = workstation.configuration().keyStore.value?.aws;
+    return v ? { settings: v } : null;
+  };
+  const aws = new AwsKeyStoreService({ dataDir: deps.dataDir, clock: deps.clock, log: deps.log, connection: awsConnection });
   const vault = createVaultService({ dataDir: deps.dataDir, clock: deps.clock, log: deps.log, ...(deps.azure ? { azure: deps.azure } : {}), identity, escrow: base.escrow, worksheet: base.worksheet });
   const lifecycle = createLifecycle({
     dataDir: deps.dataDir,
@@ -154,8 +178,8 @@ export function createServices(deps: ServiceDeps): Services {
     ...(deps.escrowKdf ? { kdf: deps.escrowKdf } : {}),
     ...(deps.lifecycle ? { options: deps.lifecycle } : {}),
     ...(deps.chooseSavePath ? { chooseSavePath: deps.chooseSavePath } : {}),
+    aws: { active: awsActive, keyStore: aws },
   });
-  const workstation = deps.workstation ?? openWorkstationSettings({ baseDir: deps.dataDir, clock: deps.clock, log: deps.log, running: deps.environment.mode, modeDecided: true, ...(deps.confFactory ? { confFactory: deps.confFactory } : {}) });
   const liveSettings = createSettingsService({
     workstation,
     connection: {
@@ -168,10 +192,12 @@ export function createServices(deps: ServiceDeps): Services {
     endSession: async () => {
       // Switching modes ends this session: nobody stays signed in, no activation keeps key material.
       await identity?.signOut().catch((e: unknown) => deps.log.warn('sign-out before a mode switch failed', { error: e }));
+      await aws.signOut().catch((e: unknown) => deps.log.warn('AWS sign-out before a mode switch failed', { error: e }));
       activation.wipeAll();
       base.controlPlane.stop();
     },
     ...(deps.restartSession ? { restart: deps.restartSession } : {}),
+    ...(deps.aws ? { awsRehearsal: () => ({ region: deps.aws!.region, startUrl: deps.aws!.startUrl, ssoRegion: deps.aws!.ssoRegion, kmsEndpoint: deps.aws!.kmsEndpoint }) } : {}),
   });
   return {
     ...base,
@@ -190,6 +216,7 @@ export function createServices(deps: ServiceDeps): Services {
       mode: deps.environment.mode,
       purposes: {
         'vault-import': vaultImportPurpose(vault, () => deps.emit('app:changed', { topic: 'worksheet' })),
+        'aws-import': awsImportPurpose(aws, () => awsConnection()?.settings.region ?? '', () => deps.emit('app:changed', { topic: 'worksheet' })),
         'key-rotation': keyRotationImportPurpose(() => lifecycle.keyRotation, () => {
           deps.emit('app:changed', { topic: 'worksheet' });
           deps.emit('app:changed', { topic: 'lifecycle' });
@@ -211,5 +238,7 @@ export function createServices(deps: ServiceDeps): Services {
     }),
     vault,
     lifecycle,
+    aws,
+    awsActive,
   };
 }

@@ -9,7 +9,7 @@ import { KeyholderError } from '../errors/index';
 import { assertNewPerson, normaliseName, type Participant, type Role } from './roles';
 
 export type ActivationMode = 'split-knowledge' | 'quorum';
-export type PurposeKind = 'vault-import' | 'escrow-restore' | 'escrow-rewrap' | 'key-rotation';
+export type PurposeKind = 'vault-import' | 'escrow-restore' | 'escrow-rewrap' | 'key-rotation' | 'aws-import';
 
 export interface Purpose {
   kind: PurposeKind;

@@ -18,6 +18,7 @@ import { activationChannels } from './channels/activation';
 import { ceremonyChannels } from './channels/ceremony';
 import { lifecycleChannels } from './channels/lifecycle';
 import { settingsChannels } from './channels/settings';
+import { awsChannels } from './channels/aws';
 
 export const contract = {
   ...controlPlaneChannels,
@@ -32,6 +33,7 @@ export const contract = {
   ...ceremonyChannels,
   ...lifecycleChannels,
   ...settingsChannels,
+  ...awsChannels,
 } as const;
 
 export const events = {

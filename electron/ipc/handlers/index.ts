@@ -13,6 +13,7 @@ import { activationHandlers } from './activation';
 import { ceremonyHandlers } from './ceremony';
 import { lifecycleHandlers } from './lifecycle';
 import { settingsHandlers } from './settings';
+import { awsHandlers } from './aws';
 
 export function createHandlers(s: Services): Handlers {
   return {
@@ -28,5 +29,6 @@ export function createHandlers(s: Services): Handlers {
     ...ceremonyHandlers(s),
     ...lifecycleHandlers(s),
     ...settingsHandlers(s),
+    ...awsHandlers(s),
   };
 }

@@ -17,6 +17,19 @@ export interface RehearsalDescriptorWithControlPlane extends RehearsalDescriptor
   controlPlaneUrl?: string;
   controlPlaneFingerprint?: string;
   controlPlaneId?: string;
+  /** The AWS KMS double and its IAM Identity Center (structural, as the app reads it). */
+  kms?: { endpoint: string; defaultRegion: string; identityCenter?: { startUrl: string; region: string; oidcEndpoint: string; portalEndpoint: string } };
+}
+
+/** What an AWS KMS key store rehearses against: the double's KMS and Identity Center, in place of the holder's settings. */
+export interface AwsRehearsal {
+  region: string;
+  startUrl: string;
+  ssoRegion: string;
+  kmsEndpoint: string;
+  oidcEndpoint: string;
+  portalEndpoint: string;
+  agent: https.Agent;
 }
 
 export interface RehearsalDeps {
@@ -24,6 +37,8 @@ export interface RehearsalDeps {
   controlPlaneAgent: https.Agent;
   environment: Environment;
   cloud: CloudEnvironment;
+  /** The rehearsal's AWS KMS and Identity Center (absent from a descriptor written before the double existed). */
+  aws?: AwsRehearsal;
   /** Closes the agent's kept-alive sockets (the composition root calls it on quit). */
   close(): void;
 }
@@ -38,6 +53,19 @@ export function rehearsalServiceDeps(d: RehearsalDescriptorWithControlPlane, caC
   return {
     azure: rehearsalAzureEndpoints(d, agent, tenant.id),
     controlPlaneAgent: agent,
+    ...(d.kms?.identityCenter
+      ? {
+          aws: {
+            region: d.kms.defaultRegion,
+            startUrl: d.kms.identityCenter.startUrl,
+            ssoRegion: d.kms.identityCenter.region,
+            kmsEndpoint: d.kms.endpoint,
+            oidcEndpoint: d.kms.identityCenter.oidcEndpoint,
+            portalEndpoint: d.kms.identityCenter.portalEndpoint,
+            agent,
+          },
+        }
+      : {}),
     environment: { mode: 'rehearsal', description: `Rehearsal cloud on this computer (port ${d.port}), key holder ${holder}’s workstation` },
     cloud,
     close: () => agent.destroy(),

@@ -17,6 +17,8 @@ import { LifecycleService, type TranscriptSink } from './service';
 import { KeyRotationService } from './key-rotation';
 import { VaultBackupService } from './vault-backup';
 import type { Holder } from './words';
+import type { AwsKeyStoreService } from '../vault/aws-kms/key-store-service';
+import { awsLifecycleProvider } from '../vault/aws-kms/lifecycle-adapter';
 
 export { LifecycleService } from './service';
 export { KeyRotationService, RETIREMENT_WAIT_DAYS } from './key-rotation';
@@ -62,6 +64,8 @@ export function createLifecycle(deps: {
   options?: LifecycleOptions;
   /** Tests: a provider of their own. */
   provider?: () => KeyStoreLifecycleProvider;
+  /** The AWS KMS key store, used instead of Azure's while the settings choose AWS KMS. */
+  aws?: { active(): boolean; keyStore: AwsKeyStoreService };
   /** Asks the holder where to save the vault backup (a dialog in the app); <dataDir>/exports without it. */
   chooseSavePath?(suggestedName: string, kind: 'keybackup'): Promise<string | null>;
 }): Lifecycle {
@@ -79,7 +83,15 @@ export function createLifecycle(deps: {
       });
       return provider;
     });
+  const aws = deps.aws;
+  const awsProvider = aws ? awsLifecycleProvider(() => aws.keyStore.provider()) : null;
+  const azureProvider = getProvider;
+  const keyStoreProvider = () => (aws?.active() && awsProvider ? awsProvider : azureProvider());
   const heldKeyStore = () => {
+    if (aws?.active()) {
+      const h = aws.keyStore.held();
+      return h ? { holder: h.holder, keyVersionId: h.keyArn } : null;
+    }
     const r = deps.vault.record();
     return r?.state === 'done' && r.outcome ? { holder: r.draft.holder, keyVersionId: r.outcome.keyVersionId } : null;
   };
@@ -88,9 +100,10 @@ export function createLifecycle(deps: {
     dataDir: deps.dataDir,
     clock: deps.clock,
     log: deps.log,
-    provider: getProvider,
+    provider: keyStoreProvider,
     heldKeyStore,
     vendorStatus,
+    ...(aws ? { cacheSeconds: (h: Holder) => (aws.active() ? aws.keyStore.cacheSeconds(h) : null) } : {}),
     lastVendorStatus: () => deps.controlPlane.lastKnownStatus(),
     participants: deps.participants,
     transcript: deps.transcript,

@@ -55,6 +55,8 @@ export interface LifecycleDeps {
   quorumThreshold?: number;
   /** The vendor's data-key cache, when the vendor does not say (seed 001: up to an hour). */
   defaultCacheSeconds?: number;
+  /** The cache time the holder agreed with the vendor for their key store (AWS worksheet), when the vendor does not say. */
+  cacheSeconds?: (holder: Holder) => number | null;
 }
 
 export interface KeyStoreHealthView {
@@ -121,6 +123,9 @@ interface State {
 const REQUEST_TTL_MS = 30 * 60_000;
 
 export function parseKeyVersionId(id: string): { vaultUrl: string; vaultHost: string; keyName: string; version: string } {
+  // An AWS KMS key store is named by its key ARN: the key is its own location and only version.
+  const kms = /^arn:(aws|aws-us-gov):kms:([a-z0-9-]+):(\d{12}):key\/([0-9a-f-]{36})$/.exec(id.trim());
+  if (kms) return { vaultUrl: id.trim(), vaultHost: `AWS KMS ${kms[2]} (account ${kms[3]})`, keyName: kms[4]!, version: kms[4]! };
   const m = /^https:\/\/([^/]+)\/keys\/([A-Za-z0-9-]{1,127})\/([0-9A-Za-z]{32})$/.exec(id.trim());
   if (!m) throw new KeyholderError('lifecycle.bad_key_identifier', 'The key identifier on worksheet line 2 is not a key version identifier (https://VAULT/keys/NAME/VERSION).');
   return { vaultUrl: `https://${m[1]}`, vaultHost: m[1]!, keyName: m[2]!, version: m[3]! };
@@ -269,7 +274,7 @@ export class LifecycleService {
 
   private noteAction(action: string, holder: Holder, expected: 'revoked' | 'healthy', st: EnvironmentStatus | null): LagNotice {
     const s = this.read();
-    const cacheSeconds = st?.dataKeyCacheSeconds ?? this.deps.defaultCacheSeconds ?? 3600;
+    const cacheSeconds = st?.dataKeyCacheSeconds ?? this.deps.cacheSeconds?.(holder) ?? this.deps.defaultCacheSeconds ?? 3600;
     const at = this.now();
     s.lastAction = { action, holder, at: at.toISOString(), expected, cacheSeconds, catchUpBy: new Date(at.getTime() + cacheSeconds * 1000).toISOString() };
     this.write(s);
