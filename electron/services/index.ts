@@ -31,7 +31,7 @@ import { createLifecycle, type Lifecycle, type LifecycleOptions } from './lifecy
 import { openWorkstationSettings, type WorkstationSettings } from './settings/workstation';
 import { createSettingsService, type SettingsService } from './settings/service';
 import type { AwsRehearsal } from './cloud/rehearsal-deps';
-import { AwsKeyStoreService, type AwsConnection } from './vault/aws-kms/key-store-service';
+import { AwsWorkstation, type AwsConnection } from './vault/aws-kms/workstation';
 import { awsImportPurpose } from './vault/aws-kms/import-purpose';
 
 export interface Environment {
@@ -108,7 +108,7 @@ export interface Services {
   /** Live-mode settings, the connection test and switching modes. */
   liveSettings: SettingsService;
   /** The AWS KMS key store: sign-in, worksheet lines, the supervised import, the key policy. */
-  aws: AwsKeyStoreService;
+  aws: AwsWorkstation;
   /** True while the settings choose AWS KMS as this workstation's key store. */
   awsActive(): boolean;
 }
@@ -161,7 +161,7 @@ export function createServices(deps: ServiceDeps): Services {
     const v = workstation.configuration().keyStore.value?.aws;
     return v ? { settings: v } : null;
   };
-  const aws = new AwsKeyStoreService({ dataDir: deps.dataDir, clock: deps.clock, log: deps.log, connection: awsConnection });
+  const aws = new AwsWorkstation({ dataDir: deps.dataDir, clock: deps.clock, log: deps.log, connection: awsConnection });
   const vault = createVaultService({ dataDir: deps.dataDir, clock: deps.clock, log: deps.log, ...(deps.azure ? { azure: deps.azure } : {}), identity, escrow: base.escrow, worksheet: base.worksheet });
   const lifecycle = createLifecycle({
     dataDir: deps.dataDir,

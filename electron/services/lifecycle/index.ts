@@ -17,7 +17,7 @@ import { LifecycleService, type TranscriptSink } from './service';
 import { KeyRotationService } from './key-rotation';
 import { VaultBackupService } from './vault-backup';
 import type { Holder } from './words';
-import type { AwsKeyStoreService } from '../vault/aws-kms/key-store-service';
+import type { AwsWorkstation } from '../vault/aws-kms/workstation';
 import { awsLifecycleProvider } from '../vault/aws-kms/lifecycle-adapter';
 
 export { LifecycleService } from './service';
@@ -65,7 +65,7 @@ export function createLifecycle(deps: {
   /** Tests: a provider of their own. */
   provider?: () => KeyStoreLifecycleProvider;
   /** The AWS KMS key store, used instead of Azure's while the settings choose AWS KMS. */
-  aws?: { active(): boolean; keyStore: AwsKeyStoreService };
+  aws?: { active(): boolean; keyStore: AwsWorkstation };
   /** Asks the holder where to save the vault backup (a dialog in the app); <dataDir>/exports without it. */
   chooseSavePath?(suggestedName: string, kind: 'keybackup'): Promise<string | null>;
 }): Lifecycle {

@@ -11,14 +11,14 @@ import { serializeEscrow } from '../../../../shared/escrow/format';
 import type { PurposeHandler } from '../../activation/desk';
 import { readEscrowBytes, sha256Hex } from '../../escrow/files';
 import { findEntry } from '../../escrow/seal';
-import type { AwsImportDraft, AwsKeyStoreService } from './key-store-service';
+import type { AwsImportDraft, AwsWorkstation } from './workstation';
 
 /** What the activation records as its purpose: the holder, the key (or "a new key") and the Region; no path, no secret. */
 export function awsImportTarget(draft: Pick<AwsImportDraft, 'holder' | 'keyArn'>, region: string): string {
   return `Key holder ${draft.holder}: import into AWS KMS ${draft.keyArn.trim() || `(a new key in ${region})`}`.slice(0, 300);
 }
 
-export function awsImportPurpose(aws: Pick<AwsKeyStoreService, 'record' | 'importOpened'>, region: () => string, changed: () => void = () => {}): PurposeHandler {
+export function awsImportPurpose(aws: Pick<AwsWorkstation, 'record' | 'importOpened'>, region: () => string, changed: () => void = () => {}): PurposeHandler {
   return async (material, purpose, escrow) => {
     const draft = aws.record()?.draft;
     if (!draft || awsImportTarget(draft, region()) !== purpose.target || draft.holder !== purpose.holder) {

@@ -1,5 +1,5 @@
 /**
- * The holder's AWS KMS key store as the screens use it: the sign-in (IAM
+ * The AWS side of this workstation as the screens use it: the sign-in (IAM
  * Identity Center device authorisation, or a named profile), the AWS part of
  * the worksheet (per holder: key ARN, vendor role ARN, cache time, the
  * vendor's Region), the import (the escrowed 256-bit key, opened only by a
@@ -70,7 +70,7 @@ export interface AwsWorksheetCheck {
   advice: string | null;
 }
 
-export interface AwsKeyStoreDeps {
+export interface AwsWorkstationDeps {
   dataDir: string;
   clock: Clock;
   log: Logger;
@@ -137,14 +137,14 @@ export function checkAwsWorksheet(holder: Holder, entry: AwsWorksheetEntry, othe
   return { problems, advice };
 }
 
-export class AwsKeyStoreService {
+export class AwsWorkstation {
   private readonly importFile: string;
   private readonly worksheetFile: string;
   private session: { key: string; ic: AwsIdentityCenter | null; provider: AwsKmsProvider | null } | null = null;
   private profileCredentials: { profile: string; creds: Awaited<ReturnType<typeof credentialsFromProfile>> } | null = null;
   private running = false;
 
-  constructor(private readonly d: AwsKeyStoreDeps) {
+  constructor(private readonly d: AwsWorkstationDeps) {
     this.importFile = path.join(d.dataDir, 'vault', 'aws-import.json');
     this.worksheetFile = path.join(d.dataDir, 'worksheet', 'aws.json');
   }
