@@ -22,6 +22,7 @@ import { KeyholderError } from '../../../shared/errors/index';
 import type { Clock } from '../platform/clock';
 import type { Logger } from '../log/logger';
 import type { AwsSessionCredentials } from './aws-profiles';
+import { isAwsApprovalUrl } from './sign-in-url';
 
 export interface IdentityCenterConfig {
   /** The organisation's AWS access portal URL, e.g. https://d-1234567890.awsapps.com/start. */
@@ -128,6 +129,12 @@ export class AwsIdentityCenter {
     this.cancel();
     const reg = await this.client();
     const a = await this.call('start', () => this.oidc.send(new StartDeviceAuthorizationCommand({ clientId: reg.clientId, clientSecret: reg.clientSecret, startUrl: this.d.config.startUrl })));
+    const expected = { ssoRegion: this.d.config.region, ...(this.d.config.oidcEndpoint ? { oidcEndpoint: this.d.config.oidcEndpoint } : {}) };
+    for (const u of [a.verificationUri, a.verificationUriComplete ?? a.verificationUri]) {
+      if (!u || !isAwsApprovalUrl(u, expected)) {
+        throw new KeyholderError('aws.approval_url_refused', 'IAM Identity Center answered with an approval page that is not AWS’s own device page for your Identity Center Region. Nothing was opened; check the start URL and Region in Settings.');
+      }
+    }
     const id = globalThis.crypto.randomUUID();
     const prompt: DeviceAuthorizationPrompt = {
       flowId: id,
