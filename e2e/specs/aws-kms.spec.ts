@@ -162,12 +162,12 @@ test('a holder chooses AWS KMS, fills the AWS worksheet, signs in with Identity 
   await expect(keyStore).toHaveAttribute('data-state', 'Available');
   await expect(keyStore).toContainText('AWS KMS eu-west-2 (account 111122223333)');
   await bridge.screenshot('7-lifecycle-available');
-  await page.getByRole('button', { name: 'Revoke key store 1…' }).click();
+  await page.getByRole('button', { name: 'Revoke key store 1…', exact: true }).click();
   const form = page.getByRole('form', { name: 'Revoke confirmation' });
   await form.getByLabel(/Reason/).fill('Rehearsing the withdrawal of the AWS key');
   await form.getByRole('button', { name: 'Ask participants to approve' }).click();
   for (const who of [people.supervisor, people.keeper]) {
-    await form.getByLabel('Participant', { exact: true }).selectOption({ label: who });
+    await form.getByRole('combobox').selectOption({ label: who });
     await form.getByLabel('Participant passphrase').fill(participantPassphrase(who));
     await form.getByRole('button', { name: 'Sign the request' }).click();
     await expect(form.getByTestId('lc-quorum')).toContainText(`${who === people.supervisor ? 1 : 2} of 2 approvals`);
@@ -178,7 +178,7 @@ test('a holder chooses AWS KMS, fills the AWS worksheet, signs in with Identity 
   await expect(keyStore).toHaveAttribute('data-state', 'Revoked');
   await expect(page.getByTestId('lc-lag')).toContainText('up to 5 minutes');
   await bridge.screenshot('9-revoked-lag');
-  await page.getByRole('button', { name: 'Unrevoke key store 1…' }).click();
+  await page.getByRole('button', { name: 'Unrevoke key store 1…', exact: true }).click();
   const unrevoke = page.getByRole('form', { name: 'Unrevoke confirmation' });
   await unrevoke.getByLabel('Confirmation').fill((await unrevoke.getByTestId('lc-confirm-text').textContent())!);
   await unrevoke.getByRole('button', { name: 'Unrevoke', exact: true }).click();
