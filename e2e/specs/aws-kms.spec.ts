@@ -150,11 +150,13 @@ test('a holder chooses AWS KMS, fills the AWS worksheet, signs in with Identity 
   await page.getByRole('button', { name: 'Show what would change' }).click();
   const diff = page.getByTestId('aws-policy-diff');
   await expect(diff).toContainText(`grants ${VENDOR_ROLE}: kms:Decrypt, kms:DescribeKey, kms:Encrypt, kms:GenerateDataKey`);
-  await page.getByRole('button', { name: 'Show the current and the proposed policy' }).click();
+  await expect(page.getByTestId('aws-companion-policy-diff')).toContainText(`grants ${VENDOR_ROLE}: kms:DescribeKey, kms:GenerateMac`);
+  await page.getByRole('button', { name: 'Show the current and the proposed policy (your key)' }).click();
   await bridge.screenshot('6-worksheet-policy-diff');
-  await page.getByRole('button', { name: 'Apply this key policy' }).click();
+  await page.getByRole('button', { name: 'Apply these key policies' }).click();
   await expect(page.getByTestId('aws-policy-applied')).toBeVisible();
   await expect(diff).toContainText('nothing changes');
+  await expect(page.getByTestId('aws-companion-policy-diff')).toContainText('nothing changes');
 
   // Revoke: the other key store's state is unknown (no vendor here), so it is the last one: quorum and a typed reason.
   await open(page, 'Key store lifecycle', 'Key store lifecycle');

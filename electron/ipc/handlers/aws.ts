@@ -4,6 +4,7 @@ import { findHolderCopies } from '../../services/vault/index';
 import { awsImportTarget } from '../../services/vault/aws-kms/import-purpose';
 import { CACHE_TIME } from '../../../shared/worksheet/aws';
 import { ownHolder } from './vault';
+import type { PolicyProposal } from '../../services/vault/aws-kms/provider';
 
 type AwsChannels =
   | 'aws:status'
@@ -19,6 +20,9 @@ type AwsChannels =
   | 'aws:startImport'
   | 'aws:policy'
   | 'aws:applyPolicy';
+
+const shown = (p: PolicyProposal) => ({ keyArn: p.keyArn, currentPolicy: p.currentPolicy, currentSha256: p.currentSha256, proposedPolicy: p.proposedPolicy, lines: p.lines, widened: p.plan.widened, unchanged: p.plan.unchanged });
+const both = (x: { primary: PolicyProposal; companion: PolicyProposal }) => ({ primary: shown(x.primary), companion: shown(x.companion) });
 
 export function awsHandlers(s: Services): Pick<Handlers, AwsChannels> {
   const status = () => {
@@ -77,13 +81,7 @@ export function awsHandlers(s: Services): Pick<Handlers, AwsChannels> {
       const region = s.aws.signInStatus().region ?? '';
       return s.activationDesk.start({ mode: 'split-knowledge', escrowFile: draft.holderCopyPath, purpose: { kind: 'aws-import', target: awsImportTarget(draft, region), holder: draft.holder } });
     },
-    'aws:policy': async () => {
-      const p = await s.aws.proposePolicy();
-      return { keyArn: p.keyArn, currentPolicy: p.currentPolicy, currentSha256: p.currentSha256, proposedPolicy: p.proposedPolicy, lines: p.lines, widened: p.plan.widened, unchanged: p.plan.unchanged };
-    },
-    'aws:applyPolicy': async (r) => {
-      const p = await s.aws.applyPolicy(r);
-      return { keyArn: p.keyArn, currentPolicy: p.currentPolicy, currentSha256: p.currentSha256, proposedPolicy: p.proposedPolicy, lines: p.lines, widened: p.plan.widened, unchanged: p.plan.unchanged };
-    },
+    'aws:policy': async () => both(await s.aws.proposePolicies()),
+    'aws:applyPolicy': async (r) => both(await s.aws.applyPolicies(r)),
   };
 }

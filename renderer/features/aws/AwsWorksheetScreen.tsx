@@ -17,7 +17,8 @@ import './aws.css';
 
 type View = ResponseOf<'aws:worksheet'>;
 type Line = NonNullable<View['lines']['1']>;
-type Proposal = ResponseOf<'aws:policy'>;
+type Proposals = ResponseOf<'aws:policy'>;
+type Proposal = Proposals['primary'];
 type Holder = 1 | 2;
 
 const emptyLine = (cache: number): Line => ({ keyArn: '', vendorRoleArn: '', cacheMinutes: cache, vendorRegion: '' });
@@ -99,28 +100,61 @@ function HolderLine({ holder, view, onSaved }: { holder: Holder; view: View; onS
   );
 }
 
+function PolicyDiff({ title, proposal, testId }: { title: string; proposal: Proposal; testId: string }) {
+  const [showFull, setShowFull] = useState(false);
+  return (
+    <div className="policy-one">
+      <h3>{title}</h3>
+      <p>
+        <code className="line2">{proposal.keyArn}</code>
+      </p>
+      <ul className="policy-diff" data-testid={testId}>
+        {proposal.lines.map((l) => (
+          <li key={l} className={l.startsWith('WIDENS') ? 'widens' : l.startsWith('removes') ? 'removes' : l.startsWith('grants') ? 'grants' : ''}>
+            {l}
+          </li>
+        ))}
+      </ul>
+      <button type="button" className="link" onClick={() => setShowFull(!showFull)}>
+        {showFull ? 'Hide the policies' : `Show the current and the proposed policy (${title.toLowerCase()})`}
+      </button>
+      {showFull && (
+        <div className="policy-texts">
+          <figure>
+            <figcaption>Current</figcaption>
+            <pre>{proposal.currentPolicy}</pre>
+          </figure>
+          <figure>
+            <figcaption>Proposed</figcaption>
+            <pre>{proposal.proposedPolicy}</pre>
+          </figure>
+        </div>
+      )}
+    </div>
+  );
+}
+
 function PolicyCard() {
-  const [proposal, setProposal] = useState<Proposal | null>(null);
+  const [proposals, setProposals] = useState<Proposals | null>(null);
   const [confirmWidening, setConfirmWidening] = useState(false);
   const [applied, setApplied] = useState(false);
-  const [showFull, setShowFull] = useState(false);
   const [error, setError] = useState<ShownError | null>(null);
   const [busy, setBusy] = useState(false);
   const load = async () => {
     setError(null);
     setApplied(false);
     try {
-      setProposal(await call('aws:policy', {}));
+      setProposals(await call('aws:policy', {}));
     } catch (e) {
       setError(asError(e));
     }
   };
   const apply = async () => {
-    if (!proposal) return;
+    if (!proposals) return;
     setBusy(true);
     setError(null);
     try {
-      setProposal(await call('aws:applyPolicy', { currentSha256: proposal.currentSha256, confirmWidening }));
+      setProposals(await call('aws:applyPolicy', { primarySha256: proposals.primary.currentSha256, companionSha256: proposals.companion.currentSha256, confirmWidening }));
       setApplied(true);
     } catch (e) {
       setError(asError(e));
@@ -128,61 +162,40 @@ function PolicyCard() {
       setBusy(false);
     }
   };
+  const widened = proposals ? [...new Set([...proposals.primary.widened, ...proposals.companion.widened])] : [];
+  const unchanged = !!proposals && proposals.primary.unchanged && proposals.companion.unchanged;
   return (
     <section className="card" aria-labelledby="aws-policy-title" data-testid="aws-policy">
-      <h2 id="aws-policy-title">Key policy of your imported key</h2>
+      <h2 id="aws-policy-title">Key policies of your imported keys</h2>
       <p>
-        The vendor’s role gets exactly <code>kms:Encrypt</code>, <code>kms:Decrypt</code>, <code>kms:GenerateDataKey</code> and <code>kms:DescribeKey</code>; your account keeps administration. Nothing is applied before you
-        have seen what changes.
+        The vendor’s role gets exactly <code>kms:Encrypt</code>, <code>kms:Decrypt</code>, <code>kms:GenerateDataKey</code> and <code>kms:DescribeKey</code> on your key, and only <code>kms:GenerateMac</code> and{' '}
+        <code>kms:DescribeKey</code> on its companion HMAC key (the proof that both holders hold the same key); your account keeps administration. Nothing is applied before you have seen what changes.
       </p>
       <div className="actions">
-        <button type="button" className={proposal ? 'secondary' : 'primary'} onClick={() => void load()}>
-          {proposal ? 'Read the current policy again' : 'Show what would change'}
+        <button type="button" className={proposals ? 'secondary' : 'primary'} onClick={() => void load()}>
+          {proposals ? 'Read the current policies again' : 'Show what would change'}
         </button>
       </div>
-      {proposal && (
+      {proposals && (
         <>
-          <p>
-            Key <code className="line2">{proposal.keyArn}</code>
-          </p>
-          <ul className="policy-diff" data-testid="aws-policy-diff">
-            {proposal.lines.map((l) => (
-              <li key={l} className={l.startsWith('WIDENS') ? 'widens' : l.startsWith('removes') ? 'removes' : l.startsWith('grants') ? 'grants' : ''}>
-                {l}
-              </li>
-            ))}
-          </ul>
-          <button type="button" className="link" onClick={() => setShowFull(!showFull)}>
-            {showFull ? 'Hide the policies' : 'Show the current and the proposed policy'}
-          </button>
-          {showFull && (
-            <div className="policy-texts">
-              <figure>
-                <figcaption>Current</figcaption>
-                <pre>{proposal.currentPolicy}</pre>
-              </figure>
-              <figure>
-                <figcaption>Proposed</figcaption>
-                <pre>{proposal.proposedPolicy}</pre>
-              </figure>
-            </div>
-          )}
-          {proposal.widened.length > 0 && (
+          <PolicyDiff title="Your key" proposal={proposals.primary} testId="aws-policy-diff" />
+          <PolicyDiff title="Companion HMAC key" proposal={proposals.companion} testId="aws-companion-policy-diff" />
+          {widened.length > 0 && (
             <Notice tone="warning" testId="aws-policy-widens">
-              This widens what {proposal.widened.join(', ')} may already do. Key Holder never widens a grant silently.
+              This widens what {widened.join(', ')} may already do. Key Holder never widens a grant silently.
               <label className="inline">
                 <input type="checkbox" checked={confirmWidening} onChange={(e) => setConfirmWidening(e.target.checked)} /> I have checked this widening and want it applied
               </label>
             </Notice>
           )}
-          {applied && proposal.unchanged ? (
+          {applied && unchanged ? (
             <Notice tone="success" testId="aws-policy-applied">
-              Applied: the key policy now grants exactly this.
+              Applied: both key policies now grant exactly this.
             </Notice>
           ) : (
             <div className="actions">
-              <button type="button" className="primary" disabled={busy || proposal.unchanged || (proposal.widened.length > 0 && !confirmWidening)} onClick={() => void apply()}>
-                {proposal.unchanged ? 'Nothing to apply' : 'Apply this key policy'}
+              <button type="button" className="primary" disabled={busy || unchanged || (widened.length > 0 && !confirmWidening)} onClick={() => void apply()}>
+                {unchanged ? 'Nothing to apply' : 'Apply these key policies'}
               </button>
             </div>
           )}

@@ -101,8 +101,11 @@ export const awsChannels = {
   'aws:saveDraft': channel(awsImportDraftSchema, z.object({})),
   /** Checks and saves the draft, then starts the supervised activation (keeper, knower, supervisor) that imports it. */
   'aws:startImport': channel(awsImportDraftSchema, activationViewSchema),
-  /** The key policy Key Holder would write, diffed against the key's current one: shown before anything is applied. */
-  'aws:policy': channel(empty, awsPolicyProposalSchema),
+  /** The key policies Key Holder would write (the key, its companion HMAC key), each diffed against the current one: shown before anything is applied. */
+  'aws:policy': channel(empty, z.object({ primary: awsPolicyProposalSchema, companion: awsPolicyProposalSchema })),
   /** Applies the policy shown (refused if it changed in AWS since, or widens a grant the holder did not confirm). */
-  'aws:applyPolicy': channel(z.object({ currentSha256: z.string().regex(/^[0-9a-f]{64}$/), confirmWidening: z.boolean() }).strict(), awsPolicyProposalSchema),
+  'aws:applyPolicy': channel(
+    z.object({ primarySha256: z.string().regex(/^[0-9a-f]{64}$/), companionSha256: z.string().regex(/^[0-9a-f]{64}$/), confirmWidening: z.boolean() }).strict(),
+    z.object({ primary: awsPolicyProposalSchema, companion: awsPolicyProposalSchema }),
+  ),
 };

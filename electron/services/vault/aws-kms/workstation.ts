@@ -351,20 +351,26 @@ export class AwsWorkstation {
     return parseRoleArn(line.vendorRoleArn).arn;
   }
 
-  async proposePolicy(): Promise<PolicyProposal> {
-    const held = this.held();
-    if (!held) throw new KeyholderError('lifecycle.no_key_store', 'Import the key into AWS KMS first; the policy goes on that key.');
-    return this.provider().proposePolicy(held.keyArn, this.vendorRole(held.holder));
+  /** The policies Key Holder would write on the key and on its companion HMAC key (the vendor may only GenerateMac there), each diffed against the current one. */
+  async proposePolicies(): Promise<{ primary: PolicyProposal; companion: PolicyProposal }> {
+    const r = this.record();
+    if (r?.state !== 'done' || !r.outcome) throw new KeyholderError('lifecycle.no_key_store', 'Import the key into AWS KMS first; the policy goes on that key.');
+    const role = this.vendorRole(r.draft.holder);
+    const p = this.provider();
+    return { primary: await p.proposePolicy(r.outcome.keyArn, role), companion: await p.proposePolicy(r.outcome.companionArn, role, 'companion-hmac') };
   }
 
-  async applyPolicy(req: { currentSha256: string; confirmWidening: boolean }): Promise<PolicyProposal> {
-    const proposal = await this.proposePolicy();
-    if (proposal.currentSha256 !== req.currentSha256) {
-      throw new KeyholderError('aws.policy_changed', 'The key policy changed in AWS since Key Holder showed you the difference. Review the new difference before applying.');
+  /** Applies the policies the holder saw: refused if either changed in AWS since, or widens a grant the holder did not confirm. */
+  async applyPolicies(req: { primarySha256: string; companionSha256: string; confirmWidening: boolean }): Promise<{ primary: PolicyProposal; companion: PolicyProposal }> {
+    const now = await this.proposePolicies();
+    if (now.primary.currentSha256 !== req.primarySha256 || now.companion.currentSha256 !== req.companionSha256) {
+      throw new KeyholderError('aws.policy_changed', 'A key policy changed in AWS since Key Holder showed you the difference. Review the new difference before applying.');
     }
-    await this.provider().applyPolicy(proposal, { widening: req.confirmWidening });
-    this.d.log.info('key policy applied', { keyArn: proposal.keyArn });
-    return this.proposePolicy();
+    const p = this.provider();
+    await p.applyPolicy(now.primary, { widening: req.confirmWidening });
+    await p.applyPolicy(now.companion, { widening: req.confirmWidening });
+    this.d.log.info('key policies applied', { keyArn: now.primary.keyArn, companionArn: now.companion.keyArn });
+    return this.proposePolicies();
   }
 
   health(): Promise<AwsKeyHealth> {
