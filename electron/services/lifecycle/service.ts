@@ -125,7 +125,7 @@ const REQUEST_TTL_MS = 30 * 60_000;
 export function parseKeyVersionId(id: string): { vaultUrl: string; vaultHost: string; keyName: string; version: string } {
   // An AWS KMS key store is named by its key ARN: the key is its own location and only version.
   const kms = /^arn:(aws|aws-us-gov):kms:([a-z0-9-]+):(\d{12}):key\/([0-9a-f-]{36})$/.exec(id.trim());
-  if (kms) return { vaultUrl: id.trim(), vaultHost: `AWS KMS ${kms[2]} (account ${kms[3]})`, keyName: kms[4]!, version: kms[4]! };
+  if (kms) return { vaultUrl: id.trim(), vaultHost: `AWS KMS ${kms[2]}, account ${kms[3]}`, keyName: kms[4]!, version: kms[4]! };
   const m = /^https:\/\/([^/]+)\/keys\/([A-Za-z0-9-]{1,127})\/([0-9A-Za-z]{32})$/.exec(id.trim());
   if (!m) throw new KeyholderError('lifecycle.bad_key_identifier', 'The key identifier on worksheet line 2 is not a key version identifier (https://VAULT/keys/NAME/VERSION).');
   return { vaultUrl: `https://${m[1]}`, vaultHost: m[1]!, keyName: m[2]!, version: m[3]! };
@@ -191,11 +191,16 @@ export class LifecycleService {
   async keyHealth(keyVersionId: string, holder: Holder, otherRevoked: boolean | null): Promise<KeyStoreHealthView> {
     const p = parseKeyVersionId(keyVersionId);
     const h = await this.deps.provider().keyVersionHealth(keyVersionId);
+    // An AWS KMS key has no versions: the key itself is enabled, disabled or scheduled for deletion.
+    const kms = keyVersionId.startsWith('arn:');
     let state: KeyStoreState;
     let detail: string;
     if (h.state === 'available') {
       state = 'Available';
-      detail = 'The key version is enabled.';
+      detail = kms ? 'The KMS key is enabled.' : 'The key version is enabled.';
+    } else if (h.state === 'revoked' && kms) {
+      state = 'Revoked';
+      detail = h.reason === 'disabled' ? 'The KMS key is disabled (or its imported material expired).' : h.reason === 'deleted' ? 'The KMS key was pulled: its deletion is scheduled, and it can be restored until then.' : 'The KMS key is not in that account and Region.';
     } else if (h.state === 'revoked') {
       state = 'Revoked';
       detail = h.reason === 'disabled' ? 'The key version is disabled.' : h.reason === 'deleted' ? 'The key was pulled (deleted) and is held by soft delete until its scheduled purge.' : 'The key version is not in the vault.';
