@@ -84,6 +84,12 @@ export interface Bridge {
   services: Services;
   /** The rehearsal cloud this workstation talks to (null when started with `rehearsal: false`). */
   rehearsal: EmbeddedRehearsal | null;
+  /**
+   * The native file chooser, played by the test: the next open dialog
+   * "chooses" this path (null: the holder cancels). Page-side helpers set it
+   * through POST /__bridge/choose-file (token-checked like calls).
+   */
+  chooseFile(file: string | null): void;
   /** Call a channel from the test process through the same dispatch the page uses. */
   call<C extends Channel>(name: C, request: RequestOf<C>): Promise<IpcResult<ResponseOf<C>>>;
   close(): Promise<void>;
@@ -142,13 +148,16 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
   const clientJs = bridgeClientSource();
 
   const streams = new Set<http.ServerResponse>();
+  // The open dialog's answer, set by the test before the page asks; used once, then the dialog is "cancelled".
+  let nextChoice: string | null = null;
   const pdf = headlessPdf();
   const ws: WorkstationCloud | null = options.workstation
     ? await workstationCloud({ baseDir: dataDir, env: options.workstation.env ?? {}, ...(options.workstation.policyFile ? { policy: filePolicyReader(options.workstation.policyFile) } : {}) })
     : null;
   const rehearsal = ws ? ws.rehearsal : options.rehearsal === false ? null : await startEmbeddedRehearsal({ dataDir, ...(options.rehearsal ?? {}) });
   const deps: ServiceDeps = {
-    ...(rehearsal ? { azure: rehearsal.deps.azure, controlPlaneAgent: rehearsal.deps.controlPlaneAgent, ...(rehearsal.deps.aws ? { aws: rehearsal.deps.aws } : {}) } : {}),
+    ...(rehearsal ? { azure: rehearsal.deps.azure, controlPlaneAgent: rehearsal.deps.controlPlaneAgent, ...(rehearsal.deps.awsIdentityCenter ? { awsIdentityCenter: rehearsal.deps.awsIdentityCenter } : {}) } : {}),
+    ...(rehearsal?.deps.rehearsalVendor ? { rehearsalVendor: rehearsal.deps.rehearsalVendor } : {}),
     ...(ws ? ws.deps : {}),
     dataDir: ws ? ws.dataDir : dataDir,
     secretBox: options.secretBox ?? options.secretBoxFor?.(dataDir) ?? fileKeySecretBox(dataDir),
@@ -163,6 +172,11 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
       for (const res of streams) res.write(line);
     },
     pdf,
+    chooseOpenPath: async () => {
+      const c = nextChoice;
+      nextChoice = null;
+      return c;
+    },
     ...options.deps,
   };
   const services = createServices(deps);
@@ -192,7 +206,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
       'cross-origin-resource-policy': 'same-origin',
     };
 
-    if (url.pathname.startsWith('/__bridge/call/') || url.pathname === '/__bridge/events') {
+    if (url.pathname.startsWith('/__bridge/call/') || url.pathname === '/__bridge/events' || url.pathname === '/__bridge/choose-file') {
       if (req.headers.origin !== undefined && req.headers.origin !== origin) {
         res.writeHead(403, base).end();
         return;
@@ -216,7 +230,6 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
         res.writeHead(405, base).end();
         return;
       }
-      const name = decodeURIComponent(url.pathname.slice('/__bridge/call/'.length));
       let body: unknown;
       try {
         body = JSON.parse(await readBody(req));
@@ -224,6 +237,13 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
         res.writeHead(400, { ...base, 'content-type': 'text/plain' }).end('body must be JSON');
         return;
       }
+      if (url.pathname === '/__bridge/choose-file') {
+        const file = (body as { path?: unknown }).path;
+        nextChoice = typeof file === 'string' ? file : null;
+        res.writeHead(204, base).end();
+        return;
+      }
+      const name = decodeURIComponent(url.pathname.slice('/__bridge/call/'.length));
       const result = await dispatch(handlers, name, body, log);
       res.writeHead(200, { ...base, 'content-type': 'application/json' }).end(JSON.stringify(result));
       return;
@@ -267,6 +287,9 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     dataDir,
     services,
     rehearsal,
+    chooseFile: (file) => {
+      nextChoice = file;
+    },
     call: (name, request) => dispatch(handlers, name, request, log) as never,
     close: async () => {
       for (const res of streams) res.end();

@@ -17,7 +17,15 @@
  *   line 2 and the fingerprint match, and submits the sealed key-store record;
  * - the primary key shows Available; then holder 1's key is disabled in the
  *   rehearsal cloud (its admin API, "behind the app's back") and holder 1's
- *   status screen turns to Key Store 1 Revoked.
+ *   status screen turns to Key Store 1 Revoked;
+ * - one ceremony across the three workstations: the plans (workstation keys)
+ *   are exchanged first; each workstation's signed transcript file travels
+ *   with the holder copies and after the submissions (Ceremony screen: export,
+ *   import); each workstation closes, and each shows the same merged ceremony,
+ *   with who recorded each step and no deviation in the natural order; the
+ *   bundle of the three files is accepted by `keyholder transcript verify`
+ *   with the control plane's final hashes, and refused when one file is
+ *   tampered with (exit 1) or left out (exit 5).
  *
  * Screenshots: test-results/screenshots/ceremony-*.png.
  */
@@ -33,6 +41,8 @@ import { startRehearsalCloud, type RehearsalCloud } from '../../electron/rehears
 import { agentFor, request } from '../../electron/rehearsal/testing/sdk';
 import { TEST_KDF } from '../../shared/escrow/kdf-profiles';
 import { restoreTurn, sealTurn } from '../support/escrow';
+import { main as keyholderCli } from '../../electron/cli/main';
+import type { CliIo } from '../../electron/cli/io';
 
 const PASS = {
   carol: 'violet-anchor-tundra-mosaic-lantern',
@@ -68,6 +78,32 @@ async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: path.join(SCREENSHOT_DIR, `ceremony-${name}.png`), fullPage: true });
 }
 
+const LABELS = { custodian: 'Custodians’ desk', holder1: 'Holder 1 laptop', holder2: 'Holder 2 laptop' } as const;
+
+/** Ceremony screen: this workstation's signed transcript file (the bridge saves exports under its data folder). */
+async function exportWorkstationFile(w: Workstation): Promise<string> {
+  await w.page.getByRole('button', { name: 'Ceremony', exact: true }).click();
+  await w.page.getByRole('button', { name: 'Export this workstation’s file' }).click();
+  const done = w.page.getByTestId('whole-done');
+  await expect(done).toContainText('was saved to');
+  return /saved to (\S+\.khtranscript)/.exec((await done.textContent())!)![1]!;
+}
+
+/** Ceremony screen: another workstation's file, through the file chooser. */
+async function importWorkstationFile(w: Workstation, file: string, from: string): Promise<void> {
+  await w.page.getByRole('button', { name: 'Ceremony', exact: true }).click();
+  await w.page.getByLabel('Import another workstation’s file').setInputFiles(file);
+  await expect(w.page.getByTestId('whole-done')).toContainText(`Imported the file of ${from}`);
+}
+
+/** `keyholder transcript verify ARGS`, in this process: its exit status and what it printed. */
+async function verifyCli(args: string[]): Promise<{ code: number; text: string }> {
+  const lines: string[] = [];
+  const io: CliIo = { out: (l) => lines.push(l), err: (l) => lines.push(l), promptHidden: () => Promise.reject(new Error('no terminal')), env: {}, cwd: process.cwd() };
+  const code = await keyholderCli(['transcript', 'verify', ...args], io);
+  return { code, text: lines.join('\n') };
+}
+
 
 test('two holders on their own workstations: escrow, registration, import, sealed submission, Available, then Key Store 1 Revoked', async ({ browser }) => {
   test.setTimeout(300_000);
@@ -85,11 +121,11 @@ test('two holders on their own workstations: escrow, registration, import, seale
       expect(r.status, `${url}: ${r.text}`).toBeLessThan(300);
       return r.json() as Record<string, string>;
     };
-    const open = async (name: string, holder: 1 | 2): Promise<Workstation> => {
+    const open = async (name: keyof typeof LABELS, holder: 1 | 2): Promise<Workstation> => {
       const bridge = await startBridge({
         dataDir: path.join(root, name),
         rehearsal: { cloud: cloud!, holder },
-        deps: { escrowKdf: TEST_KDF, openBrowser: signIn.openBrowser },
+        deps: { escrowKdf: TEST_KDF, openBrowser: signIn.openBrowser, workstationLabel: LABELS[name] },
       });
       const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
       const errors: string[] = [];
@@ -100,8 +136,20 @@ test('two holders on their own workstations: escrow, registration, import, seale
       return w;
     };
 
-    // ---- the custodian's workstation: source key, escrow, test-restore, holder copies
+    // ---- before the ceremony: each holder's four people are enrolled in the ceremony plan at that holder's workstation,
+    // then the three workstations exchange their plans (participants and ceremony keys), so all three hold one plan:
+    // each accepts the others' transcript files, and the control plane pins that plan.
     const custodian = await open('custodian', 1);
+    const holders = { 1: await open('holder1', 1), 2: await open('holder2', 2) } as Record<1 | 2, Workstation>;
+    const everyone = [custodian, holders[1], holders[2]];
+    for (const h of [1, 2] as const) await enrolInPlan(holders[h].page, importCast(PEOPLE[h]));
+    for (const from of everyone) {
+      const plan = await from.bridge.call('activation:plan', {});
+      if (!plan.ok) throw new Error(plan.error.message);
+      for (const to of everyone) if (to !== from) expect((await to.bridge.call('activation:importPlan', { text: plan.value.text })).ok).toBe(true);
+    }
+
+    // ---- the custodian's workstation: source key, escrow, test-restore, holder copies
     const cp = custodian.page;
     await expect(cp.getByText(/REHEARSAL: Rehearsal cloud on this computer \(port \d+\), key holder 1’s workstation\./)).toBeVisible();
     await cp.getByRole('button', { name: 'Source key and escrow' }).click();
@@ -129,6 +177,8 @@ test('two holders on their own workstations: escrow, registration, import, seale
       await expect(cp.getByTestId('holder-copies')).toContainText(`holder-key-holder-${h}-`);
     }
     await custodian.shot('2-holder-copies');
+    // The custodians' signed transcript travels with the holder copies.
+    const custodianFile = await exportWorkstationFile(custodian);
     const escrowRoot = path.join(custodian.bridge.dataDir, 'ceremony', 'escrow');
     const escrowDir = path.join(escrowRoot, fs.readdirSync(escrowRoot)[0]!);
 
@@ -139,21 +189,22 @@ test('two holders on their own workstations: escrow, registration, import, seale
     }
 
     // ---- each holder on their own workstation
-    const holders = {} as Record<1 | 2, Workstation>;
     for (const h of [1, 2] as const) {
-      const w = (holders[h] = await open(`holder${h}`, h));
+      const w = holders[h];
       const page = w.page;
       const vault = d.vaults.find((v) => v.tenantId === d.tenants[h - 1]!.id)!;
       const app = d.apps.find((a) => a.tenantId === vault.tenantId)!;
       const user = d.users.find((u) => u.tenantId === vault.tenantId)!;
       const vaultHost = new URL(vault.url).host;
 
-      // The key-holder copy arrives on removable media.
+      // The key-holder copy arrives on removable media, with the custodians' transcript file.
       const usb = path.join(root, `usb-holder${h}`);
       fs.mkdirSync(usb);
       const copyName = fs.readdirSync(escrowDir).find((f) => f.startsWith(`holder-key-holder-${h}-`))!;
       const copy = path.join(usb, copyName);
       fs.copyFileSync(path.join(escrowDir, copyName), copy);
+      await importWorkstationFile(w, custodianFile, LABELS.custodian);
+      await expect(page.getByTestId('whole-step-holder-copy-written:' + h)).toContainText(`the custodians’ workstation (${LABELS.custodian})`);
 
       // Worksheet column, on the Worksheet screen: the holder's own vault, application, tenant and secret.
       await page.getByRole('button', { name: 'Azure Information Worksheet' }).click();
@@ -194,8 +245,7 @@ test('two holders on their own workstations: escrow, registration, import, seale
       await expect(page.getByTestId('cp-registration')).toHaveAttribute('data-status', 'registered');
       await w.shot('2-registered');
 
-      // Import: this holder's four people are enrolled in the ceremony plan first, then sign in on the rehearsal page as this holder and import the copy into their own vault under supervision.
-      await enrolInPlan(page, importCast(PEOPLE[h]));
+      // Import: this holder's four people (enrolled in the plan before the ceremony) sign in on the rehearsal page as this holder and import the copy into their own vault under supervision.
       await page.getByRole('button', { name: 'Import into your vault' }).click();
       await signInOnRehearsalPage(page, signIn, { firstName: user.displayName.split(' ')[0]!, username: user.username });
       // The worksheet column just saved is what the Import screen proposes.
@@ -231,6 +281,11 @@ test('two holders on their own workstations: escrow, registration, import, seale
       await w.shot('5-submitted');
     }
 
+    // ---- the holders exchange their files before checking the status: each then has both submissions
+    const holderFiles = { 1: await exportWorkstationFile(holders[1]), 2: await exportWorkstationFile(holders[2]) };
+    await importWorkstationFile(holders[1], holderFiles[2], LABELS.holder2);
+    await importWorkstationFile(holders[2], holderFiles[1], LABELS.holder1);
+
     // ---- the primary key is Available, on both holders' screens
     for (const h of [1, 2] as const) {
       const page = holders[h].page;
@@ -251,6 +306,64 @@ test('two holders on their own workstations: escrow, registration, import, seale
     await p2.getByRole('button', { name: 'Check now' }).click();
     await expect(p2.getByTestId('cp-status')).toHaveAttribute('data-status', 'Key Store 1 Revoked');
     await holders[2].shot('7-key-store-1-revoked');
+
+    // ---- one ceremony across the three workstations: each closes, the files go round, each shows the same merged ceremony
+    const finalHashes: string[] = [];
+    for (const h of [1, 2] as const) {
+      const page = holders[h].page;
+      await page.getByRole('button', { name: 'Ceremony', exact: true }).click();
+      await page.getByRole('button', { name: 'Close ceremony', exact: true }).click();
+      await expect(page.getByTestId('ceremony-closed')).toContainText('Closed (completed)');
+      // The control plane holds the final hash (POST /v1/ceremony-records): what the bundle is checked against.
+      await expect(page.getByTestId('ceremony-record')).toContainText('The control plane recorded the final hash');
+      finalHashes.push((await page.getByTestId('final-hash').textContent())!.replace(/\s/g, ''));
+    }
+    for (const h of [1, 2] as const) await importWorkstationFile(custodian, await exportWorkstationFile(holders[h]), LABELS[`holder${h}`]);
+    await custodian.page.getByRole('button', { name: 'Close ceremony', exact: true }).click();
+    await expect(custodian.page.getByTestId('ceremony-closed')).toContainText('Closed (completed)');
+    const bundle = path.join(root, 'bundle');
+    fs.mkdirSync(bundle);
+    const closedFiles: Record<string, string> = {};
+    for (const w of everyone) {
+      closedFiles[w.name] = await exportWorkstationFile(w);
+      fs.copyFileSync(closedFiles[w.name]!, path.join(bundle, path.basename(closedFiles[w.name]!)));
+    }
+    for (const w of everyone) {
+      for (const other of everyone) if (other !== w) await importWorkstationFile(w, closedFiles[other.name]!, LABELS[other.name as keyof typeof LABELS]);
+      const whole = w.page.getByTestId('whole-ceremony');
+      await expect(whole.getByTestId('whole-in-order')).toContainText('No deviation');
+      await expect(whole.getByTestId('whole-gaps')).toHaveCount(0);
+      await expect(whole.getByTestId('whole-deviations')).toHaveCount(0);
+      await expect(whole.getByTestId('whole-conflicts')).toHaveCount(0);
+      await expect(whole.getByTestId('whole-faults')).toHaveCount(0);
+      await expect(whole.locator('[data-testid^="whole-step-"]:not([data-state="done"])')).toHaveCount(0);
+      await expect(whole.getByTestId('whole-step-key-generated')).toContainText(`the custodians’ workstation (${LABELS.custodian})`);
+      await expect(whole.getByTestId('whole-step-vault-imported:1')).toContainText(`key holder 1’s workstation (${LABELS.holder1})`);
+      await expect(whole.getByTestId('whole-step-submitted:2')).toContainText(`key holder 2’s workstation (${LABELS.holder2})`);
+      await expect(whole.getByTestId('whole-workstations').locator('tbody tr[data-state="merged"]')).toHaveCount(3);
+      // The holders, connected, also exchanged their transcripts through the control plane (which pinned the one plan).
+      if (w !== custodian) await expect(whole.getByTestId('whole-control-plane')).toContainText('Exchanged with the control plane');
+      await w.shot('8-whole-ceremony');
+    }
+
+    // ---- the bundle of the three files: accepted with the control plane's final hashes; refused when one is tampered with or left out
+    const anchors = finalHashes.flatMap((h) => ['--final-hash', h]);
+    const accepted = await verifyCli([bundle, ...anchors]);
+    expect(accepted.text).toContain('The whole ceremony');
+    expect(accepted.code).toBe(0);
+    const tampered = path.join(root, 'bundle-tampered');
+    fs.cpSync(bundle, tampered, { recursive: true });
+    const h1File = path.join(tampered, path.basename(closedFiles.holder1!));
+    fs.writeFileSync(h1File, fs.readFileSync(h1File, 'utf8').replace('submission.receipt', 'submission.receipd'));
+    const refused = await verifyCli([tampered, ...anchors]);
+    expect(refused.text).toContain('was changed after it was exported');
+    expect(refused.code).toBe(1);
+    const leftOut = path.join(root, 'bundle-left-out');
+    fs.cpSync(bundle, leftOut, { recursive: true });
+    fs.rmSync(path.join(leftOut, path.basename(closedFiles.custodian!)));
+    const incomplete = await verifyCli([leftOut, ...anchors]);
+    expect(incomplete.text).toContain(`The transcript of workstation ${LABELS.custodian}`);
+    expect(incomplete.code).toBe(5);
 
     for (const w of stations) expect(w.errors, `${w.name}'s page raised errors`).toEqual([]);
     agent.destroy();

@@ -11,7 +11,7 @@ import https from 'node:https';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { test as base, expect } from '../support/fixtures';
-import { startLifecycleHarness, ENV, KEY_NAME, type LifecycleHarness } from '../../electron/integration/lifecycle/harness';
+import { startLifecycleHarness, importHolderCopy, ENV, KEY_NAME, type LifecycleHarness } from '../../electron/integration/lifecycle/harness';
 import { createControlPlaneRouter } from '../../electron/rehearsal/control-plane/index';
 import { ensureCertificates } from '../../electron/rehearsal/certs';
 import { rehearsalAzureEndpoints } from '../../electron/services/identity/index';
@@ -84,7 +84,7 @@ async function workstation(h: LifecycleHarness & { cpUrl: string }, bridge: Para
   const saved = await bridge.call('worksheet:save', { holder1: { ...line(0, app1), secret: { action: 'set', value: app1.clientSecret! } }, holder2: { ...line(1, app2), secret: { action: 'keep' } } });
   expect(saved.ok).toBe(true);
   // The key already in the vault is found by its fingerprint and reused (no second version).
-  const out = await s.vault.importKey({ holder: 1, holderCopyPath: h.holders[0].copyFile, vaultUrl: h.holders[0].vaultUrl, keyName: KEY_NAME, protection: 'software', allowEncryptDecrypt: false, passphrase: h.holders[0].copyPass });
+  const out = await importHolderCopy(s.vault, s.escrow, { holder: 1, holderCopyPath: h.holders[0].copyFile, vaultUrl: h.holders[0].vaultUrl, keyName: KEY_NAME, protection: 'software', allowEncryptDecrypt: false }, h.holders[0].copyPass);
   expect(out.reused).toBe(true);
   const { token } = await h.cp.createEnrolment({ environmentId: ENV, holder: 1 });
   await s.controlPlane.connect({ baseUrl: h.cpUrl, expectedFingerprint: h.cp.sealingFingerprint, enrolmentToken: token });
@@ -137,21 +137,50 @@ test('rotation to a new primary key, through to the offer to disable the old key
   await h.cp.applyKey(ENV, lib.libraryId, h.cp.environmentStatus(ENV).primaryKey!.primaryKeyId);
   h.clock.advance(2 * DAY);
   const people = { operator: 'Olive Operator', supervisor: 'Sia Supervisor', keeper: 'Kai Keeper', knower: 'Nia Knower' };
-  await enrolInPlan(page, importCast(people));
+  // The re-seal's people besides: the escrow's two custodians and the knower of key holder 2's copy.
+  await enrolInPlan(page, [...importCast(people), { name: 'Alice Archer', roles: ['keeper'] }, { name: 'Bob Baker', roles: ['keeper'] }, { name: 'Nell Knower', roles: ['knower'] }]);
 
   await page.getByRole('button', { name: 'Key store lifecycle' }).click();
   await page.getByRole('button', { name: 'Start a rotation' }).click();
   await expect(page.getByTestId('key-rotation')).toHaveAttribute('data-step', 'add-key');
+  // The re-seal is a supervised activation (issue 16): the panel names the files and asks for no passphrase.
   await page.getByLabel('Escrow file').fill(h.escrowFile);
-  await page.getByLabel('Custodian 1 passphrase').fill(PASS[0]!);
-  await page.getByLabel('Custodian 2 passphrase').fill(PASS[1]!);
-  await page.getByLabel('Copy 1 file').fill(h.holders[0].copyFile);
-  await page.getByLabel('Copy 1 passphrase').fill(h.holders[0].copyPass);
-  await page.getByLabel('Copy 2 file').fill(h.holders[1].copyFile);
-  await page.getByLabel('Copy 2 passphrase').fill(h.holders[1].copyPass);
+  await page.getByLabel('Key-holder copy 1 file').fill(h.holders[0].copyFile);
+  await page.getByLabel('Key-holder copy 2 file').fill(h.holders[1].copyFile);
+  await expect(page.getByTestId('key-rotation').locator('input[type=password]')).toHaveCount(0);
   await bridge.screenshot('5-rotation-add-key');
-  await page.getByRole('button', { name: 'Add the new key' }).click();
+  await page.getByRole('button', { name: 'Start the supervised re-seal' }).click();
+  await handover(page, 'the operator');
+  await join(page, people.operator);
+  await handover(page, 'the supervisor');
+  await join(page, people.supervisor);
+  for (const [i, custodian] of ['Alice Archer', 'Bob Baker'].entries()) {
+    await handover(page, 'the next custodian');
+    await page.getByLabel('Which custodian are you?').selectOption({ label: custodian });
+    await join(page, custodian);
+    await page.getByLabel('Your escrow passphrase').fill(PASS[i]!);
+    if (i === 0) await bridge.screenshot('5a-rotation-reseal-custodian');
+    await page.getByRole('button', { name: 'Enter my passphrase' }).click();
+  }
+  for (const [i, knower] of [people.knower, 'Nell Knower'].entries()) {
+    await handover(page, 'the knower of a key-holder copy');
+    await page.getByLabel('Which key-holder copy do you know the passphrase of?').selectOption({ label: `Key holder ${i + 1}` });
+    await join(page, knower);
+    await page.getByLabel('Passphrase of the key-holder copy').fill(h.holders[i]!.copyPass);
+    await page.getByRole('button', { name: 'Enter the passphrase' }).click();
+  }
+  await handover(page, 'the supervisor');
+  await expect(page.getByTestId('rewrap-count')).toContainText('2 of 2 custodians and 2 of 2 key-holder copies');
+  await page.getByLabel('Your participant passphrase').fill(participantPassphrase(people.supervisor));
+  await bridge.screenshot('5a-rotation-reseal-supervisor-attests');
+  await page.getByRole('button', { name: 'Sign the attestation' }).click();
+  await handover(page, 'the operator');
+  await expect(page.getByRole('button', { name: /^Carry out:/ })).toContainText('re-seal');
+  await page.getByRole('button', { name: /^Carry out:/ }).click();
+  await expect(page.getByTestId('activation-wiped')).toBeVisible({ timeout: 30_000 });
   await expect(page.getByTestId('key-rotation')).toHaveAttribute('data-step', 'import', { timeout: 30_000 });
+  await bridge.screenshot('5a-rotation-resealed');
+  await page.getByTestId('rotation-activation').getByRole('button', { name: 'Close' }).click();
 
   // The new key is opened only in a supervised activation (security review #10): the panel never asks for the copy's passphrase.
   await page.getByLabel('Your key-holder copy').fill(h.holders[0].copyFile);
@@ -184,7 +213,7 @@ test('rotation to a new primary key, through to the offer to disable the old key
   await bridge.screenshot('6-rotation-waiting-for-holder-2');
 
   // Key holder 2, on their own workstation, imports the new key and submits.
-  const h2 = await h.holders[1].vault.importKey({ holder: 2, holderCopyPath: h.holders[1].copyFile, vaultUrl: h.holders[1].vaultUrl, keyName: KEY_NAME, protection: 'software', allowEncryptDecrypt: false, passphrase: h.holders[1].copyPass });
+  const h2 = await h.holders[1].importCopy();
   await h.submit(2, h2.keyVersionId);
   await page.getByRole('button', { name: 'Check now' }).first().click();
   await expect(page.getByTestId('key-rotation')).toHaveAttribute('data-step', 'wait-no-longer-in-use');

@@ -183,6 +183,76 @@ test('a holder fills both worksheets, fixes every problem, saves, restarts and f
   await expect(page.getByText(H2.secret)).toHaveCount(0);
 });
 
+test('a client secret with a space around it is refused, not stored, kept in its field to fix, and saved once fixed', async ({ page, bridge }) => {
+  await page.getByRole('button', { name: 'Azure Information Worksheet' }).click();
+  await fill(page, 1, 'vaultHost', H1.vaultHost);
+  await field(page, 1, 'clientSecret').fill(`${H1.secret} `);
+  await field(page, 1, 'clientSecret').blur();
+  await expect(issues(page, 1, 'clientSecret')).toContainText('starts or ends with a space');
+  await page.getByRole('button', { name: 'Save worksheet' }).click();
+  await expect(page.getByTestId('ws-result')).toContainText('client secret was NOT saved: it starts or ends with a space. Remove the space');
+  // Nothing stored; the typed value stays in its field, marked, for the holder to correct.
+  await expect(field(page, 1, 'clientSecret')).toHaveValue(`${H1.secret} `);
+  await expect(field(page, 1, 'clientSecret')).toHaveAttribute('aria-invalid', 'true');
+  const before = await bridge.call('worksheet:get', {});
+  expect(before.ok && before.value.holder1.secret).toBe('none');
+  expect(before.ok && before.value.holder1.vaultHost).toBe(H1.vaultHost);
+  expect(readFileSync(path.join(bridge.dataDir, 'settings.json'), 'utf8')).not.toContain(H1.secret);
+  await bridge.screenshot('9-secret-with-space-refused');
+
+  await field(page, 1, 'clientSecret').fill(H1.secret);
+  await page.getByRole('button', { name: 'Save worksheet' }).click();
+  await expect(page.getByTestId('ws-result')).not.toContainText('NOT saved');
+  await expect(page.getByTestId('ws-h1-clientSecret-masked')).toBeVisible();
+  const revealed = await bridge.call('worksheet:revealSecret', { holder: 1 });
+  expect(revealed.ok && revealed.value.secret).toBe(H1.secret);
+});
+
+test('unsaved worksheet edits are not dropped: moving to another screen or closing the window asks to stay or discard', async ({ page, bridge }) => {
+  await page.getByRole('button', { name: 'Azure Information Worksheet' }).click();
+  await fill(page, 1, 'vaultHost', H1.vaultHost);
+  await expect(page.getByText('Unsaved changes')).toBeVisible();
+
+  await page.getByRole('button', { name: 'Source key and escrow' }).click();
+  const dialog = page.getByRole('alertdialog', { name: 'Unsaved changes' });
+  await expect(dialog).toContainText('You have not saved your changes to the worksheet. If you go to Source key and escrow now');
+  await expect(dialog.getByRole('button', { name: 'Stay and save first' })).toBeFocused();
+  await axe(page);
+  await bridge.screenshot('10-unsaved-leave-dialog');
+  await dialog.getByRole('button', { name: 'Stay and save first' }).click();
+  await expect(dialog).toHaveCount(0);
+  await expect(page.getByRole('heading', { name: 'Azure Information Worksheet', level: 1 })).toBeVisible();
+  await expect(field(page, 1, 'vaultHost')).toHaveValue(H1.vaultHost);
+
+  // Closing the window (or reloading) is held back by the page while edits are unsaved.
+  const asked = new Promise<string>((resolve) => page.once('dialog', (d) => {
+    resolve(d.type());
+    void d.dismiss();
+  }));
+  await page.close({ runBeforeUnload: true });
+  expect(await asked).toBe('beforeunload');
+  expect(page.isClosed()).toBe(false);
+  await expect(field(page, 1, 'vaultHost')).toHaveValue(H1.vaultHost);
+
+  // Escape also stays; discarding goes on and drops the edit.
+  await page.getByRole('button', { name: 'Source key and escrow' }).click();
+  await page.keyboard.press('Escape');
+  await expect(dialog).toHaveCount(0);
+  await page.getByRole('button', { name: 'Source key and escrow' }).click();
+  await dialog.getByRole('button', { name: 'Discard changes' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).not.toHaveText('Azure Information Worksheet');
+  await page.getByRole('button', { name: 'Azure Information Worksheet' }).click();
+  await expect(field(page, 1, 'vaultHost')).toHaveValue('');
+  // Saved work asks nothing.
+  await fill(page, 1, 'vaultHost', H1.vaultHost);
+  await page.getByRole('button', { name: 'Save worksheet' }).click();
+  await expect(page.getByText(/^Saved /)).toBeVisible();
+  await page.getByRole('button', { name: 'Source key and escrow' }).click();
+  await expect(dialog).toHaveCount(0);
+  const ws = await bridge.call('worksheet:get', {});
+  expect(ws.ok && ws.value.holder1.vaultHost).toBe(H1.vaultHost);
+});
+
 test.describe('without secure storage', () => {
   test.use({ bridgeDeps: { secretBoxFor: (dir) => fileKeySecretBox(dir, { available: false }) } });
 

@@ -14,6 +14,25 @@
  */
 import type { Browser, BrowserContext, Page } from '@playwright/test';
 import { expect } from './fixtures';
+import { TOKEN_HEADER, TOKEN_META } from '../bridge/client';
+
+/**
+ * The key holder picks their copy in the native file chooser: the bridge
+ * plays the dialog (e2e/bridge/server.ts), answering the page's next
+ * "Choose the file…" with `file`.
+ */
+export async function chooseHolderCopy(page: Page, file: string): Promise<void> {
+  await page.evaluate(
+    async ({ file, meta, header }) => {
+      const token = document.querySelector<HTMLMetaElement>(`meta[name="${meta}"]`)?.content ?? '';
+      const r = await fetch('/__bridge/choose-file', { method: 'POST', headers: { 'content-type': 'application/json', [header]: token }, body: JSON.stringify({ path: file }) });
+      if (!r.ok) throw new Error(`the bridge's file chooser refused: ${r.status}`);
+    },
+    { file, meta: TOKEN_META, header: TOKEN_HEADER },
+  );
+  await page.getByRole('button', { name: 'Choose the file…' }).click();
+  await expect(page.getByTestId('holder-copy-path')).toHaveText(file);
+}
 
 /**
  * The holders' system browser: pages in a context of their own that accepts
@@ -108,7 +127,8 @@ const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 export async function importThroughActivation(page: Page, o: ImportThroughActivation): Promise<string> {
   const { people } = o;
   if (o.holder) await page.getByLabel(`Key holder ${o.holder}`, { exact: true }).check();
-  await page.getByLabel('Key-holder copy (file)').fill(o.copyFile);
+  // The copy is picked in the file chooser (or among the copies this workstation made): never a typed path.
+  if ((await page.getByTestId('holder-copy-path').textContent()) !== o.copyFile) await chooseHolderCopy(page, o.copyFile);
   // The form never asks for the copy's passphrase: only the knower types it, on their own turn.
   await expect(page.getByLabel('Passphrase of your copy')).toHaveCount(0);
   await page.getByLabel('Vault URL (worksheet line 1)').fill(o.vaultUrl);

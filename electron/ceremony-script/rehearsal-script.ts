@@ -41,6 +41,8 @@ import type { PrimaryKeyStatus } from '../../shared/control-plane/api';
 import { scriptedRehearsalBrowser } from './scripted-browser';
 import { ceremonyReportHtml, createCeremonyOperations, reportFromEntries, type CeremonyOperations, type CeremonyRecorder } from '../services/ceremony/index';
 import { memorySecretBox } from '../services/platform/memory-secret-box';
+import { awsImportTarget, openedAesCopy } from '../services/vault/aws-kms/import-purpose';
+import type { AwsImportDraft } from '../services/vault/aws-kms/key-store-service';
 
 export type Holder = 1 | 2;
 
@@ -49,12 +51,20 @@ export interface RehearsalOptions {
   outDir: string;
   /** TEST_KDF everywhere (tests, quick demos); the default is the production escrow and participant KDF. */
   fastKdf?: boolean;
-  /** RSA size of the source key (default 3072). */
+  /** RSA size of the source key (default 3072; Azure Key Vault only). */
   modulusBits?: 2048 | 3072 | 4096;
+  /**
+   * The holders' key stores: Azure Key Vault (default; an RSA source key) or
+   * AWS KMS (seed 002: a 256-bit AES key imported into a key in each holder's
+   * account, with its companion HMAC key, the key policy shown and applied).
+   */
+  provider?: 'azure-key-vault' | 'aws-kms';
   /** Renders the report to PDF too (null: no renderer here). */
   pdf?: ((html: string) => Promise<Uint8Array>) | null;
   /** An already running rehearsal cloud (e2e, bench); otherwise one is started under `<out>/cloud` and stopped. */
   cloud?: RehearsalCloud;
+  /** Tests that reopen a workstation afterwards: the SecretBox of all three (default: a fresh in-memory one each, gone with the run). */
+  secretBox?: () => SecretBox;
   /** Progress lines for a person watching. */
   progress?(line: string): void;
 }
@@ -78,7 +88,12 @@ export interface RehearsalResult {
   kdf: string;
   fingerprint: string;
   checkValue: string;
+  /** Which key stores the holders used. */
+  provider: 'azure-key-vault' | 'aws-kms';
+  /** Each holder's key: the Key Vault key version identifier, or the KMS key ARN. */
   keyVersionIds: Record<`holder${Holder}`, string>;
+  /** AWS KMS only: both key ARNs and their companion HMAC keys (the vendor's proof of sameness). */
+  aws?: { keyArns: Record<`holder${Holder}`, string>; companionKeyArns: Record<`holder${Holder}`, string>; cacheMinutes: number; policy: string[] };
   primaryKey: { name: string; status: PrimaryKeyStatus };
   transcript: string;
   finalHash: string;
@@ -165,6 +180,8 @@ export async function runRehearsal(o: RehearsalOptions): Promise<RehearsalResult
   const kdf: KdfProfile = o.fastKdf ? TEST_KDF : PRODUCTION_KDF;
   // Participant keys: the participants' own production cost unless --fast-kdf.
   const participantKdf = o.fastKdf ? { N: 2 ** kdf.escrow.log2N, r: kdf.escrow.r, p: kdf.escrow.p } : undefined;
+  const provider = o.provider ?? 'azure-key-vault';
+  const isAws = provider === 'aws-kms';
   const watch = new Stopwatch();
   const started = performance.now();
   const ownCloud = !o.cloud;
@@ -205,12 +222,14 @@ export async function runRehearsal(o: RehearsalOptions): Promise<RehearsalResult
     );
 
     // ---- three workstations on the app's own services
+    const depsOf = {} as Record<Holder, RehearsalDeps>;
     const workstation = (name: string, holder: Holder): Services => {
       const deps = rehearsalServiceDeps(d, cloud.caCertPem, { holder });
       opened.push(deps);
+      if (name !== 'custodian') depsOf[holder] = deps;
       const s = createServices({
         dataDir: path.join(out, 'workstations', name),
-        secretBox: ephemeralSecretBox(),
+        secretBox: o.secretBox?.() ?? ephemeralSecretBox(),
         clock: systemClock,
         log: silentLogger,
         environment: deps.environment,
@@ -218,6 +237,7 @@ export async function runRehearsal(o: RehearsalOptions): Promise<RehearsalResult
         emit: () => {},
         escrowKdf: kdf,
         azure: deps.azure,
+        ...(deps.aws ? { aws: deps.aws } : {}),
         controlPlaneAgent: deps.controlPlaneAgent,
         openBrowser: scriptedRehearsalBrowser(deps.controlPlaneAgent, holderUser(holder).oid),
       });
@@ -255,7 +275,7 @@ export async function runRehearsal(o: RehearsalOptions): Promise<RehearsalResult
       note: (kind, data) => transcripts.append(ceremony, kind, data),
       recorded: (kind) => transcripts.receipts(ceremony).filter((r) => r.kind === kind).map((r) => r.data),
     };
-    const opsOf = (ws: Services): CeremonyOperations => createCeremonyOperations({ worksheet: ws.worksheet, escrow: ws.escrow, controlPlane: ws.controlPlane, vault: ws.vault, recorder });
+    const opsOf = (ws: Services): CeremonyOperations => createCeremonyOperations({ worksheet: ws.worksheet, escrow: ws.escrow, controlPlane: ws.controlPlane, vault: ws.vault, awsKeyStore: ws.awsKeyStore, recorder });
     const custodianOps = opsOf(custodianWs);
     const holderOps: Record<Holder, CeremonyOperations> = { 1: opsOf(holderWs[1]), 2: opsOf(holderWs[2]) };
     planCeremony = ceremony;
@@ -281,7 +301,20 @@ export async function runRehearsal(o: RehearsalOptions): Promise<RehearsalResult
     const keyName = 'rehearsal-cmk';
     const now = new Date();
     const expires = new Date(now.getTime() + 365 * 86_400_000);
+    // AWS (seed 002): each holder's account and Region, the vendor's role and the cache time (5 minutes, as the vendor recommends).
+    const vendorRole = d.kms.principals.find((p) => p.label === 'vendor role');
+    const awsDrafts = {} as Record<Holder, AwsImportDraft>;
     await watch.step('worksheet', async () => {
+      if (isAws) {
+        if (!vendorRole) throw new Error(`The rehearsal KMS has no vendor role; delete ${d.stateFile} to reseed it.`);
+        for (const h of [1, 2] as const) {
+          const account = depsOf[h].aws?.accountId;
+          if (!account) throw new Error(`The rehearsal KMS has no account for key holder ${h}; delete ${d.stateFile} to reseed it.`);
+          awsDrafts[h] = { holder: h, accountId: account, region: d.kms.defaultRegion, vendorRoleArn: vendorRole.arn, cacheMinutes: 5 };
+          await holderOps[h].saveAwsKeyStore(awsDrafts[h]);
+        }
+        return;
+      }
       for (const h of [1, 2] as const) {
         const app = appOf(h);
         if (!app.clientSecret) throw new Error(`The rehearsal cloud holds no client secret for key holder ${h}'s application; delete ${d.stateFile} to reseed it.`);
@@ -295,7 +328,9 @@ export async function runRehearsal(o: RehearsalOptions): Promise<RehearsalResult
     // ---- 2. source key, escrow (two custodians, 1-of-2 with PEMs), test-restore, holder copies
     const escrow = custodianWs.escrow;
     const escrowDir = path.join(out, 'escrow');
-    let st = await watch.step('key generation', () => custodianOps.startEscrow({ modulusBits: o.modulusBits ?? 3072, folder: escrowDir, purpose: 'Rehearsal customer-managed key' }));
+    let st = await watch.step('key generation', () =>
+      custodianOps.startEscrow({ modulusBits: o.modulusBits ?? 3072, folder: escrowDir, purpose: 'Rehearsal customer-managed key', ...(isAws ? { keyStore: 'aws-kms' as const } : {}) }),
+    );
     const fingerprint = st.key.fingerprint;
     say(`source key ${st.key.fingerprintGrouped}`);
     await watch.step('escrow', async () => {
@@ -323,7 +358,8 @@ export async function runRehearsal(o: RehearsalOptions): Promise<RehearsalResult
         const enr = await adminCall(agent, `${cpUrl}/admin/enrolments`, adminToken, { environmentId: `rehearsal-${ceremony.slice(-12)}`, holder: h, primaryKeyName: 'Rehearsal primary key' });
         const cp = holderWs[h].controlPlane;
         await cp.connect({ baseUrl: cpUrl, expectedFingerprint: d.controlPlaneFingerprint, enrolmentToken: String(enr.token) });
-        await holderOps[h].requestRegistration(new URL(vaultOf(h).url).host);
+        // The vendor registers where the key store lives: the vault's DNS name, or the AWS account and Region.
+        await holderOps[h].requestRegistration(isAws ? holderWs[h].awsKeyStore.location() : new URL(vaultOf(h).url).host);
         const reg = cp.registration()!;
         await adminCall(agent, `${cpUrl}/admin/registrations/${encodeURIComponent(reg.registrationId)}/approve`, adminToken, {});
         await holderOps[h].refreshRegistration();
@@ -333,11 +369,14 @@ export async function runRehearsal(o: RehearsalOptions): Promise<RehearsalResult
 
     // ---- 4. each holder: enrol participants, sign in, supervised activation importing into their own vault
     const keyVersionIds = {} as Record<Holder, string>;
+    const companionArns = {} as Record<Holder, string>;
+    const policyLines: string[] = [];
     const activationRecords: { holder: Holder; participants: { name: string; role: string; keyFingerprint: string }[]; checkValues: string[] }[] = [];
     for (const h of [1, 2] as const) {
       await watch.step(`activation and import (holder ${h})`, async () => {
         const ws = holderWs[h];
-        await ws.identity!.signIn({ tenantId: d.tenants[h - 1]!.id, method: 'browser', timeoutMs: 60_000 });
+        // Azure: the holder signs in to their tenant; AWS: the rehearsal account's access key is the holder's sign-in.
+        if (!isAws) await ws.identity!.signIn({ tenantId: d.tenants[h - 1]!.id, method: 'browser', timeoutMs: 60_000 });
         const cast = { operator: people.holders[h].operator, supervisor: people.supervisor, keeper: people.holders[h].keeper, knower: people.holders[h].knower };
         const bytes = fs.readFileSync(copies[h]);
         const file = parseEscrow(new Uint8Array(bytes));
@@ -346,9 +385,16 @@ export async function runRehearsal(o: RehearsalOptions): Promise<RehearsalResult
         const session = activations.start({
           ceremony,
           plan: participants.plan().plan,
-          purpose: { kind: 'vault-import', target: `${vault.name}/${keyName}`, holder: h },
+          purpose: { kind: 'vault-import', target: isAws ? awsImportTarget(awsDrafts[h]) : `${vault.name}/${keyName}`, holder: h },
           source: holderCopySource(file, copyFingerprint),
           onPurpose: async (material) => {
+            if (isAws) {
+              // The 32 bytes come only from this activation; the import never reads a key file.
+              const out = await holderOps[h].importIntoAws(awsDrafts[h], openedAesCopy(material, findEntry(file).entry));
+              keyVersionIds[h] = out.keyArn;
+              companionArns[h] = out.companionArn;
+              return { keyVersionId: out.keyArn, transcriptSeq: transcripts.receipts(ceremony).length - 1 };
+            }
             const key = createPrivateKey({ key: Buffer.from(material.buffer, material.byteOffset, material.length), format: 'der', type: 'pkcs8' });
             const copy: OpenedCopy = { keyId: findEntry(file).entry.keyId, fingerprint: identityOf(key).fingerprint, withPrivateKey: async (use) => use(key), dispose: () => {} };
             const outcome = await holderOps[h].importIntoVault({ holder: h, holderCopyPath: copies[h], vaultUrl: vault.url, keyName, protection: 'hsm', allowEncryptDecrypt: false }, copy);
@@ -377,6 +423,15 @@ export async function runRehearsal(o: RehearsalOptions): Promise<RehearsalResult
           sup.dispose();
         }
         await session.carryOut();
+        if (isAws) {
+          // The key policy: the plan against the current policy is shown (here: logged and kept), then applied.
+          const proposals = await ws.awsKeyStore.proposePolicies();
+          for (const l of [...proposals.primary.lines, ...proposals.companion.lines]) {
+            policyLines.push(`holder ${h}: ${l}`);
+            say(`holder ${h} key policy: ${l}`);
+          }
+          await ws.awsKeyStore.applyPolicies(proposals);
+        }
         activationRecords.push({
           holder: h,
           participants: session.state.participants.map((p) => ({ name: p.name, role: p.role, keyFingerprint: keyFingerprint(p.key) })),
@@ -420,6 +475,14 @@ export async function runRehearsal(o: RehearsalOptions): Promise<RehearsalResult
     const exported2 = await holderWs[2].worksheet.exportJson();
     fs.mkdirSync(path.join(out, 'worksheet'), { recursive: true });
     artifacts.worksheet = [];
+    if (isAws) {
+      // The AWS column as each workstation keeps it: location, role, cache time, key ARNs, self-test (no secret).
+      for (const h of [1, 2] as const) {
+        const target = path.join(out, 'worksheet', `aws-key-store-holder${h}.json`);
+        fs.writeFileSync(target, JSON.stringify(holderWs[h].awsKeyStore.record(), null, 2) + '\n');
+        (artifacts.worksheet as string[]).push(target);
+      }
+    }
     for (const [h, e] of [[1, exported], [2, exported2]] as const) {
       if (!e.saved) continue;
       const target = path.join(out, 'worksheet', `worksheet-holder${h}.json`);
@@ -470,7 +533,18 @@ export async function runRehearsal(o: RehearsalOptions): Promise<RehearsalResult
       kdf: kdf.name,
       fingerprint,
       checkValue: st.key.checkValue,
+      provider,
       keyVersionIds: { holder1: keyVersionIds[1], holder2: keyVersionIds[2] },
+      ...(isAws
+        ? {
+            aws: {
+              keyArns: { holder1: keyVersionIds[1], holder2: keyVersionIds[2] },
+              companionKeyArns: { holder1: companionArns[1], holder2: companionArns[2] },
+              cacheMinutes: awsDrafts[1].cacheMinutes,
+              policy: policyLines,
+            },
+          }
+        : {}),
       primaryKey: { name: pk.name, status: pk.status },
       transcript: artifacts.transcript as string,
       finalHash,

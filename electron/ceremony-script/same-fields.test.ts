@@ -74,7 +74,7 @@ async function appEntries(): Promise<TranscriptEntry[]> {
   });
   Object.assign(s.worksheet, { keyStoreValues: async () => ({}) });
   await s.ceremonyOps.requestRegistration(line.vaultHost);
-  // What the supervised import's purpose hands back to the app after the activation (vault-import-purpose.ts).
+  // What the supervised import's purpose hands back to the app after the activation (services/vault/import-purpose.ts).
   await s.ceremonyOps.vaultImported({ holder: 1, fingerprint: st.key.fingerprint, keyVersionId: `https://${line.vaultHost}/keys/cmk/${'0'.repeat(32)}`, vault: line.vaultHost });
   await s.ceremonyOps.submit();
   return readEntries(s.transcript.pathOf(s.ceremony.currentId()!));

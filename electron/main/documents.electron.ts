@@ -32,5 +32,12 @@ export async function chooseSavePath(parent: BrowserWindow | null, suggestedName
   return r.canceled || !r.filePath ? null : r.filePath;
 }
 
+export async function chooseOpenPath(parent: BrowserWindow | null, kind: 'holder-copy'): Promise<string | null> {
+  const filters = { 'holder-copy': [{ name: 'Key-holder copy', extensions: ['khescrow'] }] }[kind];
+  const options = { title: 'Choose your key-holder copy', filters, properties: ['openFile' as const] };
+  const r = parent ? await dialog.showOpenDialog(parent, options) : await dialog.showOpenDialog(options);
+  return r.canceled || !r.filePaths[0] ? null : r.filePaths[0];
+}
+
 /** electron-store with the same options the plain-Node store uses (explicit cwd, no silent reset). */
 export const electronStoreConf: ConfFactory = (options) => new ElectronStore<Record<string, unknown>>(options);

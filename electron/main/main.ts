@@ -3,7 +3,7 @@
  * happens in services built by createServices; every IPC call goes through
  * safeHandle (sender check) and then the same dispatch the test bridge uses.
  */
-import { app, BrowserWindow, ipcMain, Menu, protocol, session, shell, type WebContents } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, session, shell, type WebContents } from 'electron';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createServices } from '../services/index';
@@ -15,7 +15,7 @@ import { systemClock } from '../services/platform/clock';
 import { electronSecretBox } from './secret-box.electron';
 import { headerCspFromIndexHtml } from './csp';
 import { serveApp } from './protocol';
-import { chooseSavePath, electronStoreConf, printHtmlToPdf } from './documents.electron';
+import { chooseOpenPath, chooseSavePath, electronStoreConf, printHtmlToPdf } from './documents.electron';
 import { APP_ORIGIN, forbiddenSender, isTrustedSender } from './safe-handle';
 import { workstationCloud, type WorkstationCloud } from '../composition/workstation-cloud';
 import { platformPolicyReader } from '../services/settings/policy-reader';
@@ -116,6 +116,19 @@ function createWindow(): BrowserWindow {
     },
   });
   win.once('ready-to-show', () => win.show());
+  // A screen with unsaved edits holds the page's unload (renderer/app/unsaved.ts); Electron closes silently unless asked.
+  win.webContents.on('will-prevent-unload', (event) => {
+    const choice = dialog.showMessageBoxSync(win, {
+      type: 'warning',
+      title: 'Unsaved changes',
+      message: 'Some changes in Key Holder are not saved.',
+      detail: 'Stay to save them first, or close and discard them.',
+      buttons: ['Stay', 'Discard changes and close'],
+      defaultId: 0,
+      cancelId: 0,
+    });
+    if (choice === 1) event.preventDefault();
+  });
   win.webContents.on('did-start-loading', () => {
     if (mainWindow === win) pageReady = false;
   });
@@ -181,8 +194,10 @@ async function start(): Promise<void> {
   protocol.handle('app', (request) => serveApp(rendererDir, request, csp));
 
   const ses = session.defaultSession;
-  ses.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
-  ses.setPermissionCheckHandler(() => false);
+  // Every permission is denied except writing plain text to the clipboard (the Copy buttons: device code, the
+  // rehearsal vendor's values); reading the clipboard stays denied.
+  ses.setPermissionRequestHandler((_wc, permission, callback) => callback(permission === 'clipboard-sanitized-write'));
+  ses.setPermissionCheckHandler((_wc, permission) => permission === 'clipboard-sanitized-write');
   ses.setDevicePermissionHandler(() => false);
   ses.webRequest.onHeadersReceived((details, callback) => {
     const headers = { ...details.responseHeaders, 'Content-Security-Policy': [csp] };
@@ -217,6 +232,7 @@ async function start(): Promise<void> {
     confFactory: electronStoreConf,
     pdf: { fromHtml: printHtmlToPdf },
     chooseSavePath: (name, kind) => chooseSavePath(mainWindow, name, kind),
+    chooseOpenPath: (kind) => chooseOpenPath(mainWindow, kind),
     // Sign-in opens in the holder's own browser (Microsoft's recommendation for desktop apps); only the configured authority's pages.
     openBrowser: async (url) => {
       assertSignInUrl(url, cloud?.deps.azure?.identity.authorityHost);

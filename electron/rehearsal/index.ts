@@ -21,7 +21,8 @@ import { handleGraph } from './graph/graph';
 import { handleArm } from './arm/arm';
 import { handleAdmin } from './admin/admin';
 import { handleKms, kmsState } from './kms/kms';
-import { KMS_HOST, DEFAULT_REGION as KMS_DEFAULT_REGION } from './kms/state';
+import { KMS_HOST, DEFAULT_REGION as KMS_DEFAULT_REGION, type KmsState } from './kms/state';
+import { AwsKmsSamenessProbe } from './control-plane/aws-probe';
 import { handleOidc, handlePortal, identityCenterDescriptor } from './sso/identity-center';
 import { OIDC_HOST, PORTAL_HOST } from './sso/directory';
 import { FaultTable, type Family } from './admin/faults';
@@ -132,6 +133,12 @@ function listen(server: https.Server, port: number): Promise<number> {
   });
 }
 
+function vendorRolePrincipal(kms: KmsState) {
+  const p = kms.principals.find((x) => x.label === 'vendor role');
+  if (!p) throw new Error('The rehearsal KMS has no vendor role; delete its state file to reseed it.');
+  return p;
+}
+
 export async function startRehearsalCloud(options: RehearsalCloudOptions = {}): Promise<RehearsalCloud> {
   const dataDir = options.dataDir ?? (options.stateFile ? path.dirname(options.stateFile) : fs.mkdtempSync(path.join(os.tmpdir(), 'keyholder-rehearsal-')));
   fs.mkdirSync(dataDir, { recursive: true });
@@ -179,6 +186,16 @@ export async function startRehearsalCloud(options: RehearsalCloudOptions = {}): 
       },
       agent: probeAgent,
     }),
+    // AWS KMS key stores (seed 002): the vendor's role reaches the holders' keys in the KMS double, like any outside client.
+    awsProbe: new AwsKmsSamenessProbe({
+      endpoint: () => `https://${KMS_HOST}:${port}`,
+      agent: probeAgent,
+      credentials: async () => {
+        const p = vendorRolePrincipal(kmsState(ctx));
+        return { accessKeyId: p.accessKeyId, secretAccessKey: p.secretAccessKey, ...(p.sessionToken ? { sessionToken: p.sessionToken } : {}) };
+      },
+    }),
+    awsVendorRoleArn: vendorRolePrincipal(kmsState(ctx)).arn,
     now: () => ctx.now(),
     statusIntervalMs: options.controlPlaneStatusIntervalMs ?? 60_000,
   });
@@ -193,7 +210,7 @@ export async function startRehearsalCloud(options: RehearsalCloudOptions = {}): 
     } catch {
       return sendJson(res, 400, { error: { code: 'BadRequest', message: 'The request URL is not valid.' } });
     }
-    if (hostname === KMS_HOST) return handleKms(ctx, req, res);
+    if (hostname === KMS_HOST) return handleKms(ctx, req, res, faults);
     if (hostname === OIDC_HOST) return handleOidc(ctx, req, res, url);
     if (hostname === PORTAL_HOST) return handlePortal(ctx, req, res, url);
     const vaultName = hostname.endsWith(VAULT_DNS_SUFFIX) ? hostname.slice(0, -VAULT_DNS_SUFFIX.length) : undefined;

@@ -8,6 +8,7 @@ import type { SecretBox } from './platform/secret-box';
 import type { Logger } from './log/logger';
 import type { EventName, EventPayload } from '../../shared/ipc/contract';
 import type { KdfProfile } from '../../shared/escrow/kdf-profiles';
+import type { Receipt } from '../../shared/ceremony/steps';
 import { createEscrowService, type EscrowService } from './escrow/service';
 import { processPassphraseThrottle } from './escrow/throttle';
 import { createExpiryServiceInDataDir, type ExpiryService } from './expiry/expiry-service';
@@ -25,14 +26,17 @@ import { createParticipantsService, type ParticipantsService } from './participa
 import { createActivationService, type ActivationService } from './activation/index';
 import { createActivationDesk, type ActivationDesk } from './activation/desk';
 import { createCeremonyOperations, createCeremonyService, type CeremonyOperations, type CeremonyService } from './ceremony/index';
-import { vaultImportPurpose } from './ceremony/vault-import-purpose';
-import { keyRotationImportPurpose } from './lifecycle/key-rotation-purpose';
+import { vaultImportPurpose } from './vault/import-purpose';
+import { awsImportPurpose, keyStoreImportPurpose } from './vault/aws-kms/import-purpose';
+import { createMergedCeremonyService, type MergedCeremonyService } from './ceremony/merged-ceremony';
+import { keyRotationImportPurpose, keyRotationRewrapPurpose } from './lifecycle/key-rotation-purpose';
 import { createLifecycle, type Lifecycle, type LifecycleOptions } from './lifecycle/index';
 import { openWorkstationSettings, type WorkstationSettings } from './settings/workstation';
+import { createAwsKeyStoreService, type AwsKeyStoreService, type AwsKmsAccess } from './vault/aws-kms/key-store-service';
 import { createSettingsService, type SettingsService } from './settings/service';
-import type { AwsRehearsal } from './cloud/rehearsal-deps';
+import { createRehearsalVendor, type RehearsalVendor, type RehearsalVendorConfig } from './rehearsal-vendor/index';
+import type { AwsIdentityCenterRehearsal } from './cloud/rehearsal-deps';
 import { AwsWorkstation, type AwsConnection } from './vault/aws-kms/workstation';
-import { awsImportPurpose } from './vault/aws-kms/import-purpose';
 
 export interface Environment {
   mode: 'rehearsal' | 'live';
@@ -44,9 +48,11 @@ export interface ServiceDeps {
   azure?: AzureEndpoints;
   /** Opens a URL in the holder's browser: shell.openExternal in the app, a browser page in tests. */
   openBrowser?: OpenBrowser;
-  /** Rehearsal: the AWS KMS double and its Identity Center, used in place of the holder's AWS settings. */
-  aws?: AwsRehearsal;
-  /** Opens IAM Identity Center's approval page in the holder's browser (main checks it is AWS's, or the rehearsal's). */
+  /** AWS KMS access (the holder's credentials, an endpoint override); AWS calls are refused with what to set when absent. */
+  aws?: AwsKmsAccess | (() => AwsKmsAccess | undefined);
+  /** Rehearsal: the AWS KMS double and its IAM Identity Center, where the holder signs in instead of their real account. */
+  awsIdentityCenter?: AwsIdentityCenterRehearsal;
+  /** Opens IAM Identity Center's approval page in the holder's browser (the service checked it is AWS's, or the rehearsal's). */
   openAwsApproval?: OpenBrowser;
   /** HTTPS agent for the vendor's control plane (rehearsal: the rehearsal CA and *.localhost lookup); system trust when absent. */
   controlPlaneAgent?: https.Agent;
@@ -68,6 +74,8 @@ export interface ServiceDeps {
   pdf?: { fromHtml(html: string): Promise<Uint8Array> };
   /** Asks the holder where to save an export; null when they cancel. Without it exports go to <dataDir>/exports. */
   chooseSavePath?(suggestedName: string, kind: 'pdf' | 'json' | 'keybackup'): Promise<string | null>;
+  /** Asks the holder to pick a file (the native open dialog in main, a fake in the e2e bridge); null when they cancel. */
+  chooseOpenPath?(kind: 'holder-copy'): Promise<string | null>;
   /** Key-store lifecycle settings (quorum, Resource Manager endpoint, default data-key cache); derived defaults when absent. */
   lifecycle?: LifecycleOptions;
   /** How this workstation is named in the ceremony plan (default: the host name). */
@@ -78,6 +86,8 @@ export interface ServiceDeps {
   restartSession?(): void;
   /** How long the connection test waits for the holder to sign in (default 5 minutes). */
   connectionTestSignInTimeoutMs?: number;
+  /** The embedded rehearsal cloud's vendor values and admin API (services/cloud/rehearsal-deps.ts); ignored in live mode. */
+  rehearsalVendor?: RehearsalVendorConfig;
 }
 
 export interface Services {
@@ -90,6 +100,8 @@ export interface Services {
   /** Null until Azure endpoints are configured. */
   identity: IdentityService | null;
   vault: VaultService;
+  /** The holder's AWS KMS key store (seed 002): draft, import inside a supervised activation, key policy, values for the vendor. */
+  awsKeyStore: AwsKeyStoreService;
   /** The client-secret rotation wizard (Graph, control plane, worksheet line 4). */
   credentialRotation: CredentialRotationService;
   /** Signed ceremony transcripts and where the ceremony stands. */
@@ -103,11 +115,15 @@ export interface Services {
   ceremony: CeremonyService;
   /** The ceremony's recorded operations: each calls its service and appends the step's one entry (the IPC handlers and `keyholder rehearse`). */
   ceremonyOps: CeremonyOperations;
+  /** The whole ceremony across workstations: this one's transcript and the others' (signed files, control plane), merged. */
+  mergedCeremony: MergedCeremonyService;
   /** The key's life after the ceremony: health, revoke/unrevoke, pull/restore, rotation to a new primary key. */
   lifecycle: Lifecycle;
   /** Live-mode settings, the connection test and switching modes. */
   liveSettings: SettingsService;
-  /** The AWS KMS key store: sign-in, worksheet lines, the supervised import, the key policy. */
+  /** Rehearsal only: the app plays the vendor (its values, approving a registration). Null in live mode, always. */
+  rehearsalVendor: RehearsalVendor | null;
+  /** The AWS side of this workstation: the sign-in (IAM Identity Center or a profile) and the AWS worksheet lines. */
   aws: AwsWorkstation;
   /** True while the settings choose AWS KMS as this workstation's key store. */
   awsActive(): boolean;
@@ -126,8 +142,10 @@ export function createServices(deps: ServiceDeps): Services {
     worksheet,
   };
   const identity = createIdentityService({ dataDir: deps.dataDir, secretBox: deps.secretBox, clock: deps.clock, log: deps.log, ...(deps.signInMemoryOnly ? { memoryOnly: true } : {}), ...(deps.azure ? { azure: deps.azure } : {}), ...(deps.openBrowser ? { openBrowser: deps.openBrowser } : {}) });
-  const transcript = createCeremonyTranscripts({ dataDir: deps.dataDir, secretBox: deps.secretBox, clock: deps.clock });
-  const ceremony = createCeremonyService({ dataDir: deps.dataDir, clock: deps.clock, log: deps.log, transcript, ...(deps.chooseSavePath ? { chooseSavePath: deps.chooseSavePath } : {}) });
+  // The other workstations' transcripts (imported files, the control plane's copies) count toward this one's step table; bound once they exist.
+  let otherReceipts: () => Receipt[] = () => [];
+  const transcript = createCeremonyTranscripts({ dataDir: deps.dataDir, secretBox: deps.secretBox, clock: deps.clock, others: () => otherReceipts() });
+  const ceremony = createCeremonyService({ dataDir: deps.dataDir, clock: deps.clock, log: deps.log, transcript, others: () => otherReceipts(), ...(deps.chooseSavePath ? { chooseSavePath: deps.chooseSavePath } : {}) });
   // The ceremony key signs the plan file and activation requests; without a SecretBox there is none, and enrolment fails closed.
   const workstationKey = () => {
     const k = transcript.ceremonyKey();
@@ -147,13 +165,23 @@ export function createServices(deps: ServiceDeps): Services {
         workstations: plan.workstations.map((w) => ({ label: w.label, keyFingerprint: keyFingerprint(w.key) })),
       }),
   });
+  const mergedCeremony = createMergedCeremonyService({
+    dataDir: deps.dataDir,
+    clock: deps.clock,
+    ceremony,
+    transcript,
+    plan: () => participants.plan(),
+    label: () => workstationKey().label,
+    ...(deps.chooseSavePath ? { chooseSavePath: deps.chooseSavePath } : {}),
+  });
+  otherReceipts = () => mergedCeremony.otherReceipts();
   // The app's activations record into the current ceremony; a step the table does not allow yet is kept as a deviation, not lost.
   const activation = createActivationService({ transcript: { append: (c, kind, data, att) => ceremony.recordIn(c, kind, data, att) }, clock: deps.clock, workstation: workstationKey });
   const workstation = deps.workstation ?? openWorkstationSettings({ baseDir: deps.dataDir, clock: deps.clock, log: deps.log, running: deps.environment.mode, modeDecided: true, ...(deps.confFactory ? { confFactory: deps.confFactory } : {}) });
   const awsActive = () => workstation.configuration().keyStore.merged.provider === 'aws-kms';
   const awsConnection = (): AwsConnection | null => {
     if (!awsActive()) return null;
-    const r = deps.aws;
+    const r = deps.awsIdentityCenter;
     // Rehearsal: the double's Identity Center and KMS, whatever the holder entered for their real account.
     if (deps.environment.mode === 'rehearsal' && r) {
       return { settings: { region: r.region, signIn: { method: 'identity-center', startUrl: r.startUrl, ssoRegion: r.ssoRegion }, kmsEndpoint: r.kmsEndpoint }, oidcEndpoint: r.oidcEndpoint, portalEndpoint: r.portalEndpoint, agent: r.agent };
@@ -162,7 +190,10 @@ export function createServices(deps: ServiceDeps): Services {
     return v ? { settings: v } : null;
   };
   const aws = new AwsWorkstation({ dataDir: deps.dataDir, clock: deps.clock, log: deps.log, connection: awsConnection });
-  const vault = createVaultService({ dataDir: deps.dataDir, clock: deps.clock, log: deps.log, ...(deps.azure ? { azure: deps.azure } : {}), identity, escrow: base.escrow, worksheet: base.worksheet });
+  // While the settings choose AWS KMS, the key store signs in as the holder did on this workstation (Identity Center or a profile).
+  const awsAccess = () => (awsActive() ? aws.access() : undefined) ?? (typeof deps.aws === 'function' ? deps.aws() : deps.aws);
+  const awsKeyStore = createAwsKeyStoreService({ dataDir: deps.dataDir, clock: deps.clock, log: deps.log, aws: awsAccess });
+  const vault = createVaultService({ dataDir: deps.dataDir, clock: deps.clock, log: deps.log, ...(deps.azure ? { azure: deps.azure } : {}), identity, worksheet: base.worksheet });
   const lifecycle = createLifecycle({
     dataDir: deps.dataDir,
     clock: deps.clock,
@@ -172,13 +203,13 @@ export function createServices(deps: ServiceDeps): Services {
     identity,
     controlPlane: base.controlPlane,
     vault,
+    awsKeyStore,
     worksheet: base.worksheet,
     participants,
     transcript,
     ...(deps.escrowKdf ? { kdf: deps.escrowKdf } : {}),
     ...(deps.lifecycle ? { options: deps.lifecycle } : {}),
     ...(deps.chooseSavePath ? { chooseSavePath: deps.chooseSavePath } : {}),
-    aws: { active: awsActive, keyStore: aws },
   });
   const liveSettings = createSettingsService({
     workstation,
@@ -197,16 +228,19 @@ export function createServices(deps: ServiceDeps): Services {
       base.controlPlane.stop();
     },
     ...(deps.restartSession ? { restart: deps.restartSession } : {}),
-    ...(deps.aws ? { awsRehearsal: () => ({ region: deps.aws!.region, startUrl: deps.aws!.startUrl, ssoRegion: deps.aws!.ssoRegion, kmsEndpoint: deps.aws!.kmsEndpoint }) } : {}),
+    ...(deps.awsIdentityCenter ? { awsRehearsal: () => ({ region: deps.awsIdentityCenter!.region, startUrl: deps.awsIdentityCenter!.startUrl, ssoRegion: deps.awsIdentityCenter!.ssoRegion, kmsEndpoint: deps.awsIdentityCenter!.kmsEndpoint }) } : {}),
   });
   return {
     ...base,
     liveSettings,
+    // Built from the mode, not only from what was passed: a live workstation never gets a vendor to play.
+    rehearsalVendor: deps.environment.mode === 'rehearsal' && deps.rehearsalVendor ? createRehearsalVendor(deps.rehearsalVendor) : null,
     transcript,
     participants,
     activation,
     ceremony,
-    ceremonyOps: createCeremonyOperations({ worksheet: base.worksheet, escrow: base.escrow, controlPlane: base.controlPlane, vault, recorder: ceremony }),
+    mergedCeremony,
+    ceremonyOps: createCeremonyOperations({ worksheet: base.worksheet, escrow: base.escrow, controlPlane: base.controlPlane, vault, awsKeyStore, recorder: ceremony }),
     activationDesk: createActivationDesk({
       activation,
       participants,
@@ -215,12 +249,17 @@ export function createServices(deps: ServiceDeps): Services {
       clock: deps.clock,
       mode: deps.environment.mode,
       purposes: {
-        'vault-import': vaultImportPurpose(vault, () => deps.emit('app:changed', { topic: 'worksheet' })),
-        'aws-import': awsImportPurpose(aws, () => awsConnection()?.settings.region ?? '', () => deps.emit('app:changed', { topic: 'worksheet' })),
+        // One import purpose for either cloud: the holder's AWS key store when the attested target is its draft's.
+        'vault-import': keyStoreImportPurpose(
+          vaultImportPurpose(vault, () => deps.emit('app:changed', { topic: 'worksheet' })),
+          awsImportPurpose(awsKeyStore, () => deps.emit('app:changed', { topic: 'worksheet' })),
+          () => awsKeyStore.record()?.draft,
+        ),
         'key-rotation': keyRotationImportPurpose(() => lifecycle.keyRotation, () => {
           deps.emit('app:changed', { topic: 'worksheet' });
           deps.emit('app:changed', { topic: 'lifecycle' });
         }),
+        'escrow-rewrap': keyRotationRewrapPurpose(() => lifecycle.keyRotation, () => deps.emit('app:changed', { topic: 'lifecycle' })),
       },
     }),
     identity,
@@ -237,6 +276,7 @@ export function createServices(deps: ServiceDeps): Services {
       changed: () => deps.emit('app:changed', { topic: 'expiry' }),
     }),
     vault,
+    awsKeyStore,
     lifecycle,
     aws,
     awsActive,

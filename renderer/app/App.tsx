@@ -1,14 +1,16 @@
 import { useEffect, useRef, useState } from 'react';
+import { useFocusOnVisit, useKeepFocus } from './focus';
 import { screens } from './screens';
 import { useApp } from './store';
 import { call, onEvent } from './api';
 import type { ResponseOf } from '../../shared/ipc/contract';
 import { FirstRun } from '../features/settings/FirstRun';
+import { LeaveDialog } from '../ui/LeaveDialog';
 
 type Info = ResponseOf<'app:info'>;
 
 export function App() {
-  const { screen, go } = useApp();
+  const { screen, go, visit, unsaved, pending, stay, discard } = useApp();
   const [info, setInfo] = useState<Info | null>(null);
   const [firstRun, setFirstRun] = useState<ResponseOf<'settings:view'> | null>(null);
   // Main holds back app:show until this first app:info call (electron/main/main.ts, showWhenReady): keep both
@@ -21,24 +23,10 @@ export function App() {
     if (screens.some((s) => s.id === target)) go(target, item);
   }), [go]);
   const mainRef = useRef<HTMLElement>(null);
-  const firstScreen = useRef(true);
-  // After choosing a screen, focus moves to its heading (not left in the menu), so a screen reader starts there.
-  useEffect(() => {
-    if (firstScreen.current) {
-      firstScreen.current = false;
-      return;
-    }
-    const main = mainRef.current;
-    if (!main) return;
-    const id = requestAnimationFrame(() => {
-      const h1 = main.querySelector('h1');
-      if (h1) {
-        h1.setAttribute('tabindex', '-1');
-        h1.focus();
-      } else main.focus();
-    });
-    return () => cancelAnimationFrame(id);
-  }, [screen]);
+  // After choosing a screen, focus moves to its heading (not left in the menu), so a screen reader starts there;
+  // a control disabled while it works (Save) gets focus back instead of leaving it on the page body.
+  useFocusOnVisit(mainRef, visit);
+  useKeepFocus(mainRef);
   const current = screens.find((s) => s.id === screen) ?? screens[0]!;
   const Current = current.component;
   return (
@@ -85,6 +73,9 @@ export function App() {
           )}
         </main>
       </div>
+      {pending && unsaved && (
+        <LeaveDialog what={unsaved.what} target={screens.find((s) => s.id === pending.screen)?.title ?? 'another screen'} onStay={stay} onDiscard={discard} />
+      )}
     </div>
   );
 }

@@ -117,3 +117,74 @@ describe('quorum activation', () => {
     expect(() => startActivation(plan(4, 3))).toThrow(/between 2 and 3/);
   });
 });
+
+describe('escrow re-seal (rewrap) activation', () => {
+  const rewrap: Extract<ActivationPlan, { mode: 'rewrap' }> = {
+    mode: 'rewrap',
+    purpose: { kind: 'escrow-rewrap', target: 'rotation r1: re-seal escrow' },
+    ceremony: 'ceremony-a1',
+    session: 's3',
+    custodians: [
+      { id: 'custodian-1', name: 'Alice Archer' },
+      { id: 'custodian-2', name: 'Bob Baker' },
+    ],
+    copies: [
+      { id: 'copy-1', name: 'Key holder 1' },
+      { id: 'copy-2', name: 'Key holder 2' },
+    ],
+  };
+  const alice = person('ali', 'Alice Archer', 'keeper');
+  const bob = person('bob', 'Bob Baker', 'keeper');
+  const nico = person('nic', 'Nico Knower', 'knower');
+  const happy: ActivationEvent[] = [
+    { type: 'join', participant: op },
+    { type: 'join', participant: sup },
+    { type: 'join', participant: alice, custodian: 'custodian-1' },
+    { type: 'component-accepted', by: 'ali', custodian: 'custodian-1', checkValue: 'AAA111', nonce: 'r1' },
+    { type: 'join', participant: bob, custodian: 'custodian-2' },
+    // A 1-of-N escrow: every custodian's slot holds the same content key, so the same check value is no duplicate here.
+    { type: 'component-accepted', by: 'bob', custodian: 'custodian-2', checkValue: 'AAA111', nonce: 'r2' },
+    { type: 'join', participant: knower, custodian: 'copy-1' },
+    { type: 'component-accepted', by: 'kno', custodian: 'copy-1', checkValue: 'CCC333', nonce: 'r3' },
+    { type: 'join', participant: nico, custodian: 'copy-2' },
+    { type: 'component-accepted', by: 'nic', custodian: 'copy-2', checkValue: 'DDD444', nonce: 'r4' },
+    { type: 'attested', by: 'sup' },
+    { type: 'purpose-finished', ok: true },
+    { type: 'wiped' },
+  ];
+
+  it('takes every custodian, then the knower of every copy, then the attestation', () => {
+    const roles: (Role | null)[] = [];
+    const end = happy.reduce((s, e) => {
+      roles.push(expectedRole(s));
+      return applyActivation(s, e);
+    }, startActivation(rewrap));
+    expect(end.step).toBe('done');
+    expect(roles).toEqual(['operator', 'supervisor', 'keeper', 'keeper', 'keeper', 'keeper', 'knower', 'knower', 'knower', 'knower', 'supervisor', 'operator', null]);
+  });
+
+  it('refuses the attestation until every custodian and every copy is in (no threshold: the new key is sealed to each)', () => {
+    for (const upTo of [2, 4, 6, 8]) {
+      const s = run(startActivation(rewrap), happy.slice(0, upTo));
+      expect(() => applyActivation(s, { type: 'attested', by: 'sup' }), `after ${upTo} events`).toThrow(expect.objectContaining({ code: 'ceremony.rewrap_incomplete' }));
+      expect(() => applyActivation(s, { type: 'purpose-finished', ok: true })).toThrow();
+    }
+  });
+
+  it('refuses one person in two roles, a copy not in the re-seal, a custodian under another name, and a copy entered twice', () => {
+    const afterCustodians = run(startActivation(rewrap), happy.slice(0, 6));
+    // Alice (custodian) cannot also be the knower of a copy, nor can the supervisor.
+    expect(() => applyActivation(afterCustodians, { type: 'join', participant: { ...alice, role: 'knower' }, custodian: 'copy-1' })).toThrow(expect.objectContaining({ code: 'ceremony.same_person_two_roles' }));
+    expect(() => applyActivation(afterCustodians, { type: 'join', participant: { ...sup, id: 'sup2', role: 'knower' }, custodian: 'copy-1' })).toThrow(expect.objectContaining({ code: 'ceremony.same_person_two_roles' }));
+    expect(() => applyActivation(afterCustodians, { type: 'join', participant: knower, custodian: 'copy-3' })).toThrow(expect.objectContaining({ code: 'ceremony.unknown_copy' }));
+    const s = run(startActivation(rewrap), happy.slice(0, 2));
+    expect(() => applyActivation(s, { type: 'join', participant: { ...bob, id: 'x' }, custodian: 'custodian-1' })).toThrow(expect.objectContaining({ code: 'ceremony.wrong_person' }));
+    const oneCopy = run(startActivation(rewrap), happy.slice(0, 8));
+    expect(() => applyActivation(oneCopy, { type: 'join', participant: nico, custodian: 'copy-1' })).toThrow(expect.objectContaining({ code: 'ceremony.component_duplicate' }));
+  });
+
+  it('refuses a plan with the same custodian twice', () => {
+    expect(() => startActivation({ ...rewrap, custodians: [rewrap.custodians[0]!, { id: 'custodian-2', name: ' alice  ARCHER' }] })).toThrow(expect.objectContaining({ code: 'ceremony.bad_rewrap' }));
+    expect(() => startActivation({ ...rewrap, custodians: [] })).toThrow(expect.objectContaining({ code: 'ceremony.bad_rewrap' }));
+  });
+});

@@ -8,8 +8,15 @@
 import { KeyholderError } from '../errors/index';
 import { assertNewPerson, normaliseName, type Participant, type Role } from './roles';
 
-export type ActivationMode = 'split-knowledge' | 'quorum';
-export type PurposeKind = 'vault-import' | 'escrow-restore' | 'escrow-rewrap' | 'key-rotation' | 'aws-import';
+/**
+ * `rewrap`: the key rotation's escrow re-seal. Every custodian of the escrow
+ * (as keeper) and the knower of every key-holder copy enter their own
+ * passphrase, each proven against their own wrap of the current key; nothing
+ * is combined (the current key is never decrypted) and the purpose seals the
+ * new key to those passphrases after the supervisor's attestation.
+ */
+export type ActivationMode = 'split-knowledge' | 'quorum' | 'rewrap';
+export type PurposeKind = 'vault-import' | 'escrow-restore' | 'escrow-rewrap' | 'key-rotation';
 
 export interface Purpose {
   kind: PurposeKind;
@@ -25,7 +32,9 @@ export interface Custodian {
 
 export type ActivationPlan =
   | { mode: 'split-knowledge'; purpose: Purpose; ceremony: string; session: string; copyFingerprint: string }
-  | { mode: 'quorum'; purpose: Purpose; ceremony: string; session: string; threshold: number; custodians: Custodian[] };
+  | { mode: 'quorum'; purpose: Purpose; ceremony: string; session: string; threshold: number; custodians: Custodian[] }
+  /** `copies`: the key-holder copies the new key is also sealed to (IDs `copy-N`), each opened by its own knower. */
+  | { mode: 'rewrap'; purpose: Purpose; ceremony: string; session: string; custodians: Custodian[]; copies: Custodian[] };
 
 export type ActivationStep =
   | 'operator-request'
@@ -61,7 +70,7 @@ export interface ActivationState {
   plan: ActivationPlan;
   step: ActivationStep;
   participants: Participant[];
-  /** Keeper who has joined and not yet given a component (quorum), or presented the copy (split). */
+  /** Keeper who has joined and not yet given a component (quorum), or presented the copy (split); in a re-seal also the knower of a copy. */
   pendingKeeper?: string;
   pendingCustodian?: string;
   components: AcceptedComponent[];
@@ -83,6 +92,14 @@ export function startActivation(plan: ActivationPlan): ActivationState {
     if (names.size !== n || new Set(plan.custodians.map((c) => c.id)).size !== n) {
       throw new KeyholderError('ceremony.bad_quorum', 'Each component must belong to a different custodian.');
     }
+  }
+  if (plan.mode === 'rewrap') {
+    const n = plan.custodians.length;
+    if (n < 1 || new Set(plan.custodians.map((c) => normaliseName(c.name))).size !== n) {
+      throw new KeyholderError('ceremony.bad_rewrap', 'The re-seal needs every custodian of the escrow, each under a different name.');
+    }
+    const ids = [...plan.custodians, ...plan.copies].map((c) => c.id);
+    if (new Set(ids).size !== ids.length) throw new KeyholderError('ceremony.bad_rewrap', 'Each custodian and each key-holder copy is entered once.');
   }
   return { plan, step: 'operator-request', participants: [], components: [], seenNonces: [], seenCheckValues: [], wiped: false };
 }
@@ -144,7 +161,9 @@ function acceptComponent(state: ActivationState, ev: Extract<ActivationEvent, { 
   if (state.seenNonces.includes(ev.nonce)) {
     throw new KeyholderError('ceremony.component_replayed', 'This component was already used in this activation (same one-time number): a replayed component is refused. Ask the custodian to enter it again on their own.');
   }
-  if (state.seenCheckValues.includes(ev.checkValue)) {
+  // In a re-seal each entry is proven against its own slot and counted by slot, not towards a threshold; in a
+  // 1-of-N escrow every custodian's slot holds the same content key, so equal check values are expected there.
+  if (state.plan.mode !== 'rewrap' && state.seenCheckValues.includes(ev.checkValue)) {
     throw new KeyholderError('ceremony.component_duplicate', `A component with check value ${ev.checkValue} was already entered: the same component cannot count twice.`);
   }
   return {
@@ -197,6 +216,7 @@ export function applyActivation(state: ActivationState, ev: ActivationEvent): Ac
       return outOfOrder(state, describeEvent(ev));
     }
     case 'knower-enters': {
+      if (plan.mode === 'rewrap') return copyKnowerEnters(state, plan, ev);
       if (ev.type === 'join' && !state.participants.some((p) => p.role === 'knower')) return join(state, ev, 'knower');
       const knower = state.participants.find((p) => p.role === 'knower');
       if (ev.type === 'component-accepted' && knower && ev.by === knower.id) {
@@ -208,8 +228,10 @@ export function applyActivation(state: ActivationState, ev: ActivationEvent): Ac
       return outOfOrder(state, describeEvent(ev));
     }
     case 'custodians-enter': {
-      if (plan.mode !== 'quorum') return outOfOrder(state, describeEvent(ev));
+      if (plan.mode === 'split-knowledge') return outOfOrder(state, describeEvent(ev));
       if (ev.type === 'join' && !state.pendingKeeper) {
+        // Only custodians (keepers) join now: anyone else is early, whichever custodian they name.
+        if (ev.participant.role !== 'keeper') outOfOrder(state, describeEvent(ev));
         const c = plan.custodians.find((x) => x.id === ev.custodian);
         if (!c) throw new KeyholderError('ceremony.unknown_custodian', `${ev.participant.name} is not one of this key's custodians. Only the custodians named in the escrow can enter components.`);
         if (state.components.some((x) => x.custodian === c.id)) {
@@ -225,14 +247,22 @@ export function applyActivation(state: ActivationState, ev: ActivationEvent): Ac
         if (ev.by !== state.pendingKeeper || ev.custodian !== state.pendingCustodian) {
           throw new KeyholderError('ceremony.wrong_person', 'Only the custodian at the keyboard may enter their own component.');
         }
-        const next = acceptComponent(state, ev);
-        const full = next.components.length >= plan.threshold;
-        const { pendingKeeper: _k, pendingCustodian: _c, ...rest } = next;
-        void _k;
-        void _c;
-        return { ...rest, step: full ? 'combine' : 'custodians-enter' };
+        const rest = withoutPending(acceptComponent(state, ev));
+        if (plan.mode === 'rewrap') {
+          const all = rest.components.length >= plan.custodians.length;
+          return { ...rest, step: !all ? 'custodians-enter' : plan.copies.length ? 'knower-enters' : 'supervisor-attests' };
+        }
+        return { ...rest, step: rest.components.length >= plan.threshold ? 'combine' : 'custodians-enter' };
+      }
+      if ((ev.type === 'attested' || ev.type === 'quorum-opened' || ev.type === 'purpose-finished') && plan.mode === 'rewrap') {
+        throw new KeyholderError(
+          'ceremony.rewrap_incomplete',
+          `${state.components.length} of the ${plan.custodians.length} custodians have entered their passphrase: the new key is sealed to every custodian, so all of them must take part.`,
+          { entered: state.components.length, custodians: plan.custodians.length },
+        );
       }
       if (ev.type === 'attested' || ev.type === 'quorum-opened' || ev.type === 'purpose-finished') {
+        if (plan.mode !== 'quorum') return outOfOrder(state, describeEvent(ev));
         throw new KeyholderError(
           'ceremony.quorum_not_met',
           `${state.components.length} of the ${plan.threshold} components needed have been entered: nothing can be opened with fewer than ${plan.threshold}.`,
@@ -256,6 +286,34 @@ export function applyActivation(state: ActivationState, ev: ActivationEvent): Ac
     default:
       return outOfOrder(state, describeEvent(ev));
   }
+}
+
+function withoutPending(state: ActivationState): ActivationState {
+  const { pendingKeeper: _k, pendingCustodian: _c, ...rest } = state;
+  void _k;
+  void _c;
+  return rest;
+}
+
+/** A re-seal's key-holder copies: for each, its knower joins naming the copy, then types that copy's passphrase. */
+function copyKnowerEnters(state: ActivationState, plan: Extract<ActivationPlan, { mode: 'rewrap' }>, ev: ActivationEvent): ActivationState {
+  if (ev.type === 'join' && !state.pendingKeeper) {
+    const copy = plan.copies.find((c) => c.id === ev.custodian);
+    if (!copy) throw new KeyholderError('ceremony.unknown_copy', 'Say which key-holder copy you know the passphrase of: only the copies named when the re-seal started take part.');
+    if (state.components.some((x) => x.custodian === copy.id)) throw new KeyholderError('ceremony.component_duplicate', `The passphrase of ${copy.name} was already entered.`);
+    const next = join(state, ev, 'knower');
+    return { ...next, pendingKeeper: ev.participant.id, pendingCustodian: copy.id };
+  }
+  if (ev.type === 'component-accepted' && state.pendingKeeper) {
+    if (ev.by !== state.pendingKeeper || ev.custodian !== state.pendingCustodian) throw new KeyholderError('ceremony.wrong_person', 'Only the knower at the keyboard may enter the passphrase of the copy they named.');
+    const rest = withoutPending(acceptComponent(state, ev));
+    const all = plan.copies.every((c) => rest.components.some((x) => x.custodian === c.id));
+    return { ...rest, step: all ? 'supervisor-attests' : 'knower-enters' };
+  }
+  if (ev.type === 'attested' || ev.type === 'purpose-finished') {
+    throw new KeyholderError('ceremony.rewrap_incomplete', 'Not every key-holder copy\'s passphrase has been entered: the new key is sealed to each copy, so each copy\'s knower must take part.');
+  }
+  return outOfOrder(state, describeEvent(ev));
 }
 
 function describeEvent(ev: ActivationEvent): string {

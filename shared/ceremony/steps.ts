@@ -95,14 +95,22 @@ export function ceremonyProgress(receipts: readonly Receipt[]): StepProgress[] {
   });
 }
 
-/** Throws unless `stepId` may start now, given the receipts so far. */
-export function assertStepMayStart(stepId: string, receipts: readonly Receipt[]): void {
+/**
+ * Throws unless `stepId` may start now, given the receipts so far. `others`
+ * are the receipts of the ceremony's other workstations (their verified
+ * transcripts): they can satisfy what a step needs first (the holder copy
+ * written at the custodians' workstation), never make this workstation's own
+ * step "already done".
+ */
+export function assertStepMayStart(stepId: string, receipts: readonly Receipt[], others: readonly Receipt[] = []): void {
   const step = byId.get(stepId);
   if (!step) throw new KeyholderError('ceremony.unknown_step', `There is no ceremony step called "${stepId}".`);
-  const problems = receiptProblems(receipts);
+  const all = others.length ? [...others, ...receipts] : receipts;
+  const problems = receiptProblems(all);
   if (problems.length) throw new KeyholderError('ceremony.receipts_inconsistent', `The ceremony's receipts disagree, so no further step can start: ${problems[0]}`);
-  const p = ceremonyProgress(receipts).find((x) => x.id === stepId)!;
-  if (p.state === 'done') throw new KeyholderError('ceremony.step_already_done', `${step.title} is already recorded in the transcript; it is not done twice.`);
+  const own = ceremonyProgress(receipts).find((x) => x.id === stepId)!;
+  if (own.state === 'done') throw new KeyholderError('ceremony.step_already_done', `${step.title} is already recorded in the transcript; it is not done twice.`);
+  const p = others.length ? ceremonyProgress(all).find((x) => x.id === stepId)! : own;
   if (p.state === 'blocked') {
     throw new KeyholderError('ceremony.step_out_of_order', `${step.title} cannot start yet: first ${p.waitingFor.join(', ')}.`, { step: stepId });
   }

@@ -28,6 +28,46 @@ export const vaultDnsNameSchema = z
   .toLowerCase()
   .regex(/^(?=.{1,253}(:\d{1,5})?$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(:\d{1,5})?$/, 'a DNS name such as azurevault1.vault.azure.net');
 
+/** The key stores a control plane accepts: Azure Key Vault (seed 000) and AWS KMS with imported material (seed 002). */
+export const KEY_STORE_PROVIDERS = ['azure-key-vault', 'aws-kms'] as const;
+export const keyStoreProviderSchema = z.enum(KEY_STORE_PROVIDERS);
+export type KeyStoreProvider = z.infer<typeof keyStoreProviderSchema>;
+
+const AWS_PARTITION = '(aws|aws-us-gov)';
+const AWS_REGION = '[a-z]{2}(-[a-z]+)+-\\d';
+
+/**
+ * An AWS key store's location, registered as an Azure vault's DNS name is: the
+ * KMS ARN prefix of the holder's account in one Region, arn:aws:kms:{region}:{account}.
+ * China Regions (aws-cn) are not served (seed 002).
+ */
+export const awsKeyLocationSchema = z
+  .string()
+  .trim()
+  .regex(new RegExp(`^arn:${AWS_PARTITION}:kms:${AWS_REGION}:\\d{12}$`), 'arn:aws:kms:{region}:{12-digit account}');
+
+/** What the vendor registers: a vault's DNS name, or an AWS account and Region (awsKeyLocationSchema). */
+export const keyStoreNameSchema = z.union([awsKeyLocationSchema, vaultDnsNameSchema]);
+
+export const isAwsKeyLocation = (name: string): boolean => awsKeyLocationSchema.safeParse(name).success;
+
+/** A KMS key ARN (never an alias: an alias can be moved to another key). */
+export const awsKeyArnSchema = z
+  .string()
+  .trim()
+  .regex(new RegExp(`^arn:${AWS_PARTITION}:kms:${AWS_REGION}:\\d{12}:key/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`), 'arn:aws:kms:{region}:{account}:key/{key ID}');
+
+/** The vendor's IAM role, as the vendor's engagement manager gives it. */
+export const awsRoleArnSchema = z
+  .string()
+  .trim()
+  .regex(new RegExp(`^arn:${AWS_PARTITION}:iam::\\d{12}:role/([\\w+=,.@-]+/)*[\\w+=,.@-]{1,64}$`), 'arn:aws:iam::{account}:role/{name}');
+
+/** The location (arn:aws:kms:{region}:{account}) a key ARN lies in. */
+export function awsLocationOfKeyArn(keyArn: string): string {
+  return keyArn.trim().split(':').slice(0, 5).join(':');
+}
+
 /** Line 2: the key version's identifier, https://{vault}/keys/{name}/{version}. */
 export const keyIdentifierSchema = z
   .string()
@@ -73,7 +113,41 @@ export const keyStoreRecordSchema = z
   })
   .strict();
 export type KeyStoreRecord = z.infer<typeof keyStoreRecordSchema>;
+
+/**
+ * An AWS KMS key store (seed 002): the key the vendor's role uses, the
+ * companion HMAC key that proves the pair's sameness (docs/aws-kms.md), the
+ * vendor's role the key policy grants, and the holder's cache time (1 minute
+ * to 24 hours). No client secret: the vendor's role reaches the key.
+ */
+export const awsKeyStoreRecordSchema = z
+  .object({
+    holder: holderSchema,
+    provider: z.literal('aws-kms'),
+    keyArn: awsKeyArnSchema,
+    companionKeyArn: awsKeyArnSchema,
+    vendorRoleArn: awsRoleArnSchema,
+    cacheMinutes: z.number().int().min(1).max(24 * 60),
+  })
+  .strict();
+export type AwsKeyStoreRecord = z.infer<typeof awsKeyStoreRecordSchema>;
+
+/** Either key store, as a sealed submission carries it: an Azure record has no `provider` (records before AWS existed). */
+export const anyKeyStoreRecordSchema = z.union([awsKeyStoreRecordSchema, keyStoreRecordSchema]);
+export type AnyKeyStoreRecord = z.infer<typeof anyKeyStoreRecordSchema>;
+
+export const isAwsRecord = (r: AnyKeyStoreRecord): r is AwsKeyStoreRecord => 'provider' in r && r.provider === 'aws-kms';
+
+/** The registered name (vault DNS name or AWS location) and the key's identifier (version identifier or key ARN) of either record. */
+export function keyStoreNameOf(r: AnyKeyStoreRecord): string {
+  return isAwsRecord(r) ? awsLocationOfKeyArn(r.keyArn) : r.vaultDnsName;
+}
+export function keyIdentifierOf(r: AnyKeyStoreRecord): string {
+  return isAwsRecord(r) ? r.keyArn : r.keyIdentifier;
+}
+
 export type KeyStoreField = keyof Omit<KeyStoreRecord, 'holder'>;
+export type AwsKeyStoreField = keyof Omit<AwsKeyStoreRecord, 'holder' | 'provider'>;
 
 /** Which worksheet line each record field comes from (null: recorded on the worksheet but not a numbered line). */
 export const WORKSHEET_LINE: Record<KeyStoreField, 1 | 2 | 3 | 4 | null> = {
@@ -153,12 +227,19 @@ export const whoAmISchema = z.object({ enrolmentId: idSchema, environmentId: idS
 export const registrationStatusSchema = z.enum(['pending', 'registered', 'rejected']);
 export type RegistrationStatus = z.infer<typeof registrationStatusSchema>;
 
-export const registrationRequestSchema = z.object({ vaultDnsName: vaultDnsNameSchema }).strict();
+/** `vaultDnsName` names the key store: a vault's DNS name, or for AWS KMS (`provider: "aws-kms"`) the location arn:aws:kms:{region}:{account}. */
+export const registrationRequestSchema = z
+  .object({ vaultDnsName: keyStoreNameSchema, provider: keyStoreProviderSchema.optional() })
+  .strict()
+  .refine((r) => (r.provider === 'aws-kms') === isAwsKeyLocation(r.vaultDnsName), { message: 'an AWS KMS key store is registered by its location (arn:aws:kms:{region}:{account}), an Azure vault by its DNS name', path: ['vaultDnsName'] });
 export const registrationSchema = z.object({
   registrationId: idSchema,
   environmentId: idSchema,
   holder: holderSchema,
-  vaultDnsName: vaultDnsNameSchema,
+  /** The vault's DNS name, or an AWS key store's location (arn:aws:kms:{region}:{account}). */
+  vaultDnsName: keyStoreNameSchema,
+  /** Absent for Azure Key Vault (registrations before AWS existed). */
+  provider: keyStoreProviderSchema.optional(),
   status: registrationStatusSchema,
   requestedAt: isoTimeSchema,
   decidedAt: isoTimeSchema.optional(),
@@ -193,13 +274,21 @@ export const validationFailureCodeSchema = z.enum([
   'key_not_rsa',
   'public_keys_differ',
   'unwrap_failed',
+  // AWS KMS key stores (seed 002)
+  'providers_differ',
+  'accounts_same',
+  'vendor_role_not_ours',
+  'key_not_symmetric',
+  'companion_not_hmac',
+  'companion_macs_differ',
+  'cache_times_differ',
 ]);
 export type ValidationFailureCode = z.infer<typeof validationFailureCodeSchema>;
 
 export const validationFailureSchema = z.object({
   code: validationFailureCodeSchema,
   holder: holderSchema,
-  field: z.enum(['vaultDnsName', 'keyIdentifier', 'applicationId', 'clientSecret', 'tenantId', 'secretExpiresOn']),
+  field: z.enum(['vaultDnsName', 'keyIdentifier', 'applicationId', 'clientSecret', 'tenantId', 'secretExpiresOn', 'keyArn', 'companionKeyArn', 'vendorRoleArn', 'cacheMinutes']),
   /** Worksheet line at fault, or null for the tenant and expiry entries. */
   worksheetLine: z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4), z.null()]),
   message: z.string(),
@@ -236,7 +325,10 @@ export type KeyStoreHealth = z.infer<typeof keyStoreHealthSchema>;
 
 export const keyStoreStatusSchema = z.object({
   holder: holderSchema,
-  vaultDnsName: vaultDnsNameSchema,
+  /** The vault's DNS name, or an AWS key store's location. */
+  vaultDnsName: keyStoreNameSchema,
+  /** Absent for Azure Key Vault. */
+  provider: keyStoreProviderSchema.optional(),
   keyIdentifier: z.string(),
   health: keyStoreHealthSchema,
   /** Non-secret cause, e.g. "key disabled (403 Forbidden)" or "vault not reachable". */
@@ -349,6 +441,30 @@ export type CeremonyRecordReceipt = z.infer<typeof ceremonyRecordReceiptSchema>;
 export function ceremonyRecordCanonical(r: CeremonyRecordRequest): string {
   return JSON.stringify({ ceremonyId: r.ceremonyId, closedAt: r.closedAt, entries: r.entries, finalHash: r.finalHash });
 }
+
+// ---------------------------------------------------------------- ceremony transcripts
+
+/**
+ * One ceremony across workstations: a holder's app sends its workstation's
+ * signed transcript file (docs/formats/transcript-bundle-v1.md) with the
+ * ceremony plan, which the control plane pins per environment, and fetches
+ * the other workstations'. The bundle and plan are checked by their own
+ * parsers (shared/transcript/bundle.ts, shared/ceremony/plan.ts).
+ */
+export const ceremonyTranscriptReceiptSchema = z.object({
+  workstation: z.string(),
+  keyFingerprint: z.string(),
+  entries: z.number().int(),
+  receivedAt: isoTimeSchema,
+  planFingerprint: z.string(),
+});
+export type CeremonyTranscriptReceipt = z.infer<typeof ceremonyTranscriptReceiptSchema>;
+
+export const ceremonyTranscriptListSchema = z.object({
+  planFingerprint: z.string().nullable(),
+  transcripts: z.array(z.record(z.string(), z.unknown())).max(64),
+});
+export type CeremonyTranscriptList = z.infer<typeof ceremonyTranscriptListSchema>;
 
 // ---------------------------------------------------------------- errors
 

@@ -26,6 +26,25 @@ function estimator(): ZxcvbnFactory {
   return factory;
 }
 
+let warming: Promise<void> | null = null;
+/**
+ * Builds the estimator ahead of the first real check: ranking the
+ * dictionaries and compiling the matchers takes seconds on a busy 2-core
+ * machine, about ten times one check (`npm run bench`), and would otherwise
+ * land on the first person to enrol or choose a passphrase. Scheduled on a
+ * later tick so the caller (a screen being shown) answers first; once per
+ * process. The check itself is unchanged.
+ */
+export function warmPassphraseEstimator(): Promise<void> {
+  warming ??= new Promise<void>((resolve) => {
+    setTimeout(() => {
+      estimator().check('warm the estimator: correct horse battery staple 2026', ['warm']);
+      resolve();
+    }, 0);
+  });
+  return warming;
+}
+
 export interface PassphraseStrength {
   acceptable: boolean;
   /** 0-4, for the meter. */

@@ -18,6 +18,7 @@ import { activationChannels } from './channels/activation';
 import { ceremonyChannels } from './channels/ceremony';
 import { lifecycleChannels } from './channels/lifecycle';
 import { settingsChannels } from './channels/settings';
+import { rehearsalVendorChannels } from './channels/rehearsal-vendor';
 import { awsChannels } from './channels/aws';
 
 export const contract = {
@@ -33,6 +34,7 @@ export const contract = {
   ...ceremonyChannels,
   ...lifecycleChannels,
   ...settingsChannels,
+  ...rehearsalVendorChannels,
   ...awsChannels,
 } as const;
 

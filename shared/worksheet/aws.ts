@@ -85,3 +85,23 @@ export function checkDualParty(a: KeyArn, b: KeyArn): void {
     throw new KeyholderError('aws.same_account', 'Both key stores are in the same AWS account. Dual-party control needs each key holder\u2019s key in their own account.');
   }
 }
+
+/**
+ * Where an AWS key store lives, as the vendor registers it before the import:
+ * the KMS ARN prefix of the holder's account in the key's Region
+ * (arn:aws:kms:{region}:{account}). It plays the part of the Azure vault's DNS
+ * name (worksheet line 1): the vendor allows its role to use keys there.
+ */
+export function awsKeyLocation(k: { partition?: string; region: string; accountId: string }): string {
+  const partition = k.partition ?? 'aws';
+  if (isChina(partition, k.region)) throw china();
+  if (!REGION.test(k.region)) throw new KeyholderError('aws.bad_region', `"${k.region}" is not an AWS Region code (e.g. eu-west-2).`);
+  if (!/^\d{12}$/.test(k.accountId)) throw new KeyholderError('aws.bad_account', 'The AWS account ID is 12 digits (AWS console: your name, top right > Account ID).');
+  return `arn:${partition}:kms:${k.region}:${k.accountId}`;
+}
+
+/** The location (arn:aws:kms:{region}:{account}) of a key ARN. */
+export function keyLocationOf(keyArn: string): string {
+  const k = parseKeyArn(keyArn);
+  return awsKeyLocation(k);
+}

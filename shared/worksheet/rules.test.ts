@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { emptyHolder, type HolderWorksheet, type RuleContext } from './model';
-import { missingFields, parseVaultHost, validateAcrossHolders, validateHolder, validateWorksheet, vaultNameProblem } from './rules';
+import { clientSecretRefusal, missingFields, parseVaultHost, validateAcrossHolders, validateHolder, validateWorksheet, vaultNameProblem } from './rules';
 
 const now = new Date('2026-11-27T10:00:00Z');
 const live: RuleContext = { mode: 'live', now };
@@ -187,6 +187,16 @@ describe('line 4: client secret', () => {
   });
   it('refuses surrounding spaces', () => {
     expect(codes(holder({ clientSecret: ' abc.def~ghi ' }))).toEqual(['clientSecret:secret_whitespace']);
+  });
+  it('says a secret with a space, tab or line break around it is refused (not stored), and what to do', () => {
+    for (const s of [' Q~8Q~abc', 'Q~8Q~abc ', 'Q~8Q~abc\t', '\nQ~8Q~abc']) {
+      const r = clientSecretRefusal(s);
+      expect(r?.code).toBe('secret_whitespace');
+      expect(r?.message).toMatch(/does not store it so: remove the space, or copy its Value again/);
+    }
+    // Spaces inside are Azure's business, and an empty field is "not filled in yet".
+    expect(clientSecretRefusal('Q~8Q abc')).toBeNull();
+    expect(clientSecretRefusal('')).toBeNull();
   });
   it('accepts a typical Azure secret value', () => {
     expect(codes(holder({ clientSecret: 'Q~8Q~abcdefGHIJKLmnopQRSTuvwxYZ0123456789' }))).toEqual([]);

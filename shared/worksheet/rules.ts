@@ -243,6 +243,22 @@ function checkSecretDates(h: HolderWorksheet, ctx: RuleContext, emit: Emit): voi
   }
 }
 
+/**
+ * Why a typed client secret must not be stored at all (null when it may be).
+ * Azure never puts spaces around a secret's Value, so surrounding whitespace is
+ * a copying slip that would make the vendor's sign-in fail: the worksheet
+ * service refuses to store it and the screen says so beside the field.
+ */
+export function clientSecretRefusal(secret: string): { code: 'secret_whitespace'; message: string } | null {
+  if (secret !== '' && secret.trim() !== secret) {
+    return {
+      code: 'secret_whitespace',
+      message: 'The client secret starts or ends with a space, and Key Holder does not store it so: remove the space, or copy its Value again in Azure (Certificates & secrets) and paste it here.',
+    };
+  }
+  return null;
+}
+
 /** The rules for one holder's worksheet on its own. */
 export function validateHolder(holder: HolderNo, h: HolderWorksheet, ctx: RuleContext): WorksheetIssue[] {
   const out: WorksheetIssue[] = [];
@@ -264,8 +280,9 @@ export function validateHolder(holder: HolderNo, h: HolderWorksheet, ctx: RuleCo
   }
   if (h.clientSecret !== undefined && h.clientSecret !== '') {
     const s = h.clientSecret;
-    if (s.trim() !== s) {
-      emit('clientSecret', 'error', 'secret_whitespace', 'The client secret starts or ends with a space: copy its Value again without surrounding spaces.');
+    const refused = clientSecretRefusal(s);
+    if (refused) {
+      emit('clientSecret', 'error', refused.code, refused.message);
     } else if (GUID.test(s)) {
       emit('clientSecret', 'error', 'secret_is_secret_id', 'This looks like the secret\'s "Secret ID" (a GUID). Line 4 needs its "Value", shown only once when the secret is created.');
     }

@@ -1,10 +1,11 @@
 /**
- * `keyholder rehearse --out DIR [--json] [--fast-kdf] [--no-pdf] [--bits N]`:
- * the whole two-holder ceremony, headless, against a rehearsal cloud it
- * starts under DIR/cloud (with the reference control plane). DIR receives
- * every artifact; stdout gets one JSON line (fingerprint, key version
- * identifiers, status, transcript and final hash, timings per step with the
- * passphrase work apart). Progress goes to stderr unless --json.
+ * `keyholder rehearse --out DIR [--json] [--fast-kdf] [--no-pdf] [--bits N]
+ * [--provider azure-key-vault|aws-kms]`: the whole two-holder ceremony,
+ * headless, against a rehearsal cloud it starts under DIR/cloud (with the
+ * reference control plane), on Azure Key Vault or AWS KMS key stores. DIR
+ * receives every artifact; stdout gets one JSON line (fingerprint, key version
+ * identifiers or key ARNs, status, transcript and final hash, timings per step
+ * with the passphrase work apart). Progress goes to stderr unless --json.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -37,22 +38,27 @@ const rehearseCommand: CliCommand = defineCommand(
       out: { type: 'string', value: 'DIR', help: 'a new or empty folder for every artifact (required)' },
       'fast-kdf': { type: 'boolean', help: 'test-only passphrase KDF: a quick look, never for a real key' },
       'no-pdf': { type: 'boolean', help: 'leave the ceremony report as HTML (no Chromium needed)' },
-      bits: { type: 'string', value: 'BITS', help: 'RSA modulus size: 2048, 3072 or 4096' },
+      bits: { type: 'string', value: 'BITS', help: 'RSA modulus size: 2048, 3072 or 4096 (Azure Key Vault)' },
+      provider: { type: 'string', value: 'KIND', help: 'the holders’ key stores: azure-key-vault (default, an RSA key) or aws-kms (a 256-bit key imported into each holder’s AWS account)' },
     },
-    json: 'progress lines are left out of stderr; stdout always gets the one JSON line (fingerprint, key versions, status, transcript, final hash, timings)',
-    example: 'keyholder rehearse --out /tmp/ceremony --fast-kdf',
+    json: 'progress lines are left out of stderr; stdout always gets the one JSON line (fingerprint, key versions or, with aws-kms, both key ARNs under aws.keyArns, status, transcript, final hash, timings)',
+    example: 'keyholder rehearse --out /tmp/ceremony --fast-kdf --provider aws-kms',
     exits: { 0: 'the ceremony completed; the JSON line is on stdout', 1: 'a step failed (the message names it)' },
   },
   async ({ values: v }, io) => {
     if (!v.out) return usageError(io, 'rehearse', 'give --out DIR, a new or empty folder for the ceremony’s artifacts.');
     const bits = v.bits === undefined ? undefined : Number(v.bits);
     if (bits !== undefined && bits !== 2048 && bits !== 3072 && bits !== 4096) return usageError(io, 'rehearse', '--bits must be 2048, 3072 or 4096.');
+    const provider = v.provider ?? 'azure-key-vault';
+    if (provider !== 'azure-key-vault' && provider !== 'aws-kms') return usageError(io, 'rehearse', '--provider must be azure-key-vault or aws-kms.');
+    if (provider === 'aws-kms' && bits !== undefined) return usageError(io, 'rehearse', '--bits is the RSA size for Azure Key Vault; AWS KMS imports a 256-bit key.');
     const progress = v.json ? undefined : (l: string) => io.err(`rehearse: ${l}`);
     if (!v['fast-kdf']) progress?.('production KDF settings: each passphrase takes a second or more (use --fast-kdf for a quick look)');
     const result = await runRehearsal({
       outDir: path.resolve(io.cwd, v.out as string),
       fastKdf: !!v['fast-kdf'],
       ...(bits ? { modulusBits: bits } : {}),
+      provider,
       pdf: v['no-pdf'] ? null : chromiumPdf(io.env),
       ...(progress ? { progress } : {}),
     });

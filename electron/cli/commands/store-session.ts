@@ -11,6 +11,10 @@
  * The cloud is the app's: live Azure when KEYHOLDER_LIVE_* is set, otherwise
  * the workstation's embedded rehearsal cloud under the data folder, reached
  * where it already listens (the app is running) or started for the command.
+ * A workstation whose key store is AWS KMS (seed 002) signs in to AWS instead:
+ * the named profile in KEYHOLDER_AWS_PROFILE (live; credentials in memory
+ * only, endpoint override as the AWS CLI's AWS_ENDPOINT_URL_KMS), or the
+ * rehearsal account's access key.
  */
 import fs from 'node:fs';
 import https from 'node:https';
@@ -20,6 +24,7 @@ import { createServices, type ServiceDeps } from '../../services/index';
 import { liveSettingsFromEnv } from '../../composition/workstation-cloud';
 import { startEmbeddedRehearsal } from '../../composition/embedded-rehearsal';
 import { liveAzureEndpoints } from '../../services/identity/index';
+import { credentialsFromProfile, kmsEndpointFromEnv } from '../../services/identity/aws-profiles';
 import { rehearsalServiceDeps, type RehearsalDescriptorWithControlPlane } from '../../services/cloud/rehearsal-deps';
 import { rehearsalAgent } from '../../services/cloud/agent';
 import { systemClock } from '../../services/platform/clock';
@@ -49,7 +54,7 @@ export const terminalSecretBox: SecretBox = {
 };
 
 interface CloudChoice {
-  deps: Pick<ServiceDeps, 'azure' | 'controlPlaneAgent' | 'environment'>;
+  deps: Pick<ServiceDeps, 'azure' | 'aws' | 'controlPlaneAgent' | 'environment'>;
   close(): Promise<void>;
 }
 
@@ -121,8 +126,8 @@ async function rehearsalCloud(dataDir: string, holder: 1 | 2, descriptorFile?: s
     }
   }
   const own = await startEmbeddedRehearsal({ dataDir, holder });
-  const { azure, controlPlaneAgent, environment } = own.deps;
-  return { deps: { azure, controlPlaneAgent, environment }, close: () => own.stop() };
+  const { azure, aws, controlPlaneAgent, environment } = own.deps;
+  return { deps: { azure, ...(aws ? { aws } : {}), controlPlaneAgent, environment }, close: () => own.stop() };
 }
 
 async function chooseCloud(dataDir: string, io: CliIo, descriptorFile?: string): Promise<CloudChoice> {
@@ -132,10 +137,14 @@ async function chooseCloud(dataDir: string, io: CliIo, descriptorFile?: string):
   } catch (e) {
     throw new KeyholderError('store.bad_live_settings', (e as Error).message);
   }
+  const awsProfile = io.env.KEYHOLDER_AWS_PROFILE;
+  const endpoint = kmsEndpointFromEnv(io.env);
+  const aws = awsProfile ? { aws: { credentials: () => credentialsFromProfile(awsProfile), ...(endpoint ? { endpoint } : {}) } } : {};
   if (live) {
     const azure = liveAzureEndpoints(live);
-    return { deps: { azure, environment: { mode: 'live', description: `${azure.cloudLabel}, tenant ${live.tenantId ?? '(not set)'}` } }, close: async () => {} };
+    return { deps: { azure, ...aws, environment: { mode: 'live', description: `${azure.cloudLabel}, tenant ${live.tenantId ?? '(not set)'}` } }, close: async () => {} };
   }
+  if (awsProfile) return { deps: { ...aws, environment: { mode: 'live', description: `AWS, profile ${awsProfile}` } }, close: async () => {} };
   return rehearsalCloud(dataDir, io.env.KEYHOLDER_REHEARSAL_HOLDER === '2' ? 2 : 1, descriptorFile);
 }
 
@@ -163,6 +172,11 @@ export async function openTerminalStoreSession(o: { dataDir?: string; io: CliIo;
       appVersion: 'cli',
       emit: () => {},
     });
+    // An AWS key store needs no Azure sign-in: the AWS credentials above are the holder's.
+    if (services.awsKeyStore.record()?.state === 'done') {
+      if (!cloud.deps.aws) throw new KeyholderError('store.no_aws_profile', 'This workstation’s key store is in AWS KMS. Set KEYHOLDER_AWS_PROFILE to your named profile (after `aws sso login` for IAM Identity Center) so the terminal can reach it.');
+      return { service: services.lifecycle.keyStore, close: () => cloud.close() };
+    }
     const identity = services.identity;
     const tenantId = cloud.deps.azure?.identity.defaultTenantId;
     if (!identity || !tenantId) {

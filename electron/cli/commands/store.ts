@@ -1,6 +1,8 @@
 /**
  * `keyholder store status|revoke|unrevoke|pull|restore [--json]`: the key
- * store's life from a terminal. Confirmations are never prompted: the typed
+ * store's life from a terminal, for an Azure Key Vault or an AWS KMS key store
+ * (revoke/unrevoke = DisableKey/EnableKey, pull = deletion scheduled in 30 days,
+ * restore = deletion cancelled). Confirmations are never prompted: the typed
  * text travels in an explicit flag (`--confirm "…"`), so a script says what
  * it accepts. When a guard refuses, the exit status is 1 and stderr has one
  * line: the reason.
@@ -159,7 +161,7 @@ export function storeCommands(factory: LifecycleFactory = defaultFactory): CliCo
     ),
     command(
       'pull',
-      'Pull (soft-delete) the key; refused without soft delete and purge protection: --confirm "…"',
+      'Pull (soft-delete) the key; refused without soft delete and purge protection (AWS KMS: deletion scheduled in 30 days): --confirm "…"',
       { options: { confirm: CONFIRM, ...QUORUM }, json: 'the deleted key, its retention and the expected lag', example: 'keyholder store pull --confirm "pull key store 1" --reason "incident 77" --approvals approvals.json', exits: CHANGE_EXITS },
       async (ks, v, io) => {
         const text = confirmation(v);

@@ -101,12 +101,17 @@ describe('keyholder transcript verify: anchored or not, bounded input (issue 16)
     fs.rmSync(other, { recursive: true, force: true });
   });
 
-  it('refuses /dev/zero and a folder unread (not regular files)', async () => {
-    for (const p of ['/dev/zero', dir]) {
-      const { io, err } = fakeIo();
-      expect(await main(['transcript', 'verify', p], io)).toBe(1);
-      expect(err.join('\n')).toMatch(/transcript\.not_a_file/);
-    }
+  it('refuses /dev/zero unread (not a regular file), also inside a bundle; a folder is a bundle, and an empty one is refused', async () => {
+    const one = fakeIo();
+    expect(await main(['transcript', 'verify', '/dev/zero'], one.io)).toBe(1);
+    expect(one.err.join('\n')).toMatch(/transcript\.not_a_file/);
+    const two = fakeIo();
+    expect(await main(['transcript', 'verify', '/dev/zero', file], two.io)).toBe(1);
+    expect(two.out.join('\n')).toMatch(/zero: REFUSED: \/dev\/zero is not a regular file/);
+    const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'kh-cli-empty-'));
+    const three = fakeIo();
+    expect(await main(['transcript', 'verify', empty], three.io)).toBe(1);
+    expect(three.err.join('\n')).toMatch(/bundle\.empty_folder/);
   });
 
   it.runIf(process.platform !== 'win32')('a FIFO with no writer is refused, not waited on', async () => {

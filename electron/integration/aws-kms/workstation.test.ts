@@ -2,26 +2,21 @@
  * The AWS side of a workstation (what the AWS screens call) against the
  * rehearsal cloud: signed in through Identity Center, the worksheet's AWS
  * lines checked with the shared rules (China refused, two holders in one
- * account refused, one vendor role, cache time bounds, Region advice), the
- * import of an opened 256-bit key (a wrong key refused and the draft kept),
- * both key policies shown, applied and then unchanged (the vendor's role can
- * MAC on the companion only afterwards), and the lifecycle adapter's
- * revoke/unrevoke on the KMS key.
+ * account refused, one vendor role, cache time bounds, Region advice), and
+ * the key store importing with the signed-in role's temporary credentials.
  */
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type https from 'node:https';
-import { GenerateMacCommand, KMSClient } from '@aws-sdk/client-kms';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRehearsalCloud, type RehearsalCloud } from '../../rehearsal/index';
 import { agentFor, request } from '../../rehearsal/testing/sdk';
 import { generateSymmetricKey } from '../../services/keys/symmetric-key';
 import { silentLogger } from '../../services/log/logger';
-import { AwsWorkstation, type AwsImportDraft } from '../../services/vault/aws-kms/workstation';
-import { awsLifecycleProvider } from '../../services/vault/aws-kms/lifecycle-adapter';
+import { AwsWorkstation } from '../../services/vault/aws-kms/workstation';
+import { createAwsKeyStoreService } from '../../services/vault/aws-kms/key-store-service';
+import { openedAesCopy } from '../../services/vault/aws-kms/import-purpose';
 
 let cloud: RehearsalCloud;
 let agent: https.Agent;
@@ -85,47 +80,26 @@ describe('the AWS worksheet lines', () => {
   });
 });
 
-describe('the import, the key policies and the lifecycle adapter', () => {
-  const draft: AwsImportDraft = { holder: 1, holderCopyPath: '/media/usb/holder-1.khescrow', keyArn: '', validTo: '', wrappingAlgorithm: 'RSAES_OAEP_SHA_256' };
-
-  it('checks the draft: a key in another Region, material expiring in the past or beyond 365 days', () => {
-    expect(() => ws.checkDraft({ ...draft, keyArn: 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab' })).toThrow(expect.objectContaining({ code: 'aws.wrong_region' }) as Error);
-    expect(() => ws.checkDraft({ ...draft, validTo: '2000-01-01T00:00:00Z' })).toThrow(expect.objectContaining({ code: 'aws.bad_valid_to' }) as Error);
-    expect(() => ws.checkDraft({ ...draft, validTo: new Date(Date.now() + 400 * 86400_000).toISOString() })).toThrow(expect.objectContaining({ code: 'aws.bad_valid_to' }) as Error);
-    expect(() => ws.checkDraft({ ...draft, holderCopyPath: ' ' })).toThrow(expect.objectContaining({ code: 'vault.copy_missing' }) as Error);
+describe('the key store signs in as the holder did here', () => {
+  it('imports through the key store with the Identity Center role’s credentials (the key lands in that role’s account)', async () => {
+    const store = createAwsKeyStoreService({ dataDir: dir, clock: { now: () => new Date() }, log: silentLogger, aws: () => ws.access() });
+    const key = generateSymmetricKey();
+    const draft = { holder: 1 as const, accountId: '111122223333', region: 'eu-west-2', vendorRoleArn: VENDOR_ROLE, cacheMinutes: 5 };
+    store.saveDraft(draft);
+    const out = await store.importOpened(draft, openedAesCopy(key.secretKey.export(), { keyType: 'AES', keyId: key.keyId, fingerprint: key.identity.fingerprint }));
+    expect(out.keyArn).toMatch(/^arn:aws:kms:eu-west-2:111122223333:key\//);
+    expect(out.selfTest).toEqual({ encryptDecrypt: true, dataKey: true, macMatchesLocal: true, localMacVerified: true });
+    // The credentials are the role's temporary ones, not a long-term key of the descriptor's.
+    const access = ws.access()!;
+    const creds = await (access.credentials as () => Promise<{ accessKeyId: string; sessionToken?: string }>)();
+    expect(creds.accessKeyId).toMatch(/^ASIA/);
+    expect(creds.sessionToken).toBeTruthy();
+    expect(cloud.descriptor.kms.principals.map((p) => p.accessKeyId)).not.toContain(creds.accessKeyId);
   });
 
-  it('refuses material that is not the key the copy names, keeping the draft; imports the right one; applies both policies once shown', async () => {
-    const key = generateSymmetricKey();
-    const raw = key.secretKey.export();
-    await expect(ws.importOpened(draft, crypto.randomBytes(32), { keyId: key.keyId, fingerprint: key.identity.fingerprint })).rejects.toMatchObject({ code: 'activation.wrong_key' });
-    expect(ws.record()).toMatchObject({ state: 'failed', draft });
-
-    const out = await ws.importOpened(draft, raw, { keyId: key.keyId, fingerprint: key.identity.fingerprint });
-    expect(out.keyArn).toMatch(/^arn:aws:kms:eu-west-2:111122223333:key\//);
-    expect(ws.held()).toEqual({ holder: 1, keyArn: out.keyArn });
-
-    ws.saveWorksheet(1, line(out.keyArn));
-    const vendor = cloud.descriptor.kms.principals.find((p) => p.label === 'vendor role')!;
-    const vendorKms = new KMSClient({ region: 'eu-west-2', endpoint: cloud.descriptor.kms.endpoint, credentials: { accessKeyId: vendor.accessKeyId, secretAccessKey: vendor.secretAccessKey, sessionToken: vendor.sessionToken! }, requestHandler: new NodeHttpHandler({ httpsAgent: agent }), maxAttempts: 1 });
-    const mac = () => vendorKms.send(new GenerateMacCommand({ KeyId: out.companionArn, Message: Buffer.from('pair proof'), MacAlgorithm: 'HMAC_SHA_256' })).then(() => 'allowed', (e: { name: string }) => e.name);
-    expect(await mac()).toBe('AccessDeniedException');
-
-    const shown = await ws.proposePolicies();
-    expect(shown.primary.lines).toEqual([`grants ${VENDOR_ROLE}: kms:Decrypt, kms:DescribeKey, kms:Encrypt, kms:GenerateDataKey`]);
-    expect(shown.companion.lines).toEqual([`grants ${VENDOR_ROLE}: kms:DescribeKey, kms:GenerateMac`]);
-    // A stale view is refused: the holder must see what is applied.
-    await expect(ws.applyPolicies({ primarySha256: '0'.repeat(64), companionSha256: shown.companion.currentSha256, confirmWidening: false })).rejects.toMatchObject({ code: 'aws.policy_changed' });
-    const after = await ws.applyPolicies({ primarySha256: shown.primary.currentSha256, companionSha256: shown.companion.currentSha256, confirmWidening: false });
-    expect(after.primary.plan.unchanged && after.companion.plan.unchanged).toBe(true);
-    expect(await mac()).toBe('allowed');
-    vendorKms.destroy();
-
-    const lifecycle = awsLifecycleProvider(() => ws.provider());
-    expect((await lifecycle.keyVersionHealth(out.keyArn)).state).toBe('available');
-    expect((await lifecycle.setVersionEnabled(out.keyArn, false)).enabled).toBe(false);
-    expect(await lifecycle.keyVersionHealth(out.keyArn)).toMatchObject({ state: 'revoked', reason: 'disabled' });
-    expect((await lifecycle.setVersionEnabled(out.keyArn, true)).enabled).toBe(true);
-    expect((await ws.health()).state).toBe('available');
+  it('gives no access while AWS is not set up on the workstation', () => {
+    const none = new AwsWorkstation({ dataDir: dir, clock: { now: () => new Date() }, log: silentLogger, connection: () => null });
+    expect(none.access()).toBeUndefined();
+    expect(none.signInStatus()).toMatchObject({ method: null, problem: expect.stringMatching(/choose AWS KMS in Settings/) as string });
   });
 });

@@ -277,7 +277,7 @@ describe('rotation against the rehearsal cloud', () => {
     const keyId = (await currentOld()).keyId;
     const end = (await w.passwords()).find((p) => p.keyId === keyId)!.endDateTime;
     const r = await w.ws.credentialRotation.refreshGraphItems();
-    expect(r).toEqual({ refreshed: true, items: 1, httpRequests: 1 });
+    expect(r).toEqual({ refreshed: true, items: 1, httpRequests: 1, account: 'alice@holder1.rehearsal.example' });
     const row = (await w.ws.expiry.dashboard()).rows.find((x) => x.item.kind === 'client-secret')!;
     expect(row.item).toMatchObject({ source: 'graph', expiresAt: end, holder: 'holder-1', ceremony: 'primary' });
   }, 120_000);

@@ -2,8 +2,11 @@
  * Test plumbing for the holder's sign-in and import against the rehearsal
  * cloud: the app's own identity and vault services, a scripted "browser"
  * that picks a user on the rehearsal sign-in page, and the admin API for
- * fault injection. Lives in electron/ because it joins the two walls
- * (services and the rehearsal cloud) that may not import each other.
+ * fault injection. The import runs as in the app: a supervised activation
+ * (operator, supervisor, keeper presenting the holder copy, knower typing its
+ * passphrase, the supervisor's attestation) whose purpose is the vault
+ * import. Lives in electron/ because it joins the two walls (services and
+ * the rehearsal cloud) that may not import each other.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -15,12 +18,21 @@ import { agentFor, request } from '../../rehearsal/testing/sdk';
 import { IdentityService } from '../../services/identity/identity-service';
 import type { DeviceCodePrompt } from '../../services/identity/types';
 import { AzureKeyVaultProvider } from '../../services/vault/azure-key-vault';
-import { VaultService, type WorksheetLine2 } from '../../services/vault/vault-service';
+import { VaultService, type ImportDraft, type ImportRecord, type WorksheetLine2 } from '../../services/vault/vault-service';
+import type { ImportHooks } from '../../services/vault/provider';
+import { importTarget, vaultImportPurpose } from '../../services/vault/import-purpose';
+import { sealKey } from '../../services/escrow/seal';
+import { serializeEscrow } from '../../../shared/escrow/format';
+import { TEST_KDF } from '../../../shared/escrow/kdf-profiles';
+import { createCeremonyTranscripts } from '../../services/transcript/index';
+import { testSecretBox } from '../../services/transcript/test-support';
+import { createCeremonyService } from '../../services/ceremony/index';
+import { createParticipantsService } from '../../services/participants/index';
+import { createActivationService } from '../../services/activation/index';
+import { createActivationDesk } from '../../services/activation/desk';
 import type { SecretBox } from '../../services/platform/secret-box';
 import { systemClock } from '../../services/platform/clock';
 import { silentLogger } from '../../services/log/logger';
-import { KeyholderError } from '../../../shared/errors/index';
-import { identityOf } from '../../services/keys/source-key';
 import { memorySecretBox } from '../../services/platform/memory-secret-box';
 
 export function fakeBox(): SecretBox {
@@ -76,33 +88,23 @@ export interface Harness {
   admin(method: 'POST' | 'DELETE', p: string, body?: unknown): Promise<unknown>;
   line2: { entries: Parameters<WorksheetLine2['recordKeyIdentifier']>[0][] };
   vault: VaultService;
-  /** Writes an encrypted PKCS#8 "holder copy" for the test opener; returns its path and key. */
+  /** Writes a key-holder copy (the escrow format, one holder, test KDF); returns its path and key. */
   holderCopy(passphrase: string): { file: string; keyId: string; privateKey: crypto.KeyObject };
+  /**
+   * The import as the app runs it: the draft is saved, a supervised
+   * activation opens the copy (the knower types `passphrase`), the
+   * supervisor attests, and the purpose imports. `hooks` reach the provider
+   * (a crash or a revoked token at a chosen moment).
+   */
+  supervisedImport(draft: ImportDraft, passphrase: string, hooks?: ImportHooks): Promise<NonNullable<ImportRecord['outcome']>>;
+  /** The workstation's ceremony record: each entry's step (a deviation by the step it recorded) and who signed it. */
+  recorded(): { kind: string; roles: string[] }[];
   close(): Promise<void>;
 }
 
-/** Minimal holder-copy opener for these tests (the escrow service provides the real one). */
-async function openTestCopy(file: string, passphrase: string) {
-  const { keyId, pem } = JSON.parse(fs.readFileSync(file, 'utf8')) as { keyId: string; pem: string };
-  let key: crypto.KeyObject | null;
-  try {
-    key = crypto.createPrivateKey({ key: pem, passphrase });
-  } catch {
-    throw new KeyholderError('escrow.wrong_passphrase', 'That passphrase does not open this key-holder copy.');
-  }
-  const fingerprint = identityOf(key).fingerprint;
-  return {
-    keyId,
-    fingerprint,
-    withPrivateKey: async <T>(use: (k: crypto.KeyObject) => Promise<T> | T): Promise<T> => {
-      if (!key) throw new Error('disposed');
-      return use(key);
-    },
-    dispose: () => {
-      key = null;
-    },
-  };
-}
+/** The four people of the import, each enrolled in the ceremony plan in their one role. */
+const CAST = { operator: 'Olive Operator', supervisor: 'Sam Supervisor', keeper: 'Kim Keeper', knower: 'Noor Knower' } as const;
+const signing = (name: string) => `${name} signing passphrase`;
 
 export async function startHarness(o: { holder?: 1 | 2; retries?: number } = {}): Promise<Harness> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kh-import-'));
@@ -131,14 +133,31 @@ export async function startHarness(o: { holder?: 1 | 2; retries?: number } = {})
     kekSize: 2048,
   });
   const line2: Harness['line2'] = { entries: [] };
+  const pendingCopies: Promise<void>[] = [];
   const vault = new VaultService({
     dataDir: path.join(dir, 'app'),
     clock: systemClock,
     log: silentLogger,
     provider: () => provider,
-    openHolderCopy: openTestCopy,
     worksheet: { recordKeyIdentifier: async (e) => void line2.entries.push(e) },
   });
+  // The activation as the composition root wires it: steps recorded into the workstation's current ceremony.
+  const appDir = path.join(dir, 'app');
+  const transcript = createCeremonyTranscripts({ dataDir: appDir, secretBox: testSecretBox(), clock: systemClock });
+  const ceremony = createCeremonyService({ dataDir: appDir, clock: systemClock, log: silentLogger, transcript });
+  const workstationKey = () => ({ label: 'holder workstation', publicKey: transcript.ceremonyKey().publicKey, sign: transcript.ceremonyKey().sign });
+  const participants = createParticipantsService({ dataDir: appDir, clock: systemClock, kdf: { N: 2 ** 10, r: 8, p: 1 }, workstation: workstationKey });
+  let hooks: ImportHooks = {};
+  const desk = createActivationDesk({
+    activation: createActivationService({ transcript: { append: (c, kind, data, att) => ceremony.recordIn(c, kind, data, att) }, clock: systemClock, workstation: workstationKey }),
+    participants,
+    transcript,
+    ceremony: () => ceremony.ensureOpen(),
+    clock: systemClock,
+    // The app's own purpose; only the provider's hooks are added, for fault injection.
+    purposes: { 'vault-import': vaultImportPurpose({ record: () => vault.record(), importOpened: (d, c) => vault.importOpened(d, c, hooks) }) },
+  });
+  let enrolled = false;
   return {
     cloud,
     agent,
@@ -158,12 +177,51 @@ export async function startHarness(o: { holder?: 1 | 2; retries?: number } = {})
     holderCopy(passphrase) {
       const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
       const keyId = crypto.randomUUID();
-      const file = path.join(dir, `copy-${keyId}.json`);
-      const pem = privateKey.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase }) as string;
-      fs.writeFileSync(file, JSON.stringify({ keyId, pem }));
+      const file = path.join(dir, `holder-key-holder-1-${keyId}.khescrow`);
+      // sealKey is async: the file is written before the next import (supervisedImport waits for it).
+      pendingCopies.push(
+        sealKey(privateKey, { keyId, purpose: 'Key-holder copy for Key holder 1', created: new Date() }, [{ name: 'Key holder 1', passphrase }], 1, TEST_KDF).then((e) => fs.writeFileSync(file, serializeEscrow(e))),
+      );
       return { file, keyId, privateKey };
     },
+    async supervisedImport(draft, passphrase, h = {}) {
+      await Promise.all(pendingCopies.splice(0));
+      if (!enrolled) {
+        for (const [role, name] of Object.entries(CAST)) await desk.enrol({ name, roles: [role as keyof typeof CAST], participantPassphrase: signing(name) });
+        enrolled = true;
+      }
+      vault.saveDraft(draft);
+      hooks = h;
+      try {
+        let v = await desk.start({ mode: 'split-knowledge', escrowFile: draft.holderCopyPath, purpose: { kind: 'vault-import', target: importTarget(draft), holder: draft.holder } });
+        const join = async (role: keyof typeof CAST) => {
+          v = await desk.join({ session: v.session, role, name: CAST[role], participantPassphrase: signing(CAST[role]) });
+        };
+        await join('operator');
+        await join('supervisor');
+        await join('keeper');
+        v = await desk.presentCopy({ session: v.session });
+        await join('knower');
+        try {
+          v = await desk.enterPassphrase({ session: v.session, passphrase });
+        } catch (e) {
+          await desk.cancel({ session: v.session }).catch(() => {});
+          throw e;
+        }
+        v = await desk.attest({ session: v.session, participantPassphrase: signing(CAST.supervisor) });
+        await desk.carryOut({ session: v.session });
+      } finally {
+        hooks = {};
+      }
+      const out = vault.record()?.outcome;
+      if (!out) throw new Error('the supervised import carried out no import');
+      return out;
+    },
+    recorded() {
+      return ceremony.entries().map((e) => ({ kind: e.kind === 'ceremony.step-out-of-order' ? String(e.data.step) : e.kind, roles: (e.attestations ?? []).map((a) => a.role) }));
+    },
     async close() {
+      await Promise.allSettled(pendingCopies.splice(0));
       identity.cancelSignIn();
       agent.destroy();
       await cloud.stop();

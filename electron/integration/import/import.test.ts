@@ -1,3 +1,8 @@
+/**
+ * The holder's import against the rehearsal cloud, on the app's path: a
+ * supervised activation opens the key-holder copy (keeper, knower,
+ * supervisor) and its purpose imports into the holder's own vault.
+ */
 import crypto from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KeyClient } from '@azure/keyvault-keys';
@@ -35,7 +40,7 @@ const LINE2 = /^https:\/\/holder1-vault\.vault\.rehearsal\.localhost:\d+\/keys\/
 describe('importing a holder copy into the holder’s own vault', () => {
   it('software-protected: JWK import, fingerprint from the vault matches, two-way self-test, line 2 filled', async () => {
     const copy = h.holderCopy(PASS);
-    const out = await h.vault.importKey({ ...draft(copy), passphrase: PASS });
+    const out = await h.supervisedImport(draft(copy), PASS);
     const fp = identityOf(copy.privateKey).fingerprint;
     expect(out).toMatchObject({ reused: false, hardwareProtected: false, fingerprintMatches: true, storeFingerprint: fp, fingerprint: fp, keyId: copy.keyId });
     expect(out.selfTest).toEqual({ unwrapInStore: true, wrapInStore: true, algorithm: 'RSA-OAEP-256' });
@@ -49,11 +54,15 @@ describe('importing a holder copy into the holder’s own vault', () => {
     expect(JSON.stringify(k.properties.tags)).not.toContain(String(jwk.d).slice(0, 24));
     expect(h.vault.record()).toMatchObject({ state: 'done', draft: draft(copy) });
     expect(JSON.stringify(h.vault.record())).not.toContain(PASS);
+    // The copy was opened only in the supervised activation: four joins and the supervisor's attestation, then the import.
+    const attested = h.recorded().find((e) => e.kind === 'activation.attested');
+    expect(attested?.roles.sort()).toEqual(['keeper', 'knower', 'operator', 'supervisor', 'supervisor']);
+    expect(h.recorded().map((e) => e.kind)).toContain('activation.completed');
   });
 
   it('HSM-protected: BYOK through a Key Exchange Key the app creates, then reuses', async () => {
     const copy = h.holderCopy(PASS);
-    const out = await h.vault.importKey({ ...draft(copy, { protection: 'hsm', allowEncryptDecrypt: true }), passphrase: PASS });
+    const out = await h.supervisedImport(draft(copy, { protection: 'hsm', allowEncryptDecrypt: true }), PASS);
     expect(out).toMatchObject({ hardwareProtected: true, fingerprintMatches: true, reused: false });
     expect(out.keyOps.sort()).toEqual(['decrypt', 'encrypt', 'unwrapKey', 'wrapKey']);
     const kek = await keyClient().getKey('acme-cmek-1-kek');
@@ -61,7 +70,7 @@ describe('importing a holder copy into the holder’s own vault', () => {
     expect(kek.keyOperations).toEqual(['import']);
     // A second key under the same name reuses the KEK rather than making another.
     const other = h.holderCopy(PASS);
-    await h.vault.importKey({ ...draft(other, { protection: 'hsm' }), passphrase: PASS });
+    await h.supervisedImport(draft(other, { protection: 'hsm' }), PASS);
     expect(await versions('acme-cmek-1-kek')).toHaveLength(1);
     expect(await versions('acme-cmek-1')).toHaveLength(2);
   });
@@ -70,7 +79,7 @@ describe('importing a holder copy into the holder’s own vault', () => {
     const copy = h.holderCopy(PASS);
     let accepted = '';
     await expect(
-      h.vault.importKey({ ...draft(copy, { protection: 'hsm' }), passphrase: PASS }, {
+      h.supervisedImport(draft(copy, { protection: 'hsm' }), PASS, {
         onAccepted: (id) => {
           accepted = id;
           throw new Error('power cut');
@@ -79,7 +88,7 @@ describe('importing a holder copy into the holder’s own vault', () => {
     ).rejects.toMatchObject({ code: 'vault.failed' });
     expect(h.line2.entries).toEqual([]);
     expect(h.vault.record()).toMatchObject({ state: 'failed', draft: draft(copy, { protection: 'hsm' }) });
-    const out = await h.vault.importKey({ ...h.vault.record()!.draft, passphrase: PASS });
+    const out = await h.supervisedImport(h.vault.record()!.draft, PASS);
     expect(out).toMatchObject({ reused: true, keyVersionId: accepted, fingerprintMatches: true });
     expect(await versions('acme-cmek-1')).toHaveLength(1);
     expect(h.line2.entries.map((e) => e.keyIdentifier)).toEqual([accepted]);
@@ -87,7 +96,7 @@ describe('importing a holder copy into the holder’s own vault', () => {
 
   it('a wrong passphrase is refused before anything reaches the vault, and the draft is kept', async () => {
     const copy = h.holderCopy(PASS);
-    await expect(h.vault.importKey({ ...draft(copy), passphrase: 'wrong' })).rejects.toMatchObject({ code: 'escrow.wrong_passphrase' });
+    await expect(h.supervisedImport(draft(copy), 'wrong')).rejects.toMatchObject({ code: 'escrow.wrong_passphrase' });
     expect(await versions('acme-cmek-1').catch(() => [])).toEqual([]);
     expect(h.vault.record()?.draft).toEqual(draft(copy));
   });
@@ -95,7 +104,7 @@ describe('importing a holder copy into the holder’s own vault', () => {
 
 describe('errors a holder can act on, each leaving the draft intact', () => {
   async function failing(d: ImportDraft, code: string): Promise<{ message: string; detail?: Record<string, unknown> }> {
-    const e = (await h.vault.importKey({ ...d, passphrase: PASS }).then(
+    const e = (await h.supervisedImport(d, PASS).then(
       () => null,
       (x: unknown) => x,
     )) as { code: string; message: string; detail?: Record<string, unknown> } | null;
@@ -119,19 +128,19 @@ describe('errors a holder can act on, each leaving the draft intact', () => {
 
   it('soft-deleted key with the same name: offers recover or another name; recover then resumes', async () => {
     const copy = h.holderCopy(PASS);
-    const first = await h.vault.importKey({ ...draft(copy), passphrase: PASS });
+    const first = await h.supervisedImport(draft(copy), PASS);
     await (await keyClient().beginDeleteKey('acme-cmek-1', { intervalInMs: 50 })).pollUntilDone();
     const e = await failing(draft(copy), 'vault.key_soft_deleted');
     expect(e.message).toMatch(/Recover it, or choose another key name/);
     await h.vault.recoverDeletedKey(h.holder(1).vaultUrl, 'acme-cmek-1');
-    await expect(h.vault.importKey({ ...draft(copy), passphrase: PASS })).resolves.toMatchObject({ reused: true, keyVersionId: first.keyVersionId });
+    await expect(h.supervisedImport(draft(copy), PASS)).resolves.toMatchObject({ reused: true, keyVersionId: first.keyVersionId });
     // ...or another name works at once.
-    await expect(h.vault.importKey({ ...draft(copy, { keyName: 'acme-cmek-2' }), passphrase: PASS })).resolves.toMatchObject({ reused: false });
+    await expect(h.supervisedImport(draft(copy, { keyName: 'acme-cmek-2' }), PASS)).resolves.toMatchObject({ reused: false });
   });
 
   it('disabled key: says how to enable it', async () => {
     const copy = h.holderCopy(PASS);
-    await h.vault.importKey({ ...draft(copy), passphrase: PASS });
+    await h.supervisedImport(draft(copy), PASS);
     await h.admin('POST', '/keys/disable', { vault: h.holder(1).vaultName, name: 'acme-cmek-1' });
     const e = await failing(draft(copy), 'vault.key_disabled');
     expect(e.message).toMatch(/Enable/);
@@ -140,8 +149,8 @@ describe('errors a holder can act on, each leaving the draft intact', () => {
   it('token revoked mid-way: sign in again and continue with the version already imported', async () => {
     const copy = h.holderCopy(PASS);
     let accepted = '';
-    const e = await h.vault
-      .importKey({ ...draft(copy), passphrase: PASS }, {
+    const e = await h
+      .supervisedImport(draft(copy), PASS, {
         onAccepted: async (id) => {
           accepted = id;
           await h.admin('POST', '/tokens/expire');
@@ -153,7 +162,7 @@ describe('errors a holder can act on, each leaving the draft intact', () => {
     // The double compares whole seconds: a token issued in the revocation's own second would count as revoked.
     await new Promise((r) => setTimeout(r, 1100));
     await h.identity.signIn({ tenantId: h.holder(1).tenantId, method: 'browser' });
-    await expect(h.vault.importKey({ ...h.vault.record()!.draft, passphrase: PASS })).resolves.toMatchObject({ reused: true, keyVersionId: accepted });
+    await expect(h.supervisedImport(h.vault.record()!.draft, PASS)).resolves.toMatchObject({ reused: true, keyVersionId: accepted });
   });
 
   it('signed in to the wrong tenant: asks to sign in to the vault’s own tenant', async () => {
@@ -165,7 +174,7 @@ describe('errors a holder can act on, each leaving the draft intact', () => {
   it('network faults: a dropped connection is retried with back-off and the import succeeds', async () => {
     await h.admin('POST', '/faults', { family: 'keyvault', kind: 'reset', method: 'PUT', count: 1 });
     await h.admin('POST', '/faults', { family: 'keyvault', kind: 'status', status: 503, retryAfterSeconds: 0, method: 'GET', count: 1 });
-    await expect(h.vault.importKey({ ...draft(h.holderCopy(PASS)), passphrase: PASS })).resolves.toMatchObject({ fingerprintMatches: true });
+    await expect(h.supervisedImport(draft(h.holderCopy(PASS)), PASS)).resolves.toMatchObject({ fingerprintMatches: true });
   });
 
   it('network faults that persist: a clear message after the retries', async () => {

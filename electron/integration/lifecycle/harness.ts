@@ -15,14 +15,14 @@ import { agentFor, request } from '../../rehearsal/testing/sdk';
 import { AzureKeyStoreProbe, ReferenceControlPlane } from '../../rehearsal/control-plane/index';
 import { IdentityService } from '../../services/identity/identity-service';
 import { AzureKeyVaultProvider } from '../../services/vault/azure-key-vault';
-import { VaultService } from '../../services/vault/vault-service';
-import { createEscrowService } from '../../services/escrow/service';
+import { VaultService, type ImportDraft } from '../../services/vault/vault-service';
+import { createEscrowService, type EscrowService } from '../../services/escrow/service';
 import { createParticipantsService } from '../../services/participants/index';
 import { createCeremonyTranscripts } from '../../services/transcript/index';
 import { silentLogger } from '../../services/log/logger';
 import { LifecycleService } from '../../services/lifecycle/service';
 import { KeyRotationService } from '../../services/lifecycle/key-rotation';
-import { keyRotationImportPurpose } from '../../services/lifecycle/key-rotation-purpose';
+import { keyRotationImportPurpose, keyRotationRewrapPurpose } from '../../services/lifecycle/key-rotation-purpose';
 import { createActivationService } from '../../services/activation/index';
 import { createActivationDesk, type ActivationView } from '../../services/activation/desk';
 import { TEST_KDF } from '../../../shared/escrow/kdf-profiles';
@@ -45,6 +45,23 @@ export interface HolderSide {
   vault: VaultService;
   copyFile: string;
   copyPass: string;
+  /** This holder's copy into this holder's vault under KEY_NAME (setup: see importHolderCopy). */
+  importCopy(): ReturnType<VaultService['importOpened']>;
+}
+
+/**
+ * Setup for tests about what follows the import (lifecycle, key rotation,
+ * the terminal): the copy is opened by the escrow service and handed to the
+ * import that a supervised activation's purpose calls. The supervised path
+ * itself is proved in electron/integration/import/import.test.ts.
+ */
+export async function importHolderCopy(vault: Pick<VaultService, 'importOpened'>, escrow: Pick<EscrowService, 'openHolderCopy'>, draft: ImportDraft, passphrase: string): ReturnType<VaultService['importOpened']> {
+  const copy = await escrow.openHolderCopy(draft.holderCopyPath, passphrase);
+  try {
+    return await vault.importOpened(draft, copy);
+  } finally {
+    copy.dispose();
+  }
 }
 
 export interface LifecycleHarness {
@@ -58,6 +75,13 @@ export interface LifecycleHarness {
   lifecycle: LifecycleService;
   keyRotation: KeyRotationService;
   desk: ReturnType<typeof createActivationDesk>;
+  /**
+   * The rotation's escrow re-seal as a supervised activation on holder 1's
+   * desk: operator, supervisor, each custodian with their escrow passphrase,
+   * the knower of each copy with its passphrase, then (unless `attest` is
+   * false) the supervisor's attestation and the purpose.
+   */
+  keyRotationAddKey(o: { holderCopies: { file: string; passphrase: string }[]; custodianPassphrases?: string[]; attest?: boolean }): Promise<ActivationView>;
   /** The rotation's import as a supervised activation (keeper, knower, supervisor) on holder 1's desk. */
   keyRotationImport(o: { holderCopyPath: string; passphrase: string; keyName?: string; attest?: boolean }): Promise<ActivationView>;
   participants: ReturnType<typeof createParticipantsService>;
@@ -127,14 +151,16 @@ export async function startLifecycleHarness(): Promise<LifecycleHarness> {
       clock,
       log: silentLogger,
       provider: () => provider,
-      openHolderCopy: (file, pass) => escrow.openHolderCopy(file, pass),
       worksheet: { recordKeyIdentifier: async () => {} },
     });
-    return { n, tenantId: t.id, oid, vaultName: v.name, vaultUrl: v.url, identity, provider, vault, copyFile: st.holderCopies[n - 1]!.file, copyPass: PASS[n + 1]! };
+    const copyFile = st.holderCopies[n - 1]!.file;
+    const copyPass = PASS[n + 1]!;
+    const importCopy = () => importHolderCopy(vault, escrow, { holder: n, holderCopyPath: copyFile, vaultUrl: v.url, keyName: KEY_NAME, protection: 'software', allowEncryptDecrypt: false }, copyPass);
+    return { n, tenantId: t.id, oid, vaultName: v.name, vaultUrl: v.url, identity, provider, vault, copyFile, copyPass, importCopy };
   };
   const holders: [HolderSide, HolderSide] = [await side(1), await side(2)];
   for (const h of holders) {
-    await h.vault.importKey({ holder: h.n, holderCopyPath: h.copyFile, vaultUrl: h.vaultUrl, keyName: KEY_NAME, protection: 'software', allowEncryptDecrypt: false, passphrase: h.copyPass });
+    await h.importCopy();
   }
 
   // The vendor: reaches each vault with the holder's application credentials, on the same clock.
@@ -184,7 +210,10 @@ export async function startLifecycleHarness(): Promise<LifecycleHarness> {
   // The ceremony plan, enrolled before anything: the lifecycle's sign-off officers and the rotation import's activation.
   const participantIds: string[] = [];
   for (const [i, [name, roles]] of ([['Sam Supervisor', ['supervisor']], ['Kim Keeper', ['keeper']], ['Noor Officer', ['operator']]] as const).entries()) participantIds.push((await participants.enrol(name, PASS[i]!, roles)).id);
-  for (const [name, role] of [['Olive Operator', 'operator'], ['Noor Knower', 'knower']] as const) await participants.enrol(name, `${name} signing passphrase`, [role]);
+  // The escrow's custodians (keepers of the re-seal) and a second knower, for the other key-holder copy.
+  for (const [name, role] of [['Olive Operator', 'operator'], ['Noor Knower', 'knower'], ['Alice Archer', 'keeper'], ['Bob Baker', 'keeper'], ['Nico Knower', 'knower']] as const) {
+    await participants.enrol(name, `${name} signing passphrase`, [role]);
+  }
   const held = { holder: 1 as 1 | 2, keyVersionId: holders[0].vault.record()!.outcome!.keyVersionId };
   const vendorStatus = async (refresh: boolean) => (refresh ? cp.checkStatus(ENV) : cp.environmentStatus(ENV));
   const lifecycle = new LifecycleService({
@@ -214,7 +243,32 @@ export async function startLifecycleHarness(): Promise<LifecycleHarness> {
     record: (kind, data) => lifecycle.record(kind, data),
   });
   // Holder 1's activation desk: the rotation's import is a supervised activation's purpose, as on the app's workstation.
-  const desk = createActivationDesk({ activation: createActivationService({ transcript, clock, workstation }), participants, transcript, purposes: { 'key-rotation': keyRotationImportPurpose(() => rotation) } });
+  const desk = createActivationDesk({
+    activation: createActivationService({ transcript, clock, workstation }),
+    participants,
+    transcript,
+    purposes: { 'key-rotation': keyRotationImportPurpose(() => rotation), 'escrow-rewrap': keyRotationRewrapPurpose(() => rotation) },
+  });
+  const signingOf = (name: string) => ({ 'Sam Supervisor': PASS[0]!, 'Kim Keeper': PASS[1]! })[name] ?? `${name} signing passphrase`;
+  async function keyRotationAddKey(o: { holderCopies: { file: string; passphrase: string }[]; custodianPassphrases?: string[]; attest?: boolean }): Promise<ActivationView> {
+    const { target } = await rotation.prepareAddKey({ escrowFile, holderCopies: o.holderCopies.map((c) => c.file) });
+    let v = await desk.startRewrap({ escrowFile, holderCopies: o.holderCopies.map((c) => c.file), purpose: { target } });
+    const join = (role: 'operator' | 'supervisor' | 'keeper' | 'knower', name: string, custodian?: string) =>
+      desk.join({ session: v.session, role, name, participantPassphrase: signingOf(name), ...(custodian ? { custodian } : {}) });
+    await join('operator', 'Olive Operator');
+    await join('supervisor', 'Sam Supervisor');
+    const custodianPass = o.custodianPassphrases ?? [PASS[0]!, PASS[1]!];
+    for (const [i, name] of ['Alice Archer', 'Bob Baker'].entries()) {
+      await join('keeper', name, `custodian-${i + 1}`);
+      v = await desk.enterComponent({ session: v.session, passphrase: custodianPass[i]! });
+    }
+    for (const [i, c] of o.holderCopies.entries()) {
+      await join('knower', ['Noor Knower', 'Nico Knower'][i]!, `copy-${i + 1}`);
+      v = await desk.enterPassphrase({ session: v.session, passphrase: c.passphrase });
+    }
+    if (o.attest !== false) await desk.attest({ session: v.session, participantPassphrase: PASS[0]! });
+    return desk.carryOut({ session: v.session });
+  }
   /**
    * The rotation's import through the desk: the lifecycle:rotation-import
    * handler's start, then keeper, knower and (unless `attest` is false) the
@@ -246,6 +300,7 @@ export async function startLifecycleHarness(): Promise<LifecycleHarness> {
     lifecycle,
     keyRotation: rotation,
     desk,
+    keyRotationAddKey,
     keyRotationImport,
     participants,
     participantIds,

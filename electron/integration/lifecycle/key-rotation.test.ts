@@ -45,18 +45,31 @@ describe('rotation to a new primary key', () => {
 
     // A wrong custodian passphrase stops everything before a byte is written.
     const escrowBefore = fs.readFileSync(h.escrowFile);
+    const copyBytes = () => h.holders.map((x) => fs.readFileSync(x.copyFile));
+    const copiesBefore = copyBytes();
     const copies = h.holders.map((x) => ({ file: x.copyFile, passphrase: x.copyPass }));
-    await expect(h.keyRotation.addKey({ escrowFile: h.escrowFile, custodians: [{ custodian: 1, passphrase: PASS[0]! }, { custodian: 2, passphrase: PASS[0]! }], holderCopies: copies })).rejects.toMatchObject({
-      code: 'escrow.wrong_passphrase',
-    });
-    await expect(h.keyRotation.addKey({ escrowFile: h.escrowFile, custodians: [{ custodian: 1, passphrase: PASS[0]! }], holderCopies: copies })).rejects.toMatchObject({ code: 'lifecycle.custodians_missing' });
+    await expect(h.keyRotationAddKey({ holderCopies: copies, custodianPassphrases: [PASS[0]!, PASS[0]!] })).rejects.toMatchObject({ code: 'escrow.wrong_passphrase' });
+    // Without the supervisor's signed attestation the re-seal is refused: nothing generated, nothing written (issue 16).
+    await expect(h.keyRotationAddKey({ holderCopies: copies, attest: false })).rejects.toMatchObject({ code: 'ceremony.step_out_of_order' });
     expect(fs.readFileSync(h.escrowFile).equals(escrowBefore)).toBe(true);
+    expect(copyBytes()).toEqual(copiesBefore);
+    expect((await h.keyRotation.view()).step).toBe('add-key');
 
     const currentKeyId = parseEscrow(new Uint8Array(escrowBefore)).header.keys.at(-1)!.keyId;
     vi.mocked(seal.openKey).mockClear();
-    v = await h.keyRotation.addKey({ escrowFile: h.escrowFile, custodians: [{ custodian: 1, passphrase: PASS[0]! }, { custodian: 2, passphrase: PASS[1]! }], holderCopies: copies });
+    const sealed = await h.keyRotationAddKey({ holderCopies: copies });
+    expect(sealed).toMatchObject({ step: 'done', mode: 'rewrap', purpose: { kind: 'escrow-rewrap' } });
+    expect(sealed.participants.map((p) => [p.role, p.name])).toEqual([
+      ['operator', 'Olive Operator'],
+      ['supervisor', 'Sam Supervisor'],
+      ['keeper', 'Alice Archer'],
+      ['keeper', 'Bob Baker'],
+      ['knower', 'Noor Knower'],
+      ['knower', 'Nico Knower'],
+    ]);
+    v = await h.keyRotation.view();
     expect(v.step).toBe('import');
-    // Only the new key is decrypted (its test-restore from disk); the current key's copies are checked by their wraps alone.
+    // Only the new key is decrypted (its test-restore from disk); the current key's slots and copies are checked by their wraps alone.
     expect(vi.mocked(seal.openKey).mock.calls.map((c) => c[1])).toEqual([v.newKey!.keyId]);
     expect(currentKeyId).not.toBe(v.newKey!.keyId);
     const escrow = parseEscrow(new Uint8Array(fs.readFileSync(h.escrowFile)));
@@ -94,7 +107,7 @@ describe('rotation to a new primary key', () => {
     v = await h.keyRotation.submit();
     expect(v.step).toBe('wait-available');
     // Key holder 2 does the same on their workstation.
-    const h2 = await h.holders[1].vault.importKey({ holder: 2, holderCopyPath: h.holders[1].copyFile, vaultUrl: h.holders[1].vaultUrl, keyName: KEY_NAME, protection: 'software', allowEncryptDecrypt: false, passphrase: h.holders[1].copyPass });
+    const h2 = await h.holders[1].importCopy();
     await h.submit(2, h2.keyVersionId);
     v = await h.keyRotation.view();
     expect(v.newPrimaryKey).toMatchObject({ status: 'Available' });
@@ -138,6 +151,15 @@ describe('rotation to a new primary key', () => {
     expect(await h.holders[0].provider.getDeletedKey({ location: h.holders[0].vaultUrl, keyName: KEY_NAME })).toBeNull();
     const st = await h.cp.checkStatus(ENV);
     expect(st.primaryKey!.status).toBe('Available');
+    // The re-seal's activation is in the ceremony transcript: attested by the supervisor with every custodian and copy named.
+    const ceremonyEntries = fs
+      .readFileSync(h.transcript.pathOf(sealed.ceremony), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { kind: string; data: { session?: string; purpose?: { kind: string }; custodians?: string[]; copies?: string[] } });
+    const attested = ceremonyEntries.find((e) => e.kind === 'activation.attested' && e.data.session === sealed.session);
+    expect(attested?.data).toMatchObject({ purpose: { kind: 'escrow-rewrap' }, custodians: ['Alice Archer', 'Bob Baker'], copies: ['Key holder 1', 'Key holder 2'] });
+    expect(ceremonyEntries.filter((e) => e.data.session === sealed.session).map((e) => e.kind)).toEqual(['activation.attested', 'activation.completed']);
     const kinds = fs
       .readFileSync(h.transcript.pathOf(h.lifecycle.transcriptId()!), 'utf8')
       .trim()

@@ -18,6 +18,7 @@ import { TEST_KDF } from '../../../shared/escrow/kdf-profiles';
 import { PASS } from '../../services/escrow/testing/helpers';
 import { agentFor } from '../../rehearsal/testing/sdk';
 import { completeDeviceCode, fakeBox, scriptedBrowser } from '../import/harness';
+import { importHolderCopy } from './harness';
 import { main } from '../../cli/main';
 import type { CliIo } from '../../cli/io';
 
@@ -55,7 +56,7 @@ beforeAll(async () => {
   app.escrow.closeCeremony(st.sessionId);
   await app.identity!.signIn({ tenantId: tenant.id, method: 'browser' });
   const vaultUrl = d.vaults.find((v) => v.tenantId === tenant.id)!.url;
-  await app.vault.importKey({ holder: 1, holderCopyPath: st.holderCopies[0]!.file, vaultUrl, keyName: 'contoso-cmek', protection: 'software', allowEncryptDecrypt: false, passphrase: PASS[2]! });
+  await importHolderCopy(app.vault, app.escrow, { holder: 1, holderCopyPath: st.holderCopies[0]!.file, vaultUrl, keyName: 'contoso-cmek', protection: 'software', allowEncryptDecrypt: false }, PASS[2]!);
   keyVersionId = app.vault.record()!.outcome!.keyVersionId;
   // The app signed out: the terminal must not lean on anything the app left behind.
   await app.identity!.signOut();

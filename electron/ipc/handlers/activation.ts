@@ -1,5 +1,6 @@
 import type { Services } from '../../services/index';
 import type { Handlers } from '../dispatch';
+import { KeyholderError } from '../../../shared/errors/index';
 
 type ActivationChannel =
   | 'activation:start'
@@ -21,7 +22,13 @@ type ActivationChannel =
 export function activationHandlers(s: Services): Pick<Handlers, ActivationChannel> {
   const d = s.activationDesk;
   return {
-    'activation:start': (r) => d.start(r),
+    // The import has one door, vault:startImport, which checks the holder and the step table first.
+    'activation:start': async (r) => {
+      if (r.purpose.kind === 'vault-import') {
+        throw new KeyholderError('activation.import_from_import_screen', 'An import into a vault starts from the Import screen ("Start the supervised import"): it checks the holder, the vault and the ceremony’s order before anything is opened.');
+      }
+      return d.start(r);
+    },
     'activation:state': async (r) => d.state(r.session),
     'activation:join': (r) => d.join(r),
     'activation:presentCopy': async (r) => d.presentCopy(r),

@@ -2,7 +2,10 @@ import type { Services } from '../../services/index';
 import type { Handlers } from '../dispatch';
 import { findHolderCopies } from '../../services/vault/index';
 import { awsImportTarget } from '../../services/vault/aws-kms/import-purpose';
-import { CACHE_TIME } from '../../../shared/worksheet/aws';
+import type { AwsImportDraft } from '../../services/vault/aws-kms/key-store-service';
+import { CACHE_TIME, parseKeyArn } from '../../../shared/worksheet/aws';
+import { KeyholderError } from '../../../shared/errors/index';
+import type { RequestOf } from '../../../shared/ipc/contract';
 import { ownHolder } from './vault';
 import type { PolicyProposal } from '../../services/vault/aws-kms/provider';
 
@@ -23,6 +26,36 @@ type AwsChannels =
 
 const shown = (p: PolicyProposal) => ({ keyArn: p.keyArn, currentPolicy: p.currentPolicy, currentSha256: p.currentSha256, proposedPolicy: p.proposedPolicy, lines: p.lines, widened: p.plan.widened, unchanged: p.plan.unchanged });
 const both = (x: { primary: PolicyProposal; companion: PolicyProposal }) => ({ primary: shown(x.primary), companion: shown(x.companion) });
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The key store's draft from what the import form holds and what this
+ * workstation knows: the Region it signs in to, the account of the named key
+ * or of the chosen role, and the vendor's role and cache time from the
+ * holder's line of the AWS worksheet.
+ */
+function keyStoreDraft(s: Services, r: RequestOf<'aws:saveDraft'>): AwsImportDraft {
+  const st = s.aws.signInStatus();
+  if (!st.region) throw new KeyholderError('aws.not_configured', st.problem ?? 'Choose AWS KMS as the key store in Settings first.');
+  const line = s.aws.worksheet()[`${r.holder}`];
+  if (!line?.vendorRoleArn.trim()) {
+    throw new KeyholderError('aws.no_vendor_role', `Fill in key holder ${r.holder}’s line of the AWS worksheet first (the vendor’s role ARN and the cache time): the key policy and the vendor need them.`);
+  }
+  const keyArn = r.keyArn.trim();
+  const named = keyArn ? parseKeyArn(keyArn) : null;
+  if (named && named.region !== st.region) throw new KeyholderError('aws.wrong_region', `The key is in ${named.region} but Key Holder signs in to ${st.region}. Change the Region in Settings or name a key in ${st.region}.`);
+  const accountId = named?.accountId ?? st.status.role?.accountId;
+  if (!accountId) throw new KeyholderError('aws.role_not_chosen', 'Sign in to AWS and choose the account and role you manage the key with (or name your pending key).');
+  const validTo = r.validTo.trim();
+  if (validTo) {
+    const t = Date.parse(validTo);
+    const now = s.deps.clock.now().getTime();
+    if (Number.isNaN(t) || t <= now) throw new KeyholderError('aws.bad_valid_to', 'The expiry date of the key material must be in the future, or choose "does not expire".');
+    if (t > now + 365 * DAY_MS) throw new KeyholderError('aws.bad_valid_to', 'AWS lets imported key material expire at most 365 days ahead. Choose an earlier date, or "does not expire".');
+  }
+  return { holder: r.holder, accountId, region: st.region, vendorRoleArn: line.vendorRoleArn.trim(), cacheMinutes: line.cacheMinutes, ...(keyArn ? { keyArn } : {}), ...(validTo ? { validTo } : {}) };
+}
 
 export function awsHandlers(s: Services): Pick<Handlers, AwsChannels> {
   const status = () => {
@@ -68,20 +101,39 @@ export function awsHandlers(s: Services): Pick<Handlers, AwsChannels> {
     'aws:state': async () => {
       const holder = await own();
       const line = holder ? s.aws.worksheet()[`${holder}`] : undefined;
-      return { record: s.aws.record(), suggested: { holder, keyArn: line?.keyArn ?? '', holderCopies: findHolderCopies(s.deps.dataDir) } };
+      const r = s.awsKeyStore.record();
+      const record = r
+        ? {
+            draft: { holder: r.draft.holder, holderCopyPath: '', keyArn: r.draft.keyArn ?? '', validTo: r.draft.validTo ?? '' },
+            state: r.state,
+            updatedAt: r.updatedAt,
+            ...(r.error ? { error: r.error } : {}),
+            ...(r.outcome ? { outcome: r.outcome } : {}),
+          }
+        : null;
+      return { record, suggested: { holder, keyArn: line?.keyArn ?? '', holderCopies: findHolderCopies(s.deps.dataDir) } };
     },
     'aws:saveDraft': async (r) => {
-      s.aws.saveDraft(r);
+      s.awsKeyStore.saveDraft(keyStoreDraft(s, r));
       return {};
     },
-    // The key is opened only inside a supervised activation (keeper, knower, supervisor); its purpose runs the import.
+    // The key is opened only inside a supervised activation (keeper, knower, supervisor); the desk's import purpose
+    // carries out the AWS import when the attested target is the AWS draft's.
     'aws:startImport': async (r) => {
-      const draft = s.aws.checkDraft(r);
-      s.aws.saveDraft(draft);
-      const region = s.aws.signInStatus().region ?? '';
-      return s.activationDesk.start({ mode: 'split-knowledge', escrowFile: draft.holderCopyPath, purpose: { kind: 'aws-import', target: awsImportTarget(draft, region), holder: draft.holder } });
+      const draft = keyStoreDraft(s, r);
+      if (!r.holderCopyPath.trim()) throw new KeyholderError('vault.copy_missing', 'Choose your key-holder copy of the AWS key (the file made for you in the escrow step).');
+      s.awsKeyStore.saveDraft(draft);
+      return s.activationDesk.start({ mode: 'split-knowledge', escrowFile: r.holderCopyPath.trim(), purpose: { kind: 'vault-import', target: awsImportTarget(draft), holder: draft.holder } });
     },
-    'aws:policy': async () => both(await s.aws.proposePolicies()),
-    'aws:applyPolicy': async (r) => both(await s.aws.applyPolicies(r)),
+    'aws:policy': async () => both(await s.awsKeyStore.proposePolicies()),
+    // Applies what the holder saw: refused if either policy changed in AWS since it was shown.
+    'aws:applyPolicy': async (r) => {
+      const now = await s.awsKeyStore.proposePolicies();
+      if (now.primary.currentSha256 !== r.primarySha256 || now.companion.currentSha256 !== r.companionSha256) {
+        throw new KeyholderError('aws.policy_changed', 'A key policy changed in AWS since Key Holder showed you the difference. Review the new difference before applying.');
+      }
+      await s.awsKeyStore.applyPolicies(now, { widening: r.confirmWidening });
+      return both(await s.awsKeyStore.proposePolicies());
+    },
   };
 }

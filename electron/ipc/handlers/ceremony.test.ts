@@ -177,7 +177,7 @@ describe('the app records each ceremony step once, at its handler', () => {
     expect(r.ok === false && r.fault.reason).toBe('not-closed');
   });
 
-  it('a supervised vault import that fails records the attestation and the failed activation, and no import', async () => {
+  it('a supervised vault import waits for the registration, then, failing, records the attestation and the failed activation, and no import', async () => {
     const w = workstation();
     const copyDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kh-ceremony-copy-'));
     dirs.push(copyDir);
@@ -198,6 +198,12 @@ describe('the app records each ceremony step once, at its handler', () => {
     const before = w.entries().length;
 
     const draft = { holder: 1 as const, holderCopyPath: copy, vaultUrl: 'https://holder1-keys.vault.azure.net', keyName: 'contoso-cmek', protection: 'hsm' as const, allowEncryptDecrypt: false };
+    // The step table decides at the door: nothing is opened for a vault the vendor has not registered.
+    await expect(w.call('vault:startImport', draft)).rejects.toMatchObject({ code: 'ceremony.step_out_of_order', message: expect.stringContaining('First: Vault registered with the vendor (holder 1)') });
+    expect(w.entries()).toHaveLength(before);
+    await w.s.ceremonyOps.saveWorksheet({ holder1: holderLine(1), holder2: { ...emptyHolder(), secret: { action: 'keep' } } });
+    await w.s.ceremony.record('registration.done', { holder: 1, registrationId: 'reg-1', vaultDnsName: 'holder1-keys.vault.azure.net', status: 'registered', decidedAt: '2026-11-27T10:05:00Z' });
+    const registered = w.entries().length;
     let v = await w.call('vault:startImport', draft);
     expect(v.purpose).toEqual({ kind: 'vault-import', target: 'Key holder 1: import contoso-cmek into holder1-keys.vault.azure.net' });
     expect(v.ceremony).toBe(w.s.ceremony.currentId());
@@ -213,16 +219,38 @@ describe('the app records each ceremony step once, at its handler', () => {
     // No Azure endpoints on this workstation: the import itself fails after the attestation.
     await expect(w.call('activation:carryOut', { session: v.session })).rejects.toMatchObject({ code: expect.stringMatching(/^(identity|vault)\./) });
     v = await w.call('activation:state', { session: v.session });
-    const added = w.entries().slice(before);
-    // The step table refused the attestation (the vault is not registered yet), so it is a signed deviation; the failed activation follows; no import.
-    expect(added.map((e) => e.kind)).toEqual(['ceremony.step-out-of-order', 'activation.completed']);
-    expect(added[0]!.data.step).toBe('activation.attested');
+    const added = w.entries().slice(registered);
+    // In the table's order the attestation is progress; the failed activation follows; no import.
+    expect(added.map((e) => e.kind)).toEqual(['activation.attested', 'activation.completed']);
+    expect(added[0]!.data.holder).toBe(1);
     // Each participant's signed join, and the supervisor's signed attestation.
     expect(added[0]!.attestations!.map((a) => a.role).sort()).toEqual(['keeper', 'knower', 'operator', 'supervisor', 'supervisor']);
     expect(added[1]!.data).toMatchObject({ outcome: 'failed', wiped: true });
     const view = await w.call('ceremony:view', {});
     expect(view.participants.map((p) => p.role).sort()).toEqual(['custodian', 'keeper', 'knower', 'operator', 'supervisor']);
     assertNoSecrets(w.s.transcript.pathOf(view.ceremony!));
+  });
+
+  it('the submission waits for this holder’s import (the step table, as on the Submission screen); a submission sent again is not refused', async () => {
+    const w = workstation();
+    let sent = 0;
+    Object.assign(w.s.controlPlane, {
+      view: () => ({ connected: true, holder: 1, secretStorage: { available: true } }),
+      lastStatus: () => null,
+      submit: async () => (sent++, { receipt: { holder: 1, submissionId: `sub-${sent}`, envelopeSha256: 'ab'.repeat(32) }, answer: { validation: { state: 'pending' } } }),
+    });
+    Object.assign(w.s.worksheet, { keyStoreValues: async () => ({}) });
+    await w.s.ceremonyOps.saveWorksheet({ holder1: holderLine(1), holder2: { ...emptyHolder(), secret: { action: 'keep' } } });
+    await w.s.ceremony.record('registration.done', { holder: 1, registrationId: 'reg-1', vaultDnsName: 'holder1-keys.vault.azure.net', status: 'registered', decidedAt: '' });
+    await expect(w.call('control-plane:submit', {})).rejects.toMatchObject({ code: 'ceremony.step_out_of_order', message: expect.stringContaining('The submission for key holder 1 cannot start yet. First: Key imported into the vault (holder 1)') });
+    expect(sent).toBe(0);
+    // An import recorded out of order still happened: the submission does not wait for it again.
+    await w.s.ceremony.record('vault.imported', { holder: 1, fingerprint: null, keyVersionId: 'https://holder1-keys.vault.azure.net/keys/k/1', vault: 'holder1-keys.vault.azure.net' });
+    expect(w.entries().at(-1)!.kind).toBe('ceremony.step-out-of-order');
+    // (The handler directly: this fake connection is too thin for the response's schema.)
+    await w.h['control-plane:submit']({});
+    await w.h['control-plane:submit']({});
+    expect(sent).toBe(2);
   });
 
   it('registration, submission receipts and status changes are recorded once each, as the vendor answers', async () => {

@@ -5,10 +5,23 @@
  */
 import type { Services } from '../../services/index';
 import type { Handlers } from '../dispatch';
-import { KeyholderError } from '../../../shared/errors/index';
+import { KeyholderError, isKeyholderError } from '../../../shared/errors/index';
+import type { MergedCeremonyView } from '../../../shared/ipc/channels/ceremony';
 import { ceremonyReportHtml, closeCeremony, reportInput, sendPendingRecords } from '../../services/ceremony/index';
 
-export function ceremonyHandlers(s: Services): Pick<Handlers, 'ceremony:view' | 'ceremony:close' | 'ceremony:send-record' | 'ceremony:report' | 'ceremony:exportReportPdf'> {
+async function exchangeWithControlPlane(s: Services): Promise<MergedCeremonyView['controlPlane']> {
+  if (!s.controlPlane.view().connected) return { state: 'not_connected' };
+  try {
+    const r = await s.mergedCeremony.sync(s.controlPlane);
+    return { state: 'exchanged', received: r.received.map((x) => `${x.workstation} (${x.entries} entries)`), refused: r.refused };
+  } catch (e) {
+    return isKeyholderError(e) ? { state: 'failed', code: e.code, message: e.message } : { state: 'failed', code: 'internal', message: 'The exchange with the control plane failed.' };
+  }
+}
+
+export function ceremonyHandlers(
+  s: Services,
+): Pick<Handlers, 'ceremony:view' | 'ceremony:close' | 'ceremony:send-record' | 'ceremony:report' | 'ceremony:exportReportPdf' | 'ceremony:merged' | 'ceremony:exportWorkstationFile' | 'ceremony:importWorkstationFile'> {
   const closing = { ceremony: s.ceremony, controlPlane: s.controlPlane, clock: s.deps.clock, log: s.deps.log };
   const report = () => reportInput({ ceremony: s.ceremony, clock: s.deps.clock, mode: s.deps.environment.mode, kdf: s.escrow.kdfProfile.name });
   return {
@@ -25,6 +38,13 @@ export function ceremonyHandlers(s: Services): Pick<Handlers, 'ceremony:view' | 
       const input = report();
       const bytes = await pdf.fromHtml(ceremonyReportHtml(input));
       return s.ceremony.saveExport(`ceremony-report-${input.ceremony}.pdf`, bytes);
+    },
+    // While connected, each view first exchanges transcripts with the control plane; offline, the files carried by hand.
+    'ceremony:merged': async () => s.mergedCeremony.view(await exchangeWithControlPlane(s)),
+    'ceremony:exportWorkstationFile': async () => s.mergedCeremony.saveOwn(),
+    'ceremony:importWorkstationFile': async (r) => {
+      const got = s.mergedCeremony.importText(r.text, `file ${r.name}`);
+      return { workstation: got.workstation, entries: got.entries, view: s.mergedCeremony.view(await exchangeWithControlPlane(s)) };
     },
   };
 }

@@ -243,7 +243,8 @@ describe('IPC handlers', () => {
     };
     // The ceremony record the handlers append to (the transcript itself is tested in ceremony.test.ts).
     const noted: { kind: string; data: unknown }[] = [];
-    const ceremony = { note: async (kind: string, data: unknown) => (noted.push({ kind, data }), null), recorded: () => [] };
+    // The step table's gate is tested in ceremony.test.ts; here the submission may start.
+    const ceremony = { note: async (kind: string, data: unknown) => (noted.push({ kind, data }), null), recorded: () => [], assertMayStart: () => 'submitted:1' };
     const ceremonyOps = createCeremonyOperations({ worksheet, controlPlane: svc, recorder: ceremony } as unknown as CeremonyOperationsDeps);
     const s = { deps: { environment: { mode: 'rehearsal', description: 'test' } }, controlPlane: svc, worksheet, ceremony, ceremonyOps } as unknown as Services;
     const handlers = controlPlaneHandlers(s);

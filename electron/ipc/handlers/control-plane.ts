@@ -1,5 +1,6 @@
 import type { Services } from '../../services/index';
 import type { Handlers } from '../dispatch';
+import { isKeyholderError } from '../../../shared/errors/index';
 import type { ControlPlaneView } from '../../../shared/ipc/channels/control-plane';
 
 type Verb =
@@ -14,7 +15,8 @@ type Verb =
   | 'status'
   | 'update-credentials';
 
-function view(s: Services): ControlPlaneView {
+/** The control-plane screen's view (also answered after the rehearsal vendor approves a registration). */
+export function view(s: Services): ControlPlaneView {
   const cp = s.controlPlane;
   return { mode: s.deps.environment.mode, connection: cp.view(), registration: cp.registration(), importGate: cp.importGate(), receipts: cp.receipts(), status: cp.lastStatus(), ceremonyRecords: cp.ceremonyRecords(), pendingCeremonyRecords: cp.pendingCeremonyRecords().map((p) => p.ceremonyId) };
 }
@@ -53,6 +55,16 @@ export function controlPlaneHandlers(s: Services): Pick<Handlers, `control-plane
     },
     'control-plane:preview': async (r) => cp.preview(await ops.keyStoreValues(r.clientSecret)),
     'control-plane:submit': async (r) => {
+      // The step table decides, as on the Submission screen: the key-store values name the imported key (line 2).
+      // A submission sent again (the vendor asked for a correction) is not refused as already done.
+      const holder = cp.view().holder;
+      if (holder === 1 || holder === 2) {
+        try {
+          s.ceremony.assertMayStart([`submitted:${holder}`]);
+        } catch (e) {
+          if (!isKeyholderError(e) || e.code !== 'ceremony.step_already_done') throw e;
+        }
+      }
       const { receipt, answer } = await ops.submit(r.clientSecret);
       return { receipt, validation: answer.validation, view: view(s) };
     },

@@ -13,6 +13,7 @@ import { activationHandlers } from './activation';
 import { ceremonyHandlers } from './ceremony';
 import { lifecycleHandlers } from './lifecycle';
 import { settingsHandlers } from './settings';
+import { rehearsalVendorHandlers } from './rehearsal-vendor';
 import { awsHandlers } from './aws';
 
 export function createHandlers(s: Services): Handlers {
@@ -29,6 +30,7 @@ export function createHandlers(s: Services): Handlers {
     ...ceremonyHandlers(s),
     ...lifecycleHandlers(s),
     ...settingsHandlers(s),
+    ...rehearsalVendorHandlers(s),
     ...awsHandlers(s),
   };
 }

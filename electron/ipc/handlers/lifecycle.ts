@@ -55,7 +55,11 @@ export function lifecycleHandlers(s: Services): Pick<Handlers, LifecycleChannel>
       return out;
     },
     'lifecycle:key-rotation-start': async () => rot.start(),
-    'lifecycle:key-rotation-add-key': async (r) => rot.addKey(r),
+    // The re-seal runs only inside a supervised activation (every custodian, each copy's knower, a supervisor); its 'escrow-rewrap' purpose writes the files.
+    'lifecycle:key-rotation-add-key': async (r) => {
+      const { target } = await rot.prepareAddKey(r);
+      return s.activationDesk.startRewrap({ escrowFile: r.escrowFile, holderCopies: r.holderCopies, purpose: { target } });
+    },
     // The new key is opened only inside a supervised activation (keeper, knower, supervisor); its 'key-rotation' purpose runs the import.
     'lifecycle:key-rotation-import': async (r) => {
       const { target, holder } = rot.prepareImport({ holderCopyPath: r.holderCopyPath, ...(r.keyName ? { keyName: r.keyName } : {}) });

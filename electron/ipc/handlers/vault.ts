@@ -1,11 +1,13 @@
 import type { Services } from '../../services/index';
 import type { Handlers } from '../dispatch';
+import { KeyholderError } from '../../../shared/errors/index';
+import { importSteps } from '../../../shared/ceremony/gate';
 import { findHolderCopies } from '../../services/vault/index';
-import { importTarget } from '../../services/ceremony/vault-import-purpose';
+import { importTarget } from '../../services/vault/import-purpose';
 
-type VaultChannels = 'vault:state' | 'vault:saveDraft' | 'vault:startImport' | 'vault:recoverDeletedKey';
+type VaultChannels = 'vault:state' | 'vault:saveDraft' | 'vault:chooseHolderCopy' | 'vault:startImport' | 'vault:recoverDeletedKey';
 
-/** The holder this workstation acts for, when it can tell. */
+/** The holder this workstation acts for, when it can tell: the one the control plane enrolled, else the one whose client secret is kept here. */
 export function ownHolder(s: Services, ws: { holder1: { secret: string }; holder2: { secret: string } }): 1 | 2 | undefined {
   const enrolled = s.controlPlane.view().holder;
   if (enrolled === 1 || enrolled === 2) return enrolled;
@@ -18,18 +20,16 @@ export function vaultHandlers(s: Services): Pick<Handlers, VaultChannels> {
     'vault:state': async () => {
       const ws = await s.worksheet.get();
       const record = s.vault.record();
-      // This workstation's own holder: the one the control plane enrolled it as, else the one whose client secret
-      // is kept here. Only without either, the holder whose line 1 is filled and line 2 is not yet. Importing as
-      // the other holder is the holder's explicit choice on the screen, never a suggestion.
-      const own = ownHolder(s, ws);
-      const holder = own ?? (ws.holder1.vaultHost && !ws.holder1.keyIdentifier ? 1 : ws.holder2.vaultHost && !ws.holder2.keyIdentifier ? 2 : undefined);
-      const line = holder === 2 ? ws.holder2 : ws.holder1;
+      // Only this workstation's own holder is proposed. Without one, nothing is guessed from the worksheet's lines
+      // (a column copied from the other holder's would pick the wrong one): the holder chooses on the screen.
+      const holder = ownHolder(s, ws);
+      const line = holder === 2 ? ws.holder2 : holder === 1 ? ws.holder1 : null;
       return {
         record,
         suggested: {
           ...(holder ? { holder } : {}),
-          vaultUrl: line.vaultHost ? `https://${line.vaultHost}` : '',
-          keyName: line.keyName,
+          vaultUrl: line?.vaultHost ? `https://${line.vaultHost}` : '',
+          keyName: line?.keyName ?? '',
           holderCopies: findHolderCopies(s.deps.dataDir),
         },
       };
@@ -38,9 +38,35 @@ export function vaultHandlers(s: Services): Pick<Handlers, VaultChannels> {
       s.vault.saveDraft(r);
       return {};
     },
+    'vault:chooseHolderCopy': async () => {
+      if (!s.deps.chooseOpenPath) {
+        throw new KeyholderError('vault.no_file_chooser', 'This workstation cannot show a file chooser here. Choose one of the key-holder copies listed on the screen.');
+      }
+      const file = await s.deps.chooseOpenPath('holder-copy');
+      if (!file) return { path: null };
+      // Said now, not after four people have gathered: the file must be a key-holder copy (one passphrase, one holder).
+      const entry = (await s.escrow.inspect(file)).header.keys.at(-1);
+      if (!entry || entry.policy.threshold !== 1 || entry.custodians.length !== 1) {
+        throw new KeyholderError('vault.not_holder_copy', 'This file is not a key-holder copy (it is the custodians’ escrow or another file). Choose the copy made for you: holder-….khescrow.');
+      }
+      return { path: file };
+    },
     // The key is opened only inside a supervised activation (keeper, knower, supervisor); its purpose runs the import.
-    'vault:startImport': async (draft) => {
+    'vault:startImport': async ({ otherHolderConfirmed, ...draft }) => {
+      // Kept first, so a refusal below loses nothing the holder typed.
       s.vault.saveDraft(draft);
+      const own = ownHolder(s, await s.worksheet.get());
+      if (own !== undefined && draft.holder !== own && !otherHolderConfirmed) {
+        throw new KeyholderError(
+          'vault.other_holder',
+          `This workstation belongs to key holder ${own}, but the import is for key holder ${draft.holder}. Choose key holder ${own}, or confirm on the screen that you are key holder ${draft.holder} importing into your own vault.`,
+          { own, holder: draft.holder },
+        );
+      }
+      // The step table decides, as on the screen: no key material is opened for a vault the vendor has not registered.
+      s.ceremony.assertMayStart(importSteps(draft.holder));
+      // The explicit choice to act as the other holder is part of the signed record; if it cannot be recorded, nothing starts.
+      if (own !== undefined && draft.holder !== own) await s.ceremony.record('vault.other-holder-chosen', { workstationHolder: own, holder: draft.holder, target: importTarget(draft) });
       return s.activationDesk.start({ mode: 'split-knowledge', escrowFile: draft.holderCopyPath, purpose: { kind: 'vault-import', target: importTarget(draft), holder: draft.holder } });
     },
     'vault:recoverDeletedKey': async (r) => {

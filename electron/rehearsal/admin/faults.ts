@@ -1,7 +1,25 @@
-/** Injected faults: the rehearsal's way to make Azure slow, busy or rude on purpose. */
+/**
+ * Injected faults: the rehearsal's way to make Azure and AWS slow, busy or
+ * rude on purpose. For the KMS double (family "kms") `path` matches the
+ * operation name (e.g. "^ImportKeyMaterial$"), and two more kinds model what
+ * AWS does: "kms-error" answers with one of AWS's error codes (throttling,
+ * internal errors, an expired import token), and "disable-key" disables the
+ * request's key just before the operation runs (someone disabled it in the
+ * console mid-ceremony): it stays disabled until enabled again.
+ */
 import crypto from 'node:crypto';
 
-export type Family = 'entra' | 'keyvault' | 'graph';
+export type Family = 'entra' | 'keyvault' | 'graph' | 'kms';
+
+/** AWS's codes a "kms-error" fault may answer with, and their HTTP statuses. */
+export const KMS_FAULT_CODES = {
+  ThrottlingException: 400,
+  KMSInternalException: 500,
+  DependencyTimeoutException: 503,
+  ExpiredImportTokenException: 400,
+  KMSInvalidStateException: 409,
+} as const;
+export type KmsFaultCode = keyof typeof KMS_FAULT_CODES;
 
 export interface FaultRule {
   id: string;
@@ -11,7 +29,9 @@ export interface FaultRule {
   path?: string;
   /** Vault name to limit a Key Vault fault to one vault. */
   vault?: string;
-  kind: 'latency' | 'status' | 'reset';
+  kind: 'latency' | 'status' | 'reset' | 'kms-error' | 'disable-key';
+  /** For "kms-error": the AWS error code answered. */
+  code?: KmsFaultCode;
   latencyMs?: number;
   status?: 429 | 503;
   retryAfterSeconds?: number;
@@ -24,11 +44,19 @@ export class FaultTable {
 
   add(input: Record<string, unknown>): FaultRule {
     const kind = input.kind;
-    if (kind !== 'latency' && kind !== 'status' && kind !== 'reset') throw new Error('kind must be latency, status or reset');
+    if (kind !== 'latency' && kind !== 'status' && kind !== 'reset' && kind !== 'kms-error' && kind !== 'disable-key') throw new Error('kind must be latency, status, reset, kms-error or disable-key');
     const rule: FaultRule = { id: crypto.randomUUID(), kind };
     if (input.family !== undefined) {
-      if (!['entra', 'keyvault', 'graph'].includes(input.family as string)) throw new Error('family must be entra, keyvault or graph');
+      if (!['entra', 'keyvault', 'graph', 'kms'].includes(input.family as string)) throw new Error('family must be entra, keyvault, graph or kms');
       rule.family = input.family as Family;
+    }
+    if (kind === 'kms-error' || kind === 'disable-key') {
+      if (rule.family !== undefined && rule.family !== 'kms') throw new Error(`${kind} applies to the kms family only`);
+      rule.family = 'kms';
+    }
+    if (kind === 'kms-error') {
+      if (typeof input.code !== 'string' || !Object.hasOwn(KMS_FAULT_CODES, input.code)) throw new Error(`code must be one of ${Object.keys(KMS_FAULT_CODES).join(', ')}`);
+      rule.code = input.code as KmsFaultCode;
     }
     if (input.method !== undefined) rule.method = String(input.method).toUpperCase();
     if (input.path !== undefined) {

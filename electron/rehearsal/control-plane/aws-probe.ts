@@ -26,7 +26,8 @@ export interface AwsKeyStoreAccess {
 
 export interface AwsProbeOptions {
   credentials: KMSClientConfig['credentials'];
-  endpoint?: string;
+  /** Any KMS-compatible endpoint; a function when it is known only later (the rehearsal cloud's port after listen). */
+  endpoint?: string | (() => string);
   agent?: https.Agent;
 }
 
@@ -50,7 +51,7 @@ export class AwsKmsSamenessProbe {
       c = new KMSClient({
         region,
         credentials: this.o.credentials,
-        ...(this.o.endpoint ? { endpoint: this.o.endpoint } : {}),
+        ...(this.o.endpoint ? { endpoint: typeof this.o.endpoint === 'function' ? this.o.endpoint() : this.o.endpoint } : {}),
         ...(this.o.agent ? { requestHandler: new NodeHttpHandler({ httpsAgent: this.o.agent }) } : {}),
         maxAttempts: 2,
       });
@@ -74,6 +75,16 @@ export class AwsKmsSamenessProbe {
       }
     }
     return crypto.timingSafeEqual(macs[0]!, macs[1]!) ? { same: true, message: message.toString('hex') } : { same: false, reason: 'macs_differ', detail: 'The companion keys answer with different MACs: the holders did not import the same escrowed key.' };
+  }
+
+  /** The key as the vendor role sees it (state, spec, origin), or the refusal's name (AccessDeniedException, NotFoundException, ...). */
+  async describe(keyArn: string): Promise<{ ok: true; state: string; keySpec: string; origin: string } | { ok: false; error: string }> {
+    try {
+      const m = (await this.client(keyArn).send(new DescribeKeyCommand({ KeyId: keyArn }))).KeyMetadata!;
+      return { ok: true, state: m.KeyState ?? 'Unknown', keySpec: m.KeySpec ?? 'Unknown', origin: m.Origin ?? 'Unknown' };
+    } catch (e) {
+      return { ok: false, error: (e as { name?: string }).name ?? 'Unavailable' };
+    }
   }
 
   /** The primary key's state as the vendor sees it (Enabled, Disabled, PendingDeletion, PendingImport) or the refusal's name. */

@@ -14,6 +14,10 @@ import {
   SUPPORTED_API_VERSIONS,
   ceremonyRecordCanonical,
   credentialUpdateSchema,
+  awsKeyStoreRecordSchema,
+  isAwsRecord,
+  keyStoreNameOf,
+  keyIdentifierOf,
   keyStoreRecordSchema,
   sealingSuite,
   WORKSHEET_LINE,
@@ -21,7 +25,10 @@ import {
   type Discovery,
   type EnvironmentStatus,
   type Holder,
+  type AnyKeyStoreRecord,
+  type AwsKeyStoreRecord,
   type KeyStoreField,
+  type KeyStoreProvider,
   type KeyStoreHealth,
   type KeyStoreRecord,
   type CeremonyRecordReceipt,
@@ -33,12 +40,14 @@ import {
 } from '../../../shared/control-plane/api';
 import { sealedEnvelopeSchema, sha256Hex, fromBase64Url, toBase64Url, type EnvelopePurpose } from '../../../shared/control-plane/envelope';
 import { primaryKeyStatusFrom } from '../../../shared/control-plane/status';
+import { createCeremonyTranscripts } from './ceremony-transcripts';
 import { ControlPlaneStore, type StoredCeremonyRecord, type StoredEnrolment, type StoredEnvironment, type StoredLibrary, type StoredPrimaryKey } from './store';
 import { DEFAULT_ROTATION_RATE_PER_DAY, SYSTEM_KEY, libraryKeyStatus, noLongerInUseSince } from './libraries';
 import { loadOrCreateSealingKey, openEnvelope, type SealingKey } from './sealing';
 import { loadOrCreateStorageKey } from './record-seal';
 import { ProbeError, type KeyStoreProbe, type RsaPublicKey } from './probe';
 import { failure, holderChecks, probeFailure, provePair, staticChecks, wrapLocally } from './validator';
+import { awsHolderChecks, awsKeyStoreHealth, awsProvePair, awsStaticChecks, type AwsPairProbe } from './aws-validator';
 
 /** An API error with its HTTP status; router.ts renders it as `{ error: { code, message, failures? } }`. */
 export class ApiFailure extends Error {
@@ -77,6 +86,10 @@ export interface ControlPlaneOptions {
   /** Bearer token for the vendor's admin calls. */
   adminToken: string;
   probe: KeyStoreProbe;
+  /** Reaches AWS KMS with the vendor's role (pair proof, status); without it AWS key stores are refused. */
+  awsProbe?: AwsPairProbe;
+  /** The vendor's role that holders grant on their keys; a submission naming another role is refused. */
+  awsVendorRoleArn?: string;
   now?: () => Date;
   scheduler?: Scheduler;
   /** How often the primary keys' status is re-checked (default 5 minutes). */
@@ -106,12 +119,16 @@ export class ReferenceControlPlane {
   private stopMonitor: (() => void) | null = null;
   readonly now: () => Date;
 
+  /** Each workstation's signed transcript and the pinned ceremony plan (POST/GET /v1/ceremony-transcripts). */
+  readonly ceremonyTranscripts: ReturnType<typeof createCeremonyTranscripts>;
+
   private constructor(
     private readonly opts: ControlPlaneOptions,
     readonly store: ControlPlaneStore,
     private readonly sealing: SealingKey,
   ) {
     this.now = opts.now ?? (() => new Date());
+    this.ceremonyTranscripts = createCeremonyTranscripts(store, () => this.now());
   }
 
   static async create(opts: ControlPlaneOptions): Promise<ReferenceControlPlane> {
@@ -174,7 +191,8 @@ export class ReferenceControlPlane {
 
   // ------------------------------------------------------------ registration
 
-  async requestRegistration(e: StoredEnrolment, vaultDnsName: string): Promise<Registration> {
+  async requestRegistration(e: StoredEnrolment, vaultDnsName: string, provider?: KeyStoreProvider): Promise<Registration> {
+    if (provider === 'aws-kms' && !this.opts.awsProbe) throw new ApiFailure(422, 'provider_not_supported', 'This control plane does not accept AWS KMS key stores. Ask the vendor which key stores it supports.');
     const state = this.store.read();
     const elsewhere = Object.values(state.registrations).some((r) => r.environmentId !== e.environmentId && r.status !== 'rejected' && r.vaultDnsName === vaultDnsName);
     if (elsewhere) {
@@ -189,6 +207,7 @@ export class ReferenceControlPlane {
       environmentId: e.environmentId,
       holder: e.holder,
       vaultDnsName,
+      ...(provider === 'aws-kms' ? { provider } : {}),
       status: 'pending',
       requestedAt: this.now().toISOString(),
     };
@@ -258,7 +277,7 @@ export class ReferenceControlPlane {
     if (stored) stored.lastSequence = sequence;
   }
 
-  private async openSealed<T>(e: StoredEnrolment, body: Uint8Array, purpose: EnvelopePurpose, schema: ZodType<T>): Promise<{ value: T; envelopeSha256: string; sequence: number }> {
+  private async openSealed<T>(e: StoredEnrolment, body: Uint8Array, purpose: EnvelopePurpose, schemaFor: ZodType<T> | ((value: unknown) => ZodType<T>)): Promise<{ value: T; envelopeSha256: string; sequence: number }> {
     let json: unknown;
     try {
       json = JSON.parse(Buffer.from(body).toString('utf8'));
@@ -297,11 +316,13 @@ export class ReferenceControlPlane {
     } finally {
       plain.fill(0);
     }
+    const schema = typeof schemaFor === 'function' ? schemaFor(value) : schemaFor;
     const rec = schema.safeParse(value);
     if (!rec.success) {
       const failures = rec.error.issues.map((i) => {
         const field = (i.path[0] as KeyStoreField) ?? 'vaultDnsName';
-        const known = field in WORKSHEET_LINE ? field : 'vaultDnsName';
+        const awsFields = ['keyArn', 'companionKeyArn', 'vendorRoleArn', 'cacheMinutes'];
+        const known = field in WORKSHEET_LINE || awsFields.includes(field) ? field : 'vaultDnsName';
         return failure('value_malformed', e.holder, known, `Key holder ${e.holder}: ${String(i.path[0] ?? 'record')} is not valid (${i.message}).`);
       });
       throw new ApiFailure(422, 'record_invalid', 'The key-store record is not valid.', failures);
@@ -312,11 +333,14 @@ export class ReferenceControlPlane {
   }
 
   async submitKeyStore(e: StoredEnrolment, body: Uint8Array): Promise<SubmissionReceipt> {
-    const { value: record, envelopeSha256, sequence } = await this.openSealed(e, body, 'key-store-submission', keyStoreRecordSchema);
+    const { value: record, envelopeSha256, sequence } = await this.openSealed<AnyKeyStoreRecord>(e, body, 'key-store-submission', (v) =>
+      (v as { provider?: unknown } | null)?.provider === 'aws-kms' ? awsKeyStoreRecordSchema : keyStoreRecordSchema,
+    );
+    if (isAwsRecord(record) && !this.opts.awsProbe) throw new ApiFailure(422, 'provider_not_supported', 'This control plane does not accept AWS KMS key stores. Ask the vendor which key stores it supports.');
     const state = this.store.read();
     // Findings that no partner record can fix are refused at once rather than stored.
-    const immediate = holderChecks(state, e.environmentId, record, this.now()).filter((f) =>
-      ['key_identifier_used_before', 'vault_used_by_other_environment', 'key_identifier_wrong_vault', 'secret_expired'].includes(f.code),
+    const immediate = (isAwsRecord(record) ? awsHolderChecks(state, e.environmentId, record, this.opts.awsVendorRoleArn) : holderChecks(state, e.environmentId, record, this.now())).filter((f) =>
+      ['key_identifier_used_before', 'vault_used_by_other_environment', 'key_identifier_wrong_vault', 'secret_expired', 'vendor_role_not_ours'].includes(f.code),
     );
     if (immediate.length) throw new ApiFailure(422, 'key_store_rejected', immediate.map((f) => f.message).join(' '), immediate);
     const submissionId = newId('sub');
@@ -343,18 +367,29 @@ export class ReferenceControlPlane {
       const r2 = env.pending[2]?.record;
       if (!r1 || !r2) return { state: 'waiting_for_other_holder', failures: [] };
       const checkedAt = this.now().toISOString();
-      let failures = staticChecks(state, environmentId, r1, r2, this.now());
+      let failures: ValidationFailure[];
       let publicKey: RsaPublicKey | undefined;
-      if (!failures.length) {
-        const pair = await provePair(this.opts.probe, r1, r2);
-        failures = pair.failures;
-        publicKey = pair.publicKey;
+      if (isAwsRecord(r1) !== isAwsRecord(r2)) {
+        const msg = 'The key holders submitted key stores of two kinds (one AWS KMS, one Azure Key Vault). Both key stores of a primary key must be of the kind the vendor set up for this environment.';
+        failures = [failure('providers_differ', 1, isAwsRecord(r1) ? 'keyArn' : 'keyIdentifier', `Key holder 1: ${msg}`), failure('providers_differ', 2, isAwsRecord(r2) ? 'keyArn' : 'keyIdentifier', `Key holder 2: ${msg}`)];
+      } else if (isAwsRecord(r1) && isAwsRecord(r2)) {
+        failures = awsStaticChecks(state, environmentId, r1, r2, this.opts.awsVendorRoleArn);
+        if (!failures.length) failures = await awsProvePair(this.opts.awsProbe!, r1, r2);
+      } else {
+        const a1 = r1 as KeyStoreRecord;
+        const a2 = r2 as KeyStoreRecord;
+        failures = staticChecks(state, environmentId, a1, a2, this.now());
+        if (!failures.length) {
+          const pair = await provePair(this.opts.probe, a1, a2);
+          failures = pair.failures;
+          publicKey = pair.publicKey;
+        }
       }
       const outcome: ValidationOutcome = failures.length ? { state: 'failed', checkedAt, failures } : { state: 'validated', checkedAt, failures: [] };
       await this.store.update((s) => {
         const target = s.environments[environmentId]!;
         target.validation = outcome;
-        if (outcome.state === 'validated' && publicKey) {
+        if (outcome.state === 'validated' && (publicKey || isAwsRecord(r1))) {
           const n = target.primaryKeys.length + 1;
           const pk: StoredPrimaryKey = {
             primaryKeyId: newId('pk'),
@@ -363,9 +398,9 @@ export class ReferenceControlPlane {
             createdAt: checkedAt,
             status: 'Available',
             checkedAt,
-            keyStores: [r1, r2].map((r) => ({ holder: r.holder, vaultDnsName: r.vaultDnsName, keyIdentifier: r.keyIdentifier, health: 'healthy' as const })),
+            keyStores: [r1, r2].map((r) => ({ holder: r.holder, vaultDnsName: keyStoreNameOf(r), ...(isAwsRecord(r) ? { provider: 'aws-kms' as const } : {}), keyIdentifier: keyIdentifierOf(r), health: 'healthy' as const })),
             records: { 1: r1, 2: r2 },
-            publicKey: { n: toBase64Url(publicKey.n), e: toBase64Url(publicKey.e) },
+            ...(publicKey ? { publicKey: { n: toBase64Url(publicKey.n), e: toBase64Url(publicKey.e) } } : {}),
           };
           target.primaryKeys.push(pk);
           target.pending = {};
@@ -384,8 +419,10 @@ export class ReferenceControlPlane {
     const pk = env?.primaryKeys.at(-1);
     const current = pk?.records[e.holder] ?? env?.pending[e.holder]?.record;
     if (!env || !current) throw new ApiFailure(409, 'nothing_to_update', 'There is no key store from this key holder to update yet. Submit the key store first.');
+    if (isAwsRecord(current)) throw new ApiFailure(409, 'nothing_to_update', 'An AWS KMS key store has no client secret: the vendor’s role reaches the key through its key policy. Nothing was changed.');
     const next: KeyStoreRecord = { ...current, applicationId: upd.applicationId ?? current.applicationId, clientSecret: upd.clientSecret, secretExpiresOn: upd.secretExpiresOn };
-    const other = pk?.records[e.holder === 1 ? 2 : 1] ?? env.pending[e.holder === 1 ? 2 : 1]?.record;
+    const otherRecord = pk?.records[e.holder === 1 ? 2 : 1] ?? env.pending[e.holder === 1 ? 2 : 1]?.record;
+    const other = otherRecord && !isAwsRecord(otherRecord) ? otherRecord : undefined;
     const failures: ValidationFailure[] = [];
     if (Date.parse(next.secretExpiresOn) <= this.now().getTime()) failures.push(failure('secret_expired', e.holder, 'secretExpiresOn', `Key holder ${e.holder}: the new secret's expiry date has already passed.`));
     if (other && other.applicationId === next.applicationId) failures.push(failure('application_ids_same', e.holder, 'applicationId', `Key holder ${e.holder}: the application ID (line 3) is the other key holder's. Each key holder needs their own application.`));
@@ -397,7 +434,7 @@ export class ReferenceControlPlane {
         const canary = randomBytes(32);
         const got = await this.opts.probe.unwrapKey(next, wrapLocally(key, canary));
         if (!Buffer.from(got).equals(canary)) failures.push(failure('unwrap_failed', e.holder, 'keyIdentifier', `Key holder ${e.holder}: the vault did not unwrap correctly with the new credentials.`));
-        if (pk && (toBase64Url(key.n) !== pk.publicKey.n || toBase64Url(key.e) !== pk.publicKey.e)) {
+        if (pk?.publicKey && (toBase64Url(key.n) !== pk.publicKey.n || toBase64Url(key.e) !== pk.publicKey.e)) {
           failures.push(failure('public_keys_differ', e.holder, 'keyIdentifier', `Key holder ${e.holder}: the key reached with the new credentials is not the primary key's.`));
         }
       } catch (err) {
@@ -413,7 +450,7 @@ export class ReferenceControlPlane {
       const tpk = target.primaryKeys.at(-1);
       if (tpk) tpk.records[e.holder] = next;
       const pend = target.pending[e.holder];
-      if (pend) pend.record = { ...pend.record, applicationId: next.applicationId, clientSecret: next.clientSecret, secretExpiresOn: next.secretExpiresOn };
+      if (pend && !isAwsRecord(pend.record)) pend.record = { ...pend.record, applicationId: next.applicationId, clientSecret: next.clientSecret, secretExpiresOn: next.secretExpiresOn };
       s.submissions[submissionId] = { submissionId, enrolmentId: e.enrolmentId, environmentId: e.environmentId, holder: e.holder, purpose: 'credential-update', receivedAt, envelopeSha256 };
     });
     return { submissionId, holder: e.holder, receivedAt, envelopeSha256, verified: true as const };
@@ -475,7 +512,7 @@ export class ReferenceControlPlane {
       primaryKey: all.at(-1) ?? null,
       primaryKeys: all,
       libraries: libs.map((l) => ({ libraryId: l.libraryId, name: l.name, activeKey: l.applications.at(-1)?.primaryKeyId ?? SYSTEM_KEY, documentVersions: l.documentVersions })),
-      dataKeyCacheSeconds: this.settings().dataKeyCacheSeconds,
+      dataKeyCacheSeconds: env.primaryKeys.length ? cacheSecondsOf(env.primaryKeys.at(-1)!, this.settings().dataKeyCacheSeconds) : this.settings().dataKeyCacheSeconds,
     };
   }
 
@@ -524,7 +561,9 @@ export class ReferenceControlPlane {
     return this.environmentStatus(environmentId);
   }
 
-  private async keyStoreHealth(record: KeyStoreRecord, publicKey: { n: string; e: string }): Promise<{ health: KeyStoreHealth; reason?: string }> {
+  private async keyStoreHealth(record: AnyKeyStoreRecord, publicKey: { n: string; e: string } | undefined): Promise<{ health: KeyStoreHealth; reason?: string }> {
+    if (isAwsRecord(record)) return this.opts.awsProbe ? awsKeyStoreHealth(this.opts.awsProbe, record) : { health: 'unreachable', reason: 'this control plane cannot reach AWS KMS' };
+    if (!publicKey) return { health: 'unreachable', reason: 'no public key recorded for this primary key' };
     const canary = randomBytes(32);
     try {
       const wrapped = wrapLocally({ kty: 'RSA', n: fromBase64Url(publicKey.n), e: fromBase64Url(publicKey.e) }, canary);
@@ -554,8 +593,8 @@ export class ReferenceControlPlane {
   async checkStatus(environmentId: string): Promise<EnvironmentStatus> {
     const env = this.store.read().environments[environmentId];
     if (!env || !env.primaryKeys.length) return this.environmentStatus(environmentId);
-    const cacheMs = this.settings().dataKeyCacheSeconds * 1000;
     for (const pk of env.primaryKeys) {
+      const cacheMs = cacheSecondsOf(pk, this.settings().dataKeyCacheSeconds) * 1000;
       const [h1, h2] = await Promise.all([this.keyStoreHealth(pk.records[1], pk.publicKey), this.keyStoreHealth(pk.records[2], pk.publicKey)]);
       const now = this.now();
       const checkedAt = now.toISOString();
@@ -572,7 +611,7 @@ export class ReferenceControlPlane {
             if (now.getTime() - Date.parse(p.seenAt) < cacheMs) shown = { health: 'healthy', reason: 'the vendor still holds a cached data key' };
             else delete pending[h];
           } else delete pending[h];
-          return { holder: h, vaultDnsName: r.vaultDnsName, keyIdentifier: r.keyIdentifier, health: shown.health, ...(shown.reason ? { reason: shown.reason } : {}) };
+          return { holder: h, vaultDnsName: keyStoreNameOf(r), ...(isAwsRecord(r) ? { provider: 'aws-kms' as const } : {}), keyIdentifier: keyIdentifierOf(r), health: shown.health, ...(shown.reason ? { reason: shown.reason } : {}) };
         });
         t.status = primaryKeyStatusFrom(t.keyStores[0]!.health, t.keyStores[1]!.health);
         t.checkedAt = checkedAt;
@@ -604,6 +643,12 @@ export class ReferenceControlPlane {
     this.stopMonitor?.();
     this.stopMonitor = null;
   }
+}
+
+/** An AWS primary key's cache time is the holders' (seed 002: they give it with the ARN); an Azure one's is the vendor's setting. */
+function cacheSecondsOf(pk: StoredPrimaryKey, vendorDefault: number): number {
+  const aws = [pk.records[1], pk.records[2]].filter((r): r is AwsKeyStoreRecord => isAwsRecord(r));
+  return aws.length ? Math.max(...aws.map((r) => r.cacheMinutes)) * 60 : vendorDefault;
 }
 
 function emptyEnvironment(environmentId: string): StoredEnvironment {

@@ -13,7 +13,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import type { KeyStoreRecord } from '../../../shared/control-plane/api';
+import type { AnyKeyStoreRecord as KeyStoreRecord } from '../../../shared/control-plane/api';
 import type { ControlPlaneState } from './store';
 
 export const STORAGE_KEY_ENV = 'KEYHOLDER_CP_STORAGE_KEY';
@@ -72,6 +72,15 @@ export function openRecord(key: Buffer, stored: SealedRecord | KeyStoreRecord, e
   }
 }
 
+/** Any other JSON value kept at rest (a workstation's transcript), sealed the same way and bound to where it is kept. */
+export function sealValue(key: Buffer, value: unknown, environmentId: string, where: string, holder: number): SealedRecord {
+  return sealRecord(key, value as KeyStoreRecord, environmentId, where, holder);
+}
+
+export function openValue<T>(key: Buffer, stored: SealedRecord | T, environmentId: string, where: string, holder: number): T {
+  return openRecord(key, stored as SealedRecord | KeyStoreRecord, environmentId, where, holder) as unknown as T;
+}
+
 type Records<T> = { 1: T; 2: T };
 
 /** The state as written to disk: every key-store record sealed. */
@@ -89,6 +98,10 @@ export function sealState(s: ControlPlaneState, key: Buffer): unknown {
       };
     }
   }
+  // Workstations' transcripts name the ceremony's people and steps: sealed like the records.
+  for (const [k, t] of Object.entries(out.ceremonyTranscripts ?? {})) {
+    (t as unknown as { bundle: SealedRecord }).bundle = sealValue(key, t.bundle, t.environmentId, `transcript:${k}`, t.holder);
+  }
   return out;
 }
 
@@ -103,5 +116,6 @@ export function openState(raw: ControlPlaneState, key: Buffer): ControlPlaneStat
       pk.records = { 1: openRecord(key, pk.records[1], env.environmentId, pk.primaryKeyId, 1), 2: openRecord(key, pk.records[2], env.environmentId, pk.primaryKeyId, 2) };
     }
   }
+  for (const [k, t] of Object.entries(raw.ceremonyTranscripts ?? {})) t.bundle = openValue(key, t.bundle, t.environmentId, `transcript:${k}`, t.holder);
   return raw;
 }

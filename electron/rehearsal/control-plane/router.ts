@@ -17,6 +17,7 @@ import {
   ceremonyRecordRequestSchema,
 } from '../../../shared/control-plane/api';
 import { ApiFailure, type ReferenceControlPlane } from './control-plane';
+import { CeremonyTranscriptFailure, MAX_TRANSCRIPT_BODY, ceremonyTranscriptPutSchema } from './ceremony-transcripts';
 
 export const MAX_BODY = 64 * 1024;
 
@@ -28,14 +29,14 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-function readBody(req: IncomingMessage): Promise<Buffer> {
+function readBody(req: IncomingMessage, max = MAX_BODY): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (c: Buffer) => {
       size += c.length;
-      if (size > MAX_BODY) {
-        reject(new ApiFailure(413, 'body_too_large', `The request is larger than ${MAX_BODY} bytes.`));
+      if (size > max) {
+        reject(new ApiFailure(413, 'body_too_large', `The request is larger than ${max} bytes.`));
         req.destroy();
         return;
       }
@@ -46,8 +47,8 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
-async function json<T>(req: IncomingMessage, schema: z.ZodType<T>): Promise<T> {
-  const raw = await readBody(req);
+async function json<T>(req: IncomingMessage, schema: z.ZodType<T>, max = MAX_BODY): Promise<T> {
+  const raw = await readBody(req, max);
   let value: unknown = {};
   if (raw.length) {
     try {
@@ -90,7 +91,7 @@ export function createControlPlaneRouter(cp: ReferenceControlPlane, opts: { pref
       if (p === '/v1/registrations' && method === 'POST') {
         const e = holder();
         const body = await json(req, registrationRequestSchema);
-        return send(res, 201, await cp.requestRegistration(e, body.vaultDnsName)), true;
+        return send(res, 201, await cp.requestRegistration(e, body.vaultDnsName, body.provider)), true;
       }
       if (p === '/v1/registrations' && method === 'GET') return send(res, 200, { registrations: cp.registrationsFor(holder()) }), true;
       if ((m = p.match(/^\/v1\/registrations\/([^/]+)$/)) && method === 'GET') return send(res, 200, cp.registration(holder(), decodeURIComponent(m[1]!))), true;
@@ -108,6 +109,11 @@ export function createControlPlaneRouter(cp: ReferenceControlPlane, opts: { pref
         return send(res, 200, await cp.recordCeremony(e, await json(req, ceremonyRecordRequestSchema))), true;
       }
       if (p === '/v1/ceremony-records' && method === 'GET') return send(res, 200, { records: cp.ceremonyRecordsFor(holder()) }), true;
+      if (p === '/v1/ceremony-transcripts' && method === 'POST') {
+        const e = holder();
+        return send(res, 200, await cp.ceremonyTranscripts.put(e, await json(req, ceremonyTranscriptPutSchema, MAX_TRANSCRIPT_BODY))), true;
+      }
+      if (p === '/v1/ceremony-transcripts' && method === 'GET') return send(res, 200, cp.ceremonyTranscripts.list(holder())), true;
       if (p === '/v1/status' && method === 'GET') return send(res, 200, cp.environmentStatus(holder().environmentId)), true;
       if (p === '/v1/status/refresh' && method === 'POST') return send(res, 200, await cp.checkStatus(holder().environmentId)), true;
 
@@ -156,6 +162,8 @@ export function createControlPlaneRouter(cp: ReferenceControlPlane, opts: { pref
     } catch (e) {
       if (e instanceof ApiFailure) {
         send(res, e.status, { error: { code: e.code, message: e.message, ...(e.failures ? { failures: e.failures } : {}) } });
+      } else if (e instanceof CeremonyTranscriptFailure) {
+        send(res, e.status, { error: { code: e.code, message: e.message } });
       } else {
         // Never echo internal errors: they may quote submitted values.
         send(res, 500, { error: { code: 'internal', message: 'The control plane failed while handling this request.' } });

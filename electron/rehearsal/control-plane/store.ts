@@ -3,10 +3,11 @@
  * atomically (write a temporary file, fsync, rename) so a crash leaves either
  * the old or the new state, never half of one. Mutations run one at a time.
  */
+import type { StoredCeremonyPlan, StoredCeremonyTranscript } from './ceremony-transcripts';
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { Holder, KeyStoreHealth, KeyStoreRecord, PrimaryKey, Registration, ValidationOutcome } from '../../../shared/control-plane/api';
+import type { AnyKeyStoreRecord, Holder, KeyStoreHealth, PrimaryKey, Registration, ValidationOutcome } from '../../../shared/control-plane/api';
 import { openState, sealState } from './record-seal';
 
 export interface StoredEnrolment {
@@ -22,16 +23,16 @@ export interface StoredEnrolment {
 }
 
 export interface StoredKeyStore {
-  record: KeyStoreRecord;
+  record: AnyKeyStoreRecord;
   submissionId: string;
   receivedAt: string;
 }
 
 export interface StoredPrimaryKey extends PrimaryKey {
   /** The key stores it was made from, with their current credentials (for status checks). */
-  records: { 1: KeyStoreRecord; 2: KeyStoreRecord };
-  /** The shared RSA public key (base64url n and e), for wrapping status canaries locally. */
-  publicKey: { n: string; e: string };
+  records: { 1: AnyKeyStoreRecord; 2: AnyKeyStoreRecord };
+  /** The shared RSA public key (base64url n and e), for wrapping status canaries locally; absent for AWS KMS pairs. */
+  publicKey?: { n: string; e: string };
   /** A revocation seen by a status check but not yet reported: the vendor's cached data key still works until seenAt + cache delay. */
   pendingHealth?: { 1?: { health: KeyStoreHealth; reason?: string; seenAt: string }; 2?: { health: KeyStoreHealth; reason?: string; seenAt: string } };
 }
@@ -86,6 +87,10 @@ export interface ControlPlaneState {
   submissions: Record<string, StoredSubmission>;
   /** Absent in state files written before ceremony records existed. */
   ceremonyRecords?: Record<string, StoredCeremonyRecord>;
+  /** The ceremony plan pinned per environment (ceremony-transcripts.ts). */
+  ceremonyPlans?: Record<string, StoredCeremonyPlan>;
+  /** Each workstation's transcript, keyed `environment/workstation key`; sealed at rest. */
+  ceremonyTranscripts?: Record<string, StoredCeremonyTranscript>;
   /** Set through the admin API; absent values fall back to the control plane's options. */
   settings?: { rotationRatePerDay?: number; dataKeyCacheSeconds?: number };
 }

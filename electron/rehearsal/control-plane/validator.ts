@@ -7,16 +7,25 @@
  * the holder should look at.
  */
 import { constants, createPublicKey, publicEncrypt, randomBytes, timingSafeEqual } from 'node:crypto';
-import { WORKSHEET_LINE, type Holder, type KeyStoreField, type KeyStoreRecord, type ValidationFailure, type ValidationFailureCode } from '../../../shared/control-plane/api';
+import { WORKSHEET_LINE, keyIdentifierOf, keyStoreNameOf, type AwsKeyStoreField, type Holder, type KeyStoreField, type KeyStoreRecord, type ValidationFailure, type ValidationFailureCode } from '../../../shared/control-plane/api';
 import { toBase64Url } from '../../../shared/control-plane/envelope';
 import { ProbeError, type KeyStoreProbe, type RsaPublicKey } from './probe';
 import type { ControlPlaneState } from './store';
 
-export function failure(code: ValidationFailureCode, holder: Holder, field: KeyStoreField, message: string): ValidationFailure {
-  return { code, holder, field, worksheetLine: WORKSHEET_LINE[field], message };
+export function failure(code: ValidationFailureCode, holder: Holder, field: KeyStoreField | AwsKeyStoreField, message: string): ValidationFailure {
+  return { code, holder, field, worksheetLine: field in WORKSHEET_LINE ? WORKSHEET_LINE[field as KeyStoreField] : null, message };
 }
 
-const sameText = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase();
+export const sameText = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase();
+
+/** The registration finding for a key store's name (vault DNS name or AWS location), or null when the vendor registered it. */
+export function registrationFailure(state: ControlPlaneState, environmentId: string, h: Holder, name: string, field: KeyStoreField | AwsKeyStoreField, what: string): ValidationFailure | null {
+  const regs = Object.values(state.registrations).filter((g) => g.environmentId === environmentId && g.holder === h && sameText(g.vaultDnsName, name));
+  if (regs.some((g) => g.status === 'registered')) return null;
+  if (regs.some((g) => g.status === 'pending')) return failure('vault_registration_pending', h, field, `Key holder ${h}: ${what} ${name} is still waiting for the vendor to confirm its registration.`);
+  if (regs.some((g) => g.status === 'rejected')) return failure('vault_registration_rejected', h, field, `Key holder ${h}: the vendor rejected the registration of ${name}. Ask the vendor why, then register the right one.`);
+  return failure('vault_not_registered', h, field, `Key holder ${h}: ${what} ${name} has not been registered with the vendor. Request its registration first.`);
+}
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.length > 0 && timingSafeEqual(a, b);
@@ -62,10 +71,10 @@ export function holderChecks(state: ControlPlaneState, environmentId: string, r:
     for (const env of Object.values(state.environments)) {
       for (const pk of env.primaryKeys) {
         for (const used of [pk.records[1], pk.records[2]]) {
-          if (sameText(used.keyIdentifier, r.keyIdentifier)) {
+          if (sameText(keyIdentifierOf(used), r.keyIdentifier)) {
             out.push(failure('key_identifier_used_before', h, 'keyIdentifier', `Key holder ${h}: this key identifier (line 2) was already used for a primary key. Import the key again to get a new key version and submit its identifier.`));
           }
-          if (env.environmentId !== environmentId && sameText(used.vaultDnsName, r.vaultDnsName)) {
+          if (env.environmentId !== environmentId && sameText(keyStoreNameOf(used), r.vaultDnsName)) {
             out.push(failure('vault_used_by_other_environment', h, 'vaultDnsName', `Key holder ${h}: the vault ${r.vaultDnsName} (line 1) already serves another environment. Each environment needs its own vaults.`));
           }
         }
@@ -90,7 +99,7 @@ export function staticChecks(state: ControlPlaneState, environmentId: string, r1
   return dedupe(out);
 }
 
-function dedupe(fs: ValidationFailure[]): ValidationFailure[] {
+export function dedupe(fs: ValidationFailure[]): ValidationFailure[] {
   const seen = new Set<string>();
   return fs.filter((f) => {
     const k = `${f.code}/${f.holder}/${f.field}`;

@@ -10,6 +10,8 @@
  */
 import crypto from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { KMS_FAULT_CODES, type FaultTable } from '../admin/faults';
 import type { CloudContext } from '../context';
 import { readBody } from '../http';
 import { CiphertextError, WRAPPING_ALGORITHMS, WRAPPING_KEY_SPECS, ciphertextKeyArn, hmacSha256, open, seal, unwrapMaterial, type WrappingAlgorithm } from './crypto';
@@ -570,7 +572,44 @@ function sendError(ctx: CloudContext, res: ServerResponse, e: KmsError): void {
   send(ctx, res, e.status, { __type: e.code, message: e.message }, { 'x-amzn-errortype': e.code });
 }
 
-export async function handleKms(ctx: CloudContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+/** Applies an injected fault (admin/faults.ts) to this KMS call: true when it answered (or dropped) the request itself. */
+async function injectFault(faults: FaultTable | undefined, c: Call, name: string, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+  const fault = faults?.take('kms', 'POST', name);
+  if (!fault) return false;
+  if (fault.kind === 'latency') {
+    await new Promise((r) => setTimeout(r, fault.latencyMs));
+    return false;
+  }
+  if (fault.kind === 'reset') {
+    try {
+      (req.socket as Socket).resetAndDestroy();
+    } catch {
+      req.socket.destroy();
+    }
+    return true;
+  }
+  if (fault.kind === 'disable-key') {
+    // Someone disabled the key in the console: the operation below meets it disabled, and so does every later one.
+    try {
+      const key = findKey(c, String(c.input.KeyId ?? ''));
+      if (key.keyState === 'Enabled') key.keyState = 'Disabled';
+      c.ctx.store.save();
+    } catch {
+      // No key named: the operation answers as it would.
+    }
+    return false;
+  }
+  if (fault.kind === 'kms-error') {
+    sendError(c.ctx, res, new KmsError(fault.code!, `Injected fault: ${fault.code}.`, KMS_FAULT_CODES[fault.code!]));
+    return true;
+  }
+  // status: 429 is KMS's throttling, 503 its dependency timeout.
+  const code = fault.status === 429 ? 'ThrottlingException' : 'DependencyTimeoutException';
+  sendError(c.ctx, res, new KmsError(code, fault.status === 429 ? 'Rate exceeded' : 'Service unavailable, try again.', fault.status === 429 ? 400 : 503));
+  return true;
+}
+
+export async function handleKms(ctx: CloudContext, req: IncomingMessage, res: ServerResponse, faults?: FaultTable): Promise<void> {
   const body = await readBody(req);
   if (req.method !== 'POST' || (req.url ?? '/').split('?')[0] !== '/') {
     return sendError(ctx, res, err('UnknownOperationException', 'KMS accepts only POST / with X-Amz-Target: TrentService.{Operation}.'));
@@ -603,6 +642,7 @@ export async function handleKms(ctx: CloudContext, req: IncomingMessage, res: Se
     return sendError(ctx, res, err('SerializationException', 'The request body is not a JSON object.'));
   }
   // Generated off the event loop before the (synchronous) operation runs; other requests keep being served meanwhile.
+  if (await injectFault(faults, { ctx, kms, caller, region, now: now.getTime(), input }, name, req, res)) return;
   if (name === 'GetParametersForImport') await prepareWrappingKey(ctx, input.WrappingKeySpec);
   refresh(kms, now.getTime());
   try {

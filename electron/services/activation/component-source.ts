@@ -30,4 +30,20 @@ export interface QuorumShareComponentSource {
   combine(shares: { custodian: string; share: Uint8Array }[]): Promise<Uint8Array>;
 }
 
-export type ComponentSource = SealedCopyComponentSource | QuorumShareComponentSource;
+/**
+ * The key rotation's escrow re-seal: every custodian and the knower of every
+ * key-holder copy prove their passphrase against their own wrap of the
+ * current key. Nothing is combined, so the current key is never decrypted;
+ * the session keeps the proven passphrases (zeroed with everything else) and
+ * hands them to the purpose, which seals the new key to them.
+ */
+export interface RewrapComponentSource {
+  kind: 'rewrap';
+  custodians: Custodian[];
+  /** The key-holder copies (IDs `copy-N`) that get the new key too. */
+  copies: Custodian[];
+  /** Unwraps this custodian's (or copy's) slot of the current key; throws on a wrong passphrase. The piece is only for its check value. */
+  check(id: string, passphrase: Uint8Array): Promise<Uint8Array>;
+}
+
+export type ComponentSource = SealedCopyComponentSource | QuorumShareComponentSource | RewrapComponentSource;

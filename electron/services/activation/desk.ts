@@ -13,13 +13,14 @@ import { describeStep, expectedRole, type Purpose, type PurposeKind } from '../.
 import { normaliseName } from '../../../shared/ceremony/roles';
 import { parseEscrow, type EscrowFile } from '../../../shared/escrow/format';
 import { assertEscrowUsable, type WorkstationMode } from '../../../shared/escrow/mode-policy';
+import { warmPassphraseEstimator } from '../../../shared/escrow/policy';
 import { keyFingerprint, type Role } from '../../../shared/transcript/entry';
 import type { CeremonyTranscripts } from '../transcript/index';
 import type { ParticipantsService } from '../participants/index';
 import type { ActivationService } from './index';
 import { formatCheckValue } from './check-value';
-import { custodianId, escrowQuorumSource, holderCopySource } from './escrow-sources';
-import type { ActivationSession, PurposeResult } from './session';
+import { custodianId, escrowQuorumSource, escrowRewrapSource, holderCopySource } from './escrow-sources';
+import type { ActivationSession, PurposeResult, RewrapPassphrases } from './session';
 import { findEntry, openSlot } from '../escrow/seal';
 import { readEscrowBytes } from '../escrow/files';
 import { attemptKey, processPassphraseThrottle, type PassphraseThrottle } from '../escrow/throttle';
@@ -28,13 +29,14 @@ import type { CeremonyPlan } from '../../../shared/ceremony/plan';
 import type { Clock } from '../platform/clock';
 import { componentCheckValue } from './check-value';
 
-export type PurposeHandler = (material: Uint8Array, purpose: Purpose, escrow: EscrowFile) => Promise<PurposeResult>;
+/** `passphrases`: only for a re-seal (`startRewrap`), the proven passphrases by custodian or copy ID. */
+export type PurposeHandler = (material: Uint8Array, purpose: Purpose, escrow: EscrowFile, passphrases?: RewrapPassphrases) => Promise<PurposeResult>;
 
 export interface ActivationView {
   session: string;
   ceremony: string;
   transcriptFile: string;
-  mode: 'split-knowledge' | 'quorum';
+  mode: 'split-knowledge' | 'quorum' | 'rewrap';
   purpose: { kind: PurposeKind; target: string };
   step: string;
   waitingFor: Role | null;
@@ -44,6 +46,8 @@ export interface ActivationView {
   copyFingerprint: string | null;
   threshold: number | null;
   custodians: { id: string; name: string; entered: boolean }[];
+  /** A re-seal's key-holder copies, each opened by its own knower (empty otherwise). */
+  copies: { id: string; name: string; entered: boolean }[];
   /** The keeper who joined and has not yet presented the copy or entered a component. */
   pendingKeeper: string | null;
   result: PurposeResult | null;
@@ -89,7 +93,7 @@ export function createActivationDesk(deps: {
   const sealedFor = new Set<string>();
   const throttle = deps.throttle ?? processPassphraseThrottle;
   const purposes: Partial<Record<PurposeKind, PurposeHandler>> = { 'escrow-restore': verifyRestorePurpose, ...deps.purposes };
-  const meta = new Map<string, { ceremony: string; results: PurposeResult | null; mode: 'split-knowledge' | 'quorum' }>();
+  const meta = new Map<string, { ceremony: string; results: PurposeResult | null }>();
 
   function view(s: ActivationSession): ActivationView {
     const st = s.state;
@@ -108,7 +112,8 @@ export function createActivationDesk(deps: {
       checkValues: st.components.map((c) => formatCheckValue(c.checkValue)),
       copyFingerprint: plan.mode === 'split-knowledge' ? plan.copyFingerprint : null,
       threshold: plan.mode === 'quorum' ? plan.threshold : null,
-      custodians: plan.mode === 'quorum' ? plan.custodians.map((c) => ({ ...c, entered: st.components.some((x) => x.custodian === c.id) })) : [],
+      custodians: plan.mode !== 'split-knowledge' ? plan.custodians.map((c) => ({ ...c, entered: st.components.some((x) => x.custodian === c.id) })) : [],
+      copies: plan.mode === 'rewrap' ? plan.copies.map((c) => ({ ...c, entered: st.components.some((x) => x.custodian === c.id) })) : [],
       pendingKeeper: st.pendingKeeper ?? null,
       result: m.results,
       ended: st.abort ? { reason: st.abort.reason, message: st.abort.message } : null,
@@ -126,6 +131,8 @@ export function createActivationDesk(deps: {
   }
 
   function planView() {
+    // The plan is shown above the enrolment form: get the strength estimator ready before anyone has typed a passphrase twice.
+    void warmPassphraseEstimator();
     const { plan, fingerprint } = deps.participants.plan();
     const here = new Set(deps.participants.list().map((p) => p.key));
     return {
@@ -139,16 +146,46 @@ export function createActivationDesk(deps: {
 
   return {
     async start(req: { mode: 'split-knowledge' | 'quorum'; escrowFile: string; purpose: { kind: PurposeKind; target: string; holder?: 1 | 2 }; ceremony?: string }): Promise<ActivationView> {
-      const handler = purposes[req.purpose.kind];
-      if (!handler) throw new KeyholderError('activation.purpose_unavailable', `This workstation cannot carry out "${req.purpose.kind}" yet.`);
-      const bytes = await readKeeperFile(req.escrowFile, `The file ${req.escrowFile} cannot be read. Check the path and that the keeper's drive is connected.`);
+      // The re-seal needs every custodian's and copy's passphrase, which only its own activation collects (startRewrap).
+      const handler = req.purpose.kind === 'escrow-rewrap' ? undefined : purposes[req.purpose.kind];
+      if (!handler) throw new KeyholderError('activation.purpose_unavailable', `This workstation cannot carry out "${req.purpose.kind}" from here.`);
+      const bytes = await readKeeperFile(req.escrowFile, `The file ${req.escrowFile} cannot be read. Check that the keeper's drive is connected, then choose the file again.`);
       const escrow = parseEscrow(bytes);
       assertEscrowUsable(escrow.header, deps.mode);
       const copyFingerprint = createHash('sha256').update(bytes).digest('hex').slice(0, 16).match(/.{4}/g)!.join('-');
       const source = req.mode === 'split-knowledge' ? holderCopySource(escrow, copyFingerprint, undefined, throttle) : escrowQuorumSource(escrow, undefined, throttle);
       const ceremony = req.ceremony ?? (deps.ceremony ? await deps.ceremony() : (await deps.transcript.open({ app: 'Key Holder', opened: 'activation' })).ceremony);
       const s = deps.activation.start({ ceremony, purpose: req.purpose, source, plan: currentPlan(), onPurpose: (m, p) => handler(m, p, escrow) });
-      meta.set(s.id, { ceremony, results: null, mode: req.mode });
+      meta.set(s.id, { ceremony, results: null });
+      return view(s);
+    },
+    /**
+     * The key rotation's escrow re-seal as a supervised activation: every
+     * custodian of the escrow joins as a keeper and proves their passphrase,
+     * the knower of each key-holder copy proves that copy's, the supervisor
+     * attests, and only then does the `escrow-rewrap` purpose seal the new
+     * key to those passphrases. Files are read and checked before anyone types.
+     */
+    async startRewrap(req: { escrowFile: string; holderCopies: string[]; purpose: { target: string }; ceremony?: string }): Promise<ActivationView> {
+      const handler = purposes['escrow-rewrap'];
+      if (!handler) throw new KeyholderError('activation.purpose_unavailable', 'This workstation cannot carry out "escrow-rewrap" yet.');
+      const escrow = parseEscrow(await readKeeperFile(req.escrowFile, `The escrow file ${req.escrowFile} cannot be read. Check the path and that the custodians' drive is connected.`));
+      assertEscrowUsable(escrow.header, deps.mode);
+      const current = findEntry(escrow).entry;
+      const copies: EscrowFile[] = [];
+      for (const f of req.holderCopies) {
+        const copy = parseEscrow(await readKeeperFile(f, `The key-holder copy ${f} cannot be read. Check the path.`));
+        assertEscrowUsable(copy.header, deps.mode);
+        const entry = findEntry(copy).entry;
+        if (entry.policy.threshold !== 1 || entry.custodians.length !== 1) throw new KeyholderError('escrow.not_holder_copy', `${path.basename(f)} is not a key-holder copy.`);
+        if (entry.fingerprint !== current.fingerprint) throw new KeyholderError('activation.copy_not_current', `${path.basename(f)} does not hold the escrow's current key (${current.keyId}); choose the copy made with this escrow.`);
+        copies.push(copy);
+      }
+      const source = escrowRewrapSource(escrow, copies, throttle);
+      const ceremony = req.ceremony ?? (deps.ceremony ? await deps.ceremony() : (await deps.transcript.open({ app: 'Key Holder', opened: 'activation' })).ceremony);
+      const purpose: Purpose = { kind: 'escrow-rewrap', target: req.purpose.target };
+      const s = deps.activation.start({ ceremony, purpose, source, plan: currentPlan(), onPurpose: (m, p, pp) => handler(m, p, escrow, pp) });
+      meta.set(s.id, { ceremony, results: null });
       return view(s);
     },
     state: (session: string) => view(deps.activation.get(session)),
@@ -172,6 +209,13 @@ export function createActivationDesk(deps: {
     },
     async enterPassphrase(req: { session: string; passphrase: string }): Promise<ActivationView> {
       const s = deps.activation.get(req.session);
+      if (s.state.plan.mode === 'rewrap') {
+        // A re-seal has one knower per key-holder copy: the one at the keyboard is the one who joined last.
+        const pending = s.state.pendingKeeper;
+        if (!pending || s.state.step !== 'knower-enters') throw new KeyholderError('ceremony.step_out_of_order', 'The knower of a key-holder copy must join before typing its passphrase.');
+        await s.enterComponent(pending, req.passphrase);
+        return view(s);
+      }
       const knower = s.state.participants.find((p) => p.role === 'knower');
       if (!knower) throw new KeyholderError('ceremony.step_out_of_order', 'The knower must join before typing the passphrase.');
       await s.enterPassphrase(knower.id, req.passphrase);

@@ -8,7 +8,7 @@ import { KeyholderError } from '../../../shared/errors/index';
 import { serializeEscrow, type EscrowFile } from '../../../shared/escrow/format';
 import { finishOpen, findEntry, openKey, openSlot, type OpenedSlot } from '../escrow/seal';
 import { attemptKey, processPassphraseThrottle, type PassphraseThrottle } from '../escrow/throttle';
-import type { QuorumShareComponentSource, SealedCopyComponentSource } from './component-source';
+import type { QuorumShareComponentSource, RewrapComponentSource, SealedCopyComponentSource } from './component-source';
 
 // The escrow API takes passphrases as strings; this is the one place the bytes become one.
 const text = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.length).toString('utf8');
@@ -60,6 +60,37 @@ export function escrowQuorumSource(file: EscrowFile, keyId?: string, throttle: P
       });
       const { pkcs8 } = await finishOpen(file, entry.keyId, slots);
       return view(pkcs8);
+    },
+  };
+}
+
+export const copyId = (index: number) => `copy-${index}`;
+
+/**
+ * The key rotation's re-seal: every custodian of the escrow's current key and
+ * each key-holder copy (`copies`, in order: `copy-1`, `copy-2`). A passphrase
+ * is proven by unwrapping its own slot (the wrap's AES-GCM tag), never by
+ * decrypting the key; every try goes through the same throttle as the desk.
+ */
+export function escrowRewrapSource(file: EscrowFile, copies: EscrowFile[], throttle: PassphraseThrottle = processPassphraseThrottle): RewrapComponentSource {
+  const { entry } = findEntry(file);
+  const bytes = serializeEscrow(file);
+  const copyEntries = copies.map((c) => ({ file: c, bytes: serializeEscrow(c), entry: findEntry(c).entry }));
+  return {
+    kind: 'rewrap',
+    custodians: entry.custodians.map((c) => ({ id: custodianId(c.index), name: c.name })),
+    copies: copyEntries.map((c, i) => ({ id: copyId(i + 1), name: c.entry.custodians[0]!.name })),
+    async check(id, passphrase) {
+      const copy = /^copy-(\d+)$/.exec(id);
+      if (copy) {
+        const c = copyEntries[Number(copy[1]) - 1];
+        if (!c) throw new KeyholderError('activation.unknown_copy', 'That key-holder copy is not part of this re-seal.');
+        const slot = await throttle.run(attemptKey(c.bytes, 'custodian-1'), () => openSlot(c.file, c.entry.keyId, 1, text(passphrase)));
+        return view(slot.piece);
+      }
+      const index = indexOf(id);
+      const slot = await throttle.run(attemptKey(bytes, `custodian-${index}`), () => openSlot(file, entry.keyId, index, text(passphrase)));
+      return view(slot.piece);
     },
   };
 }

@@ -10,11 +10,11 @@ import type { WorkstationKey } from '../participants/plan-store';
 import type { Clock } from '../platform/clock';
 import type { TranscriptService } from '../transcript/transcript-service';
 import type { ComponentSource } from './component-source';
-import { ActivationSession, type PurposeResult, type Timers } from './session';
+import { ActivationSession, type PurposeResult, type RewrapPassphrases, type Timers } from './session';
 
 export interface ActivationService {
   /** `plan`: the ceremony plan whose participants (and only those, in their roles) may join. */
-  start(opts: { ceremony: string; purpose: Purpose; source: ComponentSource; plan: CeremonyPlan; onPurpose(material: Uint8Array, purpose: Purpose): Promise<PurposeResult> }): ActivationSession;
+  start(opts: { ceremony: string; purpose: Purpose; source: ComponentSource; plan: CeremonyPlan; onPurpose(material: Uint8Array, purpose: Purpose, passphrases?: RewrapPassphrases): Promise<PurposeResult> }): ActivationSession;
   get(session: string): ActivationSession;
   /** Wipes every open session (app quit, lock screen). */
   wipeAll(): void;

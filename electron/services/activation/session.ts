@@ -23,7 +23,7 @@ import { keyFingerprint, type Attestation, type Role } from '../../../shared/tra
 import { systemClock, type Clock } from '../platform/clock';
 import { verifyAttestation, type ParticipantIdentity } from '../participants/participant-file';
 import { componentCheckValue } from './check-value';
-import type { ComponentSource } from './component-source';
+import type { ComponentSource, RewrapComponentSource } from './component-source';
 import { buildJoinStatement, offerFingerprint, openPackage, parsePackage, signOffer, suite, type ActivationOffer } from './remote';
 import type { WorkstationKey } from '../participants/plan-store';
 import { toBase64Url } from '../../../shared/transcript/canonical';
@@ -41,9 +41,14 @@ const realTimers: Timers = {
   clear: (h) => clearTimeout(h as NodeJS.Timeout),
 };
 
-/** What the purpose reports back: non-secret facts for the transcript (e.g. the key version identifier). */
 /** What a purpose reports: identifiers and yes/no facts, flat (it is shown to the page; see the IPC schema). */
 export type PurposeResult = Record<string, string | number | boolean | null>;
+
+/**
+ * A re-seal's proven passphrases by custodian or copy ID (`custodian-N`,
+ * `copy-N`). Owned by the session: zeroed right after the purpose returns.
+ */
+export type RewrapPassphrases = ReadonlyMap<string, Uint8Array>;
 
 export interface ActivationSessionOptions {
   ceremony: string;
@@ -56,8 +61,12 @@ export interface ActivationSessionOptions {
   plan: CeremonyPlan;
   /** This workstation's ceremony key: signs the requests (offers) for remote participants. Without it, no request can be made. */
   workstation?: () => Pick<WorkstationKey, 'publicKey' | 'sign'>;
-  /** Carries out the purpose with the key material. Must not keep the buffer: it is zeroed on return. */
-  onPurpose(material: Uint8Array, purpose: Purpose): Promise<PurposeResult>;
+  /**
+   * Carries out the purpose with the key material (in a re-seal, an empty
+   * buffer: nothing was decrypted) and, in a re-seal, the proven passphrases.
+   * Must not keep the buffers: they are zeroed on return.
+   */
+  onPurpose(material: Uint8Array, purpose: Purpose, passphrases?: RewrapPassphrases): Promise<PurposeResult>;
   /** Appends to the ceremony transcript. A failure to record stops the activation before the purpose. */
   record?(kind: string, data: JsonObject, attestations?: Attestation[]): Promise<unknown>;
   clock?: Clock;
@@ -71,12 +80,20 @@ export interface ActivationSessionOptions {
 
 export const DEFAULT_ACTIVATION_TIMEOUT_MS = 5 * 60_000;
 
+/** What the attestation and the transcript say about how the key was opened (never a secret). */
+function planFacts(plan: ActivationPlan): JsonObject {
+  if (plan.mode === 'split-knowledge') return { copyFingerprint: plan.copyFingerprint };
+  if (plan.mode === 'quorum') return { threshold: plan.threshold };
+  return { custodians: plan.custodians.map((c) => c.name), copies: plan.copies.map((c) => c.name) };
+}
+
 export class ActivationSession {
   readonly id: string;
   private machine: ActivationState;
   private readonly held: Uint8Array[] = [];
   private material: Uint8Array | null = null;
   private shares: { custodian: string; share: Uint8Array }[] = [];
+  private readonly rewrapPassphrases = new Map<string, Uint8Array>();
   private readonly joins: Attestation[] = [];
   private readonly challenge = randomBytes(16).toString('hex');
   private timer: unknown = null;
@@ -96,7 +113,9 @@ export class ActivationSession {
     const plan: ActivationPlan =
       src.kind === 'passphrase-for-sealed-copy'
         ? { mode: 'split-knowledge', purpose: opts.purpose, ceremony: opts.ceremony, session: this.id, copyFingerprint: src.copyFingerprint }
-        : { mode: 'quorum', purpose: opts.purpose, ceremony: opts.ceremony, session: this.id, threshold: src.threshold, custodians: src.custodians };
+        : src.kind === 'rewrap'
+          ? { mode: 'rewrap', purpose: opts.purpose, ceremony: opts.ceremony, session: this.id, custodians: src.custodians, copies: src.copies }
+          : { mode: 'quorum', purpose: opts.purpose, ceremony: opts.ceremony, session: this.id, threshold: src.threshold, custodians: src.custodians };
     this.machine = startActivation(plan);
   }
 
@@ -163,6 +182,7 @@ export class ActivationSession {
     try {
       this.assertLive();
       const src = this.opts.source;
+      if (src.kind === 'rewrap') return await this.enterRewrap(src, keeperId, pass);
       if (src.kind !== 'quorum-share') throw new KeyholderError('activation.wrong_mode', 'This activation opens a sealed copy with a passphrase, not components.');
       const custodian = this.machine.pendingCustodian;
       const nonce = randomBytes(16).toString('hex');
@@ -181,6 +201,7 @@ export class ActivationSession {
    */
   async offer(validForMs = 15 * 60_000): Promise<{ offer: ActivationOffer; fingerprint: string }> {
     this.assertLive();
+    this.refuseRemoteRewrap();
     if (!this.opts.workstation) throw new KeyholderError('activation.offer_unavailable', 'This workstation has no ceremony key to sign a request with, so it cannot take components from another workstation.');
     const key = this.opts.workstation();
     if (!this.oneTimeKey) this.oneTimeKey = await suite.kem.generateKeyPair();
@@ -206,6 +227,7 @@ export class ActivationSession {
   /** Receives a remote participant's sealed component (file or scanned QR): joins them, then enters it. */
   async receiveSealedComponent(input: string | unknown): Promise<{ checkValue: string }> {
     this.assertLive();
+    this.refuseRemoteRewrap();
     const pkg = parsePackage(input);
     if (pkg.ceremony !== this.opts.ceremony || pkg.session !== this.id) {
       throw new KeyholderError('activation.package_other_session', 'This sealed component was made for another activation. Ask the participant to seal it again for this one.');
@@ -254,7 +276,7 @@ export class ActivationSession {
       challenge: this.challenge,
       mode: plan.mode,
       purpose: { ...plan.purpose },
-      ...(plan.mode === 'split-knowledge' ? { copyFingerprint: plan.copyFingerprint } : { threshold: plan.threshold }),
+      ...planFacts(plan),
       participants: m.participants.map((p) => ({ id: p.id, name: p.name, role: p.role, key: keyFingerprint(p.key) })),
       checkValues: m.components.map((c) => c.checkValue),
       attests: 'I witnessed this activation; the key material was opened only for the purpose stated, and nothing else was done with it.',
@@ -282,7 +304,7 @@ export class ActivationSession {
           purpose: { ...plan.purpose },
           participants: this.machine.participants.map((p) => ({ id: p.id, name: p.name, role: p.role, keyFingerprint: keyFingerprint(p.key) })),
           checkValues: this.machine.components.map((c) => c.checkValue),
-          ...(plan.mode === 'split-knowledge' ? { copyFingerprint: plan.copyFingerprint } : { threshold: plan.threshold }),
+          ...planFacts(plan),
         },
         [...this.joins, signed],
       );
@@ -297,12 +319,14 @@ export class ActivationSession {
   async carryOut(): Promise<PurposeResult> {
     this.assertLive();
     this.probe({ type: 'purpose-finished', ok: true });
+    // A re-seal decrypts nothing: what it carries out with is the proven passphrases.
+    if (this.opts.source.kind === 'rewrap' && !this.purposeCalled) this.material ??= new Uint8Array(0);
     if (this.purposeCalled || !this.material) throw new KeyholderError('activation.purpose_done', 'The purpose of this activation was already carried out.');
     this.purposeCalled = true;
     let result: PurposeResult | undefined;
     let failure: unknown;
     try {
-      result = await this.opts.onPurpose(this.material, this.machine.plan.purpose);
+      result = await this.opts.onPurpose(this.material, this.machine.plan.purpose, this.opts.source.kind === 'rewrap' ? this.rewrapPassphrases : undefined);
     } catch (e) {
       failure = e;
     }
@@ -330,6 +354,7 @@ export class ActivationSession {
     this.held.length = 0;
     this.material = null;
     this.shares = [];
+    this.rewrapPassphrases.clear();
     this.oneTimeKey = null;
   }
 
@@ -360,6 +385,31 @@ export class ActivationSession {
     }
     if (this.timer === null) this.timer = this.timers.set(() => void this.abort('timeout', 'The activation took too long: the key material was wiped. Start a new activation.'), this.opts.timeoutMs ?? DEFAULT_ACTIVATION_TIMEOUT_MS);
     return out;
+  }
+
+  /**
+   * Re-seal: the custodian (or copy's knower) at the keyboard proves their
+   * passphrase against their own wrap of the current key; the session keeps
+   * a copy of the passphrase for the purpose (held, so wiped with the rest).
+   */
+  private async enterRewrap(src: RewrapComponentSource, participantId: string, pass: Uint8Array): Promise<{ checkValue: string; entered: number; threshold: number }> {
+    const id = this.machine.pendingCustodian;
+    const nonce = randomBytes(16).toString('hex');
+    this.probe({ type: 'component-accepted', by: participantId, ...(id ? { custodian: id } : {}), checkValue: `probe-${nonce}`, nonce });
+    const piece = await this.opening(() => src.check(id!, pass));
+    const checkValue = componentCheckValue(piece);
+    piece.fill(0);
+    this.apply({ type: 'component-accepted', by: participantId, custodian: id!, checkValue, nonce });
+    const kept = pass.slice();
+    this.held.push(kept);
+    this.rewrapPassphrases.set(id!, kept);
+    return { checkValue, entered: this.machine.components.length, threshold: src.custodians.length + src.copies.length };
+  }
+
+  private refuseRemoteRewrap(): void {
+    if (this.opts.source.kind === 'rewrap') {
+      throw new KeyholderError('activation.remote_refused', 'Everyone takes part in the escrow re-seal at this workstation: each passphrase seals the new key here, so it is never sent from another workstation.');
+    }
   }
 
   private async acceptShare(keeperId: string, custodian: string, share: Uint8Array, nonce: string) {

@@ -18,6 +18,7 @@ import { KeyholderError, isKeyholderError } from '../../../shared/errors/index';
 import type { JsonObject } from '../../../shared/transcript/canonical';
 import { CLOSING_KIND, keyFingerprint, type Attestation, type TranscriptEntry } from '../../../shared/transcript/entry';
 import { CEREMONY_STEPS, ceremonyProgress, receiptProblems, type Receipt, type StepState } from '../../../shared/ceremony/steps';
+import { assertGateOpen, happenedOutOfOrder, stepIdOf } from '../../../shared/ceremony/gate';
 import type { Clock } from '../platform/clock';
 import type { Logger } from '../log/logger';
 import type { CeremonyTranscripts } from '../transcript/index';
@@ -67,7 +68,8 @@ export interface CeremonyView {
   workstationKey: string | null;
   steps: CeremonyStepView[];
   entries: { seq: number; at: string; kind: string; details: string }[];
-  deviations: { seq: number; at: string; step: string; reason: string }[];
+  /** `stepId`: the table step a step-out-of-order entry recorded (it happened, without counting as progress). */
+  deviations: { seq: number; at: string; step: string; reason: string; stepId?: string }[];
   participants: CeremonyParticipant[];
   problems: string[];
   /** Everything the table asks for is done: closing records a completed ceremony. */
@@ -98,6 +100,13 @@ export interface CeremonyService {
    */
   recorded(kind: string): JsonObject[];
   progress(): CeremonyView;
+  /**
+   * The gate of a screen's IPC door: refuses with a typed error saying what
+   * comes first unless the first of `stepIds` not yet done may start now, by
+   * the step table over this ceremony's record (shared/ceremony/gate.ts, the
+   * function the screens ask). Returns the step that may start.
+   */
+  assertMayStart(stepIds: readonly string[]): string;
   /** Closes the current ceremony: completed if the table is done, else abandoned with the reason given. */
   close(reason?: string): Promise<{ ceremony: string; finalHash: string; path: string; outcome: 'completed' | 'abandoned' }>;
   /** Saves an export (the report PDF) where the holder chooses, or under <dataDir>/exports without a dialog. */
@@ -143,6 +152,8 @@ export function createCeremonyService(deps: {
   log: Logger;
   transcript: CeremonyTranscripts;
   chooseSavePath?(suggestedName: string, kind: 'pdf' | 'json'): Promise<string | null>;
+  /** The other workstations' receipts (their verified transcripts, kept apart): steps done there count as done here. */
+  others?: () => Receipt[];
 }): CeremonyService {
   const file = path.join(deps.dataDir, 'ceremony', 'current.json');
   const recordingProblems: string[] = [];
@@ -223,17 +234,21 @@ export function createCeremonyService(deps: {
       entries = [];
     }
     const receipts: Receipt[] = entries.map((e) => ({ kind: e.kind, data: e.data }));
-    problems.push(...receiptProblems(receipts));
+    // Kept after closing too: the record of this workstation names the steps the others did, as at closing.
+    const others = c ? (deps.others?.() ?? []) : [];
+    problems.push(...receiptProblems([...others, ...receipts]));
     // The entry that completed each step: the first prefix in which the table counts it as done.
     const doneAt = new Map<string, TranscriptEntry>();
     for (let i = 0; i < entries.length; i++) {
-      for (const p of ceremonyProgress(receipts.slice(0, i + 1))) if (p.state === 'done' && !doneAt.has(p.id)) doneAt.set(p.id, entries[i]!);
+      for (const p of ceremonyProgress([...others, ...receipts.slice(0, i + 1)])) if (p.state === 'done' && !doneAt.has(p.id)) doneAt.set(p.id, entries[i]!);
     }
-    const table = ceremonyProgress(receipts);
+    const elsewhere = new Set(ceremonyProgress(others).filter((p) => p.state === 'done').map((p) => p.id));
+    const table = ceremonyProgress([...others, ...receipts]);
     const steps: CeremonyStepView[] = table.map((p) => {
       const def = CEREMONY_STEPS.find((s) => s.id === p.id)!;
-      const e = doneAt.get(p.id);
-      return { id: p.id, title: p.title, holder: def.holder ?? null, state: p.state, waitingFor: p.waitingFor, seq: e?.seq ?? null, at: e?.at ?? null, details: e ? describeEntry(e.kind, e.data) : '' };
+      const e = elsewhere.has(p.id) ? undefined : doneAt.get(p.id);
+      const details = e ? describeEntry(e.kind, e.data) : elsewhere.has(p.id) ? 'recorded on another workstation of the ceremony' : '';
+      return { id: p.id, title: p.title, holder: def.holder ?? null, state: p.state, waitingFor: p.waitingFor, seq: e?.seq ?? null, at: e?.at ?? null, details };
     });
     const participants = new Map<string, CeremonyParticipant>();
     for (const e of entries) {
@@ -264,7 +279,11 @@ export function createCeremonyService(deps: {
       workstationKey,
       steps,
       entries: entries.map((e) => ({ seq: e.seq, at: e.at, kind: e.kind, details: describeEntry(e.kind, e.data) })),
-      deviations: entries.filter((e) => DEVIATION_SET.has(e.kind)).map((e) => ({ seq: e.seq, at: e.at, step: str(e.data.step), reason: str(e.data.reason) })),
+      deviations: entries.filter((e) => DEVIATION_SET.has(e.kind)).map((e) => {
+        const inner = e.data.entry && typeof e.data.entry === 'object' && !Array.isArray(e.data.entry) ? e.data.entry : {};
+        const stepId = e.kind === DEVIATION_KINDS['ceremony.step_out_of_order'] ? stepIdOf(str(e.data.step), inner) : null;
+        return { seq: e.seq, at: e.at, step: str(e.data.step), reason: str(e.data.reason), ...(stepId ? { stepId } : {}) };
+      }),
       participants: [...participants.values()],
       problems,
       complete: table.filter((p) => p.id !== 'ceremony-closed').every((p) => p.state === 'done'),
@@ -293,6 +312,16 @@ export function createCeremonyService(deps: {
       return c ? readEntries(c.ceremony) : [];
     },
     progress,
+    assertMayStart(stepIds) {
+      // A closed ceremony is done with: the next step opens a new one, so it starts from an empty record.
+      const c = readCurrent();
+      const own: Receipt[] = c && !c.closed ? readEntries(c.ceremony).map((e) => ({ kind: e.kind, data: e.data })) : [];
+      // The same receipts as the Ceremony view the screens ask: this workstation's and the other workstations' verified ones.
+      const receipts = [...(c && !c.closed ? (deps.others?.() ?? []) : []), ...own];
+      const problems = receiptProblems(receipts);
+      if (problems.length) throw new KeyholderError('ceremony.receipts_inconsistent', `The ceremony's record disagrees with itself, so no further step can start: ${problems[0]}`);
+      return assertGateOpen(ceremonyProgress(receipts), stepIds, happenedOutOfOrder(receipts));
+    },
     recorded(kind) {
       const c = readCurrent();
       if (!c || c.closed) return [];

@@ -10,7 +10,8 @@ import type { CeremonyRecordOutcome } from '../../../shared/ipc/channels/ceremon
 import type { ControlPlaneService } from '../control-plane/service';
 import type { Clock } from '../platform/clock';
 import type { Logger } from '../log/logger';
-import { DEVIATION_KINDS, type CeremonyService } from './ceremony-service';
+import type { CeremonyService } from './ceremony-service';
+import { carriedEntry } from '../../../shared/ceremony/entry-words';
 import type { CeremonyReportInput, ReportStep } from './report';
 
 export function notSent(e: unknown): { code: string; message: string } {
@@ -65,36 +66,39 @@ export async function sendPendingRecords(d: ClosingDeps): Promise<{ sent: number
   return { sent, pending: d.controlPlane.pendingCeremonyRecords().length, problem };
 }
 
+/** When a status was received: the vendor's check time it carries, else when it was recorded. */
+function receivedAt(e: { data: JsonObject; at?: string }): string | null {
+  if (typeof e.data.checkedAt === 'string' && e.data.checkedAt) return e.data.checkedAt;
+  return e.at ?? null;
+}
+
 /** The report's input from a transcript's entries alone, so it says what the signed record says (the app and `rehearse`). */
 export function reportFromEntries(
   entries: readonly ReportStep[],
   o: Pick<CeremonyReportInput, 'ceremony' | 'generatedAt' | 'mode' | 'finalHash' | 'workstationKey' | 'transcriptFile' | 'kdf'>,
 ): CeremonyReportInput {
-  const deviation = new Set<string>(Object.values(DEVIATION_KINDS));
-  const byKind = (kind: string) => entries.filter((e) => e.kind === kind).map((e) => e.data);
-  const generated = byKind('key.generated')[0];
-  const imports = byKind('vault.imported');
+  // A step recorded out of order still happened: the report reads the entry it carries.
+  const carried = entries.map((e) => ({ ...carriedEntry(e.kind, e.data), at: e.at }));
+  const byKind = (kind: string) => carried.filter((e) => e.kind === kind);
+  const generated = byKind('key.generated')[0]?.data;
+  const imports = byKind('vault.imported').map((e) => e.data);
   const status = byKind('status.changed').at(-1);
   const keyVersion = (h: 1 | 2) => String(imports.find((d) => d.holder === h)?.keyVersionId ?? '(not imported in this ceremony)');
-  const activations: CeremonyReportInput['activations'] = [];
-  for (const e of entries) {
-    const d = deviation.has(e.kind) ? (e.data.entry as JsonObject) : e.data;
-    const kind = deviation.has(e.kind) ? String(e.data.step) : e.kind;
-    if (kind !== 'activation.attested' || !d) continue;
+  const activations: CeremonyReportInput['activations'] = byKind('activation.attested').map(({ data: d }) => {
     const people = Array.isArray(d.participants) ? d.participants : [];
-    activations.push({
+    return {
       holder: d.holder === 2 ? 2 : 1,
       participants: people.flatMap((p) => (p && typeof p === 'object' && !Array.isArray(p) ? [{ name: String(p.name), role: String(p.role), keyFingerprint: String(p.keyFingerprint) }] : [])),
       checkValues: Array.isArray(d.checkValues) ? d.checkValues.map(String) : [],
-    });
-  }
-  const written = byKind('escrow.written')[0];
+    };
+  });
+  const written = byKind('escrow.written')[0]?.data;
   return {
     ...o,
     fingerprint: String(generated?.fingerprint ?? '(no key generated in this ceremony)'),
     checkValue: String(generated?.checkValue ?? '—'),
     keyVersionIds: { 1: keyVersion(1), 2: keyVersion(2) },
-    primaryKey: status ? { name: String(status.name ?? '—'), status: String(status.status ?? 'not recorded') } : null,
+    primaryKey: status && typeof status.data.status === 'string' ? { name: typeof status.data.name === 'string' && status.data.name ? status.data.name : 'Primary key', status: status.data.status, receivedAt: receivedAt(status) } : null,
     custodians: Array.isArray(written?.custodians) ? written.custodians.map(String) : [],
     activations,
     steps: [...entries],
@@ -105,7 +109,7 @@ export function reportFromEntries(
 export function reportInput(d: { ceremony: CeremonyService; clock: Clock; mode: 'rehearsal' | 'live'; kdf: string }): CeremonyReportInput {
   const v = d.ceremony.progress();
   if (!v.ceremony) throw new KeyholderError('ceremony.none_open', 'Nothing has been recorded on this workstation yet, so there is no ceremony to report.');
-  const steps = d.ceremony.entries().map((e) => ({ seq: e.seq, kind: e.kind, data: e.data }));
+  const steps = d.ceremony.entries().map((e) => ({ seq: e.seq, kind: e.kind, data: e.data, at: e.at }));
   return reportFromEntries(steps, {
     ceremony: v.ceremony,
     generatedAt: d.clock.now(),

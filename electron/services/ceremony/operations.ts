@@ -20,6 +20,8 @@ import type { CeremonyStatus as EscrowStatus, EscrowService } from '../escrow/se
 import type { WorksheetService, HolderSave } from '../worksheet/service';
 import type { ControlPlaneService, LocalReceipt } from '../control-plane/service';
 import type { ImportDraft, OpenedCopy, VaultService } from '../vault/vault-service';
+import type { AwsImportDraft, AwsKeyStoreService } from '../vault/aws-kms/key-store-service';
+import type { KeyStoreValues } from '../control-plane/service';
 
 /** Where entries go: the app's current ceremony, or the rehearsal's one transcript. */
 export interface CeremonyRecorder {
@@ -49,7 +51,16 @@ export const ceremonyEntries = {
     kind: 'worksheet.saved',
     data: { holder, vaultHost: line.vaultHost, applicationId: line.clientId, tenantId: line.tenantId },
   }),
-  keyGenerated: (st: EscrowStatus): Entry => ({ kind: 'key.generated', data: { fingerprint: st.key.fingerprint, keyId: st.key.keyId, modulusBits: st.key.modulusBits, checkValue: st.key.checkValue } }),
+  /** The AWS column of the worksheet (seed 002): where the key store lives, the vendor's role and the cache time. */
+  awsWorksheetSaved: (holder: HolderNo, w: { keyLocation: string; vendorRoleArn: string; cacheMinutes: number }): Entry => ({
+    kind: 'worksheet.saved',
+    data: { holder, provider: 'aws-kms', keyLocation: w.keyLocation, vendorRoleArn: w.vendorRoleArn, cacheMinutes: w.cacheMinutes },
+  }),
+  keyGenerated: (st: EscrowStatus): Entry => ({
+    kind: 'key.generated',
+    // RSA entries keep their exact fields; an AES key (AWS KMS) says so.
+    data: { fingerprint: st.key.fingerprint, keyId: st.key.keyId, modulusBits: st.key.modulusBits, checkValue: st.key.checkValue, ...(st.keyType === 'AES' ? { keyType: 'AES' } : {}) },
+  }),
   escrowWritten: (st: EscrowStatus & { written: NonNullable<EscrowStatus['written']> }): Entry => ({
     kind: 'escrow.written',
     data: { fingerprint: st.key.fingerprint, escrowSha256: st.written.escrowSha256, custodians: st.custodians.map((c) => c.name), threshold: st.threshold ?? 1, weakestArtifact: path.basename(st.written.weakest.file) },
@@ -77,6 +88,8 @@ export const ceremonyEntries = {
 };
 
 function hostOf(keyVersionId: string): string | null {
+  // An AWS key ARN: the location (arn:aws:kms:{region}:{account}) plays the vault's part.
+  if (keyVersionId.startsWith('arn:')) return keyVersionId.split(':').slice(0, 5).join(':');
   try {
     return new URL(keyVersionId).host;
   } catch {
@@ -92,6 +105,8 @@ export interface CeremonyOperationsDeps {
   escrow: EscrowService;
   controlPlane: ControlPlaneService;
   vault: Pick<VaultService, 'importOpened'>;
+  /** The holder's AWS KMS key store, when this workstation's key store is AWS (seed 002). */
+  awsKeyStore?: Pick<AwsKeyStoreService, 'saveDraft' | 'importOpened' | 'keyStoreValues' | 'record' | 'location'>;
   recorder: CeremonyRecorder;
 }
 
@@ -137,6 +152,19 @@ export function createCeremonyOperations(d: CeremonyOperationsDeps) {
     await put(ceremonyEntries.statusChanged(pk));
   }
 
+  function aws(): NonNullable<CeremonyOperationsDeps['awsKeyStore']> {
+    if (!d.awsKeyStore) throw new KeyholderError('aws.not_configured', 'AWS KMS is not set up on this workstation.');
+    return d.awsKeyStore;
+  }
+
+  /** The connected holder's key-store values: the AWS key store's once it was imported here, else the worksheet's (Azure). */
+  async function valuesToSubmit(typedSecret?: string): Promise<KeyStoreValues> {
+    const holder = connectedHolder();
+    const r = d.awsKeyStore?.record();
+    if (r?.state === 'done' && r.draft.holder === holder) return d.awsKeyStore!.keyStoreValues();
+    return d.worksheet.keyStoreValues(holder, typedSecret);
+  }
+
   function connectedHolder(): HolderNo {
     const holder = cp.view().holder as HolderNo | undefined;
     if (!holder) throw new KeyholderError('control_plane.not_connected', 'Connect to the vendor’s control plane first.');
@@ -177,6 +205,20 @@ export function createCeremonyOperations(d: CeremonyOperationsDeps) {
       await put(ceremonyEntries.vaultImported({ holder: req.holder, fingerprint: out.fingerprint, keyVersionId: out.keyVersionId }));
       return out;
     },
+    /** The AWS column of the worksheet saved (checked) for this holder; recorded when it differs from what is recorded. */
+    async saveAwsKeyStore(draft: AwsImportDraft): Promise<void> {
+      const ks = aws();
+      ks.saveDraft(draft);
+      const e = ceremonyEntries.awsWorksheetSaved(draft.holder, { keyLocation: ks.location(draft), vendorRoleArn: draft.vendorRoleArn, cacheMinutes: draft.cacheMinutes });
+      const last = d.recorder.recorded(e.kind).filter((x) => x.holder === draft.holder).at(-1);
+      if (!last || !sameData(last, e.data)) await put(e);
+    },
+    /** The AWS KMS import of an opened holder copy (inside a supervised activation's purpose). */
+    async importIntoAws(draft: AwsImportDraft, copy: OpenedCopy): Promise<Awaited<ReturnType<AwsKeyStoreService['importOpened']>>> {
+      const out = await aws().importOpened(draft, copy);
+      await put(ceremonyEntries.vaultImported({ holder: draft.holder, fingerprint: out.fingerprint, keyVersionId: out.keyArn }));
+      return out;
+    },
     /** After the app's activation whose purpose imported the key: its result names the key version. */
     async vaultImported(result: JsonObject | null): Promise<void> {
       if (!result || typeof result.keyVersionId !== 'string') return;
@@ -202,12 +244,12 @@ export function createCeremonyOperations(d: CeremonyOperationsDeps) {
       await registrationConfirmed();
       await statusChanged();
     },
-    /** The connected holder's key-store values, read by the worksheet service. */
-    async keyStoreValues(typedSecret?: string) {
-      return d.worksheet.keyStoreValues(connectedHolder(), typedSecret);
+    /** The connected holder's key-store values (the AWS key store's, or the worksheet's). */
+    async keyStoreValues(typedSecret?: string): Promise<KeyStoreValues> {
+      return valuesToSubmit(typedSecret);
     },
     async submit(typedSecret?: string): Promise<{ receipt: LocalReceipt; answer: SubmissionReceipt }> {
-      const out = await cp.submit(await d.worksheet.keyStoreValues(connectedHolder(), typedSecret));
+      const out = await cp.submit(await valuesToSubmit(typedSecret));
       await put(ceremonyEntries.submission(out.receipt, out.answer.validation.state));
       await statusChanged();
       return out;

@@ -11,18 +11,27 @@ import type https from 'node:https';
 import type { Environment } from '../index';
 import { rehearsalAzureEndpoints, type AzureEndpoints } from '../identity/index';
 import { rehearsalAgent } from './agent';
+import type { AwsKmsAccess } from '../vault/aws-kms/key-store-service';
+import type { RehearsalVendorConfig } from '../rehearsal-vendor/index';
 import { rehearsalEnvironment, type CloudEnvironment, type RehearsalDescriptorLike } from './environment';
 
 export interface RehearsalDescriptorWithControlPlane extends RehearsalDescriptorLike {
   controlPlaneUrl?: string;
   controlPlaneFingerprint?: string;
   controlPlaneId?: string;
-  /** The AWS KMS double and its IAM Identity Center (structural, as the app reads it). */
-  kms?: { endpoint: string; defaultRegion: string; identityCenter?: { startUrl: string; region: string; oidcEndpoint: string; portalEndpoint: string } };
+  /** The AWS KMS double: its endpoint, the access keys of the holders' accounts, its IAM Identity Center (rehearsal only). */
+  kms?: {
+    endpoint: string;
+    defaultRegion?: string;
+    principals: { label: string; accountId: string; arn: string; accessKeyId: string; secretAccessKey: string; sessionToken?: string }[];
+    identityCenter?: { startUrl: string; region: string; oidcEndpoint: string; portalEndpoint: string };
+  };
+  /** The vendor's admin token (rehearsal only): lets the app play the vendor. */
+  controlPlaneAdminToken?: string;
 }
 
-/** What an AWS KMS key store rehearses against: the double's KMS and Identity Center, in place of the holder's settings. */
-export interface AwsRehearsal {
+/** What an AWS KMS key store rehearses against: the double's KMS and Identity Center, in place of the holder's AWS settings. */
+export interface AwsIdentityCenterRehearsal {
   region: string;
   startUrl: string;
   ssoRegion: string;
@@ -34,11 +43,15 @@ export interface AwsRehearsal {
 
 export interface RehearsalDeps {
   azure: AzureEndpoints;
+  /** The holder's account in the KMS double (absent with a descriptor from before the double). */
+  aws?: AwsKmsAccess & { accountId: string };
   controlPlaneAgent: https.Agent;
   environment: Environment;
   cloud: CloudEnvironment;
-  /** The rehearsal's AWS KMS and Identity Center (absent from a descriptor written before the double existed). */
-  aws?: AwsRehearsal;
+  /** The rehearsal's AWS KMS and IAM Identity Center, where the holder signs in (absent from a descriptor written before them). */
+  awsIdentityCenter?: AwsIdentityCenterRehearsal;
+  /** The vendor's side of this rehearsal, for the app to play (absent when the descriptor has no control plane). */
+  rehearsalVendor?: RehearsalVendorConfig;
   /** Closes the agent's kept-alive sockets (the composition root calls it on quit). */
   close(): void;
 }
@@ -50,13 +63,40 @@ export function rehearsalServiceDeps(d: RehearsalDescriptorWithControlPlane, caC
   if (!tenant) throw new Error('The rehearsal cloud has no tenants; delete its state file to reseed it.');
   const agent = rehearsalAgent(caCertPem);
   const cloud = rehearsalEnvironment(d, caCertPem);
+  const kmsHolder = d.kms?.principals.find((p) => p.label === `key holder ${holder}`);
+  const app = d.apps.find((a) => a.tenantId === tenant.id);
+  const vault = d.vaults.find((v) => v.tenantId === tenant.id);
+  const rehearsalVendor: RehearsalVendorConfig | undefined =
+    d.controlPlaneUrl && d.controlPlaneFingerprint && d.controlPlaneAdminToken
+      ? {
+          controlPlaneUrl: d.controlPlaneUrl,
+          controlPlaneFingerprint: d.controlPlaneFingerprint,
+          adminToken: d.controlPlaneAdminToken,
+          holder,
+          tenantId: tenant.id,
+          app: app ? { clientId: app.appId, ...(app.clientSecret ? { clientSecret: app.clientSecret } : {}) } : null,
+          vaultHost: vault ? new URL(vault.url).host : null,
+          agent,
+        }
+      : undefined;
   return {
+    ...(rehearsalVendor ? { rehearsalVendor } : {}),
     azure: rehearsalAzureEndpoints(d, agent, tenant.id),
+    ...(d.kms && kmsHolder
+      ? {
+          aws: {
+            accountId: kmsHolder.accountId,
+            endpoint: d.kms.endpoint,
+            agent,
+            credentials: { accessKeyId: kmsHolder.accessKeyId, secretAccessKey: kmsHolder.secretAccessKey, ...(kmsHolder.sessionToken ? { sessionToken: kmsHolder.sessionToken } : {}) },
+          },
+        }
+      : {}),
     controlPlaneAgent: agent,
     ...(d.kms?.identityCenter
       ? {
-          aws: {
-            region: d.kms.defaultRegion,
+          awsIdentityCenter: {
+            region: d.kms.defaultRegion ?? d.kms.identityCenter.region,
             startUrl: d.kms.identityCenter.startUrl,
             ssoRegion: d.kms.identityCenter.region,
             kmsEndpoint: d.kms.endpoint,

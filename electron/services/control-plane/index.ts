@@ -3,7 +3,7 @@ import { ControlPlaneService } from './service';
 import { httpsTransport, type Transport } from './http';
 import type { ServiceDeps } from '../index';
 
-export { ControlPlaneService, type KeyStoreValues, type LocalReceipt, type ImportGate, type Preview, type ConnectionView } from './service';
+export { ControlPlaneService, type KeyStoreValues, type AwsKeyStoreValues, type AzureKeyStoreValues, type LocalReceipt, type ImportGate, type Preview, type ConnectionView } from './service';
 export { httpsTransport, type Transport } from './http';
 
 /** The control-plane client for the composition root; `agent` carries the rehearsal CA (and *.localhost lookup) in rehearsal mode. */

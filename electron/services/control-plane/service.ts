@@ -23,16 +23,22 @@ import {
   discoverySchema,
   enrolmentTokenSchema,
   environmentStatusSchema,
+  anyKeyStoreRecordSchema,
+  isAwsKeyLocation,
   keyStoreRecordSchema,
   registrationSchema,
   registrationListSchema,
   submissionReceiptSchema,
   whoAmISchema,
   type CeremonyRecordRequest,
+  ceremonyTranscriptListSchema,
+  ceremonyTranscriptReceiptSchema,
+  type CeremonyTranscriptList,
+  type CeremonyTranscriptReceipt,
   type Discovery,
   type EnvironmentStatus,
   type Holder,
-  type KeyStoreRecord,
+  type AnyKeyStoreRecord,
   type Registration,
   type SubmissionReceipt,
 } from '../../../shared/control-plane/api';
@@ -116,8 +122,20 @@ const stateSchema = z.object({
 });
 type State = z.infer<typeof stateSchema>;
 
-/** The values a holder submits, as the worksheet holds them. */
-export interface KeyStoreValues {
+/** The values a holder submits: an Azure vault's from the worksheet, or an AWS KMS key store's (AwsKeyStoreValues). */
+export type KeyStoreValues = AzureKeyStoreValues | AwsKeyStoreValues;
+
+/** An AWS KMS key store (seed 002): the imported key, its companion HMAC key, the vendor's role and the cache time. */
+export interface AwsKeyStoreValues {
+  provider: 'aws-kms';
+  keyArn: string;
+  companionKeyArn: string;
+  vendorRoleArn: string;
+  cacheMinutes: number;
+}
+
+/** The values a holder submits, as the Azure Information Worksheet holds them. */
+export interface AzureKeyStoreValues {
   vaultDnsName: string;
   keyIdentifier: string;
   applicationId: string;
@@ -326,8 +344,11 @@ export class ControlPlaneService {
 
   // ------------------------------------------------------------ registration
 
+  /** Registers the key store's name: a vault's DNS name, or an AWS account and Region (arn:aws:kms:{region}:{account}). */
   async requestRegistration(vaultDnsName: string): Promise<Registration> {
-    const reg = await requestJson(this.deps.transport, 'POST', this.url('/v1/registrations'), registrationSchema, { token: this.token(), json: { vaultDnsName } });
+    const name = vaultDnsName.trim();
+    const json = isAwsKeyLocation(name) ? { vaultDnsName: name, provider: 'aws-kms' } : { vaultDnsName: name };
+    const reg = await requestJson(this.deps.transport, 'POST', this.url('/v1/registrations'), registrationSchema, { token: this.token(), json });
     this.state.registration = reg;
     this.save();
     this.deps.changed?.('registration');
@@ -378,13 +399,24 @@ export class ControlPlaneService {
 
   // ------------------------------------------------------------ submission
 
-  private record(values: KeyStoreValues): KeyStoreRecord {
+  private record(values: KeyStoreValues): AnyKeyStoreRecord {
     const c = this.requireConnection();
-    const parsed = keyStoreRecordSchema.safeParse({ holder: c.holder, ...values, secretExpiresOn: toIso(values.secretExpiresOn) });
+    const parsed = 'provider' in values ? anyKeyStoreRecordSchema.safeParse({ holder: c.holder, ...values }) : keyStoreRecordSchema.safeParse({ holder: c.holder, ...values, secretExpiresOn: toIso(values.secretExpiresOn) });
     if (!parsed.success) {
       const first = parsed.error.issues[0]!;
       const field = String(first.path[0] ?? '');
-      const lines: Record<string, string> = { vaultDnsName: 'line 1', keyIdentifier: 'line 2', applicationId: 'line 3', clientSecret: 'line 4', tenantId: 'the tenant', secretExpiresOn: 'the secret expiry date' };
+      const lines: Record<string, string> = {
+        vaultDnsName: 'line 1',
+        keyIdentifier: 'line 2',
+        applicationId: 'line 3',
+        clientSecret: 'line 4',
+        tenantId: 'the tenant',
+        secretExpiresOn: 'the secret expiry date',
+        keyArn: 'the KMS key ARN',
+        companionKeyArn: 'the companion key ARN',
+        vendorRoleArn: 'the vendor role ARN',
+        cacheMinutes: 'the cache time',
+      };
       throw new KeyholderError('control_plane.record_invalid', `Check ${lines[field] ?? field} of your worksheet: ${first.message}.`, { field });
     }
     return parsed.data;
@@ -518,6 +550,18 @@ export class ControlPlaneService {
 
   pendingCeremonyRecords(): CeremonyRecordRequest[] {
     return [...this.state.pendingCeremonyRecords];
+  }
+
+  // ------------------------------------------------------------ ceremony transcripts
+
+  /** Sends this workstation's signed transcript with the ceremony plan (the control plane pins the environment's first plan). */
+  async sendCeremonyTranscript(body: { plan: unknown; bundle: unknown }): Promise<CeremonyTranscriptReceipt> {
+    return requestJson(this.deps.transport, 'POST', this.url('/v1/ceremony-transcripts'), ceremonyTranscriptReceiptSchema, { token: this.token(), json: body });
+  }
+
+  /** Every workstation's transcript the control plane keeps for this environment (checked by the caller before use). */
+  async ceremonyTranscripts(): Promise<CeremonyTranscriptList> {
+    return requestJson(this.deps.transport, 'GET', this.url('/v1/ceremony-transcripts'), ceremonyTranscriptListSchema, { token: this.token() });
   }
 
   // ------------------------------------------------------------ status

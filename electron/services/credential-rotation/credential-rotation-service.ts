@@ -287,7 +287,7 @@ export class CredentialRotationService {
    * and saves the tracked items (`expiry/graph-items.json`): Graph's end dates
    * then replace the worksheet's. Does nothing when nobody is signed in.
    */
-  async refreshGraphItems(): Promise<{ refreshed: boolean; items: number; httpRequests: number }> {
+  async refreshGraphItems(): Promise<{ refreshed: boolean; items: number; httpRequests: number; account?: string }> {
     const identity = this.deps.identity;
     const account = identity && this.deps.azure ? await identity.activeAccount().catch(() => null) : null;
     if (!account) return { refreshed: false, items: 0, httpRequests: 0 };
@@ -310,11 +310,11 @@ export class CredentialRotationService {
         entries.push({ ceremony: w.keyName.trim() || 'this workstation', holder: `holder-${h}`, appId: w.clientId.trim().toLowerCase(), clientSecretExpiresAt: this.deps.clock.now().toISOString() });
       }
     }
-    if (entries.length === 0) return { refreshed: false, items: 0, httpRequests: 0 };
+    if (entries.length === 0) return { refreshed: false, items: 0, httpRequests: 0, account: account.username };
     const r = await refreshFromGraph(entries, this.graph(account.tenantId));
     fileTrackedItemsSource(this.deps.dataDir).saveGraphItems(r.items, this.deps.clock.now());
     this.deps.changed?.();
-    return { refreshed: true, items: r.items.length, httpRequests: r.httpRequests };
+    return { refreshed: true, items: r.items.length, httpRequests: r.httpRequests, account: account.username };
   }
 
   get(id: string): CredentialRotationView {

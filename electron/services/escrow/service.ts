@@ -15,7 +15,8 @@ import { assertEscrowUsable, PRODUCTION_ESCROW_WORK, scryptWork, type Workstatio
 import { checkValue, groupFingerprint } from '../../../shared/keys/fingerprint';
 import type { Clock } from '../platform/clock';
 import type { Logger } from '../log/logger';
-import { DEFAULT_RSA_SIZE, generateSourceKey, identityOf, type RsaSize, type SourceKey } from '../keys/source-key';
+import { DEFAULT_RSA_SIZE, generateSourceKey, identityOf, type RsaSize } from '../keys/source-key';
+import { generateSymmetricKey, symmetricIdentityOf } from '../keys/symmetric-key';
 import { EntrySealer, findEntry, finishOpen, openKey, openSlot, sealKey, type OpenedSlot } from './seal';
 import { encryptedPkcs8Pem, openEncryptedPem } from './pem';
 import { restoreSheetHtml, strengthOf, weakest, type ArtifactStrength } from './sheet';
@@ -64,6 +65,8 @@ export interface RestoreReceipt {
 export interface CeremonyStatus {
   sessionId: string;
   key: KeySummary;
+  /** RSA for Azure Key Vault, AES (256-bit) for AWS KMS. */
+  keyType: 'RSA' | 'AES';
   threshold: number | null;
   custodians: CustodianProgress[];
   written: WrittenFiles | null;
@@ -83,9 +86,21 @@ export interface HolderKeyHandle {
   dispose(): void;
 }
 
+/** Which key store the key is for: Azure Key Vault imports an RSA key; AWS KMS imports 256-bit symmetric material. */
+export type KeyStoreKind = 'azure-key-vault' | 'aws-kms';
+
+/** The key a ceremony escrows: the RSA source key, or the AES-256 key for AWS KMS (no public half, no PEM). */
+interface CeremonyKey {
+  keyId: string;
+  keyType: 'RSA' | 'AES';
+  /** What is sealed: the RSA private key, or the secret key. */
+  sealable: KeyObject;
+  summary: KeySummary;
+}
+
 interface Session {
   id: string;
-  key: SourceKey;
+  key: CeremonyKey;
   purpose: string;
   created: Date;
   folder: string;
@@ -122,9 +137,22 @@ export interface EscrowServiceOptions {
 export type EscrowService = ReturnType<typeof createEscrowService>;
 
 const summary = (keyId: string, key: KeyObject): KeySummary => {
+  if (key.type === 'secret') {
+    const id = symmetricIdentityOf(key);
+    return { keyId, fingerprint: id.fingerprint, fingerprintGrouped: id.fingerprintGrouped, checkValue: id.checkValue, modulusBits: id.keyBits };
+  }
   const id = identityOf(key);
   return { keyId, fingerprint: id.fingerprint, fingerprintGrouped: id.fingerprintGrouped, checkValue: id.checkValue, modulusBits: id.modulusBits };
 };
+
+async function generateCeremonyKey(keyStore: KeyStoreKind, modulusBits: RsaSize): Promise<CeremonyKey> {
+  if (keyStore === 'aws-kms') {
+    const k = generateSymmetricKey();
+    return { keyId: k.keyId, keyType: 'AES', sealable: k.secretKey, summary: summary(k.keyId, k.secretKey) };
+  }
+  const k = await generateSourceKey(modulusBits);
+  return { keyId: k.keyId, keyType: 'RSA', sealable: k.privateKey, summary: summary(k.keyId, k.publicKey) };
+}
 
 export function createEscrowService(opts: EscrowServiceOptions) {
   const kdf = opts.kdf ?? PRODUCTION_KDF;
@@ -149,7 +177,8 @@ export function createEscrowService(opts: EscrowServiceOptions) {
   function status(s: Session): CeremonyStatus {
     return {
       sessionId: s.id,
-      key: summary(s.key.keyId, s.key.publicKey),
+      key: s.key.summary,
+      keyType: s.key.keyType,
       threshold: s.threshold,
       custodians: s.names.map((name, i) => ({ index: i + 1, name, passphraseEntered: s.entered.has(i + 1), restoreVerified: s.verified.has(i + 1) })),
       written: s.written ? withoutEntry(s.written) : null,
@@ -186,8 +215,8 @@ export function createEscrowService(opts: EscrowServiceOptions) {
     const t = s.threshold!;
     if (!s.keyMatchedAt) return false;
     if (t > 1) return true;
-    // Threshold 1: every custodian's escrow slot and PEM opened from disk.
-    return s.names.every((_, i) => s.verified.get(i + 1)?.pem === true);
+    // Threshold 1: every custodian's escrow slot and PEM opened from disk (an AES key has no PEM: the slot alone).
+    return s.names.every((_, i) => s.verified.has(i + 1) && (s.key.keyType === 'AES' || s.verified.get(i + 1)?.pem === true));
   }
 
   const service = {
@@ -199,8 +228,9 @@ export function createEscrowService(opts: EscrowServiceOptions) {
       return assessPassphrase(passphrase, context);
     },
 
-    async startCeremony(req: { modulusBits?: RsaSize; purpose?: string; folder?: string }): Promise<CeremonyStatus> {
-      const key = await generateSourceKey(req.modulusBits ?? DEFAULT_RSA_SIZE);
+    /** Generates the key for the holders' key store: RSA for Azure Key Vault (default), 256-bit AES for AWS KMS. */
+    async startCeremony(req: { modulusBits?: RsaSize; purpose?: string; folder?: string; keyStore?: KeyStoreKind }): Promise<CeremonyStatus> {
+      const key = await generateCeremonyKey(req.keyStore ?? 'azure-key-vault', req.modulusBits ?? DEFAULT_RSA_SIZE);
       const id = crypto.randomUUID();
       const s: Session = {
         id,
@@ -221,7 +251,7 @@ export function createEscrowService(opts: EscrowServiceOptions) {
         holderCopies: [],
       };
       sessions.set(id, s);
-      opts.log.info('source key generated', { keyId: key.keyId, bits: key.identity.modulusBits });
+      opts.log.info('source key generated', { keyId: key.keyId, keyType: key.keyType, bits: key.summary.modulusBits });
       return status(s);
     },
 
@@ -234,7 +264,7 @@ export function createEscrowService(opts: EscrowServiceOptions) {
       if (s.written) throw new KeyholderError('escrow.already_written', 'The escrow files are already written; custodians cannot change now. Start a new ceremony for a different set.');
       requireSealableKdf();
       s.sealer?.dispose();
-      s.sealer = await EntrySealer.start(s.key.privateKey, { keyId: s.key.keyId, purpose: s.purpose, created: s.created, ...mark }, names, threshold, kdf);
+      s.sealer = await EntrySealer.start(s.key.sealable, { keyId: s.key.keyId, purpose: s.purpose, created: s.created, ...mark }, names, threshold, kdf);
       s.names = s.sealer.names;
       s.threshold = threshold;
       s.entered.clear();
@@ -251,7 +281,8 @@ export function createEscrowService(opts: EscrowServiceOptions) {
       if (!name) throw new KeyholderError('escrow.unknown_custodian', `There is no custodian number ${index}.`);
       requireAcceptablePassphrase(passphrase, name, contextWords(s));
       await s.sealer.addCustodian(index, passphrase);
-      if (s.threshold === 1) s.pems.set(index, await encryptedPkcs8Pem(s.key.privateKey, passphrase, kdf.pem));
+      // A PEM is an RSA private key OpenSSL can read; an AES key has no such form, so its escrow file is its only copy.
+      if (s.threshold === 1 && s.key.keyType === 'RSA') s.pems.set(index, await encryptedPkcs8Pem(s.key.sealable, passphrase, kdf.pem));
       s.entered.add(index);
       return status(s);
     },
@@ -322,12 +353,14 @@ export function createEscrowService(opts: EscrowServiceOptions) {
             slot.piece.fill(0);
           }
           s.keyMatchedAt ??= now;
-          const pemFile = w.pemFiles.find((f) => path.basename(f) === pemFileName(w.entry.fingerprint, index, name))!;
-          const fromPem = openEncryptedPem(await fs.readFile(pemFile, 'utf8'), passphrase);
-          if (identityOf(fromPem).fingerprint !== w.entry.fingerprint) {
-            throw new KeyholderError('escrow.pem_mismatch', `${path.basename(pemFile)} holds a different key from the escrow file. Do not use it; start the escrow again.`);
+          if (s.key.keyType === 'RSA') {
+            const pemFile = w.pemFiles.find((f) => path.basename(f) === pemFileName(w.entry.fingerprint, index, name))!;
+            const fromPem = openEncryptedPem(await fs.readFile(pemFile, 'utf8'), passphrase);
+            if (identityOf(fromPem).fingerprint !== w.entry.fingerprint) {
+              throw new KeyholderError('escrow.pem_mismatch', `${path.basename(pemFile)} holds a different key from the escrow file. Do not use it; start the escrow again.`);
+            }
+            pemOk = true;
           }
-          pemOk = true;
         } else {
           if (!s.slots.some((x) => x.index === index)) s.slots.push(slot);
           else slot.piece.fill(0);
@@ -378,11 +411,14 @@ export function createEscrowService(opts: EscrowServiceOptions) {
       }
       requireAcceptablePassphrase(passphrase, holder, [...contextWords(s), holder]);
       requireSealableKdf();
-      const file = await sealKey(s.key.privateKey, { keyId: s.key.keyId, purpose: `Key-holder copy for ${holder}`, created: opts.clock.now(), ...mark }, [{ name: holder, passphrase }], 1, kdf);
-      const target = path.join(s.folder, holderCopyFileName(holder, s.key.identity.fingerprint));
+      const file = await sealKey(s.key.sealable, { keyId: s.key.keyId, purpose: `Key-holder copy for ${holder}`, created: opts.clock.now(), ...mark }, [{ name: holder, passphrase }], 1, kdf);
+      const target = path.join(s.folder, holderCopyFileName(holder, s.key.summary.fingerprint));
       await writeNew(target, serializeEscrow(file));
-      const handle = await service.openHolderCopy(target, passphrase);
-      handle.dispose();
+      // Proven readable from disk before it counts: opened with its passphrase, key checked against its fingerprint.
+      const written = parseEscrow(await readEscrowBytes(target));
+      const { entry: opened, pkcs8 } = await openKey(written, s.key.keyId, [{ custodian: 1, passphrase }]);
+      pkcs8.fill(0);
+      if (opened.fingerprint !== s.key.summary.fingerprint) throw new KeyholderError('escrow.altered', 'The key-holder copy just written does not open to this key. Do not use it; write it again.');
       s.holderCopies.push({ label: holder, file: target });
       return status(s);
     },

@@ -46,7 +46,11 @@ export function restoreSheetHtml(s: SheetInput): string {
       return `<tr><td>${c.index}</td><td>${esc(c.name)}</td><td>${pem ? `<code>${esc(pem.file)}</code>` : 'none (quorum)'}</td><td>&nbsp;</td></tr>`;
     })
     .join('');
-  const withOpenssl = quorum
+  const withOpenssl = e.keyType === 'AES'
+    ? `<p><strong>This is a 256-bit key for AWS KMS (imported key material): it has no OpenSSL file.</strong> It comes back only through Key Holder: ${quorum ? `<strong>${e.policy.threshold} of the ${e.policy.total}</strong> custodians` : 'any one custodian'} open the escrow file <code>${esc(s.escrowFile)}</code> in a supervised activation whose purpose imports it into a KMS key (key material origin External). To check the file and passphrases without importing anything:</p>
+<pre>keyholder escrow verify "${esc(s.escrowFile)}"</pre>
+<p>Without Key Holder, the file format is public (Key Holder's <code>docs/formats/escrow-v1.md</code>: scrypt, AES-256-GCM${quorum ? ', Shamir secret sharing over GF(2^8)' : ''}); the 32 key bytes are what AWS KMS's ImportKeyMaterial takes, wrapped under the key's import parameters.</p>`
+    : quorum
     ? `<p><strong>No single passphrase opens this key, and no OpenSSL file exists for it.</strong> Restoring takes <strong>${e.policy.threshold} of the ${e.policy.total}</strong> custodians listed above, each present to type their own passphrase, and the escrow file <code>${esc(s.escrowFile)}</code>:</p>
 <pre>keyholder escrow restore "${esc(s.escrowFile)}" --out restored-key.pem</pre>
 <p>Each custodian types their passphrase when asked (it is never shown), then a new passphrase protects <code>restored-key.pem</code>, which OpenSSL reads. Without Key Holder, the file format is public (Key Holder's <code>docs/formats/escrow-v1.md</code>: scrypt, AES-256-GCM, Shamir secret sharing over GF(2^8)); any competent engineer can restore it from that description and ${e.policy.threshold} passphrases.</p>`

@@ -8,7 +8,8 @@ import { fixedClock } from '../platform/clock';
 import { silentLogger } from '../log/logger';
 import { createExpiryService } from './expiry-service';
 import { fileReminderStore, reminderFile } from './reminder-store';
-import { expiryFiles, fileTrackedItemsSource, worksheetTrackedItemsSource } from './tracked-items-source';
+import { expiryFiles, fileTrackedItemsSource, lastGraphRead, worksheetTrackedItemsSource } from './tracked-items-source';
+import { KeyholderError } from '../../../shared/errors/index';
 
 let dir: string;
 beforeEach(() => {
@@ -135,5 +136,56 @@ describe('worksheet service as a source', () => {
     src.saveGraphItems([{ ...rows[0]!.item, source: 'graph', expiresAt: '2027-01-10T15:00:00Z' }], new Date());
     const after = (await svc.dashboard()).rows;
     expect(after.map((r) => [r.id, r.item.source, r.daysLeft])).toEqual([[rows[0]!.id, 'graph', 5]]);
+  });
+});
+
+describe('the dashboard reads Graph’s end dates when signed in (one source of truth with credential rotation)', () => {
+  const APP = '1b4e28ba-2fa1-11d2-883f-0016d3cca427';
+  // The worksheet's date is long past; Graph knows the secret's real end.
+  const worksheetEntry = { ceremony: 'contoso', holder: 'holder-1', appId: APP, clientSecretExpiresAt: '2025-01-10T00:00:00Z' };
+  const graphItem: TrackedItem = { kind: 'client-secret', ceremony: 'contoso', holder: 'holder-1', subject: `line-4:${APP}`, label: 'Client secret on worksheet line 4 (“kh-2027”)', source: 'graph', expiresAt: '2027-12-06T10:00:00Z' };
+  const withGraphFile = () =>
+    createExpiryService({
+      source: fileTrackedItemsSource(dir),
+      store: fileReminderStore(dir, silentLogger),
+      clock: fixedClock(new Date('2026-12-06T12:00:00Z')),
+      timeZone: () => 'UTC',
+      log: silentLogger,
+      graphReadAt: () => lastGraphRead(dir),
+    });
+  const line4 = (rows: { item: TrackedItem }[]) => rows.find((r) => r.item.kind === 'client-secret')!.item;
+
+  it('signed in: Graph is read first and its date shown, and the dashboard says so', async () => {
+    writeWorksheet([worksheetEntry]);
+    const svc = withGraphFile();
+    const board = await svc.dashboardReadingGraph(async () => {
+      fileTrackedItemsSource(dir).saveGraphItems([graphItem], new Date('2026-12-06T12:00:00Z'));
+      return { refreshed: true, account: 'alice@holder1.rehearsal.example' };
+    });
+    expect(line4(board.rows)).toMatchObject({ source: 'graph', expiresAt: '2027-12-06T10:00:00Z' });
+    expect(board.dates).toEqual({ from: 'graph', account: 'alice@holder1.rehearsal.example', readAt: '2026-12-06T12:00:00.000Z' });
+    // The reload that the read's own change notice causes does not ask Graph again, and still says where the dates come from.
+    const reload = await svc.dashboardReadingGraph(null);
+    expect(reload.dates).toEqual(board.dates);
+  });
+
+  it('not signed in and never read: the worksheet’s date, said to be the worksheet’s', async () => {
+    writeWorksheet([worksheetEntry]);
+    const board = await withGraphFile().dashboardReadingGraph(async () => ({ refreshed: false }));
+    expect(line4(board.rows)).toMatchObject({ source: 'worksheet', expiresAt: '2025-01-10T00:00:00Z' });
+    expect(board.dates).toEqual({ from: 'worksheet' });
+  });
+
+  it('not signed in after an earlier read, or Graph failing: Graph’s last date still wins, with when it was read and why not now', async () => {
+    writeWorksheet([worksheetEntry]);
+    fileTrackedItemsSource(dir).saveGraphItems([graphItem], new Date('2026-12-01T08:00:00Z'));
+    const out = await withGraphFile().dashboardReadingGraph(async () => ({ refreshed: false }));
+    expect(line4(out.rows).source).toBe('graph');
+    expect(out.dates).toEqual({ from: 'graph-earlier', readAt: '2026-12-01T08:00:00.000Z' });
+    const failing = await withGraphFile().dashboardReadingGraph(async () => {
+      throw new KeyholderError('identity.interaction_required', 'Sign in again: your session has ended.');
+    });
+    expect(line4(failing.rows).expiresAt).toBe('2027-12-06T10:00:00Z');
+    expect(failing.dates).toEqual({ from: 'graph-earlier', readAt: '2026-12-01T08:00:00.000Z', problem: 'Sign in again: your session has ended.' });
   });
 });

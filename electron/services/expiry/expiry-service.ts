@@ -13,7 +13,7 @@ import type { Logger } from '../log/logger';
 import { expiryCalendar } from './calendar-export';
 import { fileReminderStore, type ReminderStore } from './reminder-store';
 import type { EvaluationReason } from './scheduler';
-import { fileTrackedItemsSource, worksheetTrackedItemsSource, type TrackedItemsSource, type WorksheetViewLike } from './tracked-items-source';
+import { fileTrackedItemsSource, lastGraphRead, worksheetTrackedItemsSource, type TrackedItemsSource, type WorksheetViewLike } from './tracked-items-source';
 
 export interface ExpiryServiceDeps {
   source: TrackedItemsSource;
@@ -24,6 +24,8 @@ export interface ExpiryServiceDeps {
   log: Logger;
   /** Told when the dashboard changed (a snooze, a fired reminder). */
   changed?(): void;
+  /** When Graph's dates were last read into the tracked items (null: never). */
+  graphReadAt?(): string | null;
 }
 
 export interface Dashboard {
@@ -33,8 +35,34 @@ export interface Dashboard {
   rows: DashboardRow[];
 }
 
+/**
+ * Where the client-secret dates on the dashboard come from, said to the holder:
+ * Graph just now (signed in), Graph's last read (not signed in, or Graph could
+ * not be asked), or the worksheet (never read from Graph).
+ */
+export interface DashboardDates {
+  from: 'graph' | 'graph-earlier' | 'worksheet';
+  /** The signed-in account Graph was (or would have been) read as. */
+  account?: string;
+  /** When Graph was read. */
+  readAt?: string;
+  /** Why Graph was not read just now although the holder is signed in. */
+  problem?: string;
+}
+
+/** Reads Graph's end dates into the tracked items when signed in (the credential-rotation service's refresh). */
+export type GraphRefresh = () => Promise<{ refreshed: boolean; account?: string }>;
+
 export interface ExpiryService {
   dashboard(at?: Date): Promise<Dashboard>;
+  /**
+   * The dashboard the screen shows: Graph's end dates first (one source of
+   * truth with the credential-rotation screen) when the holder is signed in,
+   * the worksheet's only when Graph was never read, and which of them it is.
+   * Without `refresh` (a reload after a change the last read itself caused)
+   * Graph is not asked again and the last answer about the source stands.
+   */
+  dashboardReadingGraph(refresh: GraphRefresh | null): Promise<Dashboard & { dates: DashboardDates }>;
   /** What is due now; records it as fired, so the caller shows each reminder exactly once. */
   evaluate(reason: EvaluationReason, at?: Date): Promise<DueReminder[]>;
   snooze(itemId: string, period: SnoozePeriod): Promise<{ until: string }>;
@@ -49,6 +77,11 @@ export function createExpiryService(deps: ExpiryServiceDeps): ExpiryService {
     const z = deps.timeZone();
     return isValidTimeZone(z) ? z : 'UTC';
   };
+  let lastDates: DashboardDates | null = null;
+  const earlier = (): DashboardDates => {
+    const readAt = deps.graphReadAt?.() ?? null;
+    return readAt ? { from: 'graph-earlier', readAt } : { from: 'worksheet' };
+  };
   return {
     items: () => deps.source.items(),
     async dashboard(at) {
@@ -56,6 +89,23 @@ export function createExpiryService(deps: ExpiryServiceDeps): ExpiryService {
       const items = await deps.source.items();
       const rows = dashboardRows(items, now, zone(), deps.store.load());
       return { now: now.toISOString(), timeZone: zone(), worst: worstUrgency(rows), rows };
+    },
+    async dashboardReadingGraph(refresh) {
+      if (!refresh) return { ...(await this.dashboard()), dates: lastDates ?? earlier() };
+      let dates: DashboardDates;
+      try {
+        const r = await refresh();
+        const account = r.account ? { account: r.account } : {};
+        if (r.refreshed) dates = { from: 'graph', ...account, readAt: deps.clock.now().toISOString() };
+        else if (r.account) dates = { ...earlier(), ...account, problem: 'No application (client) ID on the worksheet belongs to the tenant you are signed in to.' };
+        else dates = earlier();
+      } catch (e) {
+        // Graph could not be asked now: the last read (or the worksheet) still counts, and the holder is told why.
+        dates = { ...earlier(), problem: e instanceof KeyholderError ? e.message : 'Microsoft Graph could not be read just now.' };
+        deps.log.warn('Graph read for the expiry dashboard failed', { code: e instanceof KeyholderError ? e.code : 'unknown' });
+      }
+      lastDates = dates;
+      return { ...(await this.dashboard()), dates };
     },
     async evaluate(reason, at) {
       const now = at ?? deps.clock.now();
@@ -111,5 +161,6 @@ export function createExpiryServiceInDataDir(deps: {
     timeZone: deps.timeZone ?? systemTimeZone,
     log: deps.log,
     ...(deps.changed ? { changed: deps.changed } : {}),
+    graphReadAt: () => lastGraphRead(deps.dataDir),
   });
 }

@@ -122,6 +122,18 @@ export function fileTrackedItemsSource(dataDir: string): TrackedItemsSource & { 
   };
 }
 
+/** When Graph's dates were last read into this data folder (null: never, or the file cannot be read). */
+export function lastGraphRead(dataDir: string): string | null {
+  const text = readFileOrNull(expiryFiles(dataDir).graphItems);
+  if (text === null) return null;
+  try {
+    const parsed = graphItemsFileSchema.safeParse(JSON.parse(text));
+    return parsed.success && parsed.data.items.length > 0 ? parsed.data.refreshedAt : null;
+  } catch {
+    return null;
+  }
+}
+
 export function staticTrackedItemsSource(items: TrackedItem[]): TrackedItemsSource {
   return { items: async () => items };
 }

@@ -11,18 +11,18 @@ import type { VaultService } from '../vault/vault-service';
 import type { WorksheetService } from '../worksheet/service';
 import type { ParticipantsService } from '../participants/index';
 import { AzureKeyVaultProvider } from '../vault/azure-key-vault';
+import type { AwsKeyStoreService } from '../vault/aws-kms/key-store-service';
+import { AwsKmsLifecycle } from '../vault/aws-kms/lifecycle';
 import type { ManagementEndpoint } from '../vault/arm';
 import type { KeyStoreLifecycleProvider } from '../vault/provider';
 import { LifecycleService, type TranscriptSink } from './service';
 import { KeyRotationService } from './key-rotation';
 import { VaultBackupService } from './vault-backup';
 import type { Holder } from './words';
-import type { AwsWorkstation } from '../vault/aws-kms/workstation';
-import { awsLifecycleProvider } from '../vault/aws-kms/lifecycle-adapter';
 
 export { LifecycleService } from './service';
 export { KeyRotationService, RETIREMENT_WAIT_DAYS } from './key-rotation';
-export { keyRotationImportPurpose } from './key-rotation-purpose';
+export { keyRotationImportPurpose, keyRotationRewrapPurpose } from './key-rotation-purpose';
 export type { KeyStoreHealthView, LagNotice, QuorumRequest, VendorView } from './service';
 export type { KeyRotationView, KeyRotationStep } from './key-rotation';
 export { VaultBackupService, VAULT_BACKUP_NOTE, type VaultBackupResult } from './vault-backup';
@@ -64,13 +64,19 @@ export function createLifecycle(deps: {
   options?: LifecycleOptions;
   /** Tests: a provider of their own. */
   provider?: () => KeyStoreLifecycleProvider;
-  /** The AWS KMS key store, used instead of Azure's while the settings choose AWS KMS. */
-  aws?: { active(): boolean; keyStore: AwsWorkstation };
+  /** The holder's AWS KMS key store: when its import is done here, it is the key store this workstation manages. */
+  awsKeyStore?: Pick<AwsKeyStoreService, 'record' | 'kmsProvider' | 'importRotation' | 'keyStoreValues'>;
   /** Asks the holder where to save the vault backup (a dialog in the app); <dataDir>/exports without it. */
   chooseSavePath?(suggestedName: string, kind: 'keybackup'): Promise<string | null>;
 }): Lifecycle {
   let provider: AzureKeyVaultProvider | null = null;
-  const getProvider =
+  // A workstation holds one key store: the AWS key once imported here (seed 002), else the Azure vault's key version.
+  const heldAws = () => {
+    const r = deps.awsKeyStore?.record();
+    return r?.state === 'done' && r.outcome ? { holder: r.draft.holder, keyVersionId: r.outcome.keyArn } : null;
+  };
+  const aws = deps.awsKeyStore ? new AwsKmsLifecycle((region) => deps.awsKeyStore!.kmsProvider(region)) : null;
+  const azureProvider =
     deps.provider ??
     (() => {
       if (!deps.azure || !deps.identity) throw notConfigured();
@@ -83,15 +89,10 @@ export function createLifecycle(deps: {
       });
       return provider;
     });
-  const aws = deps.aws;
-  const awsProvider = aws ? awsLifecycleProvider(() => aws.keyStore.provider()) : null;
-  const azureProvider = getProvider;
-  const keyStoreProvider = () => (aws?.active() && awsProvider ? awsProvider : azureProvider());
+  const getProvider = (): KeyStoreLifecycleProvider => (aws && heldAws() ? aws : azureProvider());
   const heldKeyStore = () => {
-    if (aws?.active()) {
-      const h = aws.keyStore.held();
-      return h ? { holder: h.holder, keyVersionId: h.keyArn } : null;
-    }
+    const a = heldAws();
+    if (a) return a;
     const r = deps.vault.record();
     return r?.state === 'done' && r.outcome ? { holder: r.draft.holder, keyVersionId: r.outcome.keyVersionId } : null;
   };
@@ -100,15 +101,19 @@ export function createLifecycle(deps: {
     dataDir: deps.dataDir,
     clock: deps.clock,
     log: deps.log,
-    provider: keyStoreProvider,
+    provider: getProvider,
     heldKeyStore,
     vendorStatus,
-    ...(aws ? { cacheSeconds: (h: Holder) => (aws.active() ? aws.keyStore.cacheSeconds(h) : null) } : {}),
     lastVendorStatus: () => deps.controlPlane.lastKnownStatus(),
     participants: deps.participants,
     transcript: deps.transcript,
     ...(deps.options?.quorumThreshold ? { quorumThreshold: deps.options.quorumThreshold } : {}),
     ...(deps.options?.defaultCacheSeconds !== undefined ? { defaultCacheSeconds: deps.options.defaultCacheSeconds } : {}),
+    // An AWS key store's cache time is the holder's, agreed with the vendor (seed 002): the lag a revoke takes to bite.
+    cacheSeconds: (h) => {
+      const r = deps.awsKeyStore?.record();
+      return heldAws() && r?.draft.holder === h ? r.draft.cacheMinutes * 60 : null;
+    },
   });
   const keyRotation = new KeyRotationService({
     dataDir: deps.dataDir,
@@ -120,6 +125,10 @@ export function createLifecycle(deps: {
     held: () => keyStore.held(),
     vendorStatus,
     importNewKey: async (r) => {
+      if (deps.awsKeyStore && heldAws()) {
+        const out = await deps.awsKeyStore.importRotation(r.opened);
+        return { keyVersionId: out.outcome.keyArn, fingerprint: out.outcome.fingerprint, keyId: out.outcome.keyId };
+      }
       const prev = deps.vault.record();
       const out = await deps.vault.importOpened(
         {
@@ -135,7 +144,7 @@ export function createLifecycle(deps: {
       return { keyVersionId: out.keyVersionId, fingerprint: out.fingerprint, keyId: out.keyId };
     },
     submitKeyStore: async (typedSecret) => {
-      await deps.controlPlane.submit(await worksheetValues(deps.controlPlane, deps.worksheet, typedSecret));
+      await deps.controlPlane.submit(deps.awsKeyStore && heldAws() ? deps.awsKeyStore.keyStoreValues() : await worksheetValues(deps.controlPlane, deps.worksheet, typedSecret));
     },
     record: (kind, data) => keyStore.record(kind, data),
   });

@@ -44,19 +44,42 @@ async function started(mode: 'live' | 'rehearsal') {
   return { svc, escrowFile };
 }
 
+const sha256 = (b: Buffer) => crypto.createHash('sha256').update(b).digest('hex');
+/** What the supervised re-seal activation hands the purpose: the proven passphrases by slot. */
+const proven = (pass: string) => new Map([['custodian-1', new Uint8Array(Buffer.from(pass))]]);
+
 describe('key rotation by workstation mode', () => {
-  it('live mode refuses a rehearsal escrow and writes nothing', async () => {
+  it('live mode refuses a rehearsal escrow before the activation starts, and writes nothing', async () => {
     const { svc, escrowFile } = await started('live');
     const before = fs.readFileSync(escrowFile);
-    await expect(svc.addKey({ escrowFile, custodians: [{ custodian: 1, passphrase: PASS[0]! }], holderCopies: [] })).rejects.toMatchObject({ code: 'escrow.rehearsal_file' });
+    await expect(svc.prepareAddKey({ escrowFile, holderCopies: [] })).rejects.toMatchObject({ code: 'escrow.rehearsal_file' });
     expect(fs.readFileSync(escrowFile).equals(before)).toBe(true);
   });
 
   it('rehearsal mode adds the new key, marked as a rehearsal key', async () => {
     const { svc, escrowFile } = await started('rehearsal');
-    await svc.addKey({ escrowFile, custodians: [{ custodian: 1, passphrase: PASS[0]! }], holderCopies: [] });
+    const { target } = await svc.prepareAddKey({ escrowFile, holderCopies: [] });
+    await svc.addKeyAttested({ passphrases: proven(PASS[0]!), escrowSha256: sha256(fs.readFileSync(escrowFile)) }, target);
     const keys = parseEscrow(new Uint8Array(fs.readFileSync(escrowFile))).header.keys;
     expect(keys).toHaveLength(2);
     expect(keys.map((k) => k.environment)).toEqual(['rehearsal', 'rehearsal']);
+  });
+});
+
+describe('the re-seal writes only what the supervisor attested to', () => {
+  it('refuses another target, an escrow changed since the start, or another escrow than the activation checked, and writes nothing', async () => {
+    const { svc, escrowFile } = await started('rehearsal');
+    const { target } = await svc.prepareAddKey({ escrowFile, holderCopies: [] });
+    const before = fs.readFileSync(escrowFile);
+    const sha = sha256(before);
+    await expect(svc.addKeyAttested({ passphrases: proven(PASS[0]!), escrowSha256: sha }, `${target} and more`)).rejects.toMatchObject({ code: 'lifecycle.rewrap_changed' });
+    await expect(svc.addKeyAttested({ passphrases: proven(PASS[0]!), escrowSha256: 'ab'.repeat(32) }, target)).rejects.toMatchObject({ code: 'lifecycle.rewrap_changed' });
+    await expect(svc.addKeyAttested({ passphrases: new Map(), escrowSha256: sha }, target)).rejects.toMatchObject({ code: 'lifecycle.custodians_missing' });
+    // The file swapped on disk for another escrow of the same key after the start.
+    const other = await sealKey(rsa, { keyId: crypto.randomUUID(), purpose: 'Customer-managed source key', created: new Date('2026-12-01T00:00:00Z'), environment: 'rehearsal' }, [{ name: 'Ann', passphrase: PASS[0]! }], 1, TEST_KDF);
+    fs.writeFileSync(escrowFile, serializeEscrow(other));
+    await expect(svc.addKeyAttested({ passphrases: proven(PASS[0]!), escrowSha256: sha }, target)).rejects.toMatchObject({ code: 'lifecycle.rewrap_changed' });
+    expect(parseEscrow(new Uint8Array(fs.readFileSync(escrowFile))).header.keys).toHaveLength(1);
+    expect((await svc.view()).step).toBe('add-key');
   });
 });

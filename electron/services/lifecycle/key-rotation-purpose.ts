@@ -9,6 +9,7 @@
 import { createHash, createPrivateKey, createPublicKey } from 'node:crypto';
 import { KeyholderError } from '../../../shared/errors/index';
 import type { PurposeHandler } from '../activation/desk';
+import { serializeEscrow } from '../../../shared/escrow/format';
 import { findEntry } from '../escrow/seal';
 import type { OpenedCopy } from '../vault/vault-service';
 import type { KeyRotationService } from './key-rotation';
@@ -23,5 +24,23 @@ export function keyRotationImportPurpose(rotation: () => Pick<KeyRotationService
     const v = await rotation().importOpened(copy, purpose.target);
     changed();
     return { holder: v.holder, fingerprint, keyVersionId: v.importedKeyVersionId, vault: v.importedKeyVersionId ? new URL(v.importedKeyVersionId).host : null, rotation: v.id };
+  };
+}
+
+/**
+ * The rotation's escrow re-seal as the purpose of a supervised `escrow-rewrap`
+ * activation (issue 16): every custodian (as keeper) and each key-holder
+ * copy's knower proved their passphrase inside the activation, the supervisor
+ * attested, and only then is the new key generated and sealed to them. The
+ * escrow the activation checked the passphrases against must be the one the
+ * rotation prepared (SHA-256), and the target the one attested.
+ */
+export function keyRotationRewrapPurpose(rotation: () => Pick<KeyRotationService, 'addKeyAttested'>, changed: () => void = () => {}): PurposeHandler {
+  return async (_material, purpose, escrow, passphrases) => {
+    if (!passphrases) throw new KeyholderError('activation.purpose_unavailable', 'The escrow re-seal runs only in its own supervised activation, where every custodian enters their passphrase.');
+    const escrowSha256 = createHash('sha256').update(serializeEscrow(escrow)).digest('hex');
+    const v = await rotation().addKeyAttested({ passphrases, escrowSha256 }, purpose.target);
+    changed();
+    return { rotation: v.id, keyId: v.newKey?.keyId ?? null, fingerprint: v.newKey?.fingerprint ?? null };
   };
 }

@@ -24,9 +24,9 @@ import { assertEscrowUsable, type WorkstationMode } from '../../../shared/escrow
 import { describeDaysLeft } from '../../../shared/expiry/dashboard';
 import { thresholdForDaysLeft } from '../../../shared/expiry/reminders';
 import { generateSourceKey, identityOf, type RsaSize } from '../keys/source-key';
-import { openKey, openSlot, sealKey } from '../escrow/seal';
-import { readEscrowBytes } from '../escrow/files';
-import { attemptKey, processPassphraseThrottle } from '../escrow/throttle';
+import { generateSymmetricKey, symmetricFingerprint } from '../keys/symmetric-key';
+import { openKey, sealKey } from '../escrow/seal';
+import { readEscrowBytes, sha256Hex } from '../escrow/files';
 import type { Clock } from '../platform/clock';
 import type { Logger } from '../log/logger';
 import type { KeyStoreLifecycleProvider } from '../vault/provider';
@@ -47,6 +47,8 @@ interface KeyRotationRecord {
   holder: Holder;
   oldKey: { keyVersionId: string; primaryKeyId: string | null; fingerprint: string | null };
   newKey?: { keyId: string; fingerprint: string; escrowFile: string; holderCopies: string[]; at: string };
+  /** The escrow and key-holder copies (with their SHA-256) named when the supervised re-seal was started; the purpose writes exactly these. */
+  addKeyRequest?: { escrowFile: string; escrowSha256: string; holderCopies: { file: string; sha256: string }[] };
   /** The holder copy and key name chosen when the supervised import activation was started; the purpose imports exactly this. */
   importRequest?: { holderCopyPath: string; keyName: string };
   imported?: { keyVersionId: string; at: string };
@@ -154,61 +156,97 @@ export class KeyRotationService {
   }
 
   /**
-   * Adds a new source key to the escrow file (every custodian re-enters their
-   * passphrase: each is checked against the current key before anything is
-   * written) and to each key-holder copy. Resumes if the escrow already holds it.
+   * Prepares the escrow re-seal: checks the escrow file and the key-holder
+   * copies (before anyone types a passphrase), records them with their
+   * SHA-256, and returns what the supervised `escrow-rewrap` activation states
+   * as its purpose. The passphrases are entered inside that activation, never here.
    */
-  async addKey(req: { escrowFile: string; custodians: { custodian: number; passphrase: string }[]; holderCopies: { file: string; passphrase: string }[] }): Promise<KeyRotationView> {
+  async prepareAddKey(req: { escrowFile: string; holderCopies: string[] }): Promise<{ target: string }> {
     const r = this.require();
-    if (r.newKey) return this.view();
+    if (r.newKey) throw new KeyholderError('lifecycle.rotation_order', 'The new key is already in the escrow. Import it into your vault next.');
     const escrowBytes = await readEscrowBytes(req.escrowFile);
     const escrow = parseEscrow(escrowBytes);
     assertEscrowUsable(escrow.header, this.deps.mode);
     const current = escrow.header.keys.at(-1)!;
-    const names = current.custodians.map((c) => c.name);
-    const given = new Map(req.custodians.map((c) => [c.custodian, c.passphrase]));
-    if (names.some((_, i) => !given.get(i + 1))) {
-      throw new KeyholderError('lifecycle.custodians_missing', `Every custodian of the escrow (${names.join(', ')}) must enter their passphrase: the new key is sealed to each of them.`);
-    }
-    // Wrong passphrases stop here, before anything is written.
-    for (let i = 0; i < names.length; i++) {
-      // Same count as every other path to this custodian's secret (the activation desk, the escrow screen).
-      const slot = await processPassphraseThrottle.run(attemptKey(escrowBytes, `custodian-${i + 1}`), () => openSlot(escrow, current.keyId, i + 1, given.get(i + 1)!));
-      slot.piece.fill(0);
-    }
-    const copies: { file: string; passphrase: string; parsed: EscrowFile; name: string }[] = [];
-    for (const c of req.holderCopies) {
-      const copyBytes = await readEscrowBytes(c.file);
+    const copies: { file: string; sha256: string }[] = [];
+    for (const file of req.holderCopies) {
+      const copyBytes = await readEscrowBytes(file);
       const parsed = parseEscrow(copyBytes);
       assertEscrowUsable(parsed.header, this.deps.mode);
       const entry = parsed.header.keys.at(-1)!;
-      if (entry.policy.threshold !== 1 || entry.custodians.length !== 1) throw new KeyholderError('escrow.not_holder_copy', `${path.basename(c.file)} is not a key-holder copy.`);
-      if (entry.fingerprint !== current.fingerprint) throw new KeyholderError('lifecycle.copy_not_current', `${path.basename(c.file)} does not hold the current key (${current.keyId}); choose the copy made with this escrow.`);
-      // Only the copy's wrap is checked (its AES-GCM tag proves the passphrase): the current private key is never decrypted here, outside a supervised activation.
-      const slot = await processPassphraseThrottle.run(attemptKey(copyBytes, 'custodian-1'), () => openSlot(parsed, entry.keyId, 1, c.passphrase));
-      slot.piece.fill(0);
-      copies.push({ ...c, parsed, name: entry.custodians[0]!.name });
+      if (entry.policy.threshold !== 1 || entry.custodians.length !== 1) throw new KeyholderError('escrow.not_holder_copy', `${path.basename(file)} is not a key-holder copy.`);
+      if (entry.fingerprint !== current.fingerprint) throw new KeyholderError('lifecycle.copy_not_current', `${path.basename(file)} does not hold the current key (${current.keyId}); choose the copy made with this escrow.`);
+      copies.push({ file, sha256: sha256Hex(copyBytes) });
     }
-    const key = await generateSourceKey(requireRsaEntry(current).modulusBits as RsaSize);
+    r.addKeyRequest = { escrowFile: req.escrowFile, escrowSha256: sha256Hex(escrowBytes), holderCopies: copies };
+    this.write(r);
+    return { target: this.rewrapTarget(r, current.keyId, current.custodians.map((c) => c.name))! };
+  }
+
+  /** The re-seal activation's stated purpose: which rotation, escrow, current key, custodians and copies. */
+  private rewrapTarget(r: KeyRotationRecord, currentKeyId: string, custodians: string[]): string | null {
+    if (!r.addKeyRequest) return null;
+    const copies = r.addKeyRequest.holderCopies.length;
+    return `Key holder ${r.holder}: rotation ${r.id.slice(0, 8)}, re-seal ${path.basename(r.addKeyRequest.escrowFile)} (key ${currentKeyId.slice(0, 8)}) with a new key for ${custodians.join(', ')} and ${copies} key-holder ${copies === 1 ? 'copy' : 'copies'}`.slice(0, 300);
+  }
+
+  /**
+   * The re-seal as the purpose of a supervised activation: adds a new source
+   * key to the escrow file, sealed to every custodian, and to each key-holder
+   * copy, with the passphrases the activation proved (`custodian-N`, `copy-N`)
+   * after the supervisor's attestation. The files must be byte for byte the
+   * ones prepared (and `escrowSha256`, the escrow the activation checked the
+   * passphrases against), and `target` what the supervisor attested to.
+   */
+  async addKeyAttested(req: { passphrases: ReadonlyMap<string, Uint8Array>; escrowSha256: string }, target: string): Promise<KeyRotationView> {
+    const r = this.require();
+    if (r.newKey) return this.view();
+    const request = r.addKeyRequest;
+    if (!request) throw new KeyholderError('lifecycle.rotation_order', 'Start the re-seal of the escrow from the key rotation panel first.');
+    const escrowBytes = await readEscrowBytes(request.escrowFile);
+    const escrow = parseEscrow(escrowBytes);
+    assertEscrowUsable(escrow.header, this.deps.mode);
+    const current = escrow.header.keys.at(-1)!;
+    const names = current.custodians.map((c) => c.name);
+    if (this.rewrapTarget(r, current.keyId, names) !== target || sha256Hex(escrowBytes) !== request.escrowSha256 || req.escrowSha256 !== request.escrowSha256) {
+      throw new KeyholderError('lifecycle.rewrap_changed', 'The escrow file or the re-seal changed after this activation started, so the supervisor did not attest to it. Nothing was written; start the re-seal again.');
+    }
+    const text = (id: string) => {
+      const b = req.passphrases.get(id);
+      if (!b) throw new KeyholderError('lifecycle.custodians_missing', `Every custodian of the escrow (${names.join(', ')}) and every key-holder copy's knower must enter their passphrase: the new key is sealed to each of them.`);
+      return Buffer.from(b.buffer, b.byteOffset, b.length).toString('utf8');
+    };
+    const given = names.map((name, i) => ({ name, passphrase: text(`custodian-${i + 1}`) }));
+    const copies: { file: string; passphrase: string; parsed: EscrowFile; name: string }[] = [];
+    for (const [i, c] of request.holderCopies.entries()) {
+      const copyBytes = await readEscrowBytes(c.file);
+      if (sha256Hex(copyBytes) !== c.sha256) throw new KeyholderError('lifecycle.rewrap_changed', `${path.basename(c.file)} changed after the re-seal started. Nothing was written; start the re-seal again.`);
+      const parsed = parseEscrow(copyBytes);
+      copies.push({ file: c.file, passphrase: text(`copy-${i + 1}`), parsed, name: parsed.header.keys.at(-1)!.custodians[0]!.name });
+    }
+    // The new key is of the current key's type: RSA for Azure Key Vault, a 256-bit AES key for AWS KMS.
+    const aes = current.keyType === 'AES';
+    const fresh = aes ? generateSymmetricKey() : await generateSourceKey(requireRsaEntry(current).modulusBits as RsaSize);
+    const key = { keyId: fresh.keyId, identity: fresh.identity, sealable: 'secretKey' in fresh ? fresh.secretKey : fresh.privateKey };
     const now = this.deps.clock.now();
     const mark = this.deps.mode === 'rehearsal' ? { environment: 'rehearsal' as const } : {};
-    const sealed = await sealKey(key.privateKey, { keyId: key.keyId, purpose: current.purpose, created: now, ...mark }, names.map((name, i) => ({ name, passphrase: given.get(i + 1)! })), current.policy.threshold, this.deps.kdf);
-    await writeBytesAtomic(req.escrowFile, serializeEscrow(appendKeys(escrow, sealed)));
+    const sealed = await sealKey(key.sealable, { keyId: key.keyId, purpose: current.purpose, created: now, ...mark }, given, current.policy.threshold, this.deps.kdf);
+    await writeBytesAtomic(request.escrowFile, serializeEscrow(appendKeys(escrow, sealed)));
     // Test-restore from disk before any holder copy is made from it.
-    const back = parseEscrow(await readEscrowBytes(req.escrowFile));
-    const unlocks = names.slice(0, current.policy.threshold).map((_, i) => ({ custodian: i + 1, passphrase: given.get(i + 1)! }));
+    const back = parseEscrow(await readEscrowBytes(request.escrowFile));
+    const unlocks = given.slice(0, current.policy.threshold).map((g, i) => ({ custodian: i + 1, passphrase: g.passphrase }));
     const restored = await openKey(back, key.keyId, unlocks);
-    const restoredFp = identityOf(crypto.createPrivateKey({ key: restored.pkcs8, format: 'der', type: 'pkcs8' })).fingerprint;
+    const restoredFp = aes ? symmetricFingerprint(restored.pkcs8) : identityOf(crypto.createPrivateKey({ key: restored.pkcs8, format: 'der', type: 'pkcs8' })).fingerprint;
     restored.pkcs8.fill(0);
     if (restoredFp !== key.identity.fingerprint) throw new KeyholderError('lifecycle.escrow_check_failed', 'The escrow file did not give back the new key. Stop and contact the supervisor.');
     for (const c of copies) {
-      const added = await sealKey(key.privateKey, { keyId: key.keyId, purpose: `Key-holder copy for ${c.name}`, created: now, ...mark }, [{ name: c.name, passphrase: c.passphrase }], 1, this.deps.kdf);
+      const added = await sealKey(key.sealable, { keyId: key.keyId, purpose: `Key-holder copy for ${c.name}`, created: now, ...mark }, [{ name: c.name, passphrase: c.passphrase }], 1, this.deps.kdf);
       await writeBytesAtomic(c.file, serializeEscrow(appendKeys(c.parsed, added)));
     }
     r.oldKey.fingerprint = current.fingerprint;
-    r.newKey = { keyId: key.keyId, fingerprint: key.identity.fingerprint, escrowFile: req.escrowFile, holderCopies: copies.map((c) => c.file), at: now.toISOString() };
+    r.newKey = { keyId: key.keyId, fingerprint: key.identity.fingerprint, escrowFile: request.escrowFile, holderCopies: copies.map((c) => c.file), at: now.toISOString() };
     this.write(r);
-    await this.deps.record('rotation.key-added', { rotationId: r.id, keyId: key.keyId, fingerprint: key.identity.fingerprint, escrowKeys: back.header.keys.length });
+    await this.deps.record('rotation.key-added', { rotationId: r.id, keyId: key.keyId, fingerprint: key.identity.fingerprint, escrowKeys: back.header.keys.length, supervised: true });
     return this.view();
   }
 
@@ -233,6 +271,8 @@ export class KeyRotationService {
   private importTarget(r: KeyRotationRecord): string | null {
     if (!r.newKey || !r.importRequest) return null;
     const host = parseKeyVersionId(r.oldKey.keyVersionId).vaultHost;
+    // AWS KMS: the new key goes into a new KMS key beside the old one (a KMS key never takes other material).
+    if (isAwsKey(r.oldKey.keyVersionId)) return `Key holder ${r.holder}: rotation ${r.id.slice(0, 8)}, import new key ${r.newKey.keyId} into a new KMS key in ${host}`.slice(0, 300);
     return `Key holder ${r.holder}: rotation ${r.id.slice(0, 8)}, import new key ${r.newKey.keyId} as a new version of ${r.importRequest.keyName} in ${host}`.slice(0, 300);
   }
 
@@ -266,6 +306,16 @@ export class KeyRotationService {
     const r = this.require();
     if (!r.imported) throw new KeyholderError('lifecycle.rotation_order', 'Import the new key into your vault first.');
     if (!r.submitted) {
+      if (isAwsKey(r.oldKey.keyVersionId)) {
+        // Seed 002: the vendor decrypts its data key with the previous key while it rotates; it must stay enabled.
+        const old = await this.deps.provider().keyVersionHealth(r.oldKey.keyVersionId);
+        if (old.state !== 'available') {
+          throw new KeyholderError(
+            'lifecycle.previous_key_unavailable',
+            `The previous key ${r.oldKey.keyVersionId} is not enabled (${old.state === 'revoked' ? old.reason : old.message}). The vendor needs it to re-encrypt its data key with the new one: enable it before telling the vendor to rotate. Nothing was sent.`,
+          );
+        }
+      }
       await this.deps.submitKeyStore(req.clientSecret);
       r.submitted = { at: this.deps.clock.now().toISOString() };
       this.write(r);
@@ -365,6 +415,8 @@ export class KeyRotationService {
   }
 }
 
+const isAwsKey = (id: string) => id.startsWith('arn:');
+
 function vendorKeyOf(st: EnvironmentStatus | null, keyVersionId: string, exact = false): PrimaryKey | null {
   if (!st) return null;
   const all = st.primaryKeys ?? (st.primaryKey ? [st.primaryKey] : []);
@@ -375,7 +427,7 @@ function nextText(step: KeyRotationStep, holder: Holder): string {
   const o = holder === 1 ? 2 : 1;
   switch (step) {
     case 'add-key':
-      return 'Gather the escrow custodians and both key holders: the new source key is added to the escrow file and to each key-holder copy.';
+      return 'Gather the escrow custodians, the knower of each key-holder copy and a supervisor: in a supervised activation the new source key is added to the escrow file and to each key-holder copy.';
     case 'import':
       return 'Import the new key into your vault (a new version of the same key name).';
     case 'submit':

@@ -24,6 +24,7 @@ import type { DeletedKeyInfo, KeyStoreLifecycleProvider, VaultProtection } from 
 import { verifyAttestation } from '../participants/participant-file';
 import type { ParticipantsService } from '../participants/index';
 import { confirmationText, meaningOf, normalise, other, vendorMeaning, type ConfirmAction, type Holder, type KeyStoreState } from './words';
+import { parseKeyArn } from '../../../shared/worksheet/aws';
 
 export interface HeldKeyStore {
   holder: Holder;
@@ -55,7 +56,7 @@ export interface LifecycleDeps {
   quorumThreshold?: number;
   /** The vendor's data-key cache, when the vendor does not say (seed 001: up to an hour). */
   defaultCacheSeconds?: number;
-  /** The cache time the holder agreed with the vendor for their key store (AWS worksheet), when the vendor does not say. */
+  /** The cache time the holder agreed with the vendor for their key store (AWS: 1 minute to 24 hours), when the vendor does not say. */
   cacheSeconds?: (holder: Holder) => number | null;
 }
 
@@ -122,10 +123,16 @@ interface State {
 
 const REQUEST_TTL_MS = 30 * 60_000;
 
+/**
+ * The key store a held key names: an Azure key version identifier, or (AWS KMS) a key ARN, whose location
+ * arn:aws:kms:{region}:{account} plays the vault's part and whose key ID is both its name and its one version.
+ */
 export function parseKeyVersionId(id: string): { vaultUrl: string; vaultHost: string; keyName: string; version: string } {
-  // An AWS KMS key store is named by its key ARN: the key is its own location and only version.
-  const kms = /^arn:(aws|aws-us-gov):kms:([a-z0-9-]+):(\d{12}):key\/([0-9a-f-]{36})$/.exec(id.trim());
-  if (kms) return { vaultUrl: id.trim(), vaultHost: `AWS KMS ${kms[2]}, account ${kms[3]}`, keyName: kms[4]!, version: kms[4]! };
+  if (id.trim().startsWith('arn:')) {
+    const k = parseKeyArn(id);
+    const location = `arn:${k.partition}:kms:${k.region}:${k.accountId}`;
+    return { vaultUrl: location, vaultHost: location, keyName: k.keyId, version: k.keyId };
+  }
   const m = /^https:\/\/([^/]+)\/keys\/([A-Za-z0-9-]{1,127})\/([0-9A-Za-z]{32})$/.exec(id.trim());
   if (!m) throw new KeyholderError('lifecycle.bad_key_identifier', 'The key identifier on worksheet line 2 is not a key version identifier (https://VAULT/keys/NAME/VERSION).');
   return { vaultUrl: `https://${m[1]}`, vaultHost: m[1]!, keyName: m[2]!, version: m[3]! };
@@ -191,19 +198,28 @@ export class LifecycleService {
   async keyHealth(keyVersionId: string, holder: Holder, otherRevoked: boolean | null): Promise<KeyStoreHealthView> {
     const p = parseKeyVersionId(keyVersionId);
     const h = await this.deps.provider().keyVersionHealth(keyVersionId);
-    // An AWS KMS key has no versions: the key itself is enabled, disabled or scheduled for deletion.
-    const kms = keyVersionId.startsWith('arn:');
     let state: KeyStoreState;
     let detail: string;
     if (h.state === 'available') {
       state = 'Available';
-      detail = kms ? 'The KMS key is enabled.' : 'The key version is enabled.';
-    } else if (h.state === 'revoked' && kms) {
-      state = 'Revoked';
-      detail = h.reason === 'disabled' ? 'The KMS key is disabled (or its imported material expired).' : h.reason === 'deleted' ? 'The KMS key was pulled: its deletion is scheduled, and it can be restored until then.' : 'The KMS key is not in that account and Region.';
+      detail = 'The key version is enabled.';
     } else if (h.state === 'revoked') {
       state = 'Revoked';
-      detail = h.reason === 'disabled' ? 'The key version is disabled.' : h.reason === 'deleted' ? 'The key was pulled (deleted) and is held by soft delete until its scheduled purge.' : 'The key version is not in the vault.';
+      const aws = keyVersionId.startsWith('arn:');
+      detail =
+        h.reason === 'disabled'
+          ? aws
+            ? 'The KMS key is disabled.'
+            : 'The key version is disabled.'
+          : h.reason === 'deleted'
+            ? aws
+              ? `The KMS key was pulled: its deletion is scheduled${h.deleted?.scheduledPurgeDate ? ` for ${h.deleted.scheduledPurgeDate}` : ''} and can be cancelled until then (restore).`
+              : 'The key was pulled (deleted) and is held by soft delete until its scheduled purge.'
+            : h.reason === 'material-expired'
+              ? 'The key’s imported material expired or was deleted: the key cannot be used until the escrowed key is imported again (a supervised activation).'
+              : aws
+                ? 'The KMS key is not in the account.'
+                : 'The key version is not in the vault.';
     } else {
       state = 'Unavailable';
       detail = h.message;

@@ -7,7 +7,7 @@ import type { Clock } from '../platform/clock';
 import type { SecretBox } from '../platform/secret-box';
 import { loadOrCreateCeremonyKey, type CeremonyKey } from './ceremony-key';
 import { createTranscriptService, verifyTranscriptFile, type TranscriptService } from './transcript-service';
-import { ceremonyProgress, type StepProgress } from '../../../shared/ceremony/steps';
+import { ceremonyProgress, type Receipt, type StepProgress } from '../../../shared/ceremony/steps';
 import type { VerifyOptions, VerifyResult } from '../../../shared/transcript/verify';
 
 export interface CeremonyTranscripts extends TranscriptService {
@@ -18,10 +18,10 @@ export interface CeremonyTranscripts extends TranscriptService {
   ceremonyKey(): CeremonyKey;
 }
 
-export function createCeremonyTranscripts(deps: { dataDir: string; secretBox: SecretBox; clock: Clock }): CeremonyTranscripts {
+export function createCeremonyTranscripts(deps: { dataDir: string; secretBox: SecretBox; clock: Clock; others?: () => Receipt[] }): CeremonyTranscripts {
   let key: CeremonyKey | null = null;
   const ceremonyKey = () => (key ??= loadOrCreateCeremonyKey(deps.dataDir, deps.secretBox));
-  const svc = createTranscriptService({ dataDir: deps.dataDir, clock: deps.clock, key: ceremonyKey });
+  const svc = createTranscriptService({ dataDir: deps.dataDir, clock: deps.clock, key: ceremonyKey, ...(deps.others ? { others: deps.others } : {}) });
   return { ...svc, verify: verifyTranscriptFile, progress: (ceremony) => ceremonyProgress(svc.receipts(ceremony)), ceremonyKey };
 }
 

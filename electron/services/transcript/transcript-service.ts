@@ -63,7 +63,14 @@ export function verifyTranscriptFile(file: string, options: VerifyOptions = {}):
   return verifyTranscript(bytes, ed25519Verify, options);
 }
 
-export function createTranscriptService(opts: { dataDir: string; clock: Clock; key: () => CeremonyKey }): TranscriptService {
+export function createTranscriptService(opts: {
+  dataDir: string;
+  clock: Clock;
+  key: () => CeremonyKey;
+  /** The other workstations' receipts (verified, kept apart): they satisfy what a step needs first, never written here. */
+  others?: () => Receipt[];
+}): TranscriptService {
+  const others = () => opts.others?.() ?? [];
   const dir = path.join(opts.dataDir, 'transcripts');
   const queues = new Map<string, Promise<unknown>>();
 
@@ -124,7 +131,7 @@ export function createTranscriptService(opts: { dataDir: string; clock: Clock; k
     const { lines, entries } = readOpen(ceremony);
     const receipts = entries.map((e) => ({ kind: e.kind, data: e.data }));
     const tableStep = CEREMONY_STEPS.find((s) => s.kind === kind && (s.holder === undefined || s.holder === data.holder) && (kind !== 'status.changed' || data.status === 'Available'));
-    if (tableStep && kind !== CLOSING_KIND) assertStepMayStart(tableStep.id, receipts);
+    if (tableStep && kind !== CLOSING_KIND) assertStepMayStart(tableStep.id, receipts, others());
     const seq = entries.length;
     const { line } = signEntry(
       {
@@ -166,7 +173,7 @@ export function createTranscriptService(opts: { dataDir: string; clock: Clock; k
     },
     close(ceremony, outcome, data = {}) {
       return serial(ceremony, () => {
-        if (outcome === 'completed') assertStepMayStart('ceremony-closed', readOpen(ceremony).entries.map((e) => ({ kind: e.kind, data: e.data })));
+        if (outcome === 'completed') assertStepMayStart('ceremony-closed', readOpen(ceremony).entries.map((e) => ({ kind: e.kind, data: e.data })), others());
         const { hash } = appendNow(ceremony, CLOSING_KIND, { ...data, outcome });
         return { finalHash: hash, path: pathOf(ceremony) };
       });

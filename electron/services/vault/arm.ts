@@ -60,7 +60,7 @@ function refused(host: string, a: Answer): KeyholderError {
   return new KeyholderError('vault.properties_unavailable', `Azure Resource Manager did not return the settings of ${host} (HTTP ${a.status}). Retry later; nothing was changed.`);
 }
 
-export interface VaultResource {
+interface VaultResource {
   id: string;
   properties: {
     enableSoftDelete?: boolean;
@@ -118,7 +118,7 @@ export async function armVaultResource(o: ManagementEndpoint & { credential: Tok
   );
 }
 
-export interface RolePermissions {
+interface RolePermissions {
   actions: string[];
   notActions: string[];
   dataActions: string[];

@@ -32,7 +32,7 @@ import { armVaultProtection, type ManagementEndpoint } from './arm';
 /** Tag names on the imported key: the key's identity, never the key. */
 export const TAG_KEY_ID = 'keyholder-key-id';
 export const TAG_FINGERPRINT = 'keyholder-fingerprint-sha256';
-export const TAG_TOOL = 'keyholder-imported-by';
+const TAG_TOOL = 'keyholder-imported-by';
 
 export interface AzureKeyVaultOptions {
   credential: TokenCredential;
@@ -51,7 +51,7 @@ export interface AzureKeyVaultOptions {
 }
 
 const KEY_NAME = /^[0-9a-zA-Z-]{1,127}$/;
-export const DEFAULT_RETRY = { maxRetries: 4, retryDelayInMs: 800, maxRetryDelayInMs: 15_000 };
+const DEFAULT_RETRY = { maxRetries: 4, retryDelayInMs: 800, maxRetryDelayInMs: 15_000 };
 const SELF_TEST_ALG = 'RSA-OAEP-256';
 
 export function checkKeyName(name: string): string {

@@ -8,7 +8,7 @@
  */
 import crypto from 'node:crypto';
 
-export interface TransferBlob {
+interface TransferBlob {
   schema_version: '1.0.0';
   header: { kid: string; alg: 'dir'; enc: 'CKM_RSA_AES_KEY_WRAP' };
   /** base64url( RSA-OAEP-SHA1(KEK, aesKey) || AES-KWP(aesKey, PKCS#8 DER) ) */
@@ -16,7 +16,7 @@ export interface TransferBlob {
   generator: string;
 }
 
-export const BYOK_GENERATOR = 'Key Holder BYOK; node crypto RSA-OAEP-SHA1 + AES-256 KWP';
+const BYOK_GENERATOR = 'Key Holder BYOK; node crypto RSA-OAEP-SHA1 + AES-256 KWP';
 
 export function buildTransferBlob(target: crypto.KeyObject, kek: { kid: string; publicKey: crypto.KeyObject }): TransferBlob {
   if (target.type !== 'private' || target.asymmetricKeyType !== 'rsa') throw new Error('BYOK transfer needs an RSA private key');

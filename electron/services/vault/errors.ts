@@ -9,7 +9,7 @@ import { redact } from '../log/redact';
 export type VaultOperation = 'import' | 'read' | 'create-kek' | 'self-test' | 'recover' | 'list' | 'enable' | 'disable' | 'delete' | 'read-deleted' | 'vault-properties' | 'backup';
 
 /** The built-in Azure RBAC role each step needs (named in the no-permission message). */
-export const ROLE_FOR: Record<VaultOperation, string> = {
+const ROLE_FOR: Record<VaultOperation, string> = {
   import: 'Key Vault Crypto Officer',
   'create-kek': 'Key Vault Crypto Officer',
   recover: 'Key Vault Crypto Officer',

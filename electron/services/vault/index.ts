@@ -3,7 +3,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Clock } from '../platform/clock';
 import type { Logger } from '../log/logger';
-import type { EscrowService } from '../escrow/service';
 import type { WorksheetService } from '../worksheet/service';
 import type { AzureEndpoints } from '../identity/index';
 import type { IdentityService } from '../identity/identity-service';
@@ -21,7 +20,6 @@ export function createVaultService(deps: {
   log: Logger;
   azure?: AzureEndpoints;
   identity: IdentityService | null;
-  escrow: Pick<EscrowService, 'openHolderCopy'>;
   worksheet: WorksheetService;
 }): VaultService {
   let provider: AzureKeyVaultProvider | null = null;
@@ -40,7 +38,6 @@ export function createVaultService(deps: {
       });
       return provider;
     },
-    openHolderCopy: (file, passphrase) => deps.escrow.openHolderCopy(file, passphrase),
     worksheet: worksheetLine2(deps.worksheet),
   });
 }

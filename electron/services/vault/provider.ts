@@ -100,7 +100,7 @@ export interface VaultProtection {
 /** Health of one key version, read with the holder's own credentials. */
 export type KeyVersionHealth =
   | { state: 'available'; version: KeyVersionInfo }
-  | { state: 'revoked'; reason: 'disabled' | 'deleted' | 'not-found'; version?: KeyVersionInfo; deleted?: DeletedKeyInfo }
+  | { state: 'revoked'; reason: 'disabled' | 'deleted' | 'not-found' | 'material-expired'; version?: KeyVersionInfo; deleted?: DeletedKeyInfo }
   | { state: 'unavailable'; code: string; message: string };
 
 /**

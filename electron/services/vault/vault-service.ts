@@ -1,10 +1,12 @@
 /**
- * The holder's import, start to finish: open their key-holder copy (Node side
- * only, for this call only), import into their key store, prove it, and fill
- * worksheet line 2. What the holder entered (never the passphrase) is kept in
- * a draft before anything is attempted, so no error loses it; and because the
- * provider finds an earlier import by its fingerprint tag, running the import
- * again after a crash uses the version the vault already holds.
+ * The holder's import: the key-holder copy was opened by a supervised
+ * activation (keeper, knower, supervisor; its purpose calls `importOpened`),
+ * never here. This service imports into the holder's key store, proves it,
+ * and fills worksheet line 2. What the holder entered (never a passphrase) is
+ * kept in a draft before anything is attempted, so no error loses it; and
+ * because the provider finds an earlier import by its fingerprint tag,
+ * running the import again after a crash uses the version the vault already
+ * holds.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -21,9 +23,6 @@ export interface OpenedCopy {
   withPrivateKey<T>(use: (key: KeyObject) => Promise<T> | T): Promise<T>;
   dispose(): void;
 }
-
-/** Opens a key-holder copy with its passphrase (the escrow service's job). */
-export type HolderCopyOpener = (file: string, passphrase: string) => Promise<OpenedCopy>;
 
 /** Where line 2 goes once the vault has proved it holds the key. */
 export interface WorksheetLine2 {
@@ -53,7 +52,6 @@ export interface VaultServiceDeps {
   clock: Clock;
   log: Logger;
   provider: () => KeyStoreProvider;
-  openHolderCopy: HolderCopyOpener;
   worksheet: WorksheetLine2;
 }
 
@@ -87,17 +85,6 @@ export class VaultService {
     this.write({ draft, state: prev?.state === 'done' && sameTarget(prev.draft, draft) ? 'done' : 'pending', ...(prev?.outcome && sameTarget(prev.draft, draft) ? { outcome: prev.outcome } : {}) });
   }
 
-  async importKey(req: ImportDraft & { passphrase: string }, hooks: ImportHooks = {}): Promise<ImportRecord['outcome'] & object> {
-    if (this.running) throw new KeyholderError('vault.busy', 'An import is already running. Wait for it to finish.');
-    const p = this.run(req, hooks);
-    this.running = p;
-    try {
-      return await p;
-    } finally {
-      this.running = null;
-    }
-  }
-
   /**
    * The import inside a supervised activation: the key was opened by the
    * activation (keeper's copy, knower's passphrase), not by this service; the
@@ -105,7 +92,7 @@ export class VaultService {
    */
   async importOpened(draft: ImportDraft, opened: OpenedCopy, hooks: ImportHooks = {}): Promise<NonNullable<ImportRecord['outcome']>> {
     if (this.running) throw new KeyholderError('vault.busy', 'An import is already running. Wait for it to finish.');
-    const p = this.run(draft, hooks, async () => opened, false);
+    const p = this.run(draft, hooks, opened);
     this.running = p;
     try {
       return await p;
@@ -114,17 +101,10 @@ export class VaultService {
     }
   }
 
-  private async run(req: ImportDraft & { passphrase?: string }, hooks: ImportHooks, open?: () => Promise<OpenedCopy>, dispose = true): Promise<NonNullable<ImportRecord['outcome']>> {
-    const { passphrase, ...draftIn } = req;
-    const draft: ImportDraft = { ...draftIn, keyName: draftIn.keyName.trim(), vaultUrl: draftIn.vaultUrl.trim() };
+  private async run(req: ImportDraft, hooks: ImportHooks, opened: OpenedCopy): Promise<NonNullable<ImportRecord['outcome']>> {
+    const draft: ImportDraft = { ...req, keyName: req.keyName.trim(), vaultUrl: req.vaultUrl.trim() };
     this.write({ draft, state: 'pending' });
-    let copy: OpenedCopy | null = null;
     try {
-      if (!open && (!draft.holderCopyPath || !fs.existsSync(draft.holderCopyPath))) {
-        throw new KeyholderError('vault.copy_missing', 'Key Holder cannot find your key-holder copy at that path. Choose the file again (it may be on removable media that is not plugged in).');
-      }
-      const opened = open ? await open() : await this.deps.openHolderCopy(draft.holderCopyPath, passphrase ?? '');
-      if (dispose) copy = opened;
       const fingerprint = opened.fingerprint;
       const outcome = await opened.withPrivateKey((privateKey) =>
         this.deps.provider().importKey(
@@ -150,8 +130,6 @@ export class VaultService {
       if (!isKeyholderError(e)) this.deps.log.error('import failed unexpectedly', { error: e });
       this.write({ draft, state: 'failed', error: err.toShape() });
       throw err;
-    } finally {
-      copy?.dispose();
     }
   }
 

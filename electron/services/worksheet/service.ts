@@ -11,12 +11,12 @@ import path from 'node:path';
 import { z } from 'zod';
 import { KeyholderError } from '../../../shared/errors/index';
 import { emptyHolder, holderFieldsSchema, HOLDERS, LABEL, type HolderFields, type HolderNo, type HolderWorksheet } from '../../../shared/worksheet/model';
-import { missingFields, validateWorksheet } from '../../../shared/worksheet/rules';
+import { clientSecretRefusal, missingFields, validateWorksheet } from '../../../shared/worksheet/rules';
 import { printableHtml } from '../../../shared/worksheet/printable';
 import type { WorksheetView } from '../../../shared/ipc/channels/worksheet';
 import type { SettingsStore } from '../storage/settings-store';
 import type { ServiceDeps } from '../index';
-import type { KeyStoreValues } from '../control-plane/service';
+import type { AzureKeyStoreValues as KeyStoreValues } from '../control-plane/service';
 
 const storedHolderSchema = holderFieldsSchema.extend({ sealedSecret: z.string().optional() });
 const storedWorksheetSchema = z.object({ holder1: storedHolderSchema, holder2: storedHolderSchema, updatedAt: z.string() });
@@ -164,13 +164,13 @@ export function createWorksheetService(deps: ServiceDeps, store: SettingsStore):
               holder: h,
               message: `Key holder ${h}'s client secret was NOT saved: ${box.unavailableReason?.() ?? 'secure secret storage is not available on this computer.'} The other fields were saved.`,
             });
-          } else if (secret.value !== secret.value.trim()) {
+          } else if (clientSecretRefusal(secret.value)) {
             // A secret copied with surrounding spaces would fail at the vendor; the one already stored stays.
             if (old) stored.sealedSecret = old;
             notices.push({
               code: 'worksheet.secret_whitespace',
               holder: h,
-              message: `Key holder ${h}'s client secret was NOT saved: it starts or ends with a space. Copy its Value again without surrounding spaces. The other fields were saved.`,
+              message: `Key holder ${h}'s client secret was NOT saved: it starts or ends with a space. Remove the space, or copy its Value again in Azure, then save again. The other fields were saved.`,
             });
           } else {
             stored.sealedSecret = Buffer.from(box.encrypt(secret.value)).toString('base64');

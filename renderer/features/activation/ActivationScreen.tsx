@@ -6,6 +6,7 @@
  */
 import { useState } from 'react';
 import { call } from '../../app/api';
+import { useApp } from '../../app/store';
 import type { ResponseOf } from '../../../shared/ipc/contract';
 import { Notice } from '../../ui/Notice';
 import { RemoteReceive, RemoteSeal } from './Remote';
@@ -23,7 +24,6 @@ const ROLE_WORDS: Record<Role, string> = {
 };
 const PURPOSES = [
   { kind: 'escrow-restore', label: 'Restore check: open the escrowed key and confirm it is the right key' },
-  { kind: 'vault-import', label: 'Import into a vault' },
 ] as const;
 
 function message(e: unknown): string {
@@ -99,10 +99,11 @@ export function turnKey(v: View): string {
   return `${v.session}:${v.waitingFor}:${v.step === 'supervisor-attests' ? 'attest' : v.step === 'carry-out' ? 'carry' : 'join'}:${v.checkValues.length}`;
 }
 
-function StartForm({ onStart }: { onStart(req: { mode: 'split-knowledge' | 'quorum'; escrowFile: string; purpose: { kind: 'escrow-restore' | 'vault-import'; target: string } }): void }) {
+function StartForm({ onStart }: { onStart(req: { mode: 'split-knowledge' | 'quorum'; escrowFile: string; purpose: { kind: 'escrow-restore'; target: string } }): void }) {
+  const go = useApp((st) => st.go);
   const [mode, setMode] = useState<'split-knowledge' | 'quorum'>('split-knowledge');
   const [file, setFile] = useState('');
-  const [kind, setKind] = useState<'escrow-restore' | 'vault-import'>('escrow-restore');
+  const [kind, setKind] = useState<'escrow-restore'>('escrow-restore');
   const [target, setTarget] = useState('');
   return (
     <form
@@ -113,6 +114,13 @@ function StartForm({ onStart }: { onStart(req: { mode: 'split-knowledge' | 'quor
       }}
     >
       <h2>Start an activation</h2>
+      <p className="act-hint" data-testid="import-elsewhere">
+        To import your key into your vault, start from the{' '}
+        <button type="button" className="link" onClick={() => go('import')}>
+          Import screen
+        </button>
+        : it checks your holder, your vault and that the vendor registered it before anything is opened.
+      </p>
       <fieldset className="act-field">
         <legend>How the key is opened</legend>
         <label>
@@ -152,7 +160,7 @@ export function Progress({ view }: { view: View }) {
   return (
     <div className="act-card" data-testid="activation-progress">
       <h2>
-        {view.mode === 'quorum' ? `Quorum of ${view.threshold}` : 'Split knowledge'}: {view.purpose.target}
+        {view.mode === 'quorum' ? `Quorum of ${view.threshold}` : view.mode === 'rewrap' ? 'Re-seal to every custodian and copy' : 'Split knowledge'}: {view.purpose.target}
       </h2>
       <p className="act-hint">
         Now: <span data-testid="activation-step">{view.waitingWords}</span>
@@ -174,11 +182,18 @@ export function Progress({ view }: { view: View }) {
           {view.checkValues.length} of {view.threshold} components entered
         </p>
       )}
+      {view.mode === 'rewrap' && (
+        <p data-testid="rewrap-count">
+          {view.custodians.filter((c) => c.entered).length} of {view.custodians.length} custodians and {view.copies.filter((c) => c.entered).length} of {view.copies.length} key-holder copies
+          entered
+        </p>
+      )}
       {view.checkValues.length > 0 && (
         <p>
           Check values:{' '}
-          {view.checkValues.map((c) => (
-            <span key={c} className="act-check" data-testid="check-value">
+          {view.checkValues.map((c, i) => (
+            // In a re-seal of a 1-of-N escrow every custodian's part has the same check value: keyed by position.
+            <span key={`${i}:${c}`} className="act-check" data-testid="check-value">
               {c}{' '}
             </span>
           ))}
@@ -194,31 +209,36 @@ export function Turn({ view, act }: { view: View; act(fn: () => Promise<View>): 
   const [name, setName] = useState('');
   const [pp, setPp] = useState('');
   const [secret, setSecret] = useState('');
-  const [custodian, setCustodian] = useState(view.custodians.find((c) => !c.entered)?.id ?? '');
+  const rewrap = view.mode === 'rewrap';
+  const copyTurn = rewrap && view.step === 'knower-enters';
+  const [custodian, setCustodian] = useState((copyTurn ? view.copies : view.custodians).find((c) => !c.entered)?.id ?? '');
   if (!role) return null;
-  const who = ROLE_WORDS[role];
+  const who = copyTurn ? 'the knower of a key-holder copy' : ROLE_WORDS[role];
+  const byCustodian = (view.mode === 'quorum' || rewrap) && role === 'keeper';
   if (!ready) {
     return (
       <div className="act-handover" data-testid="handover">
-        <h2>Hand the keyboard to {view.mode === 'quorum' && role === 'keeper' ? 'the next custodian' : who}</h2>
+        <h2>Hand the keyboard to {byCustodian ? 'the next custodian' : who}</h2>
         <p>Everyone else, please look away from the screen. Nothing the previous person typed is kept on it.</p>
         <button type="button" className="primary" onClick={() => setReady(true)}>
-          I am {view.mode === 'quorum' && role === 'keeper' ? 'a custodian' : who}: continue
+          I am {byCustodian ? 'a custodian' : who}: continue
         </button>
       </div>
     );
   }
   const session = view.session;
   const joinedKeeper = !!view.pendingKeeper && (view.step === 'keeper-presents' || view.step === 'custodians-enter');
-  const joinedKnower = view.step === 'knower-enters' && view.participants.some((p) => p.role === 'knower');
+  const joinedKnower = view.step === 'knower-enters' && (copyTurn ? !!view.pendingKeeper : view.participants.some((p) => p.role === 'knower'));
 
   if (view.step === 'supervisor-attests') {
     return (
       <form className="act-card" onSubmit={(e) => (e.preventDefault(), void act(() => call('activation:attest', { session, participantPassphrase: pp })))}>
         <h2>Supervisor: attest what you witnessed</h2>
         <p>
-          Purpose: <strong>{view.purpose.target}</strong> ({view.purpose.kind}). Participants and check values are listed above. By signing you attest that the key material was
-          opened only for this purpose and nothing else was done with it.
+          Purpose: <strong>{view.purpose.target}</strong> ({view.purpose.kind}). Participants and check values are listed above.{' '}
+          {view.mode === 'rewrap'
+            ? 'By signing you attest that every custodian and key-holder copy knower listed entered their own passphrase, for this re-seal only.'
+            : 'By signing you attest that the key material was opened only for this purpose and nothing else was done with it.'}
         </p>
         <div className="act-field">
           <label htmlFor="act-pp">Your participant passphrase</label>
@@ -256,6 +276,7 @@ export function Turn({ view, act }: { view: View; act(fn: () => Promise<View>): 
   }
   if (joinedKnower || joinedKeeper) {
     const quorum = view.step === 'custodians-enter';
+    const copy = copyTurn ? view.copies.find((c) => !c.entered && c.id === custodian)?.name : undefined;
     return (
       <form
         className="act-card"
@@ -264,34 +285,36 @@ export function Turn({ view, act }: { view: View; act(fn: () => Promise<View>): 
           void act(() => call(quorum ? 'activation:enterComponent' : 'activation:enterPassphrase', { session, passphrase: secret }));
         }}
       >
-        <h2>{quorum ? 'Custodian: enter your component' : 'Knower: open the sealed copy'}</h2>
+        <h2>{quorum ? (rewrap ? 'Custodian: enter your escrow passphrase' : 'Custodian: enter your component') : copyTurn ? `Knower: the passphrase of ${copy ?? 'the key-holder copy'}` : 'Knower: open the sealed copy'}</h2>
+        {rewrap && <p className="act-hint">The new key will be sealed under this same passphrase. It is checked against your part of the current key, which is not decrypted.</p>}
         <div className="act-field">
-          <label htmlFor="act-secret">{quorum ? 'Your component passphrase' : 'Passphrase of the sealed copy'}</label>
+          <label htmlFor="act-secret">{quorum ? (rewrap ? 'Your escrow passphrase' : 'Your component passphrase') : copyTurn ? 'Passphrase of the key-holder copy' : 'Passphrase of the sealed copy'}</label>
           <input id="act-secret" type="password" autoComplete="off" value={secret} onChange={(e) => setSecret(e.target.value)} required />
-          <span className="act-hint">Afterwards, compare the check value shown above with the one on your sheet.</span>
+          {!rewrap && <span className="act-hint">Afterwards, compare the check value shown above with the one on your sheet.</span>}
         </div>
         <button type="submit" className="primary">
-          {quorum ? 'Enter my component' : 'Open'}
+          {quorum ? (rewrap ? 'Enter my passphrase' : 'Enter my component') : copyTurn ? 'Enter the passphrase' : 'Open'}
         </button>
       </form>
     );
   }
   const quorumJoin = view.step === 'custodians-enter';
+  const choices = copyTurn ? view.copies : view.custodians;
   return (
     <>
     <form
       className="act-card"
       onSubmit={(e) => {
         e.preventDefault();
-        void act(() => call('activation:join', { session, role, name, participantPassphrase: pp, ...(quorumJoin ? { custodian } : {}) }));
+        void act(() => call('activation:join', { session, role, name, participantPassphrase: pp, ...(quorumJoin || copyTurn ? { custodian } : {}) }));
       }}
     >
       <h2>Join as {quorumJoin ? 'a custodian' : who}</h2>
-      {quorumJoin && (
+      {(quorumJoin || copyTurn) && (
         <div className="act-field">
-          <label htmlFor="act-custodian">Which custodian are you?</label>
+          <label htmlFor="act-custodian">{copyTurn ? 'Which key-holder copy do you know the passphrase of?' : 'Which custodian are you?'}</label>
           <select id="act-custodian" value={custodian} onChange={(e) => setCustodian(e.target.value)}>
-            {view.custodians
+            {choices
               .filter((c) => !c.entered)
               .map((c) => (
                 <option key={c.id} value={c.id}>
@@ -314,7 +337,7 @@ export function Turn({ view, act }: { view: View; act(fn: () => Promise<View>): 
         Join
       </button>
     </form>
-    {(quorumJoin || role === 'knower') && <RemoteReceive session={session} who={quorumJoin ? 'The custodian' : 'The knower'} act={act} />}
+    {!rewrap && (quorumJoin || role === 'knower') && <RemoteReceive session={session} who={quorumJoin ? 'The custodian' : 'The knower'} act={act} />}
     </>
   );
 }

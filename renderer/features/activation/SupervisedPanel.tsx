@@ -37,7 +37,7 @@ export function SupervisedPanel(props: {
       {running && (
         <p>
           <button type="button" className="link" onClick={() => void act(() => call('activation:cancel', { session: view.session }))}>
-            Cancel the import and wipe
+            Cancel the {view.purpose.kind === 'escrow-rewrap' ? 're-seal' : 'import'} and wipe
           </button>
         </p>
       )}

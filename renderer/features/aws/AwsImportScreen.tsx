@@ -75,7 +75,8 @@ export function AwsImportScreen() {
     call('aws:state', {}).then(
       (st) => {
         setCopies(st.suggested.holderCopies);
-        const d = st.record?.draft ?? { holder: st.suggested.holder ?? 1, holderCopyPath: st.suggested.holderCopies[0] ?? '', keyArn: '', validTo: '', wrappingAlgorithm: 'RSAES_OAEP_SHA_256' as const };
+        const fallbackCopy = st.suggested.holderCopies[0] ?? '';
+        const d = st.record ? { ...st.record.draft, holderCopyPath: st.record.draft.holderCopyPath || fallbackCopy } : { holder: st.suggested.holder ?? 1, holderCopyPath: fallbackCopy, keyArn: '', validTo: '' };
         setDraft(d);
         setExpires(!!d.validTo);
         if (st.record?.state === 'done' && st.record.outcome) setOut(st.record.outcome);

@@ -9,6 +9,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { call } from '../../app/api';
 import { Notice } from '../../ui/Notice';
 import type { ResponseOf } from '../../../shared/ipc/contract';
+import { WholeCeremony } from './WholeCeremony';
 import './ceremony.css';
 
 type View = ResponseOf<'ceremony:view'>;
@@ -29,6 +30,8 @@ export function CeremonyScreen() {
   const [exported, setExported] = useState<string | null>(null);
   /** What became of sending the final hash to the control plane; the closure stands either way. */
   const [record, setRecord] = useState<{ tone: 'success' | 'warning'; text: string; retry: boolean } | null>(null);
+  /** Bumped when this workstation's record changes (closing), so the whole ceremony is merged again. */
+  const [recorded, setRecorded] = useState(0);
 
   const load = useCallback(() => {
     call('ceremony:view', {}).then(setView, (e: unknown) => setError(message(e)));
@@ -41,6 +44,7 @@ export function CeremonyScreen() {
     try {
       const r = await call('ceremony:close', view?.complete ? {} : { reason });
       setView(r.view);
+      setRecorded((n) => n + 1);
       setReason('');
       setRecord(
         r.controlPlane.state === 'recorded'
@@ -92,6 +96,8 @@ export function CeremonyScreen() {
           {error}
         </Notice>
       )}
+      <WholeCeremony key={recorded} onChanged={load} />
+      <h2>This workstation’s record</h2>
       {view && !view.ceremony && <Notice tone="info">Nothing has been recorded on this workstation yet. The ceremony opens with its first step.</Notice>}
       {view?.ceremony && (
         <>

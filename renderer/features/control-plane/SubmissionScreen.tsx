@@ -5,8 +5,10 @@
 import { useState } from 'react';
 import { call } from '../../app/api';
 import type { ResponseOf } from '../../../shared/ipc/contract';
+import { formatMoment } from '../../../shared/format/dates';
 import { Notice } from '../../ui/Notice';
 import { useControlPlane } from './useControlPlane';
+import { StepGuard } from '../ceremony/StepGate';
 
 type Preview = ResponseOf<'control-plane:preview'>;
 type Submitted = ResponseOf<'control-plane:submit'>;
@@ -20,6 +22,7 @@ export function SubmissionScreen() {
   return (
     <section aria-labelledby="cp-sub-title">
       <h1 id="cp-sub-title">Submit your key store to the vendor</h1>
+      {connected && view?.connection.holder ? <StepGuard stepIds={[`submitted:${view.connection.holder}`]} doneText={null} /> : null}
       {error && (
         <Notice tone="error" testId="cp-error">
           {error}
@@ -96,7 +99,7 @@ export function SubmissionScreen() {
           <ul data-testid="cp-receipts">
             {view.receipts.map((r) => (
               <li key={r.submissionId}>
-                {r.kind === 'key-store-submission' ? 'Key store' : 'Credential update'} {r.submissionId}, received {r.receivedAt}, SHA-256 <code>{r.envelopeSha256}</code>
+                {r.kind === 'key-store-submission' ? 'Key store' : 'Credential update'} {r.submissionId}, received {formatMoment(r.receivedAt, { zone: true })}, SHA-256 <code>{r.envelopeSha256}</code>
               </li>
             ))}
           </ul>

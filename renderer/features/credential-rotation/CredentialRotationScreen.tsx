@@ -8,6 +8,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { call } from '../../app/api';
 import type { ResponseOf } from '../../../shared/ipc/contract';
 import { isKeyholderError } from '../../../shared/errors/index';
+import { formatMoment } from '../../../shared/format/dates';
 import { Notice } from '../../ui/Notice';
 import './credential-rotation.css';
 
@@ -32,8 +33,9 @@ function formatRemaining(ms: number): string {
   return `${h} h ${String(m).padStart(2, '0')} min ${String(sec).padStart(2, '0')} s`;
 }
 
+/** Deadlines and expiries: the holder's own clock, with its zone named. */
 function when(iso: string): string {
-  return new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso));
+  return formatMoment(iso, { zone: true });
 }
 
 function Countdown({ view }: { view: View }) {

@@ -9,6 +9,7 @@ import { useEffect, useState } from 'react';
 import { call } from '../../app/api';
 import { useApp } from '../../app/store';
 import type { ResponseOf } from '../../../shared/ipc/contract';
+import { formatMoment } from '../../../shared/format/dates';
 import './escrow.css';
 
 type Info = ResponseOf<'escrow:inspect'>;
@@ -66,7 +67,7 @@ export function EscrowFileScreen() {
                 </div>
               </div>
               <p className="escrow-hint">
-                {k.keyKind}{k.rehearsal ? ' (rehearsal only)' : ''}, created {new Date(k.created).toLocaleString()}. Purpose: {k.purpose || '(none given)'}
+                {k.keyKind}{k.rehearsal ? ' (rehearsal only)' : ''}, created {formatMoment(k.created)}. Purpose: {k.purpose || '(none given)'}
               </p>
               <h3>
                 {k.threshold === 1 ? 'Any one custodian can restore it' : `${k.threshold} of ${k.custodians.length} custodians must meet to restore it`}

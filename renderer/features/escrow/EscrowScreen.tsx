@@ -289,7 +289,10 @@ export function EscrowScreen() {
           </div>
           <div className="escrow-card">
             <h2>Key-holder copies</h2>
-            <p>Each key holder gets their own copy, sealed to their own passphrase, to import into their vault. The file name carries the holder&apos;s label and the fingerprint, never the key.</p>
+            <p>
+              Each key holder gets their own copy, sealed to their own passphrase, to import into their vault. The file name carries the holder&apos;s label and the
+              fingerprint, never the key. Carry it to the holder&apos;s workstation (removable media) and pick it there with “Choose the file…” on the Import screen.
+            </p>
             <ul className="escrow-list" data-testid="holder-copies">
               {status.holderCopies.map((h) => (
                 <li key={h.file}>

@@ -2,6 +2,8 @@ import { useCallback, useEffect, useState } from 'react';
 import { call, onEvent } from '../../app/api';
 import type { ResponseOf } from '../../../shared/ipc/contract';
 import { describeDaysLeft, type Urgency } from '../../../shared/expiry/dashboard';
+import { formatDay, formatMoment } from '../../../shared/format/dates';
+import { Notice } from '../../ui/Notice';
 import './expiry.css';
 
 type Dashboard = ResponseOf<'expiry:dashboard'>;
@@ -21,8 +23,9 @@ const sourceWords: Record<Row['item']['source'], string> = {
   vault: 'read from the vault',
 };
 
+/** Expiries and snoozes on the holder's own clock (the zone the dashboard counts days in), with the zone named. */
 function formatInstant(iso: string, timeZone: string): string {
-  return new Intl.DateTimeFormat(undefined, { timeZone, dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso));
+  return formatMoment(iso, { timeZone, zone: true });
 }
 
 function ExpiryRow({ row, timeZone, onSnooze, busy }: { row: Row; timeZone: string; onSnooze(id: string, period: 'day' | 'week'): void; busy: boolean }) {
@@ -41,7 +44,7 @@ function ExpiryRow({ row, timeZone, onSnooze, busy }: { row: Row; timeZone: stri
         </h2>
       </div>
       <div className="expiry-meta">
-        {row.item.ceremony} · {row.item.holder} · {row.expired ? 'expired' : 'expires'} {row.expiresOn} ({formatInstant(row.item.expiresAt, timeZone)}), {sourceWords[row.item.source]}
+        {row.item.ceremony} · {row.item.holder} · {row.expired ? 'expired' : 'expires'} {formatDay(row.expiresOn)} ({formatInstant(row.item.expiresAt, timeZone)}), {sourceWords[row.item.source]}
       </div>
       <dl>
         <dt>If it lapses</dt>
@@ -66,14 +69,30 @@ function ExpiryRow({ row, timeZone, onSnooze, busy }: { row: Row; timeZone: stri
   );
 }
 
+/** Which dates the dashboard shows, said once above the list: the same Graph dates as Credential rotation when signed in. */
+function DatesSource({ dates }: { dates: Dashboard['dates'] }) {
+  const problem = dates.problem ? ` Microsoft Graph was not read just now: ${dates.problem}` : '';
+  const text =
+    dates.from === 'graph'
+      ? `Client-secret dates read from Microsoft Graph just now${dates.account ? `, signed in as ${dates.account}` : ''}: the same dates the Credential rotation screen shows.`
+      : dates.from === 'graph-earlier'
+        ? `Client-secret dates as Microsoft Graph listed them on ${formatMoment(dates.readAt ?? '', { zone: true })}.${problem}${dates.account ? '' : ' Sign in on the Credential rotation screen to read them again.'}`
+        : `Client-secret dates as written on the worksheet, which may be out of date.${problem} Sign in on the Credential rotation screen so Key Holder reads them from Microsoft Graph.`;
+  return (
+    <Notice tone={dates.from === 'graph' ? 'info' : 'warning'} testId="expiry-source">
+      <span data-source={dates.from}>{text}</span>
+    </Notice>
+  );
+}
+
 export function ExpiryScreen() {
   const [board, setBoard] = useState<Dashboard | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [note, setNote] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
-  const load = useCallback(() => {
-    call('expiry:dashboard', {}).then(
+  const load = useCallback((readGraph = false) => {
+    call('expiry:dashboard', { readGraph }).then(
       (b) => {
         setBoard(b);
         setError(null);
@@ -83,7 +102,8 @@ export function ExpiryScreen() {
   }, []);
 
   useEffect(() => {
-    load();
+    // Opening the screen reads Graph when signed in; reloads after a change (the read itself announces one) do not.
+    load(true);
     return onEvent('app:changed', (p) => {
       if (p.topic === 'expiry') load();
     });
@@ -150,6 +170,7 @@ export function ExpiryScreen() {
           {error}
         </p>
       ) : null}
+      {board ? <DatesSource dates={board.dates} /> : null}
       {board && board.rows.length === 0 ? <p>Nothing is tracked yet. Fill in the worksheet (line 4 and its expiry date), or sign in so Key Holder can read the dates from Microsoft Graph.</p> : null}
       {board ? (
         <ol className="expiry-list" aria-label="Tracked expiries, most urgent first">

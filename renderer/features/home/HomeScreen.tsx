@@ -8,22 +8,19 @@ import { useEffect, useState } from 'react';
 import { call } from '../../app/api';
 import { useApp } from '../../app/store';
 import type { ResponseOf } from '../../../shared/ipc/contract';
+import { formatMoment } from '../../../shared/format/dates';
 import { Notice } from '../../ui/Notice';
-import { roleOf, stepScreen, stepsFor, type Role } from './guide';
+import { CHECKLIST_ROLES, roleOf, roleTitle, stepScreen, stepsFor, type Role } from './guide';
+import { ChecklistPrint } from './ChecklistPrint';
 
 type View = ResponseOf<'ceremony:view'>;
-
-const ROLE_WORDS: Record<Role['kind'], string> = {
-  holder: 'Key holder',
-  custodian: 'Escrow custodians’ workstation',
-  unknown: 'Not chosen yet',
-};
 
 export function HomeScreen() {
   const go = useApp((s) => s.go);
   const [view, setView] = useState<View | null>(null);
   const [role, setRole] = useState<Role | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [printFor, setPrintFor] = useState<Role | null>(null);
 
   useEffect(() => {
     Promise.all([call('ceremony:view', {}), call('worksheet:get', {}), call('control-plane:view', {}).catch(() => null)]).then(
@@ -37,10 +34,11 @@ export function HomeScreen() {
 
   if (error) return <Notice tone="error">{error}</Notice>;
   if (!view || !role) return <p>Reading the ceremony record…</p>;
+  if (printFor) return <ChecklistPrint view={view} role={printFor} onClose={() => setPrintFor(null)} />;
   const mine = stepsFor(role, view.steps);
   const next = mine.find((s) => s.state === 'ready') ?? null;
   const done = mine.filter((s) => s.state === 'done').length;
-  const roleText = role.kind === 'holder' ? `${ROLE_WORDS.holder} ${role.holder}` : ROLE_WORDS[role.kind];
+  const roleText = role.kind === 'custodian' ? 'Escrow custodians’ workstation' : roleTitle(role);
 
   return (
     <section aria-labelledby="home-title" className="printable" data-testid="home">
@@ -75,14 +73,17 @@ export function HomeScreen() {
           <li key={s.id} data-state={s.state}>
             <span aria-hidden="true">{s.state === 'done' ? '☑' : '☐'}</span> {s.title}
             <span className="visually-hidden">{s.state === 'done' ? ' (done)' : s.state === 'ready' ? ' (next)' : ' (not yet)'}</span>
-            {s.state === 'done' && s.at && <span className="hint"> · {new Date(s.at).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })}</span>}
+            {s.state === 'done' && s.at && <span className="hint"> · {formatMoment(s.at, { zone: true })}</span>}
           </li>
         ))}
       </ol>
-      <div className="actions no-print">
-        <button type="button" className="secondary" onClick={() => window.print()}>
-          Print this checklist
-        </button>
+      <div className="actions no-print checklist-roles" role="group" aria-labelledby="print-checklist-label">
+        <span id="print-checklist-label">Printable checklist for the ceremony day:</span>
+        {CHECKLIST_ROLES.map((r) => (
+          <button key={roleTitle(r)} type="button" className="secondary" onClick={() => setPrintFor(r)}>
+            {roleTitle(r)}
+          </button>
+        ))}
       </div>
     </section>
   );

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CEREMONY_STEPS } from '../../../shared/ceremony/steps';
 import { screens } from '../../app/screens';
-import { roleOf, stepScreen, stepsFor, type GuideStep } from './guide';
+import { CHECKLIST_ROLES, roleOf, roleTitle, stepScreen, stepsFor, type GuideStep } from './guide';
 
 const steps: GuideStep[] = CEREMONY_STEPS.map((s) => ({ id: s.id, title: s.title, holder: s.holder ?? null, state: 'blocked', waitingFor: [], at: null }));
 
@@ -23,5 +23,13 @@ describe('home guide', () => {
   it('every step links to a screen that exists', () => {
     const ids = new Set(screens.map((s) => s.id));
     for (const s of CEREMONY_STEPS) expect(ids.has(stepScreen(s.id)), s.id).toBe(true);
+  });
+
+  it('the supervisor’s checklist is the two attestations and the closing, and every printable part has steps of its own', () => {
+    expect(stepsFor({ kind: 'supervisor' }, steps).map((s) => s.id)).toEqual(['activation-attested:1', 'activation-attested:2', 'ceremony-closed']);
+    expect(CHECKLIST_ROLES.map(roleTitle)).toEqual(['Key holder 1', 'Key holder 2', 'Escrow custodians', 'Supervisor']);
+    for (const r of CHECKLIST_ROLES) expect(stepsFor(r, steps).length, roleTitle(r)).toBeGreaterThan(0);
+    const two = stepsFor({ kind: 'holder', holder: 2 }, steps);
+    expect(two.some((s) => s.holder === 1)).toBe(false);
   });
 });

@@ -3,7 +3,24 @@
  * workstation's part, the steps that part carries out, and the screen where
  * each is done. Pure, so it is tested without a page.
  */
-export type Role = { kind: 'holder'; holder: 1 | 2 } | { kind: 'custodian' } | { kind: 'unknown' };
+export type Role = { kind: 'holder'; holder: 1 | 2 } | { kind: 'custodian' } | { kind: 'supervisor' } | { kind: 'unknown' };
+
+/** The parts a ceremony-day checklist is printed for, in the order they are offered. */
+export const CHECKLIST_ROLES: readonly Role[] = [{ kind: 'holder', holder: 1 }, { kind: 'holder', holder: 2 }, { kind: 'custodian' }, { kind: 'supervisor' }];
+
+/** A part in words, as the home screen and the printed checklist name it. */
+export function roleTitle(role: Role): string {
+  switch (role.kind) {
+    case 'holder':
+      return `Key holder ${role.holder}`;
+    case 'custodian':
+      return 'Escrow custodians';
+    case 'supervisor':
+      return 'Supervisor';
+    default:
+      return 'Not chosen yet';
+  }
+}
 
 export interface GuideStep {
   id: string;
@@ -15,6 +32,8 @@ export interface GuideStep {
 }
 
 const CUSTODIAN_STEPS = new Set(['key-generated', 'escrow-written', 'escrow-test-restored']);
+/** The supervisor witnesses each holder's supervised activation and signs its attestation, then the closed ceremony's report. */
+const SUPERVISOR_STEPS = new Set(['activation-attested:1', 'activation-attested:2', 'ceremony-closed']);
 
 /** The holder the control plane enrolled, else the one whose client secret is kept here, else the custodians' desk if the escrow was made here. */
 export function roleOf(o: { enrolledAs: 1 | 2 | null; secretKept: Record<1 | 2, boolean>; steps: readonly GuideStep[] }): Role {
@@ -29,6 +48,7 @@ export function roleOf(o: { enrolledAs: 1 | 2 | null; secretKept: Record<1 | 2, 
 export function stepsFor(role: Role, steps: readonly GuideStep[]): GuideStep[] {
   if (role.kind === 'holder') return steps.filter((s) => s.holder === role.holder || (s.holder === null && !CUSTODIAN_STEPS.has(s.id) && s.id !== 'ceremony-opened'));
   if (role.kind === 'custodian') return steps.filter((s) => CUSTODIAN_STEPS.has(s.id) || s.id.startsWith('holder-copy-written'));
+  if (role.kind === 'supervisor') return steps.filter((s) => SUPERVISOR_STEPS.has(s.id));
   return steps.filter((s) => s.id !== 'ceremony-opened');
 }
 

@@ -5,6 +5,7 @@
 import { useState } from 'react';
 import { call } from '../../app/api';
 import { Notice } from '../../ui/Notice';
+import { formatMoment } from '../../../shared/format/dates';
 import type { KeyRotationViewShape } from '../../../shared/ipc/channels/lifecycle';
 import type { ResponseOf } from '../../../shared/ipc/contract';
 import { SupervisedPanel } from '../activation/SupervisedPanel';
@@ -25,11 +26,7 @@ export function KeyRotationPanel({ rotation, onChange }: { rotation: KeyRotation
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [escrowFile, setEscrowFile] = useState('');
-  const [custodians, setCustodians] = useState(['', '']);
-  const [copies, setCopies] = useState([
-    { file: '', passphrase: '' },
-    { file: '', passphrase: '' },
-  ]);
+  const [copies, setCopies] = useState(['', '']);
   const [copyPath, setCopyPath] = useState('');
   const [activation, setActivation] = useState<Activation | null>(null);
   const [typed, setTyped] = useState('');
@@ -47,7 +44,7 @@ export function KeyRotationPanel({ rotation, onChange }: { rotation: KeyRotation
     }
   };
 
-  /** One hand-over turn of the supervised import; when its purpose is carried out the rotation moves on. */
+  /** One hand-over turn of the supervised re-seal or import; when its purpose is carried out the rotation moves on. */
   const act = async (fn: () => Promise<Activation>) => {
     setError(null);
     try {
@@ -104,48 +101,27 @@ export function KeyRotationPanel({ rotation, onChange }: { rotation: KeyRotation
           )}
         </>
       )}
-      {r?.step === 'add-key' && (
+      {r?.step === 'add-key' && !activation && (
         <form
           aria-label="Add the new key"
           onSubmit={(e) => {
             e.preventDefault();
-            void run(() =>
-              call('lifecycle:key-rotation-add-key', {
-                escrowFile,
-                custodians: custodians.map((passphrase, i) => ({ custodian: i + 1, passphrase })),
-                holderCopies: copies.filter((c) => c.file),
-              }),
-            );
+            void run(() => call('lifecycle:key-rotation-add-key', { escrowFile, holderCopies: copies.filter(Boolean) }).then(setActivation));
           }}
         >
+          <p>The new key is sealed in a supervised activation: every custodian of the escrow enters their own passphrase, the knower of each key-holder copy enters that copy's, and the supervisor attests before anything is written.</p>
           <label>
             Escrow file
             <input value={escrowFile} onChange={(e) => setEscrowFile(e.target.value)} />
           </label>
-          {custodians.map((c, i) => (
+          {copies.map((c, i) => (
             <label key={i}>
-              Custodian {i + 1} passphrase
-              <input type="password" autoComplete="off" value={c} onChange={(e) => setCustodians(custodians.map((x, j) => (j === i ? e.target.value : x)))} />
+              Key-holder copy {i + 1} file
+              <input value={c} onChange={(e) => setCopies(copies.map((x, j) => (j === i ? e.target.value : x)))} />
             </label>
           ))}
-          <button type="button" className="secondary small" onClick={() => setCustodians([...custodians, ''])}>
-            Another custodian
-          </button>
-          {copies.map((c, i) => (
-            <fieldset key={i}>
-              <legend>Key-holder copy {i + 1}</legend>
-              <label>
-                Copy {i + 1} file
-                <input value={c.file} onChange={(e) => setCopies(copies.map((x, j) => (j === i ? { ...x, file: e.target.value } : x)))} />
-              </label>
-              <label>
-                Copy {i + 1} passphrase
-                <input type="password" autoComplete="off" value={c.passphrase} onChange={(e) => setCopies(copies.map((x, j) => (j === i ? { ...x, passphrase: e.target.value } : x)))} />
-              </label>
-            </fieldset>
-          ))}
-          <button type="submit" className="primary" disabled={busy}>
-            Add the new key
+          <button type="submit" className="primary" disabled={busy || !escrowFile}>
+            Start the supervised re-seal
           </button>
         </form>
       )}
@@ -167,15 +143,17 @@ export function KeyRotationPanel({ rotation, onChange }: { rotation: KeyRotation
           </button>
         </form>
       )}
-      {activation && (r?.step === 'import' || activation.step === 'done') && (
-        <section aria-label="Supervised import of the new key" className="card" data-testid="rotation-activation">
+      {activation && (r?.step === 'add-key' || r?.step === 'import' || activation.step === 'done') && (
+        <section aria-label={activation.purpose.kind === 'escrow-rewrap' ? 'Supervised re-seal of the escrow' : 'Supervised import of the new key'} className="card" data-testid="rotation-activation">
           <SupervisedPanel
             view={activation}
             act={act}
             onRestart={() => setActivation(null)}
             wiped={
               <>
-                The new key was used for this import only and has been wiped from memory. Recorded in the ceremony transcript.{' '}
+                {activation.purpose.kind === 'escrow-rewrap'
+                  ? 'The new key was sealed to every custodian and key-holder copy; the passphrases and the new key have been wiped from memory. Recorded in the ceremony transcript.'
+                  : 'The new key was used for this import only and has been wiped from memory. Recorded in the ceremony transcript.'}{' '}
                 <button type="button" className="secondary small" onClick={() => setActivation(null)}>
                   Close
                 </button>
@@ -212,7 +190,7 @@ export function KeyRotationPanel({ rotation, onChange }: { rotation: KeyRotation
           </button>
         </form>
       )}
-      {r?.step === 'done' && <p data-testid="rot-done">Old key disabled on {r.disabledAt}; it is kept in the vault.</p>}
+      {r?.step === 'done' && <p data-testid="rot-done">Old key disabled on {r.disabledAt ? formatMoment(r.disabledAt, { zone: true }) : 'a date not recorded'}; it is kept in the vault.</p>}
     </section>
   );
 }

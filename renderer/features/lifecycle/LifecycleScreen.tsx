@@ -8,6 +8,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { call, onEvent } from '../../app/api';
 import { Notice } from '../../ui/Notice';
+import { formatMoment } from '../../../shared/format/dates';
 import type { LifecycleStatus } from '../../../shared/ipc/channels/lifecycle';
 import { KeyRotationPanel } from './KeyRotationPanel';
 import { VaultBackupCard } from './VaultBackupCard';
@@ -77,7 +78,7 @@ export function LifecycleScreen() {
       if (action === 'unrevoke') await call('lifecycle:unrevoke', { confirmation: typed });
       if (action === 'pull') {
         const out = await call('lifecycle:pull', { confirmation: typed, ...(requestId ? { requestId } : {}) });
-        setDone(`Pulled. Restorable for ${out.protection.retentionDays} days; the vault purges it on ${out.deleted.scheduledPurgeDate ?? 'its scheduled date'} unless restored.`);
+        setDone(`Pulled. Restorable for ${out.protection.retentionDays} days; the vault purges it on ${out.deleted.scheduledPurgeDate ? formatMoment(out.deleted.scheduledPurgeDate, { zone: true }) : 'its scheduled date'} unless restored.`);
       }
       if (action === 'restore') {
         const out = await call('lifecycle:restore', { confirmation: typed });
@@ -130,7 +131,7 @@ export function LifecycleScreen() {
           <p>
             <em>What to do:</em> {ks.whatToDo}
           </p>
-          {ks.deleted?.scheduledPurgeDate && <p data-testid="lc-purge-date">Held by soft delete; scheduled purge {ks.deleted.scheduledPurgeDate}.</p>}
+          {ks.deleted?.scheduledPurgeDate && <p data-testid="lc-purge-date">Held by soft delete; scheduled purge {formatMoment(ks.deleted.scheduledPurgeDate, { zone: true })}.</p>}
         </div>
       )}
 
@@ -146,7 +147,7 @@ export function LifecycleScreen() {
           </p>
           {vendor.receivedAt && (
             <p className="notice" data-testid="lc-vendor-stale">
-              The vendor could not be asked just now: this is the last status it sent, on {new Date(vendor.receivedAt).toLocaleString()}.
+              The vendor could not be asked just now: this is the last status it sent, on {formatMoment(vendor.receivedAt, { zone: true })}.
             </p>
           )}
           {vendor.primaryKeys.map((pk) => (
@@ -286,7 +287,7 @@ export function LifecycleScreen() {
 
 /** The service words the notice in UTC; the holder reads their own clock. */
 function lagInLocalTime(lag: { text: string; caughtUpAt?: string; catchUpBy: string }): string {
-  const local = (iso: string) => new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+  const local = (iso: string) => formatMoment(iso, { zone: true });
   let text = lag.text;
   for (const iso of [lag.caughtUpAt, lag.catchUpBy]) if (iso) text = text.split(iso).join(local(iso));
   return text;

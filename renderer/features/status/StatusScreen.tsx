@@ -5,7 +5,9 @@
  */
 import { call } from '../../app/api';
 import { Notice } from '../../ui/Notice';
+import { formatMoment } from '../../../shared/format/dates';
 import { useControlPlane } from '../control-plane/useControlPlane';
+import { useApp } from '../../app/store';
 
 const meaning: Record<string, string> = {
   Available: 'Both key stores are healthy.',
@@ -17,6 +19,7 @@ const meaning: Record<string, string> = {
 
 export function StatusScreen() {
   const { view, error, busy, run } = useControlPlane();
+  const go = useApp((a) => a.go);
   const st = view?.status;
   const pk = st?.primaryKey;
   return (
@@ -29,11 +32,23 @@ export function StatusScreen() {
       )}
       {view && !view.connection.connected && (
         <Notice tone="info" testId="cp-status-not-connected">
-          The status comes from the vendor’s control plane, and this workstation is not connected to it yet. Connect on the Vault registration screen with
-          the details from the vendor’s message; after both key holders have submitted, the vendor adds the primary key and its status appears here.
+          <span id="cp-status-why">
+            “Check now” waits for a connection: the status comes from the vendor’s control plane, and this workstation is not connected to it yet. First
+            connect on the Vault registration screen with the details from the vendor’s message; after both key holders have submitted, the vendor adds the
+            primary key and its status appears here.
+          </span>{' '}
+          <button type="button" className="link" onClick={() => go('registration')}>
+            Go to Vault registration
+          </button>
         </Notice>
       )}
-      <button type="button" className="secondary" disabled={busy || !view?.connection.connected} onClick={() => void run(() => call('control-plane:status', { refresh: true }), (v) => v)}>
+      <button
+        type="button"
+        className="secondary"
+        disabled={busy || !view?.connection.connected}
+        aria-describedby={view && !view.connection.connected ? 'cp-status-why' : undefined}
+        onClick={() => void run(() => call('control-plane:status', { refresh: true }), (v) => v)}
+      >
         Check now
       </button>
       {!pk && st && (
@@ -48,7 +63,7 @@ export function StatusScreen() {
           </h2>
           {/* A revoked or unreachable key store is news the holder must not miss: said as a warning, not plain text. */}
           <Notice tone={pk.status === 'Available' ? 'success' : pk.status === 'Both Key Stores Revoked' ? 'error' : 'warning'}>{meaning[pk.status]}</Notice>
-          <p>Last checked {new Date(pk.checkedAt).toLocaleString()}.</p>
+          <p>Last checked {formatMoment(pk.checkedAt, { zone: true })}.</p>
           <ul>
             {pk.keyStores.map((k) => (
               <li key={k.holder}>

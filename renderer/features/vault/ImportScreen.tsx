@@ -14,6 +14,8 @@ import { Fingerprint } from '../../ui/Fingerprint';
 import type { ResponseOf } from '../../../shared/ipc/contract';
 import { KeyholderError } from '../../../shared/errors/index';
 import { SupervisedPanel } from '../activation/SupervisedPanel';
+import { StepGateNotice, useStepGate } from '../ceremony/StepGate';
+import { importSteps } from '../../../shared/ceremony/gate';
 import './import.css';
 
 type Status = ResponseOf<'identity:status'>;
@@ -25,6 +27,8 @@ type Draft = ResponseOf<'vault:state'>['record'] extends infer R ? (R extends { 
 function asError(e: unknown): { code: string; message: string } {
   return e instanceof KeyholderError ? { code: e.code, message: e.message } : { code: 'internal', message: 'Something unexpected went wrong. Nothing you entered was lost; try again.' };
 }
+
+const fileName = (p: string) => p.split(/[\\/]/).pop() ?? p;
 
 function Countdown({ until }: { until: string }) {
   const [now, setNow] = useState(() => Date.now());
@@ -186,6 +190,8 @@ export function ImportScreen() {
   /** This workstation's own holder (enrolment or kept secret); importing as the other one is an explicit, warned choice. */
   const [ownHolder, setOwnHolder] = useState<1 | 2 | null>(null);
   const [otherHolderChosen, setOtherHolderChosen] = useState(false);
+  /** Without an own holder nothing is preselected: the holder says which one they are. */
+  const [holderChosen, setHolderChosen] = useState(false);
   const [error, setError] = useState<{ code: string; message: string } | null>(null);
   const loaded = useRef(false);
   const supervised = useRef<HTMLElement>(null);
@@ -204,6 +210,7 @@ export function ImportScreen() {
       (st) => {
         const s = st.suggested;
         setOwnHolder(s.holder ?? null);
+        setHolderChosen(!!st.record?.draft || s.holder !== undefined);
         setCopies(s.holderCopies);
         setDraft(
           st.record?.draft ?? { holder: s.holder ?? 1, holderCopyPath: s.holderCopies[0] ?? '', vaultUrl: s.vaultUrl, keyName: s.keyName, protection: 'software', allowEncryptDecrypt: false },
@@ -217,6 +224,24 @@ export function ImportScreen() {
   }, [refreshStatus]);
 
   const update = (patch: Partial<Draft>) => setDraft((d) => (d ? { ...d, ...patch } : d));
+  /** A choice of file is kept at once (a draft, as every field), so leaving the screen loses nothing. */
+  const choseCopy = (file: string) => {
+    if (!draft) return;
+    const next = { ...draft, holderCopyPath: file };
+    setDraft(next);
+    if (loaded.current) void call('vault:saveDraft', next).catch(() => {});
+  };
+  const chooseFile = async () => {
+    setError(null);
+    try {
+      const r = await call('vault:chooseHolderCopy', {});
+      if (r.path) choseCopy(r.path);
+    } catch (e) {
+      setError(asError(e));
+    }
+  };
+  const { gate, refresh: refreshGate } = useStepGate(draft && holderChosen ? importSteps(draft.holder) : null);
+  const otherHolder = ownHolder !== null && draft !== null && draft.holder !== ownHolder;
   const save = () => {
     if (draft && loaded.current) void call('vault:saveDraft', draft).catch(() => {});
   };
@@ -234,12 +259,13 @@ export function ImportScreen() {
     setError(null);
     setOut(null);
     try {
-      setActivation(await call('vault:startImport', draft));
+      setActivation(await call('vault:startImport', { ...draft, ...(otherHolder && otherHolderChosen ? { otherHolderConfirmed: true } : {}) }));
     } catch (e) {
       setError(asError(e));
       if ((e as KeyholderError).code?.startsWith('identity.')) refreshStatus();
     } finally {
       setBusy(false);
+      refreshGate();
     }
   };
 
@@ -290,28 +316,45 @@ export function ImportScreen() {
             <legend>I am</legend>
             {([1, 2] as const).map((n) => (
               <label key={n} className="inline">
-                <input type="radio" name="holder" checked={draft.holder === n} onChange={() => update({ holder: n })} onBlur={save} /> Key holder {n}
+                <input
+                  type="radio"
+                  name="holder"
+                  checked={holderChosen && draft.holder === n}
+                  onChange={() => {
+                    setHolderChosen(true);
+                    update({ holder: n });
+                  }}
+                  onBlur={save}
+                />{' '}
+                Key holder {n}
               </label>
             ))}
           </fieldset>
-          {ownHolder !== null && draft.holder !== ownHolder && (
+          {!holderChosen && <p className="hint" data-testid="choose-holder">Choose which key holder you are: this workstation cannot tell (it is not enrolled with the vendor and keeps no client secret).</p>}
+          {otherHolder && (
             <Notice tone="warning" testId="other-holder-warning">
               This workstation belongs to key holder {ownHolder}. Import as key holder {draft.holder} only if you are that holder and this is their vault: the key
-              would be recorded as key store {draft.holder}.
+              would be recorded as key store {draft.holder}, and your choice is recorded in the ceremony transcript.
               <label className="inline">
                 <input type="checkbox" checked={otherHolderChosen} onChange={(e) => setOtherHolderChosen(e.target.checked)} /> I am key holder {draft.holder} and import into my own vault
               </label>
             </Notice>
           )}
-          <label>
-            Key-holder copy (file)
-            <input list="holder-copies" value={draft.holderCopyPath} onChange={(e) => update({ holderCopyPath: e.target.value })} onBlur={save} spellCheck={false} />
-            <datalist id="holder-copies">
-              {copies.map((c) => (
-                <option key={c} value={c} />
-              ))}
-            </datalist>
-          </label>
+          <fieldset className="holder-copy">
+            <legend>Key-holder copy</legend>
+            {copies.map((c) => (
+              <label key={c} className="inline">
+                <input type="radio" name="holder-copy" checked={draft.holderCopyPath === c} onChange={() => choseCopy(c)} /> <code>{fileName(c)}</code> (made on this workstation)
+              </label>
+            ))}
+            <p>
+              {draft.holderCopyPath ? 'Chosen: ' : 'No copy chosen yet. '}
+              <code data-testid="holder-copy-path">{draft.holderCopyPath}</code>
+            </p>
+            <button type="button" className="secondary" onClick={() => void chooseFile()} disabled={busy}>
+              Choose the file…
+            </button>
+          </fieldset>
           <label>
             Vault URL (worksheet line 1)
             <input value={draft.vaultUrl} onChange={(e) => update({ vaultUrl: e.target.value })} onBlur={save} spellCheck={false} placeholder="https://contoso-keys.vault.azure.net" />
@@ -333,11 +376,17 @@ export function ImportScreen() {
             <input type="checkbox" checked={draft.allowEncryptDecrypt} onChange={(e) => update({ allowEncryptDecrypt: e.target.checked })} onBlur={save} /> Also allow encrypt/decrypt (only if your instructions ask for it)
           </label>
           <p className="hint">
-            The copy is opened under supervision: its keeper presents it, a different person who knows its passphrase types it, and a supervisor signs before
-            anything is imported. Have all four people with you: you, the keeper, the knower and the supervisor, each a different person.
+            The copy is opened under supervision, by four different people: you as the operator (you run the app and sign the request), the keeper who
+            brings the copy, the knower who types its passphrase (not the keeper), and the supervisor who watches and signs before anything is imported. Each
+            must be enrolled in the ceremony plan (Supervised activation screen).
           </p>
+          <StepGateNotice gate={gate} doneText={`Your key is already imported into your vault and recorded in this ceremony (key holder ${draft.holder}).`} />
           <div className="actions">
-            <button type="submit" className={out ? 'secondary' : 'primary'} disabled={busy || !status?.active || !draft.holderCopyPath || (ownHolder !== null && draft.holder !== ownHolder && !otherHolderChosen) || (!!activation && !activation.ended && activation.step !== 'done')}>
+            <button
+              type="submit"
+              className={out ? 'secondary' : 'primary'}
+              disabled={busy || !status?.active || !holderChosen || !draft.holderCopyPath || (otherHolder && !otherHolderChosen) || (!!gate && !gate.open) || (!!activation && !activation.ended && activation.step !== 'done')}
+            >
               {busy ? 'Starting…' : 'Start the supervised import'}
             </button>
           </div>

@@ -8,15 +8,21 @@ import { useCallback, useEffect, useMemo, useState } from 'react';
 import { call } from '../../app/api';
 import { HINT, HOLDERS, LABEL, LINE_OF, type FieldId, type HolderFields, type HolderNo, type WorksheetIssue } from '../../../shared/worksheet/model';
 import { validateWorksheet } from '../../../shared/worksheet/rules';
+import { formatMoment } from '../../../shared/format/dates';
 import type { WorksheetView } from '../../../shared/ipc/channels/worksheet';
 import { SecretField, type SecretEdit } from '../../ui/SecretField';
 import { Notice } from '../../ui/Notice';
 import { WorksheetPrint } from './WorksheetPrint';
+import { useUnsavedGuard } from '../../app/unsaved';
+import { useRehearsalVendor } from '../control-plane/useRehearsalVendor';
+import { CopyValue } from '../../ui/CopyValue';
 
 type Form = Record<HolderNo, HolderFields>;
 const hk = (h: HolderNo) => (h === 1 ? 'holder1' : 'holder2') as 'holder1' | 'holder2';
 
 const LINE_FIELDS: FieldId[] = ['vaultHost', 'keyIdentifier', 'clientId', 'clientSecret'];
+/** Notices of a client secret the Node side refused to store: said once, in the save result. */
+const REFUSED_SECRET = new Set(['worksheet.secret_not_saved', 'worksheet.secret_whitespace']);
 const DETAIL_FIELDS: FieldId[] = ['tenantId', 'keyName', 'secretCreatedOn', 'secretExpiresOn'];
 
 function fieldsOf(v: WorksheetView, h: HolderNo): HolderFields {
@@ -35,6 +41,7 @@ export function WorksheetScreen() {
   const [busy, setBusy] = useState(false);
   const [result, setResult] = useState<{ tone: 'success' | 'error' | 'warning' | 'info'; text: string } | null>(null);
   const [includeSecretInPdf, setIncludeSecretInPdf] = useState(false);
+  const vendor = useRehearsalVendor();
 
   const adopt = useCallback((v: WorksheetView) => {
     setView(v);
@@ -60,6 +67,12 @@ export function WorksheetScreen() {
     return [...live, ...stored];
   }, [form, view, secretEdit]);
 
+  const dirty =
+    !!form &&
+    !!view &&
+    (HOLDERS.some((h) => JSON.stringify(form[h]) !== JSON.stringify(fieldsOf(view, h))) || HOLDERS.some((h) => secretEdit[h].action !== 'keep'));
+  useUnsavedGuard(dirty, 'your changes to the worksheet');
+
   if (!form || !view) {
     return (
       <section aria-labelledby="ws-title">
@@ -69,8 +82,6 @@ export function WorksheetScreen() {
     );
   }
 
-  const dirty =
-    HOLDERS.some((h) => JSON.stringify(form[h]) !== JSON.stringify(fieldsOf(view, h))) || HOLDERS.some((h) => secretEdit[h].action !== 'keep');
   const visible = (h: HolderNo, f: FieldId) => showAll || touched.has(`${h}.${f}`);
   const issuesFor = (h: HolderNo, f: FieldId) => issues.filter((i) => i.holder === h && i.field === f && visible(h, f));
   const errorCount = (h: HolderNo) => issues.filter((i) => i.holder === h && i.severity === 'error' && visible(h, i.field)).length;
@@ -87,7 +98,13 @@ export function WorksheetScreen() {
       });
       adopt(v);
       setShowAll(true);
-      const refused = v.notices.filter((n) => n.code === 'worksheet.secret_not_saved');
+      // A secret refused for surrounding spaces stays in its field, marked, so the holder removes the space and saves again.
+      const retype = v.notices.filter((n) => n.code === 'worksheet.secret_whitespace' && n.holder !== undefined);
+      if (retype.length) {
+        setSecretEdit((s) => ({ ...s, ...Object.fromEntries(retype.map((n) => [n.holder, secretEdit[n.holder as HolderNo]])) }));
+        setTab(retype[0]!.holder as HolderNo);
+      }
+      const refused = v.notices.filter((n) => REFUSED_SECRET.has(n.code));
       const errors = v.issues.filter((i) => i.severity === 'error').length;
       if (refused.length) setResult({ tone: 'warning', text: refused.map((n) => n.message).join(' ') });
       else if (errors) setResult({ tone: 'warning', text: `Saved. ${errors} problem${errors === 1 ? '' : 's'} still to fix before you hand the worksheet on.` });
@@ -195,7 +212,7 @@ export function WorksheetScreen() {
       </p>
 
       {view.notices
-        .filter((n) => n.code !== 'worksheet.secret_not_saved')
+        .filter((n) => !REFUSED_SECRET.has(n.code))
         .map((n, i) => (
           <Notice key={i} tone={n.code.startsWith('storage.migrated') ? 'info' : 'warning'} testId="ws-notice">
             {n.message}
@@ -205,6 +222,22 @@ export function WorksheetScreen() {
         <Notice tone="warning" testId="ws-secret-storage">
           Client secrets cannot be saved on this computer. {view.secretStorage.reason}
         </Notice>
+      )}
+
+      {vendor && (
+        <div className="card card-rehearsal" data-testid="rehearsal-tenant">
+          <h2>Key holder {vendor.holder}’s rehearsal tenant</h2>
+          <p className="hint">
+            In a real ceremony you read these in the Azure portal (the vault’s Overview, the app registration’s Overview and Certificates &amp; secrets).
+            Here the rehearsal cloud made them for you: copy each into key holder {vendor.holder}’s column.
+          </p>
+          <dl className="copy-list">
+            {vendor.worksheet.vaultHost && <CopyValue label="Line 1: key vault DNS name" value={vendor.worksheet.vaultHost} testId="rehearsal-vault" />}
+            {vendor.worksheet.clientId && <CopyValue label="Line 3: application (client) ID" value={vendor.worksheet.clientId} testId="rehearsal-client-id" />}
+            {vendor.worksheet.clientSecret && <CopyValue label="Line 4: client secret" value={vendor.worksheet.clientSecret} secret canShow={false} testId="rehearsal-client-secret" />}
+            <CopyValue label="Directory (tenant) ID" value={vendor.worksheet.tenantId} testId="rehearsal-tenant-id" />
+          </dl>
+        </div>
       )}
 
       <div role="tablist" aria-label="Key holders" className="tabs">
@@ -254,7 +287,7 @@ export function WorksheetScreen() {
           Save worksheet
         </button>
         <span className="save-state" aria-live="polite">
-          {dirty ? 'Unsaved changes' : view.updatedAt ? `Saved ${new Date(view.updatedAt).toLocaleString()}` : 'Nothing saved yet'}
+          {dirty ? 'Unsaved changes' : view.updatedAt ? `Saved ${formatMoment(view.updatedAt)}` : 'Nothing saved yet'}
         </span>
       </div>
       {result && (

@@ -28,3 +28,14 @@ describe('activation requests', () => {
     expect(activationChannels['activation:carryOut'].request.safeParse({ session: 'x', extra: 1 }).success).toBe(false);
   });
 });
+
+describe('the key rotation re-seal request (issue 16)', () => {
+  it('names the files only: no custodian or copy passphrase can cross with it', async () => {
+    const { lifecycleChannels } = await import('./lifecycle');
+    const addKey = lifecycleChannels['lifecycle:key-rotation-add-key'].request;
+    const ok = { escrowFile: '/media/escrow.khescrow', holderCopies: ['/media/holder1.khcopy', '/media/holder2.khcopy'] };
+    expect(addKey.safeParse(ok).success).toBe(true);
+    expect(addKey.safeParse({ ...ok, custodians: [{ custodian: 1, passphrase: 'smuggled' }] }).success).toBe(false);
+    expect(addKey.safeParse({ ...ok, holderCopies: [{ file: '/media/holder1.khcopy', passphrase: 'smuggled' }] }).success).toBe(false);
+  });
+});

@@ -10,13 +10,13 @@ import { channel } from '../define';
 const session = z.string().min(1).max(100);
 const passphrase = z.string().min(1).max(256);
 const role = z.enum(['keeper', 'knower', 'supervisor', 'operator']);
-const purposeKind = z.enum(['vault-import', 'escrow-restore', 'escrow-rewrap', 'key-rotation', 'aws-import']);
+const purposeKind = z.enum(['vault-import', 'escrow-restore', 'escrow-rewrap', 'key-rotation']);
 
 export const activationViewSchema = z.object({
   session,
   ceremony: z.string(),
   transcriptFile: z.string(),
-  mode: z.enum(['split-knowledge', 'quorum']),
+  mode: z.enum(['split-knowledge', 'quorum', 'rewrap']),
   purpose: z.object({ kind: purposeKind, target: z.string() }),
   step: z.string(),
   waitingFor: role.nullable(),
@@ -26,6 +26,8 @@ export const activationViewSchema = z.object({
   copyFingerprint: z.string().nullable(),
   threshold: z.number().int().nullable(),
   custodians: z.array(z.object({ id: z.string(), name: z.string(), entered: z.boolean() })),
+  /** A re-seal's key-holder copies, each entered by its own knower (empty for other activations). */
+  copies: z.array(z.object({ id: z.string(), name: z.string(), entered: z.boolean() })),
   pendingKeeper: z.string().nullable(),
   /**
    * What the purpose reports: identifiers and yes/no facts only. Flat, short

@@ -52,7 +52,6 @@ export const awsImportDraftSchema = z
     holderCopyPath: z.string().max(4096),
     keyArn: z.string().max(300),
     validTo: z.string().max(40),
-    wrappingAlgorithm: z.enum(['RSAES_OAEP_SHA_256', 'RSA_AES_KEY_WRAP_SHA_256']),
   })
   .strict();
 

@@ -27,7 +27,7 @@ export const ceremonyViewSchema = z.object({
     }),
   ),
   entries: z.array(z.object({ seq: z.number().int(), at: z.string(), kind: z.string(), details: z.string() })),
-  deviations: z.array(z.object({ seq: z.number().int(), at: z.string(), step: z.string(), reason: z.string() })),
+  deviations: z.array(z.object({ seq: z.number().int(), at: z.string(), step: z.string(), reason: z.string(), stepId: z.string().optional() })),
   participants: z.array(z.object({ name: z.string(), role: z.string(), keyFingerprint: z.string().nullable(), holder })),
   problems: z.array(z.string()),
   complete: z.boolean(),
@@ -47,6 +47,56 @@ export type CeremonyRecordOutcome = z.infer<typeof ceremonyRecordOutcomeSchema>;
 
 const exported = z.union([z.object({ saved: z.literal(true), path: z.string() }), z.object({ saved: z.literal(false) })]);
 
+const finding = z.object({ kind: z.string(), message: z.string(), workstation: z.string().optional() });
+const recorder = z.object({ workstation: z.string(), keyFingerprint: z.string(), role: z.string() });
+
+/**
+ * The whole ceremony across workstations (shared/ceremony/merge.ts): this
+ * workstation's transcript and the others' (imported files, the control
+ * plane's copies), merged, with who recorded each step, and every fault, gap,
+ * deviation and conflict.
+ */
+export const mergedCeremonyViewSchema = z.object({
+  planFingerprint: z.string(),
+  thisWorkstation: z.object({ label: z.string(), keyFingerprint: z.string() }),
+  workstations: z.array(
+    recorder.extend({
+      source: z.string().nullable(),
+      entries: z.number().int(),
+      closed: z.object({ at: z.string(), finalHash: z.string(), outcome: z.string() }).nullable(),
+      state: z.enum(['merged', 'missing', 'tampered', 'open']),
+      thisOne: z.boolean(),
+    }),
+  ),
+  steps: z.array(
+    z.object({
+      id: z.string(),
+      title: z.string(),
+      holder,
+      state: z.enum(['done', 'ready', 'blocked']),
+      waitingFor: z.array(z.string()),
+      recordedBy: recorder.extend({ seq: z.number().int(), at: z.string() }).nullable(),
+    }),
+  ),
+  entries: z.array(recorder.extend({ seq: z.number().int(), at: z.string(), kind: z.string(), details: z.string(), recordedAs: z.string().nullable() })),
+  faults: z.array(finding),
+  gaps: z.array(finding),
+  deviations: z.array(finding),
+  conflicts: z.array(finding),
+  resolved: z.array(finding),
+  complete: z.boolean(),
+  /** The exchange with the control plane that came before this view (while connected): sent this workstation's file, received the others'. */
+  controlPlane: z.union([
+    z.object({ state: z.literal('not_connected') }),
+    z.object({ state: z.literal('exchanged'), received: z.array(z.string()), refused: z.array(z.string()) }),
+    z.object({ state: z.literal('failed'), code: z.string(), message: z.string() }),
+  ]),
+});
+export type MergedCeremonyView = z.infer<typeof mergedCeremonyViewSchema>;
+
+/** One workstation's signed transcript file (docs/formats/transcript-bundle-v1.md); 24 MiB at most. */
+const workstationFile = z.object({ name: z.string().min(1).max(255), text: z.string().min(1).max(24 * 2 ** 20) }).strict();
+
 export const ceremonyChannels = {
   'ceremony:view': channel(empty, ceremonyViewSchema),
   /** Writes the final signed entry: completed when every step is done, otherwise abandoned with the reason given. */
@@ -59,4 +109,10 @@ export const ceremonyChannels = {
   /** The printable ceremony report as self-contained HTML (shown in the page for printing). */
   'ceremony:report': channel(empty, z.object({ html: z.string() })),
   'ceremony:exportReportPdf': channel(empty, exported),
+  /** The whole ceremony, merged from this workstation's transcript and the other workstations'. */
+  'ceremony:merged': channel(empty, mergedCeremonyViewSchema),
+  /** Saves this workstation's transcript as a signed file, to carry to the other workstations. */
+  'ceremony:exportWorkstationFile': channel(empty, exported),
+  /** Takes another workstation's signed file (read by the page from the file the holder chose); kept apart from this workstation's own record. */
+  'ceremony:importWorkstationFile': channel(workstationFile, z.object({ workstation: z.string(), entries: z.number().int(), view: mergedCeremonyViewSchema })),
 } as const;

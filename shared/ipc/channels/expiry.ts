@@ -20,8 +20,16 @@ export const expiryRowSchema = z.object({
 export const expiryChannels = {
   /** Every tracked item of this workstation, most urgent first. */
   'expiry:dashboard': channel(
-    empty,
-    z.object({ now: z.string(), timeZone: z.string(), worst: expiryRowSchema.shape.urgency, rows: z.array(expiryRowSchema) }),
+    /** readGraph: ask Graph first when signed in (opening the screen); a reload after a change does not. */
+    z.object({ readGraph: z.boolean().optional() }).strict(),
+    z.object({
+      now: z.string(),
+      timeZone: z.string(),
+      worst: expiryRowSchema.shape.urgency,
+      rows: z.array(expiryRowSchema),
+      /** Where the secrets' dates come from: Graph just now (signed in), Graph's last read, or the worksheet (never read from Graph). */
+      dates: z.object({ from: z.enum(['graph', 'graph-earlier', 'worksheet']), account: z.string().optional(), readAt: z.string().optional(), problem: z.string().optional() }),
+    }),
   ),
   /** Quiet an item's reminder for a calendar day or week (never past its expiry). */
   'expiry:snooze': channel(z.object({ itemId: z.string().min(1).max(2048), period: z.enum(['day', 'week']) }).strict(), z.object({ until: z.string() })),

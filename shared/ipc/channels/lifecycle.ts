@@ -125,16 +125,13 @@ export const lifecycleChannels = {
     }),
   ),
   'lifecycle:key-rotation-start': channel(empty, keyRotationViewSchema),
-  'lifecycle:key-rotation-add-key': channel(
-    z
-      .object({
-        escrowFile: text(4096),
-        custodians: z.array(z.object({ custodian: z.number().int().min(1).max(16), passphrase: z.string().min(1).max(1024) }).strict()).min(1).max(16),
-        holderCopies: z.array(z.object({ file: text(4096), passphrase: z.string().min(1).max(1024) }).strict()).max(2),
-      })
-      .strict(),
-    keyRotationViewSchema,
-  ),
+  /**
+   * Starts the supervised `escrow-rewrap` activation that adds the new key to
+   * the escrow and the key-holder copies: no passphrase here, every custodian
+   * and each copy's knower types theirs inside the activation, under a
+   * supervisor. Continue with activation:*.
+   */
+  'lifecycle:key-rotation-add-key': channel(z.object({ escrowFile: text(4096), holderCopies: z.array(text(4096)).max(2) }).strict(), activationViewSchema),
   /**
    * Starts the supervised activation that imports the rotation's new key
    * (keeper, knower, supervisor, as for the first import): no passphrase here,

@@ -14,6 +14,13 @@ export const importDraftSchema = z
   })
   .strict();
 
+/**
+ * The draft, and whether the holder explicitly chose to import as the other
+ * key holder than this workstation's own (warned on the screen, recorded in
+ * the ceremony transcript; refused without it).
+ */
+export const startImportSchema = z.object({ ...importDraftSchema.shape, otherHolderConfirmed: z.boolean().optional() }).strict();
+
 export const importOutcomeSchema = z.object({
   keyVersionId: z.string(),
   version: z.string(),
@@ -41,16 +48,19 @@ export const vaultChannels = {
     empty,
     z.object({
       record: importRecordSchema.nullable(),
+      /** `holder` is this workstation's own holder when it can tell; absent, the holder chooses (nothing is guessed). */
       suggested: z.object({ holder: z.union([z.literal(1), z.literal(2)]).optional(), vaultUrl: z.string(), keyName: z.string(), holderCopies: z.array(z.string()) }),
     }),
   ),
   'vault:saveDraft': channel(importDraftSchema, z.object({})),
+  /** The native file chooser for the key-holder copy (no typed path); `path` is null when the holder cancels. Refuses a file that is not a key-holder copy. */
+  'vault:chooseHolderCopy': channel(empty, z.object({ path: z.string().nullable() })),
   /**
    * Saves the draft and starts the supervised activation that imports it: the
    * keeper presents the holder copy, a different person (the knower) types its
    * passphrase on the hand-over screen, the supervisor attests, then the import
    * runs on the Node side. The page never takes the copy's passphrase itself.
    */
-  'vault:startImport': channel(importDraftSchema, activationViewSchema),
+  'vault:startImport': channel(startImportSchema, activationViewSchema),
   'vault:recoverDeletedKey': channel(z.object({ vaultUrl: z.string().max(512), keyName: z.string().max(127) }).strict(), z.object({})),
 };

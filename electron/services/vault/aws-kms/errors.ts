@@ -94,7 +94,12 @@ export function kmsError(e: unknown, ctx: { op: KmsOperation; key?: string; regi
       return new KeyholderError('aws.unsupported', `AWS does not support this step on ${what}. For imported material the key must be a symmetric (or HMAC) key created with key material origin "External".`, detail);
     case 'LimitExceededException':
     case 'ThrottlingException':
-      return new KeyholderError('aws.throttled', 'AWS is throttling requests from your account. Wait a minute and retry.', detail);
+      return new KeyholderError('aws.throttled', 'AWS is throttling requests from your account. Wait a minute and retry: Key Holder finds the keys it already made and carries on where it stopped.', detail);
+    case 'KMSInternalException':
+    case 'DependencyTimeoutException':
+    case 'ServiceUnavailableException':
+    case 'InternalFailure':
+      return new KeyholderError('aws.service_error', `AWS KMS${ctx.region ? ` in ${ctx.region}` : ''} had an internal error and could not finish this step. Wait a few minutes and retry: nothing was lost, and Key Holder carries on where it stopped.`, detail);
     default:
       break;
   }

@@ -1,28 +1,27 @@
 /**
  * The AWS side of this workstation as the screens use it: the sign-in (IAM
- * Identity Center device authorisation, or a named profile), the AWS part of
- * the worksheet (per holder: key ARN, vendor role ARN, cache time, the
- * vendor's Region), the import (the escrowed 256-bit key, opened only by a
- * supervised activation, into the holder's KMS key) with its record, the key
- * policy shown and diffed before it is applied, and the key's health.
+ * Identity Center device authorisation, or a named profile) that gives the
+ * key store (key-store-service.ts) its credentials, and the AWS part of the
+ * worksheet (per holder: key ARN, vendor role ARN, cache time, the vendor's
+ * Region) checked with the shared rules. The import, the key policies and the
+ * lifecycle are the key store's (AwsKeyStoreService, AwsKmsLifecycle).
  *
  * Credentials stay in memory (AwsIdentityCenter, or the SDK's profile
- * resolver); nothing here writes them. What the holder typed is kept before
- * anything is attempted, so no error loses it.
+ * resolver); nothing here writes them. What the holder typed is kept, wrong
+ * or not, so no error loses it.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type https from 'node:https';
-import { KeyholderError, isKeyholderError, type KeyholderErrorShape } from '../../../../shared/errors/index';
+import { KeyholderError, isKeyholderError } from '../../../../shared/errors/index';
 import { CACHE_TIME, checkCacheTime, checkDualParty, parseKeyArn, parseRoleArn, regionAdvice } from '../../../../shared/worksheet/aws';
 import type { AwsSettings } from '../../../../shared/settings/key-store';
 import type { Clock } from '../../platform/clock';
 import type { Logger } from '../../log/logger';
 import { AwsIdentityCenter, type AwsRoleChoice, type DeviceAuthorizationPrompt, type IdentityCenterStatus } from '../../identity/aws-identity-center';
-import { credentialsFromProfile } from '../../identity/aws-profiles';
-import { symmetricFingerprint } from '../../keys/symmetric-key';
-import { AwsKmsProvider, type AwsImportOutcome, type AwsKeyHealth, type PolicyProposal } from './provider';
+import { credentialsFromProfile, type AwsSessionCredentials } from '../../identity/aws-profiles';
+import type { AwsKmsAccess } from './key-store-service';
 
 export type Holder = 1 | 2;
 
@@ -34,24 +33,6 @@ export interface AwsConnection {
   portalEndpoint?: string;
   /** Rehearsal only: an agent trusting the rehearsal CA and resolving *.localhost. */
   agent?: https.Agent;
-}
-
-export interface AwsImportDraft {
-  holder: Holder;
-  holderCopyPath: string;
-  /** A pending key (Origin External) the holder created and names; empty: Key Holder creates one. */
-  keyArn: string;
-  /** Empty: the material does not expire; else the ISO date it expires (at most 365 days ahead). */
-  validTo: string;
-  wrappingAlgorithm: 'RSAES_OAEP_SHA_256' | 'RSA_AES_KEY_WRAP_SHA_256';
-}
-
-export interface AwsImportRecord {
-  draft: AwsImportDraft;
-  state: 'pending' | 'failed' | 'done';
-  updatedAt: string;
-  error?: KeyholderErrorShape;
-  outcome?: AwsImportOutcome & { fingerprint: string; keyId: string };
 }
 
 export interface AwsWorksheetEntry {
@@ -80,7 +61,6 @@ export interface AwsWorkstationDeps {
   sleep?: (ms: number) => Promise<void>;
 }
 
-const DAY_MS = 86_400_000;
 
 function atomicWrite(file: string, value: unknown): void {
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
@@ -138,14 +118,11 @@ export function checkAwsWorksheet(holder: Holder, entry: AwsWorksheetEntry, othe
 }
 
 export class AwsWorkstation {
-  private readonly importFile: string;
   private readonly worksheetFile: string;
-  private session: { key: string; ic: AwsIdentityCenter | null; provider: AwsKmsProvider | null } | null = null;
-  private profileCredentials: { profile: string; creds: Awaited<ReturnType<typeof credentialsFromProfile>> } | null = null;
-  private running = false;
+  private session: { key: string; ic: AwsIdentityCenter | null } | null = null;
+  private profileCredentials: { profile: string; creds: AwsSessionCredentials } | null = null;
 
   constructor(private readonly d: AwsWorkstationDeps) {
-    this.importFile = path.join(d.dataDir, 'vault', 'aws-import.json');
     this.worksheetFile = path.join(d.dataDir, 'worksheet', 'aws.json');
   }
 
@@ -156,12 +133,11 @@ export class AwsWorkstation {
   }
 
   /** The session for the current settings: a change of settings starts a new one (and signs the old one out). */
-  private current(): { ic: AwsIdentityCenter | null; conn: AwsConnection; provider(): AwsKmsProvider } {
+  private current(): { ic: AwsIdentityCenter | null; conn: AwsConnection } {
     const conn = this.connection();
     const key = JSON.stringify([conn.settings, conn.oidcEndpoint, conn.portalEndpoint]);
     if (this.session?.key !== key) {
       this.session?.ic?.destroy();
-      this.session?.provider?.destroy();
       const s = conn.settings.signIn;
       const ic =
         s.method === 'identity-center'
@@ -172,26 +148,13 @@ export class AwsWorkstation {
               ...(this.d.sleep ? { sleep: this.d.sleep } : {}),
             })
           : null;
-      this.session = { key, ic, provider: null };
+      this.session = { key, ic };
       this.profileCredentials = null;
     }
-    const session = this.session;
-    return {
-      ic: session.ic,
-      conn,
-      provider: () => {
-        session.provider ??= new AwsKmsProvider({
-          region: conn.settings.region,
-          credentials: session.ic ? session.ic.credentialProvider() : () => this.fromProfile(conn),
-          ...(conn.settings.kmsEndpoint ? { endpoint: conn.settings.kmsEndpoint } : {}),
-          ...(conn.agent ? { agent: conn.agent } : {}),
-        });
-        return session.provider;
-      },
-    };
+    return { ic: this.session!.ic, conn };
   }
 
-  private async fromProfile(conn: AwsConnection) {
+  private async fromProfile(conn: AwsConnection): Promise<AwsSessionCredentials> {
     const s = conn.settings.signIn;
     if (s.method !== 'profile') throw new KeyholderError('aws.not_configured', 'Choose a named profile in Settings.');
     const held = this.profileCredentials;
@@ -201,8 +164,21 @@ export class AwsWorkstation {
     return creds;
   }
 
-  provider(): AwsKmsProvider {
-    return this.current().provider();
+  /** The credentials of whoever is signed in now (the SDK asks before each request and caches until they expire). */
+  private async credentials(): Promise<AwsSessionCredentials> {
+    const { ic, conn } = this.current();
+    return ic ? ic.roleCredentials() : this.fromProfile(conn);
+  }
+
+  /**
+   * What the key store needs to reach KMS as this holder: the signed-in
+   * credentials (always the current session's), the endpoint override and,
+   * in rehearsal, the agent. Undefined while AWS is not set up here.
+   */
+  access(): AwsKmsAccess | undefined {
+    const c = this.d.connection();
+    if (!c) return undefined;
+    return { credentials: () => this.credentials(), ...(c.settings.kmsEndpoint ? { endpoint: c.settings.kmsEndpoint } : {}), ...(c.agent ? { agent: c.agent } : {}) };
   }
 
   /* ---------- sign-in ---------- */
@@ -268,120 +244,8 @@ export class AwsWorkstation {
     return (this.worksheet()[`${holder}`]?.cacheMinutes ?? CACHE_TIME.defaultMinutes) * 60;
   }
 
-  /* ---------- the import ---------- */
-
-  record(): AwsImportRecord | null {
-    return readJson<AwsImportRecord>(this.importFile);
-  }
-
-  private write(r: Omit<AwsImportRecord, 'updatedAt'>): void {
-    atomicWrite(this.importFile, { ...r, updatedAt: this.d.clock.now().toISOString() });
-  }
-
-  /** Checks the draft the activation will carry out, before anyone is asked to hand over a copy. */
-  checkDraft(draft: AwsImportDraft): AwsImportDraft {
-    const d = { ...draft, keyArn: draft.keyArn.trim(), holderCopyPath: draft.holderCopyPath.trim(), validTo: draft.validTo.trim() };
-    if (!d.holderCopyPath) throw new KeyholderError('vault.copy_missing', 'Choose your key-holder copy for AWS (the file made for you in the escrow step).');
-    if (d.keyArn) {
-      const arn = parseKeyArn(d.keyArn);
-      const region = this.connection().settings.region;
-      if (arn.region !== region) throw new KeyholderError('aws.wrong_region', `The key is in ${arn.region} but Key Holder is set to ${region}. Change the Region in Settings or give a key in ${region}.`);
-    }
-    if (d.validTo) {
-      const t = Date.parse(d.validTo);
-      const now = this.d.clock.now().getTime();
-      if (Number.isNaN(t) || t <= now) throw new KeyholderError('aws.bad_valid_to', 'The expiry date of the key material must be a date in the future, or choose "does not expire".');
-      if (t > now + 365 * DAY_MS) throw new KeyholderError('aws.bad_valid_to', 'AWS lets imported key material expire at most 365 days ahead. Choose an earlier date, or "does not expire".');
-    }
-    return d;
-  }
-
-  saveDraft(draft: AwsImportDraft): void {
-    const prev = this.record();
-    const same = prev?.state === 'done' && JSON.stringify(prev.draft) === JSON.stringify(draft);
-    this.write({ draft, state: same ? 'done' : 'pending', ...(same && prev?.outcome ? { outcome: prev.outcome } : {}) });
-  }
-
-  /**
-   * The import inside a supervised activation: the activation opened the
-   * holder's copy and lends the raw 256-bit key for this call only; the caller wipes it.
-   */
-  async importOpened(draft: AwsImportDraft, material: Uint8Array, entry: { keyId: string; fingerprint: string }): Promise<NonNullable<AwsImportRecord['outcome']>> {
-    if (this.running) throw new KeyholderError('vault.busy', 'An import is already running. Wait for it to finish.');
-    this.running = true;
-    this.write({ draft, state: 'pending' });
-    try {
-      if (material.length !== 32 || symmetricFingerprint(material) !== entry.fingerprint) {
-        throw new KeyholderError('activation.wrong_key', 'The key opened is not the 256-bit key this holder copy names. Do not use this file.');
-      }
-      const secretKey = crypto.createSecretKey(Buffer.from(material));
-      const out = await this.provider().importKey({
-        secretKey,
-        keyId: entry.keyId,
-        fingerprint: entry.fingerprint,
-        ...(draft.keyArn ? { keyArn: draft.keyArn } : {}),
-        expiration: draft.validTo ? { model: 'KEY_MATERIAL_EXPIRES', validTo: new Date(draft.validTo) } : { model: 'KEY_MATERIAL_DOES_NOT_EXPIRE' },
-        wrappingAlgorithm: draft.wrappingAlgorithm,
-      });
-      const full = { ...out, fingerprint: entry.fingerprint, keyId: entry.keyId };
-      this.write({ draft, state: 'done', outcome: full });
-      this.d.log.info('key imported into AWS KMS', { keyArn: out.keyArn, reused: out.reused });
-      return full;
-    } catch (e) {
-      const err = isKeyholderError(e) ? (e as KeyholderError) : new KeyholderError('vault.failed', 'The import did not complete. Try again; nothing you entered is lost.');
-      if (!isKeyholderError(e)) this.d.log.error('AWS import failed unexpectedly', { error: e });
-      this.write({ draft, state: 'failed', error: err.toShape() });
-      throw err;
-    } finally {
-      this.running = false;
-    }
-  }
-
-  /** The imported key of this workstation (holder and key ARN), once the import is done. */
-  held(): { holder: Holder; keyArn: string } | null {
-    const r = this.record();
-    return r?.state === 'done' && r.outcome ? { holder: r.draft.holder, keyArn: r.outcome.keyArn } : null;
-  }
-
-  /* ---------- the key policy ---------- */
-
-  private vendorRole(holder: Holder): string {
-    const line = this.worksheet()[`${holder}`];
-    if (!line?.vendorRoleArn) throw new KeyholderError('aws.no_vendor_role', 'Enter the vendor’s role ARN on the AWS worksheet first: the key policy grants that role.');
-    return parseRoleArn(line.vendorRoleArn).arn;
-  }
-
-  /** The policies Key Holder would write on the key and on its companion HMAC key (the vendor may only GenerateMac there), each diffed against the current one. */
-  async proposePolicies(): Promise<{ primary: PolicyProposal; companion: PolicyProposal }> {
-    const r = this.record();
-    if (r?.state !== 'done' || !r.outcome) throw new KeyholderError('lifecycle.no_key_store', 'Import the key into AWS KMS first; the policy goes on that key.');
-    const role = this.vendorRole(r.draft.holder);
-    const p = this.provider();
-    return { primary: await p.proposePolicy(r.outcome.keyArn, role), companion: await p.proposePolicy(r.outcome.companionArn, role, 'companion-hmac') };
-  }
-
-  /** Applies the policies the holder saw: refused if either changed in AWS since, or widens a grant the holder did not confirm. */
-  async applyPolicies(req: { primarySha256: string; companionSha256: string; confirmWidening: boolean }): Promise<{ primary: PolicyProposal; companion: PolicyProposal }> {
-    const now = await this.proposePolicies();
-    if (now.primary.currentSha256 !== req.primarySha256 || now.companion.currentSha256 !== req.companionSha256) {
-      throw new KeyholderError('aws.policy_changed', 'A key policy changed in AWS since Key Holder showed you the difference. Review the new difference before applying.');
-    }
-    const p = this.provider();
-    await p.applyPolicy(now.primary, { widening: req.confirmWidening });
-    await p.applyPolicy(now.companion, { widening: req.confirmWidening });
-    this.d.log.info('key policies applied', { keyArn: now.primary.keyArn, companionArn: now.companion.keyArn });
-    return this.proposePolicies();
-  }
-
-  health(): Promise<AwsKeyHealth> {
-    const held = this.held();
-    if (!held) throw new KeyholderError('lifecycle.no_key_store', 'Import the key into AWS KMS first.');
-    return this.provider().health(held.keyArn);
-  }
-
   destroy(): void {
     this.session?.ic?.destroy();
-    this.session?.provider?.destroy();
     this.session = null;
   }
 }

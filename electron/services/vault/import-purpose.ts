@@ -12,7 +12,7 @@ import { serializeEscrow } from '../../../shared/escrow/format';
 import type { PurposeHandler } from '../activation/desk';
 import { readEscrowBytes, sha256Hex } from '../escrow/files';
 import { findEntry } from '../escrow/seal';
-import type { ImportDraft, OpenedCopy, VaultService } from '../vault/vault-service';
+import type { ImportDraft, OpenedCopy, VaultService } from './vault-service';
 
 /** What the activation records as its purpose: the key name, the vault and the holder (no path, no secret). */
 export function importTarget(draft: Pick<ImportDraft, 'holder' | 'vaultUrl' | 'keyName'>): string {

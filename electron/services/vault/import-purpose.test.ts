@@ -14,8 +14,8 @@ import { parseEscrow, serializeEscrow } from '../../../shared/escrow/format';
 import { TEST_KDF } from '../../../shared/escrow/kdf-profiles';
 import { sealKey } from '../escrow/seal';
 import { PASS } from '../escrow/testing/helpers';
-import type { ImportDraft, ImportRecord, OpenedCopy } from '../vault/vault-service';
-import { importTarget, vaultImportPurpose } from './vault-import-purpose';
+import type { ImportDraft, ImportRecord, OpenedCopy } from './vault-service';
+import { importTarget, vaultImportPurpose } from './import-purpose';
 
 const rsa = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
 const der = new Uint8Array(rsa.export({ type: 'pkcs8', format: 'der' }));

@@ -1,0 +1,254 @@
+/**
+ * The holder's AWS KMS key store on this workstation: what they entered for
+ * it (account, Region, the vendor's role, the cache time, the material's
+ * expiry; never key material), the import of the escrowed 256-bit key opened
+ * by a supervised activation (never from a file path), the key policy shown
+ * and then applied, and the key-store values the control plane receives.
+ *
+ * Like the Azure import (vault-service.ts) the draft is kept before anything
+ * is attempted, so no error loses it; and because the provider finds the keys
+ * it created by their tags, running the import again after a crash uses the
+ * keys AWS already holds instead of creating others.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { KeyholderError, isKeyholderError, type KeyholderErrorShape } from '../../../../shared/errors/index';
+import { awsKeyLocation, checkCacheTime, parseKeyArn, parseRoleArn } from '../../../../shared/worksheet/aws';
+import type { Clock } from '../../platform/clock';
+import type { Logger } from '../../log/logger';
+import type { AwsKeyStoreValues } from '../../control-plane/service';
+import type { OpenedCopy } from '../vault-service';
+import { AwsKmsProvider, type AwsImportHooks, type AwsImportOutcome, type AwsKmsOptions, type PolicyProposal } from './provider';
+
+export interface AwsImportDraft {
+  /** Which key holder of the ceremony this workstation belongs to. */
+  holder: 1 | 2;
+  /** The holder's own AWS account (12 digits) and the key's Region. */
+  accountId: string;
+  region: string;
+  partition?: 'aws' | 'aws-us-gov';
+  /** The vendor's role ARN (from the engagement manager), granted on the key policy. */
+  vendorRoleArn: string;
+  /** How long the vendor caches the data key: 1 minute to 24 hours, 5 recommended (seed 002). */
+  cacheMinutes: number;
+  /** A pending key (Origin External, no material) the holder created and names; otherwise Key Holder creates one. */
+  keyArn?: string;
+  /** ISO date-time the imported material expires (tracked like a client secret), or absent: does not expire. */
+  validTo?: string;
+}
+
+export interface AwsKeyStoreRecord {
+  draft: AwsImportDraft;
+  state: 'pending' | 'failed' | 'done';
+  updatedAt: string;
+  error?: KeyholderErrorShape;
+  outcome?: AwsImportOutcome & { fingerprint: string; keyId: string };
+  /** The key policies as applied (after the holder saw the plan), per key. */
+  policy?: { appliedAt: string; lines: string[] };
+  /** Keys this one replaced in a key rotation, oldest first: never deleted (the vendor may need them). */
+  previousKeyArns?: string[];
+}
+
+export interface AwsKeyStoreDeps {
+  dataDir: string;
+  clock: Clock;
+  log: Logger;
+  /** The KMS provider for a Region, signed in as the holder (profile, Identity Center, or the rehearsal's access key). */
+  provider: (region: string) => AwsKmsProvider;
+}
+
+/** Checks a draft as the worksheet does (pure rules in shared/worksheet/aws.ts); throws a KeyholderError naming the field. */
+export function checkAwsDraft(d: AwsImportDraft): AwsImportDraft {
+  const location = awsKeyLocation({ region: d.region, accountId: d.accountId, ...(d.partition ? { partition: d.partition } : {}) });
+  parseRoleArn(d.vendorRoleArn);
+  checkCacheTime(d.cacheMinutes);
+  if (d.keyArn) {
+    const k = parseKeyArn(d.keyArn);
+    if (awsKeyLocation(k) !== location) throw new KeyholderError('aws.key_elsewhere', `The key ${k.arn} is not in your account ${d.accountId} in ${d.region}. Name a key in that account and Region, or leave the key empty so Key Holder creates one.`);
+  }
+  if (d.validTo !== undefined) {
+    const t = Date.parse(d.validTo);
+    if (Number.isNaN(t)) throw new KeyholderError('aws.bad_valid_to', 'Give the date the imported key material expires, or choose "does not expire".');
+  }
+  return d;
+}
+
+export class AwsKeyStoreService {
+  private readonly file: string;
+  private running = false;
+
+  constructor(private readonly deps: AwsKeyStoreDeps) {
+    this.file = path.join(deps.dataDir, 'aws-kms', 'key-store.json');
+  }
+
+  record(): AwsKeyStoreRecord | null {
+    try {
+      return JSON.parse(fs.readFileSync(this.file, 'utf8')) as AwsKeyStoreRecord;
+    } catch {
+      return null;
+    }
+  }
+
+  private write(r: Omit<AwsKeyStoreRecord, 'updatedAt'>): void {
+    fs.mkdirSync(path.dirname(this.file), { recursive: true, mode: 0o700 });
+    const tmp = `${this.file}.${crypto.randomBytes(4).toString('hex')}.tmp`;
+    fs.writeFileSync(tmp, JSON.stringify({ ...r, updatedAt: this.deps.clock.now().toISOString() }, null, 1), { mode: 0o600 });
+    fs.renameSync(tmp, this.file);
+  }
+
+  /** The KMS provider for a Region, signed in as the holder (the lifecycle service's AWS calls use it too). */
+  kmsProvider(region: string): AwsKmsProvider {
+    return this.deps.provider(region);
+  }
+
+  /** The location the vendor registers before the import: arn:aws:kms:{region}:{account}. */
+  location(draft: AwsImportDraft | undefined = this.record()?.draft): string {
+    if (!draft) throw new KeyholderError('aws.no_draft', 'Enter your AWS account and the key’s Region first.');
+    return awsKeyLocation({ region: draft.region, accountId: draft.accountId, ...(draft.partition ? { partition: draft.partition } : {}) });
+  }
+
+  /** Keeps what the holder entered (checked) before anything is attempted; an import already done for the same target stays done. */
+  saveDraft(draft: AwsImportDraft): AwsKeyStoreRecord {
+    checkAwsDraft(draft);
+    const prev = this.record();
+    const same = prev?.state === 'done' && prev.outcome && this.location(prev.draft) === this.location(draft) && prev.draft.holder === draft.holder;
+    this.write({ draft, state: same ? 'done' : 'pending', ...(same && prev?.outcome ? { outcome: prev.outcome } : {}), ...(same && prev?.policy ? { policy: prev.policy } : {}) });
+    return this.record()!;
+  }
+
+  /**
+   * The import inside a supervised activation: the key was opened by the
+   * activation (keeper's copy, knower's passphrase), not by this service; it
+   * is only lent here for the call. Imports the key and its companion,
+   * self-tests both, and keeps the outcome. The key policy is a separate,
+   * shown step (proposePolicies / applyPolicies).
+   */
+  async importOpened(draftIn: AwsImportDraft, opened: OpenedCopy, hooks: AwsImportHooks = {}): Promise<NonNullable<AwsKeyStoreRecord['outcome']>> {
+    if (this.running) throw new KeyholderError('vault.busy', 'An import is already running. Wait for it to finish.');
+    this.running = true;
+    const draft = checkAwsDraft(draftIn);
+    this.write({ draft, state: 'pending' });
+    try {
+      const provider = this.deps.provider(draft.region);
+      const outcome = await opened.withPrivateKey((secretKey) =>
+        provider.importKey(
+          {
+            secretKey,
+            keyId: opened.keyId,
+            fingerprint: opened.fingerprint,
+            ...(draft.keyArn ? { keyArn: draft.keyArn } : {}),
+            expiration: draft.validTo ? { model: 'KEY_MATERIAL_EXPIRES', validTo: new Date(draft.validTo) } : { model: 'KEY_MATERIAL_DOES_NOT_EXPIRE' },
+          },
+          hooks,
+        ),
+      );
+      if (outcome.accountId !== draft.accountId) {
+        throw new KeyholderError(
+          'aws.wrong_account',
+          `You are signed in to AWS account ${outcome.accountId}, but your worksheet names account ${draft.accountId}. Sign in to your own account (or correct the worksheet) and import again; the key in ${outcome.accountId} was not given to the vendor.`,
+        );
+      }
+      const full = { ...outcome, fingerprint: opened.fingerprint, keyId: opened.keyId };
+      this.write({ draft, state: 'done', outcome: full });
+      this.deps.log.info('key imported into AWS KMS', { keyArn: outcome.keyArn, companionArn: outcome.companionArn, reused: outcome.reused, materialProof: outcome.materialProof });
+      return full;
+    } catch (e) {
+      const err = isKeyholderError(e) ? (e as KeyholderError) : new KeyholderError('vault.failed', 'The import into AWS KMS did not complete. Try again; nothing you entered is lost, and the keys already created are found again.');
+      if (!isKeyholderError(e)) this.deps.log.error('AWS import failed unexpectedly', { error: e });
+      this.write({ draft, state: 'failed', error: err.toShape() });
+      throw err;
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private done(): Required<Pick<AwsKeyStoreRecord, 'draft' | 'outcome'>> & AwsKeyStoreRecord {
+    const r = this.record();
+    if (r?.state !== 'done' || !r.outcome) throw new KeyholderError('aws.not_imported', 'Import the escrowed key into AWS KMS first (a supervised activation).');
+    return r as Required<Pick<AwsKeyStoreRecord, 'draft' | 'outcome'>> & AwsKeyStoreRecord;
+  }
+
+  /**
+   * Key rotation (seed 002: "undertake your key rotation in AWS"): the new
+   * escrowed key, opened by a supervised activation, goes into a new KMS key
+   * (and companion) in the same account and Region, is self-tested there, and
+   * gets the same key policy the holder approved for the previous key; only
+   * then does it become this workstation's key store. The previous key is not
+   * touched (it stays enabled: the vendor needs it to re-encrypt its data
+   * key). A failure leaves the previous key as the key store.
+   */
+  async importRotation(opened: OpenedCopy): Promise<{ outcome: NonNullable<AwsKeyStoreRecord['outcome']>; previousKeyArn: string; policy: string[] }> {
+    const r = this.done();
+    if (!r.policy) throw new KeyholderError('aws.policy_not_applied', 'The current key’s policy was never applied; finish the ceremony before a rotation.');
+    if (opened.keyId === r.outcome.keyId) throw new KeyholderError('lifecycle.wrong_key_imported', 'This is the key already in KMS, not the rotation’s new key. Nothing was imported.');
+    const p = this.deps.provider(r.draft.region);
+    const outcome = await opened.withPrivateKey((secretKey) =>
+      p.importKey({ secretKey, keyId: opened.keyId, fingerprint: opened.fingerprint, expiration: r.draft.validTo ? { model: 'KEY_MATERIAL_EXPIRES', validTo: new Date(r.draft.validTo) } : { model: 'KEY_MATERIAL_DOES_NOT_EXPIRE' } }),
+    );
+    if (outcome.keyArn === r.outcome.keyArn) throw new KeyholderError('lifecycle.wrong_key_imported', 'KMS returned the previous key for the rotation. Nothing was recorded.');
+    const proposals = { primary: await p.proposePolicy(outcome.keyArn, r.draft.vendorRoleArn), companion: await p.proposePolicy(outcome.companionArn, r.draft.vendorRoleArn, 'companion-hmac') };
+    await p.applyPolicy(proposals.primary);
+    await p.applyPolicy(proposals.companion);
+    const lines = [...proposals.primary.lines, ...proposals.companion.lines];
+    const full = { ...outcome, fingerprint: opened.fingerprint, keyId: opened.keyId };
+    this.write({ draft: r.draft, state: 'done', outcome: full, policy: { appliedAt: this.deps.clock.now().toISOString(), lines }, previousKeyArns: [...(r.previousKeyArns ?? []), r.outcome.keyArn] });
+    this.deps.log.info('rotation key imported into AWS KMS', { keyArn: outcome.keyArn, previousKeyArn: r.outcome.keyArn });
+    return { outcome: full, previousKeyArn: r.outcome.keyArn, policy: lines };
+  }
+
+  /** The key policies Key Holder would write, diffed against the current ones: shown to the holder before anything changes. */
+  async proposePolicies(): Promise<{ primary: PolicyProposal; companion: PolicyProposal }> {
+    const r = this.done();
+    const p = this.deps.provider(r.outcome.region);
+    return { primary: await p.proposePolicy(r.outcome.keyArn, r.draft.vendorRoleArn), companion: await p.proposePolicy(r.outcome.companionArn, r.draft.vendorRoleArn, 'companion-hmac') };
+  }
+
+  /** Applies proposals the holder saw (refused if a policy changed since, or a grant would widen without confirmation). */
+  async applyPolicies(proposals: { primary: PolicyProposal; companion: PolicyProposal }, confirm: { widening?: boolean } = {}): Promise<void> {
+    const r = this.done();
+    if (proposals.primary.keyArn !== r.outcome.keyArn || proposals.companion.keyArn !== r.outcome.companionArn) {
+      throw new KeyholderError('aws.policy_changed', 'These policies are for other keys than the ones imported here. Review the proposal again.');
+    }
+    const p = this.deps.provider(r.outcome.region);
+    await p.applyPolicy(proposals.primary, confirm);
+    await p.applyPolicy(proposals.companion, confirm);
+    this.write({ ...r, policy: { appliedAt: this.deps.clock.now().toISOString(), lines: [...proposals.primary.lines, ...proposals.companion.lines] } });
+  }
+
+  /** What the control plane receives for this key store (sealed): the keys, the vendor's role and the cache time. */
+  keyStoreValues(): AwsKeyStoreValues {
+    const r = this.done();
+    if (!r.policy) throw new KeyholderError('aws.policy_not_applied', 'Apply the key policy first: until then the vendor’s role cannot use the key, and the control plane would refuse it.');
+    return { provider: 'aws-kms', keyArn: r.outcome.keyArn, companionKeyArn: r.outcome.companionArn, vendorRoleArn: r.draft.vendorRoleArn, cacheMinutes: r.draft.cacheMinutes };
+  }
+}
+
+/** How this workstation reaches AWS KMS: the holder's credentials (profile, Identity Center, or the rehearsal's access key) and an optional endpoint. */
+export interface AwsKmsAccess {
+  credentials: AwsKmsOptions['credentials'];
+  /** Any KMS-compatible endpoint (as AWS_ENDPOINT_URL_KMS does for the AWS CLI); the rehearsal's double. */
+  endpoint?: string;
+  /** Rehearsal only: an agent trusting the rehearsal CA and resolving *.localhost. */
+  agent?: AwsKmsOptions['agent'];
+}
+
+/** The AWS key store as the composition root builds it: one provider per Region, built on first use; refused with what to set when AWS is not configured. */
+export function createAwsKeyStoreService(deps: { dataDir: string; clock: Clock; log: Logger; aws?: AwsKmsAccess | (() => AwsKmsAccess | undefined) }): AwsKeyStoreService {
+  const providers = new Map<string, AwsKmsProvider>();
+  return new AwsKeyStoreService({
+    dataDir: deps.dataDir,
+    clock: deps.clock,
+    log: deps.log,
+    provider: (region) => {
+      const access = typeof deps.aws === 'function' ? deps.aws() : deps.aws;
+      if (!access) throw new KeyholderError('aws.not_configured', 'AWS is not set up on this workstation: sign in to AWS (a named profile or IAM Identity Center) in Settings first.');
+      let p = providers.get(region);
+      if (!p) {
+        p = new AwsKmsProvider({ region, credentials: access.credentials, ...(access.endpoint ? { endpoint: access.endpoint } : {}), ...(access.agent ? { agent: access.agent } : {}) });
+        providers.set(region, p);
+      }
+      return p;
+    },
+  });
+}

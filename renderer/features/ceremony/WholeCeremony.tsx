@@ -1,0 +1,232 @@
+/**
+ * The whole ceremony across workstations: this workstation's signed
+ * transcript merged with the other workstations' (their signed files, or the
+ * control plane's copies), with who recorded each step. Faults, missing
+ * workstations, steps out of order and two workstations claiming one step are
+ * shown, never hidden. Exports this workstation's file and imports another's.
+ */
+import { useCallback, useEffect, useId, useState } from 'react';
+import { call } from '../../app/api';
+import { Notice } from '../../ui/Notice';
+import type { ResponseOf } from '../../../shared/ipc/contract';
+
+type Merged = ResponseOf<'ceremony:merged'>;
+
+const STATE_WORDS = { done: 'done', ready: 'next', blocked: 'blocked' } as const;
+const WORKSTATION_STATE: Record<Merged['workstations'][number]['state'], string> = {
+  merged: 'closed',
+  open: 'still open',
+  missing: 'no file yet',
+  tampered: 'REFUSED: fails verification',
+};
+
+function message(e: unknown): string {
+  return (e as { message?: string }).message ?? String(e);
+}
+
+function Findings({ title, tone, items, testId }: { title: string; tone: 'error' | 'warning'; items: Merged['gaps']; testId: string }) {
+  if (!items.length) return null;
+  return (
+    <Notice tone={tone} testId={testId}>
+      <strong>{title}</strong>
+      <ul>
+        {items.map((f, i) => (
+          <li key={i}>{f.message}</li>
+        ))}
+      </ul>
+    </Notice>
+  );
+}
+
+export function WholeCeremony({ onChanged }: { onChanged?: () => void }) {
+  const [view, setView] = useState<Merged | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [done, setDone] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const fileId = useId();
+
+  const load = useCallback(() => {
+    call('ceremony:merged', {}).then(setView, (e: unknown) => setError(message(e)));
+  }, []);
+  useEffect(load, [load]);
+
+  const exportFile = async () => {
+    setBusy(true);
+    setError(null);
+    setDone(null);
+    try {
+      const r = await call('ceremony:exportWorkstationFile', {});
+      if (r.saved) setDone(`This workstation’s file was saved to ${r.path}. Carry it to the other workstations of the ceremony and import it there.`);
+    } catch (e) {
+      setError(message(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const importFile = async (file: File) => {
+    setBusy(true);
+    setError(null);
+    setDone(null);
+    try {
+      const r = await call('ceremony:importWorkstationFile', { name: file.name, text: await file.text() });
+      setView(r.view);
+      setDone(`Imported the file of ${r.workstation} (${r.entries} entries). It is kept beside this workstation’s own record, not written into it.`);
+      onChanged?.();
+    } catch (e) {
+      setError(message(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const clean = view && !view.faults.length && !view.gaps.length && !view.deviations.length && !view.conflicts.length;
+  return (
+    <section aria-labelledby="whole-ceremony-title" className="cer-whole" data-testid="whole-ceremony">
+      <h2 id="whole-ceremony-title">The whole ceremony, all workstations</h2>
+      <p className="cer-hint">
+        Each workstation (the custodians’, each key holder’s) signs its own transcript. Import the other workstations’ files to see the whole ceremony here; a file is
+        accepted only from a workstation of the ceremony plan{view ? <> (plan fingerprint <span className="cer-mono">{view.planFingerprint}</span>)</> : null}.
+      </p>
+      {error && (
+        <Notice tone="error" testId="whole-error">
+          {error}
+        </Notice>
+      )}
+      {done && (
+        <Notice tone="success" testId="whole-done">
+          {done}
+        </Notice>
+      )}
+      <div className="cer-actions cer-files">
+        <button type="button" disabled={busy} onClick={() => void exportFile()}>
+          Export this workstation’s file
+        </button>
+        <label htmlFor={fileId} className="cer-file-label">
+          Import another workstation’s file
+        </label>
+        <input
+          id={fileId}
+          type="file"
+          accept=".khtranscript,application/json"
+          disabled={busy}
+          onChange={(e) => {
+            const f = e.target.files?.[0];
+            e.target.value = '';
+            if (f) void importFile(f);
+          }}
+        />
+      </div>
+      {view?.controlPlane.state === 'failed' && (
+        <Notice tone="warning" testId="whole-control-plane">
+          The transcripts could not be exchanged with the control plane: {view.controlPlane.message}
+        </Notice>
+      )}
+      {view?.controlPlane.state === 'exchanged' && (
+        <Notice tone="info" testId="whole-control-plane">
+          Exchanged with the control plane: this workstation’s transcript was sent
+          {view.controlPlane.received.length ? `; received ${view.controlPlane.received.join(', ')}` : ''}.
+          {view.controlPlane.refused.map((r) => ` Refused: ${r}`).join('')}
+        </Notice>
+      )}
+      {view && (
+        <>
+          <table className="cer-table" data-testid="whole-workstations">
+            <caption className="cer-caption">Workstations of the ceremony plan</caption>
+            <thead>
+              <tr>
+                <th>Workstation</th>
+                <th>Part</th>
+                <th>Ceremony key</th>
+                <th>Entries</th>
+                <th>Transcript</th>
+              </tr>
+            </thead>
+            <tbody>
+              {view.workstations.map((w) => (
+                <tr key={w.keyFingerprint} data-state={w.state}>
+                  <td>
+                    {w.workstation}
+                    {w.thisOne ? ' (this workstation)' : ''}
+                  </td>
+                  <td>{w.state === 'missing' || w.state === 'tampered' ? '—' : w.role}</td>
+                  <td className="cer-mono">{w.keyFingerprint}</td>
+                  <td>{w.entries}</td>
+                  <td>
+                    {WORKSTATION_STATE[w.state]}
+                    {w.closed ? ` (${w.closed.outcome})` : ''}
+                    {w.source && !w.thisOne ? `, from ${w.source}` : ''}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <Findings title="Refused files" tone="error" items={view.faults} testId="whole-faults" />
+          <Findings title="Missing from the whole ceremony" tone="warning" items={view.gaps} testId="whole-gaps" />
+          <Findings title="Two workstations disagree" tone="error" items={view.conflicts} testId="whole-conflicts" />
+          <Findings title="Recorded out of order in the whole ceremony" tone="warning" items={view.deviations} testId="whole-deviations" />
+          {clean && (
+            <Notice tone="success" testId="whole-in-order">
+              No deviation: every step recorded so far is in the ceremony’s order across {view.workstations.length} workstation{view.workstations.length === 1 ? '' : 's'}.
+            </Notice>
+          )}
+          <table className="cer-table" data-testid="whole-steps">
+            <caption className="cer-caption">Steps, and who recorded them</caption>
+            <thead>
+              <tr>
+                <th>Step</th>
+                <th>State</th>
+                <th>Recorded by / waiting for</th>
+              </tr>
+            </thead>
+            <tbody>
+              {view.steps.map((s) => (
+                <tr key={s.id} data-testid={`whole-step-${s.id}`} data-state={s.state}>
+                  <td>{s.title}</td>
+                  <td>
+                    <span className={`cer-badge cer-${s.state}`}>{STATE_WORDS[s.state]}</span>
+                  </td>
+                  <td>
+                    {s.recordedBy ? (
+                      <>
+                        {s.recordedBy.role} ({s.recordedBy.workstation}), entry {s.recordedBy.seq} · {s.recordedBy.at}
+                      </>
+                    ) : s.state === 'blocked' ? (
+                      <>first: {s.waitingFor.join(', ')}</>
+                    ) : (
+                      'may start now'
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {view.resolved.length > 0 && (
+            <details data-testid="whole-resolved">
+              <summary>
+                {view.resolved.length} step{view.resolved.length === 1 ? '' : 's'} recorded as out of order on a workstation that had not yet seen the others’ entries, in order in the
+                whole ceremony
+              </summary>
+              <ul>
+                {view.resolved.map((f, i) => (
+                  <li key={i}>{f.message}</li>
+                ))}
+              </ul>
+            </details>
+          )}
+          <details>
+            <summary>All {view.entries.length} entries of the ceremony, in time order</summary>
+            <ol className="cer-entries" data-testid="whole-entries">
+              {view.entries.map((e) => (
+                <li key={`${e.keyFingerprint}-${e.seq}`}>
+                  {e.at} · {e.workstation} · <span className="cer-mono">{e.kind}</span>
+                  {e.recordedAs ? ` (recorded there as ${e.recordedAs})` : ''} {e.details && <span className="cer-mono">· {e.details}</span>}
+                </li>
+              ))}
+            </ol>
+          </details>
+        </>
+      )}
+    </section>
+  );
+}

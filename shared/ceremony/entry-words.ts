@@ -1,0 +1,55 @@
+/**
+ * The one table of what each recorded transcript entry means in a key
+ * holder's words. The printed ceremony report (and any screen that lists
+ * entries) says these, never the stored kind such as
+ * `ceremony.step-out-of-order`: the kinds stay as they are in the signed
+ * record, the words are for people.
+ */
+import type { JsonObject } from '../transcript/canonical';
+
+export const ENTRY_WORDS: Readonly<Record<string, string>> = {
+  'ceremony.opened': 'Ceremony opened',
+  'worksheet.saved': 'Azure Information Worksheet saved',
+  'key.generated': 'Source key generated',
+  'escrow.written': 'Escrow written',
+  'escrow.test-restored': 'Escrow test-restored',
+  'holder-copy.written': 'Key-holder copy written',
+  'activation.joined': 'Participant joined the activation',
+  'activation.attested': 'Supervisor attested the activation',
+  'vault.imported': 'Key imported into the vault',
+  'activation.completed': 'Activation completed, key material wiped',
+  'activation.cancelled': 'Activation cancelled',
+  'registration.requested': 'Vault registration requested from the vendor',
+  'registration.done': 'Vault registration confirmed by the vendor',
+  'submission.receipt': 'Sealed submission received by the vendor',
+  'status.changed': 'Primary key status received',
+  'ceremony.closed': 'Ceremony closed',
+  'ceremony.step-out-of-order': 'Recorded out of order',
+  'ceremony.step-repeated': 'Recorded again (already done)',
+  'ceremony.step-disputed': 'Recorded while the receipts disagree',
+};
+
+/** Entries that carry another step's entry because it did not count as progress when recorded. */
+export const isDeviationKind = (kind: string): boolean => kind.startsWith('ceremony.step-');
+
+/**
+ * An entry in words. A deviation names the step it carries ("Recorded out of
+ * order: Supervisor attested the activation"); a kind this table does not know
+ * (a newer app's entry) is said as such, never printed raw.
+ */
+export function entryWords(kind: string, data: JsonObject = {}): string {
+  const own = ENTRY_WORDS[kind];
+  if (isDeviationKind(kind)) {
+    const carried = typeof data.step === 'string' ? ENTRY_WORDS[data.step] : undefined;
+    return `${own ?? 'Recorded outside the ceremony’s order'}: ${carried ?? 'a ceremony step'}`;
+  }
+  return own ?? 'Other recorded entry';
+}
+
+/** The entry a deviation carries (its own fields), or the entry's own data. */
+export function carriedEntry(kind: string, data: JsonObject): { kind: string; data: JsonObject } {
+  if (isDeviationKind(kind) && typeof data.step === 'string' && data.entry && typeof data.entry === 'object' && !Array.isArray(data.entry)) {
+    return { kind: data.step, data: data.entry as JsonObject };
+  }
+  return { kind, data };
+}
