@@ -162,7 +162,7 @@ test('a holder chooses AWS KMS, fills the AWS worksheet, signs in with Identity 
   await open(page, 'Key store lifecycle', 'Key store lifecycle');
   const keyStore = page.getByTestId('lc-keystore');
   await expect(keyStore).toHaveAttribute('data-state', 'Available');
-  await expect(keyStore).toContainText('in AWS KMS eu-west-2, account 111122223333) — The KMS key is enabled.');
+  await expect(keyStore).toContainText('in arn:aws:kms:eu-west-2:111122223333) — The KMS key is enabled.');
   await bridge.screenshot('7-lifecycle-available');
   await page.getByRole('button', { name: 'Revoke key store 1…', exact: true }).click();
   const form = page.getByRole('form', { name: 'Revoke confirmation' });

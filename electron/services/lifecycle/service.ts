@@ -202,7 +202,7 @@ export class LifecycleService {
     let detail: string;
     if (h.state === 'available') {
       state = 'Available';
-      detail = 'The key version is enabled.';
+      detail = keyVersionId.startsWith('arn:') ? 'The KMS key is enabled.' : 'The key version is enabled.';
     } else if (h.state === 'revoked') {
       state = 'Revoked';
       const aws = keyVersionId.startsWith('arn:');
