@@ -122,7 +122,8 @@ export function awsHandlers(s: Services): Pick<Handlers, AwsChannels> {
     'aws:startImport': async (r) => {
       const draft = keyStoreDraft(s, r);
       if (!r.holderCopyPath.trim()) throw new KeyholderError('vault.copy_missing', 'Choose your key-holder copy of the AWS key (the file made for you in the escrow step).');
-      s.awsKeyStore.saveDraft(draft);
+      // Recorded in the ceremony (the AWS worksheet saved: location, vendor role, cache time) before anyone hands over a copy.
+      await s.ceremonyOps.saveAwsKeyStore(draft);
       return s.activationDesk.start({ mode: 'split-knowledge', escrowFile: r.holderCopyPath.trim(), purpose: { kind: 'vault-import', target: awsImportTarget(draft), holder: draft.holder } });
     },
     'aws:policy': async () => both(await s.awsKeyStore.proposePolicies()),
