@@ -172,8 +172,16 @@ test('one workstation in the screens’ natural order: worksheet, escrow and hol
   await page.getByRole('button', { name: 'Check again' }).click();
   await expect(page.getByTestId('cp-registration')).toHaveAttribute('data-status', 'registered');
 
+  // The submission cannot start before the import either: the Submission screen says so and links to the Import screen.
+  await page.getByRole('button', { name: 'Submission to the vendor' }).click();
+  await expect(page.getByTestId('step-gate')).toContainText('The submission for key holder 1 cannot start yet. First: Key imported into the vault (holder 1).');
+  await bridge.screenshot('4a-submission-waits-for-import');
+  const early = await bridge.call('control-plane:submit', {});
+  expect(early.ok === false && early.error.code).toBe('ceremony.step_out_of_order');
+
   // 5. The supervised import. Choosing the other holder is warned and needs a confirmation.
-  await page.getByRole('button', { name: 'Import into your vault' }).click();
+  await page.getByTestId('step-gate').getByRole('button', { name: 'go to Import into your vault' }).click();
+  await expect(page.getByRole('heading', { name: 'Import your key into your vault' })).toBeVisible();
   await expect(page.getByTestId('step-gate')).toHaveCount(0);
   await page.getByLabel('Key holder 2', { exact: true }).check();
   await expect(page.getByTestId('other-holder-warning')).toContainText('This workstation belongs to key holder 1');

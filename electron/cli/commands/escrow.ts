@@ -110,12 +110,13 @@ const FAILED_JSON = ', or { ok: false, code, message }';
 const create: CliCommand = defineCommand(
   {
     name: 'escrow create',
-    summary: 'Generate a source key and write its escrow file, custodian PEMs and restore sheet',
+    summary: 'Generate a source key (RSA, or AES-256 for AWS KMS) and write its escrow file, custodian PEMs and restore sheet',
     options: {
       out: { type: 'string', value: 'FOLDER', help: 'where the escrow file, PEMs, restore sheet and receipt go (required)' },
       custodian: { type: 'string', multiple: true, value: 'NAME', help: 'a custodian who holds a passphrase (at least one)' },
       threshold: { type: 'string', value: 'N', help: 'how many custodians together restore the key (default 1)' },
       bits: { type: 'string', value: 'BITS', help: `RSA modulus size: ${RSA_SIZES.join(', ')} (default ${DEFAULT_RSA_SIZE})` },
+      'key-store': { type: 'string', value: 'KIND', help: 'azure-key-vault (default: an RSA key) or aws-kms (a 256-bit AES key, no PEM: the escrow file is its only copy)' },
       purpose: { type: 'string', value: 'TEXT', help: 'what the key is for, recorded in the authenticated header' },
       'passphrase-file': PASSPHRASE_FILE,
       rehearsal: { type: 'boolean', help: 'a throw-away rehearsal key; its header says so' },
@@ -135,12 +136,15 @@ const create: CliCommand = defineCommand(
       const threshold = values.threshold === undefined ? 1 : Number(values.threshold);
       const bits = values.bits === undefined ? DEFAULT_RSA_SIZE : Number(values.bits);
       if (!RSA_SIZES.includes(bits as RsaSize)) throw new KeyholderError('cli.usage', `--bits must be one of ${RSA_SIZES.join(', ')}.`);
+      const keyStore = (values['key-store'] as string | undefined) ?? 'azure-key-vault';
+      if (keyStore !== 'azure-key-vault' && keyStore !== 'aws-kms') throw new KeyholderError('cli.usage', '--key-store must be azure-key-vault or aws-kms.');
+      if (keyStore === 'aws-kms' && values.bits !== undefined) throw new KeyholderError('cli.usage', '--bits is the RSA size for Azure Key Vault; AWS KMS takes a 256-bit key.');
       const folder = path.resolve(io.cwd, values.out as string);
       const svc = service(io, folder, { rehearsal });
       const pw = await passphrases(io, list(values['passphrase-file']), names, true);
       // The header is authenticated, so a rehearsal file cannot later pass for a real one.
       const purpose = rehearsal ? `${REHEARSAL_PURPOSE_PREFIX}${(values.purpose as string | undefined) ?? 'rehearsal source key'}` : (values.purpose as string | undefined);
-      let st = await svc.startCeremony({ modulusBits: bits as RsaSize, purpose, folder });
+      let st = await svc.startCeremony({ modulusBits: bits as RsaSize, purpose, folder, keyStore });
       try {
         st = await svc.setCustodians(st.sessionId, names, threshold);
         for (let i = 0; i < names.length; i++) st = await svc.enterPassphrase(st.sessionId, i + 1, pw[i]!);
@@ -160,6 +164,7 @@ const create: CliCommand = defineCommand(
           fingerprint: st.key.fingerprint,
           checkValue: st.key.checkValue,
           modulusBits: st.key.modulusBits,
+          keyType: st.keyType,
           threshold,
           custodians: names,
           escrowFile: w.escrowFile,

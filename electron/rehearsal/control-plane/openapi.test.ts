@@ -6,12 +6,23 @@
 import { describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { primaryKeyStatusSchema, validationFailureCodeSchema } from '../../../shared/control-plane/api';
 
 const doc = fs.readFileSync(path.join(__dirname, '../../../docs/api/control-plane.openapi.yaml'), 'utf8');
 const router = fs.readFileSync(path.join(__dirname, 'router.ts'), 'utf8');
 
 describe('docs/api/control-plane.openapi.yaml', () => {
+  it('is valid YAML whose every $ref points at a component it defines', () => {
+    // A vendor feeds this file to a generator: a line that only a regex can read is a broken contract.
+    const parsed = parseYaml(doc) as { openapi?: string; paths?: Record<string, unknown>; components?: Record<string, Record<string, unknown>> };
+    expect(parsed.openapi).toBe('3.1.0');
+    expect(Object.keys(parsed.paths ?? {}).length).toBeGreaterThan(0);
+    const refs = [...JSON.stringify(parsed).matchAll(/"\$ref":"#\/components\/([^/"]+)\/([^"]+)"/g)];
+    expect(refs.length).toBeGreaterThan(0);
+    for (const [, kind, name] of refs) expect(parsed.components?.[kind!]?.[name!], `#/components/${kind}/${name}`).toBeDefined();
+  });
+
   it('is OpenAPI 3.1 and documents exactly the router’s paths', () => {
     expect(doc).toMatch(/^openapi: 3\.1\.0$/m);
     const documented = [...doc.matchAll(/^ {2}(\/[^:\s]+):$/gm)].map((m) => m[1]!.replace(/\{[^}]+\}/g, '{}')).sort();

@@ -95,22 +95,10 @@ export async function enrolParticipant(opts: {
   if (!name) throw new KeyholderError('participant.name_required', 'Enter the participant\'s full name.');
   const pass = toBuffer(opts.passphrase);
   try {
+    requireStrongParticipantPassphrase(pass, name);
     const cost = opts.kdf ?? DEFAULT_PARTICIPANT_KDF;
-    const salt = randomBytes(16);
-    // The key derivation runs on libuv's thread pool (Node copies the passphrase for it) while the strength check
-    // runs here, so enrolment takes the longer of the two rather than their sum (npm run bench). A refused
-    // passphrase is refused at once; its derived key is zeroed when it arrives, and nothing is sealed or written.
-    const derived = deriveKey(pass, salt, cost);
-    try {
-      requireStrongParticipantPassphrase(pass, name);
-    } catch (e) {
-      void derived.then(
-        (k) => k.fill(0),
-        () => {},
-      );
-      throw e;
-    }
     const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+    const salt = randomBytes(16);
     const iv = randomBytes(12);
     const header = {
       format: PARTICIPANT_FORMAT,
@@ -121,7 +109,7 @@ export async function enrolParticipant(opts: {
       created: (opts.now ?? new Date()).toISOString(),
       kdf: { name: 'scrypt' as const, ...cost, salt: salt.toString('base64url') },
     };
-    const key = await derived;
+    const key = await deriveKey(pass, salt, cost);
     const der = privateKey.export({ format: 'der', type: 'pkcs8' });
     const c = createCipheriv('aes-256-gcm', key, iv);
     c.setAAD(aadOf({ ...header, cipher: { name: 'aes-256-gcm', iv: iv.toString('base64url') } }));

@@ -153,6 +153,8 @@ export function CeremonyScreen() {
                   <td>
                     {view.closed && s.state !== 'done' ? (
                       'not recorded in this ceremony'
+                    ) : s.state === 'done' && s.seq === null ? (
+                      s.details
                     ) : s.state === 'done' ? (
                       <>
                         entry {s.seq} · {s.at} <span className="cer-mono">{s.details}</span>

@@ -44,8 +44,13 @@ export function useStepGate(stepIds: readonly string[] | null): { gate: Gate | n
 
 const titleOf = (screenId: string) => screens.find((s) => s.id === screenId)?.title ?? screenId;
 
-/** "Before this: …" with a link to each step's screen; nothing when the step may start. */
-export function StepGateNotice({ gate, doneText }: { gate: Gate | null; doneText?: string }) {
+/**
+ * "Not yet: …" with a link to each step's screen; nothing when the step may
+ * start. `advisory`: the door does not refuse (the registration: the vendor
+ * answers whatever the record says), so the notice says the step would be
+ * recorded out of order instead of "cannot start".
+ */
+export function StepGateNotice({ gate, doneText, advisory }: { gate: Gate | null; doneText?: string; advisory?: boolean }) {
   const go = useApp((s) => s.go);
   if (!gate || gate.open) return null;
   if (gate.why === 'done') {
@@ -56,8 +61,16 @@ export function StepGateNotice({ gate, doneText }: { gate: Gate | null; doneText
     );
   }
   return (
-    <Notice tone="warning" testId="step-gate">
-      <strong>Not yet.</strong> {gate.message}
+    <Notice tone={advisory ? 'info' : 'warning'} testId="step-gate">
+      {advisory ? (
+        <>
+          <strong>Comes first:</strong> {gate.first.map((f) => f.title).join(' and ')}. Done now, this step is kept in the ceremony record as recorded out of order.
+        </>
+      ) : (
+        <>
+          <strong>Not yet.</strong> {gate.message}
+        </>
+      )}
       <ul className="step-gate-first" aria-label="What comes first">
         {gate.first.map((f) => {
           const screen = stepScreen(f.id);
@@ -76,8 +89,8 @@ export function StepGateNotice({ gate, doneText }: { gate: Gate | null; doneText
 }
 
 /** The hook and the notice together, for a screen that only needs to say what comes first (`doneText` null: say nothing once done). */
-export function StepGuard({ stepIds, doneText }: { stepIds: readonly string[]; doneText?: string | null }) {
+export function StepGuard({ stepIds, doneText, advisory }: { stepIds: readonly string[]; doneText?: string | null; advisory?: boolean }) {
   const { gate } = useStepGate(stepIds);
   if (doneText === null && gate && !gate.open && gate.why === 'done') return null;
-  return <StepGateNotice gate={gate} {...(doneText ? { doneText } : {})} />;
+  return <StepGateNotice gate={gate} {...(doneText ? { doneText } : {})} {...(advisory ? { advisory } : {})} />;
 }

@@ -40,7 +40,7 @@ export function RegistrationScreen() {
         Before your key goes into your vault, the vendor confirms the vault it belongs to. Connect to the vendor’s control plane with the details from
         the vendor’s message, then ask the vendor to register your vault’s DNS name (worksheet line 1).
       </p>
-      {c?.connected && c.holder ? <StepGuard stepIds={[`registered:${c.holder}`]} doneText={null} /> : null}
+      {c?.connected && c.holder ? <StepGuard stepIds={[`registered:${c.holder}`]} doneText={null} advisory /> : null}
       {error && (
         <Notice tone="error" testId="cp-error">
           {error}

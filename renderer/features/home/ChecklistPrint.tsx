@@ -9,11 +9,13 @@ import { useEffect, useState } from 'react';
 import { call } from '../../app/api';
 import { screens } from '../../app/screens';
 import type { ResponseOf } from '../../../shared/ipc/contract';
+import { formatMoment } from '../../../shared/format/dates';
 import { roleTitle, stepScreen, stepsFor, type Role } from './guide';
 
 type View = ResponseOf<'ceremony:view'>;
 
-const when = (iso: string) => new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+/** Times on the printed list name the zone: the paper may be read in another office. */
+const when = (at: string | Date) => formatMoment(at, { zone: true });
 const screenTitle = (stepId: string) => screens.find((s) => s.id === stepScreen(stepId))?.title ?? 'Ceremony';
 
 export function ChecklistPrint({ view, role, onClose }: { view: View; role: Role; onClose(): void }) {
@@ -46,7 +48,7 @@ export function ChecklistPrint({ view, role, onClose }: { view: View; role: Role
         ) : (
           'Nothing is recorded yet: the ceremony opens with its first step.'
         )}{' '}
-        · printed {when(new Date().toISOString())}
+        · printed {when(new Date())}
       </p>
       <ol className="checklist-steps" data-testid="checklist-steps">
         {steps.map((s) => (
