@@ -76,7 +76,7 @@ test('events reach page listeners; restart keeps the data folder and issues a ne
 
 test('a reminder click (app:show from main) brings the named screen forward, and unknown screens are ignored', async ({ page, bridge }) => {
   await expect(page.getByTestId('rehearsal-banner')).toBeVisible();
-  const expiryNav = page.getByRole('navigation', { name: 'Ceremony steps' }).getByRole('button', { name: 'Expiry and rotation' });
+  const expiryNav = page.getByRole('navigation', { name: 'Ceremony steps' }).getByRole('button', { name: 'Expiry dates' });
   await expect(expiryNav).not.toHaveAttribute('aria-current', 'page');
   bridge.current.services.deps.emit('app:show', { screen: 'no-such-screen', item: null });
   await expect.poll(async () => {

@@ -47,7 +47,7 @@ test('the rotation wizard rotates line 4 with the 24-hour overlap, resumes after
   await bridge.restart();
 
   // The dashboard first: the line-4 secret is tracked with the one action to take.
-  await page.getByRole('button', { name: 'Expiry and rotation' }).click();
+  await page.getByRole('button', { name: 'Expiry dates' }).click();
   await expect(page.getByTestId('expiry-row').first()).toContainText('Client secret on worksheet line 4');
   await expect(page.getByTestId('expiry-row').first().getByTestId('expiry-action')).toContainText('Rotate the client secret');
 
@@ -106,7 +106,7 @@ test('the rotation wizard rotates line 4 with the 24-hour overlap, resumes after
   expect(sheet.ok && sheet.value.holder1.secretExpiresOn).toBe(pw[0]!.endDateTime.slice(0, 10));
   // The hourly evaluation reads the new secret's end from Graph (one $batch); the dashboard shows Graph's date.
   expect(await bridge.current.services.credentialRotation.refreshGraphItems()).toMatchObject({ refreshed: true, httpRequests: 1 });
-  await page.getByRole('button', { name: 'Expiry and rotation' }).click();
+  await page.getByRole('button', { name: 'Expiry dates' }).click();
   await expect(page.getByTestId('expiry-row').first()).toContainText(/\d+ days left/);
   await expect(page.getByTestId('expiry-row').first()).toContainText('read from Microsoft Graph');
   await bridge.screenshot('5-dashboard-after');

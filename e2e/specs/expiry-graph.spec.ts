@@ -40,7 +40,7 @@ test('signed in, the dashboard shows Graph’s end date (the rotation screen’s
   const graphEnd = (await world.passwords(bridge.current.services.identity!)).find((p) => p.keyId === world.app1.seedKeyId)!.endDateTime;
   expect(graphEnd.slice(0, 10)).not.toBe('2025-01-10');
 
-  await page.getByRole('button', { name: 'Expiry and rotation' }).click();
+  await page.getByRole('button', { name: 'Expiry dates' }).click();
   await expect(page.getByTestId('expiry-source')).toContainText('Client-secret dates read from Microsoft Graph just now, signed in as alice@holder1.rehearsal.example');
   const row = page.getByTestId('expiry-row').filter({ hasText: 'Client secret on worksheet line 4' });
   await expect(row).toHaveCount(1);

@@ -29,8 +29,8 @@ test('the expiry dashboard shows every item most urgent first, snoozes, and expo
   mkdirSync(path.dirname(file), { recursive: true });
   writeFileSync(file, JSON.stringify({ version: 1, entries }));
 
-  await page.getByRole('button', { name: 'Expiry and rotation' }).click();
-  await expect(page.getByRole('heading', { name: 'Expiry and rotation', level: 1 })).toBeVisible();
+  await page.getByRole('button', { name: 'Expiry dates' }).click();
+  await expect(page.getByRole('heading', { name: 'Expiry dates', level: 1 })).toBeVisible();
   const rows = page.getByTestId('expiry-row');
   await expect(rows).toHaveCount(5);
   await expect(page.getByTestId('expiry-days')).toHaveText(['expired 3 days ago', '2 days left', '10 days left', '45 days left', '200 days left']);
@@ -59,7 +59,7 @@ test('the expiry dashboard shows every item most urgent first, snoozes, and expo
 
   // The snooze survives a restart of the app.
   await bridge.restart();
-  await page.getByRole('button', { name: 'Expiry and rotation' }).click();
+  await page.getByRole('button', { name: 'Expiry dates' }).click();
   await expect(page.getByTestId('expiry-row').nth(1)).toContainText('Reminders snoozed until');
   await bridge.screenshot('snoozed');
 

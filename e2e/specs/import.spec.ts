@@ -150,6 +150,9 @@ test('one workstation in the screens’ natural order: worksheet, escrow and hol
   const gate = page.getByTestId('step-gate');
   await expect(gate).toContainText('The supervised import for key holder 1 cannot start yet. First: Vault registered with the vendor (holder 1)');
   await expect(page.getByRole('button', { name: 'Start the supervised import' })).toBeDisabled();
+  // The screen names the four people the supervised import enforces (issue 14: it said "have all three with you").
+  await expect(page.getByText('The copy is opened under supervision, by four different people')).toBeVisible();
+  await expect(page.locator('main')).not.toContainText('all three');
   await bridge.screenshot('3-import-waits-for-registration');
   const refused = await bridge.call('vault:startImport', { holder: 1, holderCopyPath: copyFile, vaultUrl: vault.url, keyName: KEY_NAME, protection: 'hsm', allowEncryptDecrypt: false });
   expect(refused.ok === false && refused.error.code).toBe('ceremony.step_out_of_order');

@@ -16,6 +16,7 @@ import { ActivationSession } from '../services/activation/session';
 import { buildJoinStatement, sealComponentForOffer } from '../services/activation/remote';
 import { fakeQuorum, planOf, testWorkstation } from '../services/activation/test-support';
 import { requireAcceptablePassphrase, warmPassphraseEstimator } from '../../shared/escrow/policy';
+import { threeWorkstations } from '../services/ceremony/merge-test-support';
 
 interface Bench {
   name: string;
@@ -49,6 +50,33 @@ export const benchmarks: Bench[] = [
         'append, entries 50-60 (ms, median)': [...times.slice(50)].sort((a, b) => a - b)[5]!.toFixed(1),
         'verify whole file (ms)': verifyMs.toFixed(1),
         'file size (bytes)': size,
+      };
+    },
+  },
+  {
+    name: 'one ceremony across three workstations',
+    async run() {
+      // The merged Ceremony screen and `transcript verify FOLDER`: each workstation's file signed, imported and merged.
+      const { custodians, h1, h2, all } = await threeWorkstations();
+      for (let i = 0; i < 40; i++) for (const w of all) await w.ceremony.record('note.added', { n: i });
+      const e0 = performance.now();
+      const files = all.map((w) => w.merged.exportOwn().text);
+      const exportMs = ms(e0) / 3;
+      const i0 = performance.now();
+      h1.merged.importText(files[0]!, 'custodians');
+      h1.merged.importText(files[2]!, 'holder two');
+      const importMs = ms(i0) / 2;
+      const m0 = performance.now();
+      const m = h1.merged.merged();
+      const mergeMs = ms(m0);
+      void custodians;
+      void h2;
+      return {
+        'entries merged': m.entries.length,
+        'export one workstation’s file (ms)': exportMs.toFixed(1),
+        'import one file (ms, verify and keep)': importMs.toFixed(1),
+        'merge three transcripts (ms)': mergeMs.toFixed(1),
+        'file size (bytes, each)': Math.round(files.reduce((a, f) => a + f.length, 0) / 3),
       };
     },
   },

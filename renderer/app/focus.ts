@@ -71,12 +71,17 @@ export function useKeepFocus(mainRef: RefObject<HTMLElement | null>): void {
       last = e.target instanceof HTMLElement && e.target !== main ? e.target : null;
       sawDisabled = false;
     };
+    // Chromium takes focus off a control that was disabled a moment later, with a focusout from the disabled control.
+    const onFocusOut = (e: FocusEvent) => {
+      if (last && e.target === last && (disabled(last) || !last.isConnected)) sawDisabled = true;
+    };
     const observer = new MutationObserver(() => {
       if (!last) return;
       const active = document.activeElement;
       if (active && active !== document.body) {
+        if (active === last && disabled(last)) sawDisabled = true;
         // Focus is somewhere the holder put it; outside the screen (the menu), the screen's last control no longer counts.
-        if (!main.contains(active)) last = null;
+        else if (!main.contains(active)) last = null;
         return;
       }
       if (!last.isConnected) {
@@ -93,9 +98,11 @@ export function useKeepFocus(mainRef: RefObject<HTMLElement | null>): void {
     });
     observer.observe(main, { attributes: true, attributeFilter: ['disabled'], childList: true, subtree: true });
     main.addEventListener('focusin', onFocusIn);
+    main.addEventListener('focusout', onFocusOut);
     return () => {
       observer.disconnect();
       main.removeEventListener('focusin', onFocusIn);
+      main.removeEventListener('focusout', onFocusOut);
     };
   }, [mainRef]);
 }

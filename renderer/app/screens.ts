@@ -40,7 +40,7 @@ export const screens: Screen[] = [
   { id: 'aws-import', title: 'Import into AWS KMS', component: AwsImportScreen },
   { id: 'submission', title: 'Submission to the vendor', component: SubmissionScreen },
   { id: 'status', title: 'Primary key status', component: StatusScreen },
-  { id: 'expiry', title: 'Expiry and rotation', component: ExpiryScreen },
+  { id: 'expiry', title: 'Expiry dates', component: ExpiryScreen },
   { id: 'credential-rotation', title: 'Credential rotation', component: CredentialRotationScreen },
   { id: 'lifecycle', title: 'Key store lifecycle', component: LifecycleScreen },
   { id: 'settings', title: 'Settings', component: SettingsScreen },

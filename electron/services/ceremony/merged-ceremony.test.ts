@@ -150,3 +150,19 @@ describe('exchange with the control plane while connected', () => {
     expect((await h1.merged.sync(cp)).received).toEqual([]);
   });
 });
+
+describe('files are kept per ceremony of this workstation', () => {
+  it('a later ceremony (after closing) does not count the earlier one’s files; nothing is imported before a ceremony exists', async () => {
+    const { custodians, h1 } = await threeWorkstations();
+    h1.merged.importText(custodians.merged.exportOwn().text, 'custodians');
+    expect(h1.merged.otherReceipts().length).toBeGreaterThan(0);
+    await h1.ceremony.close('rehearsal stopped here');
+    tick();
+    await h1.ceremony.record('worksheet.saved', { holder: 1 });
+    expect(h1.merged.otherReceipts()).toEqual([]);
+    expect(h1.merged.imported()).toEqual([]);
+    const fresh = workstation('fresh');
+    fresh.plan = h1.plan;
+    expect(() => fresh.merged.importText(custodians.merged.exportOwn().text, 'x')).toThrow(expect.objectContaining({ code: 'ceremony.nothing_recorded' }));
+  });
+});

@@ -85,8 +85,12 @@ export function createMergedCeremonyService(deps: {
   label: () => string;
   chooseSavePath?(suggestedName: string, kind: 'pdf' | 'json'): Promise<string | null>;
 }): MergedCeremonyService {
-  const dir = path.join(deps.dataDir, 'ceremony', 'workstations');
-  const fileOf = (key: string) => path.join(dir, `${keyFingerprint(key).replaceAll(':', '')}${BUNDLE_EXTENSION}`);
+  // Kept per ceremony of this workstation: a later ceremony (a key rotation) never counts the files of an earlier one.
+  const dirOf = (): string | null => {
+    const id = deps.ceremony.currentId();
+    return id ? path.join(deps.dataDir, 'ceremony', 'workstations', id) : null;
+  };
+  const fileOf = (dir: string, key: string) => path.join(dir, `${keyFingerprint(key).replaceAll(':', '')}${BUNDLE_EXTENSION}`);
 
   function ownText(): { ceremony: string; text: string } | null {
     const id = deps.ceremony.currentId();
@@ -128,7 +132,11 @@ export function createMergedCeremonyService(deps: {
     if (!r.ok && r.fault.reason !== 'not-closed') {
       throw new KeyholderError('bundle.transcript_tampered', `The transcript inside the file of "${b.workstation.label}" fails verification (${r.fault.reason} at line ${r.fault.line}): ${r.fault.message} It was not imported.`);
     }
-    const target = fileOf(b.workstation.key);
+    const dir = dirOf();
+    if (!dir) {
+      throw new KeyholderError('ceremony.nothing_recorded', 'Nothing is recorded on this workstation yet, so there is no ceremony to add the other workstations’ files to. Import the ceremony plan (Supervised activation) or record this workstation’s first step, then import the files.');
+    }
+    const target = fileOf(dir, b.workstation.key);
     const had = existsSync(target) ? readKept(target) : null;
     if (had) {
       const older = had.transcript;
@@ -152,7 +160,8 @@ export function createMergedCeremonyService(deps: {
   }
 
   function imported(): Kept[] {
-    if (!existsSync(dir)) return [];
+    const dir = dirOf();
+    if (!dir || !existsSync(dir)) return [];
     return readdirSync(dir)
       .filter((n) => n.endsWith(BUNDLE_EXTENSION))
       .map((n) => readKept(path.join(dir, n)))

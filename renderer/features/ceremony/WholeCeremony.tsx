@@ -9,6 +9,7 @@ import { useCallback, useEffect, useId, useState } from 'react';
 import { call } from '../../app/api';
 import { Notice } from '../../ui/Notice';
 import type { ResponseOf } from '../../../shared/ipc/contract';
+import { formatMoment } from '../../../shared/format/dates';
 
 type Merged = ResponseOf<'ceremony:merged'>;
 
@@ -189,7 +190,7 @@ export function WholeCeremony({ onChanged }: { onChanged?: () => void }) {
                   <td>
                     {s.recordedBy ? (
                       <>
-                        {s.recordedBy.role} ({s.recordedBy.workstation}), entry {s.recordedBy.seq} · {s.recordedBy.at}
+                        {s.recordedBy.role} ({s.recordedBy.workstation}), entry {s.recordedBy.seq} · {formatMoment(s.recordedBy.at, { zone: true })}
                       </>
                     ) : s.state === 'blocked' ? (
                       <>first: {s.waitingFor.join(', ')}</>
@@ -219,7 +220,7 @@ export function WholeCeremony({ onChanged }: { onChanged?: () => void }) {
             <ol className="cer-entries" data-testid="whole-entries">
               {view.entries.map((e) => (
                 <li key={`${e.keyFingerprint}-${e.seq}`}>
-                  {e.at} · {e.workstation} · <span className="cer-mono">{e.kind}</span>
+                  {formatMoment(e.at, { zone: true })} · {e.workstation} · <span className="cer-mono">{e.kind}</span>
                   {e.recordedAs ? ` (recorded there as ${e.recordedAs})` : ''} {e.details && <span className="cer-mono">· {e.details}</span>}
                 </li>
               ))}

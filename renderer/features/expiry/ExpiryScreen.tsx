@@ -142,7 +142,7 @@ export function ExpiryScreen() {
 
   return (
     <section aria-labelledby="expiry-title">
-      <h1 id="expiry-title">Expiry and rotation</h1>
+      <h1 id="expiry-title">Expiry dates</h1>
       <p>
         Every secret, certificate, key date and token that keeps the vendor able to reach your vault, most urgent first. Days are counted on your own
         calendar{board ? ` (${board.timeZone})` : ''}. Key Holder reminds you at 90, 60, 30, 14, 7, 3 and 1 days, and when something has expired.
