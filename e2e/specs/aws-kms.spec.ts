@@ -151,7 +151,7 @@ test('a holder chooses AWS KMS, fills the AWS worksheet, signs in with Identity 
   const diff = page.getByTestId('aws-policy-diff');
   await expect(diff).toContainText(`grants ${VENDOR_ROLE}: kms:Decrypt, kms:DescribeKey, kms:Encrypt, kms:GenerateDataKey`);
   await expect(page.getByTestId('aws-companion-policy-diff')).toContainText(`grants ${VENDOR_ROLE}: kms:DescribeKey, kms:GenerateMac`);
-  await page.getByRole('button', { name: 'Show the current and the proposed policy (your key)' }).click();
+  await page.getByRole('button', { name: 'Show the current and the proposed policy: Your key' }).click();
   await bridge.screenshot('6-worksheet-policy-diff');
   await page.getByRole('button', { name: 'Apply these key policies' }).click();
   await expect(page.getByTestId('aws-policy-applied')).toBeVisible();

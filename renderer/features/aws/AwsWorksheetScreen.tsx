@@ -116,7 +116,7 @@ function PolicyDiff({ title, proposal, testId }: { title: string; proposal: Prop
         ))}
       </ul>
       <button type="button" className="link" onClick={() => setShowFull(!showFull)}>
-        {showFull ? 'Hide the policies' : `Show the current and the proposed policy (${title.toLowerCase()})`}
+        {showFull ? 'Hide the policies' : `Show the current and the proposed policy: ${title}`}
       </button>
       {showFull && (
         <div className="policy-texts">
