@@ -156,7 +156,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     : null;
   const rehearsal = ws ? ws.rehearsal : options.rehearsal === false ? null : await startEmbeddedRehearsal({ dataDir, ...(options.rehearsal ?? {}) });
   const deps: ServiceDeps = {
-    ...(rehearsal ? { azure: rehearsal.deps.azure, controlPlaneAgent: rehearsal.deps.controlPlaneAgent } : {}),
+    ...(rehearsal ? { azure: rehearsal.deps.azure, controlPlaneAgent: rehearsal.deps.controlPlaneAgent, ...(rehearsal.deps.awsIdentityCenter ? { awsIdentityCenter: rehearsal.deps.awsIdentityCenter } : {}) } : {}),
     ...(rehearsal?.deps.rehearsalVendor ? { rehearsalVendor: rehearsal.deps.rehearsalVendor } : {}),
     ...(ws ? ws.deps : {}),
     dataDir: ws ? ws.dataDir : dataDir,

@@ -26,7 +26,7 @@ import { dataFolderFor } from './data-folder';
 export interface WorkstationCloud {
   /** This session's data folder (per mode). */
   dataDir: string;
-  deps: Pick<ServiceDeps, 'azure' | 'controlPlaneAgent' | 'environment' | 'workstation' | 'rehearsalVendor'>;
+  deps: Pick<ServiceDeps, 'azure' | 'awsIdentityCenter' | 'controlPlaneAgent' | 'environment' | 'workstation' | 'rehearsalVendor'>;
   rehearsal: EmbeddedRehearsal | null;
   stop(): Promise<void>;
 }
@@ -73,6 +73,6 @@ export async function workstationCloud(o: WorkstationCloudOptions): Promise<Work
   }
   const holder = env.KEYHOLDER_REHEARSAL_HOLDER === '2' ? 2 : 1;
   const rehearsal = await startEmbeddedRehearsal({ dataDir, holder, ...(o.rehearsal ? { cloud: o.rehearsal } : {}) });
-  const { azure, controlPlaneAgent, environment, rehearsalVendor } = rehearsal.deps;
-  return { dataDir, deps: { azure, controlPlaneAgent, environment, workstation, ...(rehearsalVendor ? { rehearsalVendor } : {}) }, rehearsal, stop: () => rehearsal.stop() };
+  const { azure, awsIdentityCenter, controlPlaneAgent, environment, rehearsalVendor } = rehearsal.deps;
+  return { dataDir, deps: { azure, ...(awsIdentityCenter ? { awsIdentityCenter } : {}), controlPlaneAgent, environment, workstation, ...(rehearsalVendor ? { rehearsalVendor } : {}) }, rehearsal, stop: () => rehearsal.stop() };
 }

@@ -238,6 +238,11 @@ async function start(): Promise<void> {
       assertSignInUrl(url, cloud?.deps.azure?.identity.authorityHost);
       await shell.openExternal(url);
     },
+    // IAM Identity Center's approval page: the service has checked it is AWS's device page (or the rehearsal's); https only here too.
+    openAwsApproval: async (url) => {
+      if (new URL(url).protocol !== 'https:') throw new Error('refused: not https');
+      await shell.openExternal(url);
+    },
   });
   const handlers = createHandlers(services);
   for (const name of channelNames) {

@@ -23,6 +23,8 @@ import { handleAdmin } from './admin/admin';
 import { handleKms, kmsState } from './kms/kms';
 import { KMS_HOST, DEFAULT_REGION as KMS_DEFAULT_REGION, type KmsState } from './kms/state';
 import { AwsKmsSamenessProbe } from './control-plane/aws-probe';
+import { handleOidc, handlePortal, identityCenterDescriptor } from './sso/identity-center';
+import { OIDC_HOST, PORTAL_HOST } from './sso/directory';
 import { FaultTable, type Family } from './admin/faults';
 import { BodyTooLarge, sendJson } from './http';
 import { TokenSigner } from './jwt';
@@ -94,6 +96,14 @@ export interface RehearsalKmsDescriptor {
   endpoint: string;
   defaultRegion: string;
   principals: { label: string; accountId: string; arn: string; accessKeyId: string; secretAccessKey: string; sessionToken?: string }[];
+  /** IAM Identity Center: the access portal's start URL, its Region, the OIDC and portal endpoints, who may sign in. */
+  identityCenter: {
+    startUrl: string;
+    region: string;
+    oidcEndpoint: string;
+    portalEndpoint: string;
+    users: { userName: string; displayName: string; assignments: { accountId: string; roleName: string }[] }[];
+  };
 }
 
 export interface RehearsalCloud {
@@ -201,6 +211,8 @@ export async function startRehearsalCloud(options: RehearsalCloudOptions = {}): 
       return sendJson(res, 400, { error: { code: 'BadRequest', message: 'The request URL is not valid.' } });
     }
     if (hostname === KMS_HOST) return handleKms(ctx, req, res, faults);
+    if (hostname === OIDC_HOST) return handleOidc(ctx, req, res, url);
+    if (hostname === PORTAL_HOST) return handlePortal(ctx, req, res, url);
     const vaultName = hostname.endsWith(VAULT_DNS_SUFFIX) ? hostname.slice(0, -VAULT_DNS_SUFFIX.length) : undefined;
     const local = hostname === 'localhost' || hostname === '127.0.0.1';
     if (local && (await handleAdmin(ctx, faults, adminEnabled, req, res, url))) return;
@@ -295,7 +307,8 @@ export async function startRehearsalCloud(options: RehearsalCloudOptions = {}): 
       kms: {
         endpoint: `https://${KMS_HOST}:${port}`,
         defaultRegion: KMS_DEFAULT_REGION,
-        principals: kmsState(ctx).principals.map((p) => ({
+        // Temporary keys (Identity Center role credentials) belong to whoever signed in, not to the descriptor.
+        principals: kmsState(ctx).principals.filter((p) => p.expiresAt === undefined).map((p) => ({
           label: p.label,
           accountId: p.accountId,
           arn: p.arn,
@@ -303,6 +316,7 @@ export async function startRehearsalCloud(options: RehearsalCloudOptions = {}): 
           secretAccessKey: p.secretAccessKey,
           ...(p.sessionToken ? { sessionToken: p.sessionToken } : {}),
         })),
+        identityCenter: identityCenterDescriptor(ctx),
       },
       tenants: s.tenants.map((t) => ({ ...t, authority: `${base}/${t.id}` })),
       users: s.users.map((u) => ({ ...u })),

@@ -35,6 +35,8 @@ import { openWorkstationSettings, type WorkstationSettings } from './settings/wo
 import { createAwsKeyStoreService, type AwsKeyStoreService, type AwsKmsAccess } from './vault/aws-kms/key-store-service';
 import { createSettingsService, type SettingsService } from './settings/service';
 import { createRehearsalVendor, type RehearsalVendor, type RehearsalVendorConfig } from './rehearsal-vendor/index';
+import type { AwsIdentityCenterRehearsal } from './cloud/rehearsal-deps';
+import { AwsWorkstation, type AwsConnection } from './vault/aws-kms/workstation';
 
 export interface Environment {
   mode: 'rehearsal' | 'live';
@@ -48,6 +50,10 @@ export interface ServiceDeps {
   openBrowser?: OpenBrowser;
   /** AWS KMS access (the holder's credentials, an endpoint override); AWS calls are refused with what to set when absent. */
   aws?: AwsKmsAccess | (() => AwsKmsAccess | undefined);
+  /** Rehearsal: the AWS KMS double and its IAM Identity Center, where the holder signs in instead of their real account. */
+  awsIdentityCenter?: AwsIdentityCenterRehearsal;
+  /** Opens IAM Identity Center's approval page in the holder's browser (the service checked it is AWS's, or the rehearsal's). */
+  openAwsApproval?: OpenBrowser;
   /** HTTPS agent for the vendor's control plane (rehearsal: the rehearsal CA and *.localhost lookup); system trust when absent. */
   controlPlaneAgent?: https.Agent;
   /** Folder for this workstation's settings and ceremony files. */
@@ -117,6 +123,10 @@ export interface Services {
   liveSettings: SettingsService;
   /** Rehearsal only: the app plays the vendor (its values, approving a registration). Null in live mode, always. */
   rehearsalVendor: RehearsalVendor | null;
+  /** The AWS side of this workstation: the sign-in (IAM Identity Center or a profile) and the AWS worksheet lines. */
+  aws: AwsWorkstation;
+  /** True while the settings choose AWS KMS as this workstation's key store. */
+  awsActive(): boolean;
 }
 
 export function createServices(deps: ServiceDeps): Services {
@@ -167,7 +177,22 @@ export function createServices(deps: ServiceDeps): Services {
   otherReceipts = () => mergedCeremony.otherReceipts();
   // The app's activations record into the current ceremony; a step the table does not allow yet is kept as a deviation, not lost.
   const activation = createActivationService({ transcript: { append: (c, kind, data, att) => ceremony.recordIn(c, kind, data, att) }, clock: deps.clock, workstation: workstationKey });
-  const awsKeyStore = createAwsKeyStoreService({ dataDir: deps.dataDir, clock: deps.clock, log: deps.log, ...(deps.aws ? { aws: deps.aws } : {}) });
+  const workstation = deps.workstation ?? openWorkstationSettings({ baseDir: deps.dataDir, clock: deps.clock, log: deps.log, running: deps.environment.mode, modeDecided: true, ...(deps.confFactory ? { confFactory: deps.confFactory } : {}) });
+  const awsActive = () => workstation.configuration().keyStore.merged.provider === 'aws-kms';
+  const awsConnection = (): AwsConnection | null => {
+    if (!awsActive()) return null;
+    const r = deps.awsIdentityCenter;
+    // Rehearsal: the double's Identity Center and KMS, whatever the holder entered for their real account.
+    if (deps.environment.mode === 'rehearsal' && r) {
+      return { settings: { region: r.region, signIn: { method: 'identity-center', startUrl: r.startUrl, ssoRegion: r.ssoRegion }, kmsEndpoint: r.kmsEndpoint }, oidcEndpoint: r.oidcEndpoint, portalEndpoint: r.portalEndpoint, agent: r.agent };
+    }
+    const v = workstation.configuration().keyStore.value?.aws;
+    return v ? { settings: v } : null;
+  };
+  const aws = new AwsWorkstation({ dataDir: deps.dataDir, clock: deps.clock, log: deps.log, connection: awsConnection });
+  // While the settings choose AWS KMS, the key store signs in as the holder did on this workstation (Identity Center or a profile).
+  const awsAccess = () => (awsActive() ? aws.access() : undefined) ?? (typeof deps.aws === 'function' ? deps.aws() : deps.aws);
+  const awsKeyStore = createAwsKeyStoreService({ dataDir: deps.dataDir, clock: deps.clock, log: deps.log, aws: awsAccess });
   const vault = createVaultService({ dataDir: deps.dataDir, clock: deps.clock, log: deps.log, ...(deps.azure ? { azure: deps.azure } : {}), identity, worksheet: base.worksheet });
   const lifecycle = createLifecycle({
     dataDir: deps.dataDir,
@@ -186,7 +211,6 @@ export function createServices(deps: ServiceDeps): Services {
     ...(deps.lifecycle ? { options: deps.lifecycle } : {}),
     ...(deps.chooseSavePath ? { chooseSavePath: deps.chooseSavePath } : {}),
   });
-  const workstation = deps.workstation ?? openWorkstationSettings({ baseDir: deps.dataDir, clock: deps.clock, log: deps.log, running: deps.environment.mode, modeDecided: true, ...(deps.confFactory ? { confFactory: deps.confFactory } : {}) });
   const liveSettings = createSettingsService({
     workstation,
     connection: {
@@ -199,10 +223,12 @@ export function createServices(deps: ServiceDeps): Services {
     endSession: async () => {
       // Switching modes ends this session: nobody stays signed in, no activation keeps key material.
       await identity?.signOut().catch((e: unknown) => deps.log.warn('sign-out before a mode switch failed', { error: e }));
+      await aws.signOut().catch((e: unknown) => deps.log.warn('AWS sign-out before a mode switch failed', { error: e }));
       activation.wipeAll();
       base.controlPlane.stop();
     },
     ...(deps.restartSession ? { restart: deps.restartSession } : {}),
+    ...(deps.awsIdentityCenter ? { awsRehearsal: () => ({ region: deps.awsIdentityCenter!.region, startUrl: deps.awsIdentityCenter!.startUrl, ssoRegion: deps.awsIdentityCenter!.ssoRegion, kmsEndpoint: deps.awsIdentityCenter!.kmsEndpoint }) } : {}),
   });
   return {
     ...base,
@@ -252,5 +278,7 @@ export function createServices(deps: ServiceDeps): Services {
     vault,
     awsKeyStore,
     lifecycle,
+    aws,
+    awsActive,
   };
 }

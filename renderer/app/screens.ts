@@ -17,6 +17,8 @@ import { CeremonyScreen } from '../features/ceremony/CeremonyScreen';
 import { LifecycleScreen } from '../features/lifecycle/LifecycleScreen';
 import { SettingsScreen } from '../features/settings/SettingsScreen';
 import { EscrowFileScreen } from '../features/escrow/EscrowFileScreen';
+import { AwsWorksheetScreen } from '../features/aws/AwsWorksheetScreen';
+import { AwsImportScreen } from '../features/aws/AwsImportScreen';
 
 export interface Screen {
   id: string;
@@ -30,10 +32,12 @@ export const screens: Screen[] = [
   { id: 'home', title: 'Overview', component: HomeScreen },
   { id: 'ceremony', title: 'Ceremony', component: CeremonyScreen },
   { id: 'worksheet', title: 'Azure Information Worksheet', component: WorksheetScreen },
+  { id: 'aws-worksheet', title: 'AWS worksheet', component: AwsWorksheetScreen },
   { id: 'escrow', title: 'Source key and escrow', component: EscrowScreen },
   { id: 'registration', title: 'Vault registration', component: RegistrationScreen },
   { id: 'activation', title: 'Supervised activation', component: ActivationScreen },
   { id: 'import', title: 'Import into your vault', component: ImportScreen },
+  { id: 'aws-import', title: 'Import into AWS KMS', component: AwsImportScreen },
   { id: 'submission', title: 'Submission to the vendor', component: SubmissionScreen },
   { id: 'status', title: 'Primary key status', component: StatusScreen },
   { id: 'expiry', title: 'Expiry dates', component: ExpiryScreen },

@@ -19,6 +19,7 @@ import { ceremonyChannels } from './channels/ceremony';
 import { lifecycleChannels } from './channels/lifecycle';
 import { settingsChannels } from './channels/settings';
 import { rehearsalVendorChannels } from './channels/rehearsal-vendor';
+import { awsChannels } from './channels/aws';
 
 export const contract = {
   ...controlPlaneChannels,
@@ -34,6 +35,7 @@ export const contract = {
   ...lifecycleChannels,
   ...settingsChannels,
   ...rehearsalVendorChannels,
+  ...awsChannels,
 } as const;
 
 export const events = {

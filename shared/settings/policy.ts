@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { controlPlanePinSchema, customCloudSchema, fieldSchemas, liveSettingsSchema, problemsOf, workstationModeSchema, type ControlPlanePin, type FieldProblem, type LiveSettings, type WorkstationMode } from './live-settings';
 import type { CloudChoice } from './clouds';
+import { effectiveKeyStore, keyStorePolicySchema, type EffectiveKeyStore, type KeyStoreSettings } from './key-store';
 
 export const policySchema = z
   .object({
@@ -23,6 +24,8 @@ export const policySchema = z
     expiryTracking: z.boolean().optional(),
     /** The vendor's control plane: its URL and the pinned fingerprint of its sealing key. */
     controlPlane: controlPlanePinSchema.optional(),
+    /** The key store (Azure Key Vault or AWS KMS) and, for AWS, the Region, sign-in and KMS endpoint. */
+    keyStore: keyStorePolicySchema.optional(),
   })
   .strict();
 
@@ -82,11 +85,14 @@ export interface EffectiveConfiguration {
   controlPlane: ControlPlanePin | null;
   policyOrigin: string | null;
   policyProblems: FieldProblem[];
+  /** The key-store provider and its AWS settings, merged the same way (policy, then settings, then the default). */
+  keyStore: EffectiveKeyStore;
 }
 
 export interface SavedWorkstation {
   mode?: WorkstationMode;
   live?: LiveSettings;
+  keyStore?: KeyStoreSettings;
 }
 
 export function effectiveConfiguration(o: { policy: PolicySource; saved: SavedWorkstation; env: Record<string, string | undefined> }): EffectiveConfiguration {
@@ -150,6 +156,7 @@ export function effectiveConfiguration(o: { policy: PolicySource; saved: SavedWo
     controlPlane: policy.controlPlane ?? null,
     policyOrigin: o.policy.origin,
     policyProblems: o.policy.problems,
+    keyStore: effectiveKeyStore(policy.keyStore, o.saved.keyStore),
   };
 }
 

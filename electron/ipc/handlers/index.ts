@@ -14,6 +14,7 @@ import { ceremonyHandlers } from './ceremony';
 import { lifecycleHandlers } from './lifecycle';
 import { settingsHandlers } from './settings';
 import { rehearsalVendorHandlers } from './rehearsal-vendor';
+import { awsHandlers } from './aws';
 
 export function createHandlers(s: Services): Handlers {
   return {
@@ -30,5 +31,6 @@ export function createHandlers(s: Services): Handlers {
     ...lifecycleHandlers(s),
     ...settingsHandlers(s),
     ...rehearsalVendorHandlers(s),
+    ...awsHandlers(s),
   };
 }

@@ -39,6 +39,8 @@ export interface KmsPrincipal {
   secretAccessKey: string;
   sessionToken?: string;
   identityAllows: string[];
+  /** Temporary credentials (IAM Identity Center role credentials) stop working at this instant (epoch ms). */
+  expiresAt?: number;
 }
 
 export interface ImportParameters {

@@ -19,10 +19,26 @@ export interface RehearsalDescriptorWithControlPlane extends RehearsalDescriptor
   controlPlaneUrl?: string;
   controlPlaneFingerprint?: string;
   controlPlaneId?: string;
-  /** The AWS KMS double: its endpoint and the access keys of the holders' accounts (rehearsal only). */
-  kms?: { endpoint: string; principals: { label: string; accountId: string; arn: string; accessKeyId: string; secretAccessKey: string; sessionToken?: string }[] };
+  /** The AWS KMS double: its endpoint, the access keys of the holders' accounts, its IAM Identity Center (rehearsal only). */
+  kms?: {
+    endpoint: string;
+    defaultRegion?: string;
+    principals: { label: string; accountId: string; arn: string; accessKeyId: string; secretAccessKey: string; sessionToken?: string }[];
+    identityCenter?: { startUrl: string; region: string; oidcEndpoint: string; portalEndpoint: string };
+  };
   /** The vendor's admin token (rehearsal only): lets the app play the vendor. */
   controlPlaneAdminToken?: string;
+}
+
+/** What an AWS KMS key store rehearses against: the double's KMS and Identity Center, in place of the holder's AWS settings. */
+export interface AwsIdentityCenterRehearsal {
+  region: string;
+  startUrl: string;
+  ssoRegion: string;
+  kmsEndpoint: string;
+  oidcEndpoint: string;
+  portalEndpoint: string;
+  agent: https.Agent;
 }
 
 export interface RehearsalDeps {
@@ -32,6 +48,8 @@ export interface RehearsalDeps {
   controlPlaneAgent: https.Agent;
   environment: Environment;
   cloud: CloudEnvironment;
+  /** The rehearsal's AWS KMS and IAM Identity Center, where the holder signs in (absent from a descriptor written before them). */
+  awsIdentityCenter?: AwsIdentityCenterRehearsal;
   /** The vendor's side of this rehearsal, for the app to play (absent when the descriptor has no control plane). */
   rehearsalVendor?: RehearsalVendorConfig;
   /** Closes the agent's kept-alive sockets (the composition root calls it on quit). */
@@ -75,6 +93,19 @@ export function rehearsalServiceDeps(d: RehearsalDescriptorWithControlPlane, caC
         }
       : {}),
     controlPlaneAgent: agent,
+    ...(d.kms?.identityCenter
+      ? {
+          awsIdentityCenter: {
+            region: d.kms.defaultRegion ?? d.kms.identityCenter.region,
+            startUrl: d.kms.identityCenter.startUrl,
+            ssoRegion: d.kms.identityCenter.region,
+            kmsEndpoint: d.kms.endpoint,
+            oidcEndpoint: d.kms.identityCenter.oidcEndpoint,
+            portalEndpoint: d.kms.identityCenter.portalEndpoint,
+            agent,
+          },
+        }
+      : {}),
     environment: { mode: 'rehearsal', description: `Rehearsal cloud on this computer (port ${d.port}), key holder ${holder}’s workstation` },
     cloud,
     close: () => agent.destroy(),

@@ -28,3 +28,22 @@ describe('the browser opens only the configured authority', () => {
     expect(() => assertSignInUrl('https://evil.example/', live)).toThrow(expect.objectContaining({ code: 'identity.browser_url_refused' }));
   });
 });
+
+describe('the browser opens only AWS’s device approval page', () => {
+  it('accepts the Identity Center Region’s device page, or the override’s host', async () => {
+    const { isAwsApprovalUrl } = await import('./sign-in-url');
+    expect(isAwsApprovalUrl('https://device.sso.eu-west-2.amazonaws.com/?user_code=ABCD-EFGH', { ssoRegion: 'eu-west-2' })).toBe(true);
+    expect(isAwsApprovalUrl('https://oidc.rehearsal.localhost:8443/device?user_code=X', { ssoRegion: 'eu-west-2', oidcEndpoint: 'https://oidc.rehearsal.localhost:8443' })).toBe(true);
+    for (const bad of [
+      'https://device.sso.us-east-1.amazonaws.com/',
+      'https://device.sso.eu-west-2.amazonaws.com.evil.example/',
+      'https://x@device.sso.eu-west-2.amazonaws.com/',
+      'https://device.sso.eu-west-2.amazonaws.com:444/',
+      'http://device.sso.eu-west-2.amazonaws.com/',
+      'javascript:alert(1)',
+    ]) {
+      expect(isAwsApprovalUrl(bad, { ssoRegion: 'eu-west-2' }), bad).toBe(false);
+    }
+    expect(isAwsApprovalUrl('https://evil.example/device', { ssoRegion: 'eu-west-2', oidcEndpoint: 'https://oidc.rehearsal.localhost:8443' })).toBe(false);
+  });
+});

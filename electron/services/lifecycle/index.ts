@@ -109,6 +109,11 @@ export function createLifecycle(deps: {
     transcript: deps.transcript,
     ...(deps.options?.quorumThreshold ? { quorumThreshold: deps.options.quorumThreshold } : {}),
     ...(deps.options?.defaultCacheSeconds !== undefined ? { defaultCacheSeconds: deps.options.defaultCacheSeconds } : {}),
+    // An AWS key store's cache time is the holder's, agreed with the vendor (seed 002): the lag a revoke takes to bite.
+    cacheSeconds: (h) => {
+      const r = deps.awsKeyStore?.record();
+      return heldAws() && r?.draft.holder === h ? r.draft.cacheMinutes * 60 : null;
+    },
   });
   const keyRotation = new KeyRotationService({
     dataDir: deps.dataDir,

@@ -56,6 +56,8 @@ export interface LifecycleDeps {
   quorumThreshold?: number;
   /** The vendor's data-key cache, when the vendor does not say (seed 001: up to an hour). */
   defaultCacheSeconds?: number;
+  /** The cache time the holder agreed with the vendor for their key store (AWS: 1 minute to 24 hours), when the vendor does not say. */
+  cacheSeconds?: (holder: Holder) => number | null;
 }
 
 export interface KeyStoreHealthView {
@@ -200,7 +202,7 @@ export class LifecycleService {
     let detail: string;
     if (h.state === 'available') {
       state = 'Available';
-      detail = 'The key version is enabled.';
+      detail = keyVersionId.startsWith('arn:') ? 'The KMS key is enabled.' : 'The key version is enabled.';
     } else if (h.state === 'revoked') {
       state = 'Revoked';
       const aws = keyVersionId.startsWith('arn:');
@@ -293,7 +295,7 @@ export class LifecycleService {
 
   private noteAction(action: string, holder: Holder, expected: 'revoked' | 'healthy', st: EnvironmentStatus | null): LagNotice {
     const s = this.read();
-    const cacheSeconds = st?.dataKeyCacheSeconds ?? this.deps.defaultCacheSeconds ?? 3600;
+    const cacheSeconds = st?.dataKeyCacheSeconds ?? this.deps.cacheSeconds?.(holder) ?? this.deps.defaultCacheSeconds ?? 3600;
     const at = this.now();
     s.lastAction = { action, holder, at: at.toISOString(), expected, cacheSeconds, catchUpBy: new Date(at.getTime() + cacheSeconds * 1000).toISOString() };
     this.write(s);

@@ -111,3 +111,17 @@ it('picks the platform’s reader; a test policy file only when the composition 
   expect(platformPolicyReader('linux').origin).toBe('/etc/keyholder/policy.json');
   expect(platformPolicyReader('win32', '/tmp/p.json').origin).toBe('/tmp/p.json');
 });
+
+describe('the key store in IT’s registry and profile names', () => {
+  it('maps KeyStore\\Provider, KeyStore\\Aws\\… and the sign-in’s names to the schema, and the schema checks them', async () => {
+    const { fromManagedNames } = await import('./policy-reader');
+    const { checkPolicy } = await import('../../../shared/settings/policy');
+    const raw = { KeyStore: { Provider: 'aws-kms', Aws: { Region: 'eu-west-2', SignIn: { Method: 'identity-center', StartUrl: 'https://d-1234567890.awsapps.com/start', SsoRegion: 'eu-west-2' }, KmsEndpoint: 'https://kms-fips.eu-west-2.amazonaws.com' } } };
+    const p = checkPolicy(fromManagedNames(raw), 'HKLM\\Software\\Policies\\KeyHolder');
+    expect(p.problems).toEqual([]);
+    expect(p.policy.keyStore).toEqual({ provider: 'aws-kms', aws: { region: 'eu-west-2', signIn: { method: 'identity-center', startUrl: 'https://d-1234567890.awsapps.com/start', ssoRegion: 'eu-west-2' }, kmsEndpoint: 'https://kms-fips.eu-west-2.amazonaws.com' } });
+    // A China Region pinned by IT is as wrong as one typed by the holder: the policy is refused, fail closed.
+    const china = checkPolicy(fromManagedNames({ KeyStore: { Provider: 'aws-kms', Aws: { Region: 'cn-north-1' } } }), 'p');
+    expect(china.problems.map((x) => x.message).join(' ')).toMatch(/China/);
+  });
+});

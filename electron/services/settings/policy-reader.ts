@@ -90,6 +90,7 @@ const TOP: Record<string, string> = {
   ExpiryTracking: 'expiryTracking',
   Custom: 'custom',
   ControlPlane: 'controlPlane',
+  KeyStore: 'keyStore',
 };
 const CUSTOM: Record<string, string> = {
   AuthorityHost: 'authorityHost',
@@ -102,6 +103,9 @@ const CUSTOM: Record<string, string> = {
   ResourceManagerScope: 'resourceManagerScope',
 };
 const CONTROL_PLANE: Record<string, string> = { Url: 'url', Fingerprint: 'fingerprint' };
+const KEY_STORE: Record<string, string> = { Provider: 'provider', Aws: 'aws' };
+const AWS: Record<string, string> = { Region: 'region', SignIn: 'signIn', KmsEndpoint: 'kmsEndpoint' };
+const AWS_SIGN_IN: Record<string, string> = { Method: 'method', StartUrl: 'startUrl', SsoRegion: 'ssoRegion', Profile: 'profile' };
 const BOOLEANS = new Set(['allowRehearsal', 'expiryTracking']);
 
 function rename(o: Record<string, unknown>, names: Record<string, string>): Record<string, unknown> {
@@ -116,6 +120,15 @@ export function fromManagedNames(raw: Record<string, unknown>): Record<string, u
   for (const b of BOOLEANS) if (top[b] === 0 || top[b] === 1) top[b] = top[b] === 1;
   if (top.custom && typeof top.custom === 'object') top.custom = rename(top.custom as Record<string, unknown>, CUSTOM);
   if (top.controlPlane && typeof top.controlPlane === 'object') top.controlPlane = rename(top.controlPlane as Record<string, unknown>, CONTROL_PLANE);
+  if (top.keyStore && typeof top.keyStore === 'object') {
+    const ks = rename(top.keyStore as Record<string, unknown>, KEY_STORE);
+    if (ks.aws && typeof ks.aws === 'object') {
+      const aws = rename(ks.aws as Record<string, unknown>, AWS);
+      if (aws.signIn && typeof aws.signIn === 'object') aws.signIn = rename(aws.signIn as Record<string, unknown>, AWS_SIGN_IN);
+      ks.aws = aws;
+    }
+    top.keyStore = ks;
+  }
   return top;
 }
 

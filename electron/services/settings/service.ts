@@ -19,6 +19,7 @@ export interface SettingsService {
   view(): SettingsView;
   test(draft: unknown, vaultUrl: string): Promise<ConnectionReport>;
   save(draft: unknown, confirmed: boolean): SettingsView;
+  saveKeyStore(draft: unknown, confirmed: boolean): SettingsView;
   chooseMode(mode: WorkstationMode): SettingsView;
   switchMode(mode: WorkstationMode, confirmed: boolean): Promise<{ view: SettingsView; restarting: boolean }>;
   /** Refuses a control plane other than the one IT's policy pins (no policy: anything goes). */
@@ -32,6 +33,8 @@ export function createSettingsService(d: {
   connection: ConnectionTestDeps;
   endSession(): Promise<void>;
   restart?(): void;
+  /** Rehearsal: the AWS settings this session uses in place of the holder's (the rehearsal cloud's Identity Center and KMS). */
+  awsRehearsal?: () => SettingsView['keyStore']['rehearsal'];
 }): SettingsService {
   const authorityHostOf = (cfg: EffectiveConfiguration) => (cfg.live ? endpointsOf(cfg.live).authorityHost : null);
   const toView = (cfg: EffectiveConfiguration): SettingsView => ({
@@ -49,6 +52,14 @@ export function createSettingsService(d: {
     policyOrigin: cfg.policyOrigin,
     policyProblems: cfg.policyProblems,
     authorityHost: d.workstation.running === 'live' ? authorityHostOf(cfg) : null,
+    keyStore: {
+      provider: cfg.keyStore.merged.provider,
+      providerSource: cfg.keyStore.providerSource,
+      ...(cfg.keyStore.merged.aws ? { aws: cfg.keyStore.merged.aws } : {}),
+      managed: cfg.keyStore.managed,
+      problems: cfg.keyStore.problems,
+      rehearsal: d.workstation.running === 'rehearsal' ? (d.awsRehearsal?.() ?? null) : null,
+    },
   });
   const view = () => toView(d.workstation.configuration());
   return {
@@ -64,6 +75,7 @@ export function createSettingsService(d: {
       return testConnection(d.connection, checked.value, vaultUrl);
     },
     save: (draft, confirmed) => toView(d.workstation.saveLive(draft, { confirmed })),
+    saveKeyStore: (draft, confirmed) => toView(d.workstation.saveKeyStore(draft, { confirmed })),
     chooseMode: (mode) => toView(d.workstation.chooseMode(mode)),
     async switchMode(mode, confirmed) {
       const cfg = d.workstation.setMode(mode, { confirmed });

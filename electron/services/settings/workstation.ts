@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { KeyholderError } from '../../../shared/errors/index';
 import { checkLiveSettings, liveSettingsSchema, workstationModeSchema, type LiveSettings, type WorkstationMode } from '../../../shared/settings/live-settings';
+import { keyStoreChangesToManaged, keyStoreProblems, keyStoreSettingsSchema, type KeyStoreSettings } from '../../../shared/settings/key-store';
 import { changesToManaged, effectiveConfiguration, NO_POLICY, type EffectiveConfiguration, type PolicySource } from '../../../shared/settings/policy';
 import { openSettingsStore, type ConfFactory, type SettingsStore } from '../storage/settings-store';
 import type { Clock } from '../platform/clock';
@@ -35,6 +36,8 @@ export interface WorkstationSettings {
   chooseMode(mode: WorkstationMode): EffectiveConfiguration;
   /** Saves the live settings as a whole, after the holder confirmed; nothing is written if any field is wrong or managed. */
   saveLive(input: unknown, o: { confirmed: boolean }): EffectiveConfiguration;
+  /** Saves the key-store choice (and its AWS settings) as a whole, after the holder confirmed; IT's pinned fields cannot change. */
+  saveKeyStore(input: unknown, o: { confirmed: boolean }): EffectiveConfiguration;
   /** Records the mode for the next session; the caller ends this session (sign-outs, wiped activations) and restarts. */
   setMode(mode: WorkstationMode, o: { confirmed: boolean }): EffectiveConfiguration;
   /** The policy this session read at start (for the control plane pin and the authority host). */
@@ -46,10 +49,11 @@ const WORKSTATION_FILE = 'workstation';
 export function openWorkstationSettings(d: WorkstationSettingsDeps): WorkstationSettings {
   const store: SettingsStore = openSettingsStore({ dir: d.baseDir, name: WORKSTATION_FILE, clock: d.clock, log: d.log, ...(d.confFactory ? { conf: d.confFactory } : {}) });
   const policy = d.policy ?? NO_POLICY;
-  const read = (): { mode?: WorkstationMode; live?: LiveSettings } => {
+  const read = (): { mode?: WorkstationMode; live?: LiveSettings; keyStore?: KeyStoreSettings } => {
     const mode = store.read('mode', workstationModeSchema);
     const live = store.read('live', liveSettingsSchema as unknown as z.ZodType<LiveSettings>);
-    return { ...(mode ? { mode } : d.modeDecided ? { mode: d.running } : {}), ...(live ? { live } : {}) };
+    const keyStore = store.read('keyStore', keyStoreSettingsSchema as unknown as z.ZodType<KeyStoreSettings>);
+    return { ...(mode ? { mode } : d.modeDecided ? { mode: d.running } : {}), ...(live ? { live } : {}), ...(keyStore ? { keyStore } : {}) };
   };
   const configuration = () => effectiveConfiguration({ policy, saved: read(), env: d.env ?? {} });
   const needConfirm = (confirmed: boolean, what: string) => {
@@ -81,6 +85,22 @@ export function openWorkstationSettings(d: WorkstationSettingsDeps): Workstation
       // One write of the whole section: a crash leaves the old settings or the new ones, never half of each.
       store.write('live', checked.value);
       d.log.info('live settings saved', { cloud: checked.value.cloud });
+      return configuration();
+    },
+    saveKeyStore(input, o) {
+      const checked = keyStoreSettingsSchema.safeParse(input);
+      if (!checked.success) {
+        const problems = keyStoreProblems(checked.error);
+        throw new KeyholderError('settings.invalid', `Nothing was saved. ${problems.map((p) => p.message).join(' ')}`, { field: problems[0]!.field });
+      }
+      const cfg = configuration();
+      const managed = keyStoreChangesToManaged(cfg.keyStore, checked.data);
+      if (managed.length) {
+        throw new KeyholderError('settings.managed', `Nothing was saved: ${managed.join(', ')} ${managed.length === 1 ? 'is' : 'are'} set by your organisation (${cfg.policyOrigin ?? 'policy'}) and cannot be changed here. Ask your IT department.`, { field: managed[0]! });
+      }
+      needConfirm(o.confirmed, 'the key store settings');
+      store.write('keyStore', checked.data);
+      d.log.info('key store settings saved', { provider: checked.data.provider });
       return configuration();
     },
     setMode(mode, o) {

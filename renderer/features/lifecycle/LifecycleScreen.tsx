@@ -92,6 +92,10 @@ export function LifecycleScreen() {
     });
 
   const ks = st?.keyStore;
+
+  /** An AWS KMS key store is named by its key ARN: no versions, no vault-side backup (AWS KMS has none). */
+
+  const isAws = !!ks?.keyVersionId.startsWith('arn:');
   const vendor = st?.vendor;
   return (
     <section aria-labelledby="lc-title" className="lifecycle-screen">
@@ -119,7 +123,7 @@ export function LifecycleScreen() {
             <strong>
               Key store {ks.holder}: {ks.state}
             </strong>{' '}
-            ({ks.keyName}, version {ks.version.slice(0, 8)}…, in {ks.vaultHost}) — {ks.detail}
+            {isAws ? `(KMS key ${ks.keyName} in ${ks.vaultHost})` : `(${ks.keyName}, version ${ks.version.slice(0, 8)}…, in ${ks.vaultHost})`} — {ks.detail}
           </p>
           <p>
             <em>For documents:</em> {ks.meaning}
@@ -176,7 +180,11 @@ export function LifecycleScreen() {
       {ks && (
         <div className="card">
           <h2>Actions</h2>
-          <p>Revoke disables your key version; unrevoke enables it again. Pull deletes the key (held by the vault’s soft delete); restore recovers it with every version. Purge is never offered: the vendor may still need the key.</p>
+          {isAws ? (
+            <p>Revoke disables your KMS key; unrevoke enables it again. Pull schedules the key’s deletion with the longest window AWS allows (30 days); restore cancels it (the key comes back disabled). The vendor’s cache time is the lag before either takes effect. Deleting the material at once is never offered: the vendor may still need the key.</p>
+          ) : (
+            <p>Revoke disables your key version; unrevoke enables it again. Pull deletes the key (held by the vault’s soft delete); restore recovers it with every version. Purge is never offered: the vendor may still need the key.</p>
+          )}
           <div role="group" aria-label="Key store actions" className="actions">
             {(['revoke', 'unrevoke', 'pull', 'restore'] as const).map((a) => (
               <button key={a} type="button" className="secondary" disabled={busy} onClick={() => void choose(a)}>
@@ -270,7 +278,7 @@ export function LifecycleScreen() {
         </form>
       )}
 
-      {ks && <VaultBackupCard holder={ks.holder} disabled={busy} />}
+      {ks && !isAws && <VaultBackupCard holder={ks.holder} disabled={busy} />}
 
       <KeyRotationPanel rotation={st?.keyRotation ?? null} onChange={() => void refresh()} />
     </section>

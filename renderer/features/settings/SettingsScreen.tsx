@@ -6,6 +6,7 @@
  * confirmation.
  */
 import { useCallback, useEffect, useState } from 'react';
+import { KeyStoreSettings } from './KeyStoreSettings';
 import { call } from '../../app/api';
 import { Notice } from '../../ui/Notice';
 import type { ResponseOf } from '../../../shared/ipc/contract';
@@ -177,6 +178,8 @@ export function SettingsScreen() {
       {view.policyProblems.map((p) => (
         <Notice key={p.message} tone="error">{p.message}</Notice>
       ))}
+
+      <KeyStoreSettings view={view.keyStore} onSaved={setView} />
 
       <div className="card" data-testid="settings-mode">
         <h2>Mode</h2>

@@ -27,6 +27,41 @@ const customSchema = z.object({
   resourceManagerScope: z.string(),
 });
 
+const awsSignInView = z.union([
+  z.object({ method: z.literal('identity-center'), startUrl: z.string(), ssoRegion: z.string() }),
+  z.object({ method: z.literal('profile'), profile: z.string() }),
+]);
+const awsSettingsView = z.object({ region: z.string().optional(), signIn: awsSignInView.optional(), kmsEndpoint: z.string().optional() });
+
+export const keyStoreViewSchema = z.object({
+  provider: z.enum(['azure-key-vault', 'aws-kms']),
+  /** Where the choice came from: IT's policy, the holder's settings, or the default (Azure Key Vault). */
+  providerSource: z.enum(['policy', 'settings', 'default']),
+  aws: awsSettingsView.optional(),
+  /** Fields IT pinned: shown locked. */
+  managed: z.array(z.enum(['provider', 'region', 'signIn', 'kmsEndpoint'])),
+  problems: z.array(z.object({ field: z.string(), message: z.string() })),
+  /** Rehearsal: what this session uses instead (the rehearsal cloud's Identity Center and KMS). */
+  rehearsal: z.object({ region: z.string(), startUrl: z.string(), ssoRegion: z.string(), kmsEndpoint: z.string() }).nullable(),
+});
+
+export const keyStoreDraft = z
+  .object({
+    provider: z.string().max(40),
+    aws: z
+      .object({
+        region: z.string().max(40),
+        signIn: z.union([
+          z.object({ method: z.literal('identity-center'), startUrl: z.string().max(600), ssoRegion: z.string().max(40) }).strict(),
+          z.object({ method: z.literal('profile'), profile: z.string().max(100) }).strict(),
+        ]),
+        kmsEndpoint: z.string().max(400).optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
 export const settingsViewSchema = z.object({
   /** The mode this session runs in (what the banner says). */
   running: mode,
@@ -54,6 +89,8 @@ export const settingsViewSchema = z.object({
   policyProblems: z.array(fieldProblemSchema),
   /** The sign-in host of this session (openExternal may open only it). */
   authorityHost: z.string().nullable(),
+  /** The key store (Azure Key Vault or AWS KMS) and its AWS settings. */
+  keyStore: keyStoreViewSchema,
 });
 
 export const liveSettingsDraft = z
@@ -82,6 +119,8 @@ export const settingsChannels = {
   ),
   /** Saves the live settings as a whole, only with `confirmed: true`; a wrong or managed field saves nothing. */
   'settings:save': channel(z.object({ settings: liveSettingsDraft, confirmed: z.boolean() }).strict(), settingsViewSchema),
+  /** Saves the key-store choice and its AWS settings as a whole, only with `confirmed: true`; IT's pinned fields cannot change. */
+  'settings:save-key-store': channel(z.object({ keyStore: keyStoreDraft, confirmed: z.boolean() }).strict(), settingsViewSchema),
   /** First run: rehearsal (nothing to enter) or the organisation's tenant. */
   'settings:choose-mode': channel(z.object({ mode }).strict(), settingsViewSchema),
   /** Records the mode for the next session, ends this one (sign-outs, wiped activations) and restarts if it can. */

@@ -1,0 +1,209 @@
+/**
+ * The holder's import into their own AWS KMS key: sign in (IAM Identity
+ * Center), name the copy and, if they created one, their pending key (Origin
+ * External), choose whether the material expires, then the supervised
+ * activation opens the copy (keeper presents it, a different person types its
+ * passphrase, the supervisor signs) and the import, self-test and companion
+ * key run on the Node side. The key never reaches this page; what the holder
+ * typed is saved before anything runs.
+ */
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { call } from '../../app/api';
+import { Notice } from '../../ui/Notice';
+import { Fingerprint } from '../../ui/Fingerprint';
+import type { ResponseOf } from '../../../shared/ipc/contract';
+import { SupervisedPanel } from '../activation/SupervisedPanel';
+import { AwsSignIn } from './AwsSignIn';
+import { asError, type ShownError } from './errors';
+import '../vault/import.css';
+
+type Status = ResponseOf<'aws:status'>;
+type State = ResponseOf<'aws:state'>;
+type Draft = NonNullable<State['record']>['draft'];
+type Outcome = NonNullable<NonNullable<State['record']>['outcome']>;
+type Activation = ResponseOf<'activation:state'>;
+
+function Result({ out }: { out: Outcome }) {
+  const t = out.selfTest;
+  const ok = (b: boolean) => (b ? 'passed' : 'FAILED');
+  return (
+    <section className="card" aria-labelledby="aws-result-title" data-testid="aws-import-result">
+      <h2 id="aws-result-title">Imported and proven</h2>
+      {out.reused && <Notice tone="info">AWS already held keys from an earlier attempt (found by their tags); they were used, nothing was imported twice.</Notice>}
+      <Notice tone="success" testId="aws-material-proof">
+        {out.materialProof === 'imported' ? 'AWS KMS accepted the escrowed key as the key’s material.' : 'AWS KMS accepted the escrowed key again as identical to the material it holds.'}
+      </Notice>
+      <Fingerprint label="Escrowed key" value={out.fingerprint} />
+      <p data-testid="aws-self-test">
+        Self-test: encrypt and decrypt in KMS {ok(t.encryptDecrypt)}; data key as the vendor uses it {ok(t.dataKey)}; companion MAC computed in KMS equals the one computed here {ok(t.macMatchesLocal)}; MAC computed here verified in KMS {ok(t.localMacVerified)}.
+      </p>
+      <p>
+        Key ARN (give it to the vendor with the cache time):
+        <br />
+        <code data-testid="aws-key-arn" className="line2">
+          {out.keyArn}
+        </code>
+      </p>
+      <p>
+        Companion HMAC key (the vendor’s proof that both holders hold the same key):
+        <br />
+        <code className="line2">{out.companionArn}</code>
+      </p>
+      <p>{out.validTo ? `The key material expires on ${new Date(out.validTo).toLocaleString()}: it is tracked on the expiry dashboard.` : 'The key material does not expire.'}</p>
+      <p className="hint">Next: apply the key policy on the AWS worksheet screen (shown and diffed before anything changes).</p>
+    </section>
+  );
+}
+
+export function AwsImportScreen() {
+  const [status, setStatus] = useState<Status | null>(null);
+  const [draft, setDraft] = useState<Draft | null>(null);
+  const [copies, setCopies] = useState<string[]>([]);
+  const [expires, setExpires] = useState(false);
+  const [activation, setActivation] = useState<Activation | null>(null);
+  const [out, setOut] = useState<Outcome | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ShownError | null>(null);
+  const loaded = useRef(false);
+
+  const refreshStatus = useCallback(() => {
+    call('aws:status', {}).then(setStatus, (e: unknown) => setError(asError(e)));
+  }, []);
+
+  useEffect(() => {
+    refreshStatus();
+    call('aws:state', {}).then(
+      (st) => {
+        setCopies(st.suggested.holderCopies);
+        const fallbackCopy = st.suggested.holderCopies[0] ?? '';
+        const d = st.record ? { ...st.record.draft, holderCopyPath: st.record.draft.holderCopyPath || fallbackCopy } : { holder: st.suggested.holder ?? 1, holderCopyPath: fallbackCopy, keyArn: '', validTo: '' };
+        setDraft(d);
+        setExpires(!!d.validTo);
+        if (st.record?.state === 'done' && st.record.outcome) setOut(st.record.outcome);
+        if (st.record?.state === 'failed' && st.record.error) setError(st.record.error);
+        loaded.current = true;
+      },
+      (e: unknown) => setError(asError(e)),
+    );
+  }, [refreshStatus]);
+
+  const update = (patch: Partial<Draft>) => setDraft((d) => (d ? { ...d, ...patch } : d));
+  const save = () => {
+    if (draft && loaded.current) void call('aws:saveDraft', draft).catch(() => {});
+  };
+
+  const loadOutcome = async () => {
+    const st = await call('aws:state', {});
+    if (st.record?.state === 'done' && st.record.outcome) setOut(st.record.outcome);
+    if (st.record?.state === 'failed' && st.record.error) setError(st.record.error);
+  };
+
+  const startImport = async () => {
+    if (!draft) return;
+    setBusy(true);
+    setError(null);
+    setOut(null);
+    try {
+      setActivation(await call('aws:startImport', { ...draft, validTo: expires ? draft.validTo : '' }));
+    } catch (e) {
+      setError(asError(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const act = async (fn: () => Promise<Activation>) => {
+    setError(null);
+    try {
+      const v = await fn();
+      setActivation(v);
+      if (v.step === 'done' && !v.ended) await loadOutcome();
+    } catch (e) {
+      setError(asError(e));
+      if (activation) setActivation(await call('activation:state', { session: activation.session }).catch(() => activation));
+    }
+  };
+
+  const ready = status?.configured && (status.method === 'profile' || (status.state === 'signed-in' && !!status.role));
+  return (
+    <section aria-labelledby="aws-import-title" className="import-screen">
+      <h1 id="aws-import-title">Import your key into AWS KMS</h1>
+      <p>Your escrowed 256-bit key goes into a KMS key in your own AWS account (key material origin External). It never leaves this computer unencrypted and never reaches this page.</p>
+      {status && <AwsSignIn status={status} onChanged={setStatus} />}
+      {draft && status?.configured && (
+        <form
+          className="card"
+          aria-labelledby="aws-form-title"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void startImport();
+          }}
+        >
+          <h2 id="aws-form-title">2. Your copy, your KMS key</h2>
+          <fieldset>
+            <legend>I am</legend>
+            {([1, 2] as const).map((n) => (
+              <label key={n} className="inline">
+                <input type="radio" name="holder" checked={draft.holder === n} onChange={() => update({ holder: n })} onBlur={save} /> Key holder {n}
+              </label>
+            ))}
+          </fieldset>
+          <label>
+            Key-holder copy of the AWS key (file)
+            <input list="aws-holder-copies" value={draft.holderCopyPath} onChange={(e) => update({ holderCopyPath: e.target.value })} onBlur={save} spellCheck={false} />
+            <datalist id="aws-holder-copies">
+              {copies.map((c) => (
+                <option key={c} value={c} />
+              ))}
+            </datalist>
+          </label>
+          <label>
+            Your pending KMS key (optional)
+            <input
+              value={draft.keyArn}
+              onChange={(e) => update({ keyArn: e.target.value })}
+              onBlur={save}
+              spellCheck={false}
+              placeholder="empty: Key Holder creates the key (arn:aws:kms:REGION:ACCOUNT:key/…)"
+              data-testid="aws-pending-key"
+            />
+          </label>
+          <fieldset>
+            <legend>The imported key material</legend>
+            <label className="inline">
+              <input type="radio" name="expiry" checked={!expires} onChange={() => setExpires(false)} /> does not expire
+            </label>
+            <label className="inline">
+              <input type="radio" name="expiry" checked={expires} onChange={() => setExpires(true)} /> expires on
+            </label>
+            {expires && (
+              <input type="date" aria-label="Material expires on" value={draft.validTo.slice(0, 10)} onChange={(e) => update({ validTo: e.target.value ? `${e.target.value}T00:00:00.000Z` : '' })} onBlur={save} />
+            )}
+          </fieldset>
+          <p className="hint">
+            The copy is opened under supervision: its keeper presents it, a different person who knows its passphrase types it, and a supervisor signs before anything is imported. Key
+            Holder also creates a companion HMAC key from the same escrowed key: the vendor compares both holders’ companions to prove you hold the same key.
+          </p>
+          <div className="actions">
+            <button type="submit" className={out ? 'secondary' : 'primary'} disabled={busy || !ready || !draft.holderCopyPath || (!!activation && !activation.ended && activation.step !== 'done')}>
+              {busy ? 'Starting…' : 'Start the supervised import'}
+            </button>
+          </div>
+          {!ready && status?.configured && <p className="hint">Sign in and choose your role first.</p>}
+          {error && (
+            <Notice tone="error" testId="aws-import-error">
+              {error.message}
+            </Notice>
+          )}
+        </form>
+      )}
+      {activation && (
+        <section aria-labelledby="aws-supervised-title" className="card" data-testid="supervised-import">
+          <h2 id="aws-supervised-title">3. Supervised import</h2>
+          <SupervisedPanel view={activation} act={act} onRestart={() => setActivation(null)} wiped="The key was used for this import only and has been wiped from memory. Recorded in the ceremony transcript." />
+        </section>
+      )}
+      {out && <Result out={out} />}
+    </section>
+  );
+}
