@@ -32,7 +32,7 @@ import { createMergedCeremonyService, type MergedCeremonyService } from './cerem
 import { keyRotationImportPurpose, keyRotationRewrapPurpose } from './lifecycle/key-rotation-purpose';
 import { createLifecycle, type Lifecycle, type LifecycleOptions } from './lifecycle/index';
 import { openWorkstationSettings, type WorkstationSettings } from './settings/workstation';
-import { createAwsKeyStoreService, type AwsKeyStoreService, type AwsKmsAccess } from './vault/aws-kms/key-store-service';
+import { createAwsKeyStoreService, type AwsKeyStoreRecord, type AwsKeyStoreService, type AwsKmsAccess } from './vault/aws-kms/key-store-service';
 import { createSettingsService, type SettingsService } from './settings/service';
 import { createRehearsalVendor, type RehearsalVendor, type RehearsalVendorConfig } from './rehearsal-vendor/index';
 import type { AwsIdentityCenterRehearsal } from './cloud/rehearsal-deps';
@@ -132,12 +132,14 @@ export interface Services {
 export function createServices(deps: ServiceDeps): Services {
   const settings = openSettingsStore({ dir: deps.dataDir, clock: deps.clock, log: deps.log, ...(deps.confFactory ? { conf: deps.confFactory } : {}) });
   const worksheet = createWorksheetService(deps, settings);
+  // The AWS key store is built further down; the expiry dashboard reads its record when it lists items.
+  let awsKeyMaterial: () => AwsKeyStoreRecord | null = () => null;
   const base = {
     deps,
     controlPlane: createControlPlaneService(deps, deps.controlPlaneAgent ? { agent: deps.controlPlaneAgent } : {}),
     // One count per secret, whichever screen or service the guess comes through.
     escrow: createEscrowService({ dataDir: deps.dataDir, clock: deps.clock, log: deps.log, throttle: processPassphraseThrottle, mode: deps.environment.mode, ...(deps.escrowKdf ? { kdf: deps.escrowKdf } : {}) }),
-    expiry: createExpiryServiceInDataDir({ dataDir: deps.dataDir, clock: deps.clock, log: deps.log, worksheet, changed: () => deps.emit('app:changed', { topic: 'expiry' }) }),
+    expiry: createExpiryServiceInDataDir({ dataDir: deps.dataDir, clock: deps.clock, log: deps.log, worksheet, awsKeyMaterial: () => awsKeyMaterial(), changed: () => deps.emit('app:changed', { topic: 'expiry' }) }),
     settings,
     worksheet,
   };
@@ -193,6 +195,7 @@ export function createServices(deps: ServiceDeps): Services {
   // While the settings choose AWS KMS, the key store signs in as the holder did on this workstation (Identity Center or a profile).
   const awsAccess = () => (awsActive() ? aws.access() : undefined) ?? (typeof deps.aws === 'function' ? deps.aws() : deps.aws);
   const awsKeyStore = createAwsKeyStoreService({ dataDir: deps.dataDir, clock: deps.clock, log: deps.log, aws: awsAccess });
+  awsKeyMaterial = () => awsKeyStore.record();
   const vault = createVaultService({ dataDir: deps.dataDir, clock: deps.clock, log: deps.log, ...(deps.azure ? { azure: deps.azure } : {}), identity, worksheet: base.worksheet });
   const lifecycle = createLifecycle({
     dataDir: deps.dataDir,

@@ -5,11 +5,11 @@
  */
 import { z } from 'zod';
 
-export const trackedKinds = ['client-secret', 'app-credential', 'certificate', 'vault-key-exp', 'enrolment-token'] as const;
+export const trackedKinds = ['client-secret', 'app-credential', 'certificate', 'vault-key-exp', 'kms-key-material', 'enrolment-token'] as const;
 export type TrackedKind = (typeof trackedKinds)[number];
 
-/** Where the date came from: Graph when signed in, else what the holder wrote on the worksheet, or the vault's own `exp`. */
-export const trackedSources = ['graph', 'worksheet', 'vault'] as const;
+/** Where the date came from: Graph when signed in, else what the holder wrote on the worksheet, the vault's own `exp`, or the `ValidTo` an AWS KMS import was made with. */
+export const trackedSources = ['graph', 'worksheet', 'vault', 'kms'] as const;
 export type TrackedSource = (typeof trackedSources)[number];
 
 export const trackedItemSchema = z.object({
@@ -52,6 +52,8 @@ const defaultBreaks: Record<TrackedKind, string> = {
     'One of the credentials that keeps the key store’s application able to sign in stops working; if it is the one the vendor uses, the vendor loses access to your vault.',
   certificate: 'The application can no longer sign in with this certificate; if the vendor relies on it, the vendor loses access to your vault.',
   'vault-key-exp': 'The key in your vault stops wrapping: the vendor cannot protect new content with it.',
+  'kms-key-material':
+    'AWS KMS deletes the imported key material and refuses every use of the key: the vendor can no longer decrypt your data, which hides every matter and blocks SSO log-ins.',
   'enrolment-token': 'This workstation can no longer send sealed updates (such as new credentials) to the vendor’s control plane.',
 };
 
@@ -60,6 +62,8 @@ const defaultActions: Record<TrackedKind, string> = {
   'app-credential': 'Check whether anything still uses this credential; rotate it or remove it on purpose.',
   certificate: 'Renew the certificate and upload the new one to the application before this date.',
   'vault-key-exp': 'Extend the key’s expiry date in your vault (a key holder with Key Vault Crypto Officer can do it).',
+  'kms-key-material':
+    'Import the same key material into the same KMS key again, from the escrow under a supervised activation, with a later expiry or none (AWS KMS accepts the same material again), before this date.',
   'enrolment-token': 'Ask the vendor’s administrator for a new enrolment and enrol this workstation again.',
 };
 

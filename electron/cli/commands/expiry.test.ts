@@ -48,6 +48,19 @@ describe('keyholder expiry list', () => {
     expect(b.out.join('\n')).toMatch(/do this: +Rotate the client secret/);
   });
 
+  it('includes AWS KMS key material imported with an expiry, so a monitoring job sees it (issue 17)', async () => {
+    const arn = 'arn:aws:kms:eu-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    fs.mkdirSync(path.join(dir, 'data', 'aws-kms'), { recursive: true });
+    fs.writeFileSync(
+      path.join(dir, 'data', 'aws-kms', 'key-store.json'),
+      JSON.stringify({ state: 'done', updatedAt: '2026-11-01T00:00:00Z', draft: { holder: 1, accountId: '111122223333', region: 'eu-west-2', vendorRoleArn: 'arn:aws:iam::444455556666:role/vendor', cacheMinutes: 5, validTo: '2026-12-07T09:00:00Z' }, outcome: { keyArn: arn } }),
+    );
+    const { io, out } = fakeIo();
+    expect(await main(['expiry', 'list', '--within', '30', '--now', '2026-11-27T12:00:00Z'], io)).toBe(3);
+    expect(out.join('\n')).toMatch(/! 2026-12-07 +10 days left +this workstation \/ holder-1/);
+    expect(out.join('\n')).toContain(`Imported key material in AWS KMS (${arn})`);
+  });
+
   it('counts an expired item as within any window', async () => {
     const { io, out } = fakeIo();
     expect(await main(['expiry', 'list', '--within', '0', '--now', '2027-02-01T00:00:00Z'], io)).toBe(3);

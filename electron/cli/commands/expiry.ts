@@ -10,7 +10,8 @@ import { isKeyholderError } from '../../../shared/errors/index';
 import { describeDaysLeft, within } from '../../../shared/expiry/dashboard';
 import { isValidTimeZone } from '../../../shared/expiry/calendar';
 import { createExpiryService, systemTimeZone, type ExpiryService } from '../../services/expiry/expiry-service';
-import { worksheetTrackedItemsSource } from '../../services/expiry/tracked-items-source';
+import { withAwsKeyMaterial, worksheetTrackedItemsSource } from '../../services/expiry/tracked-items-source';
+import { readAwsKeyStoreRecord } from '../../services/vault/aws-kms/key-store-service';
 import { createWorksheetService } from '../../services/worksheet/service';
 import { writeFileAtomic } from '../../services/expiry/atomic-file';
 import { fixedClock, systemClock, type Clock } from '../../services/platform/clock';
@@ -71,7 +72,7 @@ function service(values: CliValues, io: CliIo): ExpiryService | string {
     readOnlySettingsStore(dataDir),
   );
   return createExpiryService({
-    source: worksheetTrackedItemsSource(worksheet, dataDir),
+    source: withAwsKeyMaterial(worksheetTrackedItemsSource(worksheet, dataDir), () => readAwsKeyStoreRecord(dataDir)),
     store: readOnlyReminderStore(dataDir, (l) => io.err(l)),
     clock,
     timeZone: () => tz,

@@ -13,7 +13,7 @@ import type { Logger } from '../log/logger';
 import { expiryCalendar } from './calendar-export';
 import { fileReminderStore, type ReminderStore } from './reminder-store';
 import type { EvaluationReason } from './scheduler';
-import { fileTrackedItemsSource, lastGraphRead, worksheetTrackedItemsSource, type TrackedItemsSource, type WorksheetViewLike } from './tracked-items-source';
+import { fileTrackedItemsSource, lastGraphRead, withAwsKeyMaterial, worksheetTrackedItemsSource, type AwsKeyMaterialLike, type TrackedItemsSource, type WorksheetViewLike } from './tracked-items-source';
 
 export interface ExpiryServiceDeps {
   source: TrackedItemsSource;
@@ -153,9 +153,12 @@ export function createExpiryServiceInDataDir(deps: {
   timeZone?(): string;
   /** The worksheet service: its line-4 expiry dates are tracked too. */
   worksheet?: { get(): Promise<WorksheetViewLike> };
+  /** The AWS KMS key store's record: expiring imported material is tracked too. */
+  awsKeyMaterial?(): AwsKeyMaterialLike | null;
 }): ExpiryService {
+  const base = deps.worksheet ? worksheetTrackedItemsSource(deps.worksheet, deps.dataDir) : fileTrackedItemsSource(deps.dataDir);
   return createExpiryService({
-    source: deps.worksheet ? worksheetTrackedItemsSource(deps.worksheet, deps.dataDir) : fileTrackedItemsSource(deps.dataDir),
+    source: deps.awsKeyMaterial ? withAwsKeyMaterial(base, deps.awsKeyMaterial) : base,
     store: fileReminderStore(deps.dataDir, deps.log),
     clock: deps.clock,
     timeZone: deps.timeZone ?? systemTimeZone,

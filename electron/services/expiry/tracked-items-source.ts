@@ -174,6 +174,45 @@ export function entriesFromWorksheetView(view: WorksheetViewLike, ceremony?: str
   return out;
 }
 
+/** The part of an AWS KMS key store's record this module reads (structural: the AWS service stays free to change). */
+export interface AwsKeyMaterialLike {
+  state: string;
+  draft: { holder: number; validTo?: string; cacheMinutes?: number };
+  outcome?: { keyArn?: string };
+}
+
+/**
+ * The imported key material's `ValidTo`, tracked like a client secret: KMS
+ * deletes expiring material at that instant and the key stops working for the
+ * vendor. Only a finished import counts (a draft's date is only an intention),
+ * and material imported without an expiry tracks nothing.
+ */
+export function itemsFromAwsKeyMaterial(record: AwsKeyMaterialLike | null, ceremony = 'this workstation'): TrackedItem[] {
+  if (!record || record.state !== 'done' || !record.draft.validTo || !record.outcome?.keyArn) return [];
+  const expiresAt = new Date(record.draft.validTo);
+  if (Number.isNaN(expiresAt.getTime())) return [];
+  return [
+    {
+      kind: 'kms-key-material',
+      ceremony,
+      holder: `holder-${record.draft.holder}`,
+      subject: record.outcome.keyArn,
+      label: `Imported key material in AWS KMS (${record.outcome.keyArn})`,
+      source: 'kms',
+      expiresAt: expiresAt.toISOString(),
+    },
+  ];
+}
+
+/** Adds the AWS key material's expiry (when this workstation imported expiring material) to another source. */
+export function withAwsKeyMaterial(base: TrackedItemsSource, record: () => AwsKeyMaterialLike | null): TrackedItemsSource {
+  return {
+    async items() {
+      return mergeItems(await base.items(), itemsFromAwsKeyMaterial(record()));
+    },
+  };
+}
+
 /**
  * The source the app uses once the worksheet service exists: the worksheet's
  * line-4 dates, plus the documented files (other ceremonies' values, key and

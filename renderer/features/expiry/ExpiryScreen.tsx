@@ -21,6 +21,7 @@ const sourceWords: Record<Row['item']['source'], string> = {
   graph: 'read from Microsoft Graph',
   worksheet: 'as written on the worksheet',
   vault: 'read from the vault',
+  kms: 'as imported into AWS KMS',
 };
 
 /** Expiries and snoozes on the holder's own clock (the zone the dashboard counts days in), with the zone named. */

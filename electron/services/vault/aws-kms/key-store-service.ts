@@ -74,6 +74,15 @@ export function checkAwsDraft(d: AwsImportDraft): AwsImportDraft {
   return d;
 }
 
+/** The AWS key store's record in a data folder (null: none yet, or unreadable), for readers such as `keyholder expiry list`. */
+export function readAwsKeyStoreRecord(dataDir: string): AwsKeyStoreRecord | null {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(dataDir, 'aws-kms', 'key-store.json'), 'utf8')) as AwsKeyStoreRecord;
+  } catch {
+    return null;
+  }
+}
+
 export class AwsKeyStoreService {
   private readonly file: string;
   private running = false;
@@ -83,11 +92,7 @@ export class AwsKeyStoreService {
   }
 
   record(): AwsKeyStoreRecord | null {
-    try {
-      return JSON.parse(fs.readFileSync(this.file, 'utf8')) as AwsKeyStoreRecord;
-    } catch {
-      return null;
-    }
+    return readAwsKeyStoreRecord(this.deps.dataDir);
   }
 
   private write(r: Omit<AwsKeyStoreRecord, 'updatedAt'>): void {
