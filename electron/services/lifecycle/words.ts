@@ -33,6 +33,13 @@ export function meaningOf(state: KeyStoreState, holder: Holder, otherRevoked: bo
       whatToDo: 'If this was not intended, unrevoke one key store at once. Either key store alone restores access.',
     };
   }
+  if (otherRevoked === null) {
+    // Without the vendor's status this workstation cannot see the other key store: saying documents still work would be a guess.
+    return {
+      meaning: `This key store is revoked (its key is disabled or removed). Whether documents still work depends on key store ${o}, whose state this workstation cannot see now (no status from the vendor).`,
+      whatToDo: `Ask key holder ${o} whether key store ${o} is available, or connect to the vendor to read the primary key’s status. If the revocation was not intended, unrevoke.`,
+    };
+  }
   return {
     meaning: `This key store is revoked (its key is disabled or removed). Documents still work: key store ${o} alone encrypts and decrypts.`,
     whatToDo: 'If the revocation was not intended, find out why quickly, then unrevoke. Keys can be unrevoked at any time.',
