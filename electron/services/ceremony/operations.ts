@@ -22,6 +22,7 @@ import type { ControlPlaneService, LocalReceipt } from '../control-plane/service
 import type { ImportDraft, OpenedCopy, VaultService } from '../vault/vault-service';
 import type { AwsImportDraft, AwsKeyStoreService } from '../vault/aws-kms/key-store-service';
 import type { KeyStoreValues } from '../control-plane/service';
+import { connectedKeyStoreValues } from '../control-plane/connected-values';
 
 /** Where entries go: the app's current ceremony, or the rehearsal's one transcript. */
 export interface CeremonyRecorder {
@@ -159,16 +160,7 @@ export function createCeremonyOperations(d: CeremonyOperationsDeps) {
 
   /** The connected holder's key-store values: the AWS key store's once it was imported here, else the worksheet's (Azure). */
   async function valuesToSubmit(typedSecret?: string): Promise<KeyStoreValues> {
-    const holder = connectedHolder();
-    const r = d.awsKeyStore?.record();
-    if (r?.state === 'done' && r.draft.holder === holder) return d.awsKeyStore!.keyStoreValues();
-    return d.worksheet.keyStoreValues(holder, typedSecret);
-  }
-
-  function connectedHolder(): HolderNo {
-    const holder = cp.view().holder as HolderNo | undefined;
-    if (!holder) throw new KeyholderError('control_plane.not_connected', 'Connect to the vendor’s control plane first.');
-    return holder;
+    return connectedKeyStoreValues({ holder: () => cp.view().holder as HolderNo | undefined, worksheet: d.worksheet, ...(d.awsKeyStore ? { awsKeyStore: d.awsKeyStore } : {}) }, typedSecret);
   }
 
   return {

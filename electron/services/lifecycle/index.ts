@@ -1,12 +1,12 @@
 /** The lifecycle services as the composition root builds them. */
-import { KeyholderError } from '../../../shared/errors/index';
 import type { KdfProfile } from '../../../shared/escrow/kdf-profiles';
 import type { Clock } from '../platform/clock';
 import type { Logger } from '../log/logger';
 import type { AzureEndpoints } from '../identity/index';
 import { notConfigured } from '../identity/index';
 import type { IdentityService } from '../identity/identity-service';
-import type { ControlPlaneService, KeyStoreValues } from '../control-plane/service';
+import type { ControlPlaneService } from '../control-plane/service';
+import { connectedKeyStoreValues } from '../control-plane/connected-values';
 import type { VaultService } from '../vault/vault-service';
 import type { WorksheetService } from '../worksheet/service';
 import type { ParticipantsService } from '../participants/index';
@@ -144,7 +144,7 @@ export function createLifecycle(deps: {
       return { keyVersionId: out.keyVersionId, fingerprint: out.fingerprint, keyId: out.keyId };
     },
     submitKeyStore: async (typedSecret) => {
-      await deps.controlPlane.submit(deps.awsKeyStore && heldAws() ? deps.awsKeyStore.keyStoreValues() : await worksheetValues(deps.controlPlane, deps.worksheet, typedSecret));
+      await deps.controlPlane.submit(await connectedKeyStoreValues({ holder: () => deps.controlPlane.view().holder as Holder | undefined, worksheet: deps.worksheet, ...(deps.awsKeyStore ? { awsKeyStore: deps.awsKeyStore } : {}) }, typedSecret));
     },
     record: (kind, data) => keyStore.record(kind, data),
   });
@@ -160,9 +160,3 @@ export function createLifecycle(deps: {
   return { keyStore, keyRotation, vaultBackup };
 }
 
-/** The connected holder's key-store values (the worksheet service reads them; the control plane says which holder this is). */
-async function worksheetValues(cp: ControlPlaneService, worksheet: WorksheetService, typedSecret?: string): Promise<KeyStoreValues> {
-  const holder = cp.view().holder as Holder | undefined;
-  if (!holder) throw new KeyholderError('control_plane.not_connected', 'Connect to the vendor’s control plane first.');
-  return worksheet.keyStoreValues(holder, typedSecret);
-}
