@@ -8,6 +8,7 @@
  * typed is saved before anything runs.
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
+import { formatMoment } from '../../../shared/format/dates';
 import { call } from '../../app/api';
 import { Notice } from '../../ui/Notice';
 import { Fingerprint } from '../../ui/Fingerprint';
@@ -49,7 +50,7 @@ function Result({ out }: { out: Outcome }) {
         <br />
         <code className="line2">{out.companionArn}</code>
       </p>
-      <p>{out.validTo ? `The key material expires on ${new Date(out.validTo).toLocaleString()}: it is tracked on the expiry dashboard.` : 'The key material does not expire.'}</p>
+      <p>{out.validTo ? `The key material expires on ${formatMoment(out.validTo, { zone: true })}: it is tracked on the expiry dashboard.` : 'The key material does not expire.'}</p>
       <p className="hint">Next: apply the key policy on the AWS worksheet screen (shown and diffed before anything changes).</p>
     </section>
   );

@@ -6,6 +6,7 @@
  * is nothing to do here. The credentials never reach this page.
  */
 import { useEffect, useState } from 'react';
+import { formatMoment } from '../../../shared/format/dates';
 import { call } from '../../app/api';
 import { Notice } from '../../ui/Notice';
 import type { ResponseOf } from '../../../shared/ipc/contract';
@@ -79,7 +80,7 @@ export function AwsSignIn({ status, onChanged }: { status: Status; onChanged(s: 
               as <strong>{status.role.roleName}</strong> in account <code>{status.role.accountId}</code> ({status.role.accountName})
             </>
           ) : null}
-          . Region of your key: <code>{status.region}</code>. The sign-in lasts until {status.sessionExpiresAt ? new Date(status.sessionExpiresAt).toLocaleTimeString() : 'you sign out'} and renews itself while you work.
+          . Region of your key: <code>{status.region}</code>. The sign-in lasts until {status.sessionExpiresAt ? formatMoment(status.sessionExpiresAt, { zone: true }) : 'you sign out'} and renews itself while you work.
         </p>
       ) : (
         <p>Sign in with the AWS access portal your administrator gave you. Your browser opens AWS’s approval page; allow access there only if it shows the same code as below.</p>
