@@ -177,7 +177,7 @@ export function entriesFromWorksheetView(view: WorksheetViewLike, ceremony?: str
 /** The part of an AWS KMS key store's record this module reads (structural: the AWS service stays free to change). */
 export interface AwsKeyMaterialLike {
   state: string;
-  draft: { holder: number; validTo?: string; cacheMinutes?: number };
+  draft: { holder: number; validTo?: string };
   outcome?: { keyArn?: string };
 }
 

@@ -74,10 +74,15 @@ export function checkAwsDraft(d: AwsImportDraft): AwsImportDraft {
   return d;
 }
 
+/** Where a data folder keeps its AWS key store's record. */
+export function awsKeyStoreFile(dataDir: string): string {
+  return path.join(dataDir, 'aws-kms', 'key-store.json');
+}
+
 /** The AWS key store's record in a data folder (null: none yet, or unreadable), for readers such as `keyholder expiry list`. */
 export function readAwsKeyStoreRecord(dataDir: string): AwsKeyStoreRecord | null {
   try {
-    return JSON.parse(fs.readFileSync(path.join(dataDir, 'aws-kms', 'key-store.json'), 'utf8')) as AwsKeyStoreRecord;
+    return JSON.parse(fs.readFileSync(awsKeyStoreFile(dataDir), 'utf8')) as AwsKeyStoreRecord;
   } catch {
     return null;
   }
@@ -88,7 +93,7 @@ export class AwsKeyStoreService {
   private running = false;
 
   constructor(private readonly deps: AwsKeyStoreDeps) {
-    this.file = path.join(deps.dataDir, 'aws-kms', 'key-store.json');
+    this.file = awsKeyStoreFile(deps.dataDir);
   }
 
   record(): AwsKeyStoreRecord | null {
