@@ -12,10 +12,11 @@ import type { Page } from '@playwright/test';
 import { copyFileSync } from 'node:fs';
 import path from 'node:path';
 import { test, expect } from '../support/fixtures';
+import { EMPTY, HOLDER1 } from '../support/worksheet-values';
+import { WCAG22 } from '../support/axe';
 import { REPO_ROOT } from '../bridge/server';
 import { screens } from '../../renderer/app/screens';
 
-export const WCAG22 = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
 
 async function seriousViolations(page: Page, where: string): Promise<string[]> {
   const result = await new AxeBuilder({ page }).withTags(WCAG22).analyze();
@@ -24,16 +25,6 @@ async function seriousViolations(page: Page, where: string): Promise<string[]> {
     .map((v) => `${where}: ${v.id} (${v.impact}): ${v.help}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
 }
 
-const HOLDER1 = {
-  vaultHost: 'holder1-keys.vault.azure.net',
-  keyIdentifier: '',
-  clientId: '1b4e28ba-2fa1-11d2-883f-0016d3cca427',
-  tenantId: '72f988bf-86f1-41af-91ab-2d7cd011db47',
-  keyName: 'contoso-cmek',
-  secretCreatedOn: '',
-  secretExpiresOn: '',
-};
-const EMPTY = { vaultHost: '', keyIdentifier: '', clientId: '', tenantId: '', keyName: '', secretCreatedOn: '', secretExpiresOn: '' };
 
 test('every screen: no serious or critical WCAG 2.2 violation, focus on the new screen’s heading', async ({ page, bridge }) => {
   // Thirteen screens and four views, each analysed by axe: longer than one screen's spec on a shared machine.

@@ -8,17 +8,9 @@
  */
 import AxeBuilder from '@axe-core/playwright';
 import { test, expect } from '../support/fixtures';
+import { EMPTY, HOLDER1 } from '../support/worksheet-values';
+import { WCAG22 } from '../support/axe';
 
-const HOLDER1 = {
-  vaultHost: 'holder1-keys.vault.azure.net',
-  keyIdentifier: '',
-  clientId: '1b4e28ba-2fa1-11d2-883f-0016d3cca427',
-  tenantId: '72f988bf-86f1-41af-91ab-2d7cd011db47',
-  keyName: 'contoso-cmek',
-  secretCreatedOn: '',
-  secretExpiresOn: '',
-};
-const EMPTY = { vaultHost: '', keyIdentifier: '', clientId: '', tenantId: '', keyName: '', secretCreatedOn: '', secretExpiresOn: '' };
 
 test('home: role, where the ceremony stands, the next action with its link, the checklist', async ({ page, bridge }) => {
   await expect(page.getByRole('heading', { name: 'Customer-managed key ceremony', level: 1 })).toBeVisible();
@@ -40,7 +32,7 @@ test('home: role, where the ceremony stands, the next action with its link, the 
   await expect(list).not.toContainText('holder 2');
   await expect(page.getByTestId('home-next')).toContainText('Vault registered with the vendor (holder 1)');
   await bridge.screenshot('2-holder1-next');
-  const axe = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']).include('main').analyze();
+  const axe = await new AxeBuilder({ page }).withTags(WCAG22).include('main').analyze();
   const serious = axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   expect(serious.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`)).toEqual([]);
 

@@ -9,6 +9,7 @@
  */
 import AxeBuilder from '@axe-core/playwright';
 import { test, expect, type Page } from '../support/fixtures';
+import { WCAG22 } from '../support/axe';
 
 async function copied(page: Page, testId: string): Promise<string> {
   const row = page.getByTestId(testId);
@@ -18,7 +19,7 @@ async function copied(page: Page, testId: string): Promise<string> {
 }
 
 async function noSeriousA11yProblem(page: Page) {
-  const axe = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']).include('main').analyze();
+  const axe = await new AxeBuilder({ page }).withTags(WCAG22).include('main').analyze();
   const serious = axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   expect(serious.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`)).toEqual([]);
 }
