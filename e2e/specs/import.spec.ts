@@ -23,6 +23,7 @@ import os from 'node:os';
 import fs from 'node:fs';
 import { test as base, expect, SCREENSHOT_DIR } from '../support/fixtures';
 import { SignInBrowser, importThroughActivation, join, signInOnRehearsalPage, type ImportStep } from '../support/import';
+import { saveHolderOneOnScreen } from '../support/worksheet-values';
 import { enrolInPlan, importCast } from '../support/participants';
 import { restoreTurn, sealTurn } from '../support/escrow';
 import { startRehearsalCloud, type RehearsalCloud } from '../../electron/rehearsal/index';
@@ -59,7 +60,6 @@ const PASS = {
   holder1: 'saffron-quiver-basalt-harbor-ember',
 };
 const KEY_NAME = 'contoso-cmek-1';
-const day = (offsetDays: number) => new Date(Date.now() + offsetDays * 86_400_000).toISOString().slice(0, 10);
 
 const SHOTS: Record<ImportStep, string> = {
   'form-filled': '5-form-filled',
@@ -93,21 +93,7 @@ test('one workstation in the screens’ natural order: worksheet, escrow and hol
   await enrolInPlan(page, importCast(people));
 
   // 1. The worksheet: holder 1's column (the vault, the application, the tenant, the secret).
-  await page.getByRole('button', { name: 'Azure Information Worksheet' }).click();
-  await page.getByRole('tab', { name: /^Key holder 1/ }).click();
-  for (const [field, value] of [
-    ['vaultHost', vaultHost],
-    ['clientId', app.appId],
-    ['clientSecret', app.clientSecret!],
-    ['tenantId', app.tenantId],
-    ['keyName', KEY_NAME],
-    ['secretCreatedOn', day(0)],
-    ['secretExpiresOn', day(365)],
-  ] as const) {
-    await page.locator(`#ws-h1-${field}`).fill(value);
-  }
-  await page.getByRole('button', { name: 'Save worksheet' }).click();
-  await expect(page.getByTestId('ws-result')).toHaveText('Saved. Some fields are still empty.');
+  await saveHolderOneOnScreen(page, { vaultHost, clientId: app.appId, clientSecret: app.clientSecret!, tenantId: app.tenantId, keyName: KEY_NAME });
 
   // 2. The source key, its escrow (two custodians, test-restored from disk) and holder 1's copy.
   await page.getByRole('button', { name: 'Source key and escrow' }).click();

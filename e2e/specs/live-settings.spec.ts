@@ -16,6 +16,7 @@ import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { test, expect, SCREENSHOT_DIR } from '../support/fixtures';
 import { SignInBrowser, importThroughActivation } from '../support/import';
+import { saveHolderOneOnScreen } from '../support/worksheet-values';
 import { enrolInPlan, importCast } from '../support/participants';
 import { createEscrowService } from '../../electron/services/escrow/service';
 import { PASS } from '../../electron/services/escrow/testing/helpers';
@@ -181,22 +182,7 @@ test('a holder goes live through the settings screen: custom cloud, connection t
     // The worksheet column and the vendor's registration, as in the ceremony (control plane over system trust).
     const vaultHost = new URL(vault1).host;
     const KEY_NAME = 'contoso-cmek-live';
-    const day = (offsetDays: number) => new Date(Date.now() + offsetDays * 86_400_000).toISOString().slice(0, 10);
-    await page.getByRole('button', { name: 'Azure Information Worksheet' }).click();
-    await page.getByRole('tab', { name: /^Key holder 1/ }).click();
-    for (const [field, value] of [
-      ['vaultHost', vaultHost],
-      ['clientId', app.appId],
-      ['clientSecret', app.clientSecret!],
-      ['tenantId', app.tenantId],
-      ['keyName', KEY_NAME],
-      ['secretCreatedOn', day(0)],
-      ['secretExpiresOn', day(365)],
-    ] as const) {
-      await page.locator(`#ws-h1-${field}`).fill(value);
-    }
-    await page.getByRole('button', { name: 'Save worksheet' }).click();
-    await expect(page.getByTestId('ws-result')).toHaveText('Saved. Some fields are still empty.');
+    await saveHolderOneOnScreen(page, { vaultHost, clientId: app.appId, clientSecret: app.clientSecret!, tenantId: app.tenantId, keyName: KEY_NAME });
     const vendor = async (route: string, body?: unknown) => {
       const text = body === undefined ? undefined : JSON.stringify(body);
       const r = await request(agentFor(cloud), `${d.controlPlaneUrl}${route}`, {
