@@ -133,7 +133,8 @@ export function awsHandlers(s: Services): Pick<Handlers, AwsChannels> {
       if (now.primary.currentSha256 !== r.primarySha256 || now.companion.currentSha256 !== r.companionSha256) {
         throw new KeyholderError('aws.policy_changed', 'A key policy changed in AWS since Key Holder showed you the difference. Review the new difference before applying.');
       }
-      await s.awsKeyStore.applyPolicies(now, { widening: r.confirmWidening });
+      // Through the ceremony's operation: the plan the holder saw is recorded in the transcript once applied.
+      await s.ceremonyOps.applyAwsPolicies(now, { widening: r.confirmWidening });
       return both(await s.awsKeyStore.proposePolicies());
     },
   };
