@@ -111,7 +111,8 @@ export function awsHandlers(s: Services): Pick<Handlers, AwsChannels> {
             ...(r.outcome ? { outcome: r.outcome } : {}),
           }
         : null;
-      return { record, suggested: { holder, keyArn: line?.keyArn ?? '', holderCopies: findHolderCopies(s.deps.dataDir) } };
+      const damaged = s.awsKeyStore.damage();
+      return { record, suggested: { holder, keyArn: line?.keyArn ?? '', holderCopies: findHolderCopies(s.deps.dataDir) }, ...(damaged ? { damaged: damaged.toShape() } : {}) };
     },
     'aws:saveDraft': async (r) => {
       s.awsKeyStore.saveDraft(keyStoreDraft(s, r));

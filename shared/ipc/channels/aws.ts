@@ -95,6 +95,8 @@ export const awsChannels = {
     z.object({
       record: z.object({ draft: awsImportDraftSchema, state: z.enum(['pending', 'failed', 'done']), updatedAt: z.string(), error: ipcErrorSchema.optional(), outcome: awsImportOutcomeSchema.optional() }).nullable(),
       suggested: z.object({ holder: holder.nullable(), keyArn: z.string(), holderCopies: z.array(z.string()) }),
+      /** The key store's record was damaged (set aside, kept under a dated name): its state is unknown until the holder imports again. */
+      damaged: ipcErrorSchema.optional(),
     }),
   ),
   'aws:saveDraft': channel(awsImportDraftSchema, z.object({})),
