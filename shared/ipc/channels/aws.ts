@@ -25,6 +25,8 @@ export const awsStatusSchema = z.object({
   roles: z.array(awsRoleSchema).optional(),
   role: awsRoleSchema.nullable().optional(),
   sessionExpiresAt: z.string().optional(),
+  /** Signed out for a reason the holder should know: the kept sign-in expired, could not be opened, or cannot be kept (no keychain). */
+  notice: z.string().optional(),
 });
 
 export const awsWorksheetLineSchema = z
