@@ -120,11 +120,22 @@ export function awsHandlers(s: Services): Pick<Handlers, AwsChannels> {
     },
     // The key is opened only inside a supervised activation (keeper, knower, supervisor); the desk's import purpose
     // carries out the AWS import when the attested target is the AWS draft's.
-    'aws:startImport': async (r) => {
+    'aws:startImport': async ({ otherHolderConfirmed, ...r }) => {
       const draft = keyStoreDraft(s, r);
       if (!r.holderCopyPath.trim()) throw new KeyholderError('vault.copy_missing', 'Choose your key-holder copy of the AWS key (the file made for you in the escrow step).');
+      // As on Azure: importing as the other holder than this workstation's own is refused unless confirmed on the screen.
+      const mine = await own();
+      if (mine !== null && draft.holder !== mine && !otherHolderConfirmed) {
+        throw new KeyholderError(
+          'vault.other_holder',
+          `This workstation belongs to key holder ${mine}, but the import is for key holder ${draft.holder}. Choose key holder ${mine}, or confirm on the screen that you are key holder ${draft.holder} importing into your own AWS account.`,
+          { own: mine, holder: draft.holder },
+        );
+      }
       // Recorded in the ceremony (the AWS worksheet saved: location, vendor role, cache time) before anyone hands over a copy.
       await s.ceremonyOps.saveAwsKeyStore(draft);
+      // The explicit choice to act as the other holder is part of the signed record; if it cannot be recorded, nothing starts.
+      if (mine !== null && draft.holder !== mine) await s.ceremony.record('vault.other-holder-chosen', { workstationHolder: mine, holder: draft.holder, target: awsImportTarget(draft) });
       return s.activationDesk.start({ mode: 'split-knowledge', escrowFile: r.holderCopyPath.trim(), purpose: { kind: 'vault-import', target: awsImportTarget(draft), holder: draft.holder } });
     },
     'aws:policy': async () => both(await s.awsKeyStore.proposePolicies()),

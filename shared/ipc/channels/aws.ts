@@ -102,8 +102,11 @@ export const awsChannels = {
     }),
   ),
   'aws:saveDraft': channel(awsImportDraftSchema, z.object({})),
-  /** Checks and saves the draft, then starts the supervised activation (keeper, knower, supervisor) that imports it. */
-  'aws:startImport': channel(awsImportDraftSchema, activationViewSchema),
+  /**
+   * Checks and saves the draft, then starts the supervised activation (keeper, knower, supervisor) that imports it.
+   * Importing as the other holder than this workstation's own needs `otherHolderConfirmed` (warned on the screen, recorded).
+   */
+  'aws:startImport': channel(z.object({ ...awsImportDraftSchema.shape, otherHolderConfirmed: z.boolean().optional() }).strict(), activationViewSchema),
   /** The key policies Key Holder would write (the key, its companion HMAC key), each diffed against the current one: shown before anything is applied. */
   'aws:policy': channel(empty, z.object({ primary: awsPolicyProposalSchema, companion: awsPolicyProposalSchema })),
   /** Applies the policy shown (refused if it changed in AWS since, or widens a grant the holder did not confirm). */
