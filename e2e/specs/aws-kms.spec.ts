@@ -5,7 +5,11 @@
  * advice shown); sign in with Identity Center (the approval page opened as
  * the system browser would, the code compared and allowed); import the
  * escrowed 256-bit key through a supervised activation (keeper, knower,
- * supervisor); see the key policy diffed before applying it; then revoke
+ * supervisor), on the same parts as the Azure import: the holder says which
+ * key holder they are, picks their copy in the file chooser (the bridge plays
+ * the dialog; no typed path), and a damaged key-store record left by an
+ * earlier run is reported, not taken for "nothing imported"; see the key
+ * policy diffed before applying it; then revoke
  * (the other key store unknown: the participants' quorum and a typed
  * reason) and unrevoke, with the cache time shown as the lag.
  */
@@ -14,7 +18,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { test as base, expect, SCREENSHOT_DIR } from '../support/fixtures';
-import { handover, join, participantPassphrase } from '../support/import';
+import { chooseHolderCopy, handover, join, participantPassphrase } from '../support/import';
 import { enrolInPlan, importCast } from '../support/participants';
 import { TEST_KDF } from '../../shared/escrow/kdf-profiles';
 import { serializeEscrow } from '../../shared/escrow/format';
@@ -54,13 +58,13 @@ const test = base.extend<Extra>({
   },
 });
 
-/** The holder's copy of the AWS key, as the escrow step leaves it in the data folder (a rehearsal key, 1 of 1). */
-async function awsHolderCopy(dataDir: string): Promise<string> {
+/** The holder's copy of the AWS key, brought on removable media (not among the copies this workstation made): a rehearsal key, 1 of 1. */
+async function awsHolderCopy(dir: string): Promise<string> {
   const key = generateSymmetricKey();
   const file = await sealKey(key.secretKey, { keyId: key.keyId, purpose: 'AWS KMS imported material', created: new Date(), environment: 'rehearsal' }, [{ name: 'Key holder 1', passphrase: COPY_PASSPHRASE }], 1, TEST_KDF);
-  const dir = path.join(dataDir, 'ceremony', 'escrow', crypto.randomUUID());
-  fs.mkdirSync(dir, { recursive: true });
-  const out = path.join(dir, `holder-key-holder-1-${key.identity.fingerprint.slice(0, 8)}.khescrow`);
+  const media = path.join(dir, `removable-${crypto.randomUUID()}`);
+  fs.mkdirSync(media, { recursive: true });
+  const out = path.join(media, `holder-key-holder-1-${key.identity.fingerprint.slice(0, 8)}.khescrow`);
   fs.writeFileSync(out, serializeEscrow(file));
   return out;
 }
@@ -71,7 +75,7 @@ async function open(page: Page, screen: string, heading: string): Promise<void> 
 }
 
 test('a holder chooses AWS KMS, fills the AWS worksheet, signs in with Identity Center, imports under supervision, applies the key policy seen first, then revokes and unrevokes with the cache time as the lag', async ({ page, bridge }) => {
-  const copyFile = await awsHolderCopy(bridge.dataDir);
+  const copyFile = await awsHolderCopy(path.dirname(bridge.dataDir));
   await enrolInPlan(page, importCast(people));
 
   // Settings: AWS KMS as the key store (a China Region is refused as it is typed).
@@ -98,17 +102,37 @@ test('a holder chooses AWS KMS, fills the AWS worksheet, signs in with Identity 
   await expect(page.getByTestId('aws-keyArn-problem-1')).toContainText('China');
   await expect(page.getByTestId('aws-cacheMinutes-1')).toHaveValue('5');
 
+  // An earlier run left the key store's record damaged: the screen says so (which file, where the copy is, what to do).
+  const record = path.join(bridge.dataDir, 'aws-kms', 'key-store.json');
+  fs.mkdirSync(path.dirname(record), { recursive: true });
+  fs.writeFileSync(record, '{"state":"done","draft":{"holder":1,"accountId":"1111');
+
   // Sign-in and import.
   await open(page, 'Import into AWS KMS', 'Import your key into AWS KMS');
+  const damaged = page.getByTestId('aws-key-store-damaged');
+  await expect(damaged).toContainText(`record of your AWS key store (${record}) is damaged`);
+  await expect(damaged).toContainText('It was kept as');
+  await expect(damaged).toContainText('Run the import into AWS KMS again');
+  expect(fs.existsSync(record)).toBe(false);
   await bridge.screenshot('3-before-sign-in');
   await page.getByRole('button', { name: 'Sign in to AWS' }).click();
   await expect(page.getByTestId('aws-signed-in')).toBeVisible({ timeout: 30_000 });
   // Alice has two roles in her account: she picks the one that may import.
   await page.getByTestId('aws-role').selectOption({ label: 'Key holder 1 rehearsal account (111122223333): KeyHolderKmsAdmin' });
   await expect(page.getByTestId('aws-signed-in')).toContainText('KeyHolderKmsAdmin');
-  await expect(page.getByLabel('Key-holder copy of the AWS key (file)')).toHaveValue(copyFile);
+  // The same parts as the Azure import: no holder guessed (this workstation is not enrolled), no typed path.
+  const start = page.getByRole('button', { name: 'Start the supervised import' });
+  await expect(page.getByTestId('choose-holder')).toBeVisible();
+  await expect(page.getByTestId('holder-copy-path')).toHaveText('');
+  await expect(page.getByRole('textbox', { name: /Key-holder copy/ })).toHaveCount(0);
+  await expect(start).toBeDisabled();
   await bridge.screenshot('4-signed-in-form');
-  await page.getByRole('button', { name: 'Start the supervised import' }).click();
+  await page.getByLabel('Key holder 1', { exact: true }).check();
+  await expect(page.getByTestId('choose-holder')).toHaveCount(0);
+  await chooseHolderCopy(page, copyFile);
+  await expect(start).toBeEnabled();
+  await bridge.screenshot('4b-holder-and-copy-chosen');
+  await start.click();
   await handover(page, 'the operator');
   await join(page, people.operator);
   await handover(page, 'the supervisor');
@@ -131,6 +155,8 @@ test('a holder chooses AWS KMS, fills the AWS worksheet, signs in with Identity 
   await expect(page.getByTestId('aws-material-proof')).toContainText('accepted the escrowed key');
   await expect(page.getByTestId('activation-wiped')).toBeVisible();
   expect(await page.content()).not.toContain(COPY_PASSPHRASE);
+  // The import made a new record: the damaged one is no longer the key store's state.
+  await expect(damaged).toHaveCount(0);
   await bridge.screenshot('5-imported');
   const keyArn = (await arn.textContent())!;
 
