@@ -110,7 +110,7 @@ test('a holder chooses AWS KMS, fills the AWS worksheet, signs in with Identity 
   // Sign-in and import.
   await open(page, 'Import into AWS KMS', 'Import your key into AWS KMS');
   const damaged = page.getByTestId('aws-key-store-damaged');
-  await expect(damaged).toContainText(`record of your AWS key store (${record}) is damaged`);
+  await expect(damaged).toContainText(`record of your AWS key store (${record}) was damaged (it is not valid JSON)`);
   await expect(damaged).toContainText('It was kept as');
   await expect(damaged).toContainText('Run the import into AWS KMS again');
   expect(fs.existsSync(record)).toBe(false);

@@ -63,7 +63,7 @@ describe('keyholder rehearse --provider aws-kms', () => {
     const policies = entries.filter((e) => e.kind === 'aws.key-policy-applied');
     expect(policies.map((e) => e.data.holder)).toEqual([1, 2]);
     for (const [i, k] of [k1, k2].entries()) {
-      expect((policies[i]!.data.keys as Record<string, unknown>[])[0]).toMatchObject({ key: 'encryption', keyArn: k, vendorActions: ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'], widened: [] });
+      expect((policies[i]!.data.keys as Record<string, unknown>[])[0]).toMatchObject({ keyRole: 'encryption', keyArn: k, vendorActions: ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'], widened: [] });
       expect(policies[i]!.data.wideningConfirmed).toBe(false);
     }
     expect(entries.filter((e) => e.kind === 'registration.done').map((e) => e.data.vaultDnsName)).toEqual([k1.split(':').slice(0, 5).join(':'), k2.split(':').slice(0, 5).join(':')]);

@@ -28,6 +28,7 @@ import { createCeremonyOperations, type CeremonyRecorder } from '../../services/
 import { KMSClient, PutKeyPolicyCommand } from '@aws-sdk/client-kms';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { JsonObject } from '../../../shared/transcript/canonical';
+import { assertNoSecretFields } from '../../../shared/transcript/entry';
 
 let cloud: RehearsalCloud;
 let agent: https.Agent;
@@ -64,7 +65,11 @@ async function holderCopy(keyStoreKind: 'aws-kms' | 'azure-key-vault'): Promise<
 function operations(svc: AwsKeyStoreService) {
   const entries: { kind: string; data: JsonObject }[] = [];
   const recorder: CeremonyRecorder = {
-    note: async (kind, data) => entries.push({ kind, data }),
+    // As the signed transcript does: a field that looks like secret material is refused.
+    note: async (kind, data) => {
+      assertNoSecretFields(data);
+      entries.push({ kind, data });
+    },
     recorded: (kind) => entries.filter((e) => e.kind === kind).map((e) => e.data),
   };
   // Only the AWS key store is used by this operation; the other services are not reached.
@@ -151,12 +156,12 @@ describe('AWS key store service', () => {
     const e = entries[0]!.data;
     expect(e).toMatchObject({ holder: 1, vendorRoleArn: vendorRole, wideningConfirmed: true });
     const [key, companion] = e.keys as JsonObject[];
-    expect(key).toMatchObject({ key: 'encryption', keyArn: imported.keyVersionId, vendorActions: ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'], widened: [vendorRole], unchanged: false, replacedPolicySha256: shown.primary.currentSha256 });
+    expect(key).toMatchObject({ keyRole: 'encryption', keyArn: imported.keyVersionId, vendorActions: ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'], widened: [vendorRole], unchanged: false, replacedPolicySha256: shown.primary.currentSha256 });
     expect(key!.changes).toEqual(shown.primary.lines);
     expect((key!.changes as string[])[0]).toMatch(/^WIDENS arn:aws:iam::\d{12}:role\/.+: kms:DescribeKey, kms:Encrypt, kms:GenerateDataKey$/);
     expect(key!.appliedPolicySha256).toMatch(/^[0-9a-f]{64}$/);
     expect(key!.appliedPolicySha256).not.toBe(key!.replacedPolicySha256);
-    expect(companion).toMatchObject({ key: 'companion-hmac', keyArn: imported.companionKeyArn, vendorActions: ['kms:DescribeKey', 'kms:GenerateMac'], widened: [], unchanged: false });
+    expect(companion).toMatchObject({ keyRole: 'companion-hmac', keyArn: imported.companionKeyArn, vendorActions: ['kms:DescribeKey', 'kms:GenerateMac'], widened: [], unchanged: false });
 
     // Applying again changes nothing in AWS and adds nothing to the record.
     await ops.applyAwsPolicies(await svc.proposePolicies());

@@ -106,10 +106,10 @@ export const ceremonyEntries = {
   statusChanged: (pk: PrimaryKey): Entry => ({ kind: 'status.changed', data: { status: pk.status, primaryKeyId: pk.primaryKeyId, name: pk.name, checkedAt: pk.checkedAt } }),
 };
 
-function policyApplied(key: 'encryption' | 'companion-hmac', p: PolicyProposal, vendorRoleArn: string): JsonObject {
+function policyApplied(keyRole: 'encryption' | 'companion-hmac', p: PolicyProposal, vendorRoleArn: string): JsonObject {
   const vendorActions = [...(grantsOf(parseKeyPolicy(p.proposedPolicy)).allows.get(vendorRoleArn) ?? [])].sort();
   return {
-    key,
+    keyRole,
     keyArn: p.keyArn,
     vendorActions,
     changes: p.lines,

@@ -64,6 +64,8 @@ export function HolderChoice(props: {
   onChoose(h: Holder): void;
   /** Where the key goes, in the key store's words: "vault", "AWS account". */
   store: string;
+  /** Why this workstation cannot tell its holder, when it cannot (what it would know it from). */
+  unknownBecause: string;
   onBlur?(): void;
 }) {
   const { choice, holder, store } = props;
@@ -89,7 +91,7 @@ export function HolderChoice(props: {
       </fieldset>
       {!choice.chosen && (
         <p className="hint" data-testid="choose-holder">
-          Choose which key holder you are: this workstation cannot tell (it is not enrolled with the vendor and keeps no client secret).
+          Choose which key holder you are: this workstation cannot tell ({props.unknownBecause}).
         </p>
       )}
       {choice.chosen && choice.isOther(holder) && (

@@ -269,7 +269,7 @@ export function ImportScreen() {
           }}
         >
           <h2 id="import-form-title">2. Your copy, your vault</h2>
-          <HolderChoice choice={choice} holder={draft.holder} onChoose={(n) => update({ holder: n })} store="vault" onBlur={save} />
+          <HolderChoice choice={choice} holder={draft.holder} onChoose={(n) => update({ holder: n })} store="vault" unknownBecause="it is not enrolled with the vendor and keeps no client secret" onBlur={save} />
           <HolderCopyChooser copies={copies} chosen={draft.holderCopyPath} onChoose={choseCopy} onError={setError} disabled={busy} />
           <label>
             Vault URL (worksheet line 1)

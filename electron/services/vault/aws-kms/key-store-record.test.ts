@@ -76,6 +76,7 @@ describe('the AWS key store record', () => {
     const again = service().damage();
     expect(again).toMatchObject({ code: 'aws.key_store_damaged', detail: { file, keptAt: kept } });
     expect(again!.message).toContain(`It was kept as ${kept}`);
+    expect(again!.message).toContain(`(${file}) was damaged (it is not valid JSON)`);
 
     // The holder enters their key store again: a new record, the damage no longer reported, the copy kept.
     svc.saveDraft(draft);

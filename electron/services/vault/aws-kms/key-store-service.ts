@@ -120,21 +120,28 @@ export function awsKeyStoreDamaged(file: string, why: string, keptAt?: string): 
  */
 export function readAwsKeyStoreRecord(dataDir: string): AwsKeyStoreRecord | null {
   const file = awsKeyStoreFile(dataDir);
+  const r = readRecordFile(file);
+  if (r === null || 'record' in r) return r?.record ?? null;
+  throw awsKeyStoreDamaged(file, `is ${r.why}`);
+}
+
+/** A record file: null when absent, the record, or why it is damaged ("damaged (it is not valid JSON)"). */
+function readRecordFile(file: string): { record: AwsKeyStoreRecord } | { why: string } | null {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw awsKeyStoreDamaged(file, `cannot be read (the system said ${(e as NodeJS.ErrnoException).code ?? 'no'})`);
+    return { why: `unreadable (the system said ${(e as NodeJS.ErrnoException).code ?? 'no'})` };
   }
   let doc: unknown;
   try {
     doc = JSON.parse(text);
   } catch {
-    throw awsKeyStoreDamaged(file, 'is damaged (it is not valid JSON)');
+    return { why: 'damaged (it is not valid JSON)' };
   }
-  if (!recordShape.safeParse(doc).success) throw awsKeyStoreDamaged(file, 'is damaged (it does not hold what a key-store record holds)');
-  return doc as AwsKeyStoreRecord;
+  if (!recordShape.safeParse(doc).success) return { why: 'damaged (it does not hold what a key-store record holds)' };
+  return { record: doc as AwsKeyStoreRecord };
 }
 
 /** Damaged records the app set aside, newest last (`key-store.damaged-<time>.json` beside the record). */
@@ -165,7 +172,10 @@ export function awsKeyStoreDamage(dataDir: string): KeyholderError | null {
     throw e;
   }
   const kept = keptAsideRecords(dataDir).at(-1);
-  return kept ? awsKeyStoreDamaged(awsKeyStoreFile(dataDir), 'was damaged', kept) : null;
+  if (!kept) return null;
+  // Why it was set aside, read again from the copy (so it is said after a restart too).
+  const r = readRecordFile(kept);
+  return awsKeyStoreDamaged(awsKeyStoreFile(dataDir), `was ${r && 'why' in r ? r.why : 'damaged'}`, kept);
 }
 
 export class AwsKeyStoreService {
