@@ -88,7 +88,7 @@ const problemOf = (fn: () => unknown): string | undefined => {
 };
 
 /** The worksheet's AWS line of one holder, checked with the shared rules, and against the other holder's line. */
-export function checkAwsWorksheet(holder: Holder, entry: AwsWorksheetEntry, other: AwsWorksheetEntry | undefined): AwsWorksheetCheck {
+function checkAwsWorksheet(holder: Holder, entry: AwsWorksheetEntry, other: AwsWorksheetEntry | undefined): AwsWorksheetCheck {
   const problems: AwsWorksheetCheck['problems'] = {};
   const keyArn = problemOf(() => parseKeyArn(entry.keyArn));
   if (keyArn) problems.keyArn = keyArn;
