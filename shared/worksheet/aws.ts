@@ -99,9 +99,3 @@ export function awsKeyLocation(k: { partition?: string; region: string; accountI
   if (!/^\d{12}$/.test(k.accountId)) throw new KeyholderError('aws.bad_account', 'The AWS account ID is 12 digits (AWS console: your name, top right > Account ID).');
   return `arn:${partition}:kms:${k.region}:${k.accountId}`;
 }
-
-/** The location (arn:aws:kms:{region}:{account}) of a key ARN. */
-export function keyLocationOf(keyArn: string): string {
-  const k = parseKeyArn(keyArn);
-  return awsKeyLocation(k);
-}

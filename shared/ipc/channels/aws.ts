@@ -11,10 +11,10 @@ import { activationViewSchema } from './activation';
 
 const holder = z.union([z.literal(1), z.literal(2)]);
 
-export const awsRoleSchema = z.object({ accountId: z.string(), accountName: z.string(), roleName: z.string() });
-export const awsPromptSchema = z.object({ userCode: z.string(), verificationUri: z.string(), verificationUriComplete: z.string(), expiresAt: z.string() });
+const awsRoleSchema = z.object({ accountId: z.string(), accountName: z.string(), roleName: z.string() });
+const awsPromptSchema = z.object({ userCode: z.string(), verificationUri: z.string(), verificationUriComplete: z.string(), expiresAt: z.string() });
 
-export const awsStatusSchema = z.object({
+const awsStatusSchema = z.object({
   /** False until the settings choose AWS KMS with a Region and a sign-in. */
   configured: z.boolean(),
   problem: z.string().optional(),
@@ -27,7 +27,7 @@ export const awsStatusSchema = z.object({
   sessionExpiresAt: z.string().optional(),
 });
 
-export const awsWorksheetLineSchema = z
+const awsWorksheetLineSchema = z
   .object({
     keyArn: z.string().max(300),
     vendorRoleArn: z.string().max(300),
@@ -38,7 +38,7 @@ export const awsWorksheetLineSchema = z
 
 const lineCheck = z.object({ problems: z.partialRecord(z.enum(['keyArn', 'vendorRoleArn', 'cacheMinutes', 'vendorRegion', 'pair']), z.string()), advice: z.string().nullable() });
 
-export const awsWorksheetViewSchema = z.object({
+const awsWorksheetViewSchema = z.object({
   lines: z.object({ '1': awsWorksheetLineSchema.optional(), '2': awsWorksheetLineSchema.optional() }),
   checks: z.object({ '1': lineCheck, '2': lineCheck }),
   cacheTime: z.object({ minMinutes: z.number(), maxMinutes: z.number(), defaultMinutes: z.number() }),
@@ -46,7 +46,7 @@ export const awsWorksheetViewSchema = z.object({
   ownHolder: holder.nullable(),
 });
 
-export const awsImportDraftSchema = z
+const awsImportDraftSchema = z
   .object({
     holder,
     holderCopyPath: z.string().max(4096),
@@ -55,7 +55,7 @@ export const awsImportDraftSchema = z
   })
   .strict();
 
-export const awsImportOutcomeSchema = z.object({
+const awsImportOutcomeSchema = z.object({
   keyArn: z.string(),
   companionArn: z.string(),
   region: z.string(),
@@ -69,7 +69,7 @@ export const awsImportOutcomeSchema = z.object({
   keyId: z.string(),
 });
 
-export const awsPolicyProposalSchema = z.object({
+const awsPolicyProposalSchema = z.object({
   keyArn: z.string(),
   currentPolicy: z.string(),
   currentSha256: z.string(),
