@@ -115,7 +115,3 @@ export function assertStepMayStart(stepId: string, receipts: readonly Receipt[],
     throw new KeyholderError('ceremony.step_out_of_order', `${step.title} cannot start yet: first ${p.waitingFor.join(', ')}.`, { step: stepId });
   }
 }
-
-export function nextSteps(receipts: readonly Receipt[]): StepProgress[] {
-  return ceremonyProgress(receipts).filter((p) => p.state === 'ready');
-}
