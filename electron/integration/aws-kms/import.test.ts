@@ -125,12 +125,26 @@ describe('import round trip', () => {
   });
 });
 
+describe('the wrapping algorithm', () => {
+  it('wraps with RSA_AES_KEY_WRAP_SHA_256 when asked (OAEP over a fresh AES key, then RFC 5649 key wrap), and KMS then holds the escrowed material', async () => {
+    const key = generateSymmetricKey();
+    const out = await provider().importKey(spec(key, { wrappingAlgorithm: 'RSA_AES_KEY_WRAP_SHA_256' }));
+    expect(out).toMatchObject({ reused: false, materialProof: 'imported' });
+    expect(out.selfTest).toEqual({ encryptDecrypt: true, dataKey: true, macMatchesLocal: true, localMacVerified: true });
+    // The same material again under the default OAEP wrap is accepted as identical: the AES key wrap delivered the escrowed bytes.
+    expect(await provider().importKey(spec(key))).toMatchObject({ keyArn: out.keyArn, materialProof: 'reimport-accepted' });
+    // Other material under the AES key wrap is refused by KMS: the wrap is not a pass-through that any bytes survive.
+    await refusedWith(provider().importKey(spec(generateSymmetricKey(), { keyArn: out.keyArn, wrappingAlgorithm: 'RSA_AES_KEY_WRAP_SHA_256' })), 'aws.other_material');
+  });
+});
+
 describe('resuming', () => {
   for (const [step, role] of [
     ['created', 'primary'],
     ['parameters', 'primary'],
     ['imported', 'primary'],
     ['created', 'companion-hmac'],
+    ['parameters', 'companion-hmac'],
     ['imported', 'companion-hmac'],
   ] as const) {
     it(`a crash after "${step}" of the ${role} key: the next run creates no second key and ends with the same proof`, async () => {
