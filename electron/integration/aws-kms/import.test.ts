@@ -196,6 +196,18 @@ describe('bad input at every step', () => {
     await refusedWith(provider().importKey(spec(key, { expiration: { model: 'KEY_MATERIAL_EXPIRES', validTo: new Date(Number.NaN) } })), 'aws.bad_valid_to');
   });
 
+  it('an expiry date AWS refuses (past, or more than 365 days ahead): said as such, not "retry"; the import then completes with a valid date on the same key', async () => {
+    const key = generateSymmetricKey();
+    const h1 = sdk('key holder 1');
+    const before = await keyCount(h1);
+    const far = await refusedWith(provider().importKey(spec(key, { expiration: { model: 'KEY_MATERIAL_EXPIRES', validTo: new Date(Date.now() + 400 * 86400_000) } })), 'aws.bad_valid_to');
+    expect(far.message).toMatch(/at most 365 days ahead.*"does not expire"/);
+    await refusedWith(provider().importKey(spec(key, { expiration: { model: 'KEY_MATERIAL_EXPIRES', validTo: new Date(Date.now() - 86400_000) } })), 'aws.bad_valid_to');
+    const out = await provider().importKey(spec(key, { expiration: { model: 'KEY_MATERIAL_EXPIRES', validTo: new Date(Date.now() + 30 * 86400_000) } }));
+    expect(out).toMatchObject({ reused: true, materialProof: 'imported' });
+    expect(await keyCount(h1)).toBe(before + 2);
+  });
+
   it('a named key: not an ARN, another Region, KMS-generated material, an HMAC key, another account, other material', async () => {
     const key = generateSymmetricKey();
     const h1 = sdk('key holder 1');
