@@ -81,7 +81,7 @@ export function regionAdvice(keyRegion: string, vendorRegion: string | undefined
 }
 
 /** Dual party: two holders' keys must be in two different accounts. */
-export function checkDualParty(a: KeyArn, b: KeyArn): void {
+export function checkDualParty(a: Pick<KeyArn, 'accountId'>, b: Pick<KeyArn, 'accountId'>): void {
   if (a.accountId === b.accountId) {
     throw new KeyholderError('aws.same_account', 'Both key stores are in the same AWS account. Dual-party control needs each key holder\u2019s key in their own account.');
   }
