@@ -100,3 +100,8 @@ export function awsKeyLocation(k: { partition?: string; region: string; accountI
   if (!/^\d{12}$/.test(k.accountId)) throw new KeyholderError('aws.bad_account', 'The AWS account ID is 12 digits (AWS console: your name, top right > Account ID).');
   return `arn:${partition}:kms:${k.region}:${k.accountId}`;
 }
+
+/** The key store's location (arn:aws:kms:{region}:{account}) that a key ARN names: what the vendor registers. */
+export function keyLocationOf(keyArn: string): string {
+  return awsKeyLocation(parseKeyArn(keyArn));
+}
