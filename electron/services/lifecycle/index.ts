@@ -120,6 +120,12 @@ export function createLifecycle(deps: {
     mode: deps.mode,
     provider: getProvider,
     held: () => keyStore.held(),
+    heldKey: () => {
+      const aws = heldAws() ? deps.awsKeyStore?.record()?.outcome : null;
+      const azure = deps.vault.record();
+      const out = aws ?? (azure?.state === 'done' ? azure.outcome : null);
+      return out ? { keyId: out.keyId, fingerprint: out.fingerprint } : null;
+    },
     vendorStatus,
     importNewKey: async (r) => {
       if (deps.awsKeyStore && heldAws()) {

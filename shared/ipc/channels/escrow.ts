@@ -27,6 +27,8 @@ const artifactSchema = z.object({
 const ceremonyStatusSchema = z.object({
   sessionId,
   key: keySummarySchema,
+  /** RSA for Azure Key Vault, AES (256-bit) for AWS KMS. */
+  keyType: z.enum(['RSA', 'AES']).optional(),
   threshold: z.number().int().nullable(),
   custodians: z.array(z.object({ index: z.number().int(), name: z.string(), passphraseEntered: z.boolean(), restoreVerified: z.boolean() })),
   written: z
@@ -78,7 +80,15 @@ const escrowFileInfoSchema = z.object({
 export const escrowChannels = {
   'escrow:defaults': channel(
     empty,
-    z.object({ sizes: z.array(z.number().int()), defaultSize: z.number().int(), sizeReason: z.string(), kdf: z.string(), pemKdf: z.string() }),
+    z.object({
+      sizes: z.array(z.number().int()),
+      defaultSize: z.number().int(),
+      sizeReason: z.string(),
+      kdf: z.string(),
+      pemKdf: z.string(),
+      /** The key store the settings choose: AWS KMS takes a 256-bit AES key (no size to choose, no PEM), Azure an RSA key. */
+      keyStore: z.enum(['azure-key-vault', 'aws-kms']).optional(),
+    }),
   ),
   'escrow:start': channel(z.object({ modulusBits: z.union([z.literal(2048), z.literal(3072), z.literal(4096)]), purpose: z.string().max(200).optional() }).strict(), ceremonyStatusSchema),
   'escrow:status': channel(z.object({ sessionId }).strict(), ceremonyStatusSchema),

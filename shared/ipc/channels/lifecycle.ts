@@ -54,11 +54,12 @@ const quorumRequestSchema = z.object({
 
 export const keyRotationViewSchema = z.object({
   id: z.string(),
+  keyStoreKind: z.enum(['azure-key-vault', 'aws-kms']),
   startedAt: z.string(),
   holder,
   step: z.enum(['add-key', 'import', 'submit', 'wait-available', 'wait-no-longer-in-use', 'wait-90-days', 'disable-offered', 'done']),
   oldKey: z.object({ keyVersionId: z.string(), primaryKeyId: z.string().nullable(), fingerprint: z.string().nullable(), libraries: z.array(libraryKeySchema) }),
-  newKey: z.object({ keyId: z.string(), fingerprint: z.string() }).nullable(),
+  newKey: z.object({ keyId: z.string(), fingerprint: z.string(), joined: z.boolean() }).nullable(),
   importedKeyVersionId: z.string().nullable(),
   submittedAt: z.string().nullable(),
   newPrimaryKey: z.object({ primaryKeyId: z.string(), status: z.string() }).nullable(),
@@ -132,6 +133,12 @@ export const lifecycleChannels = {
    * supervisor. Continue with activation:*.
    */
   'lifecycle:key-rotation-add-key': channel(z.object({ escrowFile: text(4096), holderCopies: z.array(text(4096)).max(2) }).strict(), activationViewSchema),
+  /**
+   * The other holder's workstation joins the rotation whose re-seal ran
+   * elsewhere: the new key is read from this holder's key-holder copy's
+   * header (no passphrase, nothing decrypted).
+   */
+  'lifecycle:key-rotation-join': channel(z.object({ holderCopyPath: text(4096) }).strict(), keyRotationViewSchema),
   /**
    * Starts the supervised activation that imports the rotation's new key
    * (keeper, knower, supervisor, as for the first import): no passphrase here,
