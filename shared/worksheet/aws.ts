@@ -81,7 +81,7 @@ export function regionAdvice(keyRegion: string, vendorRegion: string | undefined
 }
 
 /** Dual party: two holders' keys must be in two different accounts. */
-export function checkDualParty(a: KeyArn, b: KeyArn): void {
+export function checkDualParty(a: Pick<KeyArn, 'accountId'>, b: Pick<KeyArn, 'accountId'>): void {
   if (a.accountId === b.accountId) {
     throw new KeyholderError('aws.same_account', 'Both key stores are in the same AWS account. Dual-party control needs each key holder\u2019s key in their own account.');
   }
@@ -101,8 +101,7 @@ export function awsKeyLocation(k: { partition?: string; region: string; accountI
   return `arn:${partition}:kms:${k.region}:${k.accountId}`;
 }
 
-/** The location (arn:aws:kms:{region}:{account}) of a key ARN. */
+/** The key store's location (arn:aws:kms:{region}:{account}) that a key ARN names: what the vendor registers. */
 export function keyLocationOf(keyArn: string): string {
-  const k = parseKeyArn(keyArn);
-  return awsKeyLocation(k);
+  return awsKeyLocation(parseKeyArn(keyArn));
 }

@@ -13,6 +13,7 @@ type LifecycleChannel =
   | 'lifecycle:vault-backup'
   | 'lifecycle:key-rotation-start'
   | 'lifecycle:key-rotation-add-key'
+  | 'lifecycle:key-rotation-join'
   | 'lifecycle:key-rotation-import'
   | 'lifecycle:key-rotation-submit'
   | 'lifecycle:key-rotation-disable-old';
@@ -59,6 +60,11 @@ export function lifecycleHandlers(s: Services): Pick<Handlers, LifecycleChannel>
     'lifecycle:key-rotation-add-key': async (r) => {
       const { target } = await rot.prepareAddKey(r);
       return s.activationDesk.startRewrap({ escrowFile: r.escrowFile, holderCopies: r.holderCopies, purpose: { target } });
+    },
+    'lifecycle:key-rotation-join': async (r) => {
+      const v = await rot.joinWithHolderCopy(r);
+      changed();
+      return v;
     },
     // The new key is opened only inside a supervised activation (keeper, knower, supervisor); its 'key-rotation' purpose runs the import.
     'lifecycle:key-rotation-import': async (r) => {

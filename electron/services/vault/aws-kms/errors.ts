@@ -20,7 +20,7 @@ export type KmsOperation =
   | 'cancel-deletion';
 
 /** The KMS action each step needs (named in the no-permission message). */
-export const ACTION_FOR: Record<KmsOperation, string> = {
+const ACTION_FOR: Record<KmsOperation, string> = {
   find: 'kms:ListKeys and kms:ListResourceTags',
   create: 'kms:CreateKey and kms:TagResource',
   describe: 'kms:DescribeKey',
