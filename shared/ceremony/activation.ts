@@ -16,7 +16,8 @@ import { assertNewPerson, normaliseName, type Participant, type Role } from './r
  * new key to those passphrases after the supervisor's attestation.
  */
 export type ActivationMode = 'split-knowledge' | 'quorum' | 'rewrap';
-export type PurposeKind = 'vault-import' | 'escrow-restore' | 'escrow-rewrap' | 'key-rotation';
+/** `key-material-extend`: the AWS key material imported again into the same KMS key with a new expiry (after the ceremony, like a key rotation). */
+export type PurposeKind = 'vault-import' | 'escrow-restore' | 'escrow-rewrap' | 'key-rotation' | 'key-material-extend';
 
 export interface Purpose {
   kind: PurposeKind;
