@@ -148,7 +148,9 @@ export function createServices(deps: ServiceDeps): Services {
   // The other workstations' transcripts (imported files, the control plane's copies) count toward this one's step table; bound once they exist.
   let otherReceipts: () => Receipt[] = () => [];
   const transcript = createCeremonyTranscripts({ dataDir: deps.dataDir, secretBox: deps.secretBox, clock: deps.clock, others: () => otherReceipts() });
-  const ceremony = createCeremonyService({ dataDir: deps.dataDir, clock: deps.clock, log: deps.log, transcript, others: () => otherReceipts(), ...(deps.chooseSavePath ? { chooseSavePath: deps.chooseSavePath } : {}) });
+  // The steps are named in the words of the key store the settings choose (bound once the settings are open).
+  let keyStore: () => 'azure-key-vault' | 'aws-kms' = () => 'azure-key-vault';
+  const ceremony = createCeremonyService({ dataDir: deps.dataDir, clock: deps.clock, log: deps.log, transcript, others: () => otherReceipts(), keyStore: () => keyStore(), ...(deps.chooseSavePath ? { chooseSavePath: deps.chooseSavePath } : {}) });
   // The ceremony key signs the plan file and activation requests; without a SecretBox there is none, and enrolment fails closed.
   const workstationKey = () => {
     const k = transcript.ceremonyKey();
@@ -182,6 +184,7 @@ export function createServices(deps: ServiceDeps): Services {
   const activation = createActivationService({ transcript: { append: (c, kind, data, att) => ceremony.recordIn(c, kind, data, att) }, clock: deps.clock, workstation: workstationKey });
   const workstation = deps.workstation ?? openWorkstationSettings({ baseDir: deps.dataDir, clock: deps.clock, log: deps.log, running: deps.environment.mode, modeDecided: true, ...(deps.confFactory ? { confFactory: deps.confFactory } : {}) });
   const awsActive = () => workstation.configuration().keyStore.merged.provider === 'aws-kms';
+  keyStore = () => (awsActive() ? 'aws-kms' : 'azure-key-vault');
   const awsConnection = (): AwsConnection | null => {
     if (!awsActive()) return null;
     const r = deps.awsIdentityCenter;

@@ -48,7 +48,7 @@ export const ENTRY_WORDS: Readonly<Record<string, string>> = {
 };
 
 /** Entries that carry another step's entry because it did not count as progress when recorded. */
-export const isDeviationKind = (kind: string): boolean => kind.startsWith('ceremony.step-');
+const isDeviationKind = (kind: string): boolean => kind.startsWith('ceremony.step-');
 
 /**
  * An entry in words. A deviation names the step it carries ("Recorded out of

@@ -9,8 +9,7 @@ export const trackedKinds = ['client-secret', 'app-credential', 'certificate', '
 export type TrackedKind = (typeof trackedKinds)[number];
 
 /** Where the date came from: Graph when signed in, else what the holder wrote on the worksheet, the vault's own `exp`, or the `ValidTo` an AWS KMS import was made with. */
-export const trackedSources = ['graph', 'worksheet', 'vault', 'kms'] as const;
-export type TrackedSource = (typeof trackedSources)[number];
+const trackedSources = ['graph', 'worksheet', 'vault', 'kms'] as const;
 
 export const trackedItemSchema = z.object({
   kind: z.enum(trackedKinds),

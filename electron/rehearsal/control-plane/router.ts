@@ -19,7 +19,7 @@ import {
 import { ApiFailure, type ReferenceControlPlane } from './control-plane';
 import { CeremonyTranscriptFailure, MAX_TRANSCRIPT_BODY, ceremonyTranscriptPutSchema } from './ceremony-transcripts';
 
-export const MAX_BODY = 64 * 1024;
+const MAX_BODY = 64 * 1024;
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
 

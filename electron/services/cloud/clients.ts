@@ -22,7 +22,7 @@ export interface EnvironmentClients {
 const TIMEOUT_MS = 30_000;
 
 /** MSAL's network module over an https.Agent (the rehearsal CA and lookup). */
-export function agentNetworkModule(agent: https.Agent): INetworkModule {
+function agentNetworkModule(agent: https.Agent): INetworkModule {
   const send = <T>(method: 'GET' | 'POST', url: string, options?: NetworkRequestOptions): Promise<NetworkResponse<T>> =>
     new Promise((resolve, reject) => {
       const req = https.request(url, { method, agent, headers: options?.headers ?? {}, timeout: TIMEOUT_MS }, (res) => {

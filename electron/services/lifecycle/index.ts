@@ -21,11 +21,8 @@ import { VaultBackupService } from './vault-backup';
 import type { Holder } from './words';
 
 export { LifecycleService } from './service';
-export { KeyRotationService, RETIREMENT_WAIT_DAYS } from './key-rotation';
-export { keyRotationImportPurpose, keyRotationRewrapPurpose } from './key-rotation-purpose';
-export type { KeyStoreHealthView, LagNotice, QuorumRequest, VendorView } from './service';
-export type { KeyRotationView, KeyRotationStep } from './key-rotation';
-export { VaultBackupService, VAULT_BACKUP_NOTE, type VaultBackupResult } from './vault-backup';
+export { KeyRotationService } from './key-rotation';
+export { VaultBackupService } from './vault-backup';
 
 export interface LifecycleOptions {
   /** Azure Resource Manager for vault properties; derived from the environment when absent. */
@@ -42,7 +39,7 @@ export interface Lifecycle {
 }
 
 /** Resource Manager for the cloud in use: Azure's public one live, the rehearsal cloud's stand-in on the sign-in host. */
-export function managementFor(azure: AzureEndpoints, mode: 'rehearsal' | 'live'): ManagementEndpoint {
+function managementFor(azure: AzureEndpoints, mode: 'rehearsal' | 'live'): ManagementEndpoint {
   if (azure.management) return azure.management;
   if (mode === 'rehearsal') return { endpoint: azure.identity.authorityHost, scope: 'https://management.rehearsal.localhost/.default' };
   return { endpoint: 'https://management.azure.com', scope: 'https://management.azure.com/.default' };

@@ -35,7 +35,7 @@ import type { JsonObject } from '../../../shared/transcript/canonical';
 import { confirmationText, normalise, type Holder } from './words';
 import { parseKeyVersionId, type HeldKeyStore } from './service';
 
-export const RETIREMENT_WAIT_DAYS = 90;
+const RETIREMENT_WAIT_DAYS = 90;
 const DAY_MS = 86_400_000;
 
 export type KeyRotationStep = 'add-key' | 'import' | 'submit' | 'wait-available' | 'wait-no-longer-in-use' | 'wait-90-days' | 'disable-offered' | 'done';

@@ -11,7 +11,7 @@ import { libraryKeySchema, primaryKeySchema, primaryKeyStatusSchema } from '../.
 const holder = z.union([z.literal(1), z.literal(2)]);
 const text = (max: number) => z.string().max(max);
 
-export const deletedKeySchema = z.object({
+const deletedKeySchema = z.object({
   keyName: z.string(),
   deletedOn: z.string().optional(),
   scheduledPurgeDate: z.string().optional(),
@@ -19,7 +19,7 @@ export const deletedKeySchema = z.object({
   recoveryLevel: z.string().optional(),
 });
 
-export const keyStoreHealthViewSchema = z.object({
+const keyStoreHealthViewSchema = z.object({
   holder,
   keyVersionId: z.string(),
   vaultHost: z.string(),
@@ -33,7 +33,7 @@ export const keyStoreHealthViewSchema = z.object({
   checkedAt: z.string(),
 });
 
-export const lagNoticeSchema = z.object({
+const lagNoticeSchema = z.object({
   action: z.string(),
   holder,
   at: z.string(),
@@ -44,7 +44,7 @@ export const lagNoticeSchema = z.object({
   text: z.string(),
 });
 
-export const quorumRequestSchema = z.object({
+const quorumRequestSchema = z.object({
   requestId: z.string(),
   statement: z.record(z.string(), z.json()),
   threshold: z.number(),

@@ -77,7 +77,7 @@ export interface AwsKeyStoreDeps {
 }
 
 /** Checks a draft as the worksheet does (pure rules in shared/worksheet/aws.ts); throws a KeyholderError naming the field. */
-export function checkAwsDraft(d: AwsImportDraft): AwsImportDraft {
+function checkAwsDraft(d: AwsImportDraft): AwsImportDraft {
   const location = awsKeyLocation({ region: d.region, accountId: d.accountId, ...(d.partition ? { partition: d.partition } : {}) });
   parseRoleArn(d.vendorRoleArn);
   checkCacheTime(d.cacheMinutes);
@@ -93,7 +93,7 @@ export function checkAwsDraft(d: AwsImportDraft): AwsImportDraft {
 }
 
 /** Where a data folder keeps its AWS key store's record. */
-export function awsKeyStoreFile(dataDir: string): string {
+function awsKeyStoreFile(dataDir: string): string {
   return path.join(dataDir, 'aws-kms', 'key-store.json');
 }
 

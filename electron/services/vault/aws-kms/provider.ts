@@ -46,9 +46,9 @@ import { symmetricFingerprint } from '../../keys/symmetric-key';
 import { companionMaterial } from './companion';
 import { kmsError, type KmsOperation } from './errors';
 
-export const TAG_KEY_ID = 'keyholder-key-id';
-export const TAG_FINGERPRINT = 'keyholder-fingerprint';
-export const TAG_ROLE = 'keyholder-role';
+const TAG_KEY_ID = 'keyholder-key-id';
+const TAG_FINGERPRINT = 'keyholder-fingerprint';
+const TAG_ROLE = 'keyholder-role';
 export type KeyRole = 'primary' | 'companion-hmac';
 
 /** The longest window AWS allows: a pulled key can be restored for 30 days. */
@@ -446,7 +446,7 @@ function checkImportable(meta: KeyMetadata, spec: 'SYMMETRIC_DEFAULT' | 'HMAC_25
  * RSA_AES_KEY_WRAP_SHA_256, OAEP over a fresh AES-256 key followed by that
  * key's AES key wrap with padding (RFC 5649) of the material.
  */
-export function wrapMaterial(publicKeyDer: Uint8Array, algorithm: 'RSAES_OAEP_SHA_256' | 'RSA_AES_KEY_WRAP_SHA_256', material: Buffer): Buffer {
+function wrapMaterial(publicKeyDer: Uint8Array, algorithm: 'RSAES_OAEP_SHA_256' | 'RSA_AES_KEY_WRAP_SHA_256', material: Buffer): Buffer {
   const key = crypto.createPublicKey({ key: Buffer.from(publicKeyDer), format: 'der', type: 'spki' });
   if ((key.asymmetricKeyDetails?.modulusLength ?? 0) < 2048) throw new KeyholderError('aws.weak_wrapping_key', 'AWS returned a wrapping key shorter than 2048 bits; Key Holder will not wrap the key under it.');
   const oaep = (data: Buffer) => crypto.publicEncrypt({ key, padding: crypto.constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, data);
