@@ -33,9 +33,9 @@ const keptShape = z.object({
   role: roleShape.nullable(),
 });
 
-export type KeptAwsSignIn = Omit<z.infer<typeof keptShape>, 'version'>;
+type KeptAwsSignIn = Omit<z.infer<typeof keptShape>, 'version'>;
 
-export type LoadedAwsSignIn = { session: KeptAwsSignIn } | { problem: string } | null;
+type LoadedAwsSignIn = { session: KeptAwsSignIn } | { problem: string } | null;
 
 export interface AwsSignInKeeper {
   /** Null when the box can keep a sign-in; else why not (in a holder's words). */

@@ -19,6 +19,8 @@ import type { ResponseOf } from '../../../shared/ipc/contract';
 import { HolderChoice, HolderCopyChooser, ImportResult, SupervisedImport, useHolderChoice, useSupervisedImport } from '../vault/ImportParts';
 import { AwsSignIn } from './AwsSignIn';
 import { asError, type ShownError } from './errors';
+import { StepGateNotice, useStepGate } from '../ceremony/StepGate';
+import { importSteps } from '../../../shared/ceremony/gate';
 import '../vault/import.css';
 
 type Status = ResponseOf<'aws:status'>;
@@ -32,6 +34,11 @@ function Result({ out }: { out: Outcome }) {
   return (
     <ImportResult testId="aws-import-result">
       {out.reused && <Notice tone="info">AWS already held keys from an earlier attempt (found by their tags); they were used, nothing was imported twice.</Notice>}
+      {out.parametersRefreshed && (
+        <Notice tone="info" testId="aws-parameters-refreshed">
+          AWS’s wrapping key and import token (valid for 24 hours) had expired; Key Holder fetched new ones and the import completed with them.
+        </Notice>
+      )}
       <Notice tone="success" testId="aws-material-proof">
         {out.materialProof === 'imported' ? 'AWS KMS accepted the escrowed key as the key’s material.' : 'AWS KMS accepted the escrowed key again as identical to the material it holds.'}
       </Notice>
@@ -99,10 +106,16 @@ export function AwsImportScreen() {
     if (draft && loaded.current) void call('aws:saveDraft', draft).catch(() => {});
   };
 
+  // The step table, as on the Azure import: "Not yet" with a link to what comes first (the Node side's door asks the same).
+  const { gate, refresh: refreshGate } = useStepGate(draft && choice.chosen ? importSteps(draft.holder) : null);
   const supervised = useSupervisedImport({
-    start: () => {
+    start: async () => {
       setOut(null);
-      return call('aws:startImport', { ...draft!, validTo: expires ? draft!.validTo : '', ...choice.confirmation(draft!.holder) });
+      try {
+        return await call('aws:startImport', { ...draft!, validTo: expires ? draft!.validTo : '', ...choice.confirmation(draft!.holder) });
+      } finally {
+        refreshGate();
+      }
     },
     /** The outcome comes from the key store's own record once the activation carried out the import. */
     loadOutcome: async () => {
@@ -168,11 +181,12 @@ export function AwsImportScreen() {
             The copy is opened under supervision: its keeper presents it, a different person who knows its passphrase types it, and a supervisor signs before anything is imported. Key
             Holder also creates a companion HMAC key from the same escrowed key: the vendor compares both holders’ companions to prove you hold the same key.
           </p>
+          <StepGateNotice gate={gate} doneText={`Your key is already imported into AWS KMS and recorded in this ceremony (key holder ${draft.holder}).`} />
           <div className="actions">
             <button
               type="submit"
               className={out ? 'secondary' : 'primary'}
-              disabled={busy || !ready || !choice.ready(draft.holder) || !draft.holderCopyPath || supervised.running}
+              disabled={busy || !ready || !choice.ready(draft.holder) || !draft.holderCopyPath || (!!gate && !gate.open) || supervised.running}
             >
               {busy ? 'Starting…' : 'Start the supervised import'}
             </button>

@@ -20,7 +20,7 @@ import { Notice } from '../../ui/Notice';
 import type { ResponseOf } from '../../../shared/ipc/contract';
 import { SupervisedPanel } from '../activation/SupervisedPanel';
 
-export type Activation = ResponseOf<'activation:state'>;
+type Activation = ResponseOf<'activation:state'>;
 type Holder = 1 | 2;
 
 const fileName = (p: string) => p.split(/[\\/]/).pop() ?? p;
@@ -55,7 +55,7 @@ export function useHolderChoice() {
   };
 }
 
-export type HolderChoiceState = ReturnType<typeof useHolderChoice>;
+type HolderChoiceState = ReturnType<typeof useHolderChoice>;
 
 /** "I am key holder N", with the warning and its confirmation when N is not this workstation's holder. */
 export function HolderChoice(props: {

@@ -10,7 +10,10 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fixedClock } from '../../platform/clock';
 import { silentLogger } from '../../log/logger';
-import { AwsKeyStoreService, awsKeyStoreDamage, awsKeyStoreFile, readAwsKeyStoreRecord, type AwsImportDraft } from './key-store-service';
+import { AwsKeyStoreService, awsKeyStoreDamage, readAwsKeyStoreRecord, type AwsImportDraft } from './key-store-service';
+
+/** Where a data folder keeps its AWS key store's record (docs/aws-kms.md). */
+const awsKeyStoreFile = (dir: string) => path.join(dir, 'aws-kms', 'key-store.json');
 
 let dataDir: string;
 beforeEach(() => {
