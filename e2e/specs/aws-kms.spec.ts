@@ -120,18 +120,38 @@ test('a holder chooses AWS KMS, fills the AWS worksheet, signs in with Identity 
   // Alice has two roles in her account: she picks the one that may import.
   await page.getByTestId('aws-role').selectOption({ label: 'Key holder 1 rehearsal account (111122223333): KeyHolderKmsAdmin' });
   await expect(page.getByTestId('aws-signed-in')).toContainText('KeyHolderKmsAdmin');
-  // The same parts as the Azure import: no holder guessed (this workstation is not enrolled), no typed path.
+  // The same parts as the Azure import: no holder guessed (this workstation is not enrolled yet), no typed path.
   const start = page.getByRole('button', { name: 'Start the supervised import' });
   await expect(page.getByTestId('choose-holder')).toBeVisible();
   await expect(page.getByTestId('holder-copy-path')).toHaveText('');
   await expect(page.getByRole('textbox', { name: /Key-holder copy/ })).toHaveCount(0);
   await expect(start).toBeDisabled();
   await bridge.screenshot('4-signed-in-form');
-  await page.getByLabel('Key holder 1', { exact: true }).check();
+
+  // The vendor enrols this workstation as key holder 1 and registers its key store's location (the rehearsal plays
+  // the vendor; the Registration screen itself is registration.spec's): the import's step gate opens.
+  const vendor = await bridge.call('rehearsal-vendor:values', {});
+  if (!vendor.ok || !vendor.value.available) throw new Error('the rehearsal vendor has no values');
+  const cp = vendor.value.controlPlane;
+  expect((await bridge.call('control-plane:connect', { baseUrl: cp.baseUrl, expectedFingerprint: cp.fingerprint, enrolmentToken: cp.enrolmentToken })).ok).toBe(true);
+  expect((await bridge.call('control-plane:register', { vaultDnsName: 'arn:aws:kms:eu-west-2:111122223333' })).ok).toBe(true);
+  expect((await bridge.call('rehearsal-vendor:approve-registration', {})).ok).toBe(true);
+  await open(page, 'AWS worksheet', 'AWS worksheet');
+  await open(page, 'Import into AWS KMS', 'Import your key into AWS KMS');
+
+  // Enrolled as key holder 1: that holder is preselected; choosing key holder 2 is warned and needs its own confirmation.
+  await expect(page.getByLabel('Key holder 1', { exact: true })).toBeChecked();
   await expect(page.getByTestId('choose-holder')).toHaveCount(0);
   await chooseHolderCopy(page, copyFile);
+  await page.getByLabel('Key holder 2', { exact: true }).check();
+  await expect(page.getByTestId('other-holder-warning')).toContainText('This workstation belongs to key holder 1');
+  await expect(page.getByTestId('other-holder-warning')).toContainText('import into my own AWS account');
+  await expect(start).toBeDisabled();
+  await bridge.screenshot('4b-other-holder-warned');
+  await page.getByLabel('Key holder 1', { exact: true }).check();
+  await expect(page.getByTestId('other-holder-warning')).toHaveCount(0);
   await expect(start).toBeEnabled();
-  await bridge.screenshot('4b-holder-and-copy-chosen');
+  await bridge.screenshot('4c-holder-and-copy-chosen');
   await start.click();
   await handover(page, 'the operator');
   await join(page, people.operator);

@@ -295,7 +295,11 @@ export class LifecycleService {
 
   private noteAction(action: string, holder: Holder, expected: 'revoked' | 'healthy', st: EnvironmentStatus | null): LagNotice {
     const s = this.read();
-    const cacheSeconds = st?.dataKeyCacheSeconds ?? this.deps.cacheSeconds?.(holder) ?? this.deps.defaultCacheSeconds ?? 3600;
+    // An AWS key store's lag is at least the cache time its holder agreed with the vendor: a control plane that has no
+    // AWS primary key yet reports its environment's setting (0 in rehearsal), which would announce no lag at all.
+    const own = this.deps.cacheSeconds?.(holder) ?? null;
+    const reported = st?.dataKeyCacheSeconds;
+    const cacheSeconds = own !== null ? Math.max(own, reported ?? 0) : (reported ?? this.deps.defaultCacheSeconds ?? 3600);
     const at = this.now();
     s.lastAction = { action, holder, at: at.toISOString(), expected, cacheSeconds, catchUpBy: new Date(at.getTime() + cacheSeconds * 1000).toISOString() };
     this.write(s);

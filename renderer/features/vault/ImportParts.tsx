@@ -98,7 +98,7 @@ export function HolderChoice(props: {
         <Notice tone="warning" testId="other-holder-warning">
           This workstation belongs to key holder {choice.own}. Import as key holder {holder} only if you are that holder and this is their {store}: the key would be recorded as key
           store {holder}, and your choice is recorded in the ceremony transcript.
-          <label className="inline">
+          <label>
             <input type="checkbox" checked={choice.otherConfirmed} onChange={(e) => choice.setOtherConfirmed(e.target.checked)} /> I am key holder {holder} and import into my own {store}
           </label>
         </Notice>
