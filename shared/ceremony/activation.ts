@@ -8,7 +8,8 @@
 import { KeyholderError } from '../errors/index';
 import { assertNewPerson, normaliseName, type Participant, type Role } from './roles';
 
-export type PurposeKind = 'vault-import' | 'escrow-restore' | 'escrow-rewrap' | 'key-rotation';
+/** `key-material-extend`: the AWS key material imported again into the same KMS key with a new expiry (after the ceremony, like a key rotation). */
+export type PurposeKind = 'vault-import' | 'escrow-restore' | 'escrow-rewrap' | 'key-rotation' | 'key-material-extend';
 
 export interface Purpose {
   kind: PurposeKind;

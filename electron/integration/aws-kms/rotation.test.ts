@@ -304,6 +304,8 @@ describe('key rotation on AWS KMS, both holders', () => {
     }
     expect(await state(1, old[1])).toBe('Enabled');
     expect(await state(2, old[2])).toBe('Enabled');
+    // What the Key store lifecycle screen lists: the previous KMS key kept, as KMS reports it now.
+    expect(await ws[1].awsKeyStore.lifecycleFacts()).toMatchObject({ keyArn: fresh[1], cacheMinutes: 5, previousKeys: [{ keyArn: old[1], state: 'Enabled' }] });
 
     offset += DAY;
     v = await kr1.view();
@@ -313,6 +315,7 @@ describe('key rotation on AWS KMS, both holders', () => {
     v = await kr1.disableOldKey({ confirmation: v.disableConfirmation! });
     expect(v.step).toBe('done');
     expect(await state(1, old[1])).toBe('Disabled');
+    expect((await ws[1].awsKeyStore.lifecycleFacts())!.previousKeys).toEqual([{ keyArn: old[1], state: 'Disabled' }]);
     // Holder 2 decides on their own workstation; until then their previous key stays enabled.
     expect(await state(2, old[2])).toBe('Enabled');
     const v2 = await kr2.view();

@@ -10,7 +10,7 @@ import { channel } from '../define';
 const session = z.string().min(1).max(100);
 const passphrase = z.string().min(1).max(256);
 const role = z.enum(['keeper', 'knower', 'supervisor', 'operator']);
-const purposeKind = z.enum(['vault-import', 'escrow-restore', 'escrow-rewrap', 'key-rotation']);
+const purposeKind = z.enum(['vault-import', 'escrow-restore', 'escrow-rewrap', 'key-rotation', 'key-material-extend']);
 
 export const activationViewSchema = z.object({
   session,

@@ -72,12 +72,27 @@ export const keyRotationViewSchema = z.object({
 });
 export type KeyRotationViewShape = z.infer<typeof keyRotationViewSchema>;
 
+/** An AWS KMS key store beyond its health: where, the vendor's cache time, the material's expiry, the previous KMS keys kept. */
+export const awsKeyStoreFactsSchema = z.object({
+  keyArn: z.string(),
+  companionKeyArn: z.string(),
+  accountId: z.string(),
+  region: z.string(),
+  cacheMinutes: z.number(),
+  validTo: z.string().nullable(),
+  extended: z.object({ at: z.string(), validTo: z.string().nullable(), previousValidTo: z.string().nullable() }).nullable(),
+  previousKeys: z.array(z.object({ keyArn: z.string(), state: z.enum(['Enabled', 'Disabled', 'Pending deletion', 'Material expired', 'Not found', 'Unknown']), detail: z.string().optional() })),
+});
+export type AwsKeyStoreFacts = z.infer<typeof awsKeyStoreFactsSchema>;
+
 export const lifecycleStatusSchema = z.object({
   keyStore: keyStoreHealthViewSchema.nullable(),
   vendor: z.object({ status: primaryKeyStatusSchema, meaning: z.string(), primaryKey: primaryKeySchema, primaryKeys: z.array(primaryKeySchema), receivedAt: z.string().nullable() }).nullable(),
   lag: lagNoticeSchema.nullable(),
   quorumThreshold: z.number(),
   keyRotation: keyRotationViewSchema.nullable(),
+  /** Only when this workstation's key store is an AWS KMS key. */
+  aws: awsKeyStoreFactsSchema.nullable(),
 });
 export type LifecycleStatus = z.infer<typeof lifecycleStatusSchema>;
 
@@ -145,6 +160,13 @@ export const lifecycleChannels = {
    * the knower types it inside the activation. Continue with activation:*.
    */
   'lifecycle:key-rotation-import': channel(z.object({ holderCopyPath: text(4096), keyName: text(127).optional() }).strict(), activationViewSchema),
+  /**
+   * Starts the supervised activation that imports the AWS key material again
+   * with a new expiry (a later `validTo`, or null: does not expire): no
+   * passphrase here, the knower types it inside the activation. KMS's own
+   * report of the new expiry is checked before it is recorded.
+   */
+  'lifecycle:key-material-extend': channel(z.object({ holderCopyPath: text(4096), validTo: z.string().max(40).nullable() }).strict(), activationViewSchema),
   'lifecycle:key-rotation-submit': channel(z.object({ clientSecret: text(256).optional() }).strict(), keyRotationViewSchema),
   'lifecycle:key-rotation-disable-old': channel(z.object({ confirmation: text(300) }).strict(), keyRotationViewSchema),
 };
