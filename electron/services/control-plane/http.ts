@@ -19,7 +19,7 @@ export interface HttpAnswer {
 export type Transport = (method: 'GET' | 'POST', url: string, o: { headers?: Record<string, string>; body?: Uint8Array; timeoutMs?: number }) => Promise<HttpAnswer>;
 
 /** No control-plane answer is near this size (receipts, status and registrations are a few KiB). */
-export const MAX_ANSWER_BYTES = 1024 * 1024;
+const MAX_ANSWER_BYTES = 1024 * 1024;
 
 /**
  * `timeoutMs` bounds the whole exchange (connect, send, every byte of the
@@ -77,7 +77,7 @@ export function httpsTransport(agent?: https.Agent, defaultTimeoutMs = 30_000, m
     });
 }
 
-export class ControlPlaneRequestError extends KeyholderError {
+class ControlPlaneRequestError extends KeyholderError {
   constructor(
     code: string,
     message: string,

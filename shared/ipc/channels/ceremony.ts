@@ -8,7 +8,7 @@ import { channel, empty } from '../define';
 
 const holder = z.union([z.literal(1), z.literal(2)]).nullable();
 
-export const ceremonyViewSchema = z.object({
+const ceremonyViewSchema = z.object({
   ceremony: z.string().nullable(),
   transcriptFile: z.string().nullable(),
   openedAt: z.string().nullable(),
@@ -32,7 +32,6 @@ export const ceremonyViewSchema = z.object({
   problems: z.array(z.string()),
   complete: z.boolean(),
 });
-export type CeremonyViewShape = z.infer<typeof ceremonyViewSchema>;
 
 /**
  * What became of sending the closed ceremony's final hash to the control plane.
