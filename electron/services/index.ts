@@ -29,6 +29,7 @@ import { createCeremonyOperations, createCeremonyService, type CeremonyOperation
 import { vaultImportPurpose } from './vault/import-purpose';
 import { awsImportPurpose, keyStoreImportPurpose } from './vault/aws-kms/import-purpose';
 import { createMergedCeremonyService, type MergedCeremonyService } from './ceremony/merged-ceremony';
+import { awsExtendPurpose } from './vault/aws-kms/extend-purpose';
 import { keyRotationImportPurpose, keyRotationRewrapPurpose } from './lifecycle/key-rotation-purpose';
 import { createLifecycle, type Lifecycle, type LifecycleOptions } from './lifecycle/index';
 import { openWorkstationSettings, type WorkstationSettings } from './settings/workstation';
@@ -261,6 +262,11 @@ export function createServices(deps: ServiceDeps): Services {
           awsImportPurpose(awsKeyStore, () => deps.emit('app:changed', { topic: 'worksheet' })),
           () => awsKeyStore.record()?.draft,
         ),
+        // The AWS material imported again with a new expiry (Key store lifecycle screen).
+        'key-material-extend': awsExtendPurpose(awsKeyStore, () => {
+          deps.emit('app:changed', { topic: 'lifecycle' });
+          deps.emit('app:changed', { topic: 'expiry' });
+        }),
         'key-rotation': keyRotationImportPurpose(() => lifecycle.keyRotation, () => {
           deps.emit('app:changed', { topic: 'worksheet' });
           deps.emit('app:changed', { topic: 'lifecycle' });

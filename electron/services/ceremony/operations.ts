@@ -47,7 +47,7 @@ export function holderOfLabel(label: string): HolderNo | null {
 }
 
 /** The one set of fields of each step's entry (the step table's kinds, shared/ceremony/steps.ts). */
-export const ceremonyEntries = {
+const ceremonyEntries = {
   worksheetSaved: (holder: HolderNo, line: { vaultHost: string; clientId: string; tenantId: string }): Entry => ({
     kind: 'worksheet.saved',
     data: { holder, vaultHost: line.vaultHost, applicationId: line.clientId, tenantId: line.tenantId },

@@ -556,13 +556,13 @@ export class ControlPlaneService {
   // ------------------------------------------------------------ ceremony transcripts
 
   /** Sends this workstation's signed transcript with the ceremony plan (the control plane pins the environment's first plan). */
-  async sendCeremonyTranscript(body: { plan: unknown; bundle: unknown }): Promise<CeremonyTranscriptReceipt> {
-    return requestJson(this.deps.transport, 'POST', this.url('/v1/ceremony-transcripts'), ceremonyTranscriptReceiptSchema, { token: this.token(), json: body });
+  async sendCeremonyTranscript(body: { plan: unknown; bundle: unknown }, o: { timeoutMs?: number } = {}): Promise<CeremonyTranscriptReceipt> {
+    return requestJson(this.deps.transport, 'POST', this.url('/v1/ceremony-transcripts'), ceremonyTranscriptReceiptSchema, { token: this.token(), json: body, ...o });
   }
 
   /** Every workstation's transcript the control plane keeps for this environment (checked by the caller before use). */
-  async ceremonyTranscripts(): Promise<CeremonyTranscriptList> {
-    return requestJson(this.deps.transport, 'GET', this.url('/v1/ceremony-transcripts'), ceremonyTranscriptListSchema, { token: this.token() });
+  async ceremonyTranscripts(o: { timeoutMs?: number } = {}): Promise<CeremonyTranscriptList> {
+    return requestJson(this.deps.transport, 'GET', this.url('/v1/ceremony-transcripts'), ceremonyTranscriptListSchema, { token: this.token(), ...o });
   }
 
   // ------------------------------------------------------------ status

@@ -33,6 +33,11 @@ function Result({ out }: { out: Outcome }) {
     <section className="card" aria-labelledby="aws-result-title" data-testid="aws-import-result">
       <h2 id="aws-result-title">Imported and proven</h2>
       {out.reused && <Notice tone="info">AWS already held keys from an earlier attempt (found by their tags); they were used, nothing was imported twice.</Notice>}
+      {out.parametersRefreshed && (
+        <Notice tone="info" testId="aws-parameters-refreshed">
+          AWS’s wrapping key and import token (valid for 24 hours) had expired; Key Holder fetched new ones and the import completed with them.
+        </Notice>
+      )}
       <Notice tone="success" testId="aws-material-proof">
         {out.materialProof === 'imported' ? 'AWS KMS accepted the escrowed key as the key’s material.' : 'AWS KMS accepted the escrowed key again as identical to the material it holds.'}
       </Notice>

@@ -11,10 +11,10 @@ import { activationViewSchema } from './activation';
 
 const holder = z.union([z.literal(1), z.literal(2)]);
 
-export const awsRoleSchema = z.object({ accountId: z.string(), accountName: z.string(), roleName: z.string() });
-export const awsPromptSchema = z.object({ userCode: z.string(), verificationUri: z.string(), verificationUriComplete: z.string(), expiresAt: z.string() });
+const awsRoleSchema = z.object({ accountId: z.string(), accountName: z.string(), roleName: z.string() });
+const awsPromptSchema = z.object({ userCode: z.string(), verificationUri: z.string(), verificationUriComplete: z.string(), expiresAt: z.string() });
 
-export const awsStatusSchema = z.object({
+const awsStatusSchema = z.object({
   /** False until the settings choose AWS KMS with a Region and a sign-in. */
   configured: z.boolean(),
   problem: z.string().optional(),
@@ -27,7 +27,7 @@ export const awsStatusSchema = z.object({
   sessionExpiresAt: z.string().optional(),
 });
 
-export const awsWorksheetLineSchema = z
+const awsWorksheetLineSchema = z
   .object({
     keyArn: z.string().max(300),
     vendorRoleArn: z.string().max(300),
@@ -40,7 +40,7 @@ export const awsWorksheetLineSchema = z
 
 const lineCheck = z.object({ problems: z.partialRecord(z.enum(['keyArn', 'vendorRoleArn', 'cacheMinutes', 'vendorRegion', 'accountId', 'pair']), z.string()), advice: z.string().nullable() });
 
-export const awsWorksheetViewSchema = z.object({
+const awsWorksheetViewSchema = z.object({
   lines: z.object({ '1': awsWorksheetLineSchema.optional(), '2': awsWorksheetLineSchema.optional() }),
   checks: z.object({ '1': lineCheck, '2': lineCheck }),
   /** Where each holder's key store lives by their line (arn:aws:kms:{Region}:{account}), what the vendor registers; null while the line does not say. */
@@ -50,7 +50,7 @@ export const awsWorksheetViewSchema = z.object({
   ownHolder: holder.nullable(),
 });
 
-export const awsImportDraftSchema = z
+const awsImportDraftSchema = z
   .object({
     holder,
     holderCopyPath: z.string().max(4096),
@@ -59,7 +59,7 @@ export const awsImportDraftSchema = z
   })
   .strict();
 
-export const awsImportOutcomeSchema = z.object({
+const awsImportOutcomeSchema = z.object({
   keyArn: z.string(),
   companionArn: z.string(),
   region: z.string(),
@@ -73,7 +73,7 @@ export const awsImportOutcomeSchema = z.object({
   keyId: z.string(),
 });
 
-export const awsPolicyProposalSchema = z.object({
+const awsPolicyProposalSchema = z.object({
   keyArn: z.string(),
   currentPolicy: z.string(),
   currentSha256: z.string(),

@@ -9,7 +9,7 @@ import { channel, empty } from '../define';
 const sessionId = z.string().uuid();
 const passphrase = z.string().min(1).max(256);
 
-export const keySummarySchema = z.object({
+const keySummarySchema = z.object({
   keyId: z.string(),
   fingerprint: z.string().regex(/^[0-9a-f]{64}$/),
   fingerprintGrouped: z.string(),
@@ -24,7 +24,7 @@ const artifactSchema = z.object({
   gpuGuessesPerSecond: z.number(),
 });
 
-export const ceremonyStatusSchema = z.object({
+const ceremonyStatusSchema = z.object({
   sessionId,
   key: keySummarySchema,
   /** RSA for Azure Key Vault, AES (256-bit) for AWS KMS. */
@@ -47,7 +47,7 @@ export const ceremonyStatusSchema = z.object({
   holderCopies: z.array(z.object({ label: z.string(), file: z.string() })),
 });
 
-export const strengthSchema = z.object({
+const strengthSchema = z.object({
   acceptable: z.boolean(),
   score: z.number(),
   guessesLog10: z.number(),
@@ -57,7 +57,7 @@ export const strengthSchema = z.object({
 });
 
 /** What an escrow file says about itself without any passphrase: its header, for the inspector (a double-clicked .khescrow). */
-export const escrowFileInfoSchema = z.object({
+const escrowFileInfoSchema = z.object({
   file: z.string(),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
   keys: z.array(

@@ -104,7 +104,7 @@ function accountOf(entry: AwsWorksheetEntry): string | null {
 }
 
 /** The worksheet's AWS line of one holder, checked with the shared rules, and against the other holder's line. */
-export function checkAwsWorksheet(holder: Holder, entry: AwsWorksheetEntry, other: AwsWorksheetEntry | undefined): AwsWorksheetCheck {
+function checkAwsWorksheet(holder: Holder, entry: AwsWorksheetEntry, other: AwsWorksheetEntry | undefined): AwsWorksheetCheck {
   const problems: AwsWorksheetCheck['problems'] = {};
   const account = entry.accountId?.trim() ?? '';
   // A key Key Holder is to create has no ARN yet: the account ID says where it will be.
@@ -143,7 +143,7 @@ export function checkAwsWorksheet(holder: Holder, entry: AwsWorksheetEntry, othe
  * vendor registers: the named key's, else the typed account in `region` (the
  * Region Key Holder creates the key in). Null while the line does not say.
  */
-export function awsLineLocation(entry: AwsWorksheetEntry, region: string | null): string | null {
+function awsLineLocation(entry: AwsWorksheetEntry, region: string | null): string | null {
   if (!problemOf(() => parseKeyArn(entry.keyArn))) return keyLocationOf(entry.keyArn);
   const account = entry.accountId?.trim() ?? '';
   if (!ACCOUNT.test(account) || !region) return null;
