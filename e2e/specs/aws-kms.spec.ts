@@ -274,6 +274,10 @@ test('a holder on AWS KMS goes through the screens in order: settings, AWS works
   await expect(page.getByTestId('step-registered:1')).toContainText('Key store registered with the vendor (holder 1)');
   await expect(page.getByTestId('ceremony-deviations')).toHaveCount(0);
   await expect(page.getByText('Recorded out of order')).toHaveCount(0);
+  // The entries in AWS's words, never Azure's.
+  const entries = page.getByTestId('ceremony-entries');
+  for (const words of ['AWS worksheet saved', 'Key store registration confirmed by the vendor', 'Key imported into AWS KMS']) await expect(entries).toContainText(words);
+  for (const words of ['Azure Information Worksheet saved', 'Key imported into the vault']) await expect(entries).not.toContainText(words);
   await bridge.screenshot('6d-ceremony-in-order');
 
   // Revoke: the other key store's state is unknown (no vendor here), so it is the last one: quorum and a typed reason.
