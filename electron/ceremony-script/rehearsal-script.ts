@@ -106,7 +106,7 @@ export interface RehearsalResult {
 }
 
 /** An in-memory SecretBox for a headless rehearsal: a fresh AES-256-GCM key per run; nothing sealed outlives the run. */
-export function ephemeralSecretBox(): SecretBox {
+function ephemeralSecretBox(): SecretBox {
   return memorySecretBox();
 }
 

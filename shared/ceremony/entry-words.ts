@@ -36,6 +36,7 @@ export const ENTRY_WORDS: Readonly<Record<string, string>> = {
   'key-store.backed-up': 'Vault-side backup taken',
   'rotation.started': 'Key rotation started',
   'rotation.key-added': 'Key rotation: new key generated and escrowed',
+  'rotation.key-joined': 'Key rotation: new key found in this holder’s copy (re-sealed on another workstation)',
   'rotation.imported': 'Key rotation: new key imported into the vault',
   'rotation.submitted': 'Key rotation: new key-store values sent to the vendor',
   'rotation.available': 'Key rotation: new primary key Available',
@@ -47,7 +48,7 @@ export const ENTRY_WORDS: Readonly<Record<string, string>> = {
 };
 
 /** Entries that carry another step's entry because it did not count as progress when recorded. */
-export const isDeviationKind = (kind: string): boolean => kind.startsWith('ceremony.step-');
+const isDeviationKind = (kind: string): boolean => kind.startsWith('ceremony.step-');
 
 /**
  * An entry in words. A deviation names the step it carries ("Recorded out of

@@ -21,11 +21,10 @@ import { defineCommand, usageError, type CliValues } from '../command';
 import { plainReadError, readOnlyReminderStore, readOnlySettingsStore, requireDataDir } from '../read-only-data';
 import { terminalSecretBox } from './store-session';
 
-export const EXIT_NOTHING_DUE = 0;
-export const EXIT_SOMETHING_DUE = 3;
-export const EXIT_USAGE = 2;
-export const EXIT_FAILED = 1;
-export const DEFAULT_WITHIN_DAYS = 30;
+const EXIT_NOTHING_DUE = 0;
+const EXIT_SOMETHING_DUE = 3;
+const EXIT_FAILED = 1;
+const DEFAULT_WITHIN_DAYS = 30;
 
 /**
  * The app's data folder, where Electron keeps `userData` for "Key Holder":

@@ -70,7 +70,7 @@ const verify: VerifyFn = (publicKey, message, signature) => {
 };
 
 /** What differs between the pinned plan and another, in words. */
-export function planChanges(pinned: CeremonyPlan, next: CeremonyPlan): string[] {
+function planChanges(pinned: CeremonyPlan, next: CeremonyPlan): string[] {
   const out: string[] = [];
   const byKey = new Map(pinned.participants.map((p) => [p.key, p]));
   const nextKeys = new Set(next.participants.map((p) => p.key));

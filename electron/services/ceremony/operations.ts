@@ -47,7 +47,7 @@ export function holderOfLabel(label: string): HolderNo | null {
 }
 
 /** The one set of fields of each step's entry (the step table's kinds, shared/ceremony/steps.ts). */
-export const ceremonyEntries = {
+const ceremonyEntries = {
   worksheetSaved: (holder: HolderNo, line: { vaultHost: string; clientId: string; tenantId: string }): Entry => ({
     kind: 'worksheet.saved',
     data: { holder, vaultHost: line.vaultHost, applicationId: line.clientId, tenantId: line.tenantId },
@@ -153,6 +153,12 @@ export function createCeremonyOperations(d: CeremonyOperationsDeps) {
     await put(ceremonyEntries.statusChanged(pk));
   }
 
+  async function awsWorksheetSaved(holder: HolderNo, w: { keyLocation: string; vendorRoleArn: string; cacheMinutes: number }): Promise<void> {
+    const e = ceremonyEntries.awsWorksheetSaved(holder, w);
+    const last = d.recorder.recorded(e.kind).filter((x) => x.holder === holder).at(-1);
+    if (!last || !sameData(last, e.data)) await put(e);
+  }
+
   function aws(): NonNullable<CeremonyOperationsDeps['awsKeyStore']> {
     if (!d.awsKeyStore) throw new KeyholderError('aws.not_configured', 'AWS KMS is not set up on this workstation.');
     return d.awsKeyStore;
@@ -197,13 +203,17 @@ export function createCeremonyOperations(d: CeremonyOperationsDeps) {
       await put(ceremonyEntries.vaultImported({ holder: req.holder, fingerprint: out.fingerprint, keyVersionId: out.keyVersionId }));
       return out;
     },
-    /** The AWS column of the worksheet saved (checked) for this holder; recorded when it differs from what is recorded. */
+    /**
+     * The AWS column of the worksheet saved for this holder (the AWS worksheet
+     * screen, once the line says where the key store lives); recorded when it
+     * differs from what is recorded.
+     */
+    awsWorksheetSaved,
+    /** The AWS key store's draft saved (checked) for this holder, and its worksheet column recorded as above. */
     async saveAwsKeyStore(draft: AwsImportDraft): Promise<void> {
       const ks = aws();
       ks.saveDraft(draft);
-      const e = ceremonyEntries.awsWorksheetSaved(draft.holder, { keyLocation: ks.location(draft), vendorRoleArn: draft.vendorRoleArn, cacheMinutes: draft.cacheMinutes });
-      const last = d.recorder.recorded(e.kind).filter((x) => x.holder === draft.holder).at(-1);
-      if (!last || !sameData(last, e.data)) await put(e);
+      await awsWorksheetSaved(draft.holder, { keyLocation: ks.location(draft), vendorRoleArn: draft.vendorRoleArn, cacheMinutes: draft.cacheMinutes });
     },
     /** The AWS KMS import of an opened holder copy (inside a supervised activation's purpose). */
     async importIntoAws(draft: AwsImportDraft, copy: OpenedCopy): Promise<Awaited<ReturnType<AwsKeyStoreService['importOpened']>>> {

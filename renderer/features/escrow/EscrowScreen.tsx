@@ -56,7 +56,15 @@ function KeyPanel({ s }: { s: Status }) {
         </div>
       </div>
       <p className="escrow-hint">
-        Key ID <code>{s.key.keyId}</code> · RSA {s.key.modulusBits}. Anyone can recompute the fingerprint from a vault&apos;s public key to confirm it is this key.
+        {s.keyType === 'AES' ? (
+          <>
+            Key ID <code>{s.key.keyId}</code> · AES-256 for AWS KMS. The fingerprint is an HMAC of the key: it names the key without revealing it.
+          </>
+        ) : (
+          <>
+            Key ID <code>{s.key.keyId}</code> · RSA {s.key.modulusBits}. Anyone can recompute the fingerprint from a vault&apos;s public key to confirm it is this key.
+          </>
+        )}
       </p>
     </div>
   );
@@ -132,6 +140,11 @@ export function EscrowScreen() {
         <div className="escrow-card">
           <h2>Generate the source key</h2>
           <p>The key is created on this computer and never leaves it unencrypted. If it, or every escrow passphrase, is lost, everything encrypted under it is unrecoverable.</p>
+          {defaults?.keyStore === 'aws-kms' ? (
+            <p data-testid="size-reason">
+              The settings choose AWS KMS: the key is a 256-bit AES key, the size AWS KMS imports. It has no OpenSSL PEM form, so the escrow file is the custodians’ only copy.
+            </p>
+          ) : (
           <fieldset className="escrow-field" style={{ border: 0, padding: 0 }}>
             <legend>Key size</legend>
             {(defaults?.sizes ?? [2048, 3072, 4096]).map((n) => (
@@ -144,6 +157,7 @@ export function EscrowScreen() {
               {defaults?.sizeReason}
             </span>
           </fieldset>
+          )}
           <div className="escrow-field">
             <label htmlFor="escrow-purpose">Purpose (printed on the restore sheet)</label>
             <input id="escrow-purpose" type="text" value={purpose} maxLength={200} placeholder="e.g. Contoso iManage CMK 2026" onChange={(e) => setPurpose(e.target.value)} />

@@ -48,7 +48,25 @@ export interface AwsKeyStoreRecord {
   policy?: { appliedAt: string; lines: string[] };
   /** Keys this one replaced in a key rotation, oldest first: never deleted (the vendor may need them). */
   previousKeyArns?: string[];
+  /** A new expiry for the material, asked when its supervised re-import was started (the supervisor attests to exactly this). */
+  extension?: { validTo: string | null; requestedAt: string };
+  /** The last re-import that changed the expiry, as KMS reported it afterwards (DescribeKey). */
+  extended?: { at: string; validTo: string | null; previousValidTo: string | null };
 }
+
+export interface AwsLifecycleFacts {
+  keyArn: string;
+  companionKeyArn: string;
+  accountId: string;
+  region: string;
+  cacheMinutes: number;
+  validTo: string | null;
+  extended: { at: string; validTo: string | null; previousValidTo: string | null } | null;
+  previousKeys: { keyArn: string; state: 'Enabled' | 'Disabled' | 'Pending deletion' | 'Material expired' | 'Not found' | 'Unknown'; detail?: string }[];
+}
+
+/** KMS refuses a ValidTo further ahead than this (ImportKeyMaterial). */
+const MAX_VALID_TO_DAYS = 365;
 
 export interface AwsKeyStoreDeps {
   dataDir: string;
@@ -59,7 +77,7 @@ export interface AwsKeyStoreDeps {
 }
 
 /** Checks a draft as the worksheet does (pure rules in shared/worksheet/aws.ts); throws a KeyholderError naming the field. */
-export function checkAwsDraft(d: AwsImportDraft): AwsImportDraft {
+function checkAwsDraft(d: AwsImportDraft): AwsImportDraft {
   const location = awsKeyLocation({ region: d.region, accountId: d.accountId, ...(d.partition ? { partition: d.partition } : {}) });
   parseRoleArn(d.vendorRoleArn);
   checkCacheTime(d.cacheMinutes);
@@ -75,7 +93,7 @@ export function checkAwsDraft(d: AwsImportDraft): AwsImportDraft {
 }
 
 /** Where a data folder keeps its AWS key store's record. */
-export function awsKeyStoreFile(dataDir: string): string {
+function awsKeyStoreFile(dataDir: string): string {
   return path.join(dataDir, 'aws-kms', 'key-store.json');
 }
 
@@ -205,6 +223,107 @@ export class AwsKeyStoreService {
     this.write({ draft: r.draft, state: 'done', outcome: full, policy: { appliedAt: this.deps.clock.now().toISOString(), lines }, previousKeyArns: [...(r.previousKeyArns ?? []), r.outcome.keyArn] });
     this.deps.log.info('rotation key imported into AWS KMS', { keyArn: outcome.keyArn, previousKeyArn: r.outcome.keyArn });
     return { outcome: full, previousKeyArn: r.outcome.keyArn, policy: lines };
+  }
+
+  /**
+   * Prepares the re-import that gives the imported material a new expiry
+   * (extends ValidTo, or makes it not expire): checks the date, keeps it, and
+   * returns what the supervised activation states as its purpose. The key is
+   * opened only inside that activation (keeper, knower, supervisor).
+   */
+  prepareExtension(req: { validTo: string | null }): { target: string; holder: 1 | 2 } {
+    const r = this.done();
+    if (!r.draft.validTo) throw new KeyholderError('aws.material_does_not_expire', `The key material in ${r.outcome.keyArn} does not expire: there is nothing to extend.`);
+    if (req.validTo !== null) {
+      const t = Date.parse(req.validTo);
+      const now = this.deps.clock.now().getTime();
+      if (Number.isNaN(t)) throw new KeyholderError('aws.bad_valid_to', 'Give the new date the imported key material expires, or choose "does not expire".');
+      if (t <= now) throw new KeyholderError('aws.bad_valid_to', 'The new expiry date is in the past: choose a later date, or "does not expire".');
+      if (t > now + MAX_VALID_TO_DAYS * 86_400_000) throw new KeyholderError('aws.bad_valid_to', `AWS KMS accepts an expiry at most ${MAX_VALID_TO_DAYS} days ahead: choose an earlier date, or "does not expire".`);
+      if (r.draft.validTo && t <= Date.parse(r.draft.validTo)) throw new KeyholderError('aws.bad_valid_to', 'The new expiry date is not later than the current one: choose a later date, or "does not expire".');
+    }
+    const validTo = req.validTo === null ? null : new Date(req.validTo).toISOString();
+    this.write({ ...r, extension: { validTo, requestedAt: this.deps.clock.now().toISOString() } });
+    return { target: this.extensionTarget()!, holder: r.draft.holder };
+  }
+
+  /** The activation's stated purpose for the prepared re-import, or null when none is prepared. */
+  extensionTarget(): string | null {
+    const r = this.record();
+    if (r?.state !== 'done' || !r.outcome || !r.extension) return null;
+    const until = r.extension.validTo ? `valid to ${r.extension.validTo}` : 'not expiring';
+    return `Key holder ${r.draft.holder}: re-import the key material of ${r.outcome.keyArn} in AWS KMS, ${until}`.slice(0, 300);
+  }
+
+  /**
+   * The re-import inside its supervised activation: the opened key must be
+   * the one this key store holds (same key ID and fingerprint), the target the
+   * one attested. Afterwards the expiry KMS reports (DescribeKey) must be the
+   * one asked, for the key and its companion; only then is it recorded, and
+   * the expiry dashboard follows the record.
+   */
+  async extendOpened(opened: OpenedCopy, target: string): Promise<{ keyArn: string; validTo: string | null; previousValidTo: string | null; selfTest: AwsImportOutcome['selfTest'] }> {
+    const r = this.done();
+    if (!r.extension || this.extensionTarget() !== target) {
+      throw new KeyholderError('aws.extension_changed', 'The new expiry was changed after this activation started, so the supervisor did not attest to it. Start the re-import again.');
+    }
+    if (opened.keyId !== r.outcome.keyId || opened.fingerprint !== r.outcome.fingerprint) {
+      throw new KeyholderError('aws.wrong_key', `That key-holder copy’s newest key is not the key in ${r.outcome.keyArn} (key ${r.outcome.keyId}). Present the copy holding that key. Nothing was imported.`);
+    }
+    const asked = r.extension.validTo;
+    const p = this.deps.provider(r.outcome.region);
+    const out = await opened.withPrivateKey((secretKey) =>
+      p.reimportMaterial({
+        secretKey,
+        keyId: opened.keyId,
+        fingerprint: opened.fingerprint,
+        keyArn: r.outcome.keyArn,
+        companionArn: r.outcome.companionArn,
+        expiration: asked ? { model: 'KEY_MATERIAL_EXPIRES', validTo: new Date(asked) } : { model: 'KEY_MATERIAL_DOES_NOT_EXPIRE' },
+      }),
+    );
+    const same = (a: string | null) => (a === null || asked === null ? a === asked : Math.abs(Date.parse(a) - Date.parse(asked)) < 1000);
+    if (!same(out.validTo) || !same(out.companionValidTo)) {
+      throw new KeyholderError('aws.expiry_not_set', `AWS KMS reports the key material expiring ${out.validTo ?? 'never'} (companion ${out.companionValidTo ?? 'never'}), not ${asked ?? 'never'} as asked. Nothing was recorded; check the key in the AWS console and try again.`);
+    }
+    const previousValidTo = r.draft.validTo ?? null;
+    const { extension: _done, ...rest } = r;
+    const draft = { ...r.draft };
+    if (asked) draft.validTo = asked;
+    else delete draft.validTo;
+    this.write({ ...rest, draft, outcome: { ...r.outcome, validTo: out.validTo }, extended: { at: this.deps.clock.now().toISOString(), validTo: out.validTo, previousValidTo } });
+    this.deps.log.info('AWS key material re-imported with a new expiry', { keyArn: r.outcome.keyArn, validTo: out.validTo, previousValidTo });
+    return { keyArn: r.outcome.keyArn, validTo: out.validTo, previousValidTo, selfTest: out.selfTest };
+  }
+
+  /**
+   * What the Key store lifecycle screen shows of an AWS key store beyond its
+   * health: where it lives, the vendor's cache time (the lag before any change
+   * bites), the material's expiry, and the previous KMS keys a key rotation
+   * kept, each with its state as KMS reports it now (they stay enabled until
+   * retired, and are never deleted).
+   */
+  async lifecycleFacts(): Promise<AwsLifecycleFacts | null> {
+    const r = this.record();
+    if (r?.state !== 'done' || !r.outcome) return null;
+    const p = this.deps.provider(r.outcome.region);
+    const previousKeys: AwsLifecycleFacts['previousKeys'] = [];
+    for (const keyArn of r.previousKeyArns ?? []) {
+      const h = await p.health(keyArn);
+      const state: AwsLifecycleFacts['previousKeys'][number]['state'] =
+        h.state === 'available' ? 'Enabled' : h.state === 'unavailable' ? 'Unknown' : ({ disabled: 'Disabled', 'pending-deletion': 'Pending deletion', 'material-expired': 'Material expired', 'not-found': 'Not found' } as const)[h.reason];
+      previousKeys.push({ keyArn, state, ...(h.state === 'unavailable' ? { detail: h.message } : {}) });
+    }
+    return {
+      keyArn: r.outcome.keyArn,
+      companionKeyArn: r.outcome.companionArn,
+      accountId: r.outcome.accountId,
+      region: r.outcome.region,
+      cacheMinutes: r.draft.cacheMinutes,
+      validTo: r.draft.validTo ?? null,
+      extended: r.extended ?? null,
+      previousKeys,
+    };
   }
 
   /** The key policies Key Holder would write, diffed against the current ones: shown to the holder before anything changes. */
