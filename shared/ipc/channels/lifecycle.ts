@@ -73,7 +73,7 @@ export const keyRotationViewSchema = z.object({
 export type KeyRotationViewShape = z.infer<typeof keyRotationViewSchema>;
 
 /** An AWS KMS key store beyond its health: where, the vendor's cache time, the material's expiry, the previous KMS keys kept. */
-export const awsKeyStoreFactsSchema = z.object({
+const awsKeyStoreFactsSchema = z.object({
   keyArn: z.string(),
   companionKeyArn: z.string(),
   accountId: z.string(),
