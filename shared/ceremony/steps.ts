@@ -69,7 +69,7 @@ const AWS_TITLES: Readonly<Record<string, string>> = {
  * an AES source key or a key ARN imported say AWS KMS; otherwise (or with
  * nothing recorded yet) null, and the caller's choice (the settings) decides.
  */
-export function keyStoreOfReceipts(receipts: readonly Receipt[]): CeremonyKeyStore | null {
+function keyStoreOfReceipts(receipts: readonly Receipt[]): CeremonyKeyStore | null {
   for (const r of receipts) {
     if (r.kind === 'worksheet.saved') return r.data.provider === 'aws-kms' ? 'aws-kms' : 'azure-key-vault';
     if (r.kind === 'key.generated') return r.data.keyType === 'AES' ? 'aws-kms' : 'azure-key-vault';
@@ -79,7 +79,7 @@ export function keyStoreOfReceipts(receipts: readonly Receipt[]): CeremonyKeySto
 }
 
 /** A step's title in the words of the ceremony's key store ("Key store registered with the vendor (holder 1)" on AWS). */
-export function stepTitle(stepId: string, keyStore: CeremonyKeyStore | null = null): string {
+function stepTitle(stepId: string, keyStore: CeremonyKeyStore | null = null): string {
   const def = byId.get(stepId);
   if (!def) return stepId;
   const aws = keyStore === 'aws-kms' ? AWS_TITLES[stepId.split(':')[0]!] : undefined;
@@ -152,8 +152,4 @@ export function assertStepMayStart(stepId: string, receipts: readonly Receipt[],
   if (p.state === 'blocked') {
     throw new KeyholderError('ceremony.step_out_of_order', `${p.title} cannot start yet: first ${p.waitingFor.join(', ')}.`, { step: stepId });
   }
-}
-
-export function nextSteps(receipts: readonly Receipt[]): StepProgress[] {
-  return ceremonyProgress(receipts).filter((p) => p.state === 'ready');
 }

@@ -18,7 +18,7 @@ import { KeyClient } from '@azure/keyvault-keys';
 import { startRehearsalCloud, type RehearsalCloud } from '../../rehearsal/index';
 import { ensureCertificates } from '../../rehearsal/certs';
 import { agentFor, clientCredential, msalConfig, request } from '../../rehearsal/testing/sdk';
-import { startStandaloneControlPlane, type StandaloneControlPlane } from '../../rehearsal/control-plane/server';
+import { startStandaloneControlPlane, type StandaloneControlPlane } from '../../rehearsal/control-plane/testing/server';
 import { AzureKeyStoreProbe } from '../../rehearsal/control-plane/probe';
 import { IdentityService } from '../../services/identity/identity-service';
 import { rehearsalAzureEndpoints, type AzureEndpoints } from '../../services/identity/index';

@@ -14,7 +14,7 @@ import { ceremonyReportHtml, closeCeremony, reportInput, sendPendingRecords } fr
  * vendor that does not answer must not hold up the whole ceremony for the
  * client's usual 30 s. The copies kept from the last exchange stand meanwhile.
  */
-export const CEREMONY_EXCHANGE_TIMEOUT_MS = 8_000;
+const CEREMONY_EXCHANGE_TIMEOUT_MS = 8_000;
 
 /** The control plane's part of a view built without asking it. */
 function notAsked(s: Services): MergedCeremonyView['controlPlane'] {

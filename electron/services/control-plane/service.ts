@@ -393,7 +393,8 @@ export class ControlPlaneService {
     if (this.state.registration?.status === 'rejected') {
       return { allowed: false, via: null, reason: `The vendor rejected the registration of ${this.state.registration.vaultDnsName}${this.state.registration.reason ? `: ${this.state.registration.reason}` : ''}.` };
     }
-    if (this.state.registration?.status === 'pending') return { allowed: false, via: null, reason: 'Waiting for the vendor to confirm your vault’s registration.' };
+    // An AWS key store is registered by its location (the account and Region), not a vault.
+    if (this.state.registration?.status === 'pending') return { allowed: false, via: null, reason: `Waiting for the vendor to confirm your ${isAwsKeyLocation(this.state.registration.vaultDnsName) ? 'key store' : 'vault'}’s registration.` };
     return { allowed: false, via: null, reason: 'Register your vault’s DNS name with the vendor before importing.' };
   }
 

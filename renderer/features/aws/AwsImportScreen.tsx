@@ -16,6 +16,8 @@ import type { ResponseOf } from '../../../shared/ipc/contract';
 import { SupervisedPanel } from '../activation/SupervisedPanel';
 import { AwsSignIn } from './AwsSignIn';
 import { asError, type ShownError } from './errors';
+import { StepGateNotice, useStepGate } from '../ceremony/StepGate';
+import { importSteps } from '../../../shared/ceremony/gate';
 import '../vault/import.css';
 
 type Status = ResponseOf<'aws:status'>;
@@ -113,6 +115,7 @@ export function AwsImportScreen() {
       setActivation(await call('aws:startImport', { ...draft, validTo: expires ? draft.validTo : '' }));
     } catch (e) {
       setError(asError(e));
+      refreshGate();
     } finally {
       setBusy(false);
     }
@@ -131,6 +134,8 @@ export function AwsImportScreen() {
   };
 
   const ready = status?.configured && (status.method === 'profile' || (status.state === 'signed-in' && !!status.role));
+  // The step table, as on the Azure import: "Not yet" with a link to what comes first (the Node side's door asks the same).
+  const { gate, refresh: refreshGate } = useStepGate(draft ? importSteps(draft.holder) : null);
   return (
     <section aria-labelledby="aws-import-title" className="import-screen">
       <h1 id="aws-import-title">Import your key into AWS KMS</h1>
@@ -190,8 +195,9 @@ export function AwsImportScreen() {
             The copy is opened under supervision: its keeper presents it, a different person who knows its passphrase types it, and a supervisor signs before anything is imported. Key
             Holder also creates a companion HMAC key from the same escrowed key: the vendor compares both holders’ companions to prove you hold the same key.
           </p>
+          <StepGateNotice gate={gate} doneText={`Your key is already imported into AWS KMS and recorded in this ceremony (key holder ${draft.holder}).`} />
           <div className="actions">
-            <button type="submit" className={out ? 'secondary' : 'primary'} disabled={busy || !ready || !draft.holderCopyPath || (!!activation && !activation.ended && activation.step !== 'done')}>
+            <button type="submit" className={out ? 'secondary' : 'primary'} disabled={busy || !ready || !draft.holderCopyPath || (!!gate && !gate.open) || (!!activation && !activation.ended && activation.step !== 'done')}>
               {busy ? 'Starting…' : 'Start the supervised import'}
             </button>
           </div>

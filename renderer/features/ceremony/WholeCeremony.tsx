@@ -31,7 +31,7 @@ function message(e: unknown): string {
   return (e as { message?: string }).message ?? String(e);
 }
 
-function Findings({ title, tone, items, testId }: { title: string; tone: 'error' | 'warning'; items: Merged['gaps']; testId: string }) {
+function Findings({ title, tone, items, testId, note }: { title: string; tone: 'error' | 'warning'; items: Merged['gaps']; testId: string; note?: string | undefined }) {
   if (!items.length) return null;
   return (
     <Notice tone={tone} testId={testId}>
@@ -41,6 +41,7 @@ function Findings({ title, tone, items, testId }: { title: string; tone: 'error'
           <li key={i}>{f.message}</li>
         ))}
       </ul>
+      {note && <p>{note}</p>}
     </Notice>
   );
 }
@@ -155,6 +156,8 @@ export function WholeCeremony({ onChanged }: { onChanged?: () => void }) {
     }
   };
 
+  /** A planned workstation's file is not here: steps it recorded look undone, and steps after them out of order. */
+  const missing = !!view?.workstations.some((w) => w.state === 'missing');
   const clean = view && !view.faults.length && !view.gaps.length && !view.deviations.length && !view.conflicts.length;
   return (
     <section aria-labelledby="whole-ceremony-title" className="cer-whole" data-testid="whole-ceremony">
@@ -228,7 +231,17 @@ export function WholeCeremony({ onChanged }: { onChanged?: () => void }) {
           <Findings title="Refused files" tone="error" items={view.faults} testId="whole-faults" />
           <Findings title="Missing from the whole ceremony" tone="warning" items={view.gaps} testId="whole-gaps" />
           <Findings title="Two workstations disagree" tone="error" items={view.conflicts} testId="whole-conflicts" />
-          <Findings title="Recorded out of order in the whole ceremony" tone="warning" items={view.deviations} testId="whole-deviations" />
+          <Findings
+            title="Recorded out of order in the whole ceremony"
+            tone="warning"
+            items={view.deviations}
+            testId="whole-deviations"
+            note={
+              missing
+                ? 'A workstation’s file is missing, so a step that followed its steps may show here as out of order: import the missing file before judging these.'
+                : undefined
+            }
+          />
           {clean && (
             <Notice tone="success" testId="whole-in-order">
               No deviation: every step recorded so far is in the ceremony’s order across {view.workstations.length} workstation{view.workstations.length === 1 ? '' : 's'}.
@@ -257,6 +270,8 @@ export function WholeCeremony({ onChanged }: { onChanged?: () => void }) {
                       </>
                     ) : s.state === 'blocked' ? (
                       <>first: {s.waitingFor.join(', ')}</>
+                    ) : missing ? (
+                      'may start now, or done in a workstation’s file not here yet'
                     ) : (
                       'may start now'
                     )}

@@ -143,7 +143,7 @@ function checkAwsWorksheet(holder: Holder, entry: AwsWorksheetEntry, other: AwsW
  * vendor registers: the named key's, else the typed account in `region` (the
  * Region Key Holder creates the key in). Null while the line does not say.
  */
-export function awsLineLocation(entry: AwsWorksheetEntry, region: string | null): string | null {
+function awsLineLocation(entry: AwsWorksheetEntry, region: string | null): string | null {
   if (!problemOf(() => parseKeyArn(entry.keyArn))) return keyLocationOf(entry.keyArn);
   const account = entry.accountId?.trim() ?? '';
   if (!ACCOUNT.test(account) || !region) return null;
