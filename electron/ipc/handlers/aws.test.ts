@@ -109,3 +109,22 @@ describe('aws:startImport (guarded like vault:startImport)', () => {
     expect(kinds(s).filter((k) => k === 'worksheet.saved')).toHaveLength(1);
   });
 });
+
+describe('aws:startImport: the expiry date of the key material', () => {
+  it('refuses a date in the past, more than 365 days ahead or unreadable, saying what AWS allows, before the door or an activation', async () => {
+    const s = awsWorkstation();
+    const h = awsHandlers(s);
+    await h['aws:saveWorksheet']({ holder: 1, line: line() });
+    const day = 86_400_000;
+    for (const [validTo, says] of [
+      [new Date(Date.now() - day).toISOString(), /must be in the future/],
+      [new Date(Date.now() + 400 * day).toISOString(), /at most 365 days ahead/],
+      ['next spring', /must be in the future/],
+    ] as const) {
+      await expect(h['aws:startImport'](draft(1, { validTo }))).rejects.toMatchObject({ code: 'aws.bad_valid_to', message: expect.stringMatching(says) });
+    }
+    expect(kinds(s)).not.toContain('activation.requested');
+    // A date within the year passes this check (the step table then decides: nothing is registered here).
+    await expect(h['aws:startImport'](draft(1, { validTo: new Date(Date.now() + 30 * day).toISOString() }))).rejects.toMatchObject({ code: 'ceremony.step_out_of_order' });
+  });
+});

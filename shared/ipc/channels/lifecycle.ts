@@ -83,7 +83,6 @@ const awsKeyStoreFactsSchema = z.object({
   extended: z.object({ at: z.string(), validTo: z.string().nullable(), previousValidTo: z.string().nullable() }).nullable(),
   previousKeys: z.array(z.object({ keyArn: z.string(), state: z.enum(['Enabled', 'Disabled', 'Pending deletion', 'Material expired', 'Not found', 'Unknown']), detail: z.string().optional() })),
 });
-export type AwsKeyStoreFacts = z.infer<typeof awsKeyStoreFactsSchema>;
 
 export const lifecycleStatusSchema = z.object({
   keyStore: keyStoreHealthViewSchema.nullable(),
