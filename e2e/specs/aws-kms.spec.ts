@@ -1,15 +1,18 @@
 /**
  * A key holder whose vendor keeps its key in AWS KMS (seed 002), in Chromium
- * against the rehearsal cloud's KMS and IAM Identity Center: choose AWS KMS
- * in Settings; fill the AWS worksheet (a China Region refused, the Region
- * advice shown); sign in with Identity Center (the approval page opened as
- * the system browser would, the code compared and allowed); import the
- * escrowed 256-bit key through a supervised activation (keeper, knower,
- * supervisor); see the key policy diffed before applying it; then revoke
- * (the other key store unknown: the participants' quorum and a typed
- * reason) and unrevoke, with the cache time shown as the lag.
+ * against the rehearsal cloud's KMS and IAM Identity Center, through the
+ * ceremony's screens in their order: choose AWS KMS in Settings (the menu
+ * then lists the AWS worksheet and import, not Azure's); fill the AWS
+ * worksheet (a China Region refused, the account saying where the key store
+ * lives); make the 256-bit key and its escrow on the escrow screen; register
+ * the key store's location with the vendor (played by the rehearsal); sign in
+ * with Identity Center (the approval page opened as the system browser would)
+ * and import the escrowed key through a supervised activation (keeper,
+ * knower, supervisor); see the key policy diffed before applying it; submit
+ * the key store to the vendor; the Ceremony screen shows every step in order,
+ * none recorded out of order; then revoke (the participants' quorum and a
+ * typed reason) and unrevoke, with the cache time shown as the lag.
  */
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
@@ -17,12 +20,13 @@ import { test as base, expect, SCREENSHOT_DIR } from '../support/fixtures';
 import { handover, join, participantPassphrase } from '../support/import';
 import { enrolInPlan, importCast } from '../support/participants';
 import { wcag22Violations } from '../support/axe';
+import { restoreTurn, sealTurn } from '../support/escrow';
 import { TEST_KDF } from '../../shared/escrow/kdf-profiles';
-import { serializeEscrow } from '../../shared/escrow/format';
-import { sealKey } from '../../electron/services/escrow/seal';
-import { generateSymmetricKey } from '../../electron/services/keys/symmetric-key';
 
 const COPY_PASSPHRASE = 'aws-holder-copy-violet-anchor-tundra-42';
+const CUSTODIANS = { 'Carol Custodian': 'carol-escrow-quartz-meadow-lantern-17', 'Dan Custodian': 'dan-escrow-harbour-pepper-glacier-58' } as const;
+const ACCOUNT_1 = '111122223333';
+const LOCATION_1 = `arn:aws:kms:eu-west-2:${ACCOUNT_1}`;
 const VENDOR_ROLE = 'arn:aws:iam::777788889999:role/vendor-kms-access';
 const people = { operator: 'Olive Operator', supervisor: 'Sam Supervisor', keeper: 'Kim Keeper', knower: 'Noor Knower' };
 
@@ -55,15 +59,11 @@ const test = base.extend<Extra>({
   },
 });
 
-/** The holder's copy of the AWS key, as the escrow step leaves it in the data folder (a rehearsal key, 1 of 1). */
-async function awsHolderCopy(dataDir: string): Promise<string> {
-  const key = generateSymmetricKey();
-  const file = await sealKey(key.secretKey, { keyId: key.keyId, purpose: 'AWS KMS imported material', created: new Date(), environment: 'rehearsal' }, [{ name: 'Key holder 1', passphrase: COPY_PASSPHRASE }], 1, TEST_KDF);
-  const dir = path.join(dataDir, 'ceremony', 'escrow', crypto.randomUUID());
-  fs.mkdirSync(dir, { recursive: true });
-  const out = path.join(dir, `holder-key-holder-1-${key.identity.fingerprint.slice(0, 8)}.khescrow`);
-  fs.writeFileSync(out, serializeEscrow(file));
-  return out;
+async function copied(page: Page, testId: string): Promise<string> {
+  const row = page.getByTestId(testId);
+  await row.getByRole('button', { name: 'Copy' }).click();
+  await expect(row.getByRole('status')).toHaveText('Copied');
+  return page.evaluate(() => navigator.clipboard.readText());
 }
 
 /** A calendar day N days from now, as a date field takes it. */
@@ -94,8 +94,8 @@ async function open(page: Page, screen: string, heading: string): Promise<void> 
   await expect(page.getByRole('heading', { name: heading, exact: true })).toBeVisible();
 }
 
-test('a holder chooses AWS KMS, fills the AWS worksheet, signs in with Identity Center, imports under supervision, applies the key policy seen first, then revokes and unrevokes with the cache time as the lag', async ({ page, bridge }) => {
-  const copyFile = await awsHolderCopy(bridge.dataDir);
+test('a holder on AWS KMS goes through the screens in order: settings, AWS worksheet, escrow, registration, supervised import, key policy, submission, none out of order; then revokes and unrevokes with the cache time as the lag', async ({ page, bridge }) => {
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(bridge.url).origin });
   await enrolInPlan(page, importCast(people));
 
   // Settings: AWS KMS as the key store (a China Region is refused as it is typed).
@@ -114,13 +114,74 @@ test('a holder chooses AWS KMS, fills the AWS worksheet, signs in with Identity 
   await page.getByTestId('keystore-confirm').click();
   await expect(page.getByTestId('keystore-saved')).toContainText('AWS KMS');
 
-  // The AWS worksheet: holder 1's line with the vendor's role and the recommended cache time; holder 2 in another account.
-  await open(page, 'AWS worksheet', 'AWS worksheet');
+  // The menu now lists the AWS worksheet and import, not Azure's; registration in the key store's words.
+  const menu = page.getByRole('navigation', { name: 'Ceremony steps' });
+  for (const listed of ['AWS worksheet', 'Import into AWS KMS', 'Key store registration']) await expect(menu.getByRole('button', { name: listed, exact: true })).toBeVisible();
+  for (const gone of ['Azure Information Worksheet', 'Import into your vault', 'Vault registration']) await expect(menu.getByRole('button', { name: gone, exact: true })).toHaveCount(0);
+  await bridge.screenshot('1b-menu-aws');
+  // Home's next action leads to the AWS worksheet.
+  await open(page, 'Overview', 'Customer-managed key ceremony');
+  await expect(page.getByTestId('home-checklist')).toContainText('AWS worksheet saved (holder 1)');
+  await page.getByTestId('home-next').getByRole('button', { name: 'Go to AWS worksheet saved' }).click();
+  await expect(page.getByRole('heading', { name: 'AWS worksheet', exact: true })).toBeVisible();
+
+  // The AWS worksheet: holder 1's line with the vendor's role and the recommended cache time. A China key is refused;
+  // Key Holder is to create the key, so the account ID says where the key store lives (what the vendor registers next).
   await page.getByTestId('aws-keyArn-1').fill('arn:aws-cn:kms:cn-north-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab');
   await page.getByTestId('aws-vendorRoleArn-1').fill(VENDOR_ROLE);
   await page.getByTestId('aws-vendorRegion-1').fill('eu-west-1');
   await expect(page.getByTestId('aws-keyArn-problem-1')).toContainText('China');
   await expect(page.getByTestId('aws-cacheMinutes-1')).toHaveValue('5');
+  await page.getByTestId('aws-keyArn-1').fill('');
+  await page.getByTestId('aws-accountId-1').fill(ACCOUNT_1);
+  await page.getByTestId('aws-accountId-1').blur();
+  await expect(page.getByTestId('aws-location-1')).toContainText(LOCATION_1);
+  await expect(page.getByTestId('aws-keyArn-problem-1')).toHaveCount(0);
+  await bridge.screenshot('2-worksheet-location');
+
+  // The source key and its escrow: a 256-bit AES key (the settings choose AWS), two custodians, test-restored, holder 1's copy.
+  await open(page, 'Source key and escrow', 'Source key and escrow');
+  await expect(page.getByTestId('size-reason')).toContainText('256-bit AES key');
+  await page.getByLabel('Purpose (printed on the restore sheet)').fill('Contoso AWS CMK rehearsal');
+  await page.getByRole('button', { name: 'Generate the source key' }).click();
+  await expect(page.getByTestId('key-panel')).toContainText('AES-256 for AWS KMS');
+  const check = (await page.getByTestId('check-value').textContent())!;
+  await page.getByLabel('Custodian 1', { exact: true }).fill('Carol Custodian');
+  await page.getByLabel('Custodian 2', { exact: true }).fill('Dan Custodian');
+  await page.getByRole('button', { name: 'Continue to passphrases' }).click();
+  for (const [name, pass] of Object.entries(CUSTODIANS)) await sealTurn(page, name, pass);
+  await page.getByRole('button', { name: 'Save files' }).click();
+  await expect(page.getByTestId('files')).toContainText('.khescrow');
+  for (const [name, pass] of Object.entries(CUSTODIANS)) await restoreTurn(page, name, pass);
+  await expect(page.getByTestId('escrow-done')).toContainText(check);
+  await page.getByLabel('Key holder', { exact: true }).fill('Key holder 1');
+  await page.getByRole('button', { name: 'Make a copy' }).click();
+  await sealTurn(page, 'Key holder 1', COPY_PASSPHRASE);
+  await expect(page.getByTestId('holder-copies')).toContainText('holder-key-holder-1-');
+  await bridge.screenshot('2b-escrow-aes');
+
+  // Registration: the import is not yet possible ("Not yet", with a link); connect and register the key store's location.
+  await open(page, 'Import into AWS KMS', 'Import your key into AWS KMS');
+  const gate = page.getByTestId('step-gate');
+  await expect(gate).toContainText('Not yet.');
+  await expect(gate).toContainText('Key store registered with the vendor (holder 1)');
+  await bridge.screenshot('2c-import-not-yet');
+  await gate.getByRole('button', { name: 'go to Key store registration' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Register your key store with the vendor');
+  const d = bridge.current.rehearsal!.cloud.descriptor;
+  await page.getByLabel('Control plane address').fill(d.controlPlaneUrl);
+  await page.getByLabel('Sealing key fingerprint (from the vendor’s message)').fill(d.controlPlaneFingerprint);
+  await page.getByLabel('Enrolment token').fill(await copied(page, 'vendor-token'));
+  await page.getByRole('button', { name: 'Connect' }).click();
+  await expect(page.getByTestId('cp-connected')).toContainText('as key holder 1');
+  const where = page.getByLabel('Your key store’s location (AWS worksheet)');
+  await expect(where).toHaveValue(LOCATION_1);
+  await page.getByRole('button', { name: 'Request registration' }).click();
+  await expect(page.getByTestId('cp-registration')).toHaveAttribute('data-status', 'pending');
+  await bridge.screenshot('2d-registration-pending');
+  await page.getByRole('button', { name: 'Approve as the vendor' }).click();
+  await expect(page.getByTestId('cp-registration')).toHaveAttribute('data-status', 'registered');
+  await bridge.screenshot('2e-registered');
 
   // Sign-in and import.
   await open(page, 'Import into AWS KMS', 'Import your key into AWS KMS');
@@ -130,7 +191,9 @@ test('a holder chooses AWS KMS, fills the AWS worksheet, signs in with Identity 
   // Alice has two roles in her account: she picks the one that may import.
   await page.getByTestId('aws-role').selectOption({ label: 'Key holder 1 rehearsal account (111122223333): KeyHolderKmsAdmin' });
   await expect(page.getByTestId('aws-signed-in')).toContainText('KeyHolderKmsAdmin');
-  await expect(page.getByLabel('Key-holder copy of the AWS key (file)')).toHaveValue(copyFile);
+  await expect(page.getByLabel('Key-holder copy of the AWS key (file)')).toHaveValue(/holder-key-holder-1-[0-9a-f]{16}\.khescrow$/);
+  const copyFile = await page.getByLabel('Key-holder copy of the AWS key (file)').inputValue();
+  await expect(page.getByTestId('step-gate')).toHaveCount(0);
   await bridge.screenshot('4-signed-in-form');
   // The material expires (tracked on the expiry dashboard; extended below from the Key store lifecycle screen).
   await page.getByLabel('expires on').check();
@@ -184,6 +247,25 @@ test('a holder chooses AWS KMS, fills the AWS worksheet, signs in with Identity 
   await expect(page.getByTestId('aws-policy-applied')).toBeVisible();
   await expect(diff).toContainText('nothing changes');
   await expect(page.getByTestId('aws-companion-policy-diff')).toContainText('nothing changes');
+
+  // Submission: the AWS key store's values (key ARN, companion, role, cache time; no secret), sealed to the vendor.
+  await open(page, 'Submission to the vendor', 'Submit your key store to the vendor');
+  await page.getByRole('button', { name: 'Show what will be sent' }).click();
+  await expect(page.getByTestId('cp-preview')).toContainText(keyArn);
+  await bridge.screenshot('6b-submission-preview');
+  await page.getByRole('button', { name: 'Seal and send' }).click();
+  await expect(page.getByTestId('cp-result')).toHaveAttribute('data-validation', 'waiting_for_other_holder');
+  await bridge.screenshot('6c-submitted');
+
+  // The Ceremony screen: holder 1's steps done in the table's order, nothing recorded out of order.
+  await open(page, 'Ceremony', 'Ceremony');
+  for (const step of ['worksheet-saved:1', 'key-generated', 'escrow-written', 'escrow-test-restored', 'holder-copy-written:1', 'registered:1', 'activation-attested:1', 'vault-imported:1', 'submitted:1']) {
+    await expect(page.getByTestId(`step-${step}`), step).toHaveAttribute('data-state', 'done');
+  }
+  await expect(page.getByTestId('step-registered:1')).toContainText('Key store registered with the vendor (holder 1)');
+  await expect(page.getByTestId('ceremony-deviations')).toHaveCount(0);
+  await expect(page.getByText('Recorded out of order')).toHaveCount(0);
+  await bridge.screenshot('6d-ceremony-in-order');
 
   // Revoke: the other key store's state is unknown (no vendor here), so it is the last one: quorum and a typed reason.
   await open(page, 'Key store lifecycle', 'Key store lifecycle');
