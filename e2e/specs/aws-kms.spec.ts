@@ -23,6 +23,7 @@ import type { Page } from '@playwright/test';
 import { test as base, expect, SCREENSHOT_DIR } from '../support/fixtures';
 import { chooseHolderCopy, handover, join, participantPassphrase } from '../support/import';
 import { enrolInPlan, importCast } from '../support/participants';
+import { wcag22Violations } from '../support/axe';
 import { restoreTurn, sealTurn } from '../support/escrow';
 import { TEST_KDF } from '../../shared/escrow/kdf-profiles';
 
@@ -67,6 +68,29 @@ async function copied(page: Page, testId: string): Promise<string> {
   await row.getByRole('button', { name: 'Copy' }).click();
   await expect(row.getByRole('status')).toHaveText('Copied');
   return page.evaluate(() => navigator.clipboard.readText());
+}
+
+/** A calendar day N days from now, as a date field takes it. */
+const day = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10);
+
+/** The supervised activation's hand-over turns (keeper, knower, supervisor), as the lifecycle screen's re-import shows them. */
+async function supervisedTurns(page: Page): Promise<void> {
+  await handover(page, 'the operator');
+  await join(page, people.operator);
+  await handover(page, 'the supervisor');
+  await join(page, people.supervisor);
+  await handover(page, 'the keeper');
+  await join(page, people.keeper);
+  await page.getByRole('button', { name: 'Present the sealed copy' }).click();
+  await handover(page, 'the knower');
+  await join(page, people.knower);
+  await page.getByLabel('Passphrase of the sealed copy').fill(COPY_PASSPHRASE);
+  await page.getByRole('button', { name: 'Open' }).click();
+  await handover(page, 'the supervisor');
+  await page.getByLabel('Your participant passphrase').fill(participantPassphrase(people.supervisor));
+  await page.getByRole('button', { name: 'Sign the attestation' }).click();
+  await handover(page, 'the operator');
+  await page.getByRole('button', { name: /^Carry out:/ }).click();
 }
 
 async function open(page: Page, screen: string, heading: string): Promise<void> {
@@ -195,7 +219,8 @@ test('a holder on AWS KMS goes through the screens in order: settings, AWS works
   await expect(page.getByRole('textbox', { name: /Key-holder copy/ })).toHaveCount(0);
   await expect(page.getByTestId('step-gate')).toHaveCount(0);
   await bridge.screenshot('4-signed-in-form');
-  await chooseHolderCopy(page, (await copyPath.textContent())!);
+  const copyFile = (await copyPath.textContent())!;
+  await chooseHolderCopy(page, copyFile);
   // Key holder 2 on key holder 1's workstation: warned, and the import waits for its own confirmation.
   await page.getByLabel('Key holder 2', { exact: true }).check();
   await expect(page.getByTestId('other-holder-warning')).toContainText('This workstation belongs to key holder 1');
@@ -205,6 +230,9 @@ test('a holder on AWS KMS goes through the screens in order: settings, AWS works
   await page.getByLabel('Key holder 1', { exact: true }).check();
   await expect(page.getByTestId('other-holder-warning')).toHaveCount(0);
   await expect(start).toBeEnabled();
+  // The material expires (tracked on the expiry dashboard; extended below from the Key store lifecycle screen).
+  await page.getByLabel('expires on').check();
+  await page.getByLabel('Material expires on').fill(day(60));
   await start.click();
   await handover(page, 'the operator');
   await join(page, people.operator);
@@ -284,7 +312,8 @@ test('a holder on AWS KMS goes through the screens in order: settings, AWS works
   await open(page, 'Key store lifecycle', 'Key store lifecycle');
   const keyStore = page.getByTestId('lc-keystore');
   await expect(keyStore).toHaveAttribute('data-state', 'Available');
-  await expect(keyStore).toContainText('in arn:aws:kms:eu-west-2:111122223333) — The KMS key is enabled.');
+  // The key store in AWS's words: the KMS key in the holder's account and Region.
+  await expect(keyStore).toContainText('in account 111122223333, eu-west-2) — The KMS key is enabled.');
   await bridge.screenshot('7-lifecycle-available');
   await page.getByRole('button', { name: 'Revoke key store 1…', exact: true }).click();
   const form = page.getByRole('form', { name: 'Revoke confirmation' });
@@ -309,4 +338,36 @@ test('a holder on AWS KMS goes through the screens in order: settings, AWS works
   await expect(keyStore).toHaveAttribute('data-state', 'Available');
   await expect(page.getByTestId('lc-lag')).toContainText('up to 5 minutes');
   await bridge.screenshot('10-unrevoked');
+
+  // The screen in AWS's words: the cache time as the lag, the key rotation as new KMS keys.
+  await expect(page.getByTestId('lc-cache-time')).toContainText('caches data keys for 5 minutes');
+  await page.getByRole('button', { name: 'Start a rotation' }).click();
+  const rotation = page.getByTestId('key-rotation');
+  await expect(rotation).toHaveAttribute('data-step', 'add-key');
+  await expect(rotation).toHaveAttribute('data-key-store', 'aws-kms');
+  await expect(rotation).toContainText('Imported into a new KMS key in your account, self-tested');
+  await expect(rotation).toContainText('the companion keys’ MACs');
+  await expect(rotation).not.toContainText('vault');
+  await expect(rotation.getByRole('form', { name: 'Join a re-seal done on the other workstation' })).toBeVisible();
+  await rotation.scrollIntoViewIfNeeded();
+  await bridge.screenshot('11-key-rotation-aws');
+
+  // Where the expiry reminder points: the material's expiry, extended under a supervised activation, the new date as KMS reports it.
+  const expiry = page.getByTestId('key-material-expiry');
+  await expect(page.getByTestId('kme-valid-to')).toContainText('expires on');
+  const extend = expiry.getByRole('form', { name: 'Extend the expiry' });
+  await extend.getByLabel('Your key-holder copy').fill(copyFile);
+  await extend.getByLabel('New expiry date').fill(day(200));
+  await extend.getByRole('button', { name: 'Extend the expiry' }).click();
+  await supervisedTurns(page);
+  await expect(page.getByTestId('kme-extended')).toContainText('AWS KMS now reports it expiring on', { timeout: 60_000 });
+  expect(await page.content()).not.toContain(COPY_PASSPHRASE);
+  await expiry.scrollIntoViewIfNeeded();
+  await bridge.screenshot('12-key-material-extended');
+  // The lifecycle screen's AWS parts (expiry card, rotation panel in KMS words) meet WCAG 2.2 AA as axe checks it.
+  expect(await wcag22Violations(page)).toEqual([]);
+  // The expiry dashboard follows: one row for the material, about 200 days left.
+  await open(page, 'Expiry dates', 'Expiry dates');
+  await expect(page.getByText(/Imported key material in AWS KMS/)).toBeVisible();
+  await expect(page.getByText(/(199|200|201) days left/)).toBeVisible();
 });
