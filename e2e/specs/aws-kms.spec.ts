@@ -314,6 +314,16 @@ test('a holder on AWS KMS goes through the screens in order: settings, AWS works
   await expect(keyStore).toHaveAttribute('data-state', 'Available');
   // The key store in AWS's words: the KMS key in the holder's account and Region.
   await expect(keyStore).toContainText('in account 111122223333, eu-west-2) — The KMS key is enabled.');
+  // Only the actions that fit an enabled key; the others shown disabled with the reason, the state they rest on in sight.
+  await expect(page.getByTestId('lc-actions-state')).toContainText('Key store 1 is Available');
+  await expect(page.getByTestId('lc-action-revoke')).toBeEnabled();
+  await expect(page.getByTestId('lc-action-pull')).toBeEnabled();
+  await expect(page.getByTestId('lc-action-unrevoke')).toBeDisabled();
+  await expect(page.getByTestId('lc-action-unrevoke')).toHaveAccessibleDescription('The key is enabled: there is nothing to unrevoke.');
+  await expect(page.getByTestId('lc-action-restore')).toBeDisabled();
+  // Connected and submitted, the vendor waiting for key holder 2: not "not connected".
+  await expect(page.getByTestId('lc-vendor-none')).toHaveCount(0);
+  await expect(page.getByTestId('lc-vendor-waiting')).toContainText('Connected to the vendor’s control plane: key store 1 submitted, key store 2 not submitted yet.');
   await bridge.screenshot('7-lifecycle-available');
   await page.getByRole('button', { name: 'Revoke key store 1…', exact: true }).click();
   const form = page.getByRole('form', { name: 'Revoke confirmation' });
@@ -330,6 +340,9 @@ test('a holder on AWS KMS goes through the screens in order: settings, AWS works
   await form.getByRole('button', { name: 'Revoke', exact: true }).click();
   await expect(keyStore).toHaveAttribute('data-state', 'Revoked');
   await expect(page.getByTestId('lc-lag')).toContainText('up to 5 minutes');
+  await expect(page.getByTestId('lc-action-revoke')).toBeDisabled();
+  await expect(page.getByTestId('lc-action-restore')).toBeDisabled();
+  await expect(page.getByTestId('lc-action-pull')).toBeEnabled();
   await bridge.screenshot('9-revoked-lag');
   await page.getByRole('button', { name: 'Unrevoke key store 1…', exact: true }).click();
   const unrevoke = page.getByRole('form', { name: 'Unrevoke confirmation' });
@@ -356,7 +369,9 @@ test('a holder on AWS KMS goes through the screens in order: settings, AWS works
   const expiry = page.getByTestId('key-material-expiry');
   await expect(page.getByTestId('kme-valid-to')).toContainText('expires on');
   const extend = expiry.getByRole('form', { name: 'Extend the expiry' });
-  await extend.getByLabel('Your key-holder copy').fill(copyFile);
+  // The copy is chosen in the file chooser, as on the import screen: no typed path.
+  await expect(extend.getByRole('textbox', { name: /key-holder copy/i })).toHaveCount(0);
+  await chooseHolderCopy(page, copyFile, extend);
   await extend.getByLabel('New expiry date').fill(day(200));
   await extend.getByRole('button', { name: 'Extend the expiry' }).click();
   await supervisedTurns(page);

@@ -17,7 +17,7 @@ import { ensureCertificates } from '../../electron/rehearsal/certs';
 import { rehearsalAzureEndpoints } from '../../electron/services/identity/index';
 import { TEST_KDF } from '../../shared/escrow/kdf-profiles';
 import { PASS } from '../../electron/services/escrow/testing/helpers';
-import { handover, join, participantPassphrase } from '../support/import';
+import { chooseHolderCopy, handover, join, participantPassphrase } from '../support/import';
 import { enrolInPlan, importCast } from '../support/participants';
 
 interface Extra {
@@ -184,7 +184,8 @@ test('rotation to a new primary key, through to the offer to disable the old key
   await page.getByTestId('rotation-activation').getByRole('button', { name: 'Close' }).click();
 
   // The new key is opened only in a supervised activation (security review #10): the panel never asks for the copy's passphrase.
-  await page.getByLabel('Your key-holder copy').fill(h.holders[0].copyFile);
+  await expect(page.getByRole('textbox', { name: /key-holder copy/i })).toHaveCount(0);
+  await chooseHolderCopy(page, h.holders[0].copyFile, page.getByRole('form', { name: 'Import the new key' }));
   await expect(page.getByLabel('Passphrase of your copy')).toHaveCount(0);
   await page.getByRole('button', { name: 'Start the supervised import' }).click();
   await handover(page, 'the operator');

@@ -12,7 +12,7 @@
  *   await signInOnRehearsalPage(page, signIn, { firstName: 'Alice', username: 'alice@…' });
  *   const line2 = await importThroughActivation(page, { copyFile, copyPassphrase, vaultUrl, keyName, people });
  */
-import type { Browser, BrowserContext, Page } from '@playwright/test';
+import type { Browser, BrowserContext, Locator, Page } from '@playwright/test';
 import { expect } from './fixtures';
 import { TOKEN_HEADER, TOKEN_META } from '../bridge/client';
 
@@ -21,7 +21,8 @@ import { TOKEN_HEADER, TOKEN_META } from '../bridge/client';
  * plays the dialog (e2e/bridge/server.ts), answering the page's next
  * "Choose the file…" with `file`.
  */
-export async function chooseHolderCopy(page: Page, file: string): Promise<void> {
+/** `within`: the card or form whose chooser is meant, when a screen shows more than one (the Lifecycle screen). */
+export async function chooseHolderCopy(page: Page, file: string, within: Page | Locator = page): Promise<void> {
   await page.evaluate(
     async ({ file, meta, header }) => {
       const token = document.querySelector<HTMLMetaElement>(`meta[name="${meta}"]`)?.content ?? '';
@@ -30,8 +31,8 @@ export async function chooseHolderCopy(page: Page, file: string): Promise<void> 
     },
     { file, meta: TOKEN_META, header: TOKEN_HEADER },
   );
-  await page.getByRole('button', { name: 'Choose the file…' }).click();
-  await expect(page.getByTestId('holder-copy-path')).toHaveText(file);
+  await within.getByRole('button', { name: 'Choose the file…' }).click();
+  await expect(within.getByTestId('holder-copy-path')).toHaveText(file);
 }
 
 /**

@@ -85,6 +85,16 @@ export interface VendorView {
   receivedAt: string | null;
 }
 
+/**
+ * That the vendor answered (now, or `receivedAt` when it could not be asked), whether or not it has a primary key
+ * yet: which key stores it holds and where their validation stands. Null only when no answer is at hand.
+ */
+export interface VendorContact {
+  submitted: { holder1: boolean; holder2: boolean };
+  validation: EnvironmentStatus['validation']['state'];
+  receivedAt: string | null;
+}
+
 export interface LagNotice {
   action: string;
   holder: Holder;
@@ -267,7 +277,7 @@ export class LifecycleService {
     }
   }
 
-  async status(o: { refresh?: boolean } = {}): Promise<{ keyStore: KeyStoreHealthView | null; vendor: VendorView | null; lag: LagNotice | null; quorumThreshold: number }> {
+  async status(o: { refresh?: boolean } = {}): Promise<{ keyStore: KeyStoreHealthView | null; vendor: VendorView | null; vendorContact: VendorContact | null; lag: LagNotice | null; quorumThreshold: number }> {
     const held = this.deps.heldKeyStore();
     const { live, last } = await this.vendorOrLast(o.refresh ?? true);
     // Health and the lag judge only what the vendor says now; an older answer is shown, dated, and decides nothing.
@@ -276,7 +286,9 @@ export class LifecycleService {
     const shown = live ?? last?.status ?? null;
     const pk = held ? this.vendorKey(shown, held.keyVersionId) : (shown?.primaryKey ?? null);
     const vendor: VendorView | null = pk ? { status: pk.status, meaning: vendorMeaning(pk.status), primaryKey: pk, primaryKeys: shown?.primaryKeys ?? [pk], receivedAt: live ? null : (last?.receivedAt ?? null) } : null;
-    return { keyStore, vendor, lag: this.updateLag(livePk), quorumThreshold: this.threshold() };
+    // Connected but without a primary key yet (the other key holder has not submitted, or validation is pending) is not "not connected".
+    const vendorContact: VendorContact | null = shown ? { submitted: shown.submitted, validation: shown.validation.state, receivedAt: live ? null : (last?.receivedAt ?? null) } : null;
+    return { keyStore, vendor, vendorContact, lag: this.updateLag(livePk), quorumThreshold: this.threshold() };
   }
 
   private updateLag(pk: PrimaryKey | null): LagNotice | null {

@@ -12,10 +12,11 @@ import { formatMoment } from '../../../shared/format/dates';
 import type { AwsKeyStoreFacts } from '../../../shared/ipc/channels/lifecycle';
 import type { ResponseOf } from '../../../shared/ipc/contract';
 import { SupervisedPanel } from '../activation/SupervisedPanel';
+import { HolderCopyChooser } from '../vault/ImportParts';
 
 type Activation = ResponseOf<'activation:state'>;
 
-export function KeyMaterialExpiryCard({ aws, disabled, onChange }: { aws: AwsKeyStoreFacts; disabled: boolean; onChange(): void }) {
+export function KeyMaterialExpiryCard({ aws, copies, disabled, onChange }: { aws: AwsKeyStoreFacts; copies: string[]; disabled: boolean; onChange(): void }) {
   const [copyPath, setCopyPath] = useState('');
   const [day, setDay] = useState('');
   const [never, setNever] = useState(false);
@@ -75,10 +76,7 @@ export function KeyMaterialExpiryCard({ aws, disabled, onChange }: { aws: AwsKey
           }}
         >
           <p>Extend the expiry: the same key material is imported into the same KMS key (and its companion) again, from your key-holder copy, in a supervised activation: the keeper brings the copy, a different person types its passphrase, the supervisor attests. AWS allows an expiry at most 365 days ahead.</p>
-          <label>
-            Your key-holder copy
-            <input value={copyPath} onChange={(e) => setCopyPath(e.target.value)} />
-          </label>
+          <HolderCopyChooser legend="Your key-holder copy" copies={copies} chosen={copyPath} onChoose={setCopyPath} onError={(e) => setError(e?.message ?? null)} disabled={disabled || busy} />
           <label>
             New expiry date
             <input type="date" value={day} disabled={never} onChange={(e) => setDay(e.target.value)} />

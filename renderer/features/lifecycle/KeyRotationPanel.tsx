@@ -9,6 +9,7 @@ import { formatMoment } from '../../../shared/format/dates';
 import type { AwsKeyStoreFacts, KeyRotationViewShape } from '../../../shared/ipc/channels/lifecycle';
 import type { ResponseOf } from '../../../shared/ipc/contract';
 import { SupervisedPanel } from '../activation/SupervisedPanel';
+import { HolderCopyChooser } from '../vault/ImportParts';
 
 type Activation = ResponseOf<'activation:state'>;
 
@@ -36,7 +37,7 @@ function intro(kind: Kind, aws: AwsKeyStoreFacts | null): string {
   return 'A new ceremony: a new source key in the same escrow file (new key ID), imported into both vaults, submitted as a new primary key. The old key stays enabled until the vendor reports it No longer in use everywhere, then 90 more days.';
 }
 
-export function KeyRotationPanel({ rotation, aws, onChange }: { rotation: KeyRotationViewShape | null; aws: AwsKeyStoreFacts | null; onChange(): void }) {
+export function KeyRotationPanel({ rotation, aws, copiesMadeHere, onChange }: { rotation: KeyRotationViewShape | null; aws: AwsKeyStoreFacts | null; copiesMadeHere: string[]; onChange(): void }) {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [escrowFile, setEscrowFile] = useState('');
@@ -162,10 +163,7 @@ export function KeyRotationPanel({ rotation, aws, onChange }: { rotation: KeyRot
           }}
         >
           <p>The re-seal runs once, on one workstation, and adds the new key to every key-holder copy brought to it. If it already ran on key holder {r.holder === 1 ? 2 : 1}’s workstation, name your own key-holder copy: Key Holder reads the new key from it (no passphrase now). The vendor later proves both key holders imported the same key.</p>
-          <label>
-            Your key-holder copy with the new key
-            <input value={joinPath} onChange={(e) => setJoinPath(e.target.value)} />
-          </label>
+          <HolderCopyChooser legend="Your key-holder copy with the new key" copies={copiesMadeHere} chosen={joinPath} onChoose={setJoinPath} onError={(e) => setError(e?.message ?? null)} disabled={busy} />
           <button type="submit" className="secondary" disabled={busy || !joinPath}>
             Use the new key from my copy
           </button>
@@ -183,10 +181,7 @@ export function KeyRotationPanel({ rotation, aws, onChange }: { rotation: KeyRot
             The new key is opened only in a supervised activation, as at the first import: the keeper brings your key-holder copy, a different person types its passphrase, and the supervisor attests before anything reaches {isAws ? 'AWS KMS' : 'the vault'}.
             {isAws && ' Key Holder then creates a new KMS key and companion HMAC key in your account and Region, imports the new key, self-tests both and applies the key policy you approved for the previous key; the previous KMS key is not touched.'}
           </p>
-          <label>
-            Your key-holder copy
-            <input value={copyPath} onChange={(e) => setCopyPath(e.target.value)} />
-          </label>
+          <HolderCopyChooser legend="Your key-holder copy" copies={copiesMadeHere} chosen={copyPath} onChoose={setCopyPath} onError={(e) => setError(e?.message ?? null)} disabled={busy} />
           <button type="submit" className="primary" disabled={busy || !copyPath}>
             Start the supervised import
           </button>

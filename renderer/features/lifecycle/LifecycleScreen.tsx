@@ -13,8 +13,9 @@ import type { LifecycleStatus } from '../../../shared/ipc/channels/lifecycle';
 import { KeyRotationPanel } from './KeyRotationPanel';
 import { VaultBackupCard } from './VaultBackupCard';
 import { KeyMaterialExpiryCard } from './KeyMaterialExpiryCard';
+import { actionFits, KEY_STORE_ACTIONS, type KeyStoreAction } from '../../../shared/lifecycle/actions';
 
-type Action = 'revoke' | 'unrevoke' | 'pull' | 'restore';
+type Action = KeyStoreAction;
 interface Confirmation {
   text: string;
   needsQuorum: boolean;
@@ -94,11 +95,20 @@ export function LifecycleScreen() {
 
   const ks = st?.keyStore;
 
+  // The key-holder copies made on this workstation, offered by the copy choosers beside the native file chooser (never a typed path).
+  const [copies, setCopies] = useState<string[]>([]);
+  const copiesFrom = ks?.keyVersionId.startsWith('arn:') ? 'aws' : 'vault';
+  useEffect(() => {
+    const load = copiesFrom === 'aws' ? call('aws:state', {}).then((x) => x.suggested.holderCopies) : call('vault:state', {}).then((x) => x.suggested.holderCopies);
+    load.then(setCopies, () => setCopies([]));
+  }, [copiesFrom]);
+
   /** An AWS KMS key store is named by its key ARN: no versions, no vault-side backup (AWS KMS has none). */
 
   const isAws = !!ks?.keyVersionId.startsWith('arn:');
   const aws = st?.aws ?? null;
   const vendor = st?.vendor;
+  const contact = st?.vendorContact ?? null;
   return (
     <section aria-labelledby="lc-title" className="lifecycle-screen">
       <h1 id="lc-title">Key store lifecycle</h1>
@@ -146,7 +156,17 @@ export function LifecycleScreen() {
 
       <div className="card">
       <h2>What the vendor reports</h2>
-      {!vendor && <p>Not connected to the vendor’s control plane.</p>}
+      {!vendor && !contact && <p data-testid="lc-vendor-none">Not connected to the vendor’s control plane.</p>}
+      {!vendor && contact && (
+        <div data-testid="lc-vendor-waiting" data-validation={contact.validation}>
+          <p>{vendorWaiting(contact)}</p>
+          {contact.receivedAt && (
+            <p className="notice" data-testid="lc-vendor-stale">
+              The vendor could not be asked just now: this is the last status it sent, on {formatMoment(contact.receivedAt, { zone: true })}.
+            </p>
+          )}
+        </div>
+      )}
       {vendor && (
         <div data-testid="lc-vendor" data-status={vendor.status}>
           <p>
@@ -192,12 +212,26 @@ export function LifecycleScreen() {
           ) : (
             <p>Revoke disables your key version; unrevoke enables it again. Pull deletes the key (held by the vault’s soft delete); restore recovers it with every version. Purge is never offered: the vendor may still need the key.</p>
           )}
+          <p data-testid="lc-actions-state">
+            Key store {ks.holder} is <strong>{ks.deleted ? 'pulled' : ks.state}</strong>
+            {ks.state === 'Unavailable' ? ': its state could not be read, so every action stays offered.' : ': the actions that do not fit this state are shown disabled, with the reason.'}
+          </p>
           <div role="group" aria-label="Key store actions" className="actions">
-            {(['revoke', 'unrevoke', 'pull', 'restore'] as const).map((a) => (
-              <button key={a} type="button" className="secondary" disabled={busy} onClick={() => void choose(a)}>
-                {LABEL[a]} key store {ks.holder}…
-              </button>
-            ))}
+            {KEY_STORE_ACTIONS.map((a) => {
+              const fit = actionFits(a, { state: ks.state, pulled: !!ks.deleted });
+              return (
+                <span key={a} className="action-fit">
+                  <button type="button" className="secondary" disabled={busy || !fit.offered} aria-describedby={fit.offered ? undefined : `lc-why-${a}`} data-testid={`lc-action-${a}`} onClick={() => void choose(a)}>
+                    {LABEL[a]} key store {ks.holder}…
+                  </button>
+                  {!fit.offered && (
+                    <span id={`lc-why-${a}`} className="hint">
+                      {fit.why}
+                    </span>
+                  )}
+                </span>
+              );
+            })}
           </div>
         </div>
       )}
@@ -302,11 +336,20 @@ export function LifecycleScreen() {
         </section>
       )}
 
-      {aws?.validTo || aws?.extended ? <KeyMaterialExpiryCard aws={aws} disabled={busy} onChange={() => void refresh()} /> : null}
+      {aws?.validTo || aws?.extended ? <KeyMaterialExpiryCard aws={aws} copies={copies} disabled={busy} onChange={() => void refresh()} /> : null}
 
-      <KeyRotationPanel rotation={st?.keyRotation ?? null} aws={aws} onChange={() => void refresh()} />
+      <KeyRotationPanel rotation={st?.keyRotation ?? null} aws={aws} copiesMadeHere={copies} onChange={() => void refresh()} />
     </section>
   );
+}
+
+/** Connected, but the vendor has no primary key yet: where it stands, in the holders' words. */
+function vendorWaiting(c: NonNullable<LifecycleStatus['vendorContact']>): string {
+  const given = (n: 1 | 2) => (c.submitted[`holder${n}`] ? `key store ${n} submitted` : `key store ${n} not submitted yet`);
+  const where = `Connected to the vendor’s control plane: ${given(1)}, ${given(2)}.`;
+  if (c.validation === 'failed') return `${where} The vendor’s validation of the two key stores failed: the Submission to the vendor screen shows why. No primary key yet.`;
+  if (c.validation === 'validated') return `${where} The vendor validated both key stores; it reports no primary key yet.`;
+  return `${where} The vendor makes a primary key once both key holders have submitted and it has proven both key stores hold the same key.`;
 }
 
 /** The service words the notice in UTC; the holder reads their own clock. */

@@ -90,6 +90,10 @@ export type AwsKeyStoreFacts = z.infer<typeof awsKeyStoreFactsSchema>;
 export const lifecycleStatusSchema = z.object({
   keyStore: keyStoreHealthViewSchema.nullable(),
   vendor: z.object({ status: primaryKeyStatusSchema, meaning: z.string(), primaryKey: primaryKeySchema, primaryKeys: z.array(primaryKeySchema), receivedAt: z.string().nullable() }).nullable(),
+  /** That the vendor answered (or when it last did), with or without a primary key yet; null: no answer at hand. */
+  vendorContact: z
+    .object({ submitted: z.object({ holder1: z.boolean(), holder2: z.boolean() }), validation: z.enum(['waiting_for_other_holder', 'validated', 'failed']), receivedAt: z.string().nullable() })
+    .nullable(),
   lag: lagNoticeSchema.nullable(),
   quorumThreshold: z.number(),
   keyRotation: keyRotationViewSchema.nullable(),
