@@ -8,7 +8,11 @@
  * the key store's location with the vendor (played by the rehearsal); sign in
  * with Identity Center (the approval page opened as the system browser would)
  * and import the escrowed key through a supervised activation (keeper,
- * knower, supervisor); see the key policy diffed before applying it; submit
+ * knower, supervisor), on the same parts as the Azure import: the holder says
+ * which key holder they are (preselected once enrolled; the other holder is
+ * warned), picks their copy (the bridge plays the file chooser; no typed
+ * path), and a damaged key-store record is reported, not taken for "nothing
+ * imported"; see the key policy diffed before applying it; submit
  * the key store to the vendor; the Ceremony screen shows every step in order,
  * none recorded out of order; then revoke (the participants' quorum and a
  * typed reason) and unrevoke, with the cache time shown as the lag.
@@ -17,7 +21,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { test as base, expect, SCREENSHOT_DIR } from '../support/fixtures';
-import { handover, join, participantPassphrase } from '../support/import';
+import { chooseHolderCopy, handover, join, participantPassphrase } from '../support/import';
 import { enrolInPlan, importCast } from '../support/participants';
 import { restoreTurn, sealTurn } from '../support/escrow';
 import { TEST_KDF } from '../../shared/escrow/kdf-profiles';
@@ -139,6 +143,9 @@ test('a holder on AWS KMS goes through the screens in order: settings, AWS works
 
   // Registration: the import is not yet possible ("Not yet", with a link); connect and register the key store's location.
   await open(page, 'Import into AWS KMS', 'Import your key into AWS KMS');
+  // Not enrolled yet: no holder is guessed; the holder says which one they are, then the gate says what comes first.
+  await expect(page.getByTestId('choose-holder')).toBeVisible();
+  await page.getByLabel('Key holder 1', { exact: true }).check();
   const gate = page.getByTestId('step-gate');
   await expect(gate).toContainText('Not yet.');
   await expect(gate).toContainText('Key store registered with the vendor (holder 1)');
@@ -160,18 +167,46 @@ test('a holder on AWS KMS goes through the screens in order: settings, AWS works
   await expect(page.getByTestId('cp-registration')).toHaveAttribute('data-status', 'registered');
   await bridge.screenshot('2e-registered');
 
+  // The key store's record was damaged meanwhile (changed outside Key Holder): the screen says which file, where the
+  // copy is kept and what to do, instead of showing "nothing imported".
+  const record = path.join(bridge.dataDir, 'aws-kms', 'key-store.json');
+  fs.mkdirSync(path.dirname(record), { recursive: true });
+  fs.writeFileSync(record, '{"state":"done","draft":{"holder":1,"accountId":"1111');
+
   // Sign-in and import.
   await open(page, 'Import into AWS KMS', 'Import your key into AWS KMS');
+  const damaged = page.getByTestId('aws-key-store-damaged');
+  await expect(damaged).toContainText(`record of your AWS key store (${record}) was damaged (it is not valid JSON)`);
+  await expect(damaged).toContainText('It was kept as');
+  await expect(damaged).toContainText('Run the import into AWS KMS again');
+  expect(fs.existsSync(record)).toBe(false);
   await bridge.screenshot('3-before-sign-in');
   await page.getByRole('button', { name: 'Sign in to AWS' }).click();
   await expect(page.getByTestId('aws-signed-in')).toBeVisible({ timeout: 30_000 });
   // Alice has two roles in her account: she picks the one that may import.
   await page.getByTestId('aws-role').selectOption({ label: 'Key holder 1 rehearsal account (111122223333): KeyHolderKmsAdmin' });
   await expect(page.getByTestId('aws-signed-in')).toContainText('KeyHolderKmsAdmin');
-  await expect(page.getByLabel('Key-holder copy of the AWS key (file)')).toHaveValue(/holder-key-holder-1-[0-9a-f]{16}\.khescrow$/);
+  // The same parts as the Azure import. Enrolled as key holder 1: preselected. The copy made here is proposed; another
+  // file comes only from the file chooser, never a typed path.
+  const start = page.getByRole('button', { name: 'Start the supervised import' });
+  await expect(page.getByLabel('Key holder 1', { exact: true })).toBeChecked();
+  await expect(page.getByTestId('choose-holder')).toHaveCount(0);
+  const copyPath = page.getByTestId('holder-copy-path');
+  await expect(copyPath).toHaveText(/holder-key-holder-1-[0-9a-f]{16}\.khescrow$/);
+  await expect(page.getByRole('textbox', { name: /Key-holder copy/ })).toHaveCount(0);
   await expect(page.getByTestId('step-gate')).toHaveCount(0);
   await bridge.screenshot('4-signed-in-form');
-  await page.getByRole('button', { name: 'Start the supervised import' }).click();
+  await chooseHolderCopy(page, (await copyPath.textContent())!);
+  // Key holder 2 on key holder 1's workstation: warned, and the import waits for its own confirmation.
+  await page.getByLabel('Key holder 2', { exact: true }).check();
+  await expect(page.getByTestId('other-holder-warning')).toContainText('This workstation belongs to key holder 1');
+  await expect(page.getByTestId('other-holder-warning')).toContainText('import into my own AWS account');
+  await expect(start).toBeDisabled();
+  await bridge.screenshot('4b-other-holder-warned');
+  await page.getByLabel('Key holder 1', { exact: true }).check();
+  await expect(page.getByTestId('other-holder-warning')).toHaveCount(0);
+  await expect(start).toBeEnabled();
+  await start.click();
   await handover(page, 'the operator');
   await join(page, people.operator);
   await handover(page, 'the supervisor');
@@ -194,6 +229,8 @@ test('a holder on AWS KMS goes through the screens in order: settings, AWS works
   await expect(page.getByTestId('aws-material-proof')).toContainText('accepted the escrowed key');
   await expect(page.getByTestId('activation-wiped')).toBeVisible();
   expect(await page.content()).not.toContain(COPY_PASSPHRASE);
+  // The import made a new record: the damaged one no longer stands for the key store's state.
+  await expect(damaged).toHaveCount(0);
   await bridge.screenshot('5-imported');
   const keyArn = (await arn.textContent())!;
 

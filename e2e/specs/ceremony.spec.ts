@@ -26,7 +26,9 @@
  *   bundle of the three files is accepted by `keyholder transcript verify`
  *   with the control plane's final hashes, and refused when one file is
  *   tampered with (exit 1) or left out (exit 5). Before the last file is in,
- *   the custodians' desk shows the merged ceremony with that gap.
+ *   the custodians' desk shows the merged ceremony with that gap; when the
+ *   control plane is gone, a holder's Ceremony screen still shows the whole
+ *   ceremony from the files kept there and says the vendor was not reached.
  *
  * Screenshots: test-results/screenshots/ceremony-*.png.
  */
@@ -377,6 +379,21 @@ test('two holders on their own workstations: escrow, registration, import, seale
     const incomplete = await verifyCli([leftOut, ...anchors]);
     expect(incomplete.text).toContain(`The transcript of workstation ${LABELS.custodian}`);
     expect(incomplete.code).toBe(5);
+
+    // ---- the vendor's control plane goes away: holder 1's Ceremony screen still shows what is kept on the workstation
+    // and says the vendor could not be reached. (What was recorded after the closing opened a new ceremony, whose copies
+    // were never fetched; the kept copy of an earlier exchange is ceremony-exchange.test.ts's.)
+    await cloud.stop();
+    cloud = null;
+    const p1c = holders[1].page;
+    await p1c.getByRole('button', { name: 'Overview' }).click();
+    await p1c.getByRole('button', { name: 'Ceremony', exact: true }).click();
+    const offline = p1c.getByTestId('whole-control-plane');
+    await expect(offline).toContainText('were not fetched from the vendor’s control plane');
+    await expect(offline).toContainText('The control plane could not be reached');
+    await expect(offline.getByRole('button', { name: 'Try the control plane again' })).toBeVisible();
+    await expect(p1c.getByTestId('whole-workstations')).toContainText(`${LABELS.holder1} (this workstation)`);
+    await holders[1].shot('9-control-plane-unreachable');
 
     for (const w of stations) expect(w.errors, `${w.name}'s page raised errors`).toEqual([]);
     agent.destroy();

@@ -27,6 +27,7 @@ export const ENTRY_WORDS: Readonly<Record<string, string>> = {
   'ceremony.plan': 'Ceremony plan recorded (who takes part, with their keys)',
   'note.added': 'Note added',
   'vault.other-holder-chosen': 'Import for the other key holder chosen, with a warning',
+  'aws.key-policy-applied': 'Key policy applied to the AWS KMS keys (the plan shown first)',
   'activation.aborted': 'Activation aborted, key material wiped',
   'activation.ended': 'Activation ended, key material wiped',
   'key-store.revoked': 'Key store revoked',

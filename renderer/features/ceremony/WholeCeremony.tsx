@@ -72,7 +72,7 @@ function ControlPlaneLine({ view, exchanging, onRetry }: { view: Merged | null; 
   if (cp.state === 'failed') {
     return (
       <Notice tone="warning" testId="whole-control-plane">
-        <strong>The vendor’s control plane could not be reached.</strong> {cp.message} Shown below: this workstation’s record and the files kept here. {last(cp.lastExchangedAt)} A
+        <strong>The other workstations’ files were not fetched from the vendor’s control plane.</strong> {cp.message} Shown below: this workstation’s record and the files kept here. {last(cp.lastExchangedAt)} A
         workstation whose file is not here is listed as missing: import its file, or try the control plane again.{' '}
         <button type="button" onClick={onRetry}>
           Try the control plane again

@@ -73,7 +73,7 @@ export const keyRotationViewSchema = z.object({
 export type KeyRotationViewShape = z.infer<typeof keyRotationViewSchema>;
 
 /** An AWS KMS key store beyond its health: where, the vendor's cache time, the material's expiry, the previous KMS keys kept. */
-export const awsKeyStoreFactsSchema = z.object({
+const awsKeyStoreFactsSchema = z.object({
   keyArn: z.string(),
   companionKeyArn: z.string(),
   accountId: z.string(),
@@ -83,7 +83,6 @@ export const awsKeyStoreFactsSchema = z.object({
   extended: z.object({ at: z.string(), validTo: z.string().nullable(), previousValidTo: z.string().nullable() }).nullable(),
   previousKeys: z.array(z.object({ keyArn: z.string(), state: z.enum(['Enabled', 'Disabled', 'Pending deletion', 'Material expired', 'Not found', 'Unknown']), detail: z.string().optional() })),
 });
-export type AwsKeyStoreFacts = z.infer<typeof awsKeyStoreFactsSchema>;
 
 export const lifecycleStatusSchema = z.object({
   keyStore: keyStoreHealthViewSchema.nullable(),
