@@ -99,6 +99,9 @@ async function open(page: Page, screen: string, heading: string): Promise<void> 
 }
 
 test('a holder on AWS KMS goes through the screens in order: settings, AWS worksheet, escrow, registration, supervised import, key policy, submission, none out of order; then revokes and unrevokes with the cache time as the lag', async ({ page, bridge }) => {
+  // One walk through the whole AWS ceremony, the lifecycle, a rotation's start and an expiry extension: three
+  // supervised activations, each a few seconds of CPU, so more than the default two minutes on a loaded 2-core machine.
+  test.setTimeout(300_000);
   await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(bridge.url).origin });
   await enrolInPlan(page, importCast(people));
 
