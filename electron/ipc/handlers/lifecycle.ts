@@ -71,7 +71,7 @@ export function lifecycleHandlers(s: Services): Pick<Handlers, LifecycleChannel>
     },
     // The new key is opened only inside a supervised activation (keeper, knower, supervisor); its 'key-rotation' purpose runs the import.
     'lifecycle:key-rotation-import': async (r) => {
-      const { target, holder } = rot.prepareImport({ holderCopyPath: r.holderCopyPath, ...(r.keyName ? { keyName: r.keyName } : {}) });
+      const { target, holder } = rot.prepareImport({ holderCopyPath: r.holderCopyPath, ...(r.keyName ? { keyName: r.keyName } : {}), ...(r.validTo !== undefined ? { validTo: r.validTo } : {}) });
       return s.activationDesk.start({ mode: 'split-knowledge', escrowFile: r.holderCopyPath, purpose: { kind: 'key-rotation', target, holder } });
     },
     // The same material again, opened only inside a supervised activation (keeper, knower, supervisor); its 'key-material-extend' purpose re-imports it.

@@ -62,7 +62,7 @@ export function createLifecycle(deps: {
   /** Tests: a provider of their own. */
   provider?: () => KeyStoreLifecycleProvider;
   /** The holder's AWS KMS key store: when its import is done here, it is the key store this workstation manages. */
-  awsKeyStore?: Pick<AwsKeyStoreService, 'record' | 'kmsProvider' | 'importRotation' | 'keyStoreValues'>;
+  awsKeyStore?: Pick<AwsKeyStoreService, 'record' | 'kmsProvider' | 'importRotation' | 'rotationExpiry' | 'keyStoreValues'>;
   /** Asks the holder where to save the vault backup (a dialog in the app); <dataDir>/exports without it. */
   chooseSavePath?(suggestedName: string, kind: 'keybackup'): Promise<string | null>;
 }): Lifecycle {
@@ -127,9 +127,11 @@ export function createLifecycle(deps: {
       return out ? { keyId: out.keyId, fingerprint: out.fingerprint } : null;
     },
     vendorStatus,
+    // An AWS key store's new key gets its own expiry, checked before the activation starts.
+    rotationExpiry: (requested) => (deps.awsKeyStore && heldAws() ? deps.awsKeyStore.rotationExpiry(requested) : undefined),
     importNewKey: async (r) => {
       if (deps.awsKeyStore && heldAws()) {
-        const out = await deps.awsKeyStore.importRotation(r.opened);
+        const out = await deps.awsKeyStore.importRotation(r.opened, r.validTo);
         return { keyVersionId: out.outcome.keyArn, fingerprint: out.outcome.fingerprint, keyId: out.outcome.keyId };
       }
       const prev = deps.vault.record();

@@ -51,7 +51,7 @@ interface KeyRotationRecord {
   /** The escrow and key-holder copies (with their SHA-256) named when the supervised re-seal was started; the purpose writes exactly these. */
   addKeyRequest?: { escrowFile: string; escrowSha256: string; holderCopies: { file: string; sha256: string }[] };
   /** The holder copy and key name chosen when the supervised import activation was started; the purpose imports exactly this. */
-  importRequest?: { holderCopyPath: string; keyName: string };
+  importRequest?: { holderCopyPath: string; keyName: string; /** AWS KMS: the new material's expiry (null: does not expire). */ validTo?: string | null };
   imported?: { keyVersionId: string; at: string };
   submitted?: { at: string };
   available?: { primaryKeyId: string; at: string };
@@ -98,7 +98,12 @@ export interface KeyRotationDeps {
    * copy, knower's passphrase, supervisor's attestation), into the holder's
    * vault under the same key name (a new version). Never sees a passphrase.
    */
-  importNewKey: (req: { opened: OpenedCopy; holderCopyPath: string; vaultUrl: string; keyName: string; holder: Holder }) => Promise<{ keyVersionId: string; fingerprint: string; keyId: string }>;
+  importNewKey: (req: { opened: OpenedCopy; holderCopyPath: string; vaultUrl: string; keyName: string; holder: Holder; validTo?: string | null }) => Promise<{ keyVersionId: string; fingerprint: string; keyId: string }>;
+  /**
+   * A key store whose material expires (AWS KMS): the new key's expiry from the holder's choice (undefined: none
+   * given), checked; throws a KeyholderError naming what to choose. Undefined: the key store has no such expiry.
+   */
+  rotationExpiry?: (requested: string | null | undefined) => string | null | undefined;
   /** The escrowed key the held key store holds (from its import record): a copy joined to the rotation must hold it too, before the new key. */
   heldKey?: () => { keyId: string; fingerprint: string } | null;
   /** Submits this holder's key store (worksheet lines 1-4, line 2 now the new version) to the vendor. */
@@ -299,13 +304,14 @@ export class KeyRotationService {
    * as its purpose (the supervisor attests to exactly this). The passphrase
    * is typed by the knower inside the activation, never here.
    */
-  prepareImport(req: { holderCopyPath: string; keyName?: string }): { target: string; holder: Holder } {
+  prepareImport(req: { holderCopyPath: string; keyName?: string; validTo?: string | null }): { target: string; holder: Holder } {
     const r = this.require();
     if (!r.newKey) throw new KeyholderError('lifecycle.rotation_order', 'Add the new key to the escrow first.');
     if (r.imported) throw new KeyholderError('lifecycle.rotation_order', 'The new key is already imported into your vault. Submit it to the vendor next.');
     const old = parseKeyVersionId(r.oldKey.keyVersionId);
     const keyName = (req.keyName ?? old.keyName).trim() || old.keyName;
-    r.importRequest = { holderCopyPath: req.holderCopyPath, keyName };
+    const validTo = this.deps.rotationExpiry?.(req.validTo);
+    r.importRequest = { holderCopyPath: req.holderCopyPath, keyName, ...(validTo !== undefined ? { validTo } : {}) };
     this.write(r);
     return { target: this.importTarget(r)!, holder: r.holder };
   }
@@ -315,7 +321,11 @@ export class KeyRotationService {
     if (!r.newKey || !r.importRequest) return null;
     const host = parseKeyVersionId(r.oldKey.keyVersionId).vaultHost;
     // AWS KMS: the new key goes into a new KMS key beside the old one (a KMS key never takes other material).
-    if (isAwsKey(r.oldKey.keyVersionId)) return `Key holder ${r.holder}: rotation ${r.id.slice(0, 8)}, import new key ${r.newKey.keyId} into a new KMS key in ${host}`.slice(0, 300);
+    if (isAwsKey(r.oldKey.keyVersionId)) {
+      // The expiry is part of what the supervisor attests to.
+      const until = r.importRequest.validTo === undefined ? '' : r.importRequest.validTo ? `, valid to ${r.importRequest.validTo}` : ', not expiring';
+      return `Key holder ${r.holder}: rotation ${r.id.slice(0, 8)}, import new key ${r.newKey.keyId} into a new KMS key in ${host}${until}`.slice(0, 300);
+    }
     return `Key holder ${r.holder}: rotation ${r.id.slice(0, 8)}, import new key ${r.newKey.keyId} as a new version of ${r.importRequest.keyName} in ${host}`.slice(0, 300);
   }
 
@@ -336,7 +346,14 @@ export class KeyRotationService {
       throw new KeyholderError('lifecycle.wrong_key_imported', 'That key-holder copy does not hold the rotation’s new key. Choose the copy the rotation added the new key to. Nothing was imported.');
     }
     const old = parseKeyVersionId(r.oldKey.keyVersionId);
-    const out = await this.deps.importNewKey({ opened, holderCopyPath: r.importRequest.holderCopyPath, vaultUrl: old.vaultUrl, keyName: r.importRequest.keyName, holder: r.holder });
+    const out = await this.deps.importNewKey({
+      opened,
+      holderCopyPath: r.importRequest.holderCopyPath,
+      vaultUrl: old.vaultUrl,
+      keyName: r.importRequest.keyName,
+      holder: r.holder,
+      ...(r.importRequest.validTo !== undefined ? { validTo: r.importRequest.validTo } : {}),
+    });
     if (out.fingerprint !== r.newKey.fingerprint) throw new KeyholderError('lifecycle.wrong_key_imported', 'The vault did not report the rotation’s new key. Nothing was recorded.');
     if (out.keyVersionId === r.oldKey.keyVersionId) throw new KeyholderError('lifecycle.wrong_key_imported', 'The vault returned the old key version. Nothing was recorded.');
     r.imported = { keyVersionId: out.keyVersionId, at: this.deps.clock.now().toISOString() };

@@ -46,6 +46,9 @@ export function KeyRotationPanel({ rotation, aws, copiesMadeHere, onChange }: { 
   const [joinPath, setJoinPath] = useState('');
   const [activation, setActivation] = useState<Activation | null>(null);
   const [typed, setTyped] = useState('');
+  // AWS KMS material that expires: the new key's own expiry (the previous import's date may have passed by now).
+  const [day, setDay] = useState('');
+  const [never, setNever] = useState(false);
 
   const run = async (fn: () => Promise<unknown>) => {
     setBusy(true);
@@ -78,6 +81,7 @@ export function KeyRotationPanel({ rotation, aws, copiesMadeHere, onChange }: { 
   const STEPS = steps(kind);
   const at = r ? STEPS.findIndex((s) => s.id === r.step) : -1;
   const isAws = kind === 'aws-kms';
+  const expires = isAws && !!aws?.validTo;
   return (
     <section aria-labelledby="rot-title" className="card" data-testid="key-rotation" data-step={r?.step ?? 'none'} data-key-store={kind}>
       <h2 id="rot-title">Key rotation: a new primary key</h2>
@@ -174,7 +178,9 @@ export function KeyRotationPanel({ rotation, aws, copiesMadeHere, onChange }: { 
           aria-label="Import the new key"
           onSubmit={(e) => {
             e.preventDefault();
-            void run(() => call('lifecycle:key-rotation-import', { holderCopyPath: copyPath }).then(setActivation));
+            // The day the holder picks, until its end (UTC), as the expiry card sends it; the Node side checks it before the activation starts.
+            const expiry = expires ? { validTo: never ? null : `${day}T23:59:59.000Z` } : {};
+            void run(() => call('lifecycle:key-rotation-import', { holderCopyPath: copyPath, ...expiry }).then(setActivation));
           }}
         >
           <p>
@@ -182,7 +188,22 @@ export function KeyRotationPanel({ rotation, aws, copiesMadeHere, onChange }: { 
             {isAws && ' Key Holder then creates a new KMS key and companion HMAC key in your account and Region, imports the new key, self-tests both and applies the key policy you approved for the previous key; the previous KMS key is not touched.'}
           </p>
           <HolderCopyChooser legend="Your key-holder copy" copies={copiesMadeHere} chosen={copyPath} onChoose={setCopyPath} onError={(e) => setError(e?.message ?? null)} disabled={busy} />
-          <button type="submit" className="primary" disabled={busy || !copyPath}>
+          {expires && (
+            <fieldset data-testid="rot-valid-to">
+              <legend>When the new key’s material expires</legend>
+              <p>
+                Your current key material expires on {formatMoment(aws.validTo!, { zone: true })}. Choose the new key’s own expiry (AWS allows at most 365 days ahead), or let it not expire. On that date AWS KMS deletes the material and refuses every use of the key.
+              </p>
+              <label>
+                New key’s expiry date
+                <input type="date" value={day} disabled={never} onChange={(e) => setDay(e.target.value)} />
+              </label>
+              <label className="inline">
+                <input type="checkbox" checked={never} onChange={(e) => setNever(e.target.checked)} /> The new key’s material does not expire
+              </label>
+            </fieldset>
+          )}
+          <button type="submit" className="primary" disabled={busy || !copyPath || (expires && !never && !day)}>
             Start the supervised import
           </button>
         </form>

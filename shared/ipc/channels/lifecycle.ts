@@ -165,7 +165,11 @@ export const lifecycleChannels = {
    * (keeper, knower, supervisor, as for the first import): no passphrase here,
    * the knower types it inside the activation. Continue with activation:*.
    */
-  'lifecycle:key-rotation-import': channel(z.object({ holderCopyPath: text(4096), keyName: text(127).optional() }).strict(), activationViewSchema),
+  'lifecycle:key-rotation-import': channel(
+    // validTo (AWS KMS key material that expires): the new key's own expiry, or null: does not expire.
+    z.object({ holderCopyPath: text(4096), keyName: text(127).optional(), validTo: z.string().max(40).nullable().optional() }).strict(),
+    activationViewSchema,
+  ),
   /**
    * Starts the supervised activation that imports the AWS key material again
    * with a new expiry (a later `validTo`, or null: does not expire): no

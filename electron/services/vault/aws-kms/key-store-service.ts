@@ -93,6 +93,15 @@ function checkAwsDraft(d: AwsImportDraft): AwsImportDraft {
   return d;
 }
 
+/** A new expiry for imported material, as KMS will take it: a date, in the future, at most 365 days ahead (ISO). */
+function checkNewValidTo(validTo: string, now: number): string {
+  const t = Date.parse(validTo);
+  if (Number.isNaN(t)) throw new KeyholderError('aws.bad_valid_to', 'Give the new date the imported key material expires, or choose "does not expire".');
+  if (t <= now) throw new KeyholderError('aws.bad_valid_to', 'The new expiry date is in the past: choose a later date, or "does not expire".');
+  if (t > now + MAX_VALID_TO_DAYS * 86_400_000) throw new KeyholderError('aws.bad_valid_to', `AWS KMS accepts an expiry at most ${MAX_VALID_TO_DAYS} days ahead: choose an earlier date, or "does not expire".`);
+  return new Date(t).toISOString();
+}
+
 /** Where a data folder keeps its AWS key store's record. */
 function awsKeyStoreFile(dataDir: string): string {
   return path.join(dataDir, 'aws-kms', 'key-store.json');
@@ -320,13 +329,15 @@ export class AwsKeyStoreService {
    * touched (it stays enabled: the vendor needs it to re-encrypt its data
    * key). A failure leaves the previous key as the key store.
    */
-  async importRotation(opened: OpenedCopy): Promise<{ outcome: NonNullable<AwsKeyStoreRecord['outcome']>; previousKeyArn: string; policy: string[] }> {
+  async importRotation(opened: OpenedCopy, validTo: string | null | undefined): Promise<{ outcome: NonNullable<AwsKeyStoreRecord['outcome']>; previousKeyArn: string; policy: string[] }> {
     const r = this.done();
     if (!r.policy) throw new KeyholderError('aws.policy_not_applied', 'The current key’s policy was never applied; finish the ceremony before a rotation.');
     if (opened.keyId === r.outcome.keyId) throw new KeyholderError('lifecycle.wrong_key_imported', 'This is the key already in KMS, not the rotation’s new key. Nothing was imported.');
+    // Checked again here: the date chosen when the activation started may have passed while it ran.
+    const expiry = this.rotationExpiry(validTo);
     const p = this.deps.provider(r.draft.region);
     const outcome = await opened.withPrivateKey((secretKey) =>
-      p.importKey({ secretKey, keyId: opened.keyId, fingerprint: opened.fingerprint, expiration: r.draft.validTo ? { model: 'KEY_MATERIAL_EXPIRES', validTo: new Date(r.draft.validTo) } : { model: 'KEY_MATERIAL_DOES_NOT_EXPIRE' } }),
+      p.importKey({ secretKey, keyId: opened.keyId, fingerprint: opened.fingerprint, expiration: expiry ? { model: 'KEY_MATERIAL_EXPIRES', validTo: new Date(expiry) } : { model: 'KEY_MATERIAL_DOES_NOT_EXPIRE' } }),
     );
     if (outcome.keyArn === r.outcome.keyArn) throw new KeyholderError('lifecycle.wrong_key_imported', 'KMS returned the previous key for the rotation. Nothing was recorded.');
     const proposals = { primary: await p.proposePolicy(outcome.keyArn, r.draft.vendorRoleArn), companion: await p.proposePolicy(outcome.companionArn, r.draft.vendorRoleArn, 'companion-hmac') };
@@ -334,9 +345,33 @@ export class AwsKeyStoreService {
     await p.applyPolicy(proposals.companion);
     const lines = [...proposals.primary.lines, ...proposals.companion.lines];
     const full = { ...outcome, fingerprint: opened.fingerprint, keyId: opened.keyId };
-    this.write({ draft: r.draft, state: 'done', outcome: full, policy: { appliedAt: this.deps.clock.now().toISOString(), lines }, previousKeyArns: [...(r.previousKeyArns ?? []), r.outcome.keyArn] });
+    // The new key's expiry is the one the holder chose for it: the expiry card and dashboard follow it from now on.
+    const { validTo: _previousValidTo, ...rest } = r.draft;
+    const draft: AwsImportDraft = expiry ? { ...rest, validTo: expiry } : rest;
+    this.write({ draft, state: 'done', outcome: full, policy: { appliedAt: this.deps.clock.now().toISOString(), lines }, previousKeyArns: [...(r.previousKeyArns ?? []), r.outcome.keyArn] });
     this.deps.log.info('rotation key imported into AWS KMS', { keyArn: outcome.keyArn, previousKeyArn: r.outcome.keyArn });
     return { outcome: full, previousKeyArn: r.outcome.keyArn, policy: lines };
+  }
+
+  /**
+   * The expiry of a rotation's new key material, chosen when its import is
+   * started (and checked again when it runs), never the previous import's
+   * ValidTo, which months later may have passed (KMS would refuse it). The
+   * same model as before by default: material that does not expire stays so;
+   * expiring material needs a date the holder gives (at most 365 days ahead),
+   * or their explicit "does not expire" (null).
+   */
+  rotationExpiry(requested: string | null | undefined): string | null {
+    const r = this.done();
+    if (!r.draft.validTo) {
+      if (requested) throw new KeyholderError('aws.bad_valid_to', 'Your key material does not expire, so the rotation’s new key is imported the same way: leave its expiry empty.');
+      return null;
+    }
+    if (requested === undefined) {
+      throw new KeyholderError('aws.valid_to_needed', `Your current key material expires (${r.draft.validTo}). Choose the date the new key’s material expires (at most ${MAX_VALID_TO_DAYS} days ahead), or "does not expire". Nothing was started.`);
+    }
+    if (requested === null) return null;
+    return checkNewValidTo(requested, this.deps.clock.now().getTime());
   }
 
   /**
@@ -349,11 +384,7 @@ export class AwsKeyStoreService {
     const r = this.done();
     if (!r.draft.validTo) throw new KeyholderError('aws.material_does_not_expire', `The key material in ${r.outcome.keyArn} does not expire: there is nothing to extend.`);
     if (req.validTo !== null) {
-      const t = Date.parse(req.validTo);
-      const now = this.deps.clock.now().getTime();
-      if (Number.isNaN(t)) throw new KeyholderError('aws.bad_valid_to', 'Give the new date the imported key material expires, or choose "does not expire".');
-      if (t <= now) throw new KeyholderError('aws.bad_valid_to', 'The new expiry date is in the past: choose a later date, or "does not expire".');
-      if (t > now + MAX_VALID_TO_DAYS * 86_400_000) throw new KeyholderError('aws.bad_valid_to', `AWS KMS accepts an expiry at most ${MAX_VALID_TO_DAYS} days ahead: choose an earlier date, or "does not expire".`);
+      const t = Date.parse(checkNewValidTo(req.validTo, this.deps.clock.now().getTime()));
       if (r.draft.validTo && t <= Date.parse(r.draft.validTo)) throw new KeyholderError('aws.bad_valid_to', 'The new expiry date is not later than the current one: choose a later date, or "does not expire".');
     }
     const validTo = req.validTo === null ? null : new Date(req.validTo).toISOString();
