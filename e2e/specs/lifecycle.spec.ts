@@ -186,6 +186,8 @@ test('rotation to a new primary key, through to the offer to disable the old key
   // The new key is opened only in a supervised activation (security review #10): the panel never asks for the copy's passphrase.
   await expect(page.getByRole('textbox', { name: /key-holder copy/i })).toHaveCount(0);
   await chooseHolderCopy(page, h.holders[0].copyFile, page.getByRole('form', { name: 'Import the new key' }));
+  await page.getByRole('form', { name: 'Import the new key' }).scrollIntoViewIfNeeded();
+  await bridge.screenshot('5b-rotation-import-copy-chosen');
   await expect(page.getByLabel('Passphrase of your copy')).toHaveCount(0);
   await page.getByRole('button', { name: 'Start the supervised import' }).click();
   await handover(page, 'the operator');
