@@ -8,7 +8,11 @@
  * the key store's location with the vendor (played by the rehearsal); sign in
  * with Identity Center (the approval page opened as the system browser would)
  * and import the escrowed key through a supervised activation (keeper,
- * knower, supervisor); see the key policy diffed before applying it; submit
+ * knower, supervisor), on the same parts as the Azure import: the holder says
+ * which key holder they are (preselected once enrolled; the other holder is
+ * warned), picks their copy (the bridge plays the file chooser; no typed
+ * path), and a damaged key-store record is reported, not taken for "nothing
+ * imported"; see the key policy diffed before applying it; submit
  * the key store to the vendor; the Ceremony screen shows every step in order,
  * none recorded out of order; then revoke (the participants' quorum and a
  * typed reason) and unrevoke, with the cache time shown as the lag.
@@ -17,8 +21,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { test as base, expect, SCREENSHOT_DIR } from '../support/fixtures';
-import { handover, join, participantPassphrase } from '../support/import';
+import { chooseHolderCopy, handover, join, participantPassphrase } from '../support/import';
 import { enrolInPlan, importCast } from '../support/participants';
+import { wcag22Violations } from '../support/axe';
 import { restoreTurn, sealTurn } from '../support/escrow';
 import { TEST_KDF } from '../../shared/escrow/kdf-profiles';
 
@@ -63,6 +68,29 @@ async function copied(page: Page, testId: string): Promise<string> {
   await row.getByRole('button', { name: 'Copy' }).click();
   await expect(row.getByRole('status')).toHaveText('Copied');
   return page.evaluate(() => navigator.clipboard.readText());
+}
+
+/** A calendar day N days from now, as a date field takes it. */
+const day = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10);
+
+/** The supervised activation's hand-over turns (keeper, knower, supervisor), as the lifecycle screen's re-import shows them. */
+async function supervisedTurns(page: Page): Promise<void> {
+  await handover(page, 'the operator');
+  await join(page, people.operator);
+  await handover(page, 'the supervisor');
+  await join(page, people.supervisor);
+  await handover(page, 'the keeper');
+  await join(page, people.keeper);
+  await page.getByRole('button', { name: 'Present the sealed copy' }).click();
+  await handover(page, 'the knower');
+  await join(page, people.knower);
+  await page.getByLabel('Passphrase of the sealed copy').fill(COPY_PASSPHRASE);
+  await page.getByRole('button', { name: 'Open' }).click();
+  await handover(page, 'the supervisor');
+  await page.getByLabel('Your participant passphrase').fill(participantPassphrase(people.supervisor));
+  await page.getByRole('button', { name: 'Sign the attestation' }).click();
+  await handover(page, 'the operator');
+  await page.getByRole('button', { name: /^Carry out:/ }).click();
 }
 
 async function open(page: Page, screen: string, heading: string): Promise<void> {
@@ -138,6 +166,9 @@ test('a holder on AWS KMS goes through the screens in order: settings, AWS works
 
   // Registration: the import is not yet possible ("Not yet", with a link); connect and register the key store's location.
   await open(page, 'Import into AWS KMS', 'Import your key into AWS KMS');
+  // Not enrolled yet: no holder is guessed; the holder says which one they are, then the gate says what comes first.
+  await expect(page.getByTestId('choose-holder')).toBeVisible();
+  await page.getByLabel('Key holder 1', { exact: true }).check();
   const gate = page.getByTestId('step-gate');
   await expect(gate).toContainText('Not yet.');
   await expect(gate).toContainText('Key store registered with the vendor (holder 1)');
@@ -159,18 +190,50 @@ test('a holder on AWS KMS goes through the screens in order: settings, AWS works
   await expect(page.getByTestId('cp-registration')).toHaveAttribute('data-status', 'registered');
   await bridge.screenshot('2e-registered');
 
+  // The key store's record was damaged meanwhile (changed outside Key Holder): the screen says which file, where the
+  // copy is kept and what to do, instead of showing "nothing imported".
+  const record = path.join(bridge.dataDir, 'aws-kms', 'key-store.json');
+  fs.mkdirSync(path.dirname(record), { recursive: true });
+  fs.writeFileSync(record, '{"state":"done","draft":{"holder":1,"accountId":"1111');
+
   // Sign-in and import.
   await open(page, 'Import into AWS KMS', 'Import your key into AWS KMS');
+  const damaged = page.getByTestId('aws-key-store-damaged');
+  await expect(damaged).toContainText(`record of your AWS key store (${record}) was damaged (it is not valid JSON)`);
+  await expect(damaged).toContainText('It was kept as');
+  await expect(damaged).toContainText('Run the import into AWS KMS again');
+  expect(fs.existsSync(record)).toBe(false);
   await bridge.screenshot('3-before-sign-in');
   await page.getByRole('button', { name: 'Sign in to AWS' }).click();
   await expect(page.getByTestId('aws-signed-in')).toBeVisible({ timeout: 30_000 });
   // Alice has two roles in her account: she picks the one that may import.
   await page.getByTestId('aws-role').selectOption({ label: 'Key holder 1 rehearsal account (111122223333): KeyHolderKmsAdmin' });
   await expect(page.getByTestId('aws-signed-in')).toContainText('KeyHolderKmsAdmin');
-  await expect(page.getByLabel('Key-holder copy of the AWS key (file)')).toHaveValue(/holder-key-holder-1-[0-9a-f]{16}\.khescrow$/);
+  // The same parts as the Azure import. Enrolled as key holder 1: preselected. The copy made here is proposed; another
+  // file comes only from the file chooser, never a typed path.
+  const start = page.getByRole('button', { name: 'Start the supervised import' });
+  await expect(page.getByLabel('Key holder 1', { exact: true })).toBeChecked();
+  await expect(page.getByTestId('choose-holder')).toHaveCount(0);
+  const copyPath = page.getByTestId('holder-copy-path');
+  await expect(copyPath).toHaveText(/holder-key-holder-1-[0-9a-f]{16}\.khescrow$/);
+  await expect(page.getByRole('textbox', { name: /Key-holder copy/ })).toHaveCount(0);
   await expect(page.getByTestId('step-gate')).toHaveCount(0);
   await bridge.screenshot('4-signed-in-form');
-  await page.getByRole('button', { name: 'Start the supervised import' }).click();
+  const copyFile = (await copyPath.textContent())!;
+  await chooseHolderCopy(page, copyFile);
+  // Key holder 2 on key holder 1's workstation: warned, and the import waits for its own confirmation.
+  await page.getByLabel('Key holder 2', { exact: true }).check();
+  await expect(page.getByTestId('other-holder-warning')).toContainText('This workstation belongs to key holder 1');
+  await expect(page.getByTestId('other-holder-warning')).toContainText('import into my own AWS account');
+  await expect(start).toBeDisabled();
+  await bridge.screenshot('4b-other-holder-warned');
+  await page.getByLabel('Key holder 1', { exact: true }).check();
+  await expect(page.getByTestId('other-holder-warning')).toHaveCount(0);
+  await expect(start).toBeEnabled();
+  // The material expires (tracked on the expiry dashboard; extended below from the Key store lifecycle screen).
+  await page.getByLabel('expires on').check();
+  await page.getByLabel('Material expires on').fill(day(60));
+  await start.click();
   await handover(page, 'the operator');
   await join(page, people.operator);
   await handover(page, 'the supervisor');
@@ -193,6 +256,8 @@ test('a holder on AWS KMS goes through the screens in order: settings, AWS works
   await expect(page.getByTestId('aws-material-proof')).toContainText('accepted the escrowed key');
   await expect(page.getByTestId('activation-wiped')).toBeVisible();
   expect(await page.content()).not.toContain(COPY_PASSPHRASE);
+  // The import made a new record: the damaged one no longer stands for the key store's state.
+  await expect(damaged).toHaveCount(0);
   await bridge.screenshot('5-imported');
   const keyArn = (await arn.textContent())!;
 
@@ -237,13 +302,18 @@ test('a holder on AWS KMS goes through the screens in order: settings, AWS works
   await expect(page.getByTestId('step-registered:1')).toContainText('Key store registered with the vendor (holder 1)');
   await expect(page.getByTestId('ceremony-deviations')).toHaveCount(0);
   await expect(page.getByText('Recorded out of order')).toHaveCount(0);
+  // The entries in AWS's words, never Azure's.
+  const entries = page.getByTestId('ceremony-entries');
+  for (const words of ['AWS worksheet saved', 'Key store registration confirmed by the vendor', 'Key imported into AWS KMS']) await expect(entries).toContainText(words);
+  for (const words of ['Azure Information Worksheet saved', 'Key imported into the vault']) await expect(entries).not.toContainText(words);
   await bridge.screenshot('6d-ceremony-in-order');
 
   // Revoke: the other key store's state is unknown (no vendor here), so it is the last one: quorum and a typed reason.
   await open(page, 'Key store lifecycle', 'Key store lifecycle');
   const keyStore = page.getByTestId('lc-keystore');
   await expect(keyStore).toHaveAttribute('data-state', 'Available');
-  await expect(keyStore).toContainText('in arn:aws:kms:eu-west-2:111122223333) — The KMS key is enabled.');
+  // The key store in AWS's words: the KMS key in the holder's account and Region.
+  await expect(keyStore).toContainText('in account 111122223333, eu-west-2) — The KMS key is enabled.');
   await bridge.screenshot('7-lifecycle-available');
   await page.getByRole('button', { name: 'Revoke key store 1…', exact: true }).click();
   const form = page.getByRole('form', { name: 'Revoke confirmation' });
@@ -268,4 +338,36 @@ test('a holder on AWS KMS goes through the screens in order: settings, AWS works
   await expect(keyStore).toHaveAttribute('data-state', 'Available');
   await expect(page.getByTestId('lc-lag')).toContainText('up to 5 minutes');
   await bridge.screenshot('10-unrevoked');
+
+  // The screen in AWS's words: the cache time as the lag, the key rotation as new KMS keys.
+  await expect(page.getByTestId('lc-cache-time')).toContainText('caches data keys for 5 minutes');
+  await page.getByRole('button', { name: 'Start a rotation' }).click();
+  const rotation = page.getByTestId('key-rotation');
+  await expect(rotation).toHaveAttribute('data-step', 'add-key');
+  await expect(rotation).toHaveAttribute('data-key-store', 'aws-kms');
+  await expect(rotation).toContainText('Imported into a new KMS key in your account, self-tested');
+  await expect(rotation).toContainText('the companion keys’ MACs');
+  await expect(rotation).not.toContainText('vault');
+  await expect(rotation.getByRole('form', { name: 'Join a re-seal done on the other workstation' })).toBeVisible();
+  await rotation.scrollIntoViewIfNeeded();
+  await bridge.screenshot('11-key-rotation-aws');
+
+  // Where the expiry reminder points: the material's expiry, extended under a supervised activation, the new date as KMS reports it.
+  const expiry = page.getByTestId('key-material-expiry');
+  await expect(page.getByTestId('kme-valid-to')).toContainText('expires on');
+  const extend = expiry.getByRole('form', { name: 'Extend the expiry' });
+  await extend.getByLabel('Your key-holder copy').fill(copyFile);
+  await extend.getByLabel('New expiry date').fill(day(200));
+  await extend.getByRole('button', { name: 'Extend the expiry' }).click();
+  await supervisedTurns(page);
+  await expect(page.getByTestId('kme-extended')).toContainText('AWS KMS now reports it expiring on', { timeout: 60_000 });
+  expect(await page.content()).not.toContain(COPY_PASSPHRASE);
+  await expiry.scrollIntoViewIfNeeded();
+  await bridge.screenshot('12-key-material-extended');
+  // The lifecycle screen's AWS parts (expiry card, rotation panel in KMS words) meet WCAG 2.2 AA as axe checks it.
+  expect(await wcag22Violations(page)).toEqual([]);
+  // The expiry dashboard follows: one row for the material, about 200 days left.
+  await open(page, 'Expiry dates', 'Expiry dates');
+  await expect(page.getByText(/Imported key material in AWS KMS/)).toBeVisible();
+  await expect(page.getByText(/(199|200|201) days left/)).toBeVisible();
 });

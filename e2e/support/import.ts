@@ -21,7 +21,7 @@ import { TOKEN_HEADER, TOKEN_META } from '../bridge/client';
  * plays the dialog (e2e/bridge/server.ts), answering the page's next
  * "Choose the file…" with `file`.
  */
-async function chooseHolderCopy(page: Page, file: string): Promise<void> {
+export async function chooseHolderCopy(page: Page, file: string): Promise<void> {
   await page.evaluate(
     async ({ file, meta, header }) => {
       const token = document.querySelector<HTMLMetaElement>(`meta[name="${meta}"]`)?.content ?? '';

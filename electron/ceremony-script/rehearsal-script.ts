@@ -424,13 +424,14 @@ export async function runRehearsal(o: RehearsalOptions): Promise<RehearsalResult
         }
         await session.carryOut();
         if (isAws) {
-          // The key policy: the plan against the current policy is shown (here: logged and kept), then applied.
+          // The key policy: the plan against the current policy is shown (here: logged and kept), then applied and
+          // recorded in the transcript by the same ceremony operation as the app's.
           const proposals = await ws.awsKeyStore.proposePolicies();
           for (const l of [...proposals.primary.lines, ...proposals.companion.lines]) {
             policyLines.push(`holder ${h}: ${l}`);
             say(`holder ${h} key policy: ${l}`);
           }
-          await ws.awsKeyStore.applyPolicies(proposals);
+          await holderOps[h].applyAwsPolicies(proposals);
         }
         activationRecords.push({
           holder: h,

@@ -199,7 +199,7 @@ export function createServices(deps: ServiceDeps): Services {
     const v = workstation.configuration().keyStore.value?.aws;
     return v ? { settings: v } : null;
   };
-  const aws = new AwsWorkstation({ dataDir: deps.dataDir, clock: deps.clock, log: deps.log, connection: awsConnection });
+  const aws = new AwsWorkstation({ dataDir: deps.dataDir, clock: deps.clock, log: deps.log, connection: awsConnection, secretBox: deps.secretBox });
   // While the settings choose AWS KMS, the key store signs in as the holder did on this workstation (Identity Center or a profile).
   const awsAccess = () => (awsActive() ? aws.access() : undefined) ?? (typeof deps.aws === 'function' ? deps.aws() : deps.aws);
   const awsKeyStore = createAwsKeyStoreService({ dataDir: deps.dataDir, clock: deps.clock, log: deps.log, aws: awsAccess });

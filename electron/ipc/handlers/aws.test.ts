@@ -4,7 +4,9 @@
  * not registered), and a holder other than the workstation's own is refused
  * without the warned choice, which is recorded when made. The AWS worksheet
  * line, once it says where the key store lives, is the ceremony's worksheet
- * step, so the registration that follows is in order.
+ * step, so the registration that follows is in order. A damaged key-store
+ * record is reported to the screen (set aside), never shown as "nothing
+ * imported yet".
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
@@ -16,6 +18,9 @@ import { silentLogger } from '../../services/log/logger';
 import { systemClock } from '../../services/platform/clock';
 import { memorySecretBox } from '../../services/platform/memory-secret-box';
 import { TEST_KDF } from '../../../shared/escrow/kdf-profiles';
+
+/** Where a data folder keeps its AWS key store's record (docs/aws-kms.md). */
+const awsKeyStoreFile = (dataDir: string) => path.join(dataDir, 'aws-kms', 'key-store.json');
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -107,6 +112,29 @@ describe('aws:startImport (guarded like vault:startImport)', () => {
     expect(kinds(s).filter((k) => k.startsWith('ceremony.step-'))).toEqual([]);
     // The worksheet step is not recorded again by the import: the line and the draft name the same place.
     expect(kinds(s).filter((k) => k === 'worksheet.saved')).toHaveLength(1);
+  });
+});
+
+describe('aws:state', () => {
+  it('reports a damaged key-store record to the screen (kept aside), not as "nothing imported yet"; a new draft clears it', async () => {
+    const s = awsWorkstation();
+    const h = awsHandlers(s);
+    await h['aws:saveWorksheet']({ holder: 1, line: line() });
+    const file = awsKeyStoreFile(s.deps.dataDir);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, '{"state":"done","draft":{"holder":1');
+    const st = await h['aws:state']({});
+    expect(st.record).toBeNull();
+    expect(st.damaged).toMatchObject({ code: 'aws.key_store_damaged', message: expect.stringContaining(file) });
+    expect(st.damaged!.message).toMatch(/It was kept as .*key-store\.damaged-.*\.json/);
+    expect(fs.existsSync(file)).toBe(false);
+    // Still said when the screen is opened again.
+    expect((await h['aws:state']({})).damaged?.code).toBe('aws.key_store_damaged');
+
+    await h['aws:saveDraft'](draft(1));
+    const after = await h['aws:state']({});
+    expect(after.damaged).toBeUndefined();
+    expect(after.record?.state).toBe('pending');
   });
 });
 

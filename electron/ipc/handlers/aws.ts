@@ -120,7 +120,8 @@ export function awsHandlers(s: Services): Pick<Handlers, AwsChannels> {
             ...(r.outcome ? { outcome: r.outcome } : {}),
           }
         : null;
-      return { record, suggested: { holder, keyArn: line?.keyArn ?? '', holderCopies: findHolderCopies(s.deps.dataDir) } };
+      const damaged = s.awsKeyStore.damage();
+      return { record, suggested: { holder, keyArn: line?.keyArn ?? '', holderCopies: findHolderCopies(s.deps.dataDir) }, ...(damaged ? { damaged: damaged.toShape() } : {}) };
     },
     'aws:saveDraft': async (r) => {
       s.awsKeyStore.saveDraft(keyStoreDraft(s, r));
@@ -146,7 +147,8 @@ export function awsHandlers(s: Services): Pick<Handlers, AwsChannels> {
       if (now.primary.currentSha256 !== r.primarySha256 || now.companion.currentSha256 !== r.companionSha256) {
         throw new KeyholderError('aws.policy_changed', 'A key policy changed in AWS since Key Holder showed you the difference. Review the new difference before applying.');
       }
-      await s.awsKeyStore.applyPolicies(now, { widening: r.confirmWidening });
+      // Through the ceremony's operation: the plan the holder saw is recorded in the transcript once applied.
+      await s.ceremonyOps.applyAwsPolicies(now, { widening: r.confirmWidening });
       return both(await s.awsKeyStore.proposePolicies());
     },
   };

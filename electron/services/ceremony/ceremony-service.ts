@@ -26,6 +26,7 @@ import type { JsonObject } from '../../../shared/transcript/canonical';
 import { CLOSING_KIND, keyFingerprint, type Attestation, type TranscriptEntry } from '../../../shared/transcript/entry';
 import { CEREMONY_STEPS, ceremonyProgress, receiptProblems, type CeremonyKeyStore, type Receipt, type StepState } from '../../../shared/ceremony/steps';
 import { assertGateOpen, happenedOutOfOrder, stepIdOf } from '../../../shared/ceremony/gate';
+import { entryWords } from '../../../shared/ceremony/entry-words';
 import type { Clock } from '../platform/clock';
 import type { Logger } from '../log/logger';
 import type { CeremonyTranscripts } from '../transcript/index';
@@ -86,7 +87,7 @@ export interface CeremonyView {
   closed: { at: string; finalHash: string; outcome: string } | null;
   workstationKey: string | null;
   steps: CeremonyStepView[];
-  entries: { seq: number; at: string; kind: string; details: string }[];
+  entries: { seq: number; at: string; kind: string; details: string; words: string }[];
   /** `stepId`: the table step a step-out-of-order entry recorded (it happened, without counting as progress). */
   deviations: { seq: number; at: string; step: string; reason: string; stepId?: string }[];
   participants: CeremonyParticipant[];
@@ -322,7 +323,7 @@ export function createCeremonyService(deps: {
       closed: c?.closed && closedEntry ? c.closed : null,
       workstationKey,
       steps,
-      entries: entries.map((e) => ({ seq: e.seq, at: e.at, kind: e.kind, details: describeEntry(e.kind, e.data) })),
+      entries: entries.map((e) => ({ seq: e.seq, at: e.at, kind: e.kind, details: describeEntry(e.kind, e.data), words: entryWords(e.kind, e.data) })),
       deviations: entries.filter((e) => DEVIATION_SET.has(e.kind)).map((e) => {
         const inner = e.data.entry && typeof e.data.entry === 'object' && !Array.isArray(e.data.entry) ? e.data.entry : {};
         const stepId = e.kind === DEVIATION_KINDS['ceremony.step_out_of_order'] ? stepIdOf(str(e.data.step), inner) : null;

@@ -63,7 +63,7 @@ function HolderLine({ holder, view, onSaved }: { holder: Holder; view: View; onS
         {view.ownHolder === holder ? ' (this workstation)' : ''}
       </legend>
       {field('keyArn', 'Key ARN (of the pending key you created; empty: Key Holder creates the key at the import)', 'arn:aws:kms:eu-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab')}
-      {field('accountId', 'Your AWS account ID (12 digits), when Key Holder creates the key', '111122223333')}
+      {field('accountId', 'Your AWS account ID (12 digits), when Key Holder creates the key', '12 digits, e.g. 111122223333')}
       {location ? (
         <p className="hint" data-testid={`aws-location-${holder}`}>
           Where this key store lives (the vendor registers it next): <code>{location}</code>

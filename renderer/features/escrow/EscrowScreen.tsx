@@ -47,7 +47,7 @@ function KeyPanel({ s }: { s: Status }) {
           </div>
         </div>
         <div>
-          <div className="escrow-hint">Fingerprint (SHA-256 of the public key)</div>
+          <div className="escrow-hint">{s.keyType === 'AES' ? 'Fingerprint (HMAC-SHA-256 of the key)' : 'Fingerprint (SHA-256 of the public key)'}</div>
           <div className="escrow-fp" data-testid="fingerprint" aria-label={`Fingerprint ${s.key.fingerprintGrouped}`}>
             {s.key.fingerprintGrouped.split(' ').map((g, i) => (
               <span key={i}>{g}</span>
@@ -304,7 +304,7 @@ export function EscrowScreen() {
           <div className="escrow-card">
             <h2>Key-holder copies</h2>
             <p>
-              Each key holder gets their own copy, sealed to their own passphrase, to import into their vault. The file name carries the holder&apos;s label and the
+              Each key holder gets their own copy, sealed to their own passphrase, to import into their own key store. The file name carries the holder&apos;s label and the
               fingerprint, never the key. Carry it to the holder&apos;s workstation (removable media) and pick it there with “Choose the file…” on the Import screen.
             </p>
             <ul className="escrow-list" data-testid="holder-copies">

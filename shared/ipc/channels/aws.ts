@@ -25,6 +25,8 @@ const awsStatusSchema = z.object({
   roles: z.array(awsRoleSchema).optional(),
   role: awsRoleSchema.nullable().optional(),
   sessionExpiresAt: z.string().optional(),
+  /** Signed out for a reason the holder should know: the kept sign-in expired, could not be opened, or cannot be kept (no keychain). */
+  notice: z.string().optional(),
 });
 
 const awsWorksheetLineSchema = z
@@ -99,6 +101,8 @@ export const awsChannels = {
     z.object({
       record: z.object({ draft: awsImportDraftSchema, state: z.enum(['pending', 'failed', 'done']), updatedAt: z.string(), error: ipcErrorSchema.optional(), outcome: awsImportOutcomeSchema.optional() }).nullable(),
       suggested: z.object({ holder: holder.nullable(), keyArn: z.string(), holderCopies: z.array(z.string()) }),
+      /** The key store's record was damaged (set aside, kept under a dated name): its state is unknown until the holder imports again. */
+      damaged: ipcErrorSchema.optional(),
     }),
   ),
   'aws:saveDraft': channel(awsImportDraftSchema, z.object({})),

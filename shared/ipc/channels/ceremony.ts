@@ -26,7 +26,8 @@ const ceremonyViewSchema = z.object({
       details: z.string(),
     }),
   ),
-  entries: z.array(z.object({ seq: z.number().int(), at: z.string(), kind: z.string(), details: z.string() })),
+  /** `words`: the entry in a key holder's words (entry-words.ts, from its fields: AWS's words for an AWS step). */
+  entries: z.array(z.object({ seq: z.number().int(), at: z.string(), kind: z.string(), details: z.string(), words: z.string().optional() })),
   deviations: z.array(z.object({ seq: z.number().int(), at: z.string(), step: z.string(), reason: z.string(), stepId: z.string().optional() })),
   participants: z.array(z.object({ name: z.string(), role: z.string(), keyFingerprint: z.string().nullable(), holder })),
   problems: z.array(z.string()),

@@ -84,6 +84,9 @@ const awsKeyStoreFactsSchema = z.object({
   previousKeys: z.array(z.object({ keyArn: z.string(), state: z.enum(['Enabled', 'Disabled', 'Pending deletion', 'Material expired', 'Not found', 'Unknown']), detail: z.string().optional() })),
 });
 
+/** Used by the Key store lifecycle screen's AWS parts (KeyRotationPanel, KeyMaterialExpiryCard). */
+export type AwsKeyStoreFacts = z.infer<typeof awsKeyStoreFactsSchema>;
+
 export const lifecycleStatusSchema = z.object({
   keyStore: keyStoreHealthViewSchema.nullable(),
   vendor: z.object({ status: primaryKeyStatusSchema, meaning: z.string(), primaryKey: primaryKeySchema, primaryKeys: z.array(primaryKeySchema), receivedAt: z.string().nullable() }).nullable(),

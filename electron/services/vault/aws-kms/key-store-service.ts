@@ -13,6 +13,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { z } from 'zod';
 import { KeyholderError, isKeyholderError, type KeyholderErrorShape } from '../../../../shared/errors/index';
 import { awsKeyLocation, checkCacheTime, parseKeyArn, parseRoleArn } from '../../../../shared/worksheet/aws';
 import type { Clock } from '../../platform/clock';
@@ -97,13 +98,102 @@ function awsKeyStoreFile(dataDir: string): string {
   return path.join(dataDir, 'aws-kms', 'key-store.json');
 }
 
-/** The AWS key store's record in a data folder (null: none yet, or unreadable), for readers such as `keyholder expiry list`. */
+/**
+ * What a record must hold to be used: a file that parses but lacks these
+ * (changed by hand, cut short) is as damaged as one that does not parse.
+ * Extra fields are kept (a newer Key Holder's).
+ */
+const recordShape = z.looseObject({
+  draft: z.looseObject({
+    holder: z.union([z.literal(1), z.literal(2)]),
+    accountId: z.string(),
+    region: z.string(),
+    vendorRoleArn: z.string(),
+    cacheMinutes: z.number(),
+    keyArn: z.string().optional(),
+    validTo: z.string().optional(),
+  }),
+  state: z.enum(['pending', 'failed', 'done']),
+  updatedAt: z.string(),
+  outcome: z.looseObject({ keyArn: z.string() }).optional(),
+  policy: z.looseObject({ appliedAt: z.string(), lines: z.array(z.string()) }).optional(),
+  previousKeyArns: z.array(z.string()).optional(),
+});
+
+const WHAT_IT_MEANS =
+  'Key Holder cannot tell which KMS key you imported, nor when its key material expires. Your keys in AWS were not changed. Run the import into AWS KMS again (a supervised activation): Key Holder finds the keys it created by their tags and imports nothing twice.';
+
+/** A damaged record, in words a holder can act on: which file, what it means, what to do; `keptAt` once it was set aside. */
+function awsKeyStoreDamaged(file: string, why: string, keptAt?: string): KeyholderError {
+  const where = keptAt ? ` It was kept as ${keptAt}.` : ' Key Holder sets it aside (keeping a copy) when the app next opens it; nothing was changed.';
+  return new KeyholderError('aws.key_store_damaged', `Key Holder’s record of your AWS key store (${file}) ${why}. ${WHAT_IT_MEANS}${where}`, { file, ...(keptAt ? { keptAt } : {}) });
+}
+
+/**
+ * The AWS key store's record in a data folder, for readers such as `keyholder
+ * expiry list`: null when there is none yet. A file that cannot be read, does
+ * not parse or lacks what a record holds throws `aws.key_store_damaged`: a
+ * damaged record is never taken for "nothing imported" (the expiry of the
+ * imported material would silently drop off every list).
+ */
 export function readAwsKeyStoreRecord(dataDir: string): AwsKeyStoreRecord | null {
+  const file = awsKeyStoreFile(dataDir);
+  const r = readRecordFile(file);
+  if (r === null || 'record' in r) return r?.record ?? null;
+  throw awsKeyStoreDamaged(file, `is ${r.why}`);
+}
+
+/** A record file: null when absent, the record, or why it is damaged ("damaged (it is not valid JSON)"). */
+function readRecordFile(file: string): { record: AwsKeyStoreRecord } | { why: string } | null {
+  let text: string;
   try {
-    return JSON.parse(fs.readFileSync(awsKeyStoreFile(dataDir), 'utf8')) as AwsKeyStoreRecord;
-  } catch {
-    return null;
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    return { why: `unreadable (the system said ${(e as NodeJS.ErrnoException).code ?? 'no'})` };
   }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    return { why: 'damaged (it is not valid JSON)' };
+  }
+  if (!recordShape.safeParse(doc).success) return { why: 'damaged (it does not hold what a key-store record holds)' };
+  return { record: doc as AwsKeyStoreRecord };
+}
+
+/** Damaged records the app set aside, newest last (`key-store.damaged-<time>.json` beside the record). */
+function keptAsideRecords(dataDir: string): string[] {
+  const dir = path.dirname(awsKeyStoreFile(dataDir));
+  try {
+    return fs
+      .readdirSync(dir)
+      .filter((n) => /^key-store\.damaged-.+\.json$/.test(n))
+      .sort()
+      .map((n) => path.join(dir, n));
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Whether the AWS key store's state is unknown because its record was
+ * damaged: the record itself (not yet set aside), or a copy the app set
+ * aside while no new record has been made since (the holder has not run the
+ * import again). Null when the record is fine or there never was one.
+ */
+export function awsKeyStoreDamage(dataDir: string): KeyholderError | null {
+  try {
+    if (readAwsKeyStoreRecord(dataDir)) return null;
+  } catch (e) {
+    if (isKeyholderError(e) && e.code === 'aws.key_store_damaged') return e as KeyholderError;
+    throw e;
+  }
+  const kept = keptAsideRecords(dataDir).at(-1);
+  if (!kept) return null;
+  // Why it was set aside, read again from the copy (so it is said after a restart too).
+  const r = readRecordFile(kept);
+  return awsKeyStoreDamaged(awsKeyStoreFile(dataDir), `was ${r && 'why' in r ? r.why : 'damaged'}`, kept);
 }
 
 export class AwsKeyStoreService {
@@ -114,8 +204,32 @@ export class AwsKeyStoreService {
     this.file = awsKeyStoreFile(deps.dataDir);
   }
 
+  /**
+   * The record, or null when there is none. A damaged one is set aside under
+   * a dated name (as the damaged settings file is), never overwritten, and
+   * `damage()` keeps saying so until the holder imports again.
+   */
   record(): AwsKeyStoreRecord | null {
-    return readAwsKeyStoreRecord(this.deps.dataDir);
+    try {
+      return readAwsKeyStoreRecord(this.deps.dataDir);
+    } catch (e) {
+      if (!isKeyholderError(e) || e.code !== 'aws.key_store_damaged') throw e;
+      const kept = path.join(path.dirname(this.file), `key-store.damaged-${this.deps.clock.now().toISOString().replace(/[:.]/g, '-')}.json`);
+      try {
+        fs.renameSync(this.file, kept);
+        this.deps.log.warn('AWS key-store record damaged, kept aside', { keptAt: kept });
+      } catch (err) {
+        // Not even movable (a folder in its place, no permission): it stays, and stays reported.
+        this.deps.log.warn('AWS key-store record damaged and could not be set aside', { code: (err as NodeJS.ErrnoException).code });
+      }
+      return null;
+    }
+  }
+
+  /** Why the key store's state is unknown (a damaged record, set aside), until a new record replaces it; else null. */
+  damage(): KeyholderError | null {
+    this.record();
+    return awsKeyStoreDamage(this.deps.dataDir);
   }
 
   private write(r: Omit<AwsKeyStoreRecord, 'updatedAt'>): void {

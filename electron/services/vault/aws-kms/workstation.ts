@@ -22,6 +22,8 @@ import type { Logger } from '../../log/logger';
 import { AwsIdentityCenter, type AwsRoleChoice, type DeviceAuthorizationPrompt, type IdentityCenterStatus } from '../../identity/aws-identity-center';
 import { credentialsFromProfile, type AwsSessionCredentials } from '../../identity/aws-profiles';
 import type { AwsKmsAccess } from './key-store-service';
+import type { SecretBox } from '../../platform/secret-box';
+import { sealedAwsSignIn, type AwsSignInKeeper } from '../../identity/aws-sign-in-keeper';
 
 export type Holder = 1 | 2;
 
@@ -66,6 +68,13 @@ export interface AwsWorkstationDeps {
   connection: () => AwsConnection | null;
   /** Identity Center polls: tests move the rehearsal clock instead of sleeping. */
   sleep?: (ms: number) => Promise<void>;
+  /** Keeps the Identity Center sign-in across restarts, sealed; absent: memory only (the terminal's store commands). */
+  secretBox?: SecretBox;
+}
+
+/** Where the sealed Identity Center sign-in is kept. */
+function awsSignInFile(dataDir: string): string {
+  return path.join(dataDir, 'aws-kms', 'identity-center-sign-in.sealed');
 }
 
 
@@ -156,8 +165,11 @@ export class AwsWorkstation {
   private session: { key: string; ic: AwsIdentityCenter | null } | null = null;
   private profileCredentials: { profile: string; creds: AwsSessionCredentials } | null = null;
 
+  private readonly keeper: AwsSignInKeeper | undefined;
+
   constructor(private readonly d: AwsWorkstationDeps) {
     this.worksheetFile = path.join(d.dataDir, 'worksheet', 'aws.json');
+    this.keeper = d.secretBox ? sealedAwsSignIn(d.secretBox, awsSignInFile(d.dataDir), d.log) : undefined;
   }
 
   private connection(): AwsConnection {
@@ -180,6 +192,7 @@ export class AwsWorkstation {
               clock: this.d.clock,
               log: this.d.log,
               ...(this.d.sleep ? { sleep: this.d.sleep } : {}),
+              ...(this.keeper ? { keeper: this.keeper } : {}),
             })
           : null;
       this.session = { key, ic };
@@ -251,6 +264,8 @@ export class AwsWorkstation {
     const ic = this.session?.ic;
     this.profileCredentials = null;
     if (ic) await ic.signOut();
+    // Also when no Identity Center session was built in this run (a mode switch): nothing kept outlives a sign-out.
+    this.keeper?.drop();
   }
 
   /* ---------- the worksheet's AWS lines ---------- */
