@@ -87,6 +87,7 @@ describe('after the ceremony is closed', () => {
     const lifecycle = w.lifecycleEntries().filter((e) => e.kind === 'status.changed');
     expect(lifecycle.map((e) => e.data.status)).toEqual(['Revoked']);
     expect(v.afterClose!.entries.map((e) => [e.kind, e.details])).toEqual([['status.changed', 'Revoked']]);
+    expect(v.afterClose!.entries[0]!.words).toMatch(/status/i);
     expect(v.afterClose!.recordedIn).toBeTruthy();
     expect(v.afterClose!.recordedIn).not.toBe(closed.ceremony);
     // The registration the closed ceremony already recorded is not recorded again anywhere.

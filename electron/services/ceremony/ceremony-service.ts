@@ -47,6 +47,8 @@ export interface AfterCloseEntry {
   at: string;
   kind: string;
   details: string;
+  /** The observation in a key holder's words (entry-words.ts). */
+  words?: string;
   /** The transcript it was recorded in (the lifecycle's), or null if it could not be recorded. */
   recordedIn: string | null;
 }
@@ -338,7 +340,7 @@ export function createCeremonyService(deps: {
 
   function afterCloseView(c: CurrentFile): NonNullable<CeremonyView['afterClose']> {
     const after = c.after ?? [];
-    return { recordedIn: after.map((a) => a.recordedIn).filter(Boolean).at(-1) ?? null, entries: after.map(({ data: _data, ...a }) => a) };
+    return { recordedIn: after.map((a) => a.recordedIn).filter(Boolean).at(-1) ?? null, entries: after.map(({ data, ...a }) => ({ ...a, words: entryWords(a.kind, data) })) };
   }
 
   return {

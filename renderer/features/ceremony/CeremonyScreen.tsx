@@ -128,7 +128,7 @@ export function CeremonyScreen() {
                 <ul data-testid="ceremony-after-close-entries">
                   {view.afterClose.entries.map((e) => (
                     <li key={`${e.at}-${e.kind}`}>
-                      {formatMoment(e.at, { zone: true })}: {e.kind} {e.details}
+                      {formatMoment(e.at, { zone: true })}: {e.words ?? e.kind} · {e.details}
                       {e.recordedIn ? '' : ' (not recorded)'}
                     </li>
                   ))}

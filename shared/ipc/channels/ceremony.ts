@@ -36,7 +36,7 @@ const ceremonyViewSchema = z.object({
   afterClose: z
     .object({
       recordedIn: z.string().nullable(),
-      entries: z.array(z.object({ at: z.string(), kind: z.string(), details: z.string(), recordedIn: z.string().nullable() })),
+      entries: z.array(z.object({ at: z.string(), kind: z.string(), details: z.string(), words: z.string().optional(), recordedIn: z.string().nullable() })),
     })
     .optional(),
 });
