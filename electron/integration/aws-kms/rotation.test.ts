@@ -25,8 +25,9 @@ import { memorySecretBox } from '../../services/platform/memory-secret-box';
 import { systemClock } from '../../services/platform/clock';
 import { silentLogger } from '../../services/log/logger';
 import { holderCopySource } from '../../services/activation/escrow-sources';
+import { holderCopyFromBytes } from '../../services/escrow/holder-copy';
 import { openedAesCopy } from '../../services/vault/aws-kms/import-purpose';
-import { parseEscrow } from '../../../shared/escrow/format';
+import { parseEscrow, serializeEscrow } from '../../../shared/escrow/format';
 import { TEST_KDF } from '../../../shared/escrow/kdf-profiles';
 
 let cloud: RehearsalCloud;
@@ -99,10 +100,10 @@ describe('key rotation on AWS KMS', () => {
     expect(imp.target).toMatch(/import new key .* into a new KMS key in arn:aws:kms:/);
     // The old key opened from the same copy is not the rotation's new key: refused before AWS is touched.
     const oldEntry = file.header.keys[0]!;
-    const oldMaterial = await holderCopySource(file, 'copy', oldEntry.keyId).open(bytes(inputs.holderCopyPassphrases.holder1.passphrase));
+    const oldMaterial = await holderCopySource(holderCopyFromBytes(serializeEscrow(file), copy), undefined, oldEntry.keyId).open(bytes(inputs.holderCopyPassphrases.holder1.passphrase));
     await expect(kr.importOpened(openedAesCopy(oldMaterial, oldEntry), imp.target)).rejects.toMatchObject({ code: 'lifecycle.wrong_key_imported' });
 
-    const material = await holderCopySource(file, 'copy', fresh.keyId).open(bytes(inputs.holderCopyPassphrases.holder1.passphrase));
+    const material = await holderCopySource(holderCopyFromBytes(serializeEscrow(file), copy), undefined, fresh.keyId).open(bytes(inputs.holderCopyPassphrases.holder1.passphrase));
     v = await kr.importOpened(openedAesCopy(material, fresh), imp.target);
     const newArn = v.importedKeyVersionId!;
     expect(newArn).toMatch(/^arn:aws:kms:/);

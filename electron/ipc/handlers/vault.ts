@@ -4,6 +4,7 @@ import { KeyholderError } from '../../../shared/errors/index';
 import { importSteps } from '../../../shared/ceremony/gate';
 import { findHolderCopies } from '../../services/vault/index';
 import { importTarget } from '../../services/vault/import-purpose';
+import { KEY_TYPE_OF, readHolderCopy } from '../../services/escrow/holder-copy';
 
 type VaultChannels = 'vault:state' | 'vault:saveDraft' | 'vault:chooseHolderCopy' | 'vault:startImport' | 'vault:recoverDeletedKey';
 
@@ -38,17 +39,14 @@ export function vaultHandlers(s: Services): Pick<Handlers, VaultChannels> {
       s.vault.saveDraft(r);
       return {};
     },
-    'vault:chooseHolderCopy': async () => {
+    'vault:chooseHolderCopy': async (r) => {
       if (!s.deps.chooseOpenPath) {
         throw new KeyholderError('vault.no_file_chooser', 'This workstation cannot show a file chooser here. Choose one of the key-holder copies listed on the screen.');
       }
       const file = await s.deps.chooseOpenPath('holder-copy');
       if (!file) return { path: null };
-      // Said now, not after four people have gathered: the file must be a key-holder copy (one passphrase, one holder).
-      const entry = (await s.escrow.inspect(file)).header.keys.at(-1);
-      if (!entry || entry.policy.threshold !== 1 || entry.custodians.length !== 1) {
-        throw new KeyholderError('vault.not_holder_copy', 'This file is not a key-holder copy (it is the custodians’ escrow or another file). Choose the copy made for you: holder-….khescrow.');
-      }
+      // Said now, not after four people have gathered: a key-holder copy of the key this key store imports, usable in this mode.
+      await readHolderCopy(file, { mode: s.deps.environment.mode, ...(r.keyStore ? { keyType: KEY_TYPE_OF[r.keyStore] } : {}) });
       return { path: file };
     },
     // The key is opened only inside a supervised activation (keeper, knower, supervisor); its purpose runs the import.
@@ -67,7 +65,7 @@ export function vaultHandlers(s: Services): Pick<Handlers, VaultChannels> {
       s.ceremony.assertMayStart(importSteps(draft.holder));
       // The explicit choice to act as the other holder is part of the signed record; if it cannot be recorded, nothing starts.
       if (own !== undefined && draft.holder !== own) await s.ceremony.record('vault.other-holder-chosen', { workstationHolder: own, holder: draft.holder, target: importTarget(draft) });
-      return s.activationDesk.start({ mode: 'split-knowledge', escrowFile: draft.holderCopyPath, purpose: { kind: 'vault-import', target: importTarget(draft), holder: draft.holder } });
+      return s.activationDesk.start({ mode: 'split-knowledge', escrowFile: draft.holderCopyPath, keyType: 'RSA', purpose: { kind: 'vault-import', target: importTarget(draft), holder: draft.holder } });
     },
     'vault:recoverDeletedKey': async (r) => {
       await s.vault.recoverDeletedKey(r.vaultUrl, r.keyName);

@@ -234,7 +234,7 @@ export function ImportScreen() {
   const chooseFile = async () => {
     setError(null);
     try {
-      const r = await call('vault:chooseHolderCopy', {});
+      const r = await call('vault:chooseHolderCopy', { keyStore: 'azure-key-vault' });
       if (r.path) choseCopy(r.path);
     } catch (e) {
       setError(asError(e));
