@@ -3,7 +3,9 @@
  * the escrow engineer's holder copies and quorum shares: AES-256-GCM under a
  * low-cost scrypt key, and Shamir shares whose combination must open an
  * AES-GCM check blob. Every buffer they hand out is kept in `handedOut` so a
- * test can prove the session zeroed it.
+ * test can prove the session zeroed it. Also the one walk of a split-knowledge
+ * activation through the desk (`enrolCast`, `walkSplitKnowledge`), which the
+ * integration harnesses and e2e setup use to import as the app does.
  */
 import { createCipheriv, createDecipheriv, generateKeyPairSync, randomBytes, scryptSync } from 'node:crypto';
 import { combine, split } from 'shamir-secret-sharing';

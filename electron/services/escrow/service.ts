@@ -2,8 +2,9 @@
  * The escrow service: the custodian ceremony (generate, custodians, one
  * passphrase at a time, write, test-restore from disk, receipt), writing
  * the key-holder copies, and the file operations the CLI uses. A key-holder
- * copy is opened only inside a supervised activation (holder-copy.ts). The source key
- * stays in this process; callers get session IDs, key IDs and fingerprints.
+ * copy is opened only inside a supervised activation (holder-copy.ts). The
+ * source key stays in this process; callers get session IDs, key IDs and
+ * fingerprints.
  */
 import crypto, { type KeyObject } from 'node:crypto';
 import fs from 'node:fs/promises';
