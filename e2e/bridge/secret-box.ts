@@ -11,7 +11,7 @@ import path from 'node:path';
 import type { SecretBox } from '../../electron/services/platform/secret-box';
 
 const MAGIC = Buffer.from('KHB1');
-export const BRIDGE_KEY_FILE = '.bridge-secret-box.key';
+const BRIDGE_KEY_FILE = '.bridge-secret-box.key';
 
 export function fileKeySecretBox(dataDir: string, opts: { available?: boolean } = {}): SecretBox {
   const keyPath = path.join(dataDir, BRIDGE_KEY_FILE);

@@ -33,9 +33,9 @@ import { workstationCloud, type WorkstationCloud } from '../../electron/composit
 import { filePolicyReader } from '../../electron/services/settings/policy-reader';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const DEFAULT_RENDERER_DIR = path.join(REPO_ROOT, 'dist/renderer');
+const DEFAULT_RENDERER_DIR = path.join(REPO_ROOT, 'dist/renderer');
 
-export const BRIDGE_ENVIRONMENT: Environment = {
+const BRIDGE_ENVIRONMENT: Environment = {
   mode: 'rehearsal',
   description: 'Rehearsal cloud on this computer (browser test bridge)',
 };
@@ -125,7 +125,7 @@ function tokenMatches(given: string | string[] | undefined, token: string): bool
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-export function injectBridge(indexHtml: string, token: string): string {
+function injectBridge(indexHtml: string, token: string): string {
   const tag = `<meta name="${TOKEN_META}" content="${token}" />\n    <script src="/__bridge/client.js"></script>\n`;
   const at = indexHtml.indexOf('</head>');
   if (at < 0) throw new Error('index.html has no </head>');

@@ -1,27 +1,36 @@
 /**
  * A key holder whose vendor keeps its key in AWS KMS (seed 002), in Chromium
- * against the rehearsal cloud's KMS and IAM Identity Center: choose AWS KMS
- * in Settings; fill the AWS worksheet (a China Region refused, the Region
- * advice shown); sign in with Identity Center (the approval page opened as
- * the system browser would, the code compared and allowed); import the
- * escrowed 256-bit key through a supervised activation (keeper, knower,
- * supervisor); see the key policy diffed before applying it; then revoke
- * (the other key store unknown: the participants' quorum and a typed
- * reason) and unrevoke, with the cache time shown as the lag.
+ * against the rehearsal cloud's KMS and IAM Identity Center, through the
+ * ceremony's screens in their order: choose AWS KMS in Settings (the menu
+ * then lists the AWS worksheet and import, not Azure's); fill the AWS
+ * worksheet (a China Region refused, the account saying where the key store
+ * lives); make the 256-bit key and its escrow on the escrow screen; register
+ * the key store's location with the vendor (played by the rehearsal); sign in
+ * with Identity Center (the approval page opened as the system browser would)
+ * and import the escrowed key through a supervised activation (keeper,
+ * knower, supervisor), on the same parts as the Azure import: the holder says
+ * which key holder they are (preselected once enrolled; the other holder is
+ * warned), picks their copy (the bridge plays the file chooser; no typed
+ * path), and a damaged key-store record is reported, not taken for "nothing
+ * imported"; see the key policy diffed before applying it; submit
+ * the key store to the vendor; the Ceremony screen shows every step in order,
+ * none recorded out of order; then revoke (the participants' quorum and a
+ * typed reason) and unrevoke, with the cache time shown as the lag.
  */
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { test as base, expect, SCREENSHOT_DIR } from '../support/fixtures';
-import { handover, join, participantPassphrase } from '../support/import';
+import { chooseHolderCopy, handover, join, participantPassphrase } from '../support/import';
 import { enrolInPlan, importCast } from '../support/participants';
+import { wcag22Violations } from '../support/axe';
+import { restoreTurn, sealTurn } from '../support/escrow';
 import { TEST_KDF } from '../../shared/escrow/kdf-profiles';
-import { serializeEscrow } from '../../shared/escrow/format';
-import { sealKey } from '../../electron/services/escrow/seal';
-import { generateSymmetricKey } from '../../electron/services/keys/symmetric-key';
 
 const COPY_PASSPHRASE = 'aws-holder-copy-violet-anchor-tundra-42';
+const CUSTODIANS = { 'Carol Custodian': 'carol-escrow-quartz-meadow-lantern-17', 'Dan Custodian': 'dan-escrow-harbour-pepper-glacier-58' } as const;
+const ACCOUNT_1 = '111122223333';
+const LOCATION_1 = `arn:aws:kms:eu-west-2:${ACCOUNT_1}`;
 const VENDOR_ROLE = 'arn:aws:iam::777788889999:role/vendor-kms-access';
 const people = { operator: 'Olive Operator', supervisor: 'Sam Supervisor', keeper: 'Kim Keeper', knower: 'Noor Knower' };
 
@@ -54,15 +63,34 @@ const test = base.extend<Extra>({
   },
 });
 
-/** The holder's copy of the AWS key, as the escrow step leaves it in the data folder (a rehearsal key, 1 of 1). */
-async function awsHolderCopy(dataDir: string): Promise<string> {
-  const key = generateSymmetricKey();
-  const file = await sealKey(key.secretKey, { keyId: key.keyId, purpose: 'AWS KMS imported material', created: new Date(), environment: 'rehearsal' }, [{ name: 'Key holder 1', passphrase: COPY_PASSPHRASE }], 1, TEST_KDF);
-  const dir = path.join(dataDir, 'ceremony', 'escrow', crypto.randomUUID());
-  fs.mkdirSync(dir, { recursive: true });
-  const out = path.join(dir, `holder-key-holder-1-${key.identity.fingerprint.slice(0, 8)}.khescrow`);
-  fs.writeFileSync(out, serializeEscrow(file));
-  return out;
+async function copied(page: Page, testId: string): Promise<string> {
+  const row = page.getByTestId(testId);
+  await row.getByRole('button', { name: 'Copy' }).click();
+  await expect(row.getByRole('status')).toHaveText('Copied');
+  return page.evaluate(() => navigator.clipboard.readText());
+}
+
+/** A calendar day N days from now, as a date field takes it. */
+const day = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10);
+
+/** The supervised activation's hand-over turns (keeper, knower, supervisor), as the lifecycle screen's re-import shows them. */
+async function supervisedTurns(page: Page): Promise<void> {
+  await handover(page, 'the operator');
+  await join(page, people.operator);
+  await handover(page, 'the supervisor');
+  await join(page, people.supervisor);
+  await handover(page, 'the keeper');
+  await join(page, people.keeper);
+  await page.getByRole('button', { name: 'Present the sealed copy' }).click();
+  await handover(page, 'the knower');
+  await join(page, people.knower);
+  await page.getByLabel('Passphrase of the sealed copy').fill(COPY_PASSPHRASE);
+  await page.getByRole('button', { name: 'Open' }).click();
+  await handover(page, 'the supervisor');
+  await page.getByLabel('Your participant passphrase').fill(participantPassphrase(people.supervisor));
+  await page.getByRole('button', { name: 'Sign the attestation' }).click();
+  await handover(page, 'the operator');
+  await page.getByRole('button', { name: /^Carry out:/ }).click();
 }
 
 async function open(page: Page, screen: string, heading: string): Promise<void> {
@@ -70,8 +98,8 @@ async function open(page: Page, screen: string, heading: string): Promise<void> 
   await expect(page.getByRole('heading', { name: heading, exact: true })).toBeVisible();
 }
 
-test('a holder chooses AWS KMS, fills the AWS worksheet, signs in with Identity Center, imports under supervision, applies the key policy seen first, then revokes and unrevokes with the cache time as the lag', async ({ page, bridge }) => {
-  const copyFile = await awsHolderCopy(bridge.dataDir);
+test('a holder on AWS KMS goes through the screens in order: settings, AWS worksheet, escrow, registration, supervised import, key policy, submission, none out of order; then revokes and unrevokes with the cache time as the lag', async ({ page, bridge }) => {
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(bridge.url).origin });
   await enrolInPlan(page, importCast(people));
 
   // Settings: AWS KMS as the key store (a China Region is refused as it is typed).
@@ -90,25 +118,122 @@ test('a holder chooses AWS KMS, fills the AWS worksheet, signs in with Identity 
   await page.getByTestId('keystore-confirm').click();
   await expect(page.getByTestId('keystore-saved')).toContainText('AWS KMS');
 
-  // The AWS worksheet: holder 1's line with the vendor's role and the recommended cache time; holder 2 in another account.
-  await open(page, 'AWS worksheet', 'AWS worksheet');
+  // The menu now lists the AWS worksheet and import, not Azure's; registration in the key store's words.
+  const menu = page.getByRole('navigation', { name: 'Ceremony steps' });
+  for (const listed of ['AWS worksheet', 'Import into AWS KMS', 'Key store registration']) await expect(menu.getByRole('button', { name: listed, exact: true })).toBeVisible();
+  for (const gone of ['Azure Information Worksheet', 'Import into your vault', 'Vault registration']) await expect(menu.getByRole('button', { name: gone, exact: true })).toHaveCount(0);
+  await bridge.screenshot('1b-menu-aws');
+  // Home's next action leads to the AWS worksheet.
+  await open(page, 'Overview', 'Customer-managed key ceremony');
+  await expect(page.getByTestId('home-checklist')).toContainText('AWS worksheet saved (holder 1)');
+  await page.getByTestId('home-next').getByRole('button', { name: 'Go to AWS worksheet saved' }).click();
+  await expect(page.getByRole('heading', { name: 'AWS worksheet', exact: true })).toBeVisible();
+
+  // The AWS worksheet: holder 1's line with the vendor's role and the recommended cache time. A China key is refused;
+  // Key Holder is to create the key, so the account ID says where the key store lives (what the vendor registers next).
   await page.getByTestId('aws-keyArn-1').fill('arn:aws-cn:kms:cn-north-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab');
   await page.getByTestId('aws-vendorRoleArn-1').fill(VENDOR_ROLE);
   await page.getByTestId('aws-vendorRegion-1').fill('eu-west-1');
   await expect(page.getByTestId('aws-keyArn-problem-1')).toContainText('China');
   await expect(page.getByTestId('aws-cacheMinutes-1')).toHaveValue('5');
+  await page.getByTestId('aws-keyArn-1').fill('');
+  await page.getByTestId('aws-accountId-1').fill(ACCOUNT_1);
+  await page.getByTestId('aws-accountId-1').blur();
+  await expect(page.getByTestId('aws-location-1')).toContainText(LOCATION_1);
+  await expect(page.getByTestId('aws-keyArn-problem-1')).toHaveCount(0);
+  await bridge.screenshot('2-worksheet-location');
+
+  // The source key and its escrow: a 256-bit AES key (the settings choose AWS), two custodians, test-restored, holder 1's copy.
+  await open(page, 'Source key and escrow', 'Source key and escrow');
+  await expect(page.getByTestId('size-reason')).toContainText('256-bit AES key');
+  await page.getByLabel('Purpose (printed on the restore sheet)').fill('Contoso AWS CMK rehearsal');
+  await page.getByRole('button', { name: 'Generate the source key' }).click();
+  await expect(page.getByTestId('key-panel')).toContainText('AES-256 for AWS KMS');
+  const check = (await page.getByTestId('check-value').textContent())!;
+  await page.getByLabel('Custodian 1', { exact: true }).fill('Carol Custodian');
+  await page.getByLabel('Custodian 2', { exact: true }).fill('Dan Custodian');
+  await page.getByRole('button', { name: 'Continue to passphrases' }).click();
+  for (const [name, pass] of Object.entries(CUSTODIANS)) await sealTurn(page, name, pass);
+  await page.getByRole('button', { name: 'Save files' }).click();
+  await expect(page.getByTestId('files')).toContainText('.khescrow');
+  for (const [name, pass] of Object.entries(CUSTODIANS)) await restoreTurn(page, name, pass);
+  await expect(page.getByTestId('escrow-done')).toContainText(check);
+  await page.getByLabel('Key holder', { exact: true }).fill('Key holder 1');
+  await page.getByRole('button', { name: 'Make a copy' }).click();
+  await sealTurn(page, 'Key holder 1', COPY_PASSPHRASE);
+  await expect(page.getByTestId('holder-copies')).toContainText('holder-key-holder-1-');
+  await bridge.screenshot('2b-escrow-aes');
+
+  // Registration: the import is not yet possible ("Not yet", with a link); connect and register the key store's location.
+  await open(page, 'Import into AWS KMS', 'Import your key into AWS KMS');
+  // Not enrolled yet: no holder is guessed; the holder says which one they are, then the gate says what comes first.
+  await expect(page.getByTestId('choose-holder')).toBeVisible();
+  await page.getByLabel('Key holder 1', { exact: true }).check();
+  const gate = page.getByTestId('step-gate');
+  await expect(gate).toContainText('Not yet.');
+  await expect(gate).toContainText('Key store registered with the vendor (holder 1)');
+  await bridge.screenshot('2c-import-not-yet');
+  await gate.getByRole('button', { name: 'go to Key store registration' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Register your key store with the vendor');
+  const d = bridge.current.rehearsal!.cloud.descriptor;
+  await page.getByLabel('Control plane address').fill(d.controlPlaneUrl);
+  await page.getByLabel('Sealing key fingerprint (from the vendor’s message)').fill(d.controlPlaneFingerprint);
+  await page.getByLabel('Enrolment token').fill(await copied(page, 'vendor-token'));
+  await page.getByRole('button', { name: 'Connect' }).click();
+  await expect(page.getByTestId('cp-connected')).toContainText('as key holder 1');
+  const where = page.getByLabel('Your key store’s location (AWS worksheet)');
+  await expect(where).toHaveValue(LOCATION_1);
+  await page.getByRole('button', { name: 'Request registration' }).click();
+  await expect(page.getByTestId('cp-registration')).toHaveAttribute('data-status', 'pending');
+  await bridge.screenshot('2d-registration-pending');
+  await page.getByRole('button', { name: 'Approve as the vendor' }).click();
+  await expect(page.getByTestId('cp-registration')).toHaveAttribute('data-status', 'registered');
+  await bridge.screenshot('2e-registered');
+
+  // The key store's record was damaged meanwhile (changed outside Key Holder): the screen says which file, where the
+  // copy is kept and what to do, instead of showing "nothing imported".
+  const record = path.join(bridge.dataDir, 'aws-kms', 'key-store.json');
+  fs.mkdirSync(path.dirname(record), { recursive: true });
+  fs.writeFileSync(record, '{"state":"done","draft":{"holder":1,"accountId":"1111');
 
   // Sign-in and import.
   await open(page, 'Import into AWS KMS', 'Import your key into AWS KMS');
+  const damaged = page.getByTestId('aws-key-store-damaged');
+  await expect(damaged).toContainText(`record of your AWS key store (${record}) was damaged (it is not valid JSON)`);
+  await expect(damaged).toContainText('It was kept as');
+  await expect(damaged).toContainText('Run the import into AWS KMS again');
+  expect(fs.existsSync(record)).toBe(false);
   await bridge.screenshot('3-before-sign-in');
   await page.getByRole('button', { name: 'Sign in to AWS' }).click();
   await expect(page.getByTestId('aws-signed-in')).toBeVisible({ timeout: 30_000 });
   // Alice has two roles in her account: she picks the one that may import.
   await page.getByTestId('aws-role').selectOption({ label: 'Key holder 1 rehearsal account (111122223333): KeyHolderKmsAdmin' });
   await expect(page.getByTestId('aws-signed-in')).toContainText('KeyHolderKmsAdmin');
-  await expect(page.getByLabel('Key-holder copy of the AWS key (file)')).toHaveValue(copyFile);
+  // The same parts as the Azure import. Enrolled as key holder 1: preselected. The copy made here is proposed; another
+  // file comes only from the file chooser, never a typed path.
+  const start = page.getByRole('button', { name: 'Start the supervised import' });
+  await expect(page.getByLabel('Key holder 1', { exact: true })).toBeChecked();
+  await expect(page.getByTestId('choose-holder')).toHaveCount(0);
+  const copyPath = page.getByTestId('holder-copy-path');
+  await expect(copyPath).toHaveText(/holder-key-holder-1-[0-9a-f]{16}\.khescrow$/);
+  await expect(page.getByRole('textbox', { name: /Key-holder copy/ })).toHaveCount(0);
+  await expect(page.getByTestId('step-gate')).toHaveCount(0);
   await bridge.screenshot('4-signed-in-form');
-  await page.getByRole('button', { name: 'Start the supervised import' }).click();
+  const copyFile = (await copyPath.textContent())!;
+  await chooseHolderCopy(page, copyFile);
+  // Key holder 2 on key holder 1's workstation: warned, and the import waits for its own confirmation.
+  await page.getByLabel('Key holder 2', { exact: true }).check();
+  await expect(page.getByTestId('other-holder-warning')).toContainText('This workstation belongs to key holder 1');
+  await expect(page.getByTestId('other-holder-warning')).toContainText('import into my own AWS account');
+  await expect(start).toBeDisabled();
+  await bridge.screenshot('4b-other-holder-warned');
+  await page.getByLabel('Key holder 1', { exact: true }).check();
+  await expect(page.getByTestId('other-holder-warning')).toHaveCount(0);
+  await expect(start).toBeEnabled();
+  // The material expires (tracked on the expiry dashboard; extended below from the Key store lifecycle screen).
+  await page.getByLabel('expires on').check();
+  await page.getByLabel('Material expires on').fill(day(60));
+  await start.click();
   await handover(page, 'the operator');
   await join(page, people.operator);
   await handover(page, 'the supervisor');
@@ -131,6 +256,8 @@ test('a holder chooses AWS KMS, fills the AWS worksheet, signs in with Identity 
   await expect(page.getByTestId('aws-material-proof')).toContainText('accepted the escrowed key');
   await expect(page.getByTestId('activation-wiped')).toBeVisible();
   expect(await page.content()).not.toContain(COPY_PASSPHRASE);
+  // The import made a new record: the damaged one no longer stands for the key store's state.
+  await expect(damaged).toHaveCount(0);
   await bridge.screenshot('5-imported');
   const keyArn = (await arn.textContent())!;
 
@@ -158,11 +285,35 @@ test('a holder chooses AWS KMS, fills the AWS worksheet, signs in with Identity 
   await expect(diff).toContainText('nothing changes');
   await expect(page.getByTestId('aws-companion-policy-diff')).toContainText('nothing changes');
 
+  // Submission: the AWS key store's values (key ARN, companion, role, cache time; no secret), sealed to the vendor.
+  await open(page, 'Submission to the vendor', 'Submit your key store to the vendor');
+  await page.getByRole('button', { name: 'Show what will be sent' }).click();
+  await expect(page.getByTestId('cp-preview')).toContainText(keyArn);
+  await bridge.screenshot('6b-submission-preview');
+  await page.getByRole('button', { name: 'Seal and send' }).click();
+  await expect(page.getByTestId('cp-result')).toHaveAttribute('data-validation', 'waiting_for_other_holder');
+  await bridge.screenshot('6c-submitted');
+
+  // The Ceremony screen: holder 1's steps done in the table's order, nothing recorded out of order.
+  await open(page, 'Ceremony', 'Ceremony');
+  for (const step of ['worksheet-saved:1', 'key-generated', 'escrow-written', 'escrow-test-restored', 'holder-copy-written:1', 'registered:1', 'activation-attested:1', 'vault-imported:1', 'submitted:1']) {
+    await expect(page.getByTestId(`step-${step}`), step).toHaveAttribute('data-state', 'done');
+  }
+  await expect(page.getByTestId('step-registered:1')).toContainText('Key store registered with the vendor (holder 1)');
+  await expect(page.getByTestId('ceremony-deviations')).toHaveCount(0);
+  await expect(page.getByText('Recorded out of order')).toHaveCount(0);
+  // The entries in AWS's words, never Azure's.
+  const entries = page.getByTestId('ceremony-entries');
+  for (const words of ['AWS worksheet saved', 'Key store registration confirmed by the vendor', 'Key imported into AWS KMS']) await expect(entries).toContainText(words);
+  for (const words of ['Azure Information Worksheet saved', 'Key imported into the vault']) await expect(entries).not.toContainText(words);
+  await bridge.screenshot('6d-ceremony-in-order');
+
   // Revoke: the other key store's state is unknown (no vendor here), so it is the last one: quorum and a typed reason.
   await open(page, 'Key store lifecycle', 'Key store lifecycle');
   const keyStore = page.getByTestId('lc-keystore');
   await expect(keyStore).toHaveAttribute('data-state', 'Available');
-  await expect(keyStore).toContainText('in arn:aws:kms:eu-west-2:111122223333) — The KMS key is enabled.');
+  // The key store in AWS's words: the KMS key in the holder's account and Region.
+  await expect(keyStore).toContainText('in account 111122223333, eu-west-2) — The KMS key is enabled.');
   await bridge.screenshot('7-lifecycle-available');
   await page.getByRole('button', { name: 'Revoke key store 1…', exact: true }).click();
   const form = page.getByRole('form', { name: 'Revoke confirmation' });
@@ -187,4 +338,36 @@ test('a holder chooses AWS KMS, fills the AWS worksheet, signs in with Identity 
   await expect(keyStore).toHaveAttribute('data-state', 'Available');
   await expect(page.getByTestId('lc-lag')).toContainText('up to 5 minutes');
   await bridge.screenshot('10-unrevoked');
+
+  // The screen in AWS's words: the cache time as the lag, the key rotation as new KMS keys.
+  await expect(page.getByTestId('lc-cache-time')).toContainText('caches data keys for 5 minutes');
+  await page.getByRole('button', { name: 'Start a rotation' }).click();
+  const rotation = page.getByTestId('key-rotation');
+  await expect(rotation).toHaveAttribute('data-step', 'add-key');
+  await expect(rotation).toHaveAttribute('data-key-store', 'aws-kms');
+  await expect(rotation).toContainText('Imported into a new KMS key in your account, self-tested');
+  await expect(rotation).toContainText('the companion keys’ MACs');
+  await expect(rotation).not.toContainText('vault');
+  await expect(rotation.getByRole('form', { name: 'Join a re-seal done on the other workstation' })).toBeVisible();
+  await rotation.scrollIntoViewIfNeeded();
+  await bridge.screenshot('11-key-rotation-aws');
+
+  // Where the expiry reminder points: the material's expiry, extended under a supervised activation, the new date as KMS reports it.
+  const expiry = page.getByTestId('key-material-expiry');
+  await expect(page.getByTestId('kme-valid-to')).toContainText('expires on');
+  const extend = expiry.getByRole('form', { name: 'Extend the expiry' });
+  await extend.getByLabel('Your key-holder copy').fill(copyFile);
+  await extend.getByLabel('New expiry date').fill(day(200));
+  await extend.getByRole('button', { name: 'Extend the expiry' }).click();
+  await supervisedTurns(page);
+  await expect(page.getByTestId('kme-extended')).toContainText('AWS KMS now reports it expiring on', { timeout: 60_000 });
+  expect(await page.content()).not.toContain(COPY_PASSPHRASE);
+  await expiry.scrollIntoViewIfNeeded();
+  await bridge.screenshot('12-key-material-extended');
+  // The lifecycle screen's AWS parts (expiry card, rotation panel in KMS words) meet WCAG 2.2 AA as axe checks it.
+  expect(await wcag22Violations(page)).toEqual([]);
+  // The expiry dashboard follows: one row for the material, about 200 days left.
+  await open(page, 'Expiry dates', 'Expiry dates');
+  await expect(page.getByText(/Imported key material in AWS KMS/)).toBeVisible();
+  await expect(page.getByText(/(199|200|201) days left/)).toBeVisible();
 });

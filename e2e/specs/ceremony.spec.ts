@@ -25,7 +25,10 @@
  *   with who recorded each step and no deviation in the natural order; the
  *   bundle of the three files is accepted by `keyholder transcript verify`
  *   with the control plane's final hashes, and refused when one file is
- *   tampered with (exit 1) or left out (exit 5).
+ *   tampered with (exit 1) or left out (exit 5). Before the last file is in,
+ *   the custodians' desk shows the merged ceremony with that gap; when the
+ *   control plane is gone, a holder's Ceremony screen still shows the whole
+ *   ceremony from the files kept there and says the vendor was not reached.
  *
  * Screenshots: test-results/screenshots/ceremony-*.png.
  */
@@ -41,6 +44,7 @@ import { startRehearsalCloud, type RehearsalCloud } from '../../electron/rehears
 import { agentFor, request } from '../../electron/rehearsal/testing/sdk';
 import { TEST_KDF } from '../../shared/escrow/kdf-profiles';
 import { restoreTurn, sealTurn } from '../support/escrow';
+import { wcag22Violations } from '../support/axe';
 import { main as keyholderCli } from '../../electron/cli/main';
 import type { CliIo } from '../../electron/cli/io';
 
@@ -127,7 +131,8 @@ test('two holders on their own workstations: escrow, registration, import, seale
         rehearsal: { cloud: cloud!, holder },
         deps: { escrowKdf: TEST_KDF, openBrowser: signIn.openBrowser, workstationLabel: LABELS[name] },
       });
-      const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+      // A context of its own (axe checks pages of a context the test made), as a separate workstation would be.
+      const page = await (await browser.newContext({ viewport: { width: 1200, height: 900 } })).newPage();
       const errors: string[] = [];
       page.on('pageerror', (e) => errors.push(`uncaught: ${e.message}`));
       await page.goto(bridge.url);
@@ -318,7 +323,17 @@ test('two holders on their own workstations: escrow, registration, import, seale
       await expect(page.getByTestId('ceremony-record')).toContainText('The control plane recorded the final hash');
       finalHashes.push((await page.getByTestId('final-hash').textContent())!.replace(/\s/g, ''));
     }
-    for (const h of [1, 2] as const) await importWorkstationFile(custodian, await exportWorkstationFile(holders[h]), LABELS[`holder${h}`]);
+    await importWorkstationFile(custodian, await exportWorkstationFile(holders[1]), LABELS.holder1);
+    // One file still missing on the custodians' desk (never connected): the gap is said in words, with how to close it.
+    const gapView = custodian.page.getByTestId('whole-ceremony');
+    await expect(gapView.getByTestId('whole-gaps')).toContainText(`The transcript of workstation ${LABELS.holder2}`);
+    await expect(gapView.getByTestId('whole-gaps')).toContainText('Import its file');
+    await expect(gapView.getByTestId('whole-in-order')).toHaveCount(0);
+    await expect(gapView.getByTestId('whole-workstations').locator('tbody tr[data-state="missing"]')).toContainText(LABELS.holder2);
+    await expect(gapView.getByTestId('whole-control-plane')).toContainText('not connected to the vendor’s control plane');
+    expect(await wcag22Violations(custodian.page, { include: 'main' })).toEqual([]);
+    await custodian.shot('8a-whole-ceremony-gap');
+    await importWorkstationFile(custodian, await exportWorkstationFile(holders[2]), LABELS.holder2);
     await custodian.page.getByRole('button', { name: 'Close ceremony', exact: true }).click();
     await expect(custodian.page.getByTestId('ceremony-closed')).toContainText('Closed (completed)');
     const bundle = path.join(root, 'bundle');
@@ -365,11 +380,26 @@ test('two holders on their own workstations: escrow, registration, import, seale
     expect(incomplete.text).toContain(`The transcript of workstation ${LABELS.custodian}`);
     expect(incomplete.code).toBe(5);
 
+    // ---- the vendor's control plane goes away: holder 1's Ceremony screen still shows what is kept on the workstation
+    // and says the vendor could not be reached. (What was recorded after the closing opened a new ceremony, whose copies
+    // were never fetched; the kept copy of an earlier exchange is ceremony-exchange.test.ts's.)
+    await cloud.stop();
+    cloud = null;
+    const p1c = holders[1].page;
+    await p1c.getByRole('button', { name: 'Overview' }).click();
+    await p1c.getByRole('button', { name: 'Ceremony', exact: true }).click();
+    const offline = p1c.getByTestId('whole-control-plane');
+    await expect(offline).toContainText('were not fetched from the vendor’s control plane');
+    await expect(offline).toContainText('The control plane could not be reached');
+    await expect(offline.getByRole('button', { name: 'Try the control plane again' })).toBeVisible();
+    await expect(p1c.getByTestId('whole-workstations')).toContainText(`${LABELS.holder1} (this workstation)`);
+    await holders[1].shot('9-control-plane-unreachable');
+
     for (const w of stations) expect(w.errors, `${w.name}'s page raised errors`).toEqual([]);
     agent.destroy();
   } finally {
     for (const w of stations) {
-      await w.page.close();
+      await w.page.context().close();
       await w.bridge.close();
     }
     await signIn.close();

@@ -5,12 +5,12 @@
  * key-holder copy. Then a 2-of-3 quorum. The bridge uses the test KDF so the
  * spec stays quick; production parameters are covered by the unit tests.
  */
-import AxeBuilder from '@axe-core/playwright';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { test, expect } from '../support/fixtures';
 import { TEST_KDF } from '../../shared/escrow/kdf-profiles';
 import { restoreTurn, sealTurn } from '../support/escrow';
+import { wcag22Violations } from '../support/axe';
 
 test.use({ bridgeDeps: { deps: { escrowKdf: TEST_KDF } } });
 
@@ -103,8 +103,7 @@ test('custodians escrow the source key, test-restore from disk, print the sheet 
   const copy = readdirSync(dir).find((f) => f.startsWith('holder-key-holder-1-jane-'));
   expect(copy && existsSync(path.join(dir, copy))).toBeTruthy();
 
-  const axe = await new AxeBuilder({ page }).include('main').analyze();
-  expect(axe.violations.filter((v) => v.impact === 'critical' || v.impact === 'serious')).toEqual([]);
+  expect(await wcag22Violations(page, { include: 'main' })).toEqual([]);
 });
 
 test('2-of-3 quorum: no single-passphrase file, restore needs two custodians', async ({ page, bridge }) => {

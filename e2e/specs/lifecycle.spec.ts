@@ -61,7 +61,8 @@ const test = base.extend<Extra>({
           const p = await ctx.newPage();
           await p.goto(url);
           await p.getByRole('button', { name: /Sign in as Alice/ }).click();
-          await p.waitForTimeout(500);
+          // The page posts the code to the app's loopback listener; its answer is the end of the hand-off.
+          await expect(p.getByRole('heading', { name: 'Signed in' })).toBeVisible();
           await ctx.close();
         },
       },

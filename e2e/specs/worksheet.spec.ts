@@ -4,11 +4,11 @@
  * app and finds everything again; the settings file on disk holds no client
  * secret.
  */
-import AxeBuilder from '@axe-core/playwright';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test, expect, type Page } from '../support/fixtures';
 import { fileKeySecretBox } from '../bridge/secret-box';
+import { wcag22Violations } from '../support/axe';
 
 const day = (offsetDays: number) => new Date(Date.now() + offsetDays * 86_400_000).toISOString().slice(0, 10);
 
@@ -48,9 +48,7 @@ async function openHolder(page: Page, h: 1 | 2) {
 }
 
 async function axe(page: Page) {
-  const result = await new AxeBuilder({ page }).include('main').analyze();
-  const serious = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  expect(serious.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`)).toEqual([]);
+  expect(await wcag22Violations(page, { include: 'main' })).toEqual([]);
 }
 
 test('a holder fills both worksheets, fixes every problem, saves, restarts and finds the values again', async ({ page, bridge }) => {

@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { chromium, type Browser, type LaunchOptions } from 'playwright-core';
 
-export const CHROMIUM_ARGS = [
+const CHROMIUM_ARGS = [
   '--no-sandbox',
   '--disable-gpu',
   '--disable-background-networking',
@@ -56,7 +56,7 @@ export function findChromium(env: NodeJS.ProcessEnv = process.env, exists: (p: s
   throw new ChromiumNotFoundError(tried);
 }
 
-export function chromiumLaunchOptions(extra: LaunchOptions = {}): LaunchOptions {
+function chromiumLaunchOptions(extra: LaunchOptions = {}): LaunchOptions {
   return { ...extra, executablePath: findChromium(), args: [...CHROMIUM_ARGS, ...(extra.args ?? [])] };
 }
 

@@ -13,7 +13,7 @@ export const HOLDER1 = {
 export const EMPTY = { vaultHost: '', keyIdentifier: '', clientId: '', tenantId: '', keyName: '', secretCreatedOn: '', secretExpiresOn: '' };
 
 /** A day `offsetDays` from today, as the worksheet's date fields take it (YYYY-MM-DD). */
-export const worksheetDay = (offsetDays: number): string => new Date(Date.now() + offsetDays * 86_400_000).toISOString().slice(0, 10);
+const worksheetDay = (offsetDays: number): string => new Date(Date.now() + offsetDays * 86_400_000).toISOString().slice(0, 10);
 
 /**
  * Types holder 1's column on the worksheet screen as a holder would (the secret made today, valid a year) and saves

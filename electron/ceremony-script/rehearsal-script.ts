@@ -105,7 +105,7 @@ export interface RehearsalResult {
 }
 
 /** An in-memory SecretBox for a headless rehearsal: a fresh AES-256-GCM key per run; nothing sealed outlives the run. */
-export function ephemeralSecretBox(): SecretBox {
+function ephemeralSecretBox(): SecretBox {
   return memorySecretBox();
 }
 
@@ -422,13 +422,14 @@ export async function runRehearsal(o: RehearsalOptions): Promise<RehearsalResult
         }
         await session.carryOut();
         if (isAws) {
-          // The key policy: the plan against the current policy is shown (here: logged and kept), then applied.
+          // The key policy: the plan against the current policy is shown (here: logged and kept), then applied and
+          // recorded in the transcript by the same ceremony operation as the app's.
           const proposals = await ws.awsKeyStore.proposePolicies();
           for (const l of [...proposals.primary.lines, ...proposals.companion.lines]) {
             policyLines.push(`holder ${h}: ${l}`);
             say(`holder ${h} key policy: ${l}`);
           }
-          await ws.awsKeyStore.applyPolicies(proposals);
+          await holderOps[h].applyAwsPolicies(proposals);
         }
         activationRecords.push({
           holder: h,

@@ -33,7 +33,7 @@ function optionLabel(name: string, o: CliOption): string {
   return `${short}--${name}${o.type === 'string' ? ` ${o.value ?? 'VALUE'}` : ''}`;
 }
 
-export function exitsOf(spec: CliCommandSpec): [number, string][] {
+function exitsOf(spec: CliCommandSpec): [number, string][] {
   const exits: Record<number, string> = { [EXIT_USAGE]: 'usage error: an unknown option, a missing or malformed value', ...spec.exits };
   return Object.entries(exits)
     .map(([k, v]) => [Number(k), v] as [number, string])

@@ -7,7 +7,7 @@ import { commands } from './commands/index';
 import { EXIT_USAGE, helpText } from './command';
 import { promptHidden } from './prompt';
 
-export function defaultIo(): CliIo {
+function defaultIo(): CliIo {
   return {
     out: (l) => process.stdout.write(l + '\n'),
     err: (l) => process.stderr.write(l + '\n'),
@@ -20,7 +20,7 @@ export function defaultIo(): CliIo {
 const checkout = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** The version in package.json and, when known, the commit: $KEYHOLDER_COMMIT, else the checkout's git HEAD. */
-export function versionInfo(env: Record<string, string | undefined>): { version: string; commit?: string } {
+function versionInfo(env: Record<string, string | undefined>): { version: string; commit?: string } {
   const { version } = JSON.parse(fs.readFileSync(path.join(checkout, 'package.json'), 'utf8')) as { version: string };
   let commit = env.KEYHOLDER_COMMIT;
   if (!commit && fs.existsSync(path.join(checkout, '.git'))) {

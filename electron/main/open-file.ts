@@ -7,7 +7,7 @@
  */
 import path from 'node:path';
 
-export const ESCROW_EXTENSION = '.khescrow';
+const ESCROW_EXTENSION = '.khescrow';
 
 export function isEscrowFileName(file: string): boolean {
   return file.toLowerCase().endsWith(ESCROW_EXTENSION) && path.basename(file).length > ESCROW_EXTENSION.length;

@@ -4,7 +4,7 @@
  * A subframe, another window, or a page that somehow navigated elsewhere gets
  * a refusal value, never a handler call.
  */
-import type { IpcMainInvokeEvent, WebContents } from 'electron';
+import type { WebContents } from 'electron';
 import type { IpcResult } from '../../shared/ipc/define';
 
 export const APP_ORIGIN = 'app://keyholder';
@@ -31,5 +31,3 @@ export const forbiddenSender: IpcResult<never> = {
   ok: false,
   error: { code: 'ipc.forbidden_sender', message: 'This request did not come from Key Holder’s own window and was refused.' },
 };
-
-export type InvokeEvent = IpcMainInvokeEvent;

@@ -12,7 +12,7 @@ import path from 'node:path';
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 
-export const SERVER_NAMES = ['localhost', '*.vault.rehearsal.localhost', '*.rehearsal.localhost'];
+const SERVER_NAMES = ['localhost', '*.vault.rehearsal.localhost', '*.rehearsal.localhost'];
 
 export interface CertificateFiles {
   caCertPath: string;

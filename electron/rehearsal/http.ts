@@ -1,7 +1,7 @@
 /** Small request/response helpers shared by the rehearsal cloud's route families. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-export const MAX_BODY_BYTES = 256 * 1024;
+const MAX_BODY_BYTES = 256 * 1024;
 
 export class BodyTooLarge extends Error {}
 

@@ -357,7 +357,6 @@ export async function startRehearsalCloud(options: RehearsalCloudOptions = {}): 
   };
 }
 
-export { VAULT_RESOURCE, GRAPH_RESOURCE, MANAGEMENT_RESOURCE, VAULT_DNS_SUFFIX } from './context';
 
-export const CONTROL_PLANE_PREFIX = '/control-plane';
-export const CONTROL_PLANE_ID = 'rehearsal-control-plane';
+const CONTROL_PLANE_PREFIX = '/control-plane';
+const CONTROL_PLANE_ID = 'rehearsal-control-plane';

@@ -16,7 +16,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { CloudState, KeyState } from './state';
 
-export const REHEARSAL_STORAGE_KEY_ENV = 'KEYHOLDER_REHEARSAL_STORAGE_KEY';
+const REHEARSAL_STORAGE_KEY_ENV = 'KEYHOLDER_REHEARSAL_STORAGE_KEY';
 const PREFIX = 'A256GCM.';
 
 export function loadOrCreateRehearsalStorageKey(stateFile: string, env: NodeJS.ProcessEnv = process.env): Buffer {

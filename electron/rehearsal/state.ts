@@ -150,7 +150,7 @@ export interface CloudState {
   kms?: KmsState;
 }
 
-export const DEFAULT_MAX_PASSWORD_LIFETIME = 'P730D';
+const DEFAULT_MAX_PASSWORD_LIFETIME = 'P730D';
 
 export function sha256(text: string): string {
   return crypto.createHash('sha256').update(text, 'utf8').digest('hex');
@@ -172,7 +172,7 @@ export function newPasswordCredential(text: string, displayName: string | null, 
   };
 }
 
-export function seedState(now: Date): CloudState {
+function seedState(now: Date): CloudState {
   const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
   const holders = [
     { n: 1, user: 'alice', display: 'Alice (key holder 1)' },

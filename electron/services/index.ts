@@ -29,6 +29,7 @@ import { createCeremonyOperations, createCeremonyService, type CeremonyOperation
 import { vaultImportPurpose } from './vault/import-purpose';
 import { awsImportPurpose, keyStoreImportPurpose } from './vault/aws-kms/import-purpose';
 import { createMergedCeremonyService, type MergedCeremonyService } from './ceremony/merged-ceremony';
+import { awsExtendPurpose } from './vault/aws-kms/extend-purpose';
 import { keyRotationImportPurpose, keyRotationRewrapPurpose } from './lifecycle/key-rotation-purpose';
 import { createLifecycle, type Lifecycle, type LifecycleOptions } from './lifecycle/index';
 import { openWorkstationSettings, type WorkstationSettings } from './settings/workstation';
@@ -147,7 +148,9 @@ export function createServices(deps: ServiceDeps): Services {
   // The other workstations' transcripts (imported files, the control plane's copies) count toward this one's step table; bound once they exist.
   let otherReceipts: () => Receipt[] = () => [];
   const transcript = createCeremonyTranscripts({ dataDir: deps.dataDir, secretBox: deps.secretBox, clock: deps.clock, others: () => otherReceipts() });
-  const ceremony = createCeremonyService({ dataDir: deps.dataDir, clock: deps.clock, log: deps.log, transcript, others: () => otherReceipts(), ...(deps.chooseSavePath ? { chooseSavePath: deps.chooseSavePath } : {}) });
+  // The steps are named in the words of the key store the settings choose (bound once the settings are open).
+  let keyStore: () => 'azure-key-vault' | 'aws-kms' = () => 'azure-key-vault';
+  const ceremony = createCeremonyService({ dataDir: deps.dataDir, clock: deps.clock, log: deps.log, transcript, others: () => otherReceipts(), keyStore: () => keyStore(), ...(deps.chooseSavePath ? { chooseSavePath: deps.chooseSavePath } : {}) });
   // The ceremony key signs the plan file and activation requests; without a SecretBox there is none, and enrolment fails closed.
   const workstationKey = () => {
     const k = transcript.ceremonyKey();
@@ -181,6 +184,7 @@ export function createServices(deps: ServiceDeps): Services {
   const activation = createActivationService({ transcript: { append: (c, kind, data, att) => ceremony.recordIn(c, kind, data, att) }, clock: deps.clock, workstation: workstationKey });
   const workstation = deps.workstation ?? openWorkstationSettings({ baseDir: deps.dataDir, clock: deps.clock, log: deps.log, running: deps.environment.mode, modeDecided: true, ...(deps.confFactory ? { confFactory: deps.confFactory } : {}) });
   const awsActive = () => workstation.configuration().keyStore.merged.provider === 'aws-kms';
+  keyStore = () => (awsActive() ? 'aws-kms' : 'azure-key-vault');
   const awsConnection = (): AwsConnection | null => {
     if (!awsActive()) return null;
     const r = deps.awsIdentityCenter;
@@ -191,7 +195,7 @@ export function createServices(deps: ServiceDeps): Services {
     const v = workstation.configuration().keyStore.value?.aws;
     return v ? { settings: v } : null;
   };
-  const aws = new AwsWorkstation({ dataDir: deps.dataDir, clock: deps.clock, log: deps.log, connection: awsConnection });
+  const aws = new AwsWorkstation({ dataDir: deps.dataDir, clock: deps.clock, log: deps.log, connection: awsConnection, secretBox: deps.secretBox });
   // While the settings choose AWS KMS, the key store signs in as the holder did on this workstation (Identity Center or a profile).
   const awsAccess = () => (awsActive() ? aws.access() : undefined) ?? (typeof deps.aws === 'function' ? deps.aws() : deps.aws);
   const awsKeyStore = createAwsKeyStoreService({ dataDir: deps.dataDir, clock: deps.clock, log: deps.log, aws: awsAccess });
@@ -258,6 +262,11 @@ export function createServices(deps: ServiceDeps): Services {
           awsImportPurpose(awsKeyStore, () => deps.emit('app:changed', { topic: 'worksheet' })),
           () => awsKeyStore.record()?.draft,
         ),
+        // The AWS material imported again with a new expiry (Key store lifecycle screen).
+        'key-material-extend': awsExtendPurpose(awsKeyStore, () => {
+          deps.emit('app:changed', { topic: 'lifecycle' });
+          deps.emit('app:changed', { topic: 'expiry' });
+        }),
         'key-rotation': keyRotationImportPurpose(() => lifecycle.keyRotation, () => {
           deps.emit('app:changed', { topic: 'worksheet' });
           deps.emit('app:changed', { topic: 'lifecycle' });

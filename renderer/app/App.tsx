@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import { useFocusOnVisit, useKeepFocus } from './focus';
-import { screens } from './screens';
+import { menuScreens, screens, screenTitle } from './screens';
 import { useApp } from './store';
 import { call, onEvent } from './api';
 import type { ResponseOf } from '../../shared/ipc/contract';
@@ -10,15 +10,21 @@ import { LeaveDialog } from '../ui/LeaveDialog';
 type Info = ResponseOf<'app:info'>;
 
 export function App() {
-  const { screen, go, visit, unsaved, pending, stay, discard } = useApp();
+  const { screen, go, visit, unsaved, pending, stay, discard, keyStore, setKeyStore } = useApp();
   const [info, setInfo] = useState<Info | null>(null);
   const [firstRun, setFirstRun] = useState<ResponseOf<'settings:view'> | null>(null);
   // Main holds back app:show until this first app:info call (electron/main/main.ts, showWhenReady): keep both
   // effects in this component so the subscription below is in place when main hears it.
   useEffect(() => {
     call('app:info', {}).then(setInfo, () => setInfo(null));
-    call('settings:view', {}).then((v) => setFirstRun(v.firstRun ? v : null), () => setFirstRun(null));
-  }, []);
+    call('settings:view', {}).then(
+      (v) => {
+        setFirstRun(v.firstRun ? v : null);
+        setKeyStore(v.keyStore.provider);
+      },
+      () => setFirstRun(null),
+    );
+  }, [setKeyStore]);
   useEffect(() => onEvent('app:show', ({ screen: target, item }) => {
     if (screens.some((s) => s.id === target)) go(target, item);
   }), [go]);
@@ -50,10 +56,11 @@ export function App() {
         <nav aria-label="Ceremony steps" className="nav">
           <div className="brand">Key Holder</div>
           <ol>
-            {screens.filter((s) => !s.hidden).map((s) => (
+            {/* The chosen key store's worksheet and import only: the other cloud's screens would lead the holder astray. */}
+            {menuScreens(keyStore).map((s) => (
               <li key={s.id}>
                 <button type="button" aria-current={s.id === current.id ? 'page' : undefined} onClick={() => go(s.id)}>
-                  {s.title}
+                  {screenTitle(s.id, keyStore)}
                 </button>
               </li>
             ))}
@@ -74,7 +81,7 @@ export function App() {
         </main>
       </div>
       {pending && unsaved && (
-        <LeaveDialog what={unsaved.what} target={screens.find((s) => s.id === pending.screen)?.title ?? 'another screen'} onStay={stay} onDiscard={discard} />
+        <LeaveDialog what={unsaved.what} target={screens.some((s) => s.id === pending.screen) ? screenTitle(pending.screen, keyStore) : 'another screen'} onStay={stay} onDiscard={discard} />
       )}
     </div>
   );

@@ -3,6 +3,7 @@
  * renderer/features/<name>/ and adds one entry here.
  */
 import type { ComponentType } from 'react';
+import type { KeyStoreChoice } from './store';
 import { HomeScreen } from '../features/home/HomeScreen';
 import { ExpiryScreen } from '../features/expiry/ExpiryScreen';
 import { EscrowScreen } from '../features/escrow/EscrowScreen';
@@ -26,18 +27,22 @@ export interface Screen {
   component: ComponentType;
   /** Reached only when main asks for it (a double-clicked escrow file), not from the step list. */
   hidden?: boolean;
+  /** Listed only while the settings choose this key store (its worksheet and import); absent: for either. */
+  keyStore?: KeyStoreChoice;
+  /** The title while the settings choose AWS KMS, where the Azure words would mislead ("vault"). */
+  awsTitle?: string;
 }
 
 export const screens: Screen[] = [
   { id: 'home', title: 'Overview', component: HomeScreen },
   { id: 'ceremony', title: 'Ceremony', component: CeremonyScreen },
-  { id: 'worksheet', title: 'Azure Information Worksheet', component: WorksheetScreen },
-  { id: 'aws-worksheet', title: 'AWS worksheet', component: AwsWorksheetScreen },
+  { id: 'worksheet', title: 'Azure Information Worksheet', component: WorksheetScreen, keyStore: 'azure-key-vault' },
+  { id: 'aws-worksheet', title: 'AWS worksheet', component: AwsWorksheetScreen, keyStore: 'aws-kms' },
   { id: 'escrow', title: 'Source key and escrow', component: EscrowScreen },
-  { id: 'registration', title: 'Vault registration', component: RegistrationScreen },
+  { id: 'registration', title: 'Vault registration', awsTitle: 'Key store registration', component: RegistrationScreen },
   { id: 'activation', title: 'Supervised activation', component: ActivationScreen },
-  { id: 'import', title: 'Import into your vault', component: ImportScreen },
-  { id: 'aws-import', title: 'Import into AWS KMS', component: AwsImportScreen },
+  { id: 'import', title: 'Import into your vault', component: ImportScreen, keyStore: 'azure-key-vault' },
+  { id: 'aws-import', title: 'Import into AWS KMS', component: AwsImportScreen, keyStore: 'aws-kms' },
   { id: 'submission', title: 'Submission to the vendor', component: SubmissionScreen },
   { id: 'status', title: 'Primary key status', component: StatusScreen },
   { id: 'expiry', title: 'Expiry dates', component: ExpiryScreen },
@@ -46,3 +51,13 @@ export const screens: Screen[] = [
   { id: 'settings', title: 'Settings', component: SettingsScreen },
   { id: 'escrow-file', title: 'Escrow file', component: EscrowFileScreen, hidden: true },
 ];
+
+/** The screens the menu lists for the key store the settings choose, in ceremony order. */
+export const menuScreens = (keyStore: KeyStoreChoice): Screen[] => screens.filter((s) => !s.hidden && (!s.keyStore || s.keyStore === keyStore));
+
+/** A screen's title in the words of the chosen key store. */
+export function screenTitle(id: string, keyStore: KeyStoreChoice): string {
+  const s = screens.find((x) => x.id === id);
+  if (!s) return id;
+  return keyStore === 'aws-kms' && s.awsTitle ? s.awsTitle : s.title;
+}

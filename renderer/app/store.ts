@@ -6,8 +6,14 @@ interface Unsaved {
   what: string;
 }
 
+/** The key store the settings choose: which screens the menu shows and where a step is done. */
+export type KeyStoreChoice = 'azure-key-vault' | 'aws-kms';
+
 /** View state only; ceremony state is owned by the Node side and fetched through the contract. */
 interface AppState {
+  /** The settings' key store, as last read from 'settings:view' (Azure Key Vault until then, the default). */
+  keyStore: KeyStoreChoice;
+  setKeyStore(k: KeyStoreChoice): void;
   screen: string;
   /** What main asked the screen to show (an expiry item, an escrow file's path), or null. */
   item: string | null;
@@ -27,6 +33,8 @@ interface AppState {
 }
 
 export const useApp = create<AppState>((set, get) => ({
+  keyStore: 'azure-key-vault',
+  setKeyStore: (keyStore) => set({ keyStore }),
   screen: 'home',
   item: null,
   visit: 0,

@@ -2,7 +2,7 @@
  * A fingerprint shown in groups of four, monospace, so two people can read it
  * to each other over the phone and compare it character by character.
  */
-export function groupFingerprint(hex: string, group = 4): string[] {
+function groupFingerprint(hex: string, group = 4): string[] {
   const clean = hex.replace(/[^0-9a-f]/gi, '').toUpperCase();
   const out: string[] = [];
   for (let i = 0; i < clean.length; i += group) out.push(clean.slice(i, i + group));

@@ -15,7 +15,7 @@ export const VENDOR_ACTIONS = ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKe
 export const COMPANION_VENDOR_ACTIONS = ['kms:GenerateMac', 'kms:DescribeKey'] as const;
 
 /** Every KMS action a key policy can grant (AWS KMS API, 2014-11-01): wildcards are expanded over this list. */
-export const KMS_ACTIONS = [
+const KMS_ACTIONS = [
   'CancelKeyDeletion', 'ConnectCustomKeyStore', 'CreateAlias', 'CreateCustomKeyStore', 'CreateGrant', 'CreateKey', 'Decrypt', 'DeleteAlias',
   'DeleteCustomKeyStore', 'DeleteImportedKeyMaterial', 'DeriveSharedSecret', 'DescribeCustomKeyStores', 'DescribeKey', 'DisableKey',
   'DisableKeyRotation', 'DisconnectCustomKeyStore', 'EnableKey', 'EnableKeyRotation', 'Encrypt', 'GenerateDataKey', 'GenerateDataKeyPair',

@@ -8,15 +8,8 @@
 import { KeyholderError } from '../errors/index';
 import { assertNewPerson, normaliseName, type Participant, type Role } from './roles';
 
-/**
- * `rewrap`: the key rotation's escrow re-seal. Every custodian of the escrow
- * (as keeper) and the knower of every key-holder copy enter their own
- * passphrase, each proven against their own wrap of the current key; nothing
- * is combined (the current key is never decrypted) and the purpose seals the
- * new key to those passphrases after the supervisor's attestation.
- */
-export type ActivationMode = 'split-knowledge' | 'quorum' | 'rewrap';
-export type PurposeKind = 'vault-import' | 'escrow-restore' | 'escrow-rewrap' | 'key-rotation';
+/** `key-material-extend`: the AWS key material imported again into the same KMS key with a new expiry (after the ceremony, like a key rotation). */
+export type PurposeKind = 'vault-import' | 'escrow-restore' | 'escrow-rewrap' | 'key-rotation' | 'key-material-extend';
 
 export interface Purpose {
   kind: PurposeKind;
@@ -147,10 +140,6 @@ function outOfOrder(state: ActivationState, what: string): never {
   });
 }
 
-function participant(state: ActivationState, id: string): Participant | undefined {
-  return state.participants.find((p) => p.id === id);
-}
-
 function join(state: ActivationState, ev: Extract<ActivationEvent, { type: 'join' }>, role: Role): ActivationState {
   if (ev.participant.role !== role) outOfOrder(state, `The ${ev.participant.role} joining`);
   assertNewPerson(state.participants, ev.participant);
@@ -172,14 +161,6 @@ function acceptComponent(state: ActivationState, ev: Extract<ActivationEvent, { 
     seenNonces: [...state.seenNonces, ev.nonce],
     seenCheckValues: [...state.seenCheckValues, ev.checkValue],
   };
-}
-
-/**
- * Checks an event without applying it: the session calls this before it
- * touches any key material, so a refused step never opens anything.
- */
-export function assertAllowed(state: ActivationState, ev: ActivationEvent): void {
-  applyActivation(state, ev);
 }
 
 export function applyActivation(state: ActivationState, ev: ActivationEvent): ActivationState {
@@ -333,8 +314,4 @@ function describeEvent(ev: ActivationEvent): string {
     default:
       return ev.type;
   }
-}
-
-export function participantById(state: ActivationState, id: string): Participant | undefined {
-  return participant(state, id);
 }

@@ -19,4 +19,13 @@ describe('entry words', () => {
     expect(carriedEntry('ceremony.step-out-of-order', { step: 'status.changed', entry: [] })).toEqual({ kind: 'ceremony.step-out-of-order', data: { step: 'status.changed', entry: [] } });
     expect(carriedEntry('vault.imported', { holder: 1 })).toEqual({ kind: 'vault.imported', data: { holder: 1 } });
   });
+
+  it('an AWS KMS step in AWS’s words, from the entry’s own fields (also when carried by a deviation)', () => {
+    expect(entryWords('worksheet.saved', { holder: 1, provider: 'aws-kms', keyLocation: 'arn:aws:kms:eu-west-2:111122223333' })).toBe('AWS worksheet saved');
+    expect(entryWords('worksheet.saved', { holder: 1, vaultHost: 'v.vault.azure.net' })).toBe('Azure Information Worksheet saved');
+    expect(entryWords('vault.imported', { keyVersionId: 'arn:aws:kms:eu-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab' })).toBe('Key imported into AWS KMS');
+    expect(entryWords('registration.done', { vaultDnsName: 'arn:aws:kms:eu-west-2:111122223333' })).toBe('Key store registration confirmed by the vendor');
+    expect(entryWords('registration.done', { vaultDnsName: 'v.vault.azure.net' })).toBe('Vault registration confirmed by the vendor');
+    expect(entryWords('ceremony.step-out-of-order', { step: 'vault.imported', entry: { keyVersionId: 'arn:aws:kms:eu-west-2:1:key/x' } })).toBe('Recorded out of order: Key imported into AWS KMS');
+  });
 });

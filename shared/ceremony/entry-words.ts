@@ -27,6 +27,7 @@ export const ENTRY_WORDS: Readonly<Record<string, string>> = {
   'ceremony.plan': 'Ceremony plan recorded (who takes part, with their keys)',
   'note.added': 'Note added',
   'vault.other-holder-chosen': 'Import for the other key holder chosen, with a warning',
+  'aws.key-policy-applied': 'Key policy applied to the AWS KMS keys (the plan shown first)',
   'activation.aborted': 'Activation aborted, key material wiped',
   'activation.ended': 'Activation ended, key material wiped',
   'key-store.revoked': 'Key store revoked',
@@ -36,6 +37,7 @@ export const ENTRY_WORDS: Readonly<Record<string, string>> = {
   'key-store.backed-up': 'Vault-side backup taken',
   'rotation.started': 'Key rotation started',
   'rotation.key-added': 'Key rotation: new key generated and escrowed',
+  'rotation.key-joined': 'Key rotation: new key found in this holder’s copy (re-sealed on another workstation)',
   'rotation.imported': 'Key rotation: new key imported into the vault',
   'rotation.submitted': 'Key rotation: new key-store values sent to the vendor',
   'rotation.available': 'Key rotation: new primary key Available',
@@ -46,8 +48,23 @@ export const ENTRY_WORDS: Readonly<Record<string, string>> = {
   'ceremony.step-disputed': 'Recorded while the receipts disagree',
 };
 
+/**
+ * The same steps on an AWS KMS key store (seed 002), said in its words: the
+ * entry's own fields show it (the AWS worksheet line, a key ARN, a location
+ * arn:aws:kms:{Region}:{account} registered).
+ */
+const AWS_ENTRY_WORDS: Readonly<Record<string, string>> = {
+  'worksheet.saved': 'AWS worksheet saved',
+  'vault.imported': 'Key imported into AWS KMS',
+  'registration.requested': 'Key store registration requested from the vendor',
+  'registration.done': 'Key store registration confirmed by the vendor',
+};
+
+const isArn = (v: unknown) => typeof v === 'string' && v.startsWith('arn:');
+const saysAws = (data: JsonObject) => data.provider === 'aws-kms' || isArn(data.keyVersionId) || isArn(data.vaultDnsName);
+
 /** Entries that carry another step's entry because it did not count as progress when recorded. */
-export const isDeviationKind = (kind: string): boolean => kind.startsWith('ceremony.step-');
+const isDeviationKind = (kind: string): boolean => kind.startsWith('ceremony.step-');
 
 /**
  * An entry in words. A deviation names the step it carries ("Recorded out of
@@ -57,10 +74,11 @@ export const isDeviationKind = (kind: string): boolean => kind.startsWith('cerem
 export function entryWords(kind: string, data: JsonObject = {}): string {
   const own = ENTRY_WORDS[kind];
   if (isDeviationKind(kind)) {
-    const carried = typeof data.step === 'string' ? ENTRY_WORDS[data.step] : undefined;
+    const c = carriedEntry(kind, data);
+    const carried = typeof data.step === 'string' ? ((saysAws(c.data) ? AWS_ENTRY_WORDS[data.step] : undefined) ?? ENTRY_WORDS[data.step]) : undefined;
     return `${own ?? 'Recorded outside the ceremony’s order'}: ${carried ?? 'a ceremony step'}`;
   }
-  return own ?? 'Other recorded entry';
+  return (saysAws(data) ? AWS_ENTRY_WORDS[kind] : undefined) ?? own ?? 'Other recorded entry';
 }
 
 /** The entry a deviation carries (its own fields), or the entry's own data. */

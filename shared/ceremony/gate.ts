@@ -13,6 +13,8 @@ import { CEREMONY_STEPS, type Receipt, type StepState } from './steps';
 export interface GateStep {
   id: string;
   state: StepState;
+  /** The step's title in the ceremony's words (the table's progress gives it; Azure's words without it). */
+  title?: string;
 }
 
 export interface FirstStep {
@@ -83,19 +85,21 @@ export function happenedOutOfOrder(receipts: readonly Receipt[]): string[] {
  */
 export function stepGate(steps: readonly GateStep[], stepIds: readonly string[], outOfOrder: readonly string[] = []): Gate {
   const state = new Map(steps.map((s) => [s.id, s.state]));
+  const titles = new Map(steps.flatMap((s) => (s.title ? [[s.id, s.title] as const] : [])));
+  const titleOf = (id: string) => titles.get(id) ?? defOf(id)?.title ?? id;
   const happened = (id: string) => state.get(id) === 'done' || outOfOrder.includes(id);
   const escrowSeenHere = happened('key-generated');
   const pending = stepIds.find((id) => !happened(id));
   if (pending === undefined) {
     const last = stepIds[stepIds.length - 1]!;
-    const title = defOf(last)?.title ?? last;
+    const title = titleOf(last);
     return { open: false, why: 'done', stepId: last, title, message: `${title} is already recorded in this ceremony; it is not done twice.` };
   }
   const def = defOf(pending);
   if (!def) throw new KeyholderError('ceremony.unknown_step', `There is no ceremony step called "${pending}".`);
-  const first = def.requires.filter((id) => !happened(id) && (escrowSeenHere || !ESCROW_CHAIN.has(id))).map((id) => ({ id, title: defOf(id)?.title ?? id }));
+  const first = def.requires.filter((id) => !happened(id) && (escrowSeenHere || !ESCROW_CHAIN.has(id))).map((id) => ({ id, title: titleOf(id) }));
   if (!first.length) return { open: true, stepId: pending };
-  return { open: false, why: 'blocked', stepId: pending, title: def.title, first, message: `${doing(def)} cannot start yet. First: ${listed(first.map((f) => f.title))}.` };
+  return { open: false, why: 'blocked', stepId: pending, title: titleOf(pending), first, message: `${doing({ ...def, title: titleOf(pending) })} cannot start yet. First: ${listed(first.map((f) => f.title))}.` };
 }
 
 /** Throws the gate's refusal as a typed error (the IPC doors), or returns the step that may start. */

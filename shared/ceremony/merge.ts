@@ -138,7 +138,7 @@ const CUSTODIAN_STEPS = new Set(['key-generated', 'escrow-written', 'escrow-test
 const PER_WORKSTATION_STEPS = new Set(['ceremony-opened', 'status-available', 'ceremony-closed']);
 
 /** The step of the table an entry of this kind and data records, if any. */
-export function tableStepOf(kind: string, data: JsonObject): StepDef | null {
+function tableStepOf(kind: string, data: JsonObject): StepDef | null {
   return CEREMONY_STEPS.find((s) => s.kind === kind && (s.holder === undefined || s.holder === data.holder) && (kind !== 'status.changed' || data.status === 'Available')) ?? null;
 }
 

@@ -4,16 +4,9 @@
  * Unicode look-alike forms) and participant keys.
  */
 import { KeyholderError } from '../errors/index';
-import { ROLES, type Role } from '../transcript/entry';
+import type { Role } from '../transcript/entry';
 
-export { ROLES, type Role };
-
-export const ROLE_TITLES: Record<Role, string> = {
-  keeper: 'keeper (brings the sealed copy or component)',
-  knower: 'knower (knows the passphrase, holds no file)',
-  supervisor: 'supervisor (holds nothing, witnesses and attests)',
-  operator: 'operator (runs the app)',
-};
+export { type Role };
 
 export interface Participant {
   /** Participant ID from enrolment (participant-v1 file). */

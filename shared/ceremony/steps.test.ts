@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assertStepMayStart, ceremonyProgress, nextSteps, type Receipt } from './steps';
+import { assertStepMayStart, ceremonyProgress, type Receipt } from './steps';
 
 const r = (kind: string, data: Receipt['data'] = {}): Receipt => ({ kind, data });
 const fullRun: Receipt[] = [
@@ -37,7 +37,6 @@ describe('ceremony step table', () => {
       }
     }
     expect(ceremonyProgress(fullRun).every((p) => p.state === 'done')).toBe(true);
-    expect(nextSteps(fullRun)).toEqual([]);
   });
 
   it('refuses skipping: an import before the supervised activation, an activation before the vendor registered the vault', () => {
@@ -68,5 +67,16 @@ describe('ceremony step table', () => {
   it('stops when receipts disagree about the key', () => {
     const bad = [...fullRun.slice(0, 5), r('escrow.test-restored', { fingerprint: 'OTHER' })];
     expect(() => assertStepMayStart('holder-copy-written:1', bad)).toThrow(expect.objectContaining({ code: 'ceremony.receipts_inconsistent' }));
+  });
+
+  it('names the steps in AWS words when the record (or, before anything is recorded, the settings) says AWS KMS; the same steps either way', () => {
+    const aws = [r('ceremony.opened', {}), r('worksheet.saved', { holder: 1, provider: 'aws-kms', keyLocation: 'arn:aws:kms:eu-west-2:111122223333', vendorRoleArn: 'arn:aws:iam::777788889999:role/v', cacheMinutes: 5 })];
+    const titles = (p: ReturnType<typeof ceremonyProgress>) => Object.fromEntries(p.map((x) => [x.id, x.title]));
+    expect(titles(ceremonyProgress(aws))).toMatchObject({ 'worksheet-saved:1': 'AWS worksheet saved (holder 1)', 'registered:2': 'Key store registered with the vendor (holder 2)', 'vault-imported:1': 'Key imported into AWS KMS (holder 1)' });
+    expect(ceremonyProgress(aws).find((x) => x.id === 'activation-attested:1')!.waitingFor).toContain('Key store registered with the vendor (holder 1)');
+    expect(titles(ceremonyProgress([], 'aws-kms'))['worksheet-saved:2']).toBe('AWS worksheet saved (holder 2)');
+    // The record wins over the settings: an Azure ceremony stays in Azure's words.
+    expect(titles(ceremonyProgress(fullRun.slice(0, 3), 'aws-kms'))['registered:1']).toBe('Vault registered with the vendor (holder 1)');
+    expect(ceremonyProgress(aws).map((x) => x.id)).toEqual(ceremonyProgress(fullRun).map((x) => x.id));
   });
 });

@@ -54,6 +54,38 @@ export const CEREMONY_STEPS: readonly StepDef[] = [
 
 const byId = new Map(CEREMONY_STEPS.map((s) => [s.id, s]));
 
+/** Which key store the ceremony is for: the same steps and entry kinds, named in that cloud's words. */
+export type CeremonyKeyStore = 'azure-key-vault' | 'aws-kms';
+
+/** The steps whose words differ on AWS KMS (seed 002): its worksheet, where the key store lives, the KMS key. */
+const AWS_TITLES: Readonly<Record<string, string>> = {
+  'worksheet-saved': 'AWS worksheet saved',
+  registered: 'Key store registered with the vendor',
+  'vault-imported': 'Key imported into AWS KMS',
+};
+
+/**
+ * The key store a record is for, from its receipts: an AWS worksheet line,
+ * an AES source key or a key ARN imported say AWS KMS; otherwise (or with
+ * nothing recorded yet) null, and the caller's choice (the settings) decides.
+ */
+function keyStoreOfReceipts(receipts: readonly Receipt[]): CeremonyKeyStore | null {
+  for (const r of receipts) {
+    if (r.kind === 'worksheet.saved') return r.data.provider === 'aws-kms' ? 'aws-kms' : 'azure-key-vault';
+    if (r.kind === 'key.generated') return r.data.keyType === 'AES' ? 'aws-kms' : 'azure-key-vault';
+    if (r.kind === 'vault.imported' && typeof r.data.keyVersionId === 'string') return r.data.keyVersionId.startsWith('arn:') ? 'aws-kms' : 'azure-key-vault';
+  }
+  return null;
+}
+
+/** A step's title in the words of the ceremony's key store ("Key store registered with the vendor (holder 1)" on AWS). */
+function stepTitle(stepId: string, keyStore: CeremonyKeyStore | null = null): string {
+  const def = byId.get(stepId);
+  if (!def) return stepId;
+  const aws = keyStore === 'aws-kms' ? AWS_TITLES[stepId.split(':')[0]!] : undefined;
+  return aws ? `${aws}${def.holder ? ` (holder ${def.holder})` : ''}` : def.title;
+}
+
 function matches(step: StepDef, r: Receipt): boolean {
   if (r.kind !== step.kind) return false;
   if (step.holder !== undefined && r.data.holder !== step.holder) return false;
@@ -87,11 +119,17 @@ export function receiptProblems(receipts: readonly Receipt[]): string[] {
   return problems;
 }
 
-export function ceremonyProgress(receipts: readonly Receipt[]): StepProgress[] {
+/**
+ * Where the ceremony stands by the table. Titles are in the words of the key
+ * store the receipts show, else of `keyStore` (the settings' choice), else
+ * Azure's.
+ */
+export function ceremonyProgress(receipts: readonly Receipt[], keyStore: CeremonyKeyStore | null = null): StepProgress[] {
   const done = new Set(CEREMONY_STEPS.filter((s) => receipts.some((r) => matches(s, r))).map((s) => s.id));
+  const store = keyStoreOfReceipts(receipts) ?? keyStore;
   return CEREMONY_STEPS.map((s) => {
-    const waitingFor = s.requires.filter((id) => !done.has(id)).map((id) => byId.get(id)!.title);
-    return { id: s.id, title: s.title, state: done.has(s.id) ? 'done' : waitingFor.length ? 'blocked' : 'ready', waitingFor };
+    const waitingFor = s.requires.filter((id) => !done.has(id)).map((id) => stepTitle(id, store));
+    return { id: s.id, title: stepTitle(s.id, store), state: done.has(s.id) ? 'done' : waitingFor.length ? 'blocked' : 'ready', waitingFor };
   });
 }
 
@@ -109,13 +147,9 @@ export function assertStepMayStart(stepId: string, receipts: readonly Receipt[],
   const problems = receiptProblems(all);
   if (problems.length) throw new KeyholderError('ceremony.receipts_inconsistent', `The ceremony's receipts disagree, so no further step can start: ${problems[0]}`);
   const own = ceremonyProgress(receipts).find((x) => x.id === stepId)!;
-  if (own.state === 'done') throw new KeyholderError('ceremony.step_already_done', `${step.title} is already recorded in the transcript; it is not done twice.`);
+  if (own.state === 'done') throw new KeyholderError('ceremony.step_already_done', `${own.title} is already recorded in the transcript; it is not done twice.`);
   const p = others.length ? ceremonyProgress(all).find((x) => x.id === stepId)! : own;
   if (p.state === 'blocked') {
-    throw new KeyholderError('ceremony.step_out_of_order', `${step.title} cannot start yet: first ${p.waitingFor.join(', ')}.`, { step: stepId });
+    throw new KeyholderError('ceremony.step_out_of_order', `${p.title} cannot start yet: first ${p.waitingFor.join(', ')}.`, { step: stepId });
   }
-}
-
-export function nextSteps(receipts: readonly Receipt[]): StepProgress[] {
-  return ceremonyProgress(receipts).filter((p) => p.state === 'ready');
 }

@@ -10,7 +10,7 @@
  */
 import { z } from 'zod';
 
-export const API_VERSION = '2026-11-01';
+const API_VERSION = '2026-11-01';
 export const SUPPORTED_API_VERSIONS = [API_VERSION] as const;
 /** Path of the discovery document, relative to the control plane's base URL. */
 export const DISCOVERY_PATH = '/.well-known/keyholder-control-plane';
@@ -22,14 +22,14 @@ export type Holder = z.infer<typeof holderSchema>;
 export const idSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$/, 'letters, digits, dot, dash or underscore (up to 80)');
 
 /** Line 1: the vault's DNS name, e.g. azurevault1.vault.azure.net (a port is allowed for the rehearsal cloud). */
-export const vaultDnsNameSchema = z
+const vaultDnsNameSchema = z
   .string()
   .trim()
   .toLowerCase()
   .regex(/^(?=.{1,253}(:\d{1,5})?$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(:\d{1,5})?$/, 'a DNS name such as azurevault1.vault.azure.net');
 
 /** The key stores a control plane accepts: Azure Key Vault (seed 000) and AWS KMS with imported material (seed 002). */
-export const KEY_STORE_PROVIDERS = ['azure-key-vault', 'aws-kms'] as const;
+const KEY_STORE_PROVIDERS = ['azure-key-vault', 'aws-kms'] as const;
 export const keyStoreProviderSchema = z.enum(KEY_STORE_PROVIDERS);
 export type KeyStoreProvider = z.infer<typeof keyStoreProviderSchema>;
 
@@ -41,24 +41,24 @@ const AWS_REGION = '[a-z]{2}(-[a-z]+)+-\\d';
  * KMS ARN prefix of the holder's account in one Region, arn:aws:kms:{region}:{account}.
  * China Regions (aws-cn) are not served (seed 002).
  */
-export const awsKeyLocationSchema = z
+const awsKeyLocationSchema = z
   .string()
   .trim()
   .regex(new RegExp(`^arn:${AWS_PARTITION}:kms:${AWS_REGION}:\\d{12}$`), 'arn:aws:kms:{region}:{12-digit account}');
 
 /** What the vendor registers: a vault's DNS name, or an AWS account and Region (awsKeyLocationSchema). */
-export const keyStoreNameSchema = z.union([awsKeyLocationSchema, vaultDnsNameSchema]);
+const keyStoreNameSchema = z.union([awsKeyLocationSchema, vaultDnsNameSchema]);
 
 export const isAwsKeyLocation = (name: string): boolean => awsKeyLocationSchema.safeParse(name).success;
 
 /** A KMS key ARN (never an alias: an alias can be moved to another key). */
-export const awsKeyArnSchema = z
+const awsKeyArnSchema = z
   .string()
   .trim()
   .regex(new RegExp(`^arn:${AWS_PARTITION}:kms:${AWS_REGION}:\\d{12}:key/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`), 'arn:aws:kms:{region}:{account}:key/{key ID}');
 
 /** The vendor's IAM role, as the vendor's engagement manager gives it. */
-export const awsRoleArnSchema = z
+const awsRoleArnSchema = z
   .string()
   .trim()
   .regex(new RegExp(`^arn:${AWS_PARTITION}:iam::\\d{12}:role/([\\w+=,.@-]+/)*[\\w+=,.@-]{1,64}$`), 'arn:aws:iam::{account}:role/{name}');
@@ -69,28 +69,28 @@ export function awsLocationOfKeyArn(keyArn: string): string {
 }
 
 /** Line 2: the key version's identifier, https://{vault}/keys/{name}/{version}. */
-export const keyIdentifierSchema = z
+const keyIdentifierSchema = z
   .string()
   .trim()
   .regex(/^https:\/\/[^/\s]+\/keys\/[A-Za-z0-9-]{1,127}\/[0-9A-Za-z]{32}$/, 'https://{vault}/keys/{name}/{32-character version}');
 
 /** Line 3: the application (client) ID, a GUID. */
-export const applicationIdSchema = z
+const applicationIdSchema = z
   .string()
   .trim()
   .regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, 'a GUID such as 00000000-0000-0000-0000-000000000000')
   .transform((s) => s.toLowerCase());
 
 /** Line 4: the client secret. Entra secrets are printable ASCII, typically 40 characters. */
-export const clientSecretSchema = z.string().min(8, 'at least 8 characters').max(256).regex(/^[\x21-\x7e]+$/, 'printable characters without spaces');
+const clientSecretSchema = z.string().min(8, 'at least 8 characters').max(256).regex(/^[\x21-\x7e]+$/, 'printable characters without spaces');
 
-export const tenantIdSchema = z
+const tenantIdSchema = z
   .string()
   .trim()
   .regex(/^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[A-Za-z0-9.-]{3,253})$/, 'a tenant GUID or domain')
   .transform((s) => s.toLowerCase());
 
-export const isoTimeSchema = z.iso.datetime({ offset: true });
+const isoTimeSchema = z.iso.datetime({ offset: true });
 
 /**
  * The key-store record one key holder submits: worksheet lines 1-4, the
@@ -205,7 +205,7 @@ export const createEnrolmentRequestSchema = z
     primaryKeyName: z.string().min(1).max(120).optional(),
   })
   .strict();
-export const enrolmentSchema = z.object({
+const enrolmentSchema = z.object({
   enrolmentId: idSchema,
   environmentId: idSchema,
   holder: holderSchema,
@@ -215,7 +215,6 @@ export const createEnrolmentResponseSchema = enrolmentSchema.extend({
   /** Shown once; the control plane keeps only its hash. */
   token: z.string(),
 });
-export type Enrolment = z.infer<typeof enrolmentSchema>;
 
 /** Enrolment tokens: `khe1.{enrolmentId}.{43 base64url chars}`. */
 export const enrolmentTokenSchema = z.string().trim().regex(/^khe1\.[A-Za-z0-9._-]{1,80}\.[A-Za-z0-9_-]{43}$/, 'an enrolment token as issued by the vendor (starts with khe1.)');
@@ -224,8 +223,7 @@ export const whoAmISchema = z.object({ enrolmentId: idSchema, environmentId: idS
 
 // ---------------------------------------------------------------- vault DNS registration
 
-export const registrationStatusSchema = z.enum(['pending', 'registered', 'rejected']);
-export type RegistrationStatus = z.infer<typeof registrationStatusSchema>;
+const registrationStatusSchema = z.enum(['pending', 'registered', 'rejected']);
 
 /** `vaultDnsName` names the key store: a vault's DNS name, or for AWS KMS (`provider: "aws-kms"`) the location arn:aws:kms:{region}:{account}. */
 export const registrationRequestSchema = z
@@ -295,7 +293,7 @@ export const validationFailureSchema = z.object({
 });
 export type ValidationFailure = z.infer<typeof validationFailureSchema>;
 
-export const validationStateSchema = z.enum(['waiting_for_other_holder', 'validated', 'failed']);
+const validationStateSchema = z.enum(['waiting_for_other_holder', 'validated', 'failed']);
 export const validationOutcomeSchema = z.object({
   state: validationStateSchema,
   checkedAt: isoTimeSchema.optional(),
@@ -323,7 +321,7 @@ export type PrimaryKeyStatus = z.infer<typeof primaryKeyStatusSchema>;
 export const keyStoreHealthSchema = z.enum(['healthy', 'revoked', 'unreachable']);
 export type KeyStoreHealth = z.infer<typeof keyStoreHealthSchema>;
 
-export const keyStoreStatusSchema = z.object({
+const keyStoreStatusSchema = z.object({
   holder: holderSchema,
   /** The vault's DNS name, or an AWS key store's location. */
   vaultDnsName: keyStoreNameSchema,
@@ -339,8 +337,7 @@ export const keyStoreStatusSchema = z.object({
  * A primary key's status in one library, as the vendor's key details page shows it (seed 000): Active,
  * Active: Rotating to (N%), Inactive: Rotating from, No longer in use.
  */
-export const libraryKeyStatusSchema = z.enum(['Active', 'Active: Rotating to', 'Inactive: Rotating from', 'No longer in use']);
-export type LibraryKeyStatus = z.infer<typeof libraryKeyStatusSchema>;
+const libraryKeyStatusSchema = z.enum(['Active', 'Active: Rotating to', 'Inactive: Rotating from', 'No longer in use']);
 
 export const libraryKeySchema = z.object({
   libraryId: idSchema,
@@ -476,4 +473,3 @@ export const apiErrorSchema = z.object({
     failures: z.array(validationFailureSchema).optional(),
   }),
 });
-export type ApiError = z.infer<typeof apiErrorSchema>;

@@ -13,7 +13,7 @@ export interface PreviewRow {
   masked: boolean;
 }
 
-export function maskSecret(secret: string): string {
+function maskSecret(secret: string): string {
   const hint = secret.length >= 12 ? secret.slice(0, 3) : '';
   return `${hint}${'•'.repeat(8)} (${secret.length} characters)`;
 }

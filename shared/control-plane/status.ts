@@ -10,8 +10,3 @@ export function primaryKeyStatusFrom(holder1: KeyStoreHealth, holder2: KeyStoreH
   if (holder2 === 'revoked') return 'Key Store 2 Revoked';
   return 'Available';
 }
-
-/** Whether documents can still be encrypted and decrypted: one unrevoked key store is enough. */
-export function primaryKeyUsable(status: PrimaryKeyStatus): boolean {
-  return status === 'Available' || status === 'Key Store 1 Revoked' || status === 'Key Store 2 Revoked';
-}

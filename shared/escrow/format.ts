@@ -14,13 +14,13 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { KeyholderError } from '../errors/index';
 import { concatBytes, equalBytes, fromBase64, utf8 } from './bytes';
 
-export const ESCROW_MAGIC = 'KHESCROW';
-export const ESCROW_VERSION = 1;
+const ESCROW_MAGIC = 'KHESCROW';
+const ESCROW_VERSION = 1;
 export const ESCROW_EXTENSION = '.khescrow';
 /** A file larger than this is not an escrow file (16 keys of 4096 bits fit in well under 1 MiB). */
 export const MAX_ESCROW_BYTES = 4 * 1024 * 1024;
-export const MAX_KEYS_PER_FILE = 16;
-export const MAX_CUSTODIANS = 16;
+const MAX_KEYS_PER_FILE = 16;
+const MAX_CUSTODIANS = 16;
 
 const b64 = (bytes?: number) =>
   z.string().refine((s) => {
@@ -80,16 +80,13 @@ export const rsaKeyEntrySchema = z
  * half: its fingerprint is a keyed check value (see symmetricFingerprint in
  * electron/services/keys/symmetric-key.ts), and the body holds the 32 raw key bytes sealed.
  */
-export const aesKeyEntrySchema = z
+const aesKeyEntrySchema = z
   .object({
     ...entryCommon,
     keyType: z.literal('AES'),
     keyBits: z.literal(256),
   })
   .strict();
-
-export const KEY_TYPES = ['RSA', 'AES'] as const;
-export type EscrowKeyType = (typeof KEY_TYPES)[number];
 
 export const keyEntrySchema = z
   .discriminatedUnion('keyType', [rsaKeyEntrySchema, aesKeyEntrySchema])
@@ -103,7 +100,6 @@ export const keyEntrySchema = z
   });
 export type KeyEntry = z.infer<typeof keyEntrySchema>;
 export type RsaKeyEntry = z.infer<typeof rsaKeyEntrySchema>;
-export type AesKeyEntry = z.infer<typeof aesKeyEntrySchema>;
 
 /** Narrows to the RSA source key where a step needs it (Azure import, PEM restore), with a message a holder can act on. */
 export function requireRsaEntry(e: KeyEntry): RsaKeyEntry {
@@ -170,7 +166,7 @@ export function canonicalHeaderJson(h: EscrowHeader): string {
   return JSON.stringify({ format: h.format, version: h.version, keys: h.keys.map(canonicalEntry) });
 }
 
-export function canonicalBodyJson(b: EscrowBody): string {
+function canonicalBodyJson(b: EscrowBody): string {
   return JSON.stringify({ keys: b.keys.map((k) => ({ privateKey: k.privateKey, wraps: [...k.wraps] })) });
 }
 

@@ -21,7 +21,7 @@ import { PRODUCTION_KDF, type ScryptCost } from './kdf-profiles';
 export type WorkstationMode = 'rehearsal' | 'live';
 
 /** The mark a rehearsal workstation writes into every key entry it seals. */
-export const REHEARSAL_ENVIRONMENT = 'rehearsal';
+const REHEARSAL_ENVIRONMENT = 'rehearsal';
 
 /** The purpose prefix `keyholder escrow create --rehearsal` has always written. */
 export const REHEARSAL_PURPOSE_PREFIX = 'REHEARSAL ONLY, never a real key: ';
@@ -47,7 +47,7 @@ export interface EscrowRefusal {
   keyId: string;
 }
 
-export function isRehearsalEntry(e: KeyEntry): boolean {
+function isRehearsalEntry(e: KeyEntry): boolean {
   return e.environment === REHEARSAL_ENVIRONMENT || e.purpose.startsWith('REHEARSAL ONLY');
 }
 

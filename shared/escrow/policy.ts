@@ -11,9 +11,9 @@ import { KeyholderError } from '../errors/index';
 import { gpuGuessesPerSecond, PRODUCTION_KDF } from './kdf-profiles';
 
 /** 10^14 guesses: at the escrow KDF, about 5 years on average for an attacker with 100 GPUs. */
-export const MIN_GUESSES_LOG10 = 14;
-export const MIN_LENGTH = 12;
-export const MAX_LENGTH = 256;
+const MIN_GUESSES_LOG10 = 14;
+const MIN_LENGTH = 12;
+const MAX_LENGTH = 256;
 const ATTACKER_GPUS = 100;
 
 let factory: ZxcvbnFactory | null = null;

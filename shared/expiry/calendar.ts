@@ -59,7 +59,7 @@ function wallClock(instant: Date, timeZone: string): WallClock {
 }
 
 /** The date on the holder's wall calendar at this instant. */
-export function calendarDateIn(instant: Date, timeZone: string): CalendarDate {
+function calendarDateIn(instant: Date, timeZone: string): CalendarDate {
   const { year, month, day } = wallClock(instant, timeZone);
   return { year, month, day };
 }
@@ -86,7 +86,7 @@ const dayCache = new Map<string, number>();
 const DAY_CACHE_LIMIT = 50_000;
 
 /** Days since 1970-01-01 of the holder's wall-calendar date at this instant. */
-export function calendarDayNumber(instant: Date, timeZone: string): number {
+function calendarDayNumber(instant: Date, timeZone: string): number {
   const key = `${timeZone}|${instant.getTime()}`;
   const hit = dayCache.get(key);
   if (hit !== undefined) return hit;

@@ -20,7 +20,7 @@ import { KeyholderError } from '../errors/index';
 
 export const OVERLAP_MS = 24 * 60 * 60 * 1000;
 /** An override must say why; a few characters is not a reason. */
-export const MIN_OVERRIDE_REASON = 10;
+const MIN_OVERRIDE_REASON = 10;
 
 export const credentialRotationPhases = [
   'sign-in',

@@ -20,7 +20,7 @@ export interface DashboardRow {
   snoozedUntil?: string;
 }
 
-export function urgencyOf(threshold: Threshold | null): Urgency {
+function urgencyOf(threshold: Threshold | null): Urgency {
   if (threshold === 'expired') return 'expired';
   if (threshold === null) return 'ok';
   if (threshold <= 7) return 'critical';

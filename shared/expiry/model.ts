@@ -9,8 +9,7 @@ export const trackedKinds = ['client-secret', 'app-credential', 'certificate', '
 export type TrackedKind = (typeof trackedKinds)[number];
 
 /** Where the date came from: Graph when signed in, else what the holder wrote on the worksheet, the vault's own `exp`, or the `ValidTo` an AWS KMS import was made with. */
-export const trackedSources = ['graph', 'worksheet', 'vault', 'kms'] as const;
-export type TrackedSource = (typeof trackedSources)[number];
+const trackedSources = ['graph', 'worksheet', 'vault', 'kms'] as const;
 
 export const trackedItemSchema = z.object({
   kind: z.enum(trackedKinds),
@@ -63,7 +62,7 @@ const defaultActions: Record<TrackedKind, string> = {
   certificate: 'Renew the certificate and upload the new one to the application before this date.',
   'vault-key-exp': 'Extend the key’s expiry date in your vault (a key holder with Key Vault Crypto Officer can do it).',
   'kms-key-material':
-    'Import the same key material into the same KMS key again, from the escrow under a supervised activation, with a later expiry or none (AWS KMS accepts the same material again), before this date.',
+    'Before this date, on the Key store lifecycle screen choose “Extend the expiry”: the same key material is imported into the same KMS key again, from your key-holder copy under a supervised activation, with a later expiry or none (AWS KMS accepts the same material again).',
   'enrolment-token': 'Ask the vendor’s administrator for a new enrolment and enrol this workstation again.',
 };
 

@@ -68,8 +68,8 @@ export function addIsoDuration(start: Date, d: IsoDuration): Date {
   return new Date(base + Math.round(fixedMs));
 }
 
-export const AZURE_MAX_LIFETIME = 'P2Y';
-export const PREFERRED_LIFETIME = 'P12M';
+const AZURE_MAX_LIFETIME = 'P2Y';
+const PREFERRED_LIFETIME = 'P12M';
 
 export interface PasswordCredentialConfiguration {
   restrictionType?: string | null;
@@ -118,7 +118,7 @@ function applies(c: PasswordCredentialConfiguration, appCreatedAt: string | null
 }
 
 /** Orders durations by where they end from the same start, since months and years have no fixed length. */
-export function shorterDuration(a: IsoDuration, b: IsoDuration, from: Date): IsoDuration {
+function shorterDuration(a: IsoDuration, b: IsoDuration, from: Date): IsoDuration {
   return addIsoDuration(from, a).getTime() <= addIsoDuration(from, b).getTime() ? a : b;
 }
 

@@ -21,8 +21,6 @@ export function severity(t: Threshold | null): number {
   return thresholds.indexOf(t) + 1;
 }
 
-export const thresholdSchema = z.union([z.literal('expired'), ...thresholds.map((t) => z.literal(t))] as unknown as [z.ZodLiteral<'expired'>, z.ZodLiteral<DayThreshold>]);
-
 const itemRecordSchema = z.object({
   /** The expiry these entries belong to: a new date (after a rotation) resets the item's reminders. */
   expiresAt: z.string(),

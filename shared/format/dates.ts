@@ -66,8 +66,3 @@ export function formatMoment(value: string | Date, o: DateFormatContext & { zone
   // dateStyle/timeStyle cannot be combined with timeZoneName: the same fields spelled out.
   return formatter(ctx, { year: 'numeric', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit', timeZoneName: 'short' }).format(d);
 }
-
-/** The holder's zone as Intl resolves it ("Europe/Berlin"), for a sentence that says which calendar days are counted in. */
-export function holderTimeZone(ctx: DateFormatContext = {}): string {
-  return ctx.timeZone ?? (new Intl.DateTimeFormat(ctx.locale).resolvedOptions().timeZone || 'UTC');
-}

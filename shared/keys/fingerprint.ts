@@ -41,7 +41,3 @@ export function checkValue(hex: FingerprintHex): string {
 export function fingerprintFilePrefix(hex: FingerprintHex): string {
   return normalizeFingerprint(hex).slice(0, 16);
 }
-
-export function sameFingerprint(a: string, b: string): boolean {
-  return normalizeFingerprint(a) === normalizeFingerprint(b);
-}

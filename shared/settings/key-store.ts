@@ -15,7 +15,7 @@ export const PROVIDER_LABELS: Record<KeyStoreProvider, string> = { 'azure-key-va
 
 export type AwsSettingsField = 'provider' | 'region' | 'signIn' | 'startUrl' | 'ssoRegion' | 'profile' | 'kmsEndpoint';
 
-export const AWS_FIELD_LABELS: Record<AwsSettingsField, string> = {
+const AWS_FIELD_LABELS: Record<AwsSettingsField, string> = {
   provider: 'Key store',
   region: 'AWS Region of your key',
   signIn: 'AWS sign-in',
@@ -48,7 +48,7 @@ function httpsUrl(v: string, pathAllowed: boolean): boolean {
   return u.protocol === 'https:' && !u.username && !u.password && !u.search && !u.hash && (pathAllowed || u.pathname === '/' || u.pathname === '');
 }
 
-export const awsFieldSchemas = {
+const awsFieldSchemas = {
   provider: z.enum(KEY_STORE_PROVIDERS, { error: 'Key store: choose Azure Key Vault or AWS KMS.' }),
   region: region(AWS_FIELD_LABELS.region),
   ssoRegion: region(AWS_FIELD_LABELS.ssoRegion),
@@ -72,7 +72,7 @@ export const awsFieldSchemas = {
     }),
 } satisfies Partial<Record<AwsSettingsField, z.ZodType>>;
 
-export const awsSignInSchema = z.discriminatedUnion(
+const awsSignInSchema = z.discriminatedUnion(
   'method',
   [
     z.object({ method: z.literal('identity-center'), startUrl: awsFieldSchemas.startUrl, ssoRegion: awsFieldSchemas.ssoRegion }).strict(),
@@ -80,7 +80,6 @@ export const awsSignInSchema = z.discriminatedUnion(
   ],
   { error: 'AWS sign-in: choose IAM Identity Center or a named profile.' },
 );
-export type AwsSignIn = z.output<typeof awsSignInSchema>;
 
 export const awsSettingsSchema = z
   .object({
@@ -119,7 +118,7 @@ export const keyStorePolicySchema = z
   .strict();
 export type KeyStorePolicy = z.output<typeof keyStorePolicySchema>;
 
-export const DEFAULT_KEY_STORE: KeyStoreSettings = { provider: 'azure-key-vault' };
+const DEFAULT_KEY_STORE: KeyStoreSettings = { provider: 'azure-key-vault' };
 
 export interface KeyStoreProblem {
   field: AwsSettingsField | 'aws' | 'form';

@@ -24,7 +24,7 @@ export type SettingsField =
   | 'controlPlaneUrl'
   | 'controlPlaneFingerprint';
 
-export const LIVE_MODE_DOC = 'docs/live-mode.md';
+const LIVE_MODE_DOC = 'docs/live-mode.md';
 
 /** Where the holder finds what to enter: a heading of docs/live-mode.md. */
 export interface SettingsHelp {
@@ -176,8 +176,6 @@ export const liveSettingsSchema = z
   });
 
 export type LiveSettings = z.output<typeof liveSettingsSchema>;
-export type LiveSettingsInput = z.input<typeof liveSettingsSchema>;
-export type CustomCloud = z.output<typeof customCloudSchema>;
 
 export const controlPlanePinSchema = z.object({ url: fieldSchemas.controlPlaneUrl, fingerprint: fieldSchemas.controlPlaneFingerprint }).strict();
 export type ControlPlanePin = z.output<typeof controlPlanePinSchema>;

@@ -53,7 +53,7 @@ export type LiveField = 'tenant' | 'clientId' | 'cloud' | 'custom' | 'expiryTrac
 const LIVE_FIELDS: readonly LiveField[] = ['tenant', 'clientId', 'cloud', 'custom', 'expiryTracking'];
 
 /** What KEYHOLDER_LIVE_* in the environment say (the oldest way; the lowest precedence). */
-export function liveSettingsFromEnvironment(env: Record<string, string | undefined>): Partial<LiveSettings> {
+function liveSettingsFromEnvironment(env: Record<string, string | undefined>): Partial<LiveSettings> {
   const out: Partial<LiveSettings> = {};
   const clientId = env.KEYHOLDER_LIVE_CLIENT_ID?.trim();
   const tenant = env.KEYHOLDER_LIVE_TENANT_ID?.trim();

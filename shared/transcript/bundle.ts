@@ -11,7 +11,7 @@ import { KeyholderError } from '../errors/index';
 import { canonicalJson, fromBase64Url, toBase64Url, utf8 } from './canonical';
 import { ceremonyIdSchema, keyFingerprint, type SignFn, type TranscriptEntry, type VerifyFn } from './entry';
 
-export const BUNDLE_FORMAT = 'keyholder-transcript-bundle' as const;
+const BUNDLE_FORMAT = 'keyholder-transcript-bundle' as const;
 const BUNDLE_DOMAIN = 'keyholder-transcript-bundle-v1\n';
 /** A transcript is at most 16 MiB (MAX_TRANSCRIPT_BYTES); JSON escaping of its quotes adds a little. */
 export const MAX_BUNDLE_BYTES = 24 * 2 ** 20;
@@ -35,7 +35,7 @@ export const bundleSchema = z.strictObject({
 });
 export type TranscriptBundle = z.infer<typeof bundleSchema>;
 
-export function bundleSigningBytes(b: Omit<TranscriptBundle, 'sig'> | TranscriptBundle): Uint8Array {
+function bundleSigningBytes(b: Omit<TranscriptBundle, 'sig'> | TranscriptBundle): Uint8Array {
   const { sig: _sig, ...rest } = b as TranscriptBundle;
   void _sig;
   return utf8(BUNDLE_DOMAIN + canonicalJson(rest));

@@ -10,7 +10,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { canonicalJson, fromBase64Url, toBase64Url, toHex, utf8, type JsonObject } from './canonical';
 import { KeyholderError } from '../errors/index';
 
-export const TRANSCRIPT_VERSION = 1 as const;
+const TRANSCRIPT_VERSION = 1 as const;
 export const OPENING_KIND = 'ceremony.opened';
 export const CLOSING_KIND = 'ceremony.closed';
 
@@ -26,7 +26,7 @@ const b64url = (bytes: number) =>
 const jsonObject = z.record(z.string(), z.json()) as unknown as z.ZodType<JsonObject>;
 
 export const ceremonyIdSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{7,63}$/, 'a ceremony ID is 8-64 lower-case letters, digits or hyphens');
-export const entryKindSchema = z.string().regex(/^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)+$/, 'an entry kind looks like "vault.imported"');
+const entryKindSchema = z.string().regex(/^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)+$/, 'an entry kind looks like "vault.imported"');
 
 /** A participant's signed statement carried inside an entry (e.g. the supervisor's attestation). */
 export const attestationSchema = z.strictObject({

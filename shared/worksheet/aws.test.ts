@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkCacheTime, checkDualParty, parseKeyArn, parseRoleArn, regionAdvice } from './aws';
+import { awsKeyLocation, checkCacheTime, checkDualParty, parseKeyArn, parseRoleArn, regionAdvice } from './aws';
 
 const ARN = 'arn:aws:kms:eu-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 
@@ -18,6 +18,16 @@ describe('AWS worksheet rules', () => {
     ['1234abcd-12ab-34cd-56ef-1234567890ab', 'aws.bad_key_arn'],
   ])('refuses %s (%s) with a message that says what to copy', (arn, code) => {
     expect(() => parseKeyArn(arn)).toThrow(expect.objectContaining({ code, message: expect.stringMatching(/.{40}/) }));
+  });
+  it('a China Region is refused with the seed’s reason (the vendor does not support it), in the ARN and in the Region alone', () => {
+    for (const arn of ['arn:aws-cn:kms:cn-north-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab', 'arn:aws:kms:cn-northwest-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab']) {
+      expect(() => parseKeyArn(arn)).toThrow(expect.objectContaining({ code: 'aws.china_region', message: expect.stringMatching(/vendor does not support AWS China Regions.*another Region/) }));
+    }
+    expect(() => awsKeyLocation({ region: 'cn-north-1', accountId: '111122223333' })).toThrow(expect.objectContaining({ code: 'aws.china_region' }));
+    expect(() => regionAdvice('cn-northwest-1', 'eu-west-2')).toThrow(expect.objectContaining({ code: 'aws.china_region' }));
+  });
+  it('a multi-Region key is refused for what it is, not as a malformed ARN', () => {
+    expect(() => parseKeyArn('arn:aws:kms:eu-west-2:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab')).toThrow(expect.objectContaining({ code: 'aws.bad_key_arn', message: expect.stringMatching(/multi-Region key .* single-Region/) }));
   });
   it('reads a role ARN with a path and refuses a user ARN', () => {
     expect(parseRoleArn('arn:aws:iam::777788889999:role/service/vendor-kms').roleName).toBe('vendor-kms');

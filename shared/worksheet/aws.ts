@@ -46,8 +46,9 @@ export function parseKeyArn(input: string): KeyArn {
   if (!/^\d{12}$/.test(accountId)) throw new KeyholderError('aws.bad_key_arn', 'The account in the ARN must be your 12-digit AWS account ID.');
   if (resource.startsWith('alias/')) throw new KeyholderError('aws.alias_not_key', 'This is an alias ARN. Give the key ARN (…:key/<key ID>): an alias can be moved to another key without the vendor noticing.');
   const keyId = resource.startsWith('key/') ? resource.slice(4) : '';
+  // Before the GUID check: a multi-Region key ID (mrk-…) is not a GUID, and the holder needs the real reason.
+  if (keyId.startsWith('mrk-')) throw new KeyholderError('aws.bad_key_arn', 'This is a multi-Region key (its ID starts with mrk-). The ceremony imports into single-Region keys only: create a single-Region key with key material origin External.');
   if (!KEY_ID.test(keyId)) throw new KeyholderError('aws.bad_key_arn', 'The ARN must end in key/ and the key ID (a GUID, lower case), e.g. key/1234abcd-12ab-34cd-56ef-1234567890ab.');
-  if (keyId.startsWith('mrk-')) throw new KeyholderError('aws.bad_key_arn', 'Multi-Region keys cannot hold imported material for this ceremony; use a single-Region key.');
   return { arn, partition: partition as KeyArn['partition'], region, accountId, keyId };
 }
 
@@ -80,7 +81,7 @@ export function regionAdvice(keyRegion: string, vendorRegion: string | undefined
 }
 
 /** Dual party: two holders' keys must be in two different accounts. */
-export function checkDualParty(a: KeyArn, b: KeyArn): void {
+export function checkDualParty(a: Pick<KeyArn, 'accountId'>, b: Pick<KeyArn, 'accountId'>): void {
   if (a.accountId === b.accountId) {
     throw new KeyholderError('aws.same_account', 'Both key stores are in the same AWS account. Dual-party control needs each key holder\u2019s key in their own account.');
   }
@@ -100,8 +101,7 @@ export function awsKeyLocation(k: { partition?: string; region: string; accountI
   return `arn:${partition}:kms:${k.region}:${k.accountId}`;
 }
 
-/** The location (arn:aws:kms:{region}:{account}) of a key ARN. */
+/** The key store's location (arn:aws:kms:{region}:{account}) that a key ARN names: what the vendor registers. */
 export function keyLocationOf(keyArn: string): string {
-  const k = parseKeyArn(keyArn);
-  return awsKeyLocation(k);
+  return awsKeyLocation(parseKeyArn(keyArn));
 }

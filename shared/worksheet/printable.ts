@@ -17,7 +17,7 @@ export interface PrintableInput {
 
 const ORDER: FieldId[] = ['vaultHost', 'keyIdentifier', 'clientId', 'clientSecret', 'tenantId', 'keyName', 'secretCreatedOn', 'secretExpiresOn'];
 
-export function escapeHtml(s: string): string {
+function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 

@@ -7,7 +7,7 @@
 import { FIELDS, HOLDERS, LINE_OF, type FieldId, type HolderNo, type HolderWorksheet, type RuleContext, type Severity, type WorksheetIssue } from './model';
 
 /** DNS suffixes of Azure Key Vault (and Managed HSM) in Azure's clouds. */
-export const AZURE_VAULT_SUFFIXES = [
+const AZURE_VAULT_SUFFIXES = [
   { suffix: 'vault.azure.net', cloud: 'Azure (global)' },
   { suffix: 'vault.azure.cn', cloud: 'Azure operated by 21Vianet (China)' },
   { suffix: 'vault.usgovcloudapi.net', cloud: 'Azure Government (US)' },
@@ -16,15 +16,15 @@ export const AZURE_VAULT_SUFFIXES = [
 ] as const;
 
 /** Where the rehearsal cloud serves vaults; accepted in rehearsal mode only. */
-export const REHEARSAL_VAULT_SUFFIX = 'vault.rehearsal.localhost';
+const REHEARSAL_VAULT_SUFFIX = 'vault.rehearsal.localhost';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const NIL_GUID = '00000000-0000-0000-0000-000000000000';
 const KEY_VERSION = /^[0-9a-f]{32}$/i;
 const KEY_NAME = /^[0-9a-zA-Z-]{1,127}$/;
 const DAY = 24 * 60 * 60 * 1000;
-export const SECRET_MAX_LIFETIME_YEARS = 2;
-export const SECRET_WARN_DAYS = 30;
+const SECRET_MAX_LIFETIME_YEARS = 2;
+const SECRET_WARN_DAYS = 30;
 
 type Emit = (field: FieldId, severity: Severity, code: string, message: string) => void;
 

@@ -19,8 +19,7 @@ import { BoundedReadError, readFirstLineSync } from '../../services/platform/bou
 import type { CliCommand, CliIo, CliOption } from '../io';
 import { defineCommand, listOf as list, usageError, type CliValues } from '../command';
 
-export const EXIT_USAGE = 2;
-export const EXIT_FAILED = 1;
+const EXIT_FAILED = 1;
 
 type Values = CliValues;
 
@@ -47,7 +46,7 @@ function refuseUnsafeKdfOutsideRehearsal(io: CliIo, rehearsal: boolean): void {
 }
 
 /** Longer than any passphrase a person types; a longer first line is refused, not truncated. */
-export const MAX_PASSPHRASE_FILE_LINE = 1024;
+const MAX_PASSPHRASE_FILE_LINE = 1024;
 
 /**
  * First line of the file, as `openssl -passin file:` reads it: a regular

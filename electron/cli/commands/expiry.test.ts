@@ -61,6 +61,36 @@ describe('keyholder expiry list', () => {
     expect(out.join('\n')).toContain(`Imported key material in AWS KMS (${arn})`);
   });
 
+  it('a damaged AWS key-store record is reported (which file, what to do) with exit 1, never taken for none; the rest is still listed and nothing is changed (issue 17)', async () => {
+    const file = path.join(dir, 'data', 'aws-kms', 'key-store.json');
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    for (const damaged of ['{"state":"done","draft":{"holder":1,"validTo":"2026-12-', JSON.stringify({ state: 'done', draft: { holder: 3 } }), '[]']) {
+      fs.writeFileSync(file, damaged);
+      const { io, out, err } = fakeIo();
+      expect(await main(['expiry', 'list', '--within', '45', '--now', '2026-11-27T12:00:00Z'], io), damaged).toBe(1);
+      expect(out.join('\n')).toMatch(/! 2027-01-10 +44 days left +contoso \/ holder-1/);
+      expect(err.join('\n')).toContain(`record of your AWS key store (${file}) is damaged`);
+      expect(err.join('\n')).toMatch(/Run the import into AWS KMS again .* \[aws\.key_store_damaged\]$/);
+      // A listing only reads: the app sets the file aside, not a monitoring job.
+      expect(fs.readFileSync(file, 'utf8')).toBe(damaged);
+      expect(fs.readdirSync(path.dirname(file))).toEqual(['key-store.json']);
+    }
+    const j = fakeIo();
+    expect(await main(['expiry', 'list', '--json', '--now', '2026-11-27T12:00:00Z'], j.io)).toBe(1);
+    expect(JSON.parse(j.out.join('\n')).problems).toEqual([expect.objectContaining({ code: 'aws.key_store_damaged' })]);
+    const cal = fakeIo();
+    expect(await main(['expiry', 'ics', '--out', 'x.ics', '--now', '2026-11-27T12:00:00Z'], cal.io)).toBe(1);
+    expect(cal.err.join('\n')).toMatch(/\[aws\.key_store_damaged\]/);
+    expect(fs.existsSync(path.join(dir, 'x.ics')), 'no calendar that looks complete').toBe(false);
+
+    // Once the app has set it aside, the state stays unknown until the holder imports again: still reported, with where the copy is.
+    const kept = path.join(path.dirname(file), 'key-store.damaged-2026-11-27T10-00-00-000Z.json');
+    fs.renameSync(file, kept);
+    const after = fakeIo();
+    expect(await main(['expiry', 'list', '--now', '2026-11-27T12:00:00Z'], after.io)).toBe(1);
+    expect(after.err.join('\n')).toContain(`It was kept as ${kept}`);
+  });
+
   it('counts an expired item as within any window', async () => {
     const { io, out } = fakeIo();
     expect(await main(['expiry', 'list', '--within', '0', '--now', '2027-02-01T00:00:00Z'], io)).toBe(3);

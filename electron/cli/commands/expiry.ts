@@ -6,12 +6,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { isKeyholderError } from '../../../shared/errors/index';
+import { isKeyholderError, type KeyholderError } from '../../../shared/errors/index';
 import { describeDaysLeft, within } from '../../../shared/expiry/dashboard';
 import { isValidTimeZone } from '../../../shared/expiry/calendar';
 import { createExpiryService, systemTimeZone, type ExpiryService } from '../../services/expiry/expiry-service';
 import { withAwsKeyMaterial, worksheetTrackedItemsSource } from '../../services/expiry/tracked-items-source';
-import { readAwsKeyStoreRecord } from '../../services/vault/aws-kms/key-store-service';
+import { awsKeyStoreDamage, readAwsKeyStoreRecord } from '../../services/vault/aws-kms/key-store-service';
 import { createWorksheetService } from '../../services/worksheet/service';
 import { writeFileAtomic } from '../../services/expiry/atomic-file';
 import { fixedClock, systemClock, type Clock } from '../../services/platform/clock';
@@ -21,11 +21,10 @@ import { defineCommand, usageError, type CliValues } from '../command';
 import { plainReadError, readOnlyReminderStore, readOnlySettingsStore, requireDataDir } from '../read-only-data';
 import { terminalSecretBox } from './store-session';
 
-export const EXIT_NOTHING_DUE = 0;
-export const EXIT_SOMETHING_DUE = 3;
-export const EXIT_USAGE = 2;
-export const EXIT_FAILED = 1;
-export const DEFAULT_WITHIN_DAYS = 30;
+const EXIT_NOTHING_DUE = 0;
+const EXIT_SOMETHING_DUE = 3;
+const EXIT_FAILED = 1;
+const DEFAULT_WITHIN_DAYS = 30;
 
 /**
  * The app's data folder, where Electron keeps `userData` for "Key Holder":
@@ -58,8 +57,10 @@ const COMMON: Record<string, CliOption> = {
  * The expiry service as the app builds it (the worksheet's line-4 dates, the
  * documented files, the last Graph refresh), over read-only stores: a
  * listing never writes to the data folder. A string is a usage error.
+ * `problems` collects what could not be read but must not pass as "nothing
+ * tracked" (a damaged AWS key-store record hides its material's expiry).
  */
-function service(values: CliValues, io: CliIo): ExpiryService | string {
+function service(values: CliValues, io: CliIo, problems: KeyholderError[]): ExpiryService | string {
   const clock = clockFrom(values.now as string | undefined);
   if (typeof clock === 'string') return clock;
   const tz = (values['time-zone'] as string | undefined) ?? io.env.KEYHOLDER_TIME_ZONE ?? systemTimeZone();
@@ -72,7 +73,12 @@ function service(values: CliValues, io: CliIo): ExpiryService | string {
     readOnlySettingsStore(dataDir),
   );
   return createExpiryService({
-    source: withAwsKeyMaterial(worksheetTrackedItemsSource(worksheet, dataDir), () => readAwsKeyStoreRecord(dataDir)),
+    source: withAwsKeyMaterial(worksheetTrackedItemsSource(worksheet, dataDir), () => {
+      const damage = awsKeyStoreDamage(dataDir);
+      if (!damage) return readAwsKeyStoreRecord(dataDir);
+      if (!problems.some((p) => p.code === damage.code)) problems.push(damage);
+      return null;
+    }),
     store: readOnlyReminderStore(dataDir, (l) => io.err(l)),
     clock,
     timeZone: () => tz,
@@ -100,7 +106,7 @@ const list: CliCommand = defineCommand(
     example: 'keyholder expiry list --within 45 --data-dir "$HOME/.config/Key Holder"',
     exits: {
       [EXIT_NOTHING_DUE]: 'nothing falls within DAYS',
-      [EXIT_FAILED]: 'the data folder is missing, mistyped or cannot be read',
+      [EXIT_FAILED]: 'the data folder is missing, mistyped or cannot be read, or the AWS key-store record is damaged (the rest is still listed)',
       [EXIT_SOMETHING_DUE]: 'something falls within DAYS or has expired',
     },
   },
@@ -109,12 +115,13 @@ const list: CliCommand = defineCommand(
     if (!/^\d{1,5}$/.test(withinText)) return usageError(io, 'expiry list', `--within takes a whole number of days (0 or more), not "${withinText}".`);
     const days = Number(withinText);
     return guarded(io, 'expiry list', async () => {
-      const svc = service(values, io);
+      const problems: KeyholderError[] = [];
+      const svc = service(values, io, problems);
       if (typeof svc === 'string') return usageError(io, 'expiry list', svc);
       const board = await svc.dashboard();
       const soon = within(board.rows, days);
       if (json) {
-        io.out(JSON.stringify({ now: board.now, timeZone: board.timeZone, withinDays: days, due: soon.length, items: board.rows }, null, 2));
+        io.out(JSON.stringify({ now: board.now, timeZone: board.timeZone, withinDays: days, due: soon.length, items: board.rows, ...(problems.length ? { problems: problems.map((p) => ({ code: p.code, message: p.message })) } : {}) }, null, 2));
       } else if (board.rows.length === 0) {
         io.out('No expiries are tracked on this workstation yet (fill in the worksheet, or sign in so Key Holder can read them from Microsoft Graph).');
       } else {
@@ -129,6 +136,9 @@ const list: CliCommand = defineCommand(
         }
         io.out(soon.length === 0 ? `Nothing expires within ${days} days.` : `${soon.length} item${soon.length === 1 ? '' : 's'} expire${soon.length === 1 ? 's' : ''} within ${days} days or already expired.`);
       }
+      // What could not be read is never "nothing due": the listing above is incomplete, and says so.
+      for (const p of problems) io.err(`keyholder expiry list: ${p.message} [${p.code}]`);
+      if (problems.length) return EXIT_FAILED;
       return soon.length > 0 ? EXIT_SOMETHING_DUE : EXIT_NOTHING_DUE;
     });
   },
@@ -141,16 +151,22 @@ const ics: CliCommand = defineCommand(
     options: { out: { type: 'string', value: 'FILE', help: 'the calendar file to write (required)' }, ...COMMON },
     json: '{ ok, file, events }',
     example: 'keyholder expiry ics --out keyholder-expiries.ics',
-    exits: { 0: 'the calendar was written', 1: 'nothing to put in a calendar, or the data folder cannot be read' },
+    exits: { 0: 'the calendar was written', 1: 'nothing to put in a calendar, the data folder cannot be read, or the AWS key-store record is damaged (no calendar written)' },
   },
   async ({ values, json }, io) => {
     if (!values.out) return usageError(io, 'expiry ics', '--out FILE is required (for example --out keyholder-expiries.ics).');
     const out = path.resolve(io.cwd, values.out as string);
     if (fs.existsSync(out) && fs.statSync(out).isDirectory()) return usageError(io, 'expiry ics', `${out} is a folder; give a file name.`);
     return guarded(io, 'expiry ics', async () => {
-      const svc = service(values, io);
+      const problems: KeyholderError[] = [];
+      const svc = service(values, io, problems);
       if (typeof svc === 'string') return usageError(io, 'expiry ics', svc);
       const { ics: text, events } = await svc.calendar();
+      // A calendar without the imported material's expiry would look complete: none is written.
+      if (problems.length) {
+        for (const p of problems) io.err(`keyholder expiry ics: ${p.message} [${p.code}]`);
+        return EXIT_FAILED;
+      }
       writeFileAtomic(out, text);
       if (json) io.out(JSON.stringify({ ok: true, file: out, events }));
       else io.out(`Wrote ${events} event${events === 1 ? '' : 's'} to ${out}. Importing it again later updates these events instead of adding copies.`);

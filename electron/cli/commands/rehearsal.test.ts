@@ -6,11 +6,6 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runRehearsalCloud } from './rehearsal';
 import type { CliIo } from '../io';
-import * as msal from '@azure/msal-node';
-import { CryptographyClient, KeyClient } from '@azure/keyvault-keys';
-import { startRehearsalCloud } from '../../rehearsal/index';
-import { rehearsalEnvironment } from '../../services/cloud/environment';
-import { clientsFor } from '../../services/cloud/clients';
 
 const bin = path.resolve(__dirname, '../bin.mjs');
 
@@ -54,30 +49,5 @@ describe('keyholder rehearsal-cloud', () => {
     const outs: string[] = [];
     expect(await runRehearsalCloud(['--help'], { ...io, out: (l) => outs.push(l) })).toBe(0);
     expect(outs.join('\n')).toMatch(/Usage: keyholder rehearsal-cloud[\s\S]*--propagation-ms MS/);
-  });
-});
-
-describe('the app-side cloud plumbing against the rehearsal cloud', () => {
-  it('signs in with MSAL and uses KeyClient/CryptographyClient through clientsFor(rehearsalEnvironment)', async () => {
-    const cloud = await startRehearsalCloud({ port: 0 });
-    const clients = clientsFor(rehearsalEnvironment(cloud.descriptor, cloud.caCertPem));
-    try {
-      const app = cloud.descriptor.apps[0]!;
-      const cca = new msal.ConfidentialClientApplication(clients.msalConfig({ tenantId: app.tenantId, clientId: app.appId, clientSecret: app.clientSecret! }));
-      const credential = {
-        getToken: async (scopes: string | string[]) => {
-          const r = await cca.acquireTokenByClientCredential({ scopes: Array.isArray(scopes) ? scopes : [scopes] });
-          return { token: r!.accessToken, expiresOnTimestamp: r!.expiresOn!.getTime(), tokenType: 'Bearer' as const };
-        },
-      };
-      const kc = new KeyClient(cloud.descriptor.vaults[0]!.url, credential, clients.keyClientOptions());
-      const key = await kc.createRsaKey('plumbing', { keySize: 2048 });
-      const cc = new CryptographyClient(key.id!, credential, clients.keyClientOptions());
-      const wrapped = await cc.wrapKey('RSA-OAEP-256', Buffer.alloc(32, 9));
-      expect(Buffer.from((await cc.unwrapKey('RSA-OAEP-256', wrapped.result)).result)).toEqual(Buffer.alloc(32, 9));
-    } finally {
-      clients.destroy();
-      await cloud.stop();
-    }
   });
 });

@@ -59,6 +59,13 @@ describe('keyholder rehearse --provider aws-kms', () => {
     expect(entries.filter((e) => e.kind === 'worksheet.saved').map((e) => e.data.provider)).toEqual(['aws-kms', 'aws-kms']);
     expect(entries.filter((e) => e.kind === 'vault.imported').map((e) => e.data.keyVersionId)).toEqual([k1, k2]);
     expect(entries.filter((e) => e.kind === 'activation.attested')).toHaveLength(2);
+    // The key policy's plan is in the signed record, as the app records it (the same ceremony operation).
+    const policies = entries.filter((e) => e.kind === 'aws.key-policy-applied');
+    expect(policies.map((e) => e.data.holder)).toEqual([1, 2]);
+    for (const [i, k] of [k1, k2].entries()) {
+      expect((policies[i]!.data.keys as Record<string, unknown>[])[0]).toMatchObject({ keyRole: 'encryption', keyArn: k, vendorActions: ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'], widened: [] });
+      expect(policies[i]!.data.wideningConfirmed).toBe(false);
+    }
     expect(entries.filter((e) => e.kind === 'registration.done').map((e) => e.data.vaultDnsName)).toEqual([k1.split(':').slice(0, 5).join(':'), k2.split(':').slice(0, 5).join(':')]);
     expect(entries.at(-1)!.kind).toBe('ceremony.closed');
 

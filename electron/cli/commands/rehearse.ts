@@ -14,7 +14,7 @@ import type { CliCommand } from '../io';
 import { defineCommand, usageError } from '../command';
 
 /** Headless Chromium's print-to-PDF, when a Chromium is installed; otherwise the report stays HTML. */
-export function chromiumPdf(env: Record<string, string | undefined>): ((html: string) => Promise<Uint8Array>) | null {
+function chromiumPdf(env: Record<string, string | undefined>): ((html: string) => Promise<Uint8Array>) | null {
   const exe = [env.KEYHOLDER_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p): p is string => !!p && existsSync(p));
   if (!exe) return null;
   return async (html) => {

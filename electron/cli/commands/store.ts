@@ -18,7 +18,6 @@ import { openTerminalStoreSession, type StoreSession } from './store-session';
 
 export const EXIT_OK = 0;
 export const EXIT_REFUSED = 1;
-export const EXIT_USAGE = 2;
 
 /**
  * Builds the lifecycle service for the workstation (signed-in identity, vault, control plane);

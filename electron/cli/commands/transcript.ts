@@ -23,12 +23,11 @@ import { BUNDLE_EXTENSION } from '../../../shared/transcript/bundle';
 import type { CliCommand, CliIo } from '../io';
 import { defineCommand, listOf, usageError } from '../command';
 
-export const EXIT_INTACT = 0;
-export const EXIT_FAULT = 1;
-export const EXIT_USAGE = 2;
-export const EXIT_NOT_ANCHORED = 4;
-export const EXIT_INCOMPLETE = 5;
-export const EXIT_DISAGREE = 6;
+const EXIT_INTACT = 0;
+const EXIT_FAULT = 1;
+const EXIT_NOT_ANCHORED = 4;
+const EXIT_INCOMPLETE = 5;
+const EXIT_DISAGREE = 6;
 
 const HEX64 = /^[0-9a-fA-F]{64}$/;
 

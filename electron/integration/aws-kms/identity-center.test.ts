@@ -17,7 +17,13 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRehearsalCloud, type RehearsalCloud } from '../../rehearsal/index';
 import { agentFor, request } from '../../rehearsal/testing/sdk';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { AwsIdentityCenter } from '../../services/identity/aws-identity-center';
+import { sealedAwsSignIn } from '../../services/identity/aws-sign-in-keeper';
+import { memorySecretBox } from '../../services/platform/memory-secret-box';
+import type { SecretBox } from '../../services/platform/secret-box';
 import { silentLogger } from '../../services/log/logger';
 
 let cloud: RehearsalCloud;
@@ -32,13 +38,14 @@ async function advance(ms: number): Promise<void> {
   await request(agent, `${cloud.descriptor.adminUrl}/clock`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ advanceMs: ms }) });
 }
 
-function signIn(o: { sleep?: (ms: number) => Promise<void>; startUrl?: string } = {}): AwsIdentityCenter {
+function signIn(o: { sleep?: (ms: number) => Promise<void>; startUrl?: string; kept?: { box: SecretBox; file: string } } = {}): AwsIdentityCenter {
   const ic = cloud.descriptor.kms.identityCenter;
   return new AwsIdentityCenter({
     config: { startUrl: o.startUrl ?? ic.startUrl, region: ic.region, oidcEndpoint: ic.oidcEndpoint, portalEndpoint: ic.portalEndpoint, agent },
     clock,
     log: silentLogger,
     sleep: o.sleep ?? ((ms) => advance(ms)),
+    ...(o.kept ? { keeper: sealedAwsSignIn(o.kept.box, o.kept.file, silentLogger) } : {}),
   });
 }
 
@@ -215,5 +222,129 @@ describe('IAM Identity Center device authorisation', () => {
     expect(s.status().state).toBe('signed-out');
     portal.destroy();
     s.destroy();
+  });
+});
+
+describe('the sign-in kept across restarts, sealed with the SecretBox', () => {
+  const key = new Uint8Array(32).fill(7);
+  let dir: string;
+  /** The same keychain before and after a restart (same key), and where the sealed sign-in lives. */
+  const kept = (box: SecretBox = memorySecretBox({ key })) => ({ box, file: path.join(dir, 'aws-kms', 'identity-center-sign-in.sealed') });
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kh-aws-kept-'));
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  async function signedIn(user = 'alice'): Promise<AwsIdentityCenter> {
+    const s = signIn({ kept: kept() });
+    const prompt = await s.start();
+    await decide(prompt.userCode, 'approve', user);
+    await s.wait(prompt.flowId);
+    return s;
+  }
+
+  it('a restart keeps the sign-in and the chosen role (no plain token in the file); sign-out drops it', async () => {
+    const first = await signedIn('alice');
+    first.useRole('111122223333', 'KeyHolderKmsAdmin');
+    const token = (first as unknown as { tokens: { accessToken: string; refreshToken: string } }).tokens;
+    first.destroy();
+    const raw = fs.readFileSync(kept().file);
+    for (const secret of [token.accessToken, token.refreshToken, 'KeyHolderKmsAdmin']) expect(raw.includes(Buffer.from(secret)), 'sealed, not plain').toBe(false);
+
+    const again = signIn({ kept: kept() });
+    expect(again.status()).toMatchObject({ state: 'signed-in', role: { accountId: '111122223333', roleName: 'KeyHolderKmsAdmin' } });
+    const client = kms(again);
+    expect((await client.send(new ListKeysCommand({}))).Keys).toBeDefined();
+    client.destroy();
+
+    await again.signOut();
+    expect(fs.existsSync(kept().file)).toBe(false);
+    again.destroy();
+    expect(signIn({ kept: kept() }).status()).toEqual({ state: 'signed-out' });
+  });
+
+  it('past the access token’s hour the kept refresh token renews the session after a restart; once the portal refuses it, the kept sign-in is dropped', async () => {
+    const first = await signedIn('bob');
+    first.destroy();
+    const copy = fs.readFileSync(kept().file);
+    await advance(3601_000);
+    const renewed = signIn({ kept: kept() });
+    expect(renewed.status().state).toBe('signed-in');
+    expect(renewed.status().sessionExpiresAt, 'no past time shown as the end').toBeUndefined();
+    expect((await renewed.roleCredentials()).accessKeyId).toBeTruthy();
+    expect(Date.parse(renewed.status().sessionExpiresAt!)).toBeGreaterThan(clock.now().getTime());
+    renewed.destroy();
+
+    // The copy from before holds a refresh token the portal has since used up (they rotate): refused, dropped, said.
+    fs.writeFileSync(kept().file, copy);
+    await advance(3601_000);
+    const stale = signIn({ kept: kept() });
+    const e = await refusal(stale.roleCredentials());
+    expect(e.code).toBe('aws.sign_in_expired');
+    expect(fs.existsSync(kept().file)).toBe(false);
+    expect(stale.status().state).toBe('signed-out');
+    stale.destroy();
+  });
+
+  it('an expired sign-in is dropped at start (its client registration lapsed: nothing can renew it), with a notice', async () => {
+    const first = await signedIn('bob');
+    first.destroy();
+    expect(fs.existsSync(kept().file)).toBe(true);
+    await advance(91 * 24 * 3600_000);
+    const after = signIn({ kept: kept() });
+    expect(after.status()).toMatchObject({ state: 'signed-out', notice: expect.stringMatching(/expired while Key Holder was closed/) });
+    expect(fs.existsSync(kept().file)).toBe(false);
+    after.destroy();
+  });
+
+  it('a tampered sealed file is refused (set aside, signed out, said why); a sign-in for other settings is not used', async () => {
+    const first = await signedIn('bob');
+    first.destroy();
+    const file = kept().file;
+    const bytes = fs.readFileSync(file);
+    bytes[bytes.length - 5] = bytes[bytes.length - 5]! ^ 0x01;
+    fs.writeFileSync(file, bytes);
+    const after = signIn({ kept: kept() });
+    expect(after.status()).toMatchObject({ state: 'signed-out', notice: expect.stringMatching(/could not be opened .* set aside/) });
+    expect(fs.existsSync(file)).toBe(false);
+    expect(fs.readdirSync(path.dirname(file)).some((n) => n.startsWith('identity-center-sign-in.sealed.unreadable-'))).toBe(true);
+    await expect(after.roleCredentials()).rejects.toMatchObject({ code: 'aws.not_signed_in' });
+    after.destroy();
+
+    // Sealed by another keychain (another computer or user): the same.
+    const other = await signedIn('bob');
+    other.destroy();
+    const foreign = signIn({ kept: kept(memorySecretBox()) });
+    expect(foreign.status()).toMatchObject({ state: 'signed-out', notice: expect.stringMatching(/could not be opened/) });
+    foreign.destroy();
+
+    // Kept for another access portal: not used, and dropped.
+    const mine = await signedIn('bob');
+    mine.destroy();
+    const elsewhere = signIn({ kept: kept(), startUrl: 'https://d-0000000000.awsapps.com/start' });
+    expect(elsewhere.status()).toEqual({ state: 'signed-out' });
+    expect(fs.existsSync(kept().file)).toBe(false);
+    elsewhere.destroy();
+  });
+
+  it('without a SecretBox: signing in is refused before anything starts (fail closed), and a kept sign-in stays unopened with the reason', async () => {
+    const none = memorySecretBox({ key, available: false, reason: 'The system keychain is locked.' });
+    const s = signIn({ kept: kept(none) });
+    const e = await refusal(s.start());
+    expect(e.code).toBe('aws.secret_store_unavailable');
+    expect(e.message).toMatch(/cannot keep your AWS sign-in safely: The system keychain is locked\. Nothing was saved and you stay signed out/);
+    expect(s.status()).toEqual({ state: 'signed-out' });
+    expect(fs.existsSync(kept().file)).toBe(false);
+    s.destroy();
+
+    const first = await signedIn('bob');
+    first.destroy();
+    const locked = signIn({ kept: kept(none) });
+    expect(locked.status()).toMatchObject({ state: 'signed-out', notice: expect.stringMatching(/cannot open it: The system keychain is locked/) });
+    await expect(locked.roleCredentials()).rejects.toMatchObject({ code: 'aws.not_signed_in' });
+    // Left sealed for when the keychain is available again.
+    expect(fs.existsSync(kept().file)).toBe(true);
+    locked.destroy();
+    expect(signIn({ kept: kept() }).status().state).toBe('signed-in');
   });
 });

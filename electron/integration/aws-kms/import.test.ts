@@ -125,12 +125,26 @@ describe('import round trip', () => {
   });
 });
 
+describe('the wrapping algorithm', () => {
+  it('wraps with RSA_AES_KEY_WRAP_SHA_256 when asked (OAEP over a fresh AES key, then RFC 5649 key wrap), and KMS then holds the escrowed material', async () => {
+    const key = generateSymmetricKey();
+    const out = await provider().importKey(spec(key, { wrappingAlgorithm: 'RSA_AES_KEY_WRAP_SHA_256' }));
+    expect(out).toMatchObject({ reused: false, materialProof: 'imported' });
+    expect(out.selfTest).toEqual({ encryptDecrypt: true, dataKey: true, macMatchesLocal: true, localMacVerified: true });
+    // The same material again under the default OAEP wrap is accepted as identical: the AES key wrap delivered the escrowed bytes.
+    expect(await provider().importKey(spec(key))).toMatchObject({ keyArn: out.keyArn, materialProof: 'reimport-accepted' });
+    // Other material under the AES key wrap is refused by KMS: the wrap is not a pass-through that any bytes survive.
+    await refusedWith(provider().importKey(spec(generateSymmetricKey(), { keyArn: out.keyArn, wrappingAlgorithm: 'RSA_AES_KEY_WRAP_SHA_256' })), 'aws.other_material');
+  });
+});
+
 describe('resuming', () => {
   for (const [step, role] of [
     ['created', 'primary'],
     ['parameters', 'primary'],
     ['imported', 'primary'],
     ['created', 'companion-hmac'],
+    ['parameters', 'companion-hmac'],
     ['imported', 'companion-hmac'],
   ] as const) {
     it(`a crash after "${step}" of the ${role} key: the next run creates no second key and ends with the same proof`, async () => {
@@ -180,6 +194,18 @@ describe('bad input at every step', () => {
     await refusedWith(provider().importKey({ ...spec(key), secretKey: privateKey }), 'aws.wrong_key_type');
     await refusedWith(provider().importKey({ ...spec(key), fingerprint: 'ab'.repeat(32) }), 'aws.wrong_copy');
     await refusedWith(provider().importKey(spec(key, { expiration: { model: 'KEY_MATERIAL_EXPIRES', validTo: new Date(Number.NaN) } })), 'aws.bad_valid_to');
+  });
+
+  it('an expiry date AWS refuses (past, or more than 365 days ahead): said as such, not "retry"; the import then completes with a valid date on the same key', async () => {
+    const key = generateSymmetricKey();
+    const h1 = sdk('key holder 1');
+    const before = await keyCount(h1);
+    const far = await refusedWith(provider().importKey(spec(key, { expiration: { model: 'KEY_MATERIAL_EXPIRES', validTo: new Date(Date.now() + 400 * 86400_000) } })), 'aws.bad_valid_to');
+    expect(far.message).toMatch(/at most 365 days ahead.*"does not expire"/);
+    await refusedWith(provider().importKey(spec(key, { expiration: { model: 'KEY_MATERIAL_EXPIRES', validTo: new Date(Date.now() - 86400_000) } })), 'aws.bad_valid_to');
+    const out = await provider().importKey(spec(key, { expiration: { model: 'KEY_MATERIAL_EXPIRES', validTo: new Date(Date.now() + 30 * 86400_000) } }));
+    expect(out).toMatchObject({ reused: true, materialProof: 'imported' });
+    expect(await keyCount(h1)).toBe(before + 2);
   });
 
   it('a named key: not an ARN, another Region, KMS-generated material, an HMAC key, another account, other material', async () => {

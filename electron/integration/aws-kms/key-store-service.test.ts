@@ -25,6 +25,11 @@ import { silentLogger } from '../../services/log/logger';
 import { AwsKmsProvider } from '../../services/vault/aws-kms/provider';
 import { AwsKeyStoreService, type AwsImportDraft } from '../../services/vault/aws-kms/key-store-service';
 import { awsImportPurpose, awsImportTarget } from '../../services/vault/aws-kms/import-purpose';
+import { createCeremonyOperations, type CeremonyRecorder } from '../../services/ceremony/operations';
+import { KMSClient, PutKeyPolicyCommand } from '@aws-sdk/client-kms';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { JsonObject } from '../../../shared/transcript/canonical';
+import { assertNoSecretFields } from '../../../shared/transcript/entry';
 
 let cloud: RehearsalCloud;
 let agent: https.Agent;
@@ -55,6 +60,22 @@ async function holderCopy(keyStoreKind: 'aws-kms' | 'azure-key-vault'): Promise<
   st = await escrow.testRestore(st.sessionId, 1, PASS[0]!);
   st = await escrow.createHolderCopy(st.sessionId, 'Key holder 1', PASS[1]!);
   return { file: parseEscrow(new Uint8Array(fs.readFileSync(st.holderCopies[0]!.file))), fingerprint: st.key.fingerprint };
+}
+
+/** The ceremony's operations over this key store only, recording into a list (what the transcript would get). */
+function operations(svc: AwsKeyStoreService) {
+  const entries: { kind: string; data: JsonObject }[] = [];
+  const recorder: CeremonyRecorder = {
+    // As the signed transcript does: a field that looks like secret material is refused.
+    note: async (kind, data) => {
+      assertNoSecretFields(data);
+      entries.push({ kind, data });
+    },
+    recorded: (kind) => entries.filter((e) => e.kind === kind).map((e) => e.data),
+  };
+  // Only the AWS key store is used by this operation; the other services are not reached.
+  const ops = createCeremonyOperations({ worksheet: {} as never, escrow: {} as never, controlPlane: {} as never, vault: {} as never, awsKeyStore: svc, recorder });
+  return { ops, entries };
 }
 
 const open = (file: EscrowFile) => holderCopySource(holderCopyFromBytes(serializeEscrow(file), 'holder-key-holder-1.khescrow'), new PassphraseThrottle({ clock: systemClock, baseDelayMs: 0 })).open(new Uint8Array(Buffer.from(PASS[1]!, 'utf8')));
@@ -110,5 +131,42 @@ describe('AWS key store service', () => {
     expect(() => svc.saveDraft({ ...draft, vendorRoleArn: 'arn:aws:iam::777788889999:user/x' })).toThrow(expect.objectContaining({ code: 'aws.bad_role_arn' }));
     expect(() => svc.saveDraft({ ...draft, cacheMinutes: 0 })).toThrow(expect.objectContaining({ code: 'aws.bad_cache_time' }));
     expect(svc.record()?.draft).toEqual(other);
+  });
+
+  it('records the key policy plan in the transcript when it is applied (what the vendor role gets, the diff, a widening confirmed), through the ceremony operation', async () => {
+    const { file } = await holderCopy('aws-kms');
+    const svc = keyStore(fs.mkdtempSync(path.join(tmp, 'ws-')));
+    const vendorRole = principal('vendor role').arn;
+    const draft: AwsImportDraft = { holder: 1, accountId: principal('key holder 1').accountId, region: REGION, vendorRoleArn: vendorRole, cacheMinutes: 5 };
+    svc.saveDraft(draft);
+    const imported = await awsImportPurpose(svc)(await open(file), { kind: 'vault-import', target: awsImportTarget(draft), holder: 1 }, file);
+    const { ops, entries } = operations(svc);
+
+    // The vendor role already may Decrypt the key: the plan widens its grant, refused until the holder confirms it.
+    const h1 = principal('key holder 1');
+    const kms = new KMSClient({ region: REGION, endpoint: cloud.descriptor.kms.endpoint, credentials: { accessKeyId: h1.accessKeyId, secretAccessKey: h1.secretAccessKey }, requestHandler: new NodeHttpHandler({ httpsAgent: agent }), maxAttempts: 1 });
+    const narrow = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${h1.accountId}:root` }, Action: 'kms:*', Resource: '*' }, { Effect: 'Allow', Principal: { AWS: vendorRole }, Action: 'kms:Decrypt', Resource: '*' }] };
+    await kms.send(new PutKeyPolicyCommand({ KeyId: String(imported.keyVersionId), PolicyName: 'default', Policy: JSON.stringify(narrow) }));
+    kms.destroy();
+    const shown = await svc.proposePolicies();
+    await expect(ops.applyAwsPolicies(shown)).rejects.toMatchObject({ code: 'aws.policy_widens' });
+    expect(entries, 'nothing is recorded for a policy that was not applied').toEqual([]);
+
+    await ops.applyAwsPolicies(shown, { widening: true });
+    expect(entries.map((e) => e.kind)).toEqual(['aws.key-policy-applied']);
+    const e = entries[0]!.data;
+    expect(e).toMatchObject({ holder: 1, vendorRoleArn: vendorRole, wideningConfirmed: true });
+    const [key, companion] = e.keys as JsonObject[];
+    expect(key).toMatchObject({ keyRole: 'encryption', keyArn: imported.keyVersionId, vendorActions: ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'], widened: [vendorRole], unchanged: false, replacedPolicySha256: shown.primary.currentSha256 });
+    expect(key!.changes).toEqual(shown.primary.lines);
+    expect((key!.changes as string[])[0]).toMatch(/^WIDENS arn:aws:iam::\d{12}:role\/.+: kms:DescribeKey, kms:Encrypt, kms:GenerateDataKey$/);
+    expect(key!.appliedPolicySha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(key!.appliedPolicySha256).not.toBe(key!.replacedPolicySha256);
+    expect(companion).toMatchObject({ keyRole: 'companion-hmac', keyArn: imported.companionKeyArn, vendorActions: ['kms:DescribeKey', 'kms:GenerateMac'], widened: [], unchanged: false });
+
+    // Applying again changes nothing in AWS and adds nothing to the record.
+    await ops.applyAwsPolicies(await svc.proposePolicies());
+    expect(entries).toHaveLength(1);
+    expect(svc.keyStoreValues()).toMatchObject({ keyArn: imported.keyVersionId });
   });
 });

@@ -56,4 +56,16 @@ describe('keyholder store on an AWS KMS workstation (terminal)', () => {
     expect(await main(['store', 'status', '--json', '--data-dir', ws, '--cloud-descriptor', descriptor], c)).toBe(0);
     expect(JSON.parse(c.lines.join('\n')).keyStore.state).toBe('Available');
   });
+
+  it('outside rehearsal the terminal needs KEYHOLDER_AWS_PROFILE for an AWS key store, and refuses an endpoint override that is not plain https', async () => {
+    const ws = path.join(result.outDir, 'workstations', 'holder1');
+    const live = { KEYHOLDER_LIVE_CLIENT_ID: '00000000-0000-4000-8000-000000000001', KEYHOLDER_LIVE_TENANT_ID: '00000000-0000-4000-8000-000000000002' };
+    const a = { ...io(), env: live };
+    expect(await main(['store', 'status', '--data-dir', ws], a)).not.toBe(0);
+    expect(a.errors.join('\n')).toMatch(/store\.no_aws_profile.*Set KEYHOLDER_AWS_PROFILE to your named profile/);
+    expect(a.errors.join('\n')).not.toMatch(/device|sign in at/i);
+    const b = { ...io(), env: { KEYHOLDER_AWS_PROFILE: 'holder1', AWS_ENDPOINT_URL_KMS: 'http://kms.example' } };
+    expect(await main(['store', 'status', '--data-dir', ws], b)).not.toBe(0);
+    expect(b.errors.join('\n')).toMatch(/aws\.bad_endpoint/);
+  });
 });

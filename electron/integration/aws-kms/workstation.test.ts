@@ -91,10 +91,18 @@ describe('the key store signs in as the holder did here', () => {
     expect(out.selfTest).toEqual({ encryptDecrypt: true, dataKey: true, macMatchesLocal: true, localMacVerified: true });
     // The credentials are the role's temporary ones, not a long-term key of the descriptor's.
     const access = ws.access()!;
-    const creds = await (access.credentials as () => Promise<{ accessKeyId: string; sessionToken?: string }>)();
+    const creds = await (access.credentials as () => Promise<{ accessKeyId: string; secretAccessKey: string; sessionToken?: string }>)();
     expect(creds.accessKeyId).toMatch(/^ASIA/);
     expect(creds.sessionToken).toBeTruthy();
     expect(cloud.descriptor.kms.principals.map((p) => p.accessKeyId)).not.toContain(creds.accessKeyId);
+    // Kept in memory only: nothing the workstation wrote (worksheet lines, the key store's record) holds the role's secret or session token.
+    const written = fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => fs.statSync(path.join(dir, f)).isFile());
+    expect(written.length).toBeGreaterThan(0);
+    for (const f of written) {
+      const text = fs.readFileSync(path.join(dir, f), 'latin1');
+      expect(text, f).not.toContain(creds.secretAccessKey);
+      expect(text, f).not.toContain(creds.sessionToken!);
+    }
   });
 
   it('gives no access while AWS is not set up on the workstation', () => {

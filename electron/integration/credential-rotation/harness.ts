@@ -18,7 +18,7 @@ import { KeyClient } from '@azure/keyvault-keys';
 import { startRehearsalCloud, type RehearsalCloud } from '../../rehearsal/index';
 import { ensureCertificates } from '../../rehearsal/certs';
 import { agentFor, clientCredential, msalConfig, request } from '../../rehearsal/testing/sdk';
-import { startStandaloneControlPlane, type StandaloneControlPlane } from '../../rehearsal/control-plane/server';
+import { startStandaloneControlPlane, type StandaloneControlPlane } from '../../rehearsal/control-plane/testing/server';
 import { AzureKeyStoreProbe } from '../../rehearsal/control-plane/probe';
 import { IdentityService } from '../../services/identity/identity-service';
 import { rehearsalAzureEndpoints, type AzureEndpoints } from '../../services/identity/index';
@@ -35,8 +35,8 @@ import type { Clock } from '../../services/platform/clock';
 import type { SecretBox } from '../../services/platform/secret-box';
 import { fakeBox, scriptedBrowser } from '../import/harness';
 
-export const ADMIN_TOKEN = 'rotation-admin-token-0123456789abcdef';
-export const ENVIRONMENT = 'rotation-rehearsal';
+const ADMIN_TOKEN = 'rotation-admin-token-0123456789abcdef';
+const ENVIRONMENT = 'rotation-rehearsal';
 
 /** The world's clock: real time plus an offset the test moves (the rehearsal's "move the clock"). */
 export function movableClock(): Clock & { advance(ms: number): void; offsetMs(): number } {

@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLifecycleHarness, type LifecycleHarness } from './harness';
-import { storeCommands, EXIT_OK, EXIT_REFUSED, EXIT_USAGE } from '../../cli/commands/store';
+import { storeCommands, EXIT_OK, EXIT_REFUSED } from '../../cli/commands/store';
+import { EXIT_USAGE } from '../../cli/command';
 import type { CliIo } from '../../cli/io';
 
 let h: LifecycleHarness;

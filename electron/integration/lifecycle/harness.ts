@@ -35,7 +35,7 @@ import { PASS } from '../../services/escrow/testing/helpers';
 
 export const ENV = 'env-lifecycle';
 export const KEY_NAME = 'contoso-cmek';
-export const LOW_KDF = { N: 2 ** 10, r: 8, p: 1 };
+const LOW_KDF = { N: 2 ** 10, r: 8, p: 1 };
 
 export interface HolderSide {
   n: 1 | 2;

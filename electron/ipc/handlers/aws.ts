@@ -6,7 +6,7 @@ import type { AwsImportDraft } from '../../services/vault/aws-kms/key-store-serv
 import { CACHE_TIME, parseKeyArn } from '../../../shared/worksheet/aws';
 import { KeyholderError } from '../../../shared/errors/index';
 import type { RequestOf } from '../../../shared/ipc/contract';
-import { ownHolder } from './vault';
+import { guardImportStart, ownHolder } from './vault';
 import type { PolicyProposal } from '../../services/vault/aws-kms/provider';
 
 type AwsChannels =
@@ -66,6 +66,7 @@ export function awsHandlers(s: Services): Pick<Handlers, AwsChannels> {
   const worksheetView = async () => ({
     lines: s.aws.worksheet(),
     checks: { '1': s.aws.checkWorksheet(1), '2': s.aws.checkWorksheet(2) },
+    locations: { '1': s.aws.location(1), '2': s.aws.location(2) },
     cacheTime: { ...CACHE_TIME },
     ownHolder: await own(),
   });
@@ -95,7 +96,15 @@ export function awsHandlers(s: Services): Pick<Handlers, AwsChannels> {
     },
     'aws:worksheet': worksheetView,
     'aws:saveWorksheet': async (r) => {
-      s.aws.saveWorksheet(r.holder, r.line);
+      const { worksheet, check } = s.aws.saveWorksheet(r.holder, r.line);
+      // The ceremony's worksheet step for AWS (what the vendor registers next): recorded once the line is complete
+      // and says where the key store lives, with the same fields as `keyholder rehearse --provider aws-kms`.
+      const keyLocation = s.aws.location(r.holder, worksheet);
+      const line = worksheet[`${r.holder}`]!;
+      if (keyLocation && !Object.keys(check.problems).length) {
+        await s.ceremonyOps.awsWorksheetSaved(r.holder, { keyLocation, vendorRoleArn: line.vendorRoleArn, cacheMinutes: line.cacheMinutes });
+        s.deps.emit('app:changed', { topic: 'worksheet' });
+      }
       return worksheetView();
     },
     'aws:state': async () => {
@@ -111,7 +120,8 @@ export function awsHandlers(s: Services): Pick<Handlers, AwsChannels> {
             ...(r.outcome ? { outcome: r.outcome } : {}),
           }
         : null;
-      return { record, suggested: { holder, keyArn: line?.keyArn ?? '', holderCopies: findHolderCopies(s.deps.dataDir) } };
+      const damaged = s.awsKeyStore.damage();
+      return { record, suggested: { holder, keyArn: line?.keyArn ?? '', holderCopies: findHolderCopies(s.deps.dataDir) }, ...(damaged ? { damaged: damaged.toShape() } : {}) };
     },
     'aws:saveDraft': async (r) => {
       s.awsKeyStore.saveDraft(keyStoreDraft(s, r));
@@ -119,9 +129,13 @@ export function awsHandlers(s: Services): Pick<Handlers, AwsChannels> {
     },
     // The key is opened only inside a supervised activation (keeper, knower, supervisor); the desk's import purpose
     // carries out the AWS import when the attested target is the AWS draft's.
-    'aws:startImport': async (r) => {
+    'aws:startImport': async ({ otherHolderConfirmed, ...r }) => {
       const draft = keyStoreDraft(s, r);
+      // Kept first, so a refusal below loses nothing the holder typed.
+      s.awsKeyStore.saveDraft(draft);
       if (!r.holderCopyPath.trim()) throw new KeyholderError('vault.copy_missing', 'Choose your key-holder copy of the AWS key (the file made for you in the escrow step).');
+      // The same door as the Azure import: this workstation's own holder (or the warned choice), and the step table.
+      await guardImportStart(s, { holder: draft.holder, otherHolderConfirmed, target: awsImportTarget(draft), into: 'AWS account' });
       // Recorded in the ceremony (the AWS worksheet saved: location, vendor role, cache time) before anyone hands over a copy.
       await s.ceremonyOps.saveAwsKeyStore(draft);
       // The copy must hold the 256-bit AES key: an RSA copy (Azure's) is refused before anyone joins.
@@ -134,7 +148,8 @@ export function awsHandlers(s: Services): Pick<Handlers, AwsChannels> {
       if (now.primary.currentSha256 !== r.primarySha256 || now.companion.currentSha256 !== r.companionSha256) {
         throw new KeyholderError('aws.policy_changed', 'A key policy changed in AWS since Key Holder showed you the difference. Review the new difference before applying.');
       }
-      await s.awsKeyStore.applyPolicies(now, { widening: r.confirmWidening });
+      // Through the ceremony's operation: the plan the holder saw is recorded in the transcript once applied.
+      await s.ceremonyOps.applyAwsPolicies(now, { widening: r.confirmWidening });
       return both(await s.awsKeyStore.proposePolicies());
     },
   };

@@ -9,19 +9,33 @@ import { KeyholderError, isKeyholderError } from '../../../shared/errors/index';
 import type { MergedCeremonyView } from '../../../shared/ipc/channels/ceremony';
 import { ceremonyReportHtml, closeCeremony, reportInput, sendPendingRecords } from '../../services/ceremony/index';
 
-async function exchangeWithControlPlane(s: Services): Promise<MergedCeremonyView['controlPlane']> {
+/**
+ * How long the Ceremony screen waits for each request to the control plane: a
+ * vendor that does not answer must not hold up the whole ceremony for the
+ * client's usual 30 s. The copies kept from the last exchange stand meanwhile.
+ */
+const CEREMONY_EXCHANGE_TIMEOUT_MS = 8_000;
+
+/** The control plane's part of a view built without asking it. */
+function notAsked(s: Services): MergedCeremonyView['controlPlane'] {
+  return s.controlPlane.view().connected ? { state: 'not_asked', lastExchangedAt: s.mergedCeremony.lastExchange()?.at ?? null } : { state: 'not_connected' };
+}
+
+async function exchangeWithControlPlane(s: Services, timeoutMs: number): Promise<MergedCeremonyView['controlPlane']> {
   if (!s.controlPlane.view().connected) return { state: 'not_connected' };
   try {
-    const r = await s.mergedCeremony.sync(s.controlPlane);
-    return { state: 'exchanged', received: r.received.map((x) => `${x.workstation} (${x.entries} entries)`), refused: r.refused };
+    const r = await s.mergedCeremony.sync(s.controlPlane, { timeoutMs });
+    return { state: 'exchanged', at: r.at, relayed: r.relayed, received: r.received.map((x) => `${x.workstation} (${x.entries} entries)`), refused: r.refused };
   } catch (e) {
-    return isKeyholderError(e) ? { state: 'failed', code: e.code, message: e.message } : { state: 'failed', code: 'internal', message: 'The exchange with the control plane failed.' };
+    const lastExchangedAt = s.mergedCeremony.lastExchange()?.at ?? null;
+    return isKeyholderError(e) ? { state: 'failed', code: e.code, message: e.message, lastExchangedAt } : { state: 'failed', code: 'internal', message: 'The exchange with the control plane failed.', lastExchangedAt };
   }
 }
 
 export function ceremonyHandlers(
   s: Services,
-): Pick<Handlers, 'ceremony:view' | 'ceremony:close' | 'ceremony:send-record' | 'ceremony:report' | 'ceremony:exportReportPdf' | 'ceremony:merged' | 'ceremony:exportWorkstationFile' | 'ceremony:importWorkstationFile'> {
+  o: { exchangeTimeoutMs?: number } = {},
+): Pick<Handlers, 'ceremony:view' | 'ceremony:close' | 'ceremony:send-record' | 'ceremony:report' | 'ceremony:exportReportPdf' | 'ceremony:merged' | 'ceremony:exchange' | 'ceremony:exportWorkstationFile' | 'ceremony:importWorkstationFile'> {
   const closing = { ceremony: s.ceremony, controlPlane: s.controlPlane, clock: s.deps.clock, log: s.deps.log };
   const report = () => reportInput({ ceremony: s.ceremony, clock: s.deps.clock, mode: s.deps.environment.mode, kdf: s.escrow.kdfProfile.name });
   return {
@@ -39,12 +53,13 @@ export function ceremonyHandlers(
       const bytes = await pdf.fromHtml(ceremonyReportHtml(input));
       return s.ceremony.saveExport(`ceremony-report-${input.ceremony}.pdf`, bytes);
     },
-    // While connected, each view first exchanges transcripts with the control plane; offline, the files carried by hand.
-    'ceremony:merged': async () => s.mergedCeremony.view(await exchangeWithControlPlane(s)),
+    // At once, from what is on this workstation; the exchange with the control plane is its own call, so an unreachable vendor holds up nothing.
+    'ceremony:merged': async () => s.mergedCeremony.view(notAsked(s)),
+    'ceremony:exchange': async () => s.mergedCeremony.view(await exchangeWithControlPlane(s, o.exchangeTimeoutMs ?? CEREMONY_EXCHANGE_TIMEOUT_MS)),
     'ceremony:exportWorkstationFile': async () => s.mergedCeremony.saveOwn(),
     'ceremony:importWorkstationFile': async (r) => {
       const got = s.mergedCeremony.importText(r.text, `file ${r.name}`);
-      return { workstation: got.workstation, entries: got.entries, view: s.mergedCeremony.view(await exchangeWithControlPlane(s)) };
+      return { workstation: got.workstation, entries: got.entries, view: s.mergedCeremony.view(notAsked(s)) };
     },
   };
 }

@@ -31,8 +31,10 @@ export function escrowHandlers(s: Services): Pick<Handlers, EscrowChannel> {
         '3072 bits is recommended: about 128-bit strength, the level NIST expects to remain adequate beyond 2030, and accepted by Azure Key Vault. 2048 bits (112-bit) is the minimum Azure accepts; 4096 bits is slower for every wrap and unwrap for little practical gain.',
       kdf: describeScrypt(e.kdfProfile.escrow),
       pemKdf: describeScrypt(e.kdfProfile.pem),
+      keyStore: s.awsActive() ? ('aws-kms' as const) : ('azure-key-vault' as const),
     }),
-    'escrow:start': async (r) => s.ceremonyOps.startEscrow({ modulusBits: r.modulusBits, ...(r.purpose ? { purpose: r.purpose } : {}) }),
+    // The key for the key store the settings choose: a 256-bit AES key for AWS KMS (the size is then not asked), RSA for Azure.
+    'escrow:start': async (r) => s.ceremonyOps.startEscrow({ modulusBits: r.modulusBits, ...(r.purpose ? { purpose: r.purpose } : {}), ...(s.awsActive() ? { keyStore: 'aws-kms' as const } : {}) }),
     'escrow:status': async (r) => e.status(r.sessionId),
     'escrow:setCustodians': (r) => e.setCustodians(r.sessionId, r.names, r.threshold),
     'escrow:assess': async (r) => e.assessPassphrase(r.passphrase, r.context ?? []),

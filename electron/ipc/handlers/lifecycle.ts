@@ -13,7 +13,9 @@ type LifecycleChannel =
   | 'lifecycle:vault-backup'
   | 'lifecycle:key-rotation-start'
   | 'lifecycle:key-rotation-add-key'
+  | 'lifecycle:key-rotation-join'
   | 'lifecycle:key-rotation-import'
+  | 'lifecycle:key-material-extend'
   | 'lifecycle:key-rotation-submit'
   | 'lifecycle:key-rotation-disable-old';
 
@@ -24,7 +26,9 @@ export function lifecycleHandlers(s: Services): Pick<Handlers, LifecycleChannel>
   return {
     'lifecycle:status': async (r) => {
       const st = await ks.status({ refresh: r.refresh ?? true });
-      return { ...st, keyRotation: rot.exists() ? await rot.view({ refresh: false }) : null };
+      // The AWS facts only when the key store shown is this workstation's AWS key (a KMS call per previous key kept).
+      const aws = st.keyStore && st.keyStore.keyVersionId === s.awsKeyStore.record()?.outcome?.keyArn ? await s.awsKeyStore.lifecycleFacts() : null;
+      return { ...st, keyRotation: rot.exists() ? await rot.view({ refresh: false }) : null, aws };
     },
     'lifecycle:confirmation': async (r) => ks.confirmationFor(r.action),
     'lifecycle:revoke': async (r) => {
@@ -60,10 +64,20 @@ export function lifecycleHandlers(s: Services): Pick<Handlers, LifecycleChannel>
       const { target } = await rot.prepareAddKey(r);
       return s.activationDesk.startRewrap({ escrowFile: r.escrowFile, holderCopies: r.holderCopies, purpose: { target } });
     },
+    'lifecycle:key-rotation-join': async (r) => {
+      const v = await rot.joinWithHolderCopy(r);
+      changed();
+      return v;
+    },
     // The new key is opened only inside a supervised activation (keeper, knower, supervisor); its 'key-rotation' purpose runs the import.
     'lifecycle:key-rotation-import': async (r) => {
       const { target, holder } = rot.prepareImport({ holderCopyPath: r.holderCopyPath, ...(r.keyName ? { keyName: r.keyName } : {}) });
       return s.activationDesk.start({ mode: 'split-knowledge', escrowFile: r.holderCopyPath, purpose: { kind: 'key-rotation', target, holder } });
+    },
+    // The same material again, opened only inside a supervised activation (keeper, knower, supervisor); its 'key-material-extend' purpose re-imports it.
+    'lifecycle:key-material-extend': async (r) => {
+      const { target, holder } = s.awsKeyStore.prepareExtension({ validTo: r.validTo });
+      return s.activationDesk.start({ mode: 'split-knowledge', escrowFile: r.holderCopyPath, purpose: { kind: 'key-material-extend', target, holder } });
     },
     'lifecycle:key-rotation-submit': async (r) => rot.submit(r.clientSecret ? { clientSecret: r.clientSecret } : {}),
     'lifecycle:key-rotation-disable-old': async (r) => {

@@ -16,6 +16,28 @@ export function ownHolder(s: Services, ws: { holder1: { secret: string }; holder
   return kept.length === 1 ? kept[0] : undefined;
 }
 
+/**
+ * The door in front of a supervised import into either key store (the Azure
+ * vault, the AWS KMS key): this workstation's own holder unless the holder
+ * chose the other one on the screen after a warning, and only when the step
+ * table allows the import (the vendor's registration first). The explicit
+ * choice is part of the signed record; if it cannot be recorded, nothing
+ * starts. Throws the refusal; nothing is opened before it returns.
+ */
+export async function guardImportStart(s: Services, o: { holder: 1 | 2; otherHolderConfirmed?: boolean | undefined; target: string; into: string }): Promise<void> {
+  const own = ownHolder(s, await s.worksheet.get());
+  if (own !== undefined && o.holder !== own && !o.otherHolderConfirmed) {
+    throw new KeyholderError(
+      'vault.other_holder',
+      `This workstation belongs to key holder ${own}, but the import is for key holder ${o.holder}. Choose key holder ${own}, or confirm on the screen that you are key holder ${o.holder} importing into your own ${o.into}.`,
+      { own, holder: o.holder },
+    );
+  }
+  // The step table decides, as on the screen: no key material is opened for a key store the vendor has not registered.
+  s.ceremony.assertMayStart(importSteps(o.holder));
+  if (own !== undefined && o.holder !== own) await s.ceremony.record('vault.other-holder-chosen', { workstationHolder: own, holder: o.holder, target: o.target });
+}
+
 export function vaultHandlers(s: Services): Pick<Handlers, VaultChannels> {
   return {
     'vault:state': async () => {
@@ -53,18 +75,7 @@ export function vaultHandlers(s: Services): Pick<Handlers, VaultChannels> {
     'vault:startImport': async ({ otherHolderConfirmed, ...draft }) => {
       // Kept first, so a refusal below loses nothing the holder typed.
       s.vault.saveDraft(draft);
-      const own = ownHolder(s, await s.worksheet.get());
-      if (own !== undefined && draft.holder !== own && !otherHolderConfirmed) {
-        throw new KeyholderError(
-          'vault.other_holder',
-          `This workstation belongs to key holder ${own}, but the import is for key holder ${draft.holder}. Choose key holder ${own}, or confirm on the screen that you are key holder ${draft.holder} importing into your own vault.`,
-          { own, holder: draft.holder },
-        );
-      }
-      // The step table decides, as on the screen: no key material is opened for a vault the vendor has not registered.
-      s.ceremony.assertMayStart(importSteps(draft.holder));
-      // The explicit choice to act as the other holder is part of the signed record; if it cannot be recorded, nothing starts.
-      if (own !== undefined && draft.holder !== own) await s.ceremony.record('vault.other-holder-chosen', { workstationHolder: own, holder: draft.holder, target: importTarget(draft) });
+      await guardImportStart(s, { holder: draft.holder, otherHolderConfirmed, target: importTarget(draft), into: 'vault' });
       return s.activationDesk.start({ mode: 'split-knowledge', escrowFile: draft.holderCopyPath, keyType: 'RSA', purpose: { kind: 'vault-import', target: importTarget(draft), holder: draft.holder } });
     },
     'vault:recoverDeletedKey': async (r) => {

@@ -30,7 +30,7 @@ async function body(req: IncomingMessage): Promise<Record<string, unknown>> {
   throw new AdminError(400, 'The body must be a JSON object.');
 }
 
-export function clockView(ctx: CloudContext): Record<string, unknown> {
+function clockView(ctx: CloudContext): Record<string, unknown> {
   return { now: ctx.now().toISOString(), offsetMs: ctx.state.clockOffsetMs };
 }
 

@@ -16,7 +16,7 @@ import { MANAGEMENT_RESOURCE, nowSeconds, type CloudContext } from '../context';
 import { sendJson } from '../http';
 import type { Vault } from '../state';
 
-export const RESOURCE_GROUP = 'rehearsal';
+const RESOURCE_GROUP = 'rehearsal';
 
 class ArmError extends Error {
   constructor(

@@ -2,7 +2,10 @@
  * One ceremony across workstations, at the vendor: each holder's app puts its
  * workstation's signed transcript (docs/formats/transcript-bundle-v1.md) with
  * the ceremony plan, and fetches the other workstations' transcripts of the
- * same environment. The first plan received is pinned for the environment; a
+ * same environment. A holder's app also passes on the files of workstations
+ * without an enrolment (the custodians', a supervisor's): a transcript is
+ * checked against the pinned plan's workstation key, not against the
+ * enrolment that puts it. The first plan received is pinned for the environment; a
  * later plan that differs (a participant added, removed, or with another key
  * or roles; a workstation added or removed) is refused with what changed, so
  * both holders and the vendor see one plan. Every transcript is checked
@@ -70,7 +73,7 @@ const verify: VerifyFn = (publicKey, message, signature) => {
 };
 
 /** What differs between the pinned plan and another, in words. */
-export function planChanges(pinned: CeremonyPlan, next: CeremonyPlan): string[] {
+function planChanges(pinned: CeremonyPlan, next: CeremonyPlan): string[] {
   const out: string[] = [];
   const byKey = new Map(pinned.participants.map((p) => [p.key, p]));
   const nextKeys = new Set(next.participants.map((p) => p.key));

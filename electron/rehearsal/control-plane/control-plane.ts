@@ -10,7 +10,6 @@ import path from 'node:path';
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { ZodType } from 'zod';
 import {
-  API_VERSION,
   SUPPORTED_API_VERSIONS,
   ceremonyRecordCanonical,
   credentialUpdateSchema,
@@ -66,7 +65,7 @@ export class ApiFailure extends Error {
 export interface Scheduler {
   every(ms: number, fn: () => void): () => void;
 }
-export const realScheduler: Scheduler = {
+const realScheduler: Scheduler = {
   every(ms, fn) {
     const t = setInterval(fn, ms);
     t.unref?.();
@@ -667,4 +666,3 @@ function publicPrimaryKey(pk: StoredPrimaryKey) {
   };
 }
 
-export { API_VERSION };

@@ -17,7 +17,7 @@ export const SYSTEM_KEY = 'system';
 export const DEFAULT_ROTATION_RATE_PER_DAY = 7_000_000;
 
 /** Fraction (0..1) of the library's documents re-keyed to its current key. */
-export function rotationFraction(lib: StoredLibrary, now: Date, ratePerDay: number): number {
+function rotationFraction(lib: StoredLibrary, now: Date, ratePerDay: number): number {
   const current = lib.applications.at(-1);
   if (!current) return 1;
   if (lib.documentVersions === 0) return 1;
@@ -26,7 +26,7 @@ export function rotationFraction(lib: StoredLibrary, now: Date, ratePerDay: numb
 }
 
 /** When the current rotation finishes (or finished). */
-export function rotationDoneAt(lib: StoredLibrary, ratePerDay: number): Date | null {
+function rotationDoneAt(lib: StoredLibrary, ratePerDay: number): Date | null {
   const current = lib.applications.at(-1);
   if (!current) return null;
   return new Date(Date.parse(current.appliedAt) + (lib.documentVersions / ratePerDay) * DAY_MS);

@@ -47,7 +47,7 @@ export class ProbeError extends Error {
 }
 
 /** RSA-OAEP-256 throughout: it is the one wrap algorithm the SDK always sends to the vault instead of doing locally. */
-export const WRAP_ALGORITHM = 'RSA-OAEP-256' as const;
+const WRAP_ALGORITHM = 'RSA-OAEP-256' as const;
 
 export interface KeyStoreProbe {
   getPublicKey(ks: KeyStoreAccess): Promise<RsaPublicKey>;
@@ -105,7 +105,7 @@ function msalNetworkClient(agent: https.Agent | undefined, timeoutMs: number): m
 const NETWORK_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'REQUEST_SEND_ERROR']);
 
 /** Walks an error and its causes looking for what failed, without ever copying SDK text (it may carry URLs with tokens). */
-export function classifyAzureError(e: unknown): ProbeError {
+function classifyAzureError(e: unknown): ProbeError {
   for (let cur: unknown = e, depth = 0; cur && depth < 6; cur = (cur as { cause?: unknown }).cause, depth++) {
     if (cur instanceof ProbeError) return cur;
     const o = cur as { statusCode?: number; code?: string; errorCode?: string; errorMessage?: string; message?: string; subError?: string };

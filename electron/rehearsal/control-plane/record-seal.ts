@@ -16,7 +16,7 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { AnyKeyStoreRecord as KeyStoreRecord } from '../../../shared/control-plane/api';
 import type { ControlPlaneState } from './store';
 
-export const STORAGE_KEY_ENV = 'KEYHOLDER_CP_STORAGE_KEY';
+const STORAGE_KEY_ENV = 'KEYHOLDER_CP_STORAGE_KEY';
 const PREFIX = 'A256GCM.';
 
 /** A record as the state file holds it. */
@@ -47,7 +47,7 @@ export function loadOrCreateStorageKey(dataDir: string, env: NodeJS.ProcessEnv =
 /** Binds a sealed record to where it is kept, so sealed values cannot be swapped between holders or keys. */
 const aad = (environmentId: string, where: string, holder: number) => Buffer.from(JSON.stringify(['keyholder-cp-record/1', environmentId, where, holder]), 'utf8');
 
-export function sealRecord(key: Buffer, record: KeyStoreRecord, environmentId: string, where: string, holder: number): SealedRecord {
+function sealRecord(key: Buffer, record: KeyStoreRecord, environmentId: string, where: string, holder: number): SealedRecord {
   const nonce = randomBytes(12);
   const c = createCipheriv('aes-256-gcm', key, nonce);
   c.setAAD(aad(environmentId, where, holder));
@@ -57,7 +57,7 @@ export function sealRecord(key: Buffer, record: KeyStoreRecord, environmentId: s
   return { sealed: PREFIX + out.toString('base64url') };
 }
 
-export function openRecord(key: Buffer, stored: SealedRecord | KeyStoreRecord, environmentId: string, where: string, holder: number): KeyStoreRecord {
+function openRecord(key: Buffer, stored: SealedRecord | KeyStoreRecord, environmentId: string, where: string, holder: number): KeyStoreRecord {
   // A state file written before records were sealed: read as it is, sealed at the next write.
   if (!('sealed' in stored)) return stored;
   const raw = Buffer.from(stored.sealed.startsWith(PREFIX) ? stored.sealed.slice(PREFIX.length) : '', 'base64url');
@@ -73,11 +73,11 @@ export function openRecord(key: Buffer, stored: SealedRecord | KeyStoreRecord, e
 }
 
 /** Any other JSON value kept at rest (a workstation's transcript), sealed the same way and bound to where it is kept. */
-export function sealValue(key: Buffer, value: unknown, environmentId: string, where: string, holder: number): SealedRecord {
+function sealValue(key: Buffer, value: unknown, environmentId: string, where: string, holder: number): SealedRecord {
   return sealRecord(key, value as KeyStoreRecord, environmentId, where, holder);
 }
 
-export function openValue<T>(key: Buffer, stored: SealedRecord | T, environmentId: string, where: string, holder: number): T {
+function openValue<T>(key: Buffer, stored: SealedRecord | T, environmentId: string, where: string, holder: number): T {
   return openRecord(key, stored as SealedRecord | KeyStoreRecord, environmentId, where, holder) as unknown as T;
 }
 

@@ -1,7 +1,7 @@
 /**
  * HTTP for the reference control plane. `createControlPlaneRouter` returns a
  * handler the rehearsal cloud's server can mount under a path prefix (it
- * answers false for paths outside the prefix); server.ts runs it on its own.
+ * answers false for paths outside the prefix); testing/server.ts runs it on its own (for tests).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
@@ -19,7 +19,7 @@ import {
 import { ApiFailure, type ReferenceControlPlane } from './control-plane';
 import { CeremonyTranscriptFailure, MAX_TRANSCRIPT_BODY, ceremonyTranscriptPutSchema } from './ceremony-transcripts';
 
-export const MAX_BODY = 64 * 1024;
+const MAX_BODY = 64 * 1024;
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
 

@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { Aes256Gcm, CipherSuite, DhkemX25519HkdfSha256, HkdfSha256 } from '@hpke/core';
 import { envelopeAad, envelopeInfo, fromBase64Url, sealingKeyFingerprint, toBase64Url, type EnvelopeAddress, type SealedEnvelope } from '../../../shared/control-plane/envelope';
 
-export const suite = new CipherSuite({ kem: new DhkemX25519HkdfSha256(), kdf: new HkdfSha256(), aead: new Aes256Gcm() });
+const suite = new CipherSuite({ kem: new DhkemX25519HkdfSha256(), kdf: new HkdfSha256(), aead: new Aes256Gcm() });
 
 export interface SealingKey {
   publicKey: Uint8Array;
@@ -19,7 +19,7 @@ export interface SealingKey {
   privateKey: CryptoKey;
 }
 
-export async function sealingKeyFromSeed(seed: Uint8Array): Promise<SealingKey> {
+async function sealingKeyFromSeed(seed: Uint8Array): Promise<SealingKey> {
   const pair = await suite.kem.deriveKeyPair(seed);
   const publicKey = new Uint8Array(await suite.kem.serializePublicKey(pair.publicKey));
   return { publicKey, publicKeyB64: toBase64Url(publicKey), fingerprint: sealingKeyFingerprint(publicKey), privateKey: pair.privateKey };

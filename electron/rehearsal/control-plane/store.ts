@@ -95,7 +95,7 @@ export interface ControlPlaneState {
   settings?: { rotationRatePerDay?: number; dataKeyCacheSeconds?: number };
 }
 
-export function emptyState(): ControlPlaneState {
+function emptyState(): ControlPlaneState {
   return { version: 1, enrolments: {}, registrations: {}, environments: {}, submissions: {} };
 }
 

@@ -38,7 +38,7 @@ function unsigned(b: Uint8Array): Uint8Array {
   return b.subarray(i);
 }
 
-export function keyIdentifierHost(keyIdentifier: string): string | null {
+function keyIdentifierHost(keyIdentifier: string): string | null {
   try {
     const u = new URL(keyIdentifier);
     return u.host.toLowerCase();
@@ -133,7 +133,7 @@ export function probeFailure(e: unknown, r: KeyStoreRecord, step: 'read' | 'unwr
   }
 }
 
-export function rsaPublicKeyObject(pk: RsaPublicKey) {
+function rsaPublicKeyObject(pk: RsaPublicKey) {
   return createPublicKey({ key: { kty: 'RSA', n: toBase64Url(unsigned(pk.n)), e: toBase64Url(unsigned(pk.e)) }, format: 'jwk' });
 }
 

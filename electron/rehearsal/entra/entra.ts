@@ -52,7 +52,7 @@ function findApp(ctx: CloudContext, clientId: string | null): AppRegistration | 
 }
 
 /** The resource a set of scopes asks for; OIDC scopes alone mean Graph, as in Entra. */
-export function resourceOf(scopes: string[]): { resource: string; names: string[] } {
+function resourceOf(scopes: string[]): { resource: string; names: string[] } {
   const names: string[] = [];
   let resource: string | undefined;
   for (const s of scopes) {

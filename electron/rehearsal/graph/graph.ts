@@ -30,14 +30,14 @@ function graphErrorBody(e: GraphError): Record<string, unknown> {
 }
 
 /** ISO 8601 duration to milliseconds (days, hours, minutes, seconds; years as 365 days). */
-export function durationMs(d: string): number | null {
+function durationMs(d: string): number | null {
   const m = /^P(?:(\d+)Y)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/.exec(d);
   if (!m || d === 'P' || d.endsWith('T')) return null;
   const [, y, days, h, min, s] = m.map((x) => Number(x ?? 0));
   return ((((y! * 365 + days!) * 24 + h!) * 60 + min!) * 60 + s!) * 1000;
 }
 
-export const BATCH_LIMIT = 20;
+const BATCH_LIMIT = 20;
 
 interface Caller {
   tid: string;

@@ -34,7 +34,7 @@ const NAME_RE = /^[0-9a-zA-Z-]{1,127}$/;
 const VERSION_RE = /^[0-9a-fA-F]{32}$/;
 const LINK = 'For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182';
 
-export class KvError extends Error {
+class KvError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,

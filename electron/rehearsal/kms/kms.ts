@@ -21,13 +21,13 @@ import { KMS_SERVICE, defaultKeyPolicy, seedKmsState, type ExpirationModel, type
 
 const DAY_MS = 24 * 3600_000;
 /** AWS: import parameters are valid for 24 hours. */
-export const IMPORT_PARAMETERS_VALIDITY_MS = DAY_MS;
+const IMPORT_PARAMETERS_VALIDITY_MS = DAY_MS;
 /** AWS: imported material may be given a ValidTo at most 365 days ahead. */
 const MAX_VALID_TO_MS = 365 * DAY_MS;
 const MAX_PLAINTEXT_BYTES = 4096;
 
 /** An error in AWS's words: `__type`, HTTP status, message. */
-export class KmsError extends Error {
+class KmsError extends Error {
   constructor(
     readonly code: string,
     message: string,

@@ -69,7 +69,7 @@ export function parsePolicy(text: string): Statement[] {
   });
 }
 
-export function actionMatches(pattern: string, action: string): boolean {
+function actionMatches(pattern: string, action: string): boolean {
   const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
   return re.test(action);
 }

@@ -13,9 +13,9 @@
 import crypto from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 
-export const SIGV4_ALGORITHM = 'AWS4-HMAC-SHA256';
+const SIGV4_ALGORITHM = 'AWS4-HMAC-SHA256';
 /** AWS refuses a request signed more than five minutes away from its own clock. */
-export const MAX_SKEW_MS = 5 * 60_000;
+const MAX_SKEW_MS = 5 * 60_000;
 
 export interface SignedRequest {
   method: string;
@@ -53,7 +53,7 @@ const hmac = (key: Buffer | string, data: string) => crypto.createHmac('sha256',
 const sha256Hex = (data: Buffer | string) => crypto.createHash('sha256').update(data).digest('hex');
 
 /** RFC 3986 unreserved characters stay; everything else is %XX in upper case (AWS's UriEncode). */
-export function uriEncode(s: string): string {
+function uriEncode(s: string): string {
   return encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
@@ -92,7 +92,7 @@ function parseAmzDate(s: string): Date | null {
   return Number.isNaN(d.getTime()) ? null : d;
 }
 
-export function amzDate(d: Date): string {
+function amzDate(d: Date): string {
   return d.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
 }
 

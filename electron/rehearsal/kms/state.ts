@@ -107,8 +107,8 @@ function secret(): string {
 }
 
 export const HOLDER_ACCOUNTS = ['111122223333', '444455556666'] as const;
-export const VENDOR_ACCOUNT = '777788889999';
-export const VENDOR_ROLE_NAME = 'vendor-kms-access';
+const VENDOR_ACCOUNT = '777788889999';
+const VENDOR_ROLE_NAME = 'vendor-kms-access';
 
 export function seedKmsState(): KmsState {
   const holders = [

@@ -13,7 +13,7 @@ import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 
-export const KMS_MODEL_FILE = fileURLToPath(new URL('./specs/aws-kms/2014-11-01/kms-2014-11-01.min.json', import.meta.url));
+const KMS_MODEL_FILE = fileURLToPath(new URL('./specs/aws-kms/2014-11-01/kms-2014-11-01.min.json', import.meta.url));
 
 interface Shape {
   type?: string;
@@ -30,7 +30,7 @@ interface Model {
   shapes: Record<string, Shape>;
 }
 
-export function loadKmsModel(): Model {
+function loadKmsModel(): Model {
   return JSON.parse(fs.readFileSync(KMS_MODEL_FILE, 'utf8')) as Model;
 }
 

@@ -10,7 +10,7 @@ import * as msal from '@azure/msal-node';
 import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/core-auth';
 import type { RehearsalCloud } from '../index';
 
-export const loopbackLookup: LookupFunction = (hostname, options, callback) => {
+const loopbackLookup: LookupFunction = (hostname, options, callback) => {
   const h = hostname.toLowerCase();
   if (h === 'localhost' || h.endsWith('.localhost')) {
     process.nextTick(() => {
@@ -54,7 +54,7 @@ export function request(agent: https.Agent, url: string, init: { method?: string
 }
 
 /** MSAL's network module on the rehearsal agent (CA trusted per client, TLS checks on). */
-export function msalNetwork(agent: https.Agent): msal.INetworkModule {
+function msalNetwork(agent: https.Agent): msal.INetworkModule {
   const send = async <T>(method: string, url: string, options?: msal.NetworkRequestOptions): Promise<msal.NetworkResponse<T>> => {
     const r = await request(agent, url, { method, headers: options?.headers, ...(options?.body !== undefined ? { body: options.body } : {}) });
     return { status: r.status, headers: r.headers, body: (r.text ? JSON.parse(r.text) : {}) as T };
@@ -92,18 +92,4 @@ export function clientCredential(cca: msal.ConfidentialClientApplication): Token
     },
   };
   return cred;
-}
-
-/** A TokenCredential for KeyClient backed by a signed-in MSAL account (silent, refreshes as needed). */
-export function userCredential(pca: msal.PublicClientApplication, account: msal.AccountInfo): TokenCredential {
-  return {
-    async getToken(scopes: string | string[]): Promise<AccessToken> {
-      return toAccessToken(await pca.acquireTokenSilent({ account, scopes: Array.isArray(scopes) ? scopes : [scopes] }));
-    },
-  };
-}
-
-/** A fixed bearer token (for tests that need a token MSAL would not hand out, e.g. another tenant's). */
-export function staticCredential(token: string): TokenCredential {
-  return { getToken: async () => ({ token, expiresOnTimestamp: Date.now() + 3600_000, tokenType: 'Bearer' }) };
 }

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { KeyholderError, isKeyholderError } from '../../../shared/errors/index';
 import { describeStep, expectedRole, type Purpose, type PurposeKind } from '../../../shared/ceremony/activation';
 import { normaliseName } from '../../../shared/ceremony/roles';
-import { parseEscrow, type EscrowFile, type EscrowKeyType } from '../../../shared/escrow/format';
+import { parseEscrow, type EscrowFile } from '../../../shared/escrow/format';
 import { assertEscrowUsable, type WorkstationMode } from '../../../shared/escrow/mode-policy';
 import { warmPassphraseEstimator } from '../../../shared/escrow/policy';
 import { keyFingerprint, type Role } from '../../../shared/transcript/entry';
@@ -24,7 +24,7 @@ import type { ActivationSession, PurposeResult, RewrapPassphrases } from './sess
 import type { QuorumShareComponentSource, SealedCopyComponentSource } from './component-source';
 import { findEntry, openSlot } from '../escrow/seal';
 import { readEscrowBytes } from '../escrow/files';
-import { readHolderCopy, type HolderCopy } from '../escrow/holder-copy';
+import { readHolderCopy, type EscrowKeyType, type HolderCopy } from '../escrow/holder-copy';
 import { attemptKey, processPassphraseThrottle, type PassphraseThrottle } from '../escrow/throttle';
 import { buildJoinStatement, sealComponentForOffer, toQrSvg, verifyOffer } from './remote';
 import type { CeremonyPlan } from '../../../shared/ceremony/plan';

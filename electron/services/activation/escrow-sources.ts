@@ -64,7 +64,7 @@ export function escrowQuorumSource(file: EscrowFile, keyId?: string, throttle: P
   };
 }
 
-export const copyId = (index: number) => `copy-${index}`;
+const copyId = (index: number) => `copy-${index}`;
 
 /**
  * The key rotation's re-seal: every custodian of the escrow's current key and

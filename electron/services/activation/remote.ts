@@ -46,7 +46,7 @@ export type ActivationOffer = z.infer<typeof offerSchema>;
 export type UnsignedOffer = Omit<ActivationOffer, 'sig'>;
 
 const OFFER_DOMAIN = 'keyholder activation offer v2\n';
-export const offerSigningBytes = (o: UnsignedOffer): Uint8Array => {
+const offerSigningBytes = (o: UnsignedOffer): Uint8Array => {
   const { kind, v, ceremony, session, challenge, purpose, publicKey, expiresAt, signer } = o;
   return utf8(OFFER_DOMAIN + canonicalJson({ kind, v, ceremony, session, challenge, purpose, publicKey, expiresAt, signer }));
 };

@@ -78,7 +78,7 @@ export interface ActivationSessionOptions {
   session?: string;
 }
 
-export const DEFAULT_ACTIVATION_TIMEOUT_MS = 5 * 60_000;
+const DEFAULT_ACTIVATION_TIMEOUT_MS = 5 * 60_000;
 
 /** What the attestation and the transcript say about how the key was opened (never a secret). */
 function planFacts(plan: ActivationPlan): JsonObject {

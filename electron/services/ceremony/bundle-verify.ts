@@ -40,7 +40,7 @@ export interface BundleVerification {
 const MAX_FILES = 32;
 
 /** The files of a bundle: the paths given, a folder's `.khtranscript` and `.jsonl` files. */
-export function bundleFiles(paths: readonly string[]): string[] {
+function bundleFiles(paths: readonly string[]): string[] {
   const out: string[] = [];
   for (const p of paths) {
     let isDir = false;

@@ -17,8 +17,9 @@ import path from 'node:path';
 import { KeyholderError, isKeyholderError } from '../../../shared/errors/index';
 import type { JsonObject } from '../../../shared/transcript/canonical';
 import { CLOSING_KIND, keyFingerprint, type Attestation, type TranscriptEntry } from '../../../shared/transcript/entry';
-import { CEREMONY_STEPS, ceremonyProgress, receiptProblems, type Receipt, type StepState } from '../../../shared/ceremony/steps';
+import { CEREMONY_STEPS, ceremonyProgress, receiptProblems, type CeremonyKeyStore, type Receipt, type StepState } from '../../../shared/ceremony/steps';
 import { assertGateOpen, happenedOutOfOrder, stepIdOf } from '../../../shared/ceremony/gate';
+import { entryWords } from '../../../shared/ceremony/entry-words';
 import type { Clock } from '../platform/clock';
 import type { Logger } from '../log/logger';
 import type { CeremonyTranscripts } from '../transcript/index';
@@ -67,7 +68,7 @@ export interface CeremonyView {
   closed: { at: string; finalHash: string; outcome: string } | null;
   workstationKey: string | null;
   steps: CeremonyStepView[];
-  entries: { seq: number; at: string; kind: string; details: string }[];
+  entries: { seq: number; at: string; kind: string; details: string; words: string }[];
   /** `stepId`: the table step a step-out-of-order entry recorded (it happened, without counting as progress). */
   deviations: { seq: number; at: string; step: string; reason: string; stepId?: string }[];
   participants: CeremonyParticipant[];
@@ -154,7 +155,10 @@ export function createCeremonyService(deps: {
   chooseSavePath?(suggestedName: string, kind: 'pdf' | 'json'): Promise<string | null>;
   /** The other workstations' receipts (their verified transcripts, kept apart): steps done there count as done here. */
   others?: () => Receipt[];
+  /** The key store the settings choose: names the steps in its words until the record itself shows which it is. */
+  keyStore?: () => CeremonyKeyStore;
 }): CeremonyService {
+  const store = () => deps.keyStore?.() ?? null;
   const file = path.join(deps.dataDir, 'ceremony', 'current.json');
   const recordingProblems: string[] = [];
   let opening: Promise<string> | null = null;
@@ -240,10 +244,10 @@ export function createCeremonyService(deps: {
     // The entry that completed each step: the first prefix in which the table counts it as done.
     const doneAt = new Map<string, TranscriptEntry>();
     for (let i = 0; i < entries.length; i++) {
-      for (const p of ceremonyProgress([...others, ...receipts.slice(0, i + 1)])) if (p.state === 'done' && !doneAt.has(p.id)) doneAt.set(p.id, entries[i]!);
+      for (const p of ceremonyProgress([...others, ...receipts.slice(0, i + 1)], store())) if (p.state === 'done' && !doneAt.has(p.id)) doneAt.set(p.id, entries[i]!);
     }
-    const elsewhere = new Set(ceremonyProgress(others).filter((p) => p.state === 'done').map((p) => p.id));
-    const table = ceremonyProgress([...others, ...receipts]);
+    const elsewhere = new Set(ceremonyProgress(others, store()).filter((p) => p.state === 'done').map((p) => p.id));
+    const table = ceremonyProgress([...others, ...receipts], store());
     const steps: CeremonyStepView[] = table.map((p) => {
       const def = CEREMONY_STEPS.find((s) => s.id === p.id)!;
       const e = elsewhere.has(p.id) ? undefined : doneAt.get(p.id);
@@ -278,7 +282,7 @@ export function createCeremonyService(deps: {
       closed: c?.closed && closedEntry ? c.closed : null,
       workstationKey,
       steps,
-      entries: entries.map((e) => ({ seq: e.seq, at: e.at, kind: e.kind, details: describeEntry(e.kind, e.data) })),
+      entries: entries.map((e) => ({ seq: e.seq, at: e.at, kind: e.kind, details: describeEntry(e.kind, e.data), words: entryWords(e.kind, e.data) })),
       deviations: entries.filter((e) => DEVIATION_SET.has(e.kind)).map((e) => {
         const inner = e.data.entry && typeof e.data.entry === 'object' && !Array.isArray(e.data.entry) ? e.data.entry : {};
         const stepId = e.kind === DEVIATION_KINDS['ceremony.step_out_of_order'] ? stepIdOf(str(e.data.step), inner) : null;
@@ -320,7 +324,7 @@ export function createCeremonyService(deps: {
       const receipts = [...(c && !c.closed ? (deps.others?.() ?? []) : []), ...own];
       const problems = receiptProblems(receipts);
       if (problems.length) throw new KeyholderError('ceremony.receipts_inconsistent', `The ceremony's record disagrees with itself, so no further step can start: ${problems[0]}`);
-      return assertGateOpen(ceremonyProgress(receipts), stepIds, happenedOutOfOrder(receipts));
+      return assertGateOpen(ceremonyProgress(receipts, store()), stepIds, happenedOutOfOrder(receipts));
     },
     recorded(kind) {
       const c = readCurrent();

@@ -14,7 +14,7 @@ import type { CeremonyService } from './ceremony-service';
 import { carriedEntry } from '../../../shared/ceremony/entry-words';
 import type { CeremonyReportInput, ReportStep } from './report';
 
-export function notSent(e: unknown): { code: string; message: string } {
+function notSent(e: unknown): { code: string; message: string } {
   if (isKeyholderError(e)) {
     if (e.code === 'control_plane.not_connected') return { code: e.code, message: 'No control plane is connected, so the final hash was not sent. The ceremony stays closed; connect to the vendor’s control plane and send it from the Ceremony screen.' };
     if (e.code === 'control_plane.unreachable' || e.code === 'control_plane.tls') return { code: e.code, message: `${e.message} The ceremony stays closed and its final hash is kept here: send it again from the Ceremony screen when the control plane can be reached.` };
@@ -35,7 +35,7 @@ export interface ClosingDeps {
  * an independent copy (a transcript cut short later no longer matches). The
  * closure never depends on it; a record not sent stays queued.
  */
-export async function sendCeremonyRecord(d: ClosingDeps, closed: { ceremony: string; finalHash: string }): Promise<CeremonyRecordOutcome> {
+async function sendCeremonyRecord(d: ClosingDeps, closed: { ceremony: string; finalHash: string }): Promise<CeremonyRecordOutcome> {
   // The closing entry's own time, as `transcript verify` reports it.
   const entries = d.ceremony.entries();
   const closedAt = entries.at(-1)?.at ?? d.clock.now().toISOString();

@@ -1,4 +1,4 @@
-export { createCeremonyService, describeEntry, DEVIATION_KINDS, type CeremonyService, type CeremonyView, type CeremonyStepView, type CeremonyParticipant, type RecordOutcome } from './ceremony-service';
-export { createCeremonyOperations, ceremonyEntries, holderOfLabel, type CeremonyOperations, type CeremonyRecorder } from './operations';
-export { closeCeremony, sendCeremonyRecord, sendPendingRecords, reportInput, reportFromEntries } from './closing';
-export { ceremonyReportHtml, type CeremonyReportInput, type ReportStep } from './report';
+export { createCeremonyService, DEVIATION_KINDS, type CeremonyService } from './ceremony-service';
+export { createCeremonyOperations, holderOfLabel, type CeremonyOperations, type CeremonyRecorder } from './operations';
+export { closeCeremony, sendPendingRecords, reportInput, reportFromEntries } from './closing';
+export { ceremonyReportHtml, type ReportStep } from './report';

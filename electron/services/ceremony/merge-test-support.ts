@@ -15,8 +15,8 @@ import { createCeremonyService } from './ceremony-service';
 import { createMergedCeremonyService } from './merged-ceremony';
 import { PLAN_FORMAT, planFingerprint, type CeremonyPlan } from '../../../shared/ceremony/plan';
 
-export const FP = 'sha256:' + 'ab'.repeat(32);
-export const clock = fixedClock(new Date('2026-12-06T09:00:00Z'));
+const FP = 'sha256:' + 'ab'.repeat(32);
+const clock = fixedClock(new Date('2026-12-06T09:00:00Z'));
 export const tick = () => clock.advance(60_000);
 
 export function workstation(label: string) {

@@ -53,20 +53,38 @@ export interface MergedCeremonyService {
   view(controlPlane?: MergedCeremonyView['controlPlane']): MergedCeremonyView;
   /**
    * While connected to the control plane: sends this workstation's file with
-   * the ceremony plan, then keeps every other workstation's file the control
-   * plane holds (each checked as an imported file is). What was refused is
-   * said, not dropped.
+   * the ceremony plan, passes on the other workstations' files imported here
+   * (the custodians' and a supervisor's workstation have no enrolment: their
+   * files reach the vendor through a holder's), then keeps every other
+   * workstation's file the control plane holds (each checked as an imported
+   * file is). What was refused is said, not dropped. Each request is bounded
+   * by `timeoutMs`: the Ceremony screen does not wait long for the vendor.
    */
-  sync(cp: CeremonyTranscriptExchange): Promise<{ sent: boolean; received: ImportedRecord[]; refused: string[] }>;
+  sync(cp: CeremonyTranscriptExchange, o?: { timeoutMs?: number }): Promise<ExchangeResult>;
+  /** When this ceremony's transcripts were last exchanged with the control plane (its copies kept here are from then); null if never. */
+  lastExchange(): { at: string } | null;
   /** Saves this workstation's file where the holder chooses (or under <dataDir>/exports without a dialog). */
   saveOwn(): Promise<{ saved: true; path: string } | { saved: false }>;
 }
 
 /** What the merge needs of the control-plane client (electron/services/control-plane). */
 export interface CeremonyTranscriptExchange {
-  sendCeremonyTranscript(body: { plan: unknown; bundle: unknown }): Promise<unknown>;
-  ceremonyTranscripts(): Promise<{ planFingerprint: string | null; transcripts: Record<string, unknown>[] }>;
+  sendCeremonyTranscript(body: { plan: unknown; bundle: unknown }, o?: { timeoutMs?: number }): Promise<unknown>;
+  ceremonyTranscripts(o?: { timeoutMs?: number }): Promise<{ planFingerprint: string | null; transcripts: Record<string, unknown>[] }>;
 }
+
+export interface ExchangeResult {
+  /** When the exchange finished. */
+  at: string;
+  sent: boolean;
+  /** Files of other workstations imported here, passed on to the control plane (labels). */
+  relayed: string[];
+  received: ImportedRecord[];
+  refused: string[];
+}
+
+/** Beside the kept files of a ceremony; not a transcript file (another extension), so never read as one. */
+const EXCHANGE_FILE = 'control-plane-exchange.json';
 
 interface Kept extends TranscriptBundle {
   /** Where it came from; outside the signed part. */
@@ -201,7 +219,7 @@ export function createMergedCeremonyService(deps: {
   return {
     merged,
     exportOwn,
-    view(controlPlane = { state: 'not_connected' }) {
+    view(controlPlane = { state: 'not_connected' as const }) {
       const m = merged();
       const me = deps.transcript.ceremonyKey();
       const rec = (r: Recorder) => ({ workstation: r.workstation, keyFingerprint: r.keyFingerprint, role: roleTitle(r.role) });
@@ -221,16 +239,32 @@ export function createMergedCeremonyService(deps: {
         controlPlane,
       };
     },
-    async sync(cp) {
+    async sync(cp, o = {}) {
+      const plan = deps.plan().plan;
       let sent = false;
       if (ownText()) {
-        await cp.sendCeremonyTranscript({ plan: deps.plan().plan, bundle: exportOwn().bundle });
+        await cp.sendCeremonyTranscript({ plan, bundle: exportOwn().bundle }, o);
         sent = true;
+      }
+      const refused: string[] = [];
+      const relayed: string[] = [];
+      // Files brought by hand (the custodians', a supervisor's): the control plane checks each against the pinned plan's
+      // workstation key, not against who sends it, so a holder's workstation may pass them on unchanged.
+      for (const b of imported().filter((k) => k.receivedFrom !== 'control plane')) {
+        const { receivedFrom: _from, ...bundle } = b;
+        void _from;
+        try {
+          await cp.sendCeremonyTranscript({ plan, bundle }, o);
+          relayed.push(b.workstation.label);
+        } catch (e) {
+          // Unreachable now: the whole exchange failed, said as such by the caller.
+          if (e instanceof KeyholderError && /^control_plane\.(unreachable|timeout|tls)$/.test(e.code)) throw e;
+          refused.push(`The control plane did not take the file of "${b.workstation.label}" passed on from here: ${e instanceof KeyholderError ? e.message : 'it could not be sent.'}`);
+        }
       }
       const me = deps.transcript.ceremonyKey().publicKey;
       const received: ImportedRecord[] = [];
-      const refused: string[] = [];
-      for (const raw of (await cp.ceremonyTranscripts()).transcripts) {
+      for (const raw of (await cp.ceremonyTranscripts(o)).transcripts) {
         const { receivedAt: _at, ...b } = raw;
         void _at;
         try {
@@ -244,7 +278,23 @@ export function createMergedCeremonyService(deps: {
           refused.push(e instanceof KeyholderError ? e.message : 'A transcript from the control plane could not be read.');
         }
       }
-      return { sent, received, refused };
+      const at = deps.clock.now().toISOString();
+      const dir = dirOf();
+      if (dir) {
+        mkdirSync(dir, { recursive: true });
+        writePrivateFile(path.join(dir, EXCHANGE_FILE), JSON.stringify({ at }) + '\n');
+      }
+      return { at, sent, relayed, received, refused };
+    },
+    lastExchange() {
+      const dir = dirOf();
+      if (!dir) return null;
+      try {
+        const at = (JSON.parse(readFileSync(path.join(dir, EXCHANGE_FILE), 'utf8')) as { at?: unknown }).at;
+        return typeof at === 'string' && !Number.isNaN(Date.parse(at)) ? { at } : null;
+      } catch {
+        return null;
+      }
     },
     async saveOwn() {
       const out = exportOwn();

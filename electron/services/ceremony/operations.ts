@@ -11,6 +11,7 @@
  * passphrase, secret or key byte.
  */
 import path from 'node:path';
+import { createHash } from 'node:crypto';
 import { canonicalJson, type JsonObject } from '../../../shared/transcript/canonical';
 import type { HolderNo } from '../../../shared/worksheet/model';
 import type { WorksheetView } from '../../../shared/ipc/channels/worksheet';
@@ -23,6 +24,8 @@ import type { ImportDraft, OpenedCopy, VaultService } from '../vault/vault-servi
 import type { AwsImportDraft, AwsKeyStoreService } from '../vault/aws-kms/key-store-service';
 import type { KeyStoreValues } from '../control-plane/service';
 import { connectedKeyStoreValues } from '../control-plane/connected-values';
+import type { PolicyProposal } from '../vault/aws-kms/provider';
+import { grantsOf, parseKeyPolicy } from '../../../shared/aws/key-policy';
 
 /** Where entries go: the app's current ceremony, or the rehearsal's one transcript. */
 export interface CeremonyRecorder {
@@ -47,7 +50,7 @@ export function holderOfLabel(label: string): HolderNo | null {
 }
 
 /** The one set of fields of each step's entry (the step table's kinds, shared/ceremony/steps.ts). */
-export const ceremonyEntries = {
+const ceremonyEntries = {
   worksheetSaved: (holder: HolderNo, line: { vaultHost: string; clientId: string; tenantId: string }): Entry => ({
     kind: 'worksheet.saved',
     data: { holder, vaultHost: line.vaultHost, applicationId: line.clientId, tenantId: line.tenantId },
@@ -85,8 +88,37 @@ export const ceremonyEntries = {
     kind: 'submission.receipt',
     data: { holder: receipt.holder, submissionId: receipt.submissionId, envelopeSha256: receipt.envelopeSha256, validation },
   }),
+  /**
+   * The key policies written on the holder's AWS keys, as shown before they
+   * were applied: per key what the vendor's role is granted, the plan against
+   * the policy it replaced (its SHA-256), the grants it widened and whether
+   * the holder confirmed that widening.
+   */
+  awsKeyPolicyApplied: (r: { holder: HolderNo; vendorRoleArn: string; wideningConfirmed: boolean; primary: PolicyProposal; companion: PolicyProposal }): Entry => ({
+    kind: 'aws.key-policy-applied',
+    data: {
+      holder: r.holder,
+      vendorRoleArn: r.vendorRoleArn,
+      wideningConfirmed: r.wideningConfirmed,
+      keys: [policyApplied('encryption', r.primary, r.vendorRoleArn), policyApplied('companion-hmac', r.companion, r.vendorRoleArn)],
+    },
+  }),
   statusChanged: (pk: PrimaryKey): Entry => ({ kind: 'status.changed', data: { status: pk.status, primaryKeyId: pk.primaryKeyId, name: pk.name, checkedAt: pk.checkedAt } }),
 };
+
+function policyApplied(keyRole: 'encryption' | 'companion-hmac', p: PolicyProposal, vendorRoleArn: string): JsonObject {
+  const vendorActions = [...(grantsOf(parseKeyPolicy(p.proposedPolicy)).allows.get(vendorRoleArn) ?? [])].sort();
+  return {
+    keyRole,
+    keyArn: p.keyArn,
+    vendorActions,
+    changes: p.lines,
+    widened: p.plan.widened,
+    unchanged: p.plan.unchanged,
+    replacedPolicySha256: p.currentSha256,
+    appliedPolicySha256: createHash('sha256').update(p.proposedPolicy, 'utf8').digest('hex'),
+  };
+}
 
 function hostOf(keyVersionId: string): string | null {
   // An AWS key ARN: the location (arn:aws:kms:{region}:{account}) plays the vault's part.
@@ -107,7 +139,7 @@ export interface CeremonyOperationsDeps {
   controlPlane: ControlPlaneService;
   vault: Pick<VaultService, 'importOpened'>;
   /** The holder's AWS KMS key store, when this workstation's key store is AWS (seed 002). */
-  awsKeyStore?: Pick<AwsKeyStoreService, 'saveDraft' | 'importOpened' | 'keyStoreValues' | 'record' | 'location'>;
+  awsKeyStore?: Pick<AwsKeyStoreService, 'saveDraft' | 'importOpened' | 'keyStoreValues' | 'record' | 'location' | 'applyPolicies'>;
   recorder: CeremonyRecorder;
 }
 
@@ -151,6 +183,12 @@ export function createCeremonyOperations(d: CeremonyOperationsDeps) {
     const last = d.recorder.recorded('status.changed').at(-1);
     if (last && last.primaryKeyId === pk.primaryKeyId && last.status === pk.status) return;
     await put(ceremonyEntries.statusChanged(pk));
+  }
+
+  async function awsWorksheetSaved(holder: HolderNo, w: { keyLocation: string; vendorRoleArn: string; cacheMinutes: number }): Promise<void> {
+    const e = ceremonyEntries.awsWorksheetSaved(holder, w);
+    const last = d.recorder.recorded(e.kind).filter((x) => x.holder === holder).at(-1);
+    if (!last || !sameData(last, e.data)) await put(e);
   }
 
   function aws(): NonNullable<CeremonyOperationsDeps['awsKeyStore']> {
@@ -197,19 +235,38 @@ export function createCeremonyOperations(d: CeremonyOperationsDeps) {
       await put(ceremonyEntries.vaultImported({ holder: req.holder, fingerprint: out.fingerprint, keyVersionId: out.keyVersionId }));
       return out;
     },
-    /** The AWS column of the worksheet saved (checked) for this holder; recorded when it differs from what is recorded. */
+    /**
+     * The AWS column of the worksheet saved for this holder (the AWS worksheet
+     * screen, once the line says where the key store lives); recorded when it
+     * differs from what is recorded.
+     */
+    awsWorksheetSaved,
+    /** The AWS key store's draft saved (checked) for this holder, and its worksheet column recorded as above. */
     async saveAwsKeyStore(draft: AwsImportDraft): Promise<void> {
       const ks = aws();
       ks.saveDraft(draft);
-      const e = ceremonyEntries.awsWorksheetSaved(draft.holder, { keyLocation: ks.location(draft), vendorRoleArn: draft.vendorRoleArn, cacheMinutes: draft.cacheMinutes });
-      const last = d.recorder.recorded(e.kind).filter((x) => x.holder === draft.holder).at(-1);
-      if (!last || !sameData(last, e.data)) await put(e);
+      await awsWorksheetSaved(draft.holder, { keyLocation: ks.location(draft), vendorRoleArn: draft.vendorRoleArn, cacheMinutes: draft.cacheMinutes });
     },
     /** The AWS KMS import of an opened holder copy (inside a supervised activation's purpose). */
     async importIntoAws(draft: AwsImportDraft, copy: OpenedCopy): Promise<Awaited<ReturnType<AwsKeyStoreService['importOpened']>>> {
       const out = await aws().importOpened(draft, copy);
       await put(ceremonyEntries.vaultImported({ holder: draft.holder, fingerprint: out.fingerprint, keyVersionId: out.keyArn }));
       return out;
+    },
+    /**
+     * The key policies the holder was shown (plan against the current ones),
+     * applied to the AWS key and its companion, then recorded: what the
+     * vendor's role gets, the diff, and a widening the holder confirmed. A
+     * second apply that changes nothing is not recorded again.
+     */
+    async applyAwsPolicies(proposals: { primary: PolicyProposal; companion: PolicyProposal }, confirm: { widening?: boolean } = {}): Promise<void> {
+      const ks = aws();
+      await ks.applyPolicies(proposals, confirm);
+      const draft = ks.record()!.draft;
+      const e = ceremonyEntries.awsKeyPolicyApplied({ holder: draft.holder, vendorRoleArn: draft.vendorRoleArn, wideningConfirmed: confirm.widening === true, ...proposals });
+      const nothingChanged = proposals.primary.plan.unchanged && proposals.companion.plan.unchanged;
+      if (nothingChanged && d.recorder.recorded(e.kind).some((x) => x.holder === draft.holder && JSON.stringify((x.keys as JsonObject[] | undefined)?.map((k) => k.keyArn)) === JSON.stringify([proposals.primary.keyArn, proposals.companion.keyArn]))) return;
+      await put(e);
     },
     /** After the app's activation whose purpose imported the key: its result names the key version. */
     async vaultImported(result: JsonObject | null): Promise<void> {

@@ -40,7 +40,7 @@ const esc = (s: unknown) => String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;'
 const group = (hex: string) => hex.match(/.{1,4}/g)?.join(' ') ?? hex;
 
 /** When something happened, for people in different places: day, time and the zone (UTC), never a bare ISO string. */
-export function reportTime(iso: string): string {
+function reportTime(iso: string): string {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
   return `${new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }).format(d)} UTC`;

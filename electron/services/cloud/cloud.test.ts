@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loopbackLookup } from './agent';
-import { AZURE_PUBLIC, rehearsalEnvironment, type RehearsalDescriptorLike } from './environment';
-import { clientsFor } from './clients';
+import { rehearsalEnvironment, type RehearsalDescriptorLike } from './environment';
 
 function lookup(host: string, all: boolean): Promise<unknown> {
   return new Promise((resolve, reject) =>
@@ -36,19 +35,12 @@ describe('cloud environment plumbing', () => {
     await expect(lookup('localhost.evil.invalid', false)).rejects.toThrow();
   });
 
-  it('builds rehearsal MSAL and KeyClient options with the agent and knownAuthorities; live uses defaults', () => {
-    const rehearsal = clientsFor(rehearsalEnvironment(descriptor, '-----BEGIN CERTIFICATE-----\n'));
-    const cfg = rehearsal.msalConfig({ tenantId: 't1', clientId: 'c1' });
-    expect(cfg.auth.authority).toBe('https://localhost:8443/t1');
-    expect(cfg.auth.knownAuthorities).toEqual(['localhost:8443']);
-    expect(cfg.system?.networkClient).toBeDefined();
-    expect((rehearsal.keyClientOptions() as { agent?: unknown }).agent).toBe(rehearsal.agent);
-    expect(rehearsal.env.vaultDnsSuffixes).toEqual(['.vault.rehearsal.localhost']);
-    rehearsal.destroy();
-    const live = clientsFor(AZURE_PUBLIC);
-    expect(live.agent).toBeUndefined();
-    expect(live.msalConfig({ tenantId: 't', clientId: 'c', clientSecret: 's' }).auth).toEqual({ clientId: 'c', authority: 'https://login.microsoftonline.com/t', clientSecret: 's' });
-    expect(live.keyClientOptions()).toEqual({});
-    expect(live.env.vaultDnsSuffixes).not.toContain('.vault.rehearsal.localhost');
+  it('reads a rehearsal cloud descriptor into the environment the services use, and nothing else', () => {
+    const env = rehearsalEnvironment(descriptor, '-----BEGIN CERTIFICATE-----\n');
+    expect(env.mode).toBe('rehearsal');
+    expect(env.knownAuthorities).toEqual(['localhost:8443']);
+    expect(env.vaultDnsSuffixes).toEqual(['.vault.rehearsal.localhost']);
+    expect(env.caCertPem).toBe('-----BEGIN CERTIFICATE-----\n');
+    expect(() => rehearsalEnvironment({ ...descriptor, kind: 'something-else' } as unknown as RehearsalDescriptorLike, '')).toThrow(/Not a rehearsal cloud descriptor/);
   });
 });

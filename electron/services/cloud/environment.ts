@@ -42,17 +42,6 @@ export interface RehearsalDescriptorLike {
   vaults: { name: string; url: string; tenantId: string; softDelete: boolean; purgeProtection: boolean; retentionDays: number }[];
 }
 
-export const AZURE_PUBLIC: CloudEnvironment = {
-  mode: 'live',
-  description: 'Microsoft Azure (public cloud)',
-  entraUrl: 'https://login.microsoftonline.com',
-  knownAuthorities: [],
-  vaultDnsSuffixes: ['.vault.azure.net', '.managedhsm.azure.net'],
-  vaultScope: 'https://vault.azure.net/.default',
-  graphUrl: 'https://graph.microsoft.com/v1.0',
-  graphScope: 'https://graph.microsoft.com/.default',
-};
-
 export function rehearsalEnvironment(d: RehearsalDescriptorLike, caCertPem: string): CloudEnvironment {
   if (d.kind !== 'keyholder-rehearsal-cloud') throw new Error('Not a rehearsal cloud descriptor.');
   return {
@@ -67,8 +56,4 @@ export function rehearsalEnvironment(d: RehearsalDescriptorLike, caCertPem: stri
     caCertPem,
     rehearsal: d,
   };
-}
-
-export function authorityFor(env: CloudEnvironment, tenantId: string): string {
-  return `${env.entraUrl}/${tenantId}`;
 }

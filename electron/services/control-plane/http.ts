@@ -15,10 +15,11 @@ export interface HttpAnswer {
   body: Buffer;
 }
 
-export type Transport = (method: 'GET' | 'POST', url: string, o: { headers?: Record<string, string>; body?: Uint8Array }) => Promise<HttpAnswer>;
+/** `timeoutMs` shortens the transport's own bound for one request (a screen that must not wait long for the vendor). */
+export type Transport = (method: 'GET' | 'POST', url: string, o: { headers?: Record<string, string>; body?: Uint8Array; timeoutMs?: number }) => Promise<HttpAnswer>;
 
 /** No control-plane answer is near this size (receipts, status and registrations are a few KiB). */
-export const MAX_ANSWER_BYTES = 1024 * 1024;
+const MAX_ANSWER_BYTES = 1024 * 1024;
 
 /**
  * `timeoutMs` bounds the whole exchange (connect, send, every byte of the
@@ -26,9 +27,10 @@ export const MAX_ANSWER_BYTES = 1024 * 1024;
  * otherwise hold the holder's screen forever. Answers above `maxBytes` are
  * cut off and refused rather than buffered.
  */
-export function httpsTransport(agent?: https.Agent, timeoutMs = 30_000, maxBytes = MAX_ANSWER_BYTES): Transport {
+export function httpsTransport(agent?: https.Agent, defaultTimeoutMs = 30_000, maxBytes = MAX_ANSWER_BYTES): Transport {
   return (method, url, o) =>
     new Promise((resolve, reject) => {
+      const timeoutMs = o.timeoutMs ?? defaultTimeoutMs;
       const u = new URL(url);
       // Plain HTTP is refused, with no switch to allow it: the enrolment token travels in a header, and
       // an environment variable that turned this off would be one more thing to leave set on a workstation.
@@ -75,7 +77,7 @@ export function httpsTransport(agent?: https.Agent, timeoutMs = 30_000, maxBytes
     });
 }
 
-export class ControlPlaneRequestError extends KeyholderError {
+class ControlPlaneRequestError extends KeyholderError {
   constructor(
     code: string,
     message: string,
@@ -91,7 +93,7 @@ export async function requestJson<T>(
   method: 'GET' | 'POST',
   url: string,
   schema: z.ZodType<T>,
-  o: { token?: string; json?: unknown; raw?: Uint8Array } = {},
+  o: { token?: string; json?: unknown; raw?: Uint8Array; timeoutMs?: number } = {},
 ): Promise<T> {
   const body = o.raw ?? (o.json !== undefined ? Buffer.from(JSON.stringify(o.json)) : undefined);
   let answer: HttpAnswer;
@@ -99,6 +101,7 @@ export async function requestJson<T>(
     answer = await transport(method, url, {
       headers: { ...(o.token ? { authorization: `Bearer ${o.token}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
       ...(body ? { body } : {}),
+      ...(o.timeoutMs ? { timeoutMs: o.timeoutMs } : {}),
     });
   } catch (e) {
     if (e instanceof KeyholderError) throw e;

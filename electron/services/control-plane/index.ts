@@ -3,8 +3,8 @@ import { ControlPlaneService } from './service';
 import { httpsTransport, type Transport } from './http';
 import type { ServiceDeps } from '../index';
 
-export { ControlPlaneService, type KeyStoreValues, type AwsKeyStoreValues, type AzureKeyStoreValues, type LocalReceipt, type ImportGate, type Preview, type ConnectionView } from './service';
-export { httpsTransport, type Transport } from './http';
+export { ControlPlaneService } from './service';
+export { type Transport } from './http';
 
 /** The control-plane client for the composition root; `agent` carries the rehearsal CA (and *.localhost lookup) in rehearsal mode. */
 export function createControlPlaneService(deps: ServiceDeps, o: { agent?: https.Agent; transport?: Transport } = {}): ControlPlaneService {

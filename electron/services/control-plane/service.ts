@@ -393,7 +393,8 @@ export class ControlPlaneService {
     if (this.state.registration?.status === 'rejected') {
       return { allowed: false, via: null, reason: `The vendor rejected the registration of ${this.state.registration.vaultDnsName}${this.state.registration.reason ? `: ${this.state.registration.reason}` : ''}.` };
     }
-    if (this.state.registration?.status === 'pending') return { allowed: false, via: null, reason: 'Waiting for the vendor to confirm your vault’s registration.' };
+    // An AWS key store is registered by its location (the account and Region), not a vault.
+    if (this.state.registration?.status === 'pending') return { allowed: false, via: null, reason: `Waiting for the vendor to confirm your ${isAwsKeyLocation(this.state.registration.vaultDnsName) ? 'key store' : 'vault'}’s registration.` };
     return { allowed: false, via: null, reason: 'Register your vault’s DNS name with the vendor before importing.' };
   }
 
@@ -555,13 +556,13 @@ export class ControlPlaneService {
   // ------------------------------------------------------------ ceremony transcripts
 
   /** Sends this workstation's signed transcript with the ceremony plan (the control plane pins the environment's first plan). */
-  async sendCeremonyTranscript(body: { plan: unknown; bundle: unknown }): Promise<CeremonyTranscriptReceipt> {
-    return requestJson(this.deps.transport, 'POST', this.url('/v1/ceremony-transcripts'), ceremonyTranscriptReceiptSchema, { token: this.token(), json: body });
+  async sendCeremonyTranscript(body: { plan: unknown; bundle: unknown }, o: { timeoutMs?: number } = {}): Promise<CeremonyTranscriptReceipt> {
+    return requestJson(this.deps.transport, 'POST', this.url('/v1/ceremony-transcripts'), ceremonyTranscriptReceiptSchema, { token: this.token(), json: body, ...o });
   }
 
   /** Every workstation's transcript the control plane keeps for this environment (checked by the caller before use). */
-  async ceremonyTranscripts(): Promise<CeremonyTranscriptList> {
-    return requestJson(this.deps.transport, 'GET', this.url('/v1/ceremony-transcripts'), ceremonyTranscriptListSchema, { token: this.token() });
+  async ceremonyTranscripts(o: { timeoutMs?: number } = {}): Promise<CeremonyTranscriptList> {
+    return requestJson(this.deps.transport, 'GET', this.url('/v1/ceremony-transcripts'), ceremonyTranscriptListSchema, { token: this.token(), ...o });
   }
 
   // ------------------------------------------------------------ status

@@ -42,14 +42,14 @@ interface Answer {
   body: unknown;
 }
 
-export class GraphRequestError extends KeyholderError {}
+class GraphRequestError extends KeyholderError {}
 
 function appRef(appId: string): string {
   return `/applications(appId='${encodeURIComponent(appId.replace(/'/g, "''"))}')`;
 }
 
 /** What went wrong, in the holder's words, for an operation on an application. */
-export function graphError(status: number, body: unknown, what: string, appId?: string): KeyholderError {
+function graphError(status: number, body: unknown, what: string, appId?: string): KeyholderError {
   const code = (body as { error?: { code?: string } } | undefined)?.error?.code ?? '';
   const app = appId ? `application ${appId}` : 'the application';
   if (status === 401) {

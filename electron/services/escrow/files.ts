@@ -7,7 +7,7 @@ import { fingerprintFilePrefix } from '../../../shared/keys/fingerprint';
 import { ESCROW_EXTENSION, MAX_ESCROW_BYTES } from '../../../shared/escrow/format';
 import { BoundedReadError, readRegularFile } from '../platform/bounded-read';
 
-export function slug(label: string): string {
+function slug(label: string): string {
   const s = label
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '')

@@ -18,15 +18,18 @@
  */
 import path from 'node:path';
 import { KeyholderError, isKeyholderError } from '../../../shared/errors/index';
-import { parseEscrow, serializeEscrow, type EscrowFile, type EscrowKeyType, type KeyEntry } from '../../../shared/escrow/format';
+import { parseEscrow, serializeEscrow, type EscrowFile, type KeyEntry } from '../../../shared/escrow/format';
 import { assertEscrowUsable, type WorkstationMode } from '../../../shared/escrow/mode-policy';
 import { readEscrowBytes, sha256Hex } from './files';
 import { findEntry, openKey, openSlot, type OpenedSlot } from './seal';
 import { attemptKey, type PassphraseThrottle } from './throttle';
 import type { KeyStoreKind } from './service';
 
+/** The key a copy holds: RSA (the source key for Azure Key Vault) or AES (256-bit, for AWS KMS). */
+export type EscrowKeyType = KeyEntry['keyType'];
+
 /** What the caller needs the copy to be. */
-export interface HolderCopyRules {
+interface HolderCopyRules {
   /** The workstation's mode: live refuses rehearsal and test-KDF files. Absent (the CLI's file commands): not checked. */
   mode?: WorkstationMode;
   /** The key the key store imports: RSA for Azure Key Vault, AES (256-bit) for AWS KMS. Absent: either. */

@@ -13,9 +13,9 @@ import { PRODUCTION_KDF, type ScryptCost } from '../../../shared/escrow/kdf-prof
 import { int, octets, oid, pem, seq } from './der';
 import { passphraseBytes, scryptKey } from './kdf';
 
-export const OID_PBES2 = '1.2.840.113549.1.5.13';
-export const OID_SCRYPT = '1.3.6.1.4.1.11591.4.11';
-export const OID_AES256_CBC = '2.16.840.1.101.3.4.1.42';
+const OID_PBES2 = '1.2.840.113549.1.5.13';
+const OID_SCRYPT = '1.3.6.1.4.1.11591.4.11';
+const OID_AES256_CBC = '2.16.840.1.101.3.4.1.42';
 
 /** Stock OpenSSL 3's default scrypt cap: 128·r·(N+2) + 128·r·p bytes at most 32 MiB. */
 export function opensslAccepts(c: ScryptCost): boolean {

@@ -194,7 +194,7 @@ export function findEntry(file: EscrowFile, keyId?: string): { entry: KeyEntry; 
   return { entry: file.header.keys[index]!, index };
 }
 
-export function findCustodian(entry: KeyEntry, who: number | string): CustodianSlot {
+function findCustodian(entry: KeyEntry, who: number | string): CustodianSlot {
   const slot = typeof who === 'number' ? entry.custodians[who - 1] : entry.custodians.find((c) => c.name.toLowerCase() === who.trim().toLowerCase());
   if (!slot) {
     throw new KeyholderError('escrow.unknown_custodian', `This key has no custodian "${who}". Its custodians are: ${entry.custodians.map((c) => c.name).join(', ')}.`);

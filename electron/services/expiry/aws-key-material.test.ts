@@ -49,6 +49,8 @@ describe('AWS KMS key material on the expiry dashboard', () => {
     expect(row!.daysLeft).toBe(59);
     expect(row!.breaks).toMatch(/refuses every use of the key/);
     expect(row!.action).toMatch(/same key material .* again/);
+    // It names where the action is: the Key store lifecycle screen's extension (lifecycle:key-material-extend).
+    expect(row!.action).toMatch(/Key store lifecycle screen choose “Extend the expiry”/);
     const fired: Array<number | string> = [];
     while (clock.now() < new Date('2027-03-03T00:00:00Z')) {
       fired.push(...(await boot().evaluate('start')).map((d) => d.threshold));

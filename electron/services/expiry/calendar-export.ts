@@ -9,7 +9,7 @@ import { KeyholderError } from '../../../shared/errors/index';
 import { actionFor, breaksWhenLapsed, trackedItemId, type TrackedItem } from '../../../shared/expiry/model';
 import { thresholds } from '../../../shared/expiry/reminders';
 
-export const ICS_UID_DOMAIN = 'expiry.keyholder.invalid';
+const ICS_UID_DOMAIN = 'expiry.keyholder.invalid';
 
 export function icsUid(item: TrackedItem): string {
   return `${createHash('sha256').update(trackedItemId(item)).digest('hex').slice(0, 32)}@${ICS_UID_DOMAIN}`;
@@ -25,7 +25,7 @@ function sequenceAt(now: Date): number {
 }
 
 /** RFC 5545 3.1: a content line is at most 75 octets, the line break excluded. */
-export const ICS_MAX_LINE_OCTETS = 75;
+const ICS_MAX_LINE_OCTETS = 75;
 
 const octets = (cp: number) => (cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4);
 
@@ -34,7 +34,7 @@ const octets = (cp: number) => (cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 
  * between characters, so a UTF-8 sequence is never split. The ics library
  * folds by UTF-16 units, which lets lines with "’" (three octets) run long.
  */
-export function foldContentLine(line: string): string {
+function foldContentLine(line: string): string {
   const parts: string[] = [];
   let current = '';
   let size = 0;
@@ -53,7 +53,7 @@ export function foldContentLine(line: string): string {
 }
 
 /** Unfolds the library's output and folds every line again by octets. */
-export function refoldIcs(text: string): string {
+function refoldIcs(text: string): string {
   const lines = text.replace(/\r\n[ \t]/g, '').split('\r\n');
   return lines.map((l) => (l === '' ? l : foldContentLine(l))).join('\r\n');
 }

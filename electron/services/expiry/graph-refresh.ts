@@ -51,7 +51,7 @@ export function applicationUrl(appId: string): string {
 }
 
 /** Which passwordCredential is the one on worksheet line 4: by keyId, else by a unique hint, else the only one. */
-export function matchLineFour(entry: WorksheetExpiryEntry, creds: readonly GraphPasswordCredential[]): GraphPasswordCredential | undefined {
+function matchLineFour(entry: WorksheetExpiryEntry, creds: readonly GraphPasswordCredential[]): GraphPasswordCredential | undefined {
   if (entry.clientSecretKeyId) return creds.find((c) => c.keyId === entry.clientSecretKeyId);
   if (entry.clientSecretHint) {
     const byHint = creds.filter((c) => c.hint === entry.clientSecretHint);
@@ -60,7 +60,7 @@ export function matchLineFour(entry: WorksheetExpiryEntry, creds: readonly Graph
   return creds.length === 1 ? creds[0] : undefined;
 }
 
-export function itemsFromApplication(entry: WorksheetExpiryEntry, app: GraphApplication): TrackedItem[] {
+function itemsFromApplication(entry: WorksheetExpiryEntry, app: GraphApplication): TrackedItem[] {
   const items: TrackedItem[] = [];
   const passwords = app.passwordCredentials ?? [];
   const lineFour = matchLineFour(entry, passwords);

@@ -40,16 +40,3 @@ export function fileReminderStore(dataDir: string, log: Logger): ReminderStore {
     },
   };
 }
-
-export function memoryReminderStore(initial: ReminderRecord = emptyRecord()): ReminderStore & { saves: number } {
-  let current = JSON.stringify(initial);
-  const store = {
-    saves: 0,
-    load: () => reminderRecordSchema.parse(JSON.parse(current)),
-    save: (r: ReminderRecord) => {
-      current = JSON.stringify(r);
-      store.saves++;
-    },
-  };
-  return store;
-}

@@ -27,7 +27,7 @@ export interface SchedulerDeps {
 export const HOUR_MS = 3_600_000;
 export const TICK_MS = 60_000;
 /** A drift of the wall clock against the monotonic one larger than this is a clock change. */
-export const CLOCK_JUMP_MS = 2 * 60_000;
+const CLOCK_JUMP_MS = 2 * 60_000;
 
 export interface ReminderScheduler {
   start(): Promise<void>;

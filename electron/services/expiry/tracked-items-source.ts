@@ -44,7 +44,7 @@ export const worksheetExpiryEntrySchema = z.object({
 });
 export type WorksheetExpiryEntry = z.infer<typeof worksheetExpiryEntrySchema>;
 
-export const worksheetValuesFileSchema = z.object({ version: z.literal(1), entries: z.array(worksheetExpiryEntrySchema) });
+const worksheetValuesFileSchema = z.object({ version: z.literal(1), entries: z.array(worksheetExpiryEntrySchema) });
 export const graphItemsFileSchema = z.object({ version: z.literal(1), refreshedAt: iso, items: z.array(trackedItemSchema) });
 
 /**
@@ -87,7 +87,7 @@ export function itemsFromWorksheet(entries: readonly WorksheetExpiryEntry[]): Tr
 }
 
 /** Graph's items replace the worksheet's for the same identity and add the rest. */
-export function mergeItems(worksheet: readonly TrackedItem[], graph: readonly TrackedItem[]): TrackedItem[] {
+function mergeItems(worksheet: readonly TrackedItem[], graph: readonly TrackedItem[]): TrackedItem[] {
   const byId = new Map<string, TrackedItem>();
   for (const i of worksheet) byId.set(trackedItemId(i), i);
   for (const i of graph) byId.set(trackedItemId(i), i);
@@ -132,10 +132,6 @@ export function lastGraphRead(dataDir: string): string | null {
   } catch {
     return null;
   }
-}
-
-export function staticTrackedItemsSource(items: TrackedItem[]): TrackedItemsSource {
-  return { items: async () => items };
 }
 
 /** The part of the worksheet service's view this module reads (structural, so either side can change independently). */

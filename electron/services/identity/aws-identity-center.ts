@@ -8,11 +8,14 @@
  * and roles the holder is assigned and fetch the chosen role's temporary
  * credentials from the access portal.
  *
- * Everything stays in memory (the access and refresh tokens, the role
- * credentials): nothing is written to ~/.aws or elsewhere, so a restart signs
- * the holder out. Role credentials are fetched again shortly before they
- * expire; an expired access token is renewed with the refresh token; when
- * that is refused too the holder is asked to sign in again.
+ * The tokens (access token and its expiry, the refresh token, the client
+ * registration it needs) and the chosen role are kept across restarts only
+ * sealed with the SecretBox (`keeper`, aws-sign-in-keeper.ts); without a
+ * keeper everything stays in memory. Nothing is ever written to ~/.aws, and
+ * role credentials stay in memory. Role credentials are fetched again
+ * shortly before they expire; an expired access token is renewed with the
+ * refresh token; when that is refused too (or cannot be tried) the kept
+ * sign-in is dropped and the holder asked to sign in again.
  */
 import type https from 'node:https';
 import { CreateTokenCommand, RegisterClientCommand, SSOOIDCClient, StartDeviceAuthorizationCommand } from '@aws-sdk/client-sso-oidc';
@@ -23,6 +26,7 @@ import type { Clock } from '../platform/clock';
 import type { Logger } from '../log/logger';
 import type { AwsSessionCredentials } from './aws-profiles';
 import { isAwsApprovalUrl } from './sign-in-url';
+import { awsSignInStoreUnavailable, type AwsSignInKeeper } from './aws-sign-in-keeper';
 
 export interface IdentityCenterConfig {
   /** The organisation's AWS access portal URL, e.g. https://d-1234567890.awsapps.com/start. */
@@ -60,6 +64,8 @@ export interface IdentityCenterStatus {
   role?: AwsRoleChoice | null;
   /** When the sign-in ends unless refreshed (the access token's expiry). */
   sessionExpiresAt?: string;
+  /** Signed out for a reason the holder should know (a kept sign-in expired, could not be opened or kept). */
+  notice?: string;
 }
 
 export interface IdentityCenterDeps {
@@ -68,6 +74,8 @@ export interface IdentityCenterDeps {
   log: Logger;
   /** Waiting between polls; tests move the rehearsal clock instead of sleeping. */
   sleep?: (ms: number) => Promise<void>;
+  /** Keeps the sign-in across restarts, sealed (the SecretBox); absent: memory only. */
+  keeper?: AwsSignInKeeper;
 }
 
 /** Role credentials are fetched again this long before they expire. */
@@ -99,12 +107,58 @@ export class AwsIdentityCenter {
   private role: AwsRoleChoice | null = null;
   private credentials: AwsSessionCredentials | null = null;
   private readonly sleep: (ms: number) => Promise<void>;
+  private notice: string | null = null;
 
   constructor(private readonly d: IdentityCenterDeps) {
     const handler = d.config.agent ? { requestHandler: new NodeHttpHandler({ httpsAgent: d.config.agent }) } : {};
     this.oidc = new SSOOIDCClient({ region: d.config.region, ...(d.config.oidcEndpoint ? { endpoint: d.config.oidcEndpoint } : {}), ...handler, maxAttempts: 2 });
     this.portal = new SSOClient({ region: d.config.region, ...(d.config.portalEndpoint ? { endpoint: d.config.portalEndpoint } : {}), ...handler, maxAttempts: 2 });
     this.sleep = d.sleep ?? realSleep;
+    this.restore();
+  }
+
+  /** Whether a session can still be used: its access token lasts, or the refresh token can renew it. */
+  private usable(t: Tokens, reg: Registration | null): boolean {
+    const now = this.now();
+    return t.expiresAt > now + 60_000 || (!!t.refreshToken && !!reg && reg.expiresAt > now);
+  }
+
+  /** The sign-in kept sealed by an earlier run, if it is for these settings and still usable; else dropped (said why). */
+  private restore(): void {
+    const k = this.d.keeper;
+    const loaded = k?.load();
+    if (!k || !loaded) return;
+    if ('problem' in loaded) {
+      this.notice = loaded.problem;
+      return;
+    }
+    const s = loaded.session;
+    if (s.startUrl !== this.d.config.startUrl || s.region !== this.d.config.region) {
+      k.drop();
+      return;
+    }
+    if (!this.usable(s.tokens, s.registration)) {
+      k.drop();
+      this.notice = 'Your AWS sign-in expired while Key Holder was closed. Sign in again.';
+      return;
+    }
+    this.registration = s.registration;
+    this.tokens = s.tokens;
+    this.roles = s.roles;
+    this.role = s.role;
+    this.d.log.info('aws identity center: kept sign-in restored', { roles: this.roles.length });
+  }
+
+  /** Seals the current sign-in for the next start (nothing when there is no keeper). */
+  private keep(): void {
+    const k = this.d.keeper;
+    if (!k || !this.tokens || !this.registration) return;
+    try {
+      k.save({ startUrl: this.d.config.startUrl, region: this.d.config.region, registration: this.registration, tokens: this.tokens, roles: this.roles, role: this.role });
+    } catch (e) {
+      // Kept in memory for this run only; never written any other way.
+      this.d.log.warn('aws identity center: sign-in could not be kept', { code: (e as KeyholderError).code ?? 'internal' });
+    }
   }
 
   destroy(): void {
@@ -127,6 +181,10 @@ export class AwsIdentityCenter {
   /** Starts a device authorisation and polls for its outcome in the background; `wait` gives the outcome. */
   async start(): Promise<DeviceAuthorizationPrompt> {
     this.cancel();
+    // Fail closed: a sign-in that could only be kept in a plain file is not started.
+    const unavailable = this.d.keeper?.unavailable();
+    if (unavailable) throw awsSignInStoreUnavailable(unavailable);
+    this.notice = null;
     const reg = await this.client();
     const a = await this.call('start', () => this.oidc.send(new StartDeviceAuthorizationCommand({ clientId: reg.clientId, clientSecret: reg.clientSecret, startUrl: this.d.config.startUrl })));
     const expected = { ssoRegion: this.d.config.region, ...(this.d.config.oidcEndpoint ? { oidcEndpoint: this.d.config.oidcEndpoint } : {}) };
@@ -164,6 +222,7 @@ export class AwsIdentityCenter {
         this.roles = await this.listRoles();
         this.role = this.roles.length === 1 ? this.roles[0]! : null;
         this.credentials = null;
+        this.keep();
         this.d.log.info('aws identity center: signed in', { roles: this.roles.length });
         return this.roles;
       } catch (e) {
@@ -226,6 +285,7 @@ export class AwsIdentityCenter {
     if (!r) throw new KeyholderError('aws.role_unknown', `You are not assigned the role ${roleName} in account ${accountId}. Choose one of the roles listed, or ask your AWS administrator for access.`);
     if (this.role?.accountId !== r.accountId || this.role.roleName !== r.roleName) this.credentials = null;
     this.role = r;
+    this.keep();
     return r;
   }
 
@@ -234,8 +294,14 @@ export class AwsIdentityCenter {
       const { flowId: _flowId, ...prompt } = this.flow.prompt;
       return { state: 'waiting', prompt };
     }
-    if (!this.tokens) return { state: 'signed-out' };
-    return { state: 'signed-in', roles: this.roles, role: this.role, sessionExpiresAt: new Date(this.tokens.expiresAt).toISOString() };
+    if (this.tokens && !this.usable(this.tokens, this.registration)) {
+      this.forget();
+      this.notice = 'Your AWS sign-in has expired. Sign in again; nothing you entered is lost.';
+    }
+    if (!this.tokens) return { state: 'signed-out', ...(this.notice ? { notice: this.notice } : {}) };
+    // A restored session whose access token lapsed is renewed on first use: no past time is shown as its end.
+    const ends = this.tokens.expiresAt > this.now() ? { sessionExpiresAt: new Date(this.tokens.expiresAt).toISOString() } : {};
+    return { state: 'signed-in', roles: this.roles, role: this.role, ...ends };
   }
 
   private requireSignedIn(): Tokens {
@@ -252,6 +318,7 @@ export class AwsIdentityCenter {
     try {
       const n = await this.oidc.send(new CreateTokenCommand({ clientId: reg.clientId, clientSecret: reg.clientSecret, grantType: 'refresh_token', refreshToken: t.refreshToken }));
       this.tokens = { accessToken: n.accessToken!, refreshToken: n.refreshToken ?? t.refreshToken, expiresAt: this.now() + (n.expiresIn ?? 3600) * 1000 };
+      this.keep();
       this.d.log.info('aws identity center: session renewed');
       return this.tokens.accessToken;
     } catch (e) {
@@ -261,7 +328,7 @@ export class AwsIdentityCenter {
   }
 
   private expired(): never {
-    this.wipe();
+    this.forget();
     throw new KeyholderError('aws.sign_in_expired', 'Your AWS sign-in has expired. Sign in again with IAM Identity Center; nothing you entered is lost.');
   }
 
@@ -298,7 +365,8 @@ export class AwsIdentityCenter {
     this.cancel();
     this.flow = null;
     const t = this.tokens;
-    this.wipe();
+    this.forget();
+    this.notice = null;
     if (t && t.expiresAt > this.now()) {
       try {
         await this.portal.send(new LogoutCommand({ accessToken: t.accessToken }));
@@ -309,11 +377,18 @@ export class AwsIdentityCenter {
     }
   }
 
+  /** Forgets what this process holds (the kept sign-in stays: `destroy` at shutdown or a settings change). */
   private wipe(): void {
     this.tokens = null;
     this.credentials = null;
     this.roles = [];
     this.role = null;
+  }
+
+  /** Forgets the sign-in here and the kept one (sign-out, expiry). */
+  private forget(): void {
+    this.wipe();
+    this.d.keeper?.drop();
   }
 
   private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {

@@ -43,7 +43,7 @@ export interface SignInStart {
 
 const TENANT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const TENANT_DOMAIN = /^[a-z0-9-]+(\.[a-z0-9-]+)+$/i;
-export const DEFAULT_INTERACTIVE_TIMEOUT_MS = 5 * 60_000;
+const DEFAULT_INTERACTIVE_TIMEOUT_MS = 5 * 60_000;
 
 interface TenantClient {
   pca: msal.PublicClientApplication;

@@ -13,7 +13,7 @@ import { CLOUD_LABELS as SETTINGS_CLOUD_LABELS } from '../../../shared/settings/
 import { endpointsOf, type LiveSettings } from '../../../shared/settings/live-settings';
 
 export { IdentityService } from './identity-service';
-export type { IdentityConfig, OpenBrowser, SignedInAccount, DeviceCodePrompt } from './types';
+export type { IdentityConfig, OpenBrowser } from './types';
 
 /** Where a holder signs in and which vault host names belong to that cloud. */
 export interface AzureEndpoints {

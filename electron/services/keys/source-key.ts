@@ -59,7 +59,7 @@ const notAKey = () =>
   new KeyholderError('keys.unreadable', 'Key Holder could not read a public or private RSA key from this file. Give a PEM (public key, unencrypted private key or certificate) or a JWK / Key Vault key JSON.');
 
 /** Reads a public key from PEM text, a JWK, or a Key Vault key bundle (`{ key: { kty, n, e } }`). */
-export function publicKeyFromText(text: string): KeyObject {
+function publicKeyFromText(text: string): KeyObject {
   const trimmed = text.trim();
   if (trimmed.startsWith('{')) {
     let json: unknown;

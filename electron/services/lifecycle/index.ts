@@ -21,11 +21,8 @@ import { VaultBackupService } from './vault-backup';
 import type { Holder } from './words';
 
 export { LifecycleService } from './service';
-export { KeyRotationService, RETIREMENT_WAIT_DAYS } from './key-rotation';
-export { keyRotationImportPurpose, keyRotationRewrapPurpose } from './key-rotation-purpose';
-export type { KeyStoreHealthView, LagNotice, QuorumRequest, VendorView } from './service';
-export type { KeyRotationView, KeyRotationStep } from './key-rotation';
-export { VaultBackupService, VAULT_BACKUP_NOTE, type VaultBackupResult } from './vault-backup';
+export { KeyRotationService } from './key-rotation';
+export { VaultBackupService } from './vault-backup';
 
 export interface LifecycleOptions {
   /** Azure Resource Manager for vault properties; derived from the environment when absent. */
@@ -42,7 +39,7 @@ export interface Lifecycle {
 }
 
 /** Resource Manager for the cloud in use: Azure's public one live, the rehearsal cloud's stand-in on the sign-in host. */
-export function managementFor(azure: AzureEndpoints, mode: 'rehearsal' | 'live'): ManagementEndpoint {
+function managementFor(azure: AzureEndpoints, mode: 'rehearsal' | 'live'): ManagementEndpoint {
   if (azure.management) return azure.management;
   if (mode === 'rehearsal') return { endpoint: azure.identity.authorityHost, scope: 'https://management.rehearsal.localhost/.default' };
   return { endpoint: 'https://management.azure.com', scope: 'https://management.azure.com/.default' };
@@ -123,6 +120,12 @@ export function createLifecycle(deps: {
     mode: deps.mode,
     provider: getProvider,
     held: () => keyStore.held(),
+    heldKey: () => {
+      const aws = heldAws() ? deps.awsKeyStore?.record()?.outcome : null;
+      const azure = deps.vault.record();
+      const out = aws ?? (azure?.state === 'done' ? azure.outcome : null);
+      return out ? { keyId: out.keyId, fingerprint: out.fingerprint } : null;
+    },
     vendorStatus,
     importNewKey: async (r) => {
       if (deps.awsKeyStore && heldAws()) {

@@ -12,18 +12,26 @@ import type { PurposeHandler } from '../activation/desk';
 import { serializeEscrow } from '../../../shared/escrow/format';
 import { findEntry } from '../escrow/seal';
 import type { OpenedCopy } from '../vault/vault-service';
+import { openedAesCopy } from '../vault/aws-kms/import-purpose';
 import type { KeyRotationService } from './key-rotation';
+import { parseKeyVersionId } from './service';
+
+function openedRsaCopy(material: Uint8Array, entry: { keyId: string; fingerprint: string }): OpenedCopy {
+  const key = createPrivateKey({ key: Buffer.from(material.buffer, material.byteOffset, material.length), format: 'der', type: 'pkcs8' });
+  const fingerprint = createHash('sha256').update(createPublicKey(key).export({ type: 'spki', format: 'der' })).digest('hex');
+  if (fingerprint !== entry.fingerprint) throw new KeyholderError('activation.wrong_key', 'The key opened is not the key this holder copy names. Do not use this file.');
+  return { keyId: entry.keyId, fingerprint, withPrivateKey: async (use) => use(key), dispose: () => {} };
+}
 
 export function keyRotationImportPurpose(rotation: () => Pick<KeyRotationService, 'importOpened'>, changed: () => void = () => {}): PurposeHandler {
   return async (material, purpose, escrow) => {
     const { entry } = findEntry(escrow);
-    const key = createPrivateKey({ key: Buffer.from(material.buffer, material.byteOffset, material.length), format: 'der', type: 'pkcs8' });
-    const fingerprint = createHash('sha256').update(createPublicKey(key).export({ type: 'spki', format: 'der' })).digest('hex');
-    if (fingerprint !== entry.fingerprint) throw new KeyholderError('activation.wrong_key', 'The key opened is not the key this holder copy names. Do not use this file.');
-    const copy: OpenedCopy = { keyId: entry.keyId, fingerprint, withPrivateKey: async (use) => use(key), dispose: () => {} };
+    // An AWS KMS key store rotates its 256-bit key (checked against the copy's fingerprint there); Azure its RSA source key.
+    const copy = entry.keyType === 'AES' ? openedAesCopy(material, entry) : openedRsaCopy(material, entry);
     const v = await rotation().importOpened(copy, purpose.target);
     changed();
-    return { holder: v.holder, fingerprint, keyVersionId: v.importedKeyVersionId, vault: v.importedKeyVersionId ? new URL(v.importedKeyVersionId).host : null, rotation: v.id };
+    const id = v.importedKeyVersionId;
+    return { holder: v.holder, fingerprint: copy.fingerprint, keyVersionId: id, vault: id ? (id.startsWith('arn:') ? parseKeyVersionId(id).vaultHost : new URL(id).host) : null, rotation: v.id };
   };
 }
 

@@ -36,7 +36,7 @@ import type { JsonObject } from '../../../shared/transcript/canonical';
 import { confirmationText, normalise, type Holder } from './words';
 import { parseKeyVersionId, type HeldKeyStore } from './service';
 
-export const RETIREMENT_WAIT_DAYS = 90;
+const RETIREMENT_WAIT_DAYS = 90;
 const DAY_MS = 86_400_000;
 
 export type KeyRotationStep = 'add-key' | 'import' | 'submit' | 'wait-available' | 'wait-no-longer-in-use' | 'wait-90-days' | 'disable-offered' | 'done';
@@ -47,7 +47,8 @@ interface KeyRotationRecord {
   startedAt: string;
   holder: Holder;
   oldKey: { keyVersionId: string; primaryKeyId: string | null; fingerprint: string | null };
-  newKey?: { keyId: string; fingerprint: string; escrowFile: string; holderCopies: string[]; at: string };
+  /** `joined`: the re-seal ran on another workstation (holder 1's, or the custodians'); this holder's copy brought the new key here. */
+  newKey?: { keyId: string; fingerprint: string; escrowFile: string; holderCopies: string[]; at: string; joined?: boolean };
   /** The escrow and key-holder copies (with their SHA-256) named when the supervised re-seal was started; the purpose writes exactly these. */
   addKeyRequest?: { escrowFile: string; escrowSha256: string; holderCopies: { file: string; sha256: string }[] };
   /** The holder copy and key name chosen when the supervised import activation was started; the purpose imports exactly this. */
@@ -61,11 +62,14 @@ interface KeyRotationRecord {
 
 export interface KeyRotationView {
   id: string;
+  /** Which key store rotates: the screens say "vault" and "key version" for Azure, "KMS key" and "account" for AWS. */
+  keyStoreKind: 'azure-key-vault' | 'aws-kms';
   startedAt: string;
   holder: Holder;
   step: KeyRotationStep;
   oldKey: KeyRotationRecord['oldKey'] & { libraries: LibraryKey[] };
-  newKey: { keyId: string; fingerprint: string } | null;
+  /** `joined`: the re-seal ran on another workstation and this holder's copy brought the new key. */
+  newKey: { keyId: string; fingerprint: string; joined: boolean } | null;
   importedKeyVersionId: string | null;
   submittedAt: string | null;
   newPrimaryKey: { primaryKeyId: string; status: string } | null;
@@ -96,6 +100,8 @@ export interface KeyRotationDeps {
    * vault under the same key name (a new version). Never sees a passphrase.
    */
   importNewKey: (req: { opened: OpenedCopy; holderCopyPath: string; vaultUrl: string; keyName: string; holder: Holder }) => Promise<{ keyVersionId: string; fingerprint: string; keyId: string }>;
+  /** The escrowed key the held key store holds (from its import record): a copy joined to the rotation must hold it too, before the new key. */
+  heldKey?: () => { keyId: string; fingerprint: string } | null;
   /** Submits this holder's key store (worksheet lines 1-4, line 2 now the new version) to the vendor. */
   submitKeyStore: (clientSecret?: string) => Promise<void>;
   record: (kind: string, data: JsonObject) => Promise<void>;
@@ -247,6 +253,44 @@ export class KeyRotationService {
   }
 
   /**
+   * The other holder's side of the same rotation: the escrow re-seal ran once,
+   * on another workstation, and appended the new key to every key-holder copy
+   * brought to it. This workstation learns the new key from its own copy's
+   * header (no passphrase, nothing decrypted): the copy's newest key, which
+   * must follow the key this workstation's key store holds and be of its type.
+   * Whether both holders import the same new key is then proven by the vendor
+   * (on AWS, the companion keys' MACs; on Azure, cross-decryption), never
+   * assumed here.
+   */
+  async joinWithHolderCopy(req: { holderCopyPath: string }): Promise<KeyRotationView> {
+    const r = this.require();
+    if (r.newKey) throw new KeyholderError('lifecycle.rotation_order', 'This rotation already has its new key. Import it next.');
+    // A key-holder copy usable on this workstation (holder-copy.ts), before its keys are compared with the key store's.
+    const file = (await readHolderCopy(req.holderCopyPath, this.deps.mode ? { mode: this.deps.mode } : {})).escrow;
+    const keys = file.header.keys;
+    const newest = keys.at(-1)!;
+    const held = this.deps.heldKey?.() ?? null;
+    const heldAt = held ? keys.findIndex((k) => k.fingerprint === held.fingerprint) : -1;
+    if (!held || heldAt < 0) {
+      throw new KeyholderError('lifecycle.copy_not_yours', `${path.basename(req.holderCopyPath)} does not hold the key your key store holds now, so it is not your key-holder copy from this ceremony. Choose your own copy. Nothing was recorded.`);
+    }
+    if (heldAt === keys.length - 1) {
+      throw new KeyholderError(
+        'lifecycle.no_new_key',
+        `${path.basename(req.holderCopyPath)} holds no key newer than the one your key store holds: the re-seal has not added the new key to this copy. Bring the copy to the supervised re-seal (or use the copy that was there). Nothing was recorded.`,
+      );
+    }
+    if (newest.keyType !== keys[heldAt]!.keyType) {
+      throw new KeyholderError('lifecycle.wrong_key_imported', `The newest key in ${path.basename(req.holderCopyPath)} is of another type than your key store’s key. Choose the copy the rotation added the new key to. Nothing was recorded.`);
+    }
+    r.oldKey.fingerprint = held.fingerprint;
+    r.newKey = { keyId: newest.keyId, fingerprint: newest.fingerprint, escrowFile: '', holderCopies: [req.holderCopyPath], at: this.deps.clock.now().toISOString(), joined: true };
+    this.write(r);
+    await this.deps.record('rotation.key-joined', { rotationId: r.id, holder: r.holder, keyId: newest.keyId, fingerprint: newest.fingerprint, copy: path.basename(req.holderCopyPath) });
+    return this.view();
+  }
+
+  /**
    * Prepares the import step: records which holder copy and key name the
    * supervised activation will import, and returns what the activation states
    * as its purpose (the supervisor attests to exactly this). The passphrase
@@ -350,23 +394,24 @@ export class KeyRotationService {
     else if (!effectiveSince) step = 'wait-no-longer-in-use';
     else if (allowedAt!.getTime() > now.getTime()) step = 'wait-90-days';
     else step = 'disable-offered';
-    const old = parseKeyVersionId(r.oldKey.keyVersionId);
+    const aws = isAwsKey(r.oldKey.keyVersionId);
     return {
       id: r.id,
+      keyStoreKind: aws ? 'aws-kms' : 'azure-key-vault',
       startedAt: r.startedAt,
       holder: r.holder,
       step,
       oldKey: { ...r.oldKey, libraries: oldPk?.libraries ?? [] },
-      newKey: r.newKey ? { keyId: r.newKey.keyId, fingerprint: r.newKey.fingerprint } : null,
+      newKey: r.newKey ? { keyId: r.newKey.keyId, fingerprint: r.newKey.fingerprint, joined: r.newKey.joined === true } : null,
       importedKeyVersionId: r.imported?.keyVersionId ?? null,
       submittedAt: r.submitted?.at ?? null,
       newPrimaryKey: newPk ? { primaryKeyId: newPk.primaryKeyId, status: newPk.status } : null,
       noLongerInUseSince: effectiveSince,
       disableAllowedAt: allowedAt?.toISOString() ?? null,
       countdown: allowedAt && daysLeft !== null ? { daysLeft, text: daysLeft === 0 ? 'The old key may be disabled now.' : `${describeDaysLeft(daysLeft, false).replace(/^expires /, '')} before the old key may be disabled (${allowedAt.toISOString().slice(0, 10)}).`, reminderThreshold: thresholdForDaysLeft(daysLeft) } : null,
-      disableConfirmation: step === 'disable-offered' ? confirmationText('disable-old', r.holder, { keyName: `${old.keyName} version ${old.version.slice(0, 8)}` }) : null,
+      disableConfirmation: step === 'disable-offered' ? disableWords(r) : null,
       disabledAt: r.disabled?.at ?? null,
-      next: nextText(step, r.holder),
+      next: nextText(step, r.holder, aws),
     };
   }
 
@@ -396,8 +441,7 @@ export class KeyRotationService {
         { allowedAt: new Date(allowedAt).toISOString() },
       );
     }
-    const old = parseKeyVersionId(r.oldKey.keyVersionId);
-    const expected = confirmationText('disable-old', r.holder, { keyName: `${old.keyName} version ${old.version.slice(0, 8)}` });
+    const expected = disableWords(r);
     if (normalise(req.confirmation) !== normalise(expected)) throw new KeyholderError('lifecycle.confirmation_mismatch', `Type exactly: "${expected}". Nothing was changed.`, { expected });
     await this.deps.provider().setVersionEnabled(r.oldKey.keyVersionId, false);
     r.disabled = { at: new Date(now).toISOString() };
@@ -413,23 +457,33 @@ export class KeyRotationService {
 
 const isAwsKey = (id: string) => id.startsWith('arn:');
 
+/** The typed confirmation naming the old key: a KMS key by its key ID (it has no versions), an Azure key by name and version. */
+function disableWords(r: KeyRotationRecord): string {
+  const old = parseKeyVersionId(r.oldKey.keyVersionId);
+  return confirmationText('disable-old', r.holder, isAwsKey(r.oldKey.keyVersionId) ? { kmsKeyId: old.keyName } : { keyName: `${old.keyName} version ${old.version.slice(0, 8)}` });
+}
+
 function vendorKeyOf(st: EnvironmentStatus | null, keyVersionId: string, exact = false): PrimaryKey | null {
   if (!st) return null;
   const all = st.primaryKeys ?? (st.primaryKey ? [st.primaryKey] : []);
   return [...all].reverse().find((k) => k.keyStores.some((s) => s.keyIdentifier === keyVersionId)) ?? (exact ? null : st.primaryKey);
 }
 
-function nextText(step: KeyRotationStep, holder: Holder): string {
+function nextText(step: KeyRotationStep, holder: Holder, aws: boolean): string {
   const o = holder === 1 ? 2 : 1;
   switch (step) {
     case 'add-key':
-      return 'Gather the escrow custodians, the knower of each key-holder copy and a supervisor: in a supervised activation the new source key is added to the escrow file and to each key-holder copy.';
+      return `Gather the escrow custodians, the knower of each key-holder copy and a supervisor: in a supervised activation the new source key is added to the escrow file and to each key-holder copy. If that re-seal already ran on key holder ${o}’s workstation, name your key-holder copy that it added the new key to instead.`;
     case 'import':
-      return 'Import the new key into your vault (a new version of the same key name).';
+      return aws
+        ? 'Import the new key into a new KMS key in your account (the same Region), under a supervised activation: it is self-tested there and given the key policy you approved. Your previous KMS key stays enabled.'
+        : 'Import the new key into your vault (a new version of the same key name).';
     case 'submit':
-      return 'Submit your key store with the new key identifier (worksheet line 2) to the vendor.';
+      return aws ? 'Submit your key store with the new key ARN and its companion key to the vendor. Your previous KMS key must stay enabled: the vendor re-encrypts its data key with it.' : 'Submit your key store with the new key identifier (worksheet line 2) to the vendor.';
     case 'wait-available':
-      return `Waiting for the vendor to validate the new primary key (key holder ${o} imports and submits too). Then the Control Center administrator applies it to the libraries.`;
+      return aws
+        ? `Waiting for the vendor to prove both new KMS keys hold the same key (their companion keys’ MACs) and report the new primary key Available (key holder ${o} imports and submits too). Then the Control Center administrator applies it to the libraries.`
+        : `Waiting for the vendor to validate the new primary key (key holder ${o} imports and submits too). Then the Control Center administrator applies it to the libraries.`;
     case 'wait-no-longer-in-use':
       return 'Keep the old key enabled: the vendor is re-keying documents. Wait until it reports the old key “No longer in use” in every library.';
     case 'wait-90-days':
@@ -437,6 +491,6 @@ function nextText(step: KeyRotationStep, holder: Holder): string {
     case 'disable-offered':
       return 'The old key may now be disabled (never deleted: backups may still need it one day).';
     case 'done':
-      return 'Rotation complete: the old key version is disabled and kept.';
+      return aws ? 'Rotation complete: the previous KMS key is disabled and kept (never scheduled for deletion).' : 'Rotation complete: the old key version is disabled and kept.';
   }
 }

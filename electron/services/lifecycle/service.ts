@@ -295,7 +295,11 @@ export class LifecycleService {
 
   private noteAction(action: string, holder: Holder, expected: 'revoked' | 'healthy', st: EnvironmentStatus | null): LagNotice {
     const s = this.read();
-    const cacheSeconds = st?.dataKeyCacheSeconds ?? this.deps.cacheSeconds?.(holder) ?? this.deps.defaultCacheSeconds ?? 3600;
+    // The holders' own cache time (an AWS key store's) stands until the vendor has a primary key: before that the
+    // vendor reports only its general setting, which is not what it will apply to this key store.
+    const own = this.deps.cacheSeconds?.(holder) ?? null;
+    const vendors = st?.primaryKey || own === null ? st?.dataKeyCacheSeconds : undefined;
+    const cacheSeconds = vendors ?? own ?? this.deps.defaultCacheSeconds ?? 3600;
     const at = this.now();
     s.lastAction = { action, holder, at: at.toISOString(), expected, cacheSeconds, catchUpBy: new Date(at.getTime() + cacheSeconds * 1000).toISOString() };
     this.write(s);

@@ -44,7 +44,7 @@ export interface VaultBackupResult {
   note: string;
 }
 
-export const VAULT_BACKUP_NOTE =
+const VAULT_BACKUP_NOTE =
   'A second copy made by the vault itself, beside the escrow. It restores only into a vault of the same Azure subscription and geography, and Key Holder cannot open or check it: it does not replace the escrow.';
 
 function writeBackup(target: string, data: Uint8Array): void {

@@ -63,7 +63,7 @@ export function vendorMeaning(status: PrimaryKeyStatus): string {
 export type ConfirmAction = 'revoke' | 'revoke-both' | 'unrevoke' | 'pull' | 'pull-both' | 'restore' | 'disable-old';
 
 /** The exact words to type (compared case-insensitively, spaces collapsed). */
-export function confirmationText(action: ConfirmAction, holder: Holder, extra: { retentionDays?: number | null; keyName?: string } = {}): string {
+export function confirmationText(action: ConfirmAction, holder: Holder, extra: { retentionDays?: number | null; keyName?: string; kmsKeyId?: string } = {}): string {
   const o = other(holder);
   switch (action) {
     case 'revoke':
@@ -79,6 +79,8 @@ export function confirmationText(action: ConfirmAction, holder: Holder, extra: {
     case 'restore':
       return `restore key store ${holder}`;
     case 'disable-old':
+      // A KMS key has no versions: it is named by its key ID.
+      if (extra.kmsKeyId) return `disable old KMS key ${extra.kmsKeyId} in key store ${holder}`;
       return `disable old key ${extra.keyName ?? ''} in key store ${holder}`.replace(/\s+/g, ' ');
   }
 }

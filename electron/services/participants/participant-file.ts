@@ -13,7 +13,7 @@ import { attestationSigningBytes, keyFingerprint, type Attestation, type Role } 
 import { ed25519Sign, ed25519Verify, rawPublicKey } from '../transcript/ed25519';
 import { requireAcceptablePassphrase } from '../../../shared/escrow/policy';
 
-export const PARTICIPANT_FORMAT = 'keyholder-participant' as const;
+const PARTICIPANT_FORMAT = 'keyholder-participant' as const;
 
 export interface ScryptCost {
   N: number;

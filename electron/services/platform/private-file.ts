@@ -6,7 +6,7 @@
  */
 import { chmodSync, writeFileSync } from 'node:fs';
 
-export const PRIVATE_FILE_MODE = 0o600;
+const PRIVATE_FILE_MODE = 0o600;
 
 export function writePrivateFile(target: string, data: Uint8Array | string): void {
   writeFileSync(target, data, { mode: PRIVATE_FILE_MODE });

@@ -45,7 +45,7 @@ export interface RehearsalVendor {
 }
 
 /** Both rehearsal holders enrol in one environment, so their submissions make one primary key. */
-export const REHEARSAL_ENVIRONMENT_ID = 'rehearsal';
+const REHEARSAL_ENVIRONMENT_ID = 'rehearsal';
 
 export function createRehearsalVendor(c: RehearsalVendorConfig, transport: Transport = httpsTransport(c.agent, 15_000)): RehearsalVendor {
   let enrolment: Promise<string> | null = null;

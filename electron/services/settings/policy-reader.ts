@@ -28,9 +28,9 @@ export interface PolicyReader {
 
 /** The app's bundle ID on macOS: the managed preferences domain a configuration profile targets. */
 export const MAC_BUNDLE_ID = 'org.keyholder.desktop';
-export const LINUX_POLICY_FILE = '/etc/keyholder/policy.json';
-export const WINDOWS_POLICY_KEY = 'HKLM\\Software\\Policies\\KeyHolder';
-export const macPolicyFile = (bundleId = MAC_BUNDLE_ID): string => path.join('/Library/Managed Preferences', `${bundleId}.plist`);
+const LINUX_POLICY_FILE = '/etc/keyholder/policy.json';
+const WINDOWS_POLICY_KEY = 'HKLM\\Software\\Policies\\KeyHolder';
+const macPolicyFile = (bundleId = MAC_BUNDLE_ID): string => path.join('/Library/Managed Preferences', `${bundleId}.plist`);
 
 function unreadable(origin: string, why: string): PolicySource {
   return {
@@ -134,7 +134,7 @@ export function fromManagedNames(raw: Record<string, unknown>): Record<string, u
 
 export type RunCommand = (file: string, args: string[]) => Promise<{ code: number; stdout: string; stderr: string }>;
 
-export const runCommand: RunCommand = (file, args) =>
+const runCommand: RunCommand = (file, args) =>
   new Promise((resolve) => {
     execFile(file, args, { windowsHide: true, timeout: 10_000, encoding: 'utf8' }, (err, stdout, stderr) => {
       const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : -1) : 0;

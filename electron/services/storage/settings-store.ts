@@ -19,7 +19,7 @@ import { KeyholderError } from '../../../shared/errors/index';
 import type { Clock } from '../platform/clock';
 import type { Logger } from '../log/logger';
 
-export const SETTINGS_VERSION = 1;
+const SETTINGS_VERSION = 1;
 
 export interface StorageNotice {
   code: 'storage.damaged' | 'storage.damaged_section' | 'storage.migrated' | 'storage.newer_version';
@@ -54,7 +54,7 @@ export interface ConfOptions {
 
 export type ConfFactory = (options: ConfOptions) => ConfLike;
 
-export const plainConf: ConfFactory = (options) => new Conf<Record<string, unknown>>(options);
+const plainConf: ConfFactory = (options) => new Conf<Record<string, unknown>>(options);
 
 /** Upgrades a document from version `to - 1` to `to`. */
 export interface Migration {
@@ -63,7 +63,7 @@ export interface Migration {
 }
 
 /** Version 1 is the first format; later formats add their upgrade here. */
-export const SETTINGS_MIGRATIONS: Migration[] = [];
+const SETTINGS_MIGRATIONS: Migration[] = [];
 
 export interface OpenSettingsOptions {
   dir: string;

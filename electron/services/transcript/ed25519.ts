@@ -2,7 +2,7 @@
 import { createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 import type { VerifyFn } from '../../../shared/transcript/entry';
 
-export function publicKeyFromRaw(raw: Uint8Array): KeyObject {
+function publicKeyFromRaw(raw: Uint8Array): KeyObject {
   return createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(raw).toString('base64url') }, format: 'jwk' });
 }
 

@@ -47,7 +47,7 @@ export interface TranscriptService {
 
 /** Far above a ceremony's few hundred entries of a few kilobytes; a file past either is refused unread. */
 export const MAX_TRANSCRIPT_BYTES = 16 * 2 ** 20;
-export const MAX_TRANSCRIPT_LINES = 50_000;
+const MAX_TRANSCRIPT_LINES = 50_000;
 
 export function verifyTranscriptFile(file: string, options: VerifyOptions = {}): VerifyResult {
   let bytes: Uint8Array;

@@ -12,7 +12,6 @@ import { VaultService } from './vault-service';
 import { worksheetLine2 } from './worksheet-line2';
 
 export { VaultService } from './vault-service';
-export type { ImportDraft, ImportRecord } from './vault-service';
 
 export function createVaultService(deps: {
   dataDir: string;

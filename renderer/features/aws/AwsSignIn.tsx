@@ -80,10 +80,15 @@ export function AwsSignIn({ status, onChanged }: { status: Status; onChanged(s: 
               as <strong>{status.role.roleName}</strong> in account <code>{status.role.accountId}</code> ({status.role.accountName})
             </>
           ) : null}
-          . Region of your key: <code>{status.region}</code>. The sign-in lasts until {status.sessionExpiresAt ? formatMoment(status.sessionExpiresAt, { zone: true }) : 'you sign out'} and renews itself while you work.
+          . Region of your key: <code>{status.region}</code>. The sign-in lasts until {status.sessionExpiresAt ? formatMoment(status.sessionExpiresAt, { zone: true }) : 'you sign out'} and renews itself while you work; it is kept sealed on this computer, so closing Key Holder does not sign you out.
         </p>
       ) : (
         <p>Sign in with the AWS access portal your administrator gave you. Your browser opens AWS’s approval page; allow access there only if it shows the same code as below.</p>
+      )}
+      {!signedIn && status.notice && (
+        <Notice tone="warning" testId="aws-signin-notice">
+          {status.notice}
+        </Notice>
       )}
       {signedIn && status.roles && status.roles.length > 0 && (
         <label>

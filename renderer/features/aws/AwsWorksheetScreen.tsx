@@ -21,11 +21,12 @@ type Proposals = ResponseOf<'aws:policy'>;
 type Proposal = Proposals['primary'];
 type Holder = 1 | 2;
 
-const emptyLine = (cache: number): Line => ({ keyArn: '', vendorRoleArn: '', cacheMinutes: cache, vendorRegion: '' });
+const emptyLine = (cache: number): Line => ({ keyArn: '', accountId: '', vendorRoleArn: '', cacheMinutes: cache, vendorRegion: '' });
 
 function HolderLine({ holder, view, onSaved }: { holder: Holder; view: View; onSaved(v: View): void }) {
   const saved = view.lines[`${holder}`];
-  const [line, setLine] = useState<Line>(saved ?? emptyLine(view.cacheTime.defaultMinutes));
+  const [line, setLine] = useState<Line>(saved ? { accountId: '', ...saved } : emptyLine(view.cacheTime.defaultMinutes));
+  const location = view.locations[`${holder}`];
   const [error, setError] = useState<ShownError | null>(null);
   const check = view.checks[`${holder}`];
   const save = async (next: Line) => {
@@ -36,11 +37,11 @@ function HolderLine({ holder, view, onSaved }: { holder: Holder; view: View; onS
       setError(asError(e));
     }
   };
-  const field = (name: 'keyArn' | 'vendorRoleArn' | 'vendorRegion', label: string, placeholder: string) => (
+  const field = (name: 'keyArn' | 'accountId' | 'vendorRoleArn' | 'vendorRegion', label: string, placeholder: string) => (
     <label>
       {label}
       <input
-        value={line[name]}
+        value={line[name] ?? ''}
         onChange={(e) => setLine({ ...line, [name]: e.target.value })}
         onBlur={() => void save(line)}
         spellCheck={false}
@@ -61,7 +62,17 @@ function HolderLine({ holder, view, onSaved }: { holder: Holder; view: View; onS
         Key holder {holder}
         {view.ownHolder === holder ? ' (this workstation)' : ''}
       </legend>
-      {field('keyArn', 'Key ARN', 'arn:aws:kms:eu-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab')}
+      {field('keyArn', 'Key ARN (of the pending key you created; empty: Key Holder creates the key at the import)', 'arn:aws:kms:eu-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab')}
+      {field('accountId', 'Your AWS account ID (12 digits), when Key Holder creates the key', '12 digits, e.g. 111122223333')}
+      {location ? (
+        <p className="hint" data-testid={`aws-location-${holder}`}>
+          Where this key store lives (the vendor registers it next): <code>{location}</code>
+        </p>
+      ) : (
+        <p className="hint" data-testid={`aws-location-${holder}`}>
+          Name your key or enter your account ID: the vendor registers where the key store lives before the import.
+        </p>
+      )}
       {field('vendorRoleArn', 'Vendor’s role ARN (from your engagement manager)', 'arn:aws:iam::777788889999:role/vendor-kms-access')}
       <label>
         Cache time (minutes): how long the vendor keeps the data key, and so how long a revoke takes to bite

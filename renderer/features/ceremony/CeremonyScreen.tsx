@@ -214,7 +214,7 @@ export function CeremonyScreen() {
           <ol start={0} className="cer-entries" data-testid="ceremony-entries">
             {view.entries.map((e) => (
               <li key={e.seq}>
-                <span title={e.kind}>{entryWords(e.kind)}</span> · {formatMoment(e.at, { zone: true })} {e.details && <span className="cer-mono">· {e.details}</span>}
+                <span title={e.kind}>{e.words ?? entryWords(e.kind)}</span> · {formatMoment(e.at, { zone: true })} {e.details && <span className="cer-mono">· {e.details}</span>}
               </li>
             ))}
           </ol>

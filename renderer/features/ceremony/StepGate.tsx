@@ -10,7 +10,7 @@ import { call, onEvent } from '../../app/api';
 import { useApp } from '../../app/store';
 import { Notice } from '../../ui/Notice';
 import { stepGate, type Gate } from '../../../shared/ceremony/gate';
-import { screens } from '../../app/screens';
+import { screenTitle } from '../../app/screens';
 import { stepScreen } from '../home/guide';
 
 /** The gate of `stepIds` (null while unknown or without steps), refreshed whenever the Node side reports a change. */
@@ -42,7 +42,6 @@ export function useStepGate(stepIds: readonly string[] | null): { gate: Gate | n
   return { gate, refresh };
 }
 
-const titleOf = (screenId: string) => screens.find((s) => s.id === screenId)?.title ?? screenId;
 
 /**
  * "Not yet: …" with a link to each step's screen; nothing when the step may
@@ -52,6 +51,7 @@ const titleOf = (screenId: string) => screens.find((s) => s.id === screenId)?.ti
  */
 export function StepGateNotice({ gate, doneText, advisory }: { gate: Gate | null; doneText?: string; advisory?: boolean }) {
   const go = useApp((s) => s.go);
+  const keyStore = useApp((s) => s.keyStore);
   if (!gate || gate.open) return null;
   if (gate.why === 'done') {
     return (
@@ -73,12 +73,12 @@ export function StepGateNotice({ gate, doneText, advisory }: { gate: Gate | null
       )}
       <ul className="step-gate-first" aria-label="What comes first">
         {gate.first.map((f) => {
-          const screen = stepScreen(f.id);
+          const screen = stepScreen(f.id, keyStore);
           return (
             <li key={f.id}>
               {f.title}:{' '}
               <button type="button" className="link" onClick={() => go(screen)}>
-                go to {titleOf(screen)}
+                go to {screenTitle(screen, keyStore)}
               </button>
             </li>
           );

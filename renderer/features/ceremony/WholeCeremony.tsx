@@ -4,6 +4,11 @@
  * control plane's copies), with who recorded each step. Faults, missing
  * workstations, steps out of order and two workstations claiming one step are
  * shown, never hidden. Exports this workstation's file and imports another's.
+ *
+ * What is on this workstation shows at once; the control plane is asked
+ * afterwards ('ceremony:exchange', with a short timeout), so a vendor that
+ * does not answer holds up nothing. Its copies kept from the last exchange
+ * stay, dated, and a failed exchange is said plainly.
  */
 import { useCallback, useEffect, useId, useState } from 'react';
 import { call } from '../../app/api';
@@ -26,7 +31,7 @@ function message(e: unknown): string {
   return (e as { message?: string }).message ?? String(e);
 }
 
-function Findings({ title, tone, items, testId }: { title: string; tone: 'error' | 'warning'; items: Merged['gaps']; testId: string }) {
+function Findings({ title, tone, items, testId, note }: { title: string; tone: 'error' | 'warning'; items: Merged['gaps']; testId: string; note?: string | undefined }) {
   if (!items.length) return null;
   return (
     <Notice tone={tone} testId={testId}>
@@ -36,6 +41,50 @@ function Findings({ title, tone, items, testId }: { title: string; tone: 'error'
           <li key={i}>{f.message}</li>
         ))}
       </ul>
+      {note && <p>{note}</p>}
+    </Notice>
+  );
+}
+
+/** Where the other workstations' copies stand with the vendor's control plane, in words: never a silent gap. */
+function ControlPlaneLine({ view, exchanging, onRetry }: { view: Merged | null; exchanging: boolean; onRetry: () => void }) {
+  if (!view) return null;
+  const cp = view.controlPlane;
+  const last = (at: string | null) =>
+    at ? `The control plane’s copies shown below were last fetched ${formatMoment(at, { zone: true })}.` : 'Nothing has been fetched from the control plane for this ceremony yet.';
+  if (cp.state === 'not_connected') {
+    return (
+      <p className="cer-hint" data-testid="whole-control-plane">
+        This workstation is not connected to the vendor’s control plane (the custodians’ and a supervisor’s workstation never are), so the other workstations’ files come in by
+        hand: export this workstation’s file and carry it, with the key-holder copies, to each key holder’s workstation, whose app passes it on to the control plane; import
+        the holders’ files here the same way.
+      </p>
+    );
+  }
+  if (exchanging || cp.state === 'not_asked') {
+    return (
+      <p className="cer-hint" role="status" data-testid="whole-control-plane">
+        Asking the vendor’s control plane for the other workstations’ files. Shown meanwhile: this workstation’s record and the files kept here.{' '}
+        {cp.state === 'not_asked' || cp.state === 'failed' ? last(cp.lastExchangedAt) : null}
+      </p>
+    );
+  }
+  if (cp.state === 'failed') {
+    return (
+      <Notice tone="warning" testId="whole-control-plane">
+        <strong>The other workstations’ files were not fetched from the vendor’s control plane.</strong> {cp.message} Shown below: this workstation’s record and the files kept here. {last(cp.lastExchangedAt)} A
+        workstation whose file is not here is listed as missing: import its file, or try the control plane again.{' '}
+        <button type="button" onClick={onRetry}>
+          Try the control plane again
+        </button>
+      </Notice>
+    );
+  }
+  return (
+    <Notice tone="info" testId="whole-control-plane">
+      Exchanged with the control plane {formatMoment(cp.at, { zone: true })}: this workstation’s transcript was sent
+      {cp.relayed.length ? `, and the files of ${cp.relayed.join(', ')} passed on` : ''}
+      {cp.received.length ? `; received ${cp.received.join(', ')}` : ''}.{cp.refused.map((r) => ` Refused: ${r}`).join('')}
     </Notice>
   );
 }
@@ -45,12 +94,35 @@ export function WholeCeremony({ onChanged }: { onChanged?: () => void }) {
   const [error, setError] = useState<string | null>(null);
   const [done, setDone] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  /** Asking the control plane for its copies, after the view from this workstation is shown. */
+  const [exchanging, setExchanging] = useState(false);
   const fileId = useId();
 
-  const load = useCallback(() => {
-    call('ceremony:merged', {}).then(setView, (e: unknown) => setError(message(e)));
+  const exchange = useCallback((alive: () => boolean = () => true) => {
+    setExchanging(true);
+    call('ceremony:exchange', {})
+      .then(
+        (v) => alive() && setView(v),
+        (e: unknown) => alive() && setError(message(e)),
+      )
+      .finally(() => alive() && setExchanging(false));
   }, []);
-  useEffect(load, [load]);
+
+  useEffect(() => {
+    let mounted = true;
+    const alive = () => mounted;
+    call('ceremony:merged', {}).then(
+      (v) => {
+        if (!mounted) return;
+        setView(v);
+        if (v.controlPlane.state === 'not_asked') exchange(alive);
+      },
+      (e: unknown) => mounted && setError(message(e)),
+    );
+    return () => {
+      mounted = false;
+    };
+  }, [exchange]);
 
   const exportFile = async () => {
     setBusy(true);
@@ -73,6 +145,8 @@ export function WholeCeremony({ onChanged }: { onChanged?: () => void }) {
     try {
       const r = await call('ceremony:importWorkstationFile', { name: file.name, text: await file.text() });
       setView(r.view);
+      // Connected: the file is passed on to the control plane, and its newer copies fetched, without holding up the screen.
+      if (r.view.controlPlane.state === 'not_asked') exchange();
       setDone(`Imported the file of ${r.workstation} (${r.entries} entries). It is kept beside this workstation’s own record, not written into it.`);
       onChanged?.();
     } catch (e) {
@@ -82,6 +156,8 @@ export function WholeCeremony({ onChanged }: { onChanged?: () => void }) {
     }
   };
 
+  /** A planned workstation's file is not here: steps it recorded look undone, and steps after them out of order. */
+  const missing = !!view?.workstations.some((w) => w.state === 'missing');
   const clean = view && !view.faults.length && !view.gaps.length && !view.deviations.length && !view.conflicts.length;
   return (
     <section aria-labelledby="whole-ceremony-title" className="cer-whole" data-testid="whole-ceremony">
@@ -119,18 +195,7 @@ export function WholeCeremony({ onChanged }: { onChanged?: () => void }) {
           }}
         />
       </div>
-      {view?.controlPlane.state === 'failed' && (
-        <Notice tone="warning" testId="whole-control-plane">
-          The transcripts could not be exchanged with the control plane: {view.controlPlane.message}
-        </Notice>
-      )}
-      {view?.controlPlane.state === 'exchanged' && (
-        <Notice tone="info" testId="whole-control-plane">
-          Exchanged with the control plane: this workstation’s transcript was sent
-          {view.controlPlane.received.length ? `; received ${view.controlPlane.received.join(', ')}` : ''}.
-          {view.controlPlane.refused.map((r) => ` Refused: ${r}`).join('')}
-        </Notice>
-      )}
+      <ControlPlaneLine view={view} exchanging={exchanging} onRetry={() => exchange()} />
       {view && (
         <>
           <table className="cer-table" data-testid="whole-workstations">
@@ -166,7 +231,17 @@ export function WholeCeremony({ onChanged }: { onChanged?: () => void }) {
           <Findings title="Refused files" tone="error" items={view.faults} testId="whole-faults" />
           <Findings title="Missing from the whole ceremony" tone="warning" items={view.gaps} testId="whole-gaps" />
           <Findings title="Two workstations disagree" tone="error" items={view.conflicts} testId="whole-conflicts" />
-          <Findings title="Recorded out of order in the whole ceremony" tone="warning" items={view.deviations} testId="whole-deviations" />
+          <Findings
+            title="Recorded out of order in the whole ceremony"
+            tone="warning"
+            items={view.deviations}
+            testId="whole-deviations"
+            note={
+              missing
+                ? 'A workstation’s file is missing, so a step that followed its steps may show here as out of order: import the missing file before judging these.'
+                : undefined
+            }
+          />
           {clean && (
             <Notice tone="success" testId="whole-in-order">
               No deviation: every step recorded so far is in the ceremony’s order across {view.workstations.length} workstation{view.workstations.length === 1 ? '' : 's'}.
@@ -195,6 +270,8 @@ export function WholeCeremony({ onChanged }: { onChanged?: () => void }) {
                       </>
                     ) : s.state === 'blocked' ? (
                       <>first: {s.waitingFor.join(', ')}</>
+                    ) : missing ? (
+                      'may start now, or done in a workstation’s file not here yet'
                     ) : (
                       'may start now'
                     )}

@@ -6,7 +6,8 @@
  * rehearsal the app plays the vendor: it shows the vendor's message with copy
  * buttons and lets the holder approve the registration as the vendor.
  */
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
+import { useApp } from '../../app/store';
 import { call } from '../../app/api';
 import { Notice } from '../../ui/Notice';
 import { Fingerprint } from '../../ui/Fingerprint';
@@ -27,6 +28,12 @@ export function RegistrationScreen() {
   const [confirmedBy, setConfirmedBy] = useState('');
   const c = view?.connection;
   const reg = view?.registration;
+  // AWS KMS: the vendor registers where the key store lives (arn:aws:kms:{Region}:{account}), from the AWS worksheet.
+  const aws = useApp((a) => a.keyStore) === 'aws-kms';
+  const location = useAwsLocation(aws ? (c?.holder ?? null) : null);
+  useEffect(() => {
+    if (location) setVault((v) => v || location);
+  }, [location]);
   // Editing any field after a refusal clears the old message: Connect then answers afresh.
   const edit = (set: (v: string) => void) => (e: React.ChangeEvent<HTMLInputElement>) => {
     set(e.target.value);
@@ -35,11 +42,18 @@ export function RegistrationScreen() {
 
   return (
     <section aria-labelledby="cp-reg-title" className="registration-screen">
-      <h1 id="cp-reg-title">Register your vault with the vendor</h1>
-      <p className="lede">
-        Before your key goes into your vault, the vendor confirms the vault it belongs to. Connect to the vendor’s control plane with the details from
-        the vendor’s message, then ask the vendor to register your vault’s DNS name (worksheet line 1).
-      </p>
+      <h1 id="cp-reg-title">{aws ? 'Register your key store with the vendor' : 'Register your vault with the vendor'}</h1>
+      {aws ? (
+        <p className="lede">
+          Before your key goes into AWS KMS, the vendor confirms where your key store lives: your AWS account and the key’s Region. Connect to the vendor’s
+          control plane with the details from the vendor’s message, then ask the vendor to register your key store’s location (from the AWS worksheet).
+        </p>
+      ) : (
+        <p className="lede">
+          Before your key goes into your vault, the vendor confirms the vault it belongs to. Connect to the vendor’s control plane with the details from
+          the vendor’s message, then ask the vendor to register your vault’s DNS name (worksheet line 1).
+        </p>
+      )}
       {c?.connected && c.holder ? <StepGuard stepIds={[`registered:${c.holder}`]} doneText={null} advisory /> : null}
       {error && (
         <Notice tone="error" testId="cp-error">
@@ -119,7 +133,7 @@ export function RegistrationScreen() {
             </div>
           </div>
           <div className="card">
-            <h2>2. Register your vault</h2>
+            <h2>{aws ? '2. Register your key store' : '2. Register your vault'}</h2>
             {!reg || reg.status === 'rejected' ? (
               <form
                 onSubmit={(e) => {
@@ -127,13 +141,23 @@ export function RegistrationScreen() {
                   void run(() => call('control-plane:register', { vaultDnsName: vault }), (v) => v);
                 }}
               >
-                <div className="field">
-                  <label htmlFor="cp-vault">Your vault’s DNS name (worksheet line 1)</label>
-                  <div className="hint" id="cp-vault-hint">
-                    e.g. azurevault1.vault.azure.net (no https://)
+                {aws ? (
+                  <div className="field">
+                    <label htmlFor="cp-vault">Your key store’s location (AWS worksheet)</label>
+                    <div className="hint" id="cp-vault-hint">
+                      arn:aws:kms:Region:account, e.g. arn:aws:kms:eu-west-2:111122223333: the AWS worksheet fills it from your key ARN or your account ID
+                    </div>
+                    <input id="cp-vault" type="text" className="mono wide" required value={vault} onChange={(e) => setVault(e.target.value)} placeholder="arn:aws:kms:eu-west-2:111122223333" spellCheck={false} aria-describedby="cp-vault-hint" />
                   </div>
-                  <input id="cp-vault" type="text" className="mono" required value={vault} onChange={(e) => setVault(e.target.value)} placeholder="azurevault1.vault.azure.net" spellCheck={false} aria-describedby="cp-vault-hint" />
-                </div>
+                ) : (
+                  <div className="field">
+                    <label htmlFor="cp-vault">Your vault’s DNS name (worksheet line 1)</label>
+                    <div className="hint" id="cp-vault-hint">
+                      e.g. azurevault1.vault.azure.net (no https://)
+                    </div>
+                    <input id="cp-vault" type="text" className="mono" required value={vault} onChange={(e) => setVault(e.target.value)} placeholder="azurevault1.vault.azure.net" spellCheck={false} aria-describedby="cp-vault-hint" />
+                  </div>
+                )}
                 <div className="actions">
                   <button type="submit" className="primary" disabled={busy}>
                     Request registration
@@ -156,7 +180,7 @@ export function RegistrationScreen() {
               <div className="card card-rehearsal" data-testid="vendor-approve">
                 <h2>Play the vendor (rehearsal)</h2>
                 <p className="hint">
-                  In a real ceremony the vendor checks the vault name with you and approves it on their side; you then press “Check again”. Here you
+                  In a real ceremony the vendor checks the {aws ? 'key store’s location' : 'vault name'} with you and approves it on their side; you then press “Check again”. Here you
                   approve it yourself, as the vendor.
                 </p>
                 <button type="button" className="primary" disabled={busy} onClick={() => void run(() => call('rehearsal-vendor:approve-registration', {}), (v) => v)}>
@@ -193,4 +217,17 @@ export function RegistrationScreen() {
       )}
     </section>
   );
+}
+
+/** The location of this holder's key store by the AWS worksheet (null until the line says, or without a holder). */
+function useAwsLocation(holder: 1 | 2 | null): string | null {
+  const [location, setLocation] = useState<string | null>(null);
+  useEffect(() => {
+    if (!holder) return;
+    call('aws:worksheet', {}).then(
+      (w) => setLocation(w.locations[`${holder}`]),
+      () => setLocation(null),
+    );
+  }, [holder]);
+  return location;
 }

@@ -47,7 +47,7 @@ function KeyPanel({ s }: { s: Status }) {
           </div>
         </div>
         <div>
-          <div className="escrow-hint">Fingerprint (SHA-256 of the public key)</div>
+          <div className="escrow-hint">{s.keyType === 'AES' ? 'Fingerprint (HMAC-SHA-256 of the key)' : 'Fingerprint (SHA-256 of the public key)'}</div>
           <div className="escrow-fp" data-testid="fingerprint" aria-label={`Fingerprint ${s.key.fingerprintGrouped}`}>
             {s.key.fingerprintGrouped.split(' ').map((g, i) => (
               <span key={i}>{g}</span>
@@ -56,7 +56,15 @@ function KeyPanel({ s }: { s: Status }) {
         </div>
       </div>
       <p className="escrow-hint">
-        Key ID <code>{s.key.keyId}</code> · RSA {s.key.modulusBits}. Anyone can recompute the fingerprint from a vault&apos;s public key to confirm it is this key.
+        {s.keyType === 'AES' ? (
+          <>
+            Key ID <code>{s.key.keyId}</code> · AES-256 for AWS KMS. The fingerprint is an HMAC of the key: it names the key without revealing it.
+          </>
+        ) : (
+          <>
+            Key ID <code>{s.key.keyId}</code> · RSA {s.key.modulusBits}. Anyone can recompute the fingerprint from a vault&apos;s public key to confirm it is this key.
+          </>
+        )}
       </p>
     </div>
   );
@@ -132,6 +140,11 @@ export function EscrowScreen() {
         <div className="escrow-card">
           <h2>Generate the source key</h2>
           <p>The key is created on this computer and never leaves it unencrypted. If it, or every escrow passphrase, is lost, everything encrypted under it is unrecoverable.</p>
+          {defaults?.keyStore === 'aws-kms' ? (
+            <p data-testid="size-reason">
+              The settings choose AWS KMS: the key is a 256-bit AES key, the size AWS KMS imports. It has no OpenSSL PEM form, so the escrow file is the custodians’ only copy.
+            </p>
+          ) : (
           <fieldset className="escrow-field" style={{ border: 0, padding: 0 }}>
             <legend>Key size</legend>
             {(defaults?.sizes ?? [2048, 3072, 4096]).map((n) => (
@@ -144,6 +157,7 @@ export function EscrowScreen() {
               {defaults?.sizeReason}
             </span>
           </fieldset>
+          )}
           <div className="escrow-field">
             <label htmlFor="escrow-purpose">Purpose (printed on the restore sheet)</label>
             <input id="escrow-purpose" type="text" value={purpose} maxLength={200} placeholder="e.g. Contoso iManage CMK 2026" onChange={(e) => setPurpose(e.target.value)} />
@@ -290,7 +304,7 @@ export function EscrowScreen() {
           <div className="escrow-card">
             <h2>Key-holder copies</h2>
             <p>
-              Each key holder gets their own copy, sealed to their own passphrase, to import into their vault. The file name carries the holder&apos;s label and the
+              Each key holder gets their own copy, sealed to their own passphrase, to import into their own key store. The file name carries the holder&apos;s label and the
               fingerprint, never the key. Carry it to the holder&apos;s workstation (removable media) and pick it there with “Choose the file…” on the Import screen.
             </p>
             <ul className="escrow-list" data-testid="holder-copies">

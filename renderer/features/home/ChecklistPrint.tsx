@@ -7,7 +7,8 @@
  */
 import { useEffect, useState } from 'react';
 import { call } from '../../app/api';
-import { screens } from '../../app/screens';
+import { screens, screenTitle as titleOfScreen } from '../../app/screens';
+import { useApp } from '../../app/store';
 import type { ResponseOf } from '../../../shared/ipc/contract';
 import { formatMoment } from '../../../shared/format/dates';
 import { roleTitle, stepScreen, stepsFor, type Role } from './guide';
@@ -16,9 +17,15 @@ type View = ResponseOf<'ceremony:view'>;
 
 /** Times on the printed list name the zone: the paper may be read in another office. */
 const when = (at: string | Date) => formatMoment(at, { zone: true });
-const screenTitle = (stepId: string) => screens.find((s) => s.id === stepScreen(stepId))?.title ?? 'Ceremony';
+/** Where a step is done, for the key store the settings choose. */
+const screenOfStep = (stepId: string, keyStore: 'azure-key-vault' | 'aws-kms') => {
+  const id = stepScreen(stepId, keyStore);
+  return screens.some((s) => s.id === id) ? titleOfScreen(id, keyStore) : 'Ceremony';
+};
 
 export function ChecklistPrint({ view, role, onClose }: { view: View; role: Role; onClose(): void }) {
+  const keyStore = useApp((a) => a.keyStore);
+  const screenTitle = (stepId: string) => screenOfStep(stepId, keyStore);
   const [mode, setMode] = useState<'rehearsal' | 'live' | null>(null);
   useEffect(() => {
     call('app:info', {}).then((i) => setMode(i.environment.mode), () => setMode(null));

@@ -17,6 +17,7 @@ type View = ResponseOf<'ceremony:view'>;
 
 export function HomeScreen() {
   const go = useApp((s) => s.go);
+  const keyStore = useApp((s) => s.keyStore);
   const [view, setView] = useState<View | null>(null);
   const [role, setRole] = useState<Role | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -58,7 +59,7 @@ export function HomeScreen() {
         {next && !view.closed && (
           <p className="no-print" data-testid="home-next">
             Next: <strong>{next.title}</strong>{' '}
-            <button type="button" className="primary" onClick={() => go(stepScreen(next.id))}>
+            <button type="button" className="primary" onClick={() => go(stepScreen(next.id, keyStore))}>
               Go to {next.title.replace(/ \(holder \d\)$/, '')}
             </button>
           </p>

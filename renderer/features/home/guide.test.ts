@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CEREMONY_STEPS } from '../../../shared/ceremony/steps';
-import { screens } from '../../app/screens';
+import { menuScreens, screens, screenTitle } from '../../app/screens';
 import { CHECKLIST_ROLES, roleOf, roleTitle, stepScreen, stepsFor, type GuideStep } from './guide';
 
 const steps: GuideStep[] = CEREMONY_STEPS.map((s) => ({ id: s.id, title: s.title, holder: s.holder ?? null, state: 'blocked', waitingFor: [], at: null }));
@@ -23,6 +23,25 @@ describe('home guide', () => {
   it('every step links to a screen that exists', () => {
     const ids = new Set(screens.map((s) => s.id));
     for (const s of CEREMONY_STEPS) expect(ids.has(stepScreen(s.id)), s.id).toBe(true);
+  });
+
+  it('with AWS KMS chosen, every step links to a screen the menu lists: the AWS worksheet and import, never the Azure ones', () => {
+    for (const keyStore of ['azure-key-vault', 'aws-kms'] as const) {
+      const listed = new Set(menuScreens(keyStore).map((s) => s.id));
+      for (const s of CEREMONY_STEPS) expect(listed.has(stepScreen(s.id, keyStore)), `${keyStore} ${s.id}`).toBe(true);
+    }
+    expect(stepScreen('worksheet-saved:1', 'aws-kms')).toBe('aws-worksheet');
+    expect(stepScreen('activation-attested:2', 'aws-kms')).toBe('aws-import');
+    expect(stepScreen('vault-imported:1', 'aws-kms')).toBe('aws-import');
+    expect(stepScreen('registered:1', 'aws-kms')).toBe('registration');
+    const aws = menuScreens('aws-kms').map((s) => s.id);
+    expect(aws).not.toContain('worksheet');
+    expect(aws).not.toContain('import');
+    const azure = menuScreens('azure-key-vault').map((s) => s.id);
+    expect(azure).not.toContain('aws-worksheet');
+    expect(azure).not.toContain('aws-import');
+    expect(screenTitle('registration', 'aws-kms')).toBe('Key store registration');
+    expect(screenTitle('registration', 'azure-key-vault')).toBe('Vault registration');
   });
 
   it('the supervisor’s checklist is the two attestations and the closing, and every printable part has steps of its own', () => {

@@ -52,8 +52,16 @@ export function stepsFor(role: Role, steps: readonly GuideStep[]): GuideStep[] {
   return steps.filter((s) => s.id !== 'ceremony-opened');
 }
 
-/** The screen (renderer/app/screens.ts id) where a step is carried out. */
-export function stepScreen(stepId: string): string {
+/** The screens whose step is done elsewhere when the settings choose AWS KMS: its worksheet and its import. */
+const AWS_SCREENS: Readonly<Record<string, string>> = { worksheet: 'aws-worksheet', import: 'aws-import' };
+
+/** The screen (renderer/app/screens.ts id) where a step is carried out, for the key store the settings choose. */
+export function stepScreen(stepId: string, keyStore: 'azure-key-vault' | 'aws-kms' = 'azure-key-vault'): string {
+  const screen = azureScreen(stepId);
+  return keyStore === 'aws-kms' ? (AWS_SCREENS[screen] ?? screen) : screen;
+}
+
+function azureScreen(stepId: string): string {
   const base = stepId.split(':')[0]!;
   const map: Record<string, string> = {
     'worksheet-saved': 'worksheet',

@@ -6,28 +6,43 @@ import { useState } from 'react';
 import { call } from '../../app/api';
 import { Notice } from '../../ui/Notice';
 import { formatMoment } from '../../../shared/format/dates';
-import type { KeyRotationViewShape } from '../../../shared/ipc/channels/lifecycle';
+import type { AwsKeyStoreFacts, KeyRotationViewShape } from '../../../shared/ipc/channels/lifecycle';
 import type { ResponseOf } from '../../../shared/ipc/contract';
 import { SupervisedPanel } from '../activation/SupervisedPanel';
 
 type Activation = ResponseOf<'activation:state'>;
 
-const STEPS: { id: KeyRotationViewShape['step']; title: string }[] = [
-  { id: 'add-key', title: 'New source key added to the escrow' },
-  { id: 'import', title: 'Imported into your vault' },
-  { id: 'submit', title: 'Submitted to the vendor' },
-  { id: 'wait-available', title: 'New primary key Available' },
-  { id: 'wait-no-longer-in-use', title: 'Old key No longer in use in every library' },
-  { id: 'wait-90-days', title: '90 days kept after No longer in use' },
-  { id: 'disable-offered', title: 'Old key disabled (never deleted)' },
-];
+type Kind = KeyRotationViewShape['keyStoreKind'];
 
-export function KeyRotationPanel({ rotation, onChange }: { rotation: KeyRotationViewShape | null; onChange(): void }) {
+/** The rotation's steps in the key store's own words: a vault's new key version, or a new KMS key beside the previous one. */
+function steps(kind: Kind): { id: KeyRotationViewShape['step']; title: string }[] {
+  const aws = kind === 'aws-kms';
+  return [
+    { id: 'add-key', title: aws ? 'New 256-bit key added to the escrow and the key-holder copies' : 'New source key added to the escrow' },
+    { id: 'import', title: aws ? 'Imported into a new KMS key in your account, self-tested' : 'Imported into your vault' },
+    { id: 'submit', title: aws ? 'New key ARN submitted to the vendor' : 'Submitted to the vendor' },
+    { id: 'wait-available', title: aws ? 'Vendor proved both new KMS keys hold the same key: new primary key Available' : 'New primary key Available' },
+    { id: 'wait-no-longer-in-use', title: aws ? 'Previous KMS key No longer in use in every library' : 'Old key No longer in use in every library' },
+    { id: 'wait-90-days', title: '90 days kept after No longer in use' },
+    { id: 'disable-offered', title: aws ? 'Previous KMS key disabled (never scheduled for deletion)' : 'Old key disabled (never deleted)' },
+  ];
+}
+
+function intro(kind: Kind, aws: AwsKeyStoreFacts | null): string {
+  if (kind === 'aws-kms') {
+    const lag = aws ? ` The vendor caches data keys for ${aws.cacheMinutes} minute${aws.cacheMinutes === 1 ? '' : 's'}: every change reaches it up to that long after you make it.` : '';
+    return `A new ceremony on AWS KMS: a new 256-bit key in the same escrow file (new key ID), imported by each key holder into a new KMS key in their own account (a KMS key never takes other material), self-tested there, and proven by the vendor to be the same key in both accounts (the companion keys’ MACs) before it reports a new primary key. Your previous KMS key stays enabled until the vendor reports it No longer in use everywhere, then 90 more days; it is then disabled, never deleted.${lag}`;
+  }
+  return 'A new ceremony: a new source key in the same escrow file (new key ID), imported into both vaults, submitted as a new primary key. The old key stays enabled until the vendor reports it No longer in use everywhere, then 90 more days.';
+}
+
+export function KeyRotationPanel({ rotation, aws, onChange }: { rotation: KeyRotationViewShape | null; aws: AwsKeyStoreFacts | null; onChange(): void }) {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [escrowFile, setEscrowFile] = useState('');
   const [copies, setCopies] = useState(['', '']);
   const [copyPath, setCopyPath] = useState('');
+  const [joinPath, setJoinPath] = useState('');
   const [activation, setActivation] = useState<Activation | null>(null);
   const [typed, setTyped] = useState('');
 
@@ -58,11 +73,14 @@ export function KeyRotationPanel({ rotation, onChange }: { rotation: KeyRotation
   };
 
   const r = rotation;
+  const kind: Kind = r?.keyStoreKind ?? (aws ? 'aws-kms' : 'azure-key-vault');
+  const STEPS = steps(kind);
   const at = r ? STEPS.findIndex((s) => s.id === r.step) : -1;
+  const isAws = kind === 'aws-kms';
   return (
-    <section aria-labelledby="rot-title" className="card" data-testid="key-rotation" data-step={r?.step ?? 'none'}>
+    <section aria-labelledby="rot-title" className="card" data-testid="key-rotation" data-step={r?.step ?? 'none'} data-key-store={kind}>
       <h2 id="rot-title">Key rotation: a new primary key</h2>
-      <p>A new ceremony: a new source key in the same escrow file (new key ID), imported into both vaults, submitted as a new primary key. The old key stays enabled until the vendor reports it No longer in use everywhere, then 90 more days.</p>
+      <p>{intro(kind, aws)}</p>
       {error && (
         <Notice tone="error" testId="rot-error">
           {error}
@@ -84,7 +102,17 @@ export function KeyRotationPanel({ rotation, onChange }: { rotation: KeyRotation
             ))}
           </ol>
           <p data-testid="rot-next">{r.next}</p>
-          {r.newKey && <p>New key ID {r.newKey.keyId}.</p>}
+          {r.newKey && (
+            <p>
+              New key ID {r.newKey.keyId}
+              {r.newKey.joined ? ', read from your key-holder copy (the re-seal ran on the other key holder’s workstation).' : '.'}
+            </p>
+          )}
+          {isAws && r.importedKeyVersionId && (
+            <p>
+              New KMS key: <code data-testid="rot-new-kms-key">{r.importedKeyVersionId}</code>
+            </p>
+          )}
           {r.oldKey.libraries.length > 0 && (
             <ul aria-label="Old key in the libraries">
               {r.oldKey.libraries.map((l) => (
@@ -125,6 +153,24 @@ export function KeyRotationPanel({ rotation, onChange }: { rotation: KeyRotation
           </button>
         </form>
       )}
+      {r?.step === 'add-key' && !activation && (
+        <form
+          aria-label="Join a re-seal done on the other workstation"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void run(() => call('lifecycle:key-rotation-join', { holderCopyPath: joinPath }));
+          }}
+        >
+          <p>The re-seal runs once, on one workstation, and adds the new key to every key-holder copy brought to it. If it already ran on key holder {r.holder === 1 ? 2 : 1}’s workstation, name your own key-holder copy: Key Holder reads the new key from it (no passphrase now). The vendor later proves both key holders imported the same key.</p>
+          <label>
+            Your key-holder copy with the new key
+            <input value={joinPath} onChange={(e) => setJoinPath(e.target.value)} />
+          </label>
+          <button type="submit" className="secondary" disabled={busy || !joinPath}>
+            Use the new key from my copy
+          </button>
+        </form>
+      )}
       {r?.step === 'import' && !activation && (
         <form
           aria-label="Import the new key"
@@ -133,7 +179,10 @@ export function KeyRotationPanel({ rotation, onChange }: { rotation: KeyRotation
             void run(() => call('lifecycle:key-rotation-import', { holderCopyPath: copyPath }).then(setActivation));
           }}
         >
-          <p>The new key is opened only in a supervised activation, as at the first import: the keeper brings your key-holder copy, a different person types its passphrase, and the supervisor attests before anything reaches the vault.</p>
+          <p>
+            The new key is opened only in a supervised activation, as at the first import: the keeper brings your key-holder copy, a different person types its passphrase, and the supervisor attests before anything reaches {isAws ? 'AWS KMS' : 'the vault'}.
+            {isAws && ' Key Holder then creates a new KMS key and companion HMAC key in your account and Region, imports the new key, self-tests both and applies the key policy you approved for the previous key; the previous KMS key is not touched.'}
+          </p>
           <label>
             Your key-holder copy
             <input value={copyPath} onChange={(e) => setCopyPath(e.target.value)} />
@@ -144,7 +193,7 @@ export function KeyRotationPanel({ rotation, onChange }: { rotation: KeyRotation
         </form>
       )}
       {activation && (r?.step === 'add-key' || r?.step === 'import' || activation.step === 'done') && (
-        <section aria-label={activation.purpose.kind === 'escrow-rewrap' ? 'Supervised re-seal of the escrow' : 'Supervised import of the new key'} className="card" data-testid="rotation-activation">
+        <section aria-label={activation.purpose.kind === 'escrow-rewrap' ? 'Supervised re-seal of the escrow' : isAws ? 'Supervised import of the new key into a new KMS key' : 'Supervised import of the new key'} className="card" data-testid="rotation-activation">
           <SupervisedPanel
             view={activation}
             act={act}
@@ -163,9 +212,12 @@ export function KeyRotationPanel({ rotation, onChange }: { rotation: KeyRotation
         </section>
       )}
       {r?.step === 'submit' && (
-        <button type="button" className="secondary" disabled={busy} onClick={() => void run(() => call('lifecycle:key-rotation-submit', {}))}>
-          Submit the new key store
-        </button>
+        <>
+          {isAws && <p>Your previous KMS key must still be enabled when you submit: the vendor decrypts its data key with it while it re-encrypts with the new one.</p>}
+          <button type="button" className="secondary" disabled={busy} onClick={() => void run(() => call('lifecycle:key-rotation-submit', {}))}>
+            Submit the new key store
+          </button>
+        </>
       )}
       {r?.step === 'disable-offered' && r.disableConfirmation && (
         <form
@@ -176,7 +228,9 @@ export function KeyRotationPanel({ rotation, onChange }: { rotation: KeyRotation
           }}
         >
           <Notice tone="warning" testId="rot-disable-offer">
-            The old key may now be disabled. It will be kept (never deleted): backups may still need it.
+            {isAws
+              ? `The previous KMS key may now be disabled. It will be kept (never scheduled for deletion): backups may still need it.${aws ? ` The vendor sees the change up to ${aws.cacheMinutes} minutes later (its cache time).` : ''}`
+              : 'The old key may now be disabled. It will be kept (never deleted): backups may still need it.'}
           </Notice>
           <p>
             Type exactly: <code>{r.disableConfirmation}</code>
@@ -190,7 +244,11 @@ export function KeyRotationPanel({ rotation, onChange }: { rotation: KeyRotation
           </button>
         </form>
       )}
-      {r?.step === 'done' && <p data-testid="rot-done">Old key disabled on {r.disabledAt ? formatMoment(r.disabledAt, { zone: true }) : 'a date not recorded'}; it is kept in the vault.</p>}
+      {r?.step === 'done' && (
+        <p data-testid="rot-done">
+          {isAws ? 'Previous KMS key' : 'Old key'} disabled on {r.disabledAt ? formatMoment(r.disabledAt, { zone: true }) : 'a date not recorded'}; it is kept {isAws ? 'in your account' : 'in the vault'}.
+        </p>
+      )}
     </section>
   );
 }

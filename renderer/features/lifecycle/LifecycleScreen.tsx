@@ -12,6 +12,7 @@ import { formatMoment } from '../../../shared/format/dates';
 import type { LifecycleStatus } from '../../../shared/ipc/channels/lifecycle';
 import { KeyRotationPanel } from './KeyRotationPanel';
 import { VaultBackupCard } from './VaultBackupCard';
+import { KeyMaterialExpiryCard } from './KeyMaterialExpiryCard';
 
 type Action = 'revoke' | 'unrevoke' | 'pull' | 'restore';
 interface Confirmation {
@@ -96,6 +97,7 @@ export function LifecycleScreen() {
   /** An AWS KMS key store is named by its key ARN: no versions, no vault-side backup (AWS KMS has none). */
 
   const isAws = !!ks?.keyVersionId.startsWith('arn:');
+  const aws = st?.aws ?? null;
   const vendor = st?.vendor;
   return (
     <section aria-labelledby="lc-title" className="lifecycle-screen">
@@ -116,15 +118,20 @@ export function LifecycleScreen() {
 
       <div className="card">
       <h2>Your key store</h2>
-      {!ks && <p>No key has been imported into a vault on this workstation yet.</p>}
+      {!ks && <p>No key has been imported into a key store (an Azure vault or an AWS KMS key) on this workstation yet.</p>}
       {ks && (
         <div data-testid="lc-keystore" data-state={ks.state}>
           <p>
             <strong>
               Key store {ks.holder}: {ks.state}
             </strong>{' '}
-            {isAws ? `(KMS key ${ks.keyName} in ${ks.vaultHost})` : `(${ks.keyName}, version ${ks.version.slice(0, 8)}…, in ${ks.vaultHost})`} — {ks.detail}
+            {isAws ? (aws ? `(KMS key ${ks.keyName} in account ${aws.accountId}, ${aws.region})` : `(KMS key ${ks.keyName} in ${ks.vaultHost})`) : `(${ks.keyName}, version ${ks.version.slice(0, 8)}…, in ${ks.vaultHost})`} — {ks.detail}
           </p>
+          {aws && (
+            <p data-testid="lc-cache-time">
+              The vendor caches data keys for {aws.cacheMinutes} minute{aws.cacheMinutes === 1 ? '' : 's'} (the cache time you gave it): a revoke, unrevoke, pull or restore here reaches the vendor up to that long later.
+            </p>
+          )}
           <p>
             <em>For documents:</em> {ks.meaning}
           </p>
@@ -280,7 +287,24 @@ export function LifecycleScreen() {
 
       {ks && !isAws && <VaultBackupCard holder={ks.holder} disabled={busy} />}
 
-      <KeyRotationPanel rotation={st?.keyRotation ?? null} onChange={() => void refresh()} />
+      {aws && aws.previousKeys.length > 0 && (
+        <section className="card" aria-labelledby="lc-previous-title" data-testid="lc-previous-keys">
+          <h2 id="lc-previous-title">Previous KMS keys kept</h2>
+          <p>Keys this one replaced in a key rotation. Each stays enabled until the vendor reports it No longer in use in every library and 90 more days have passed; it is then disabled, never scheduled for deletion (the vendor may need it to restore backups).</p>
+          <ul>
+            {aws.previousKeys.map((k) => (
+              <li key={k.keyArn} data-testid="lc-previous-key" data-state={k.state}>
+                <code>{k.keyArn}</code>: {k.state}
+                {k.detail ? ` (${k.detail})` : ''}
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+
+      {aws?.validTo || aws?.extended ? <KeyMaterialExpiryCard aws={aws} disabled={busy} onChange={() => void refresh()} /> : null}
+
+      <KeyRotationPanel rotation={st?.keyRotation ?? null} aws={aws} onChange={() => void refresh()} />
     </section>
   );
 }

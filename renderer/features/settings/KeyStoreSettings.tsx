@@ -8,6 +8,7 @@
  */
 import { useState } from 'react';
 import { call } from '../../app/api';
+import { useApp } from '../../app/store';
 import { Notice } from '../../ui/Notice';
 import type { ResponseOf } from '../../../shared/ipc/contract';
 import { KeyholderError } from '../../../shared/errors/index';
@@ -52,6 +53,7 @@ function toSettings(d: Draft) {
 }
 
 export function KeyStoreSettings({ view, onSaved }: { view: KeyStoreView; onSaved(v: View): void }) {
+  const setKeyStore = useApp((a) => a.setKeyStore);
   const [draft, setDraft] = useState<Draft>(() => draftOf(view));
   const [confirm, setConfirm] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -69,7 +71,10 @@ export function KeyStoreSettings({ view, onSaved }: { view: KeyStoreView; onSave
   const save = async () => {
     setError(null);
     try {
-      onSaved(await call('settings:save-key-store', { keyStore: toSettings(draft), confirmed: true }));
+      const v = await call('settings:save-key-store', { keyStore: toSettings(draft), confirmed: true });
+      onSaved(v);
+      // The menu follows at once: the chosen key store's worksheet and import screens.
+      setKeyStore(v.keyStore.provider);
       setConfirm(false);
       setSaved(true);
     } catch (e) {

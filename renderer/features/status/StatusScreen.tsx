@@ -8,6 +8,10 @@ import { Notice } from '../../ui/Notice';
 import { formatMoment } from '../../../shared/format/dates';
 import { useControlPlane } from '../control-plane/useControlPlane';
 import { useApp } from '../../app/store';
+import { screenTitle } from '../../app/screens';
+
+/** On AWS KMS a key store is a KMS key in the holder's account; the vendor's role may be refused or the key disabled. */
+const awsUnavailable = 'A key store could not be reached (network, the vendor’s role refused, or the KMS key disabled or pending deletion); revocation cannot be assessed.';
 
 const meaning: Record<string, string> = {
   Available: 'Both key stores are healthy.',
@@ -20,6 +24,9 @@ const meaning: Record<string, string> = {
 export function StatusScreen() {
   const { view, error, busy, run } = useControlPlane();
   const go = useApp((a) => a.go);
+  const keyStore = useApp((a) => a.keyStore);
+  const registrationTitle = screenTitle('registration', keyStore);
+  const meaningOf = (status: string) => (keyStore === 'aws-kms' && status === 'Unavailable' ? awsUnavailable : meaning[status]);
   const st = view?.status;
   const pk = st?.primaryKey;
   return (
@@ -34,11 +41,11 @@ export function StatusScreen() {
         <Notice tone="info" testId="cp-status-not-connected">
           <span id="cp-status-why">
             “Check now” waits for a connection: the status comes from the vendor’s control plane, and this workstation is not connected to it yet. First
-            connect on the Vault registration screen with the details from the vendor’s message; after both key holders have submitted, the vendor adds the
+            connect on the {registrationTitle} screen with the details from the vendor’s message; after both key holders have submitted, the vendor adds the
             primary key and its status appears here.
           </span>{' '}
           <button type="button" className="link" onClick={() => go('registration')}>
-            Go to Vault registration
+            Go to {registrationTitle}
           </button>
         </Notice>
       )}
@@ -62,7 +69,7 @@ export function StatusScreen() {
             {pk.name}: <span>{pk.status}</span>
           </h2>
           {/* A revoked or unreachable key store is news the holder must not miss: said as a warning, not plain text. */}
-          <Notice tone={pk.status === 'Available' ? 'success' : pk.status === 'Both Key Stores Revoked' ? 'error' : 'warning'}>{meaning[pk.status]}</Notice>
+          <Notice tone={pk.status === 'Available' ? 'success' : pk.status === 'Both Key Stores Revoked' ? 'error' : 'warning'}>{meaningOf(pk.status)}</Notice>
           <p>Last checked {formatMoment(pk.checkedAt, { zone: true })}.</p>
           <ul>
             {pk.keyStores.map((k) => (

@@ -9,26 +9,19 @@
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { call } from '../../app/api';
+import { asError, type ShownError } from '../../app/errors';
 import { Notice } from '../../ui/Notice';
 import { Fingerprint } from '../../ui/Fingerprint';
 import type { ResponseOf } from '../../../shared/ipc/contract';
-import { KeyholderError } from '../../../shared/errors/index';
-import { SupervisedPanel } from '../activation/SupervisedPanel';
 import { StepGateNotice, useStepGate } from '../ceremony/StepGate';
 import { importSteps } from '../../../shared/ceremony/gate';
+import { HolderChoice, HolderCopyChooser, ImportResult, SupervisedImport, useHolderChoice, useSupervisedImport } from './ImportParts';
 import './import.css';
 
 type Status = ResponseOf<'identity:status'>;
 type Start = ResponseOf<'identity:startSignIn'>;
 type Outcome = NonNullable<NonNullable<ResponseOf<'vault:state'>['record']>['outcome']>;
-type Activation = ResponseOf<'activation:state'>;
 type Draft = ResponseOf<'vault:state'>['record'] extends infer R ? (R extends { draft: infer D } ? D : never) : never;
-
-function asError(e: unknown): { code: string; message: string } {
-  return e instanceof KeyholderError ? { code: e.code, message: e.message } : { code: 'internal', message: 'Something unexpected went wrong. Nothing you entered was lost; try again.' };
-}
-
-const fileName = (p: string) => p.split(/[\\/]/).pop() ?? p;
 
 function Countdown({ until }: { until: string }) {
   const [now, setNow] = useState(() => Date.now());
@@ -48,7 +41,7 @@ function Countdown({ until }: { until: string }) {
 function SignIn({ status, onChanged }: { status: Status; onChanged(): void }) {
   const [tenantId, setTenantId] = useState(status.active?.tenantId ?? status.defaultTenantId ?? '');
   const [flow, setFlow] = useState<Start | null>(null);
-  const [error, setError] = useState<{ code: string; message: string } | null>(null);
+  const [error, setError] = useState<ShownError | null>(null);
   const [copied, setCopied] = useState(false);
 
   const start = async (method: 'browser' | 'device-code') => {
@@ -157,8 +150,7 @@ function SignIn({ status, onChanged }: { status: Status; onChanged(): void }) {
 
 function Result({ out }: { out: Outcome }) {
   return (
-    <section aria-labelledby="result-title" className="card" data-testid="import-result">
-      <h2 id="result-title">Imported and proven</h2>
+    <ImportResult testId="import-result">
       {out.reused && <Notice tone="info">The vault already held this key from an earlier attempt; that version is used, nothing was imported twice.</Notice>}
       <Notice tone={out.fingerprintMatches ? 'success' : 'error'} testId="fingerprint-match">
         {out.fingerprintMatches ? 'Fingerprint match: the vault’s public key is your key.' : 'Fingerprint MISMATCH: do not use this key.'}
@@ -176,7 +168,7 @@ function Result({ out }: { out: Outcome }) {
           {out.keyVersionId}
         </code>
       </p>
-    </section>
+    </ImportResult>
   );
 }
 
@@ -184,21 +176,11 @@ export function ImportScreen() {
   const [status, setStatus] = useState<Status | null>(null);
   const [draft, setDraft] = useState<Draft | null>(null);
   const [copies, setCopies] = useState<string[]>([]);
-  const [activation, setActivation] = useState<Activation | null>(null);
-  const [busy, setBusy] = useState(false);
   const [out, setOut] = useState<Outcome | null>(null);
-  /** This workstation's own holder (enrolment or kept secret); importing as the other one is an explicit, warned choice. */
-  const [ownHolder, setOwnHolder] = useState<1 | 2 | null>(null);
-  const [otherHolderChosen, setOtherHolderChosen] = useState(false);
-  /** Without an own holder nothing is preselected: the holder says which one they are. */
-  const [holderChosen, setHolderChosen] = useState(false);
-  const [error, setError] = useState<{ code: string; message: string } | null>(null);
+  /** This workstation's own holder (enrolment or kept secret) preselected; the other one is an explicit, warned choice. */
+  const choice = useHolderChoice();
+  const [error, setError] = useState<ShownError | null>(null);
   const loaded = useRef(false);
-  const supervised = useRef<HTMLElement>(null);
-  const session = activation?.session;
-  useEffect(() => {
-    if (session) supervised.current?.scrollIntoView({ block: 'start' });
-  }, [session]);
 
   const refreshStatus = useCallback(() => {
     call('identity:status', {}).then(setStatus, (e: unknown) => setError(asError(e)));
@@ -209,8 +191,7 @@ export function ImportScreen() {
     call('vault:state', {}).then(
       (st) => {
         const s = st.suggested;
-        setOwnHolder(s.holder ?? null);
-        setHolderChosen(!!st.record?.draft || s.holder !== undefined);
+        choice.load(s.holder ?? null, !!st.record?.draft);
         setCopies(s.holderCopies);
         setDraft(
           st.record?.draft ?? { holder: s.holder ?? 1, holderCopyPath: s.holderCopies[0] ?? '', vaultUrl: s.vaultUrl, keyName: s.keyName, protection: 'software', allowEncryptDecrypt: false },
@@ -231,56 +212,32 @@ export function ImportScreen() {
     setDraft(next);
     if (loaded.current) void call('vault:saveDraft', next).catch(() => {});
   };
-  const chooseFile = async () => {
-    setError(null);
-    try {
-      const r = await call('vault:chooseHolderCopy', { keyStore: 'azure-key-vault' });
-      if (r.path) choseCopy(r.path);
-    } catch (e) {
-      setError(asError(e));
-    }
-  };
-  const { gate, refresh: refreshGate } = useStepGate(draft && holderChosen ? importSteps(draft.holder) : null);
-  const otherHolder = ownHolder !== null && draft !== null && draft.holder !== ownHolder;
+  const { gate, refresh: refreshGate } = useStepGate(draft && choice.chosen ? importSteps(draft.holder) : null);
   const save = () => {
     if (draft && loaded.current) void call('vault:saveDraft', draft).catch(() => {});
   };
 
-  /** The outcome comes from the vault's own record once the activation carried out the import. */
-  const loadOutcome = async () => {
-    const st = await call('vault:state', {});
-    if (st.record?.state === 'done' && st.record.outcome) setOut(st.record.outcome);
-    if (st.record?.state === 'failed' && st.record.error) setError(st.record.error);
-  };
-
-  const startImport = async () => {
-    if (!draft) return;
-    setBusy(true);
-    setError(null);
-    setOut(null);
-    try {
-      setActivation(await call('vault:startImport', { ...draft, ...(otherHolder && otherHolderChosen ? { otherHolderConfirmed: true } : {}) }));
-    } catch (e) {
-      setError(asError(e));
-      if ((e as KeyholderError).code?.startsWith('identity.')) refreshStatus();
-    } finally {
-      setBusy(false);
-      refreshGate();
-    }
-  };
-
-  const act = async (fn: () => Promise<Activation>) => {
-    setError(null);
-    try {
-      const v = await fn();
-      setActivation(v);
-      if (v.step === 'done' && !v.ended) await loadOutcome();
-    } catch (e) {
-      setError(asError(e));
-      if ((e as KeyholderError).code?.startsWith('identity.')) refreshStatus();
-      if (activation) setActivation(await call('activation:state', { session: activation.session }).catch(() => activation));
-    }
-  };
+  const supervised = useSupervisedImport({
+    start: async () => {
+      setOut(null);
+      try {
+        return await call('vault:startImport', { ...draft!, ...choice.confirmation(draft!.holder) });
+      } finally {
+        refreshGate();
+      }
+    },
+    /** The outcome comes from the vault's own record once the activation carried out the import. */
+    loadOutcome: async () => {
+      const st = await call('vault:state', {});
+      if (st.record?.state === 'done' && st.record.outcome) setOut(st.record.outcome);
+      if (st.record?.state === 'failed' && st.record.error) setError(st.record.error);
+    },
+    onError: (e) => {
+      setError(e);
+      if (e?.code.startsWith('identity.')) refreshStatus();
+    },
+  });
+  const { activation, setActivation, busy, setBusy } = supervised;
 
   const recover = async () => {
     if (!draft) return;
@@ -289,7 +246,7 @@ export function ImportScreen() {
       await call('vault:recoverDeletedKey', { vaultUrl: draft.vaultUrl, keyName: draft.keyName });
       setError(null);
       setActivation(null);
-      await startImport();
+      await supervised.begin();
     } catch (e) {
       setError(asError(e));
     } finally {
@@ -308,53 +265,12 @@ export function ImportScreen() {
           aria-labelledby="import-form-title"
           onSubmit={(e) => {
             e.preventDefault();
-            void startImport();
+            void supervised.begin();
           }}
         >
           <h2 id="import-form-title">2. Your copy, your vault</h2>
-          <fieldset>
-            <legend>I am</legend>
-            {([1, 2] as const).map((n) => (
-              <label key={n} className="inline">
-                <input
-                  type="radio"
-                  name="holder"
-                  checked={holderChosen && draft.holder === n}
-                  onChange={() => {
-                    setHolderChosen(true);
-                    update({ holder: n });
-                  }}
-                  onBlur={save}
-                />{' '}
-                Key holder {n}
-              </label>
-            ))}
-          </fieldset>
-          {!holderChosen && <p className="hint" data-testid="choose-holder">Choose which key holder you are: this workstation cannot tell (it is not enrolled with the vendor and keeps no client secret).</p>}
-          {otherHolder && (
-            <Notice tone="warning" testId="other-holder-warning">
-              This workstation belongs to key holder {ownHolder}. Import as key holder {draft.holder} only if you are that holder and this is their vault: the key
-              would be recorded as key store {draft.holder}, and your choice is recorded in the ceremony transcript.
-              <label className="inline">
-                <input type="checkbox" checked={otherHolderChosen} onChange={(e) => setOtherHolderChosen(e.target.checked)} /> I am key holder {draft.holder} and import into my own vault
-              </label>
-            </Notice>
-          )}
-          <fieldset className="holder-copy">
-            <legend>Key-holder copy</legend>
-            {copies.map((c) => (
-              <label key={c} className="inline">
-                <input type="radio" name="holder-copy" checked={draft.holderCopyPath === c} onChange={() => choseCopy(c)} /> <code>{fileName(c)}</code> (made on this workstation)
-              </label>
-            ))}
-            <p>
-              {draft.holderCopyPath ? 'Chosen: ' : 'No copy chosen yet. '}
-              <code data-testid="holder-copy-path">{draft.holderCopyPath}</code>
-            </p>
-            <button type="button" className="secondary" onClick={() => void chooseFile()} disabled={busy}>
-              Choose the file…
-            </button>
-          </fieldset>
+          <HolderChoice choice={choice} holder={draft.holder} onChoose={(n) => update({ holder: n })} store="vault" unknownBecause="it is not enrolled with the vendor and keeps no client secret" onBlur={save} />
+          <HolderCopyChooser keyStore="azure-key-vault" copies={copies} chosen={draft.holderCopyPath} onChoose={choseCopy} onError={setError} disabled={busy} />
           <label>
             Vault URL (worksheet line 1)
             <input value={draft.vaultUrl} onChange={(e) => update({ vaultUrl: e.target.value })} onBlur={save} spellCheck={false} placeholder="https://contoso-keys.vault.azure.net" />
@@ -385,7 +301,7 @@ export function ImportScreen() {
             <button
               type="submit"
               className={out ? 'secondary' : 'primary'}
-              disabled={busy || !status?.active || !holderChosen || !draft.holderCopyPath || (otherHolder && !otherHolderChosen) || (!!gate && !gate.open) || (!!activation && !activation.ended && activation.step !== 'done')}
+              disabled={busy || !status?.active || !choice.ready(draft.holder) || !draft.holderCopyPath || (!!gate && !gate.open) || supervised.running}
             >
               {busy ? 'Starting…' : 'Start the supervised import'}
             </button>
@@ -406,12 +322,7 @@ export function ImportScreen() {
           )}
         </form>
       )}
-      {activation && (
-        <section ref={supervised} aria-labelledby="supervised-title" className="card" data-testid="supervised-import">
-          <h2 id="supervised-title">3. Supervised import</h2>
-          <SupervisedPanel view={activation} act={act} onRestart={() => setActivation(null)} wiped="The key was used for this import only and has been wiped from memory. Recorded in the ceremony transcript." />
-        </section>
-      )}
+      {activation && <SupervisedImport activation={activation} act={supervised.act} onRestart={() => setActivation(null)} />}
       {out && <Result out={out} />}
     </section>
   );

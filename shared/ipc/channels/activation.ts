@@ -10,7 +10,7 @@ import { channel } from '../define';
 const session = z.string().min(1).max(100);
 const passphrase = z.string().min(1).max(256);
 const role = z.enum(['keeper', 'knower', 'supervisor', 'operator']);
-const purposeKind = z.enum(['vault-import', 'escrow-restore', 'escrow-rewrap', 'key-rotation']);
+const purposeKind = z.enum(['vault-import', 'escrow-restore', 'escrow-rewrap', 'key-rotation', 'key-material-extend']);
 
 export const activationViewSchema = z.object({
   session,
@@ -44,7 +44,7 @@ export const activationViewSchema = z.object({
  * is the plan to carry to the other key holder's workstation: public keys
  * and signatures only.
  */
-export const planViewSchema = z.object({
+const planViewSchema = z.object({
   fingerprint: z.string(),
   participants: z.array(z.object({ id: z.string(), name: z.string(), roles: z.array(role), keyFingerprint: z.string(), onThisWorkstation: z.boolean() })),
   workstations: z.array(z.object({ label: z.string(), keyFingerprint: z.string() })),

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { channel, empty } from '../define';
 
-export const environmentSchema = z.object({
+const environmentSchema = z.object({
   mode: z.enum(['rehearsal', 'live']),
   /** Shown in the banner: which cloud the app talks to. */
   description: z.string(),

@@ -11,10 +11,10 @@ import { activationViewSchema } from './activation';
 
 const holder = z.union([z.literal(1), z.literal(2)]);
 
-export const awsRoleSchema = z.object({ accountId: z.string(), accountName: z.string(), roleName: z.string() });
-export const awsPromptSchema = z.object({ userCode: z.string(), verificationUri: z.string(), verificationUriComplete: z.string(), expiresAt: z.string() });
+const awsRoleSchema = z.object({ accountId: z.string(), accountName: z.string(), roleName: z.string() });
+const awsPromptSchema = z.object({ userCode: z.string(), verificationUri: z.string(), verificationUriComplete: z.string(), expiresAt: z.string() });
 
-export const awsStatusSchema = z.object({
+const awsStatusSchema = z.object({
   /** False until the settings choose AWS KMS with a Region and a sign-in. */
   configured: z.boolean(),
   problem: z.string().optional(),
@@ -25,28 +25,34 @@ export const awsStatusSchema = z.object({
   roles: z.array(awsRoleSchema).optional(),
   role: awsRoleSchema.nullable().optional(),
   sessionExpiresAt: z.string().optional(),
+  /** Signed out for a reason the holder should know: the kept sign-in expired, could not be opened, or cannot be kept (no keychain). */
+  notice: z.string().optional(),
 });
 
-export const awsWorksheetLineSchema = z
+const awsWorksheetLineSchema = z
   .object({
     keyArn: z.string().max(300),
     vendorRoleArn: z.string().max(300),
     cacheMinutes: z.number().int().min(-100000).max(100000),
     vendorRegion: z.string().max(40),
+    /** The holder's AWS account, for a key Key Holder is to create (a named key ARN says it by itself). */
+    accountId: z.string().max(40).optional(),
   })
   .strict();
 
-const lineCheck = z.object({ problems: z.partialRecord(z.enum(['keyArn', 'vendorRoleArn', 'cacheMinutes', 'vendorRegion', 'pair']), z.string()), advice: z.string().nullable() });
+const lineCheck = z.object({ problems: z.partialRecord(z.enum(['keyArn', 'vendorRoleArn', 'cacheMinutes', 'vendorRegion', 'accountId', 'pair']), z.string()), advice: z.string().nullable() });
 
-export const awsWorksheetViewSchema = z.object({
+const awsWorksheetViewSchema = z.object({
   lines: z.object({ '1': awsWorksheetLineSchema.optional(), '2': awsWorksheetLineSchema.optional() }),
   checks: z.object({ '1': lineCheck, '2': lineCheck }),
+  /** Where each holder's key store lives by their line (arn:aws:kms:{Region}:{account}), what the vendor registers; null while the line does not say. */
+  locations: z.object({ '1': z.string().nullable(), '2': z.string().nullable() }),
   cacheTime: z.object({ minMinutes: z.number(), maxMinutes: z.number(), defaultMinutes: z.number() }),
   /** The holder this workstation acts for, when it can tell. */
   ownHolder: holder.nullable(),
 });
 
-export const awsImportDraftSchema = z
+const awsImportDraftSchema = z
   .object({
     holder,
     holderCopyPath: z.string().max(4096),
@@ -55,7 +61,7 @@ export const awsImportDraftSchema = z
   })
   .strict();
 
-export const awsImportOutcomeSchema = z.object({
+const awsImportOutcomeSchema = z.object({
   keyArn: z.string(),
   companionArn: z.string(),
   region: z.string(),
@@ -69,7 +75,7 @@ export const awsImportOutcomeSchema = z.object({
   keyId: z.string(),
 });
 
-export const awsPolicyProposalSchema = z.object({
+const awsPolicyProposalSchema = z.object({
   keyArn: z.string(),
   currentPolicy: z.string(),
   currentSha256: z.string(),
@@ -95,11 +101,16 @@ export const awsChannels = {
     z.object({
       record: z.object({ draft: awsImportDraftSchema, state: z.enum(['pending', 'failed', 'done']), updatedAt: z.string(), error: ipcErrorSchema.optional(), outcome: awsImportOutcomeSchema.optional() }).nullable(),
       suggested: z.object({ holder: holder.nullable(), keyArn: z.string(), holderCopies: z.array(z.string()) }),
+      /** The key store's record was damaged (set aside, kept under a dated name): its state is unknown until the holder imports again. */
+      damaged: ipcErrorSchema.optional(),
     }),
   ),
   'aws:saveDraft': channel(awsImportDraftSchema, z.object({})),
-  /** Checks and saves the draft, then starts the supervised activation (keeper, knower, supervisor) that imports it. */
-  'aws:startImport': channel(awsImportDraftSchema, activationViewSchema),
+  /**
+   * Checks and saves the draft, then starts the supervised activation (keeper, knower, supervisor) that imports it. As `vault:startImport` does, refuses a holder other than the workstation's own
+   * without `otherHolderConfirmed` (the warned choice, recorded) and an import the step table does not allow yet.
+   */
+  'aws:startImport': channel(z.object({ ...awsImportDraftSchema.shape, otherHolderConfirmed: z.boolean().optional() }).strict(), activationViewSchema),
   /** The key policies Key Holder would write (the key, its companion HMAC key), each diffed against the current one: shown before anything is applied. */
   'aws:policy': channel(empty, z.object({ primary: awsPolicyProposalSchema, companion: awsPolicyProposalSchema })),
   /** Applies the policy shown (refused if it changed in AWS since, or widens a grant the holder did not confirm). */

@@ -8,7 +8,7 @@ import { channel, empty } from '../define';
 
 const holder = z.union([z.literal(1), z.literal(2)]).nullable();
 
-export const ceremonyViewSchema = z.object({
+const ceremonyViewSchema = z.object({
   ceremony: z.string().nullable(),
   transcriptFile: z.string().nullable(),
   openedAt: z.string().nullable(),
@@ -26,13 +26,13 @@ export const ceremonyViewSchema = z.object({
       details: z.string(),
     }),
   ),
-  entries: z.array(z.object({ seq: z.number().int(), at: z.string(), kind: z.string(), details: z.string() })),
+  /** `words`: the entry in a key holder's words (entry-words.ts, from its fields: AWS's words for an AWS step). */
+  entries: z.array(z.object({ seq: z.number().int(), at: z.string(), kind: z.string(), details: z.string(), words: z.string().optional() })),
   deviations: z.array(z.object({ seq: z.number().int(), at: z.string(), step: z.string(), reason: z.string(), stepId: z.string().optional() })),
   participants: z.array(z.object({ name: z.string(), role: z.string(), keyFingerprint: z.string().nullable(), holder })),
   problems: z.array(z.string()),
   complete: z.boolean(),
 });
-export type CeremonyViewShape = z.infer<typeof ceremonyViewSchema>;
 
 /**
  * What became of sending the closed ceremony's final hash to the control plane.
@@ -85,11 +85,20 @@ export const mergedCeremonyViewSchema = z.object({
   conflicts: z.array(finding),
   resolved: z.array(finding),
   complete: z.boolean(),
-  /** The exchange with the control plane that came before this view (while connected): sent this workstation's file, received the others'. */
+  /**
+   * The control plane's part of this view. The view itself never waits for
+   * the vendor: `ceremony:merged` is built from this workstation's record and
+   * the files kept here (the control plane's copies as last fetched, at
+   * `lastExchangedAt`); `ceremony:exchange` then asks the control plane, with
+   * a short timeout, and says what came of it.
+   */
   controlPlane: z.union([
     z.object({ state: z.literal('not_connected') }),
-    z.object({ state: z.literal('exchanged'), received: z.array(z.string()), refused: z.array(z.string()) }),
-    z.object({ state: z.literal('failed'), code: z.string(), message: z.string() }),
+    /** Connected, not asked for this view: ceremony:exchange asks. */
+    z.object({ state: z.literal('not_asked'), lastExchangedAt: z.string().nullable() }),
+    z.object({ state: z.literal('exchanged'), at: z.string(), relayed: z.array(z.string()), received: z.array(z.string()), refused: z.array(z.string()) }),
+    /** Not reached (or refused the exchange): the view shows the copies kept from `lastExchangedAt`, never hiding what is missing. */
+    z.object({ state: z.literal('failed'), code: z.string(), message: z.string(), lastExchangedAt: z.string().nullable() }),
   ]),
 });
 export type MergedCeremonyView = z.infer<typeof mergedCeremonyViewSchema>;
@@ -109,8 +118,10 @@ export const ceremonyChannels = {
   /** The printable ceremony report as self-contained HTML (shown in the page for printing). */
   'ceremony:report': channel(empty, z.object({ html: z.string() })),
   'ceremony:exportReportPdf': channel(empty, exported),
-  /** The whole ceremony, merged from this workstation's transcript and the other workstations'. */
+  /** The whole ceremony, merged from this workstation's transcript and the other workstations' kept here; never waits for the control plane. */
   'ceremony:merged': channel(empty, mergedCeremonyViewSchema),
+  /** While connected: exchanges the transcripts with the control plane (short timeout), then the whole ceremony again. */
+  'ceremony:exchange': channel(empty, mergedCeremonyViewSchema),
   /** Saves this workstation's transcript as a signed file, to carry to the other workstations. */
   'ceremony:exportWorkstationFile': channel(empty, exported),
   /** Takes another workstation's signed file (read by the page from the file the holder chose); kept apart from this workstation's own record. */

@@ -10,7 +10,7 @@ import { environmentStatusSchema, registrationSchema, validationOutcomeSchema } 
 
 const holderNo = z.union([z.literal(1), z.literal(2)]);
 
-export const connectionViewSchema = z.object({
+const connectionViewSchema = z.object({
   connected: z.boolean(),
   baseUrl: z.string().optional(),
   controlPlaneId: z.string().optional(),
@@ -22,9 +22,9 @@ export const connectionViewSchema = z.object({
   secretStorage: z.object({ available: z.boolean(), reason: z.string().optional() }),
 });
 
-export const importGateSchema = z.object({ allowed: z.boolean(), via: z.enum(['registered', 'out_of_band']).nullable(), reason: z.string() });
+const importGateSchema = z.object({ allowed: z.boolean(), via: z.enum(['registered', 'out_of_band']).nullable(), reason: z.string() });
 
-export const localReceiptSchema = z.object({
+const localReceiptSchema = z.object({
   kind: z.enum(['key-store-submission', 'credential-update']),
   submissionId: z.string(),
   envelopeSha256: z.string(),
@@ -34,7 +34,7 @@ export const localReceiptSchema = z.object({
 });
 
 /** A closed ceremony's final hash as the control plane acknowledged it. */
-export const localCeremonyRecordSchema = z.object({
+const localCeremonyRecordSchema = z.object({
   ceremonyId: z.string(),
   finalHash: z.string(),
   entries: z.number(),
@@ -59,7 +59,7 @@ export const controlPlaneViewSchema = z.object({
 });
 export type ControlPlaneView = z.infer<typeof controlPlaneViewSchema>;
 
-export const previewSchema = z.object({
+const previewSchema = z.object({
   destination: z.object({ baseUrl: z.string(), controlPlaneId: z.string(), name: z.string(), fingerprint: z.string(), fingerprintDisplay: z.string() }),
   environmentId: z.string(),
   holder: holderNo,

@@ -9,7 +9,7 @@ import { channel, empty } from '../define';
 const sessionId = z.string().uuid();
 const passphrase = z.string().min(1).max(256);
 
-export const keySummarySchema = z.object({
+const keySummarySchema = z.object({
   keyId: z.string(),
   fingerprint: z.string().regex(/^[0-9a-f]{64}$/),
   fingerprintGrouped: z.string(),
@@ -24,9 +24,11 @@ const artifactSchema = z.object({
   gpuGuessesPerSecond: z.number(),
 });
 
-export const ceremonyStatusSchema = z.object({
+const ceremonyStatusSchema = z.object({
   sessionId,
   key: keySummarySchema,
+  /** RSA for Azure Key Vault, AES (256-bit) for AWS KMS. */
+  keyType: z.enum(['RSA', 'AES']).optional(),
   threshold: z.number().int().nullable(),
   custodians: z.array(z.object({ index: z.number().int(), name: z.string(), passphraseEntered: z.boolean(), restoreVerified: z.boolean() })),
   written: z
@@ -45,7 +47,7 @@ export const ceremonyStatusSchema = z.object({
   holderCopies: z.array(z.object({ label: z.string(), file: z.string() })),
 });
 
-export const strengthSchema = z.object({
+const strengthSchema = z.object({
   acceptable: z.boolean(),
   score: z.number(),
   guessesLog10: z.number(),
@@ -55,7 +57,7 @@ export const strengthSchema = z.object({
 });
 
 /** What an escrow file says about itself without any passphrase: its header, for the inspector (a double-clicked .khescrow). */
-export const escrowFileInfoSchema = z.object({
+const escrowFileInfoSchema = z.object({
   file: z.string(),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
   keys: z.array(
@@ -78,7 +80,15 @@ export const escrowFileInfoSchema = z.object({
 export const escrowChannels = {
   'escrow:defaults': channel(
     empty,
-    z.object({ sizes: z.array(z.number().int()), defaultSize: z.number().int(), sizeReason: z.string(), kdf: z.string(), pemKdf: z.string() }),
+    z.object({
+      sizes: z.array(z.number().int()),
+      defaultSize: z.number().int(),
+      sizeReason: z.string(),
+      kdf: z.string(),
+      pemKdf: z.string(),
+      /** The key store the settings choose: AWS KMS takes a 256-bit AES key (no size to choose, no PEM), Azure an RSA key. */
+      keyStore: z.enum(['azure-key-vault', 'aws-kms']).optional(),
+    }),
   ),
   'escrow:start': channel(z.object({ modulusBits: z.union([z.literal(2048), z.literal(3072), z.literal(4096)]), purpose: z.string().max(200).optional() }).strict(), ceremonyStatusSchema),
   'escrow:status': channel(z.object({ sessionId }).strict(), ceremonyStatusSchema),

@@ -4,7 +4,7 @@ import { trackedItemSchema } from '../../expiry/model';
 
 const thresholdValue = z.union([z.literal('expired'), z.number().int()]);
 
-export const expiryRowSchema = z.object({
+const expiryRowSchema = z.object({
   id: z.string(),
   item: trackedItemSchema,
   daysLeft: z.number().int(),

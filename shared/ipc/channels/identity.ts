@@ -1,14 +1,14 @@
 import { z } from 'zod';
 import { channel, empty } from '../define';
 
-export const accountSchema = z.object({
+const accountSchema = z.object({
   tenantId: z.string(),
   homeAccountId: z.string(),
   username: z.string(),
   name: z.string().optional(),
 });
 
-export const deviceCodeSchema = z.object({
+const deviceCodeSchema = z.object({
   userCode: z.string(),
   verificationUri: z.string(),
   expiresAt: z.string(),

@@ -11,7 +11,7 @@ import { libraryKeySchema, primaryKeySchema, primaryKeyStatusSchema } from '../.
 const holder = z.union([z.literal(1), z.literal(2)]);
 const text = (max: number) => z.string().max(max);
 
-export const deletedKeySchema = z.object({
+const deletedKeySchema = z.object({
   keyName: z.string(),
   deletedOn: z.string().optional(),
   scheduledPurgeDate: z.string().optional(),
@@ -19,7 +19,7 @@ export const deletedKeySchema = z.object({
   recoveryLevel: z.string().optional(),
 });
 
-export const keyStoreHealthViewSchema = z.object({
+const keyStoreHealthViewSchema = z.object({
   holder,
   keyVersionId: z.string(),
   vaultHost: z.string(),
@@ -33,7 +33,7 @@ export const keyStoreHealthViewSchema = z.object({
   checkedAt: z.string(),
 });
 
-export const lagNoticeSchema = z.object({
+const lagNoticeSchema = z.object({
   action: z.string(),
   holder,
   at: z.string(),
@@ -44,7 +44,7 @@ export const lagNoticeSchema = z.object({
   text: z.string(),
 });
 
-export const quorumRequestSchema = z.object({
+const quorumRequestSchema = z.object({
   requestId: z.string(),
   statement: z.record(z.string(), z.json()),
   threshold: z.number(),
@@ -54,11 +54,12 @@ export const quorumRequestSchema = z.object({
 
 export const keyRotationViewSchema = z.object({
   id: z.string(),
+  keyStoreKind: z.enum(['azure-key-vault', 'aws-kms']),
   startedAt: z.string(),
   holder,
   step: z.enum(['add-key', 'import', 'submit', 'wait-available', 'wait-no-longer-in-use', 'wait-90-days', 'disable-offered', 'done']),
   oldKey: z.object({ keyVersionId: z.string(), primaryKeyId: z.string().nullable(), fingerprint: z.string().nullable(), libraries: z.array(libraryKeySchema) }),
-  newKey: z.object({ keyId: z.string(), fingerprint: z.string() }).nullable(),
+  newKey: z.object({ keyId: z.string(), fingerprint: z.string(), joined: z.boolean() }).nullable(),
   importedKeyVersionId: z.string().nullable(),
   submittedAt: z.string().nullable(),
   newPrimaryKey: z.object({ primaryKeyId: z.string(), status: z.string() }).nullable(),
@@ -71,12 +72,29 @@ export const keyRotationViewSchema = z.object({
 });
 export type KeyRotationViewShape = z.infer<typeof keyRotationViewSchema>;
 
+/** An AWS KMS key store beyond its health: where, the vendor's cache time, the material's expiry, the previous KMS keys kept. */
+const awsKeyStoreFactsSchema = z.object({
+  keyArn: z.string(),
+  companionKeyArn: z.string(),
+  accountId: z.string(),
+  region: z.string(),
+  cacheMinutes: z.number(),
+  validTo: z.string().nullable(),
+  extended: z.object({ at: z.string(), validTo: z.string().nullable(), previousValidTo: z.string().nullable() }).nullable(),
+  previousKeys: z.array(z.object({ keyArn: z.string(), state: z.enum(['Enabled', 'Disabled', 'Pending deletion', 'Material expired', 'Not found', 'Unknown']), detail: z.string().optional() })),
+});
+
+/** Used by the Key store lifecycle screen's AWS parts (KeyRotationPanel, KeyMaterialExpiryCard). */
+export type AwsKeyStoreFacts = z.infer<typeof awsKeyStoreFactsSchema>;
+
 export const lifecycleStatusSchema = z.object({
   keyStore: keyStoreHealthViewSchema.nullable(),
   vendor: z.object({ status: primaryKeyStatusSchema, meaning: z.string(), primaryKey: primaryKeySchema, primaryKeys: z.array(primaryKeySchema), receivedAt: z.string().nullable() }).nullable(),
   lag: lagNoticeSchema.nullable(),
   quorumThreshold: z.number(),
   keyRotation: keyRotationViewSchema.nullable(),
+  /** Only when this workstation's key store is an AWS KMS key. */
+  aws: awsKeyStoreFactsSchema.nullable(),
 });
 export type LifecycleStatus = z.infer<typeof lifecycleStatusSchema>;
 
@@ -133,11 +151,24 @@ export const lifecycleChannels = {
    */
   'lifecycle:key-rotation-add-key': channel(z.object({ escrowFile: text(4096), holderCopies: z.array(text(4096)).max(2) }).strict(), activationViewSchema),
   /**
+   * The other holder's workstation joins the rotation whose re-seal ran
+   * elsewhere: the new key is read from this holder's key-holder copy's
+   * header (no passphrase, nothing decrypted).
+   */
+  'lifecycle:key-rotation-join': channel(z.object({ holderCopyPath: text(4096) }).strict(), keyRotationViewSchema),
+  /**
    * Starts the supervised activation that imports the rotation's new key
    * (keeper, knower, supervisor, as for the first import): no passphrase here,
    * the knower types it inside the activation. Continue with activation:*.
    */
   'lifecycle:key-rotation-import': channel(z.object({ holderCopyPath: text(4096), keyName: text(127).optional() }).strict(), activationViewSchema),
+  /**
+   * Starts the supervised activation that imports the AWS key material again
+   * with a new expiry (a later `validTo`, or null: does not expire): no
+   * passphrase here, the knower types it inside the activation. KMS's own
+   * report of the new expiry is checked before it is recorded.
+   */
+  'lifecycle:key-material-extend': channel(z.object({ holderCopyPath: text(4096), validTo: z.string().max(40).nullable() }).strict(), activationViewSchema),
   'lifecycle:key-rotation-submit': channel(z.object({ clientSecret: text(256).optional() }).strict(), keyRotationViewSchema),
   'lifecycle:key-rotation-disable-old': channel(z.object({ confirmation: text(300) }).strict(), keyRotationViewSchema),
 };

@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { channel, empty } from '../define';
 import { controlPlaneViewSchema } from './control-plane';
 
-export const rehearsalVendorValuesSchema = z.discriminatedUnion('available', [
+const rehearsalVendorValuesSchema = z.discriminatedUnion('available', [
   z.object({ available: z.literal(false) }).strict(),
   z
     .object({
@@ -22,7 +22,6 @@ export const rehearsalVendorValuesSchema = z.discriminatedUnion('available', [
     })
     .strict(),
 ]);
-export type RehearsalVendorValues = z.infer<typeof rehearsalVendorValuesSchema>;
 
 export const rehearsalVendorChannels = {
   'rehearsal-vendor:values': channel(empty, rehearsalVendorValuesSchema),

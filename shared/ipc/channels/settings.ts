@@ -10,7 +10,7 @@ const mode = z.enum(['rehearsal', 'live']);
 const source = z.enum(['policy', 'settings', 'environment']);
 const liveField = z.enum(['tenant', 'clientId', 'cloud', 'custom', 'expiryTracking']);
 
-export const fieldProblemSchema = z.object({
+const fieldProblemSchema = z.object({
   field: z.string(),
   message: z.string(),
   help: z.object({ href: z.string(), label: z.string() }),
@@ -33,7 +33,7 @@ const awsSignInView = z.union([
 ]);
 const awsSettingsView = z.object({ region: z.string().optional(), signIn: awsSignInView.optional(), kmsEndpoint: z.string().optional() });
 
-export const keyStoreViewSchema = z.object({
+const keyStoreViewSchema = z.object({
   provider: z.enum(['azure-key-vault', 'aws-kms']),
   /** Where the choice came from: IT's policy, the holder's settings, or the default (Azure Key Vault). */
   providerSource: z.enum(['policy', 'settings', 'default']),
@@ -45,7 +45,7 @@ export const keyStoreViewSchema = z.object({
   rehearsal: z.object({ region: z.string(), startUrl: z.string(), ssoRegion: z.string(), kmsEndpoint: z.string() }).nullable(),
 });
 
-export const keyStoreDraft = z
+const keyStoreDraft = z
   .object({
     provider: z.string().max(40),
     aws: z
@@ -93,7 +93,7 @@ export const settingsViewSchema = z.object({
   keyStore: keyStoreViewSchema,
 });
 
-export const liveSettingsDraft = z
+const liveSettingsDraft = z
   .object({
     tenant: z.string().max(300),
     clientId: z.string().max(300),
@@ -103,7 +103,7 @@ export const liveSettingsDraft = z
   })
   .strict();
 
-export const connectionCheckSchema = z.object({
+const connectionCheckSchema = z.object({
   id: z.string(),
   label: z.string(),
   status: z.enum(['pass', 'fail', 'warn', 'skipped']),

@@ -3,7 +3,7 @@ import { channel, empty } from '../define';
 import { ipcErrorSchema } from '../define';
 import { activationViewSchema } from './activation';
 
-export const importDraftSchema = z
+const importDraftSchema = z
   .object({
     holder: z.union([z.literal(1), z.literal(2)]),
     holderCopyPath: z.string().max(4096),
@@ -19,9 +19,9 @@ export const importDraftSchema = z
  * key holder than this workstation's own (warned on the screen, recorded in
  * the ceremony transcript; refused without it).
  */
-export const startImportSchema = z.object({ ...importDraftSchema.shape, otherHolderConfirmed: z.boolean().optional() }).strict();
+const startImportSchema = z.object({ ...importDraftSchema.shape, otherHolderConfirmed: z.boolean().optional() }).strict();
 
-export const importOutcomeSchema = z.object({
+const importOutcomeSchema = z.object({
   keyVersionId: z.string(),
   version: z.string(),
   reused: z.boolean(),
@@ -34,7 +34,7 @@ export const importOutcomeSchema = z.object({
   selfTest: z.object({ unwrapInStore: z.boolean(), wrapInStore: z.boolean(), algorithm: z.string() }),
 });
 
-export const importRecordSchema = z.object({
+const importRecordSchema = z.object({
   draft: importDraftSchema,
   state: z.enum(['pending', 'failed', 'done']),
   updatedAt: z.string(),

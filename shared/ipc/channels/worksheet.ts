@@ -5,18 +5,18 @@ import { FIELDS, holderFieldsSchema, issueSchema } from '../../worksheet/model';
 const holderNo = z.union([z.literal(1), z.literal(2)]);
 
 /** What happens to a holder's stored client secret on save: the secret only ever travels towards the Node side. */
-export const secretChangeSchema = z.discriminatedUnion('action', [
+const secretChangeSchema = z.discriminatedUnion('action', [
   z.object({ action: z.literal('keep') }),
   z.object({ action: z.literal('set'), value: z.string().min(1).max(1024) }),
   z.object({ action: z.literal('clear') }),
 ]);
 
-export const holderViewSchema = holderFieldsSchema.extend({
+const holderViewSchema = holderFieldsSchema.extend({
   /** Never the secret itself: whether one is stored, and whether this computer can open it. */
   secret: z.enum(['none', 'stored', 'unreadable']),
 });
 
-export const worksheetNoticeSchema = z.object({
+const worksheetNoticeSchema = z.object({
   code: z.string(),
   message: z.string(),
   holder: holderNo.optional(),

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { Aes256Gcm, CipherSuite, DhkemX25519HkdfSha256, HkdfSha256 } from '@hpke/core';
 import { selfSignedLocalhost } from './tls';
-import { startStandaloneControlPlane, type StandaloneControlPlane } from '../server';
+import { startStandaloneControlPlane, type StandaloneControlPlane } from './server';
 import type { Scheduler } from '../control-plane';
 import type { Discovery, Holder } from '../../../../shared/control-plane/api';
 import { FakeKeyStores, keyVersion } from './fake-key-stores';

@@ -7,7 +7,7 @@
  */
 import crypto from 'node:crypto';
 
-export const COMPANION_INFO = 'keyholder/aws-kms/companion-hmac/v1';
+const COMPANION_INFO = 'keyholder/aws-kms/companion-hmac/v1';
 
 export function companionMaterial(raw: Uint8Array): Buffer {
   if (raw.length !== 32) throw new Error('the escrowed key must be 32 bytes');

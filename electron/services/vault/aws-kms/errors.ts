@@ -20,7 +20,7 @@ export type KmsOperation =
   | 'cancel-deletion';
 
 /** The KMS action each step needs (named in the no-permission message). */
-export const ACTION_FOR: Record<KmsOperation, string> = {
+const ACTION_FOR: Record<KmsOperation, string> = {
   find: 'kms:ListKeys and kms:ListResourceTags',
   create: 'kms:CreateKey and kms:TagResource',
   describe: 'kms:DescribeKey',
@@ -88,6 +88,16 @@ export function kmsError(e: unknown, ctx: { op: KmsOperation; key?: string; regi
     case 'InvalidImportTokenException':
     case 'InvalidCiphertextException':
       return new KeyholderError('aws.wrap_refused', 'AWS could not unwrap the key material with this import token. Start the import again (new parameters are fetched); if it happens twice, stop and contact the supervisor.', detail);
+    case 'ValidationException':
+      // A value the holder chose that AWS refuses: retrying the same value cannot help, so say which value and what AWS allows.
+      if (ctx.op === 'import' && /ValidTo/i.test(msg)) {
+        return new KeyholderError(
+          'aws.bad_valid_to',
+          `AWS refused the expiry date of the key material (${msg.slice(0, 120)}): it must be in the future and at most 365 days ahead. Choose another date, or "does not expire", and import again; no key material was imported.`,
+          detail,
+        );
+      }
+      return new KeyholderError('aws.invalid_input', `AWS KMS refused a value sent for this step on ${what}: ${msg.slice(0, 200)} Check what you entered for this step and retry; if it is right, note the time and contact the supervisor.`, detail);
     case 'MalformedPolicyDocumentException':
       return new KeyholderError('aws.policy_refused', `AWS refused the key policy: ${msg.slice(0, 200)}`, detail);
     case 'UnsupportedOperationException':

@@ -13,6 +13,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { z } from 'zod';
 import { KeyholderError, isKeyholderError, type KeyholderErrorShape } from '../../../../shared/errors/index';
 import { awsKeyLocation, checkCacheTime, parseKeyArn, parseRoleArn } from '../../../../shared/worksheet/aws';
 import type { Clock } from '../../platform/clock';
@@ -48,7 +49,25 @@ export interface AwsKeyStoreRecord {
   policy?: { appliedAt: string; lines: string[] };
   /** Keys this one replaced in a key rotation, oldest first: never deleted (the vendor may need them). */
   previousKeyArns?: string[];
+  /** A new expiry for the material, asked when its supervised re-import was started (the supervisor attests to exactly this). */
+  extension?: { validTo: string | null; requestedAt: string };
+  /** The last re-import that changed the expiry, as KMS reported it afterwards (DescribeKey). */
+  extended?: { at: string; validTo: string | null; previousValidTo: string | null };
 }
+
+export interface AwsLifecycleFacts {
+  keyArn: string;
+  companionKeyArn: string;
+  accountId: string;
+  region: string;
+  cacheMinutes: number;
+  validTo: string | null;
+  extended: { at: string; validTo: string | null; previousValidTo: string | null } | null;
+  previousKeys: { keyArn: string; state: 'Enabled' | 'Disabled' | 'Pending deletion' | 'Material expired' | 'Not found' | 'Unknown'; detail?: string }[];
+}
+
+/** KMS refuses a ValidTo further ahead than this (ImportKeyMaterial). */
+const MAX_VALID_TO_DAYS = 365;
 
 export interface AwsKeyStoreDeps {
   dataDir: string;
@@ -59,7 +78,7 @@ export interface AwsKeyStoreDeps {
 }
 
 /** Checks a draft as the worksheet does (pure rules in shared/worksheet/aws.ts); throws a KeyholderError naming the field. */
-export function checkAwsDraft(d: AwsImportDraft): AwsImportDraft {
+function checkAwsDraft(d: AwsImportDraft): AwsImportDraft {
   const location = awsKeyLocation({ region: d.region, accountId: d.accountId, ...(d.partition ? { partition: d.partition } : {}) });
   parseRoleArn(d.vendorRoleArn);
   checkCacheTime(d.cacheMinutes);
@@ -75,17 +94,106 @@ export function checkAwsDraft(d: AwsImportDraft): AwsImportDraft {
 }
 
 /** Where a data folder keeps its AWS key store's record. */
-export function awsKeyStoreFile(dataDir: string): string {
+function awsKeyStoreFile(dataDir: string): string {
   return path.join(dataDir, 'aws-kms', 'key-store.json');
 }
 
-/** The AWS key store's record in a data folder (null: none yet, or unreadable), for readers such as `keyholder expiry list`. */
+/**
+ * What a record must hold to be used: a file that parses but lacks these
+ * (changed by hand, cut short) is as damaged as one that does not parse.
+ * Extra fields are kept (a newer Key Holder's).
+ */
+const recordShape = z.looseObject({
+  draft: z.looseObject({
+    holder: z.union([z.literal(1), z.literal(2)]),
+    accountId: z.string(),
+    region: z.string(),
+    vendorRoleArn: z.string(),
+    cacheMinutes: z.number(),
+    keyArn: z.string().optional(),
+    validTo: z.string().optional(),
+  }),
+  state: z.enum(['pending', 'failed', 'done']),
+  updatedAt: z.string(),
+  outcome: z.looseObject({ keyArn: z.string() }).optional(),
+  policy: z.looseObject({ appliedAt: z.string(), lines: z.array(z.string()) }).optional(),
+  previousKeyArns: z.array(z.string()).optional(),
+});
+
+const WHAT_IT_MEANS =
+  'Key Holder cannot tell which KMS key you imported, nor when its key material expires. Your keys in AWS were not changed. Run the import into AWS KMS again (a supervised activation): Key Holder finds the keys it created by their tags and imports nothing twice.';
+
+/** A damaged record, in words a holder can act on: which file, what it means, what to do; `keptAt` once it was set aside. */
+function awsKeyStoreDamaged(file: string, why: string, keptAt?: string): KeyholderError {
+  const where = keptAt ? ` It was kept as ${keptAt}.` : ' Key Holder sets it aside (keeping a copy) when the app next opens it; nothing was changed.';
+  return new KeyholderError('aws.key_store_damaged', `Key Holder’s record of your AWS key store (${file}) ${why}. ${WHAT_IT_MEANS}${where}`, { file, ...(keptAt ? { keptAt } : {}) });
+}
+
+/**
+ * The AWS key store's record in a data folder, for readers such as `keyholder
+ * expiry list`: null when there is none yet. A file that cannot be read, does
+ * not parse or lacks what a record holds throws `aws.key_store_damaged`: a
+ * damaged record is never taken for "nothing imported" (the expiry of the
+ * imported material would silently drop off every list).
+ */
 export function readAwsKeyStoreRecord(dataDir: string): AwsKeyStoreRecord | null {
+  const file = awsKeyStoreFile(dataDir);
+  const r = readRecordFile(file);
+  if (r === null || 'record' in r) return r?.record ?? null;
+  throw awsKeyStoreDamaged(file, `is ${r.why}`);
+}
+
+/** A record file: null when absent, the record, or why it is damaged ("damaged (it is not valid JSON)"). */
+function readRecordFile(file: string): { record: AwsKeyStoreRecord } | { why: string } | null {
+  let text: string;
   try {
-    return JSON.parse(fs.readFileSync(awsKeyStoreFile(dataDir), 'utf8')) as AwsKeyStoreRecord;
-  } catch {
-    return null;
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    return { why: `unreadable (the system said ${(e as NodeJS.ErrnoException).code ?? 'no'})` };
   }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    return { why: 'damaged (it is not valid JSON)' };
+  }
+  if (!recordShape.safeParse(doc).success) return { why: 'damaged (it does not hold what a key-store record holds)' };
+  return { record: doc as AwsKeyStoreRecord };
+}
+
+/** Damaged records the app set aside, newest last (`key-store.damaged-<time>.json` beside the record). */
+function keptAsideRecords(dataDir: string): string[] {
+  const dir = path.dirname(awsKeyStoreFile(dataDir));
+  try {
+    return fs
+      .readdirSync(dir)
+      .filter((n) => /^key-store\.damaged-.+\.json$/.test(n))
+      .sort()
+      .map((n) => path.join(dir, n));
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Whether the AWS key store's state is unknown because its record was
+ * damaged: the record itself (not yet set aside), or a copy the app set
+ * aside while no new record has been made since (the holder has not run the
+ * import again). Null when the record is fine or there never was one.
+ */
+export function awsKeyStoreDamage(dataDir: string): KeyholderError | null {
+  try {
+    if (readAwsKeyStoreRecord(dataDir)) return null;
+  } catch (e) {
+    if (isKeyholderError(e) && e.code === 'aws.key_store_damaged') return e as KeyholderError;
+    throw e;
+  }
+  const kept = keptAsideRecords(dataDir).at(-1);
+  if (!kept) return null;
+  // Why it was set aside, read again from the copy (so it is said after a restart too).
+  const r = readRecordFile(kept);
+  return awsKeyStoreDamaged(awsKeyStoreFile(dataDir), `was ${r && 'why' in r ? r.why : 'damaged'}`, kept);
 }
 
 export class AwsKeyStoreService {
@@ -96,8 +204,32 @@ export class AwsKeyStoreService {
     this.file = awsKeyStoreFile(deps.dataDir);
   }
 
+  /**
+   * The record, or null when there is none. A damaged one is set aside under
+   * a dated name (as the damaged settings file is), never overwritten, and
+   * `damage()` keeps saying so until the holder imports again.
+   */
   record(): AwsKeyStoreRecord | null {
-    return readAwsKeyStoreRecord(this.deps.dataDir);
+    try {
+      return readAwsKeyStoreRecord(this.deps.dataDir);
+    } catch (e) {
+      if (!isKeyholderError(e) || e.code !== 'aws.key_store_damaged') throw e;
+      const kept = path.join(path.dirname(this.file), `key-store.damaged-${this.deps.clock.now().toISOString().replace(/[:.]/g, '-')}.json`);
+      try {
+        fs.renameSync(this.file, kept);
+        this.deps.log.warn('AWS key-store record damaged, kept aside', { keptAt: kept });
+      } catch (err) {
+        // Not even movable (a folder in its place, no permission): it stays, and stays reported.
+        this.deps.log.warn('AWS key-store record damaged and could not be set aside', { code: (err as NodeJS.ErrnoException).code });
+      }
+      return null;
+    }
+  }
+
+  /** Why the key store's state is unknown (a damaged record, set aside), until a new record replaces it; else null. */
+  damage(): KeyholderError | null {
+    this.record();
+    return awsKeyStoreDamage(this.deps.dataDir);
   }
 
   private write(r: Omit<AwsKeyStoreRecord, 'updatedAt'>): void {
@@ -205,6 +337,107 @@ export class AwsKeyStoreService {
     this.write({ draft: r.draft, state: 'done', outcome: full, policy: { appliedAt: this.deps.clock.now().toISOString(), lines }, previousKeyArns: [...(r.previousKeyArns ?? []), r.outcome.keyArn] });
     this.deps.log.info('rotation key imported into AWS KMS', { keyArn: outcome.keyArn, previousKeyArn: r.outcome.keyArn });
     return { outcome: full, previousKeyArn: r.outcome.keyArn, policy: lines };
+  }
+
+  /**
+   * Prepares the re-import that gives the imported material a new expiry
+   * (extends ValidTo, or makes it not expire): checks the date, keeps it, and
+   * returns what the supervised activation states as its purpose. The key is
+   * opened only inside that activation (keeper, knower, supervisor).
+   */
+  prepareExtension(req: { validTo: string | null }): { target: string; holder: 1 | 2 } {
+    const r = this.done();
+    if (!r.draft.validTo) throw new KeyholderError('aws.material_does_not_expire', `The key material in ${r.outcome.keyArn} does not expire: there is nothing to extend.`);
+    if (req.validTo !== null) {
+      const t = Date.parse(req.validTo);
+      const now = this.deps.clock.now().getTime();
+      if (Number.isNaN(t)) throw new KeyholderError('aws.bad_valid_to', 'Give the new date the imported key material expires, or choose "does not expire".');
+      if (t <= now) throw new KeyholderError('aws.bad_valid_to', 'The new expiry date is in the past: choose a later date, or "does not expire".');
+      if (t > now + MAX_VALID_TO_DAYS * 86_400_000) throw new KeyholderError('aws.bad_valid_to', `AWS KMS accepts an expiry at most ${MAX_VALID_TO_DAYS} days ahead: choose an earlier date, or "does not expire".`);
+      if (r.draft.validTo && t <= Date.parse(r.draft.validTo)) throw new KeyholderError('aws.bad_valid_to', 'The new expiry date is not later than the current one: choose a later date, or "does not expire".');
+    }
+    const validTo = req.validTo === null ? null : new Date(req.validTo).toISOString();
+    this.write({ ...r, extension: { validTo, requestedAt: this.deps.clock.now().toISOString() } });
+    return { target: this.extensionTarget()!, holder: r.draft.holder };
+  }
+
+  /** The activation's stated purpose for the prepared re-import, or null when none is prepared. */
+  extensionTarget(): string | null {
+    const r = this.record();
+    if (r?.state !== 'done' || !r.outcome || !r.extension) return null;
+    const until = r.extension.validTo ? `valid to ${r.extension.validTo}` : 'not expiring';
+    return `Key holder ${r.draft.holder}: re-import the key material of ${r.outcome.keyArn} in AWS KMS, ${until}`.slice(0, 300);
+  }
+
+  /**
+   * The re-import inside its supervised activation: the opened key must be
+   * the one this key store holds (same key ID and fingerprint), the target the
+   * one attested. Afterwards the expiry KMS reports (DescribeKey) must be the
+   * one asked, for the key and its companion; only then is it recorded, and
+   * the expiry dashboard follows the record.
+   */
+  async extendOpened(opened: OpenedCopy, target: string): Promise<{ keyArn: string; validTo: string | null; previousValidTo: string | null; selfTest: AwsImportOutcome['selfTest'] }> {
+    const r = this.done();
+    if (!r.extension || this.extensionTarget() !== target) {
+      throw new KeyholderError('aws.extension_changed', 'The new expiry was changed after this activation started, so the supervisor did not attest to it. Start the re-import again.');
+    }
+    if (opened.keyId !== r.outcome.keyId || opened.fingerprint !== r.outcome.fingerprint) {
+      throw new KeyholderError('aws.wrong_key', `That key-holder copy’s newest key is not the key in ${r.outcome.keyArn} (key ${r.outcome.keyId}). Present the copy holding that key. Nothing was imported.`);
+    }
+    const asked = r.extension.validTo;
+    const p = this.deps.provider(r.outcome.region);
+    const out = await opened.withPrivateKey((secretKey) =>
+      p.reimportMaterial({
+        secretKey,
+        keyId: opened.keyId,
+        fingerprint: opened.fingerprint,
+        keyArn: r.outcome.keyArn,
+        companionArn: r.outcome.companionArn,
+        expiration: asked ? { model: 'KEY_MATERIAL_EXPIRES', validTo: new Date(asked) } : { model: 'KEY_MATERIAL_DOES_NOT_EXPIRE' },
+      }),
+    );
+    const same = (a: string | null) => (a === null || asked === null ? a === asked : Math.abs(Date.parse(a) - Date.parse(asked)) < 1000);
+    if (!same(out.validTo) || !same(out.companionValidTo)) {
+      throw new KeyholderError('aws.expiry_not_set', `AWS KMS reports the key material expiring ${out.validTo ?? 'never'} (companion ${out.companionValidTo ?? 'never'}), not ${asked ?? 'never'} as asked. Nothing was recorded; check the key in the AWS console and try again.`);
+    }
+    const previousValidTo = r.draft.validTo ?? null;
+    const { extension: _done, ...rest } = r;
+    const draft = { ...r.draft };
+    if (asked) draft.validTo = asked;
+    else delete draft.validTo;
+    this.write({ ...rest, draft, outcome: { ...r.outcome, validTo: out.validTo }, extended: { at: this.deps.clock.now().toISOString(), validTo: out.validTo, previousValidTo } });
+    this.deps.log.info('AWS key material re-imported with a new expiry', { keyArn: r.outcome.keyArn, validTo: out.validTo, previousValidTo });
+    return { keyArn: r.outcome.keyArn, validTo: out.validTo, previousValidTo, selfTest: out.selfTest };
+  }
+
+  /**
+   * What the Key store lifecycle screen shows of an AWS key store beyond its
+   * health: where it lives, the vendor's cache time (the lag before any change
+   * bites), the material's expiry, and the previous KMS keys a key rotation
+   * kept, each with its state as KMS reports it now (they stay enabled until
+   * retired, and are never deleted).
+   */
+  async lifecycleFacts(): Promise<AwsLifecycleFacts | null> {
+    const r = this.record();
+    if (r?.state !== 'done' || !r.outcome) return null;
+    const p = this.deps.provider(r.outcome.region);
+    const previousKeys: AwsLifecycleFacts['previousKeys'] = [];
+    for (const keyArn of r.previousKeyArns ?? []) {
+      const h = await p.health(keyArn);
+      const state: AwsLifecycleFacts['previousKeys'][number]['state'] =
+        h.state === 'available' ? 'Enabled' : h.state === 'unavailable' ? 'Unknown' : ({ disabled: 'Disabled', 'pending-deletion': 'Pending deletion', 'material-expired': 'Material expired', 'not-found': 'Not found' } as const)[h.reason];
+      previousKeys.push({ keyArn, state, ...(h.state === 'unavailable' ? { detail: h.message } : {}) });
+    }
+    return {
+      keyArn: r.outcome.keyArn,
+      companionKeyArn: r.outcome.companionArn,
+      accountId: r.outcome.accountId,
+      region: r.outcome.region,
+      cacheMinutes: r.draft.cacheMinutes,
+      validTo: r.draft.validTo ?? null,
+      extended: r.extended ?? null,
+      previousKeys,
+    };
   }
 
   /** The key policies Key Holder would write, diffed against the current ones: shown to the holder before anything changes. */

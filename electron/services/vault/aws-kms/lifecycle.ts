@@ -14,7 +14,7 @@ import type { DeletedKeyInfo, KeyStoreLifecycleProvider, KeyStoreTarget, KeyVers
 import { DELETION_WINDOW_DAYS, type AwsKmsProvider } from './provider';
 
 /** The key ARN a lifecycle target names: location arn:aws:kms:{region}:{account} and key name = the key ID. */
-export function keyArnOf(target: KeyStoreTarget): string {
+function keyArnOf(target: KeyStoreTarget): string {
   return `${target.location}:key/${target.keyName}`;
 }
 

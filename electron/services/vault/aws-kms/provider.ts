@@ -46,9 +46,9 @@ import { symmetricFingerprint } from '../../keys/symmetric-key';
 import { companionMaterial } from './companion';
 import { kmsError, type KmsOperation } from './errors';
 
-export const TAG_KEY_ID = 'keyholder-key-id';
-export const TAG_FINGERPRINT = 'keyholder-fingerprint';
-export const TAG_ROLE = 'keyholder-role';
+const TAG_KEY_ID = 'keyholder-key-id';
+const TAG_FINGERPRINT = 'keyholder-fingerprint';
+const TAG_ROLE = 'keyholder-role';
 export type KeyRole = 'primary' | 'companion-hmac';
 
 /** The longest window AWS allows: a pulled key can be restored for 30 days. */
@@ -216,15 +216,17 @@ export class AwsKmsProvider {
   }
 
   /** Wraps and imports the material, or proves a key that has material already holds exactly this one. */
-  private async importMaterial(meta: KeyMetadata, material: Buffer, spec: AwsImportSpec, role: KeyRole, hooks: AwsImportHooks): Promise<{ proof: AwsImportOutcome['materialProof']; refreshed: boolean }> {
+  private async importMaterial(meta: KeyMetadata, material: Buffer, spec: AwsImportSpec, role: KeyRole, hooks: AwsImportHooks, newExpiry?: Expiration): Promise<{ proof: AwsImportOutcome['materialProof']; refreshed: boolean }> {
     const arn = meta.Arn!;
     const hasMaterial = meta.KeyState !== 'PendingImport';
-    // A key with material keeps its own expiry on the proof re-import: the proof must change nothing.
-    const expiration: Expiration = hasMaterial
-      ? meta.ExpirationModel === 'KEY_MATERIAL_EXPIRES' && meta.ValidTo
-        ? { model: 'KEY_MATERIAL_EXPIRES', validTo: meta.ValidTo }
-        : { model: 'KEY_MATERIAL_DOES_NOT_EXPIRE' }
-      : spec.expiration;
+    // A key with material keeps its own expiry on the proof re-import (the proof must change nothing), unless the holder extends it.
+    const expiration: Expiration =
+      newExpiry ??
+      (hasMaterial
+        ? meta.ExpirationModel === 'KEY_MATERIAL_EXPIRES' && meta.ValidTo
+          ? { model: 'KEY_MATERIAL_EXPIRES', validTo: meta.ValidTo }
+          : { model: 'KEY_MATERIAL_DOES_NOT_EXPIRE' }
+        : spec.expiration);
     const algorithm = spec.wrappingAlgorithm ?? 'RSAES_OAEP_SHA_256';
     let refreshed = false;
     for (let attempt = 0; ; attempt++) {
@@ -283,6 +285,38 @@ export class AwsKmsProvider {
         validTo: after.ValidTo ? after.ValidTo.toISOString() : null,
         selfTest,
       };
+    } finally {
+      raw.fill(0);
+      companion.fill(0);
+    }
+  }
+
+  /**
+   * A new expiry for material already imported (seed 002's ValidTo): the same
+   * escrowed key imported again into the same key and its companion with the
+   * new expiration model (KMS accepts only identical material again, so this
+   * also proves the key still holds the escrowed key), the self-test, and
+   * DescribeKey read back: the outcome's validTo is what KMS reports, not
+   * what was asked.
+   */
+  async reimportMaterial(spec: { secretKey: KeyObject; keyId: string; fingerprint: string; keyArn: string; companionArn: string; expiration: Expiration }): Promise<{ validTo: string | null; companionValidTo: string | null; selfTest: AwsSelfTest }> {
+    if (spec.secretKey.type !== 'secret') throw new KeyholderError('aws.wrong_key_type', 'AWS KMS imports the 256-bit symmetric key from an AES escrow entry, not the RSA source key. Open the key-holder copy made for AWS.');
+    const raw = spec.secretKey.export();
+    const companion = companionMaterial(raw);
+    try {
+      if (symmetricFingerprint(raw) !== spec.fingerprint) throw new KeyholderError('aws.wrong_copy', 'The opened copy does not match the fingerprint of the key being imported. Stop and contact the supervisor.');
+      const importSpec: AwsImportSpec = { secretKey: spec.secretKey, keyId: spec.keyId, fingerprint: spec.fingerprint, keyArn: spec.keyArn, expiration: spec.expiration };
+      for (const [arn, material, role] of [
+        [spec.keyArn, raw, 'primary'],
+        [spec.companionArn, companion, 'companion-hmac'],
+      ] as const) {
+        const meta = await this.describe(arn);
+        checkImportable(meta, role === 'primary' ? 'SYMMETRIC_DEFAULT' : 'HMAC_256');
+        await this.importMaterial(meta, material, importSpec, role, {}, spec.expiration);
+      }
+      const selfTest = await this.selfTest(spec.keyArn, spec.companionArn, companion);
+      const [k, c] = [await this.describe(spec.keyArn), await this.describe(spec.companionArn)];
+      return { validTo: k.ValidTo ? k.ValidTo.toISOString() : null, companionValidTo: c.ValidTo ? c.ValidTo.toISOString() : null, selfTest };
     } finally {
       raw.fill(0);
       companion.fill(0);
@@ -412,7 +446,7 @@ function checkImportable(meta: KeyMetadata, spec: 'SYMMETRIC_DEFAULT' | 'HMAC_25
  * RSA_AES_KEY_WRAP_SHA_256, OAEP over a fresh AES-256 key followed by that
  * key's AES key wrap with padding (RFC 5649) of the material.
  */
-export function wrapMaterial(publicKeyDer: Uint8Array, algorithm: 'RSAES_OAEP_SHA_256' | 'RSA_AES_KEY_WRAP_SHA_256', material: Buffer): Buffer {
+function wrapMaterial(publicKeyDer: Uint8Array, algorithm: 'RSAES_OAEP_SHA_256' | 'RSA_AES_KEY_WRAP_SHA_256', material: Buffer): Buffer {
   const key = crypto.createPublicKey({ key: Buffer.from(publicKeyDer), format: 'der', type: 'spki' });
   if ((key.asymmetricKeyDetails?.modulusLength ?? 0) < 2048) throw new KeyholderError('aws.weak_wrapping_key', 'AWS returned a wrapping key shorter than 2048 bits; Key Holder will not wrap the key under it.');
   const oaep = (data: Buffer) => crypto.publicEncrypt({ key, padding: crypto.constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, data);

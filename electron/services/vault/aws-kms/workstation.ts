@@ -15,13 +15,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type https from 'node:https';
 import { KeyholderError, isKeyholderError } from '../../../../shared/errors/index';
-import { CACHE_TIME, checkCacheTime, checkDualParty, parseKeyArn, parseRoleArn, regionAdvice } from '../../../../shared/worksheet/aws';
+import { CACHE_TIME, awsKeyLocation, checkCacheTime, checkDualParty, keyLocationOf, parseKeyArn, parseRoleArn, regionAdvice } from '../../../../shared/worksheet/aws';
 import type { AwsSettings } from '../../../../shared/settings/key-store';
 import type { Clock } from '../../platform/clock';
 import type { Logger } from '../../log/logger';
 import { AwsIdentityCenter, type AwsRoleChoice, type DeviceAuthorizationPrompt, type IdentityCenterStatus } from '../../identity/aws-identity-center';
 import { credentialsFromProfile, type AwsSessionCredentials } from '../../identity/aws-profiles';
 import type { AwsKmsAccess } from './key-store-service';
+import type { SecretBox } from '../../platform/secret-box';
+import { sealedAwsSignIn, type AwsSignInKeeper } from '../../identity/aws-sign-in-keeper';
 
 export type Holder = 1 | 2;
 
@@ -41,6 +43,13 @@ export interface AwsWorksheetEntry {
   cacheMinutes: number;
   /** The Region of the vendor's instance (from the vendor's accounts page), for the advice only. */
   vendorRegion: string;
+  /**
+   * The holder's AWS account (12 digits), for a key Key Holder is to create:
+   * with the settings' Region it says where the key store lives before any key
+   * exists (what the vendor registers). A named key ARN says it by itself.
+   * Absent in lines saved before it was asked.
+   */
+  accountId?: string;
 }
 
 export type AwsWorksheet = Partial<Record<`${Holder}`, AwsWorksheetEntry>>;
@@ -59,6 +68,13 @@ export interface AwsWorkstationDeps {
   connection: () => AwsConnection | null;
   /** Identity Center polls: tests move the rehearsal clock instead of sleeping. */
   sleep?: (ms: number) => Promise<void>;
+  /** Keeps the Identity Center sign-in across restarts, sealed; absent: memory only (the terminal's store commands). */
+  secretBox?: SecretBox;
+}
+
+/** Where the sealed Identity Center sign-in is kept. */
+function awsSignInFile(dataDir: string): string {
+  return path.join(dataDir, 'aws-kms', 'identity-center-sign-in.sealed');
 }
 
 
@@ -87,29 +103,43 @@ const problemOf = (fn: () => unknown): string | undefined => {
   }
 };
 
+const ACCOUNT = /^\d{12}$/;
+
+/** The account a line names: its key ARN's, else the account ID typed for a key Key Holder is to create. */
+function accountOf(entry: AwsWorksheetEntry): string | null {
+  if (!problemOf(() => parseKeyArn(entry.keyArn))) return parseKeyArn(entry.keyArn).accountId;
+  const typed = entry.accountId?.trim() ?? '';
+  return ACCOUNT.test(typed) ? typed : null;
+}
+
 /** The worksheet's AWS line of one holder, checked with the shared rules, and against the other holder's line. */
-export function checkAwsWorksheet(holder: Holder, entry: AwsWorksheetEntry, other: AwsWorksheetEntry | undefined): AwsWorksheetCheck {
+function checkAwsWorksheet(holder: Holder, entry: AwsWorksheetEntry, other: AwsWorksheetEntry | undefined): AwsWorksheetCheck {
   const problems: AwsWorksheetCheck['problems'] = {};
-  const keyArn = problemOf(() => parseKeyArn(entry.keyArn));
+  const account = entry.accountId?.trim() ?? '';
+  // A key Key Holder is to create has no ARN yet: the account ID says where it will be.
+  const keyArn = entry.keyArn.trim() || !account ? problemOf(() => parseKeyArn(entry.keyArn)) : undefined;
   if (keyArn) problems.keyArn = keyArn;
   const role = problemOf(() => parseRoleArn(entry.vendorRoleArn));
   if (role) problems.vendorRoleArn = role;
   const cache = problemOf(() => checkCacheTime(entry.cacheMinutes));
   if (cache) problems.cacheMinutes = cache;
+  if (account && !ACCOUNT.test(account)) problems.accountId = 'The AWS account ID is 12 digits (AWS console: your name, top right > Account ID).';
   if (entry.vendorRegion && !/^[a-z]{2}(-[a-z]+)+-\d$/.test(entry.vendorRegion)) problems.vendorRegion = 'The vendor’s Region is an AWS Region code such as eu-west-2 (the vendor’s accounts page shows it).';
   let advice: string | null = null;
-  if (!keyArn) {
+  if (!keyArn && entry.keyArn.trim()) {
     const arn = parseKeyArn(entry.keyArn);
+    if (account && !problems.accountId && arn.accountId !== account) problems.accountId = `The key ARN is in account ${arn.accountId}, not ${account}: enter the account the key is in, or leave the account empty.`;
     const a = problemOf(() => (advice = regionAdvice(arn.region, entry.vendorRegion || undefined)));
     if (a) problems.keyArn = a;
-    if (other && !problemOf(() => parseKeyArn(other.keyArn))) {
-      const o = parseKeyArn(other.keyArn);
-      if (o.arn === arn.arn) problems.pair = `Key holder ${holder}’s key ARN is the same as the other holder’s: each holder enters their own key.`;
-      else {
-        const pair = problemOf(() => checkDualParty(arn, o));
-        if (pair) problems.pair = pair;
-      }
+    if (other && !problemOf(() => parseKeyArn(other.keyArn)) && parseKeyArn(other.keyArn).arn === arn.arn) {
+      problems.pair = `Key holder ${holder}’s key ARN is the same as the other holder’s: each holder enters their own key.`;
     }
+  }
+  const mine = accountOf(entry);
+  const theirs = other ? accountOf(other) : null;
+  if (!problems.pair && mine && theirs && mine === theirs) {
+    const pair = problemOf(() => checkDualParty({ accountId: mine }, { accountId: theirs }));
+    if (pair) problems.pair = pair;
   }
   if (other && !role && entry.vendorRoleArn.trim() && other.vendorRoleArn.trim() && other.vendorRoleArn.trim() !== entry.vendorRoleArn.trim()) {
     problems.vendorRoleArn = 'The vendor’s role ARN differs between the two holders’ lines: the vendor uses one role for both keys. Check which one your engagement manager sent.';
@@ -117,13 +147,29 @@ export function checkAwsWorksheet(holder: Holder, entry: AwsWorksheetEntry, othe
   return { problems, advice };
 }
 
+/**
+ * Where a line's key store lives (arn:aws:kms:{Region}:{account}), what the
+ * vendor registers: the named key's, else the typed account in `region` (the
+ * Region Key Holder creates the key in). Null while the line does not say.
+ */
+function awsLineLocation(entry: AwsWorksheetEntry, region: string | null): string | null {
+  if (!problemOf(() => parseKeyArn(entry.keyArn))) return keyLocationOf(entry.keyArn);
+  const account = entry.accountId?.trim() ?? '';
+  if (!ACCOUNT.test(account) || !region) return null;
+  const problem = problemOf(() => awsKeyLocation({ region, accountId: account }));
+  return problem ? null : awsKeyLocation({ region, accountId: account });
+}
+
 export class AwsWorkstation {
   private readonly worksheetFile: string;
   private session: { key: string; ic: AwsIdentityCenter | null } | null = null;
   private profileCredentials: { profile: string; creds: AwsSessionCredentials } | null = null;
 
+  private readonly keeper: AwsSignInKeeper | undefined;
+
   constructor(private readonly d: AwsWorkstationDeps) {
     this.worksheetFile = path.join(d.dataDir, 'worksheet', 'aws.json');
+    this.keeper = d.secretBox ? sealedAwsSignIn(d.secretBox, awsSignInFile(d.dataDir), d.log) : undefined;
   }
 
   private connection(): AwsConnection {
@@ -146,6 +192,7 @@ export class AwsWorkstation {
               clock: this.d.clock,
               log: this.d.log,
               ...(this.d.sleep ? { sleep: this.d.sleep } : {}),
+              ...(this.keeper ? { keeper: this.keeper } : {}),
             })
           : null;
       this.session = { key, ic };
@@ -217,6 +264,8 @@ export class AwsWorkstation {
     const ic = this.session?.ic;
     this.profileCredentials = null;
     if (ic) await ic.signOut();
+    // Also when no Identity Center session was built in this run (a mode switch): nothing kept outlives a sign-out.
+    this.keeper?.drop();
   }
 
   /* ---------- the worksheet's AWS lines ---------- */
@@ -227,7 +276,8 @@ export class AwsWorkstation {
 
   /** Saves one holder's line as typed (nothing is lost) and says what to correct. */
   saveWorksheet(holder: Holder, entry: AwsWorksheetEntry): { worksheet: AwsWorksheet; check: AwsWorksheetCheck } {
-    const clean: AwsWorksheetEntry = { keyArn: entry.keyArn.trim(), vendorRoleArn: entry.vendorRoleArn.trim(), cacheMinutes: entry.cacheMinutes, vendorRegion: entry.vendorRegion.trim() };
+    const account = entry.accountId?.trim();
+    const clean: AwsWorksheetEntry = { keyArn: entry.keyArn.trim(), vendorRoleArn: entry.vendorRoleArn.trim(), cacheMinutes: entry.cacheMinutes, vendorRegion: entry.vendorRegion.trim(), ...(account ? { accountId: account } : {}) };
     const ws = { ...this.worksheet(), [`${holder}`]: clean };
     atomicWrite(this.worksheetFile, ws);
     return { worksheet: ws, check: this.checkWorksheet(holder, ws) };
@@ -237,6 +287,19 @@ export class AwsWorkstation {
     const mine = ws[`${holder}`];
     if (!mine) return { problems: {}, advice: null };
     return checkAwsWorksheet(holder, mine, ws[`${holder === 1 ? 2 : 1}`]);
+  }
+
+  /**
+   * Where a holder's key store lives by their line (the named key's location,
+   * or the typed account in the settings' Region): null while the line does
+   * not say, or says it with a problem to correct.
+   */
+  location(holder: Holder, ws = this.worksheet()): string | null {
+    const line = ws[`${holder}`];
+    if (!line) return null;
+    const p = this.checkWorksheet(holder, ws).problems;
+    if (p.keyArn || p.accountId) return null;
+    return awsLineLocation(line, this.d.connection()?.settings.region ?? null);
   }
 
   /** The cache time the vendor applies to this holder's key (the default until the holder enters one). */

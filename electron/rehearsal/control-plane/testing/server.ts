@@ -1,11 +1,11 @@
 /**
- * The reference control plane on its own HTTPS server (tests, demos). Inside
+ * The reference control plane on its own HTTPS server, for tests. Inside
  * the rehearsal cloud, mount `createControlPlaneRouter` instead.
  */
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { ReferenceControlPlane, type ControlPlaneOptions } from './control-plane';
-import { createControlPlaneRouter } from './router';
+import { ReferenceControlPlane, type ControlPlaneOptions } from '../control-plane';
+import { createControlPlaneRouter } from '../router';
 
 export interface StandaloneControlPlane {
   controlPlane: ReferenceControlPlane;

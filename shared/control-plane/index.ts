@@ -1,4 +1,0 @@
-export * from './api';
-export * from './envelope';
-export * from './status';
-export * from './preview';
