@@ -108,6 +108,8 @@ describe('the AWS import door (aws:startImport)', () => {
     Object.assign(s.aws, { signInStatus: () => ({ method: 'profile', region: 'eu-west-2', status: { state: 'signed-in', roles: [], role: null } }) });
     s.aws.saveWorksheet(1, { keyArn: '', vendorRoleArn: 'arn:aws:iam::999988887777:role/vendor-kms-access', cacheMinutes: 5, vendorRegion: 'eu-west-2' });
     const keyArn = 'arn:aws:kms:eu-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    // The vendor registered holder 1's key store: the step table lets the import start, so the refusal below is the copy's.
+    await s.ceremony.record('registration.done', { holder: 1, registrationId: 'r-1', vaultDnsName: 'arn:aws:kms:eu-west-2:111122223333', status: 'registered', decidedAt: '' });
     const h = awsHandlers(s);
     const started = activationsStarted(s);
     const e = await h['aws:startImport']({ holder: 1, holderCopyPath: rsa.copy, keyArn, validTo: '' }).catch((x: unknown) => x);
