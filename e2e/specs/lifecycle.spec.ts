@@ -11,20 +11,23 @@ import https from 'node:https';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { test as base, expect } from '../support/fixtures';
-import { startLifecycleHarness, importHolderCopy, ENV, KEY_NAME, type LifecycleHarness } from '../../electron/integration/lifecycle/harness';
+import { startLifecycleHarness, ENV, KEY_NAME, type LifecycleHarness } from '../../electron/integration/lifecycle/harness';
+import { importThroughActivation } from '../../electron/integration/import/harness';
 import { createControlPlaneRouter } from '../../electron/rehearsal/control-plane/index';
 import { ensureCertificates } from '../../electron/rehearsal/certs';
 import { rehearsalAzureEndpoints } from '../../electron/services/identity/index';
 import { TEST_KDF } from '../../shared/escrow/kdf-profiles';
 import { PASS } from '../../electron/services/escrow/testing/helpers';
 import { chooseHolderCopy, handover, join, participantPassphrase } from '../support/import';
-import { enrolInPlan, importCast } from '../support/participants';
+import { enrolInPlan } from '../support/participants';
 
 interface Extra {
   h: LifecycleHarness & { cpUrl: string };
 }
 
 const DAY = 86_400_000;
+/** The four people of holder 1's import; the key rotation's import is theirs too. */
+const people = { operator: 'Olive Operator', supervisor: 'Sia Supervisor', keeper: 'Kai Keeper', knower: 'Nia Knower' };
 
 const test = base.extend<Extra>({
   // eslint-disable-next-line no-empty-pattern -- Playwright requires the destructuring form
@@ -84,8 +87,10 @@ async function workstation(h: LifecycleHarness & { cpUrl: string }, bridge: Para
   });
   const saved = await bridge.call('worksheet:save', { holder1: { ...line(0, app1), secret: { action: 'set', value: app1.clientSecret! } }, holder2: { ...line(1, app2), secret: { action: 'keep' } } });
   expect(saved.ok).toBe(true);
-  // The key already in the vault is found by its fingerprint and reused (no second version).
-  const out = await importHolderCopy(s.vault, s.escrow, { holder: 1, holderCopyPath: h.holders[0].copyFile, vaultUrl: h.holders[0].vaultUrl, keyName: KEY_NAME, protection: 'software', allowEncryptDecrypt: false }, h.holders[0].copyPass);
+  // The ceremony's import on this workstation, as the app runs it: the four people enrolled in its plan, a supervised
+  // activation on its desk. The key already in the vault is found by its fingerprint and reused (no second version).
+  const draft = { holder: 1 as const, holderCopyPath: h.holders[0].copyFile, vaultUrl: h.holders[0].vaultUrl, keyName: KEY_NAME, protection: 'software' as const, allowEncryptDecrypt: false };
+  const out = await importThroughActivation({ desk: s.activationDesk, vault: s.vault }, draft, h.holders[0].copyPass, { cast: people, signing: participantPassphrase });
   expect(out.reused).toBe(true);
   const { token } = await h.cp.createEnrolment({ environmentId: ENV, holder: 1 });
   await s.controlPlane.connect({ baseUrl: h.cpUrl, expectedFingerprint: h.cp.sealingFingerprint, enrolmentToken: token });
@@ -137,9 +142,9 @@ test('rotation to a new primary key, through to the offer to disable the old key
   const lib = await h.cp.createLibrary(ENV, { name: 'Matters', documentVersions: 7_000_000 });
   await h.cp.applyKey(ENV, lib.libraryId, h.cp.environmentStatus(ENV).primaryKey!.primaryKeyId);
   h.clock.advance(2 * DAY);
-  const people = { operator: 'Olive Operator', supervisor: 'Sia Supervisor', keeper: 'Kai Keeper', knower: 'Nia Knower' };
-  // The re-seal's people besides: the escrow's two custodians and the knower of key holder 2's copy.
-  await enrolInPlan(page, [...importCast(people), { name: 'Alice Archer', roles: ['keeper'] }, { name: 'Bob Baker', roles: ['keeper'] }, { name: 'Nell Knower', roles: ['knower'] }]);
+  // The import's four people are in the plan since the ceremony; the re-seal's people besides: the escrow's two
+  // custodians and the knower of key holder 2's copy.
+  await enrolInPlan(page, [{ name: 'Alice Archer', roles: ['keeper'] }, { name: 'Bob Baker', roles: ['keeper'] }, { name: 'Nell Knower', roles: ['knower'] }]);
 
   await page.getByRole('button', { name: 'Key store lifecycle' }).click();
   await page.getByRole('button', { name: 'Start a rotation' }).click();

@@ -18,7 +18,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import https from 'node:https';
-import { createHash, createPrivateKey, randomBytes } from 'node:crypto';
+import { createPrivateKey, randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { startRehearsalCloud, type RehearsalCloud } from '../rehearsal/index';
 import { createServices, type Services } from '../services/index';
@@ -26,14 +26,13 @@ import { rehearsalServiceDeps, type RehearsalDeps } from '../services/cloud/rehe
 import { createParticipantsService, type ParticipantsService } from '../services/participants/index';
 import { createActivationService } from '../services/activation/index';
 import { holderCopySource } from '../services/activation/escrow-sources';
+import { readHolderCopy } from '../services/escrow/holder-copy';
 import { formatCheckValue } from '../services/activation/check-value';
-import { findEntry } from '../services/escrow/seal';
 import { identityOf } from '../services/keys/source-key';
 import { silentLogger } from '../services/log/logger';
 import { systemClock } from '../services/platform/clock';
 import type { SecretBox } from '../services/platform/secret-box';
 import type { OpenedCopy } from '../services/vault/vault-service';
-import { parseEscrow } from '../../shared/escrow/format';
 import { PRODUCTION_KDF, TEST_KDF, type KdfProfile } from '../../shared/escrow/kdf-profiles';
 import { emptyHolder } from '../../shared/worksheet/model';
 import { keyFingerprint, type Role } from '../../shared/transcript/entry';
@@ -378,25 +377,24 @@ export async function runRehearsal(o: RehearsalOptions): Promise<RehearsalResult
         // Azure: the holder signs in to their tenant; AWS: the rehearsal account's access key is the holder's sign-in.
         if (!isAws) await ws.identity!.signIn({ tenantId: d.tenants[h - 1]!.id, method: 'browser', timeoutMs: 60_000 });
         const cast = { operator: people.holders[h].operator, supervisor: people.supervisor, keeper: people.holders[h].keeper, knower: people.holders[h].knower };
-        const bytes = fs.readFileSync(copies[h]);
-        const file = parseEscrow(new Uint8Array(bytes));
-        const copyFingerprint = createHash('sha256').update(bytes).digest('hex').slice(0, 16).match(/.{4}/g)!.join('-');
+        // Checked as the app's desk checks it: a key-holder copy of the key this cloud imports.
+        const holderCopy = await readHolderCopy(copies[h], { mode: 'rehearsal', keyType: isAws ? 'AES' : 'RSA' });
         const vault = vaultOf(h);
         const session = activations.start({
           ceremony,
           plan: participants.plan().plan,
           purpose: { kind: 'vault-import', target: isAws ? awsImportTarget(awsDrafts[h]) : `${vault.name}/${keyName}`, holder: h },
-          source: holderCopySource(file, copyFingerprint),
+          source: holderCopySource(holderCopy),
           onPurpose: async (material) => {
             if (isAws) {
               // The 32 bytes come only from this activation; the import never reads a key file.
-              const out = await holderOps[h].importIntoAws(awsDrafts[h], openedAesCopy(material, findEntry(file).entry));
+              const out = await holderOps[h].importIntoAws(awsDrafts[h], openedAesCopy(material, holderCopy.entry));
               keyVersionIds[h] = out.keyArn;
               companionArns[h] = out.companionArn;
               return { keyVersionId: out.keyArn, transcriptSeq: transcripts.receipts(ceremony).length - 1 };
             }
             const key = createPrivateKey({ key: Buffer.from(material.buffer, material.byteOffset, material.length), format: 'der', type: 'pkcs8' });
-            const copy: OpenedCopy = { keyId: findEntry(file).entry.keyId, fingerprint: identityOf(key).fingerprint, withPrivateKey: async (use) => use(key), dispose: () => {} };
+            const copy: OpenedCopy = { keyId: holderCopy.entry.keyId, fingerprint: identityOf(key).fingerprint, withPrivateKey: async (use) => use(key), dispose: () => {} };
             const outcome = await holderOps[h].importIntoVault({ holder: h, holderCopyPath: copies[h], vaultUrl: vault.url, keyName, protection: 'hsm', allowEncryptDecrypt: false }, copy);
             keyVersionIds[h] = outcome.keyVersionId;
             return { keyVersionId: outcome.keyVersionId, transcriptSeq: transcripts.receipts(ceremony).length - 1 };
@@ -413,7 +411,7 @@ export async function runRehearsal(o: RehearsalOptions): Promise<RehearsalResult
         await join('operator', cast.operator);
         await join('supervisor', cast.supervisor);
         await join('keeper', cast.keeper);
-        session.presentSealedCopy(cast.keeper.id!, copyFingerprint);
+        session.presentSealedCopy(cast.keeper.id!, holderCopy.copyFingerprint);
         await join('knower', cast.knower);
         await watch.passphraseWork(() => session.enterPassphrase(cast.knower.id!, new Uint8Array(Buffer.from(people.holderCopyPassphrase[h], 'utf8'))));
         const sup = await watch.passphraseWork(() => participants.unlock(cast.supervisor.id!, cast.supervisor.passphrase));

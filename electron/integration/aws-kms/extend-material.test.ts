@@ -17,7 +17,7 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRehearsalCloud, type RehearsalCloud } from '../../rehearsal/index';
 import { agentFor } from '../../rehearsal/testing/sdk';
-import { parseEscrow } from '../../../shared/escrow/format';
+import { parseEscrow, serializeEscrow } from '../../../shared/escrow/format';
 import { TEST_KDF } from '../../../shared/escrow/kdf-profiles';
 import { createEscrowService } from '../../services/escrow/service';
 import { PassphraseThrottle } from '../../services/escrow/throttle';
@@ -30,6 +30,7 @@ import { createParticipantsService } from '../../services/participants/index';
 import { createActivationService } from '../../services/activation/index';
 import { createActivationDesk, type ActivationView } from '../../services/activation/desk';
 import { holderCopySource } from '../../services/activation/escrow-sources';
+import { holderCopyFromBytes } from '../../services/escrow/holder-copy';
 import { AwsKmsProvider } from '../../services/vault/aws-kms/provider';
 import { AwsKeyStoreService, type AwsImportDraft } from '../../services/vault/aws-kms/key-store-service';
 import { awsImportPurpose, awsImportTarget } from '../../services/vault/aws-kms/import-purpose';
@@ -100,7 +101,7 @@ beforeAll(async () => {
   svc.saveDraft(draft);
   // (Setup: the first import's supervised path is proven in key-store-service.test.ts and the ceremony; here the copy is opened directly.)
   const file = parseEscrow(new Uint8Array(fs.readFileSync(copies.ours)));
-  const material = await holderCopySource(file, 'copy', undefined, new PassphraseThrottle({ clock: systemClock, baseDelayMs: 0 })).open(new Uint8Array(Buffer.from(PASS[1]!, 'utf8')));
+  const material = await holderCopySource(holderCopyFromBytes(serializeEscrow(file), copies.ours), new PassphraseThrottle({ clock: systemClock, baseDelayMs: 0 })).open(new Uint8Array(Buffer.from(PASS[1]!, 'utf8')));
   await awsImportPurpose(svc)(material, { kind: 'vault-import', target: awsImportTarget(draft), holder: 1 }, file);
   await svc.applyPolicies(await svc.proposePolicies());
 }, 60_000);

@@ -13,12 +13,13 @@ import type https from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRehearsalCloud, type RehearsalCloud } from '../../rehearsal/index';
 import { agentFor } from '../../rehearsal/testing/sdk';
-import { parseEscrow, type EscrowFile } from '../../../shared/escrow/format';
+import { parseEscrow, serializeEscrow, type EscrowFile } from '../../../shared/escrow/format';
 import { TEST_KDF } from '../../../shared/escrow/kdf-profiles';
 import { createEscrowService } from '../../services/escrow/service';
 import { PassphraseThrottle } from '../../services/escrow/throttle';
 import { PASS } from '../../services/escrow/testing/helpers';
 import { holderCopySource } from '../../services/activation/escrow-sources';
+import { holderCopyFromBytes } from '../../services/escrow/holder-copy';
 import { systemClock } from '../../services/platform/clock';
 import { silentLogger } from '../../services/log/logger';
 import { AwsKmsProvider } from '../../services/vault/aws-kms/provider';
@@ -77,7 +78,7 @@ function operations(svc: AwsKeyStoreService) {
   return { ops, entries };
 }
 
-const open = (file: EscrowFile) => holderCopySource(file, 'copy', undefined, new PassphraseThrottle({ clock: systemClock, baseDelayMs: 0 })).open(new Uint8Array(Buffer.from(PASS[1]!, 'utf8')));
+const open = (file: EscrowFile) => holderCopySource(holderCopyFromBytes(serializeEscrow(file), 'holder-key-holder-1.khescrow'), new PassphraseThrottle({ clock: systemClock, baseDelayMs: 0 })).open(new Uint8Array(Buffer.from(PASS[1]!, 'utf8')));
 
 beforeAll(async () => {
   cloud = await startRehearsalCloud({ port: 0 });
@@ -115,7 +116,7 @@ describe('AWS key store service', () => {
     const draft: AwsImportDraft = { holder: 1, accountId: principal('key holder 1').accountId, region: REGION, vendorRoleArn: principal('vendor role').arn, cacheMinutes: 5 };
     svc.saveDraft(draft);
     const rsa = await holderCopy('azure-key-vault');
-    await expect(awsImportPurpose(svc)(await open(rsa.file), { kind: 'vault-import', target: awsImportTarget(draft), holder: 1 }, rsa.file)).rejects.toMatchObject({ code: 'aws.wrong_key_type' });
+    await expect(awsImportPurpose(svc)(await open(rsa.file), { kind: 'vault-import', target: awsImportTarget(draft), holder: 1 }, rsa.file)).rejects.toMatchObject({ code: 'escrow.wrong_key_type' });
 
     const aes = await holderCopy('aws-kms');
     // The supervisor attested to another target than the draft now names.

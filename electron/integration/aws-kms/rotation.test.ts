@@ -35,10 +35,11 @@ import { rehearsalServiceDeps, type RehearsalDeps } from '../../services/cloud/r
 import { memorySecretBox } from '../../services/platform/memory-secret-box';
 import { silentLogger } from '../../services/log/logger';
 import { holderCopySource } from '../../services/activation/escrow-sources';
+import { holderCopyFromBytes } from '../../services/escrow/holder-copy';
 import { openedAesCopy } from '../../services/vault/aws-kms/import-purpose';
 import { AwsKmsProvider } from '../../services/vault/aws-kms/provider';
 import { generateSymmetricKey } from '../../services/keys/symmetric-key';
-import { parseEscrow } from '../../../shared/escrow/format';
+import { parseEscrow, serializeEscrow } from '../../../shared/escrow/format';
 import { TEST_KDF } from '../../../shared/escrow/kdf-profiles';
 import type { ActivationView } from '../../services/activation/desk';
 
@@ -193,7 +194,7 @@ describe('key rotation on AWS KMS, both holders', () => {
     // The old key opened from the same copy is not the rotation's new key: refused before AWS is touched.
     const file = parseEscrow(new Uint8Array(fs.readFileSync(copies[1])));
     const oldEntry = file.header.keys[0]!;
-    const oldMaterial = await holderCopySource(file, 'copy', oldEntry.keyId).open(bytes(inputs.holderCopyPassphrases.holder1.passphrase));
+    const oldMaterial = await holderCopySource(holderCopyFromBytes(serializeEscrow(file), copies[1]), undefined, oldEntry.keyId).open(bytes(inputs.holderCopyPassphrases.holder1.passphrase));
     const { target: importTarget } = kr.prepareImport({ holderCopyPath: copies[1] });
     expect(importTarget).toMatch(/import new key .* into a new KMS key in arn:aws:kms:/);
     await expect(kr.importOpened(openedAesCopy(oldMaterial, oldEntry), importTarget)).rejects.toMatchObject({ code: 'lifecycle.wrong_key_imported' });
@@ -240,7 +241,7 @@ describe('key rotation on AWS KMS, both holders', () => {
     const before = await accountKeys(2);
     const file = parseEscrow(new Uint8Array(fs.readFileSync(copies[2])));
     const prevEntry = file.header.keys[0]!;
-    const prev = await holderCopySource(file, 'copy', prevEntry.keyId).open(bytes(inputs.holderCopyPassphrases.holder2.passphrase));
+    const prev = await holderCopySource(holderCopyFromBytes(serializeEscrow(file), copies[2]), undefined, prevEntry.keyId).open(bytes(inputs.holderCopyPassphrases.holder2.passphrase));
     const { target } = kr.prepareImport({ holderCopyPath: copies[2] });
     await expect(kr.importOpened(openedAesCopy(prev, prevEntry), target)).rejects.toMatchObject({ code: 'lifecycle.wrong_key_imported' });
     expect(await accountKeys(2)).toEqual(before);

@@ -29,7 +29,8 @@ import { testSecretBox } from '../../services/transcript/test-support';
 import { createCeremonyService } from '../../services/ceremony/index';
 import { createParticipantsService } from '../../services/participants/index';
 import { createActivationService } from '../../services/activation/index';
-import { createActivationDesk } from '../../services/activation/desk';
+import { createActivationDesk, type ActivationDesk } from '../../services/activation/desk';
+import { enrolCast, walkSplitKnowledge, type SplitKnowledgeCast } from '../../services/activation/test-support';
 import type { SecretBox } from '../../services/platform/secret-box';
 import { systemClock } from '../../services/platform/clock';
 import { silentLogger } from '../../services/log/logger';
@@ -103,8 +104,33 @@ export interface Harness {
 }
 
 /** The four people of the import, each enrolled in the ceremony plan in their one role. */
-const CAST = { operator: 'Olive Operator', supervisor: 'Sam Supervisor', keeper: 'Kim Keeper', knower: 'Noor Knower' } as const;
+export const IMPORT_CAST: SplitKnowledgeCast = { operator: 'Olive Operator', supervisor: 'Sam Supervisor', keeper: 'Kim Keeper', knower: 'Noor Knower' };
 const signing = (name: string) => `${name} signing passphrase`;
+
+/**
+ * The import as the app runs it, on a workstation's own desk and vault
+ * service: the draft is saved, a supervised activation opens the key-holder
+ * copy (checked by the desk as the Import screen's door asks: an RSA copy),
+ * the knower types `passphrase`, the supervisor attests, and the desk's
+ * 'vault-import' purpose imports. The cast is enrolled in the plan first if
+ * it is not in it. There is no other way to import in the tests.
+ */
+export async function importThroughActivation(
+  w: { desk: ActivationDesk; vault: Pick<VaultService, 'saveDraft' | 'record'> },
+  draft: ImportDraft,
+  passphrase: string,
+  o: { cast?: SplitKnowledgeCast; signing?: (name: string) => string } = {},
+): Promise<NonNullable<ImportRecord['outcome']>> {
+  const cast = o.cast ?? IMPORT_CAST;
+  const sign = o.signing ?? signing;
+  await enrolCast(w.desk, cast, sign);
+  w.vault.saveDraft(draft);
+  const v = await w.desk.start({ mode: 'split-knowledge', escrowFile: draft.holderCopyPath, keyType: 'RSA', purpose: { kind: 'vault-import', target: importTarget(draft), holder: draft.holder } });
+  await walkSplitKnowledge(w.desk, v, { cast, signing: sign, passphrase });
+  const out = w.vault.record()?.outcome;
+  if (!out) throw new Error('the supervised import carried out no import');
+  return out;
+}
 
 export async function startHarness(o: { holder?: 1 | 2; retries?: number } = {}): Promise<Harness> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kh-import-'));
@@ -157,7 +183,6 @@ export async function startHarness(o: { holder?: 1 | 2; retries?: number } = {})
     // The app's own purpose; only the provider's hooks are added, for fault injection.
     purposes: { 'vault-import': vaultImportPurpose({ record: () => vault.record(), importOpened: (d, c) => vault.importOpened(d, c, hooks) }) },
   });
-  let enrolled = false;
   return {
     cloud,
     agent,
@@ -186,36 +211,12 @@ export async function startHarness(o: { holder?: 1 | 2; retries?: number } = {})
     },
     async supervisedImport(draft, passphrase, h = {}) {
       await Promise.all(pendingCopies.splice(0));
-      if (!enrolled) {
-        for (const [role, name] of Object.entries(CAST)) await desk.enrol({ name, roles: [role as keyof typeof CAST], participantPassphrase: signing(name) });
-        enrolled = true;
-      }
-      vault.saveDraft(draft);
       hooks = h;
       try {
-        let v = await desk.start({ mode: 'split-knowledge', escrowFile: draft.holderCopyPath, purpose: { kind: 'vault-import', target: importTarget(draft), holder: draft.holder } });
-        const join = async (role: keyof typeof CAST) => {
-          v = await desk.join({ session: v.session, role, name: CAST[role], participantPassphrase: signing(CAST[role]) });
-        };
-        await join('operator');
-        await join('supervisor');
-        await join('keeper');
-        v = await desk.presentCopy({ session: v.session });
-        await join('knower');
-        try {
-          v = await desk.enterPassphrase({ session: v.session, passphrase });
-        } catch (e) {
-          await desk.cancel({ session: v.session }).catch(() => {});
-          throw e;
-        }
-        v = await desk.attest({ session: v.session, participantPassphrase: signing(CAST.supervisor) });
-        await desk.carryOut({ session: v.session });
+        return await importThroughActivation({ desk, vault }, draft, passphrase);
       } finally {
         hooks = {};
       }
-      const out = vault.record()?.outcome;
-      if (!out) throw new Error('the supervised import carried out no import');
-      return out;
     },
     recorded() {
       return ceremony.entries().map((e) => ({ kind: e.kind === 'ceremony.step-out-of-order' ? String(e.data.step) : e.kind, roles: (e.attestations ?? []).map((a) => a.role) }));

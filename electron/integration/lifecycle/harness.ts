@@ -16,18 +16,21 @@ import { AzureKeyStoreProbe, ReferenceControlPlane } from '../../rehearsal/contr
 import { IdentityService } from '../../services/identity/identity-service';
 import { AzureKeyVaultProvider } from '../../services/vault/azure-key-vault';
 import { VaultService, type ImportDraft } from '../../services/vault/vault-service';
-import { createEscrowService, type EscrowService } from '../../services/escrow/service';
+import { vaultImportPurpose } from '../../services/vault/import-purpose';
+import { createEscrowService } from '../../services/escrow/service';
 import { createParticipantsService } from '../../services/participants/index';
 import { createCeremonyTranscripts } from '../../services/transcript/index';
+import { createCeremonyService } from '../../services/ceremony/index';
 import { silentLogger } from '../../services/log/logger';
 import { LifecycleService } from '../../services/lifecycle/service';
 import { KeyRotationService } from '../../services/lifecycle/key-rotation';
 import { keyRotationImportPurpose, keyRotationRewrapPurpose } from '../../services/lifecycle/key-rotation-purpose';
 import { createActivationService } from '../../services/activation/index';
-import { createActivationDesk, type ActivationView } from '../../services/activation/desk';
+import { createActivationDesk, type ActivationDesk, type ActivationView } from '../../services/activation/desk';
+import { walkSplitKnowledge } from '../../services/activation/test-support';
 import { TEST_KDF } from '../../../shared/escrow/kdf-profiles';
 import type { KeyStoreRecord } from '../../../shared/control-plane/api';
-import { fakeBox, scriptedBrowser } from '../import/harness';
+import { fakeBox, importThroughActivation, IMPORT_CAST, scriptedBrowser } from '../import/harness';
 import { PASS } from '../../services/escrow/testing/helpers';
 
 export const ENV = 'env-lifecycle';
@@ -45,23 +48,12 @@ export interface HolderSide {
   vault: VaultService;
   copyFile: string;
   copyPass: string;
-  /** This holder's copy into this holder's vault under KEY_NAME (setup: see importHolderCopy). */
+  /** This holder's own workstation: its signed record, ceremony plan and activation desk (holder 1's also runs the key rotation). */
+  transcript: ReturnType<typeof createCeremonyTranscripts>;
+  participants: ReturnType<typeof createParticipantsService>;
+  desk: ActivationDesk;
+  /** This holder's copy into this holder's vault under KEY_NAME, as the app imports: a supervised activation on this holder's desk. */
   importCopy(): ReturnType<VaultService['importOpened']>;
-}
-
-/**
- * Setup for tests about what follows the import (lifecycle, key rotation,
- * the terminal): the copy is opened by the escrow service and handed to the
- * import that a supervised activation's purpose calls. The supervised path
- * itself is proved in electron/integration/import/import.test.ts.
- */
-export async function importHolderCopy(vault: Pick<VaultService, 'importOpened'>, escrow: Pick<EscrowService, 'openHolderCopy'>, draft: ImportDraft, passphrase: string): ReturnType<VaultService['importOpened']> {
-  const copy = await escrow.openHolderCopy(draft.holderCopyPath, passphrase);
-  try {
-    return await vault.importOpened(draft, copy);
-  } finally {
-    copy.dispose();
-  }
 }
 
 export interface LifecycleHarness {
@@ -111,6 +103,8 @@ export async function startLifecycleHarness(): Promise<LifecycleHarness> {
     return r.text ? r.json() : undefined;
   };
 
+  // Everyone signs with their own participant passphrase (Sam's and Kim's are the lifecycle tests' PASS[0] and PASS[1]).
+  const signingOf = (name: string) => ({ 'Sam Supervisor': PASS[0]!, 'Kim Keeper': PASS[1]!, 'Noor Officer': PASS[2]! })[name] ?? `${name} signing passphrase`;
   const escrow = createEscrowService({ dataDir: path.join(dir, 'escrow-ws'), clock, log: silentLogger, kdf: TEST_KDF });
   let st = await escrow.startCeremony({ modulusBits: 2048 });
   st = await escrow.setCustodians(st.sessionId, ['Alice Archer', 'Bob Baker'], 1);
@@ -155,10 +149,36 @@ export async function startLifecycleHarness(): Promise<LifecycleHarness> {
     });
     const copyFile = st.holderCopies[n - 1]!.file;
     const copyPass = PASS[n + 1]!;
-    const importCopy = () => importHolderCopy(vault, escrow, { holder: n, holderCopyPath: copyFile, vaultUrl: v.url, keyName: KEY_NAME, protection: 'software', allowEncryptDecrypt: false }, copyPass);
-    return { n, tenantId: t.id, oid, vaultName: v.name, vaultUrl: v.url, identity, provider, vault, copyFile, copyPass, importCopy };
+    // The holder's workstation as the app composes it: its own signed record, plan and desk, whose import purpose is the app's.
+    const transcript = createCeremonyTranscripts({ dataDir: path.join(dir, `holder${n}`), secretBox: fakeBox(), clock });
+    const workstation = () => ({ label: `holder ${n}`, publicKey: transcript.ceremonyKey().publicKey, sign: transcript.ceremonyKey().sign });
+    const participants = createParticipantsService({ dataDir: path.join(dir, `holder${n}`), clock, kdf: LOW_KDF, workstation });
+    // Activations record into the workstation's current ceremony, a step out of order kept as a deviation (as in the app).
+    const ceremony = createCeremonyService({ dataDir: path.join(dir, `holder${n}`), clock, log: silentLogger, transcript });
+    const desk = createActivationDesk({
+      activation: createActivationService({ transcript: { append: (c, kind, data, att) => ceremony.recordIn(c, kind, data, att) }, clock, workstation }),
+      participants,
+      transcript,
+      ceremony: () => ceremony.ensureOpen(),
+      purposes: {
+        'vault-import': vaultImportPurpose(vault),
+        // Holder 1's workstation also runs the key rotation: its import and its escrow re-seal are supervised activations' purposes.
+        ...(n === 1 ? { 'key-rotation': keyRotationImportPurpose(() => rotation), 'escrow-rewrap': keyRotationRewrapPurpose(() => rotation) } : {}),
+      },
+    });
+    const draft: ImportDraft = { holder: n, holderCopyPath: copyFile, vaultUrl: v.url, keyName: KEY_NAME, protection: 'software', allowEncryptDecrypt: false };
+    const importCopy = () => importThroughActivation({ desk, vault }, draft, copyPass, { signing: signingOf });
+    return { n, tenantId: t.id, oid, vaultName: v.name, vaultUrl: v.url, identity, provider, vault, copyFile, copyPass, transcript, participants, desk, importCopy };
   };
   const holders: [HolderSide, HolderSide] = [await side(1), await side(2)];
+  const { transcript, participants, desk } = holders[0];
+  // Holder 1's ceremony plan, enrolled before anything: the lifecycle's sign-off officers, the import's and rotation's activations.
+  const participantIds: string[] = [];
+  for (const [name, roles] of [['Sam Supervisor', ['supervisor']], ['Kim Keeper', ['keeper']], ['Noor Officer', ['operator']]] as const) participantIds.push((await participants.enrol(name, signingOf(name), roles)).id);
+  // The escrow's custodians (keepers of the re-seal) and a second knower, for the other key-holder copy.
+  for (const [name, role] of [['Olive Operator', 'operator'], ['Noor Knower', 'knower'], ['Alice Archer', 'keeper'], ['Bob Baker', 'keeper'], ['Nico Knower', 'knower']] as const) {
+    await participants.enrol(name, signingOf(name), [role]);
+  }
   for (const h of holders) {
     await h.importCopy();
   }
@@ -204,16 +224,6 @@ export async function startLifecycleHarness(): Promise<LifecycleHarness> {
   await submit(1, holders[0].vault.record()!.outcome!.keyVersionId);
   await submit(2, holders[1].vault.record()!.outcome!.keyVersionId);
 
-  const transcript = createCeremonyTranscripts({ dataDir: path.join(dir, 'holder1'), secretBox: fakeBox(), clock });
-  const workstation = () => ({ label: 'holder 1', publicKey: transcript.ceremonyKey().publicKey, sign: transcript.ceremonyKey().sign });
-  const participants = createParticipantsService({ dataDir: path.join(dir, 'holder1'), clock, kdf: LOW_KDF, workstation });
-  // The ceremony plan, enrolled before anything: the lifecycle's sign-off officers and the rotation import's activation.
-  const participantIds: string[] = [];
-  for (const [i, [name, roles]] of ([['Sam Supervisor', ['supervisor']], ['Kim Keeper', ['keeper']], ['Noor Officer', ['operator']]] as const).entries()) participantIds.push((await participants.enrol(name, PASS[i]!, roles)).id);
-  // The escrow's custodians (keepers of the re-seal) and a second knower, for the other key-holder copy.
-  for (const [name, role] of [['Olive Operator', 'operator'], ['Noor Knower', 'knower'], ['Alice Archer', 'keeper'], ['Bob Baker', 'keeper'], ['Nico Knower', 'knower']] as const) {
-    await participants.enrol(name, `${name} signing passphrase`, [role]);
-  }
   const held = { holder: 1 as 1 | 2, keyVersionId: holders[0].vault.record()!.outcome!.keyVersionId };
   const vendorStatus = async (refresh: boolean) => (refresh ? cp.checkStatus(ENV) : cp.environmentStatus(ENV));
   const lifecycle = new LifecycleService({
@@ -242,14 +252,6 @@ export async function startLifecycleHarness(): Promise<LifecycleHarness> {
     submitKeyStore: async () => submit(1, holders[0].vault.record()!.outcome!.keyVersionId),
     record: (kind, data) => lifecycle.record(kind, data),
   });
-  // Holder 1's activation desk: the rotation's import is a supervised activation's purpose, as on the app's workstation.
-  const desk = createActivationDesk({
-    activation: createActivationService({ transcript, clock, workstation }),
-    participants,
-    transcript,
-    purposes: { 'key-rotation': keyRotationImportPurpose(() => rotation), 'escrow-rewrap': keyRotationRewrapPurpose(() => rotation) },
-  });
-  const signingOf = (name: string) => ({ 'Sam Supervisor': PASS[0]!, 'Kim Keeper': PASS[1]! })[name] ?? `${name} signing passphrase`;
   async function keyRotationAddKey(o: { holderCopies: { file: string; passphrase: string }[]; custodianPassphrases?: string[]; attest?: boolean }): Promise<ActivationView> {
     const { target } = await rotation.prepareAddKey({ escrowFile, holderCopies: o.holderCopies.map((c) => c.file) });
     let v = await desk.startRewrap({ escrowFile, holderCopies: o.holderCopies.map((c) => c.file), purpose: { target } });
@@ -277,17 +279,7 @@ export async function startLifecycleHarness(): Promise<LifecycleHarness> {
   async function keyRotationImport(o: { holderCopyPath: string; passphrase: string; keyName?: string; attest?: boolean }): Promise<ActivationView> {
     const { target, holder } = rotation.prepareImport({ holderCopyPath: o.holderCopyPath, ...(o.keyName ? { keyName: o.keyName } : {}) });
     const v = await desk.start({ mode: 'split-knowledge', escrowFile: o.holderCopyPath, purpose: { kind: 'key-rotation', target, holder } });
-    // Everyone was enrolled in the plan above; Olive and Noor with their own signing passphrases.
-    const signing: Record<string, string> = { 'Sam Supervisor': PASS[0]!, 'Kim Keeper': PASS[1]! };
-    const join = (role: 'operator' | 'supervisor' | 'keeper' | 'knower', name: string) => desk.join({ session: v.session, role, name, participantPassphrase: signing[name] ?? `${name} signing passphrase` });
-    await join('operator', 'Olive Operator');
-    await join('supervisor', 'Sam Supervisor');
-    await join('keeper', 'Kim Keeper');
-    desk.presentCopy({ session: v.session });
-    await join('knower', 'Noor Knower');
-    await desk.enterPassphrase({ session: v.session, passphrase: o.passphrase });
-    if (o.attest !== false) await desk.attest({ session: v.session, participantPassphrase: PASS[0]! });
-    return desk.carryOut({ session: v.session });
+    return walkSplitKnowledge(desk, v, { cast: IMPORT_CAST, signing: signingOf, passphrase: o.passphrase, ...(o.attest === false ? { attest: false } : {}) });
   }
   return {
     cloud,

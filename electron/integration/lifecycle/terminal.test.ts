@@ -4,7 +4,7 @@
  * where the "app" already runs it, or started for the command), a device-code
  * sign-in approved on "another device", tokens in memory only. The
  * workstation was set up by the app's own services (sealed secret box): an
- * escrow, a holder copy and an import into holder 1's vault.
+ * escrow, a holder copy and a supervised import into holder 1's vault.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -17,8 +17,7 @@ import { systemClock } from '../../services/platform/clock';
 import { TEST_KDF } from '../../../shared/escrow/kdf-profiles';
 import { PASS } from '../../services/escrow/testing/helpers';
 import { agentFor } from '../../rehearsal/testing/sdk';
-import { completeDeviceCode, fakeBox, scriptedBrowser } from '../import/harness';
-import { importHolderCopy } from './harness';
+import { completeDeviceCode, fakeBox, importThroughActivation, scriptedBrowser } from '../import/harness';
 import { main } from '../../cli/main';
 import type { CliIo } from '../../cli/io';
 
@@ -56,7 +55,8 @@ beforeAll(async () => {
   app.escrow.closeCeremony(st.sessionId);
   await app.identity!.signIn({ tenantId: tenant.id, method: 'browser' });
   const vaultUrl = d.vaults.find((v) => v.tenantId === tenant.id)!.url;
-  await importHolderCopy(app.vault, app.escrow, { holder: 1, holderCopyPath: st.holderCopies[0]!.file, vaultUrl, keyName: 'contoso-cmek', protection: 'software', allowEncryptDecrypt: false }, PASS[2]!);
+  // Imported as the app imports: a supervised activation on the app's own desk, whose purpose is the vault import.
+  await importThroughActivation({ desk: app.activationDesk, vault: app.vault }, { holder: 1, holderCopyPath: st.holderCopies[0]!.file, vaultUrl, keyName: 'contoso-cmek', protection: 'software', allowEncryptDecrypt: false }, PASS[2]!);
   keyVersionId = app.vault.record()!.outcome!.keyVersionId;
   // The app signed out: the terminal must not lean on anything the app left behind.
   await app.identity!.signOut();

@@ -138,7 +138,8 @@ export function awsHandlers(s: Services): Pick<Handlers, AwsChannels> {
       await guardImportStart(s, { holder: draft.holder, otherHolderConfirmed, target: awsImportTarget(draft), into: 'AWS account' });
       // Recorded in the ceremony (the AWS worksheet saved: location, vendor role, cache time) before anyone hands over a copy.
       await s.ceremonyOps.saveAwsKeyStore(draft);
-      return s.activationDesk.start({ mode: 'split-knowledge', escrowFile: r.holderCopyPath.trim(), purpose: { kind: 'vault-import', target: awsImportTarget(draft), holder: draft.holder } });
+      // The copy must hold the 256-bit AES key: an RSA copy (Azure's) is refused before anyone joins.
+      return s.activationDesk.start({ mode: 'split-knowledge', escrowFile: r.holderCopyPath.trim(), keyType: 'AES', purpose: { kind: 'vault-import', target: awsImportTarget(draft), holder: draft.holder } });
     },
     'aws:policy': async () => both(await s.awsKeyStore.proposePolicies()),
     // Applies what the holder saw: refused if either policy changed in AWS since it was shown.

@@ -128,7 +128,7 @@ describe('vault:chooseHolderCopy (the file chooser instead of a typed path)', ()
     answer = copy;
     expect(await h['vault:chooseHolderCopy']({})).toEqual({ path: copy });
     answer = escrow;
-    await expect(h['vault:chooseHolderCopy']({})).rejects.toMatchObject({ code: 'vault.not_holder_copy' });
+    await expect(h['vault:chooseHolderCopy']({})).rejects.toMatchObject({ code: 'escrow.not_holder_copy' });
     answer = path.join(path.dirname(copy), 'not-an-escrow.txt');
     fs.writeFileSync(answer, 'hello');
     await expect(h['vault:chooseHolderCopy']({})).rejects.toMatchObject({ code: expect.stringMatching(/^escrow\./) });

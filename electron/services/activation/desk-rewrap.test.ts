@@ -147,7 +147,7 @@ describe('the escrow re-seal as a supervised activation', () => {
 
   it('refuses a copy of another key before anyone types, a re-seal started as an ordinary activation, and components from another workstation', async () => {
     const t = await setup();
-    await expect(t.desk.startRewrap({ escrowFile: t.escrowFile, holderCopies: [t.strangerCopy], purpose: { target: 'x' } })).rejects.toMatchObject({ code: 'activation.copy_not_current' });
+    await expect(t.desk.startRewrap({ escrowFile: t.escrowFile, holderCopies: [t.strangerCopy], purpose: { target: 'x' } })).rejects.toMatchObject({ code: 'escrow.copy_not_current' });
     await expect(t.desk.start({ mode: 'quorum', escrowFile: t.escrowFile, purpose: { kind: 'escrow-rewrap', target: 'x' } })).rejects.toMatchObject({ code: 'activation.purpose_unavailable' });
     const { session } = await t.start();
     await expect(t.desk.offer({ session })).rejects.toMatchObject({ code: 'activation.remote_refused' });

@@ -44,7 +44,7 @@ describe('activation desk', () => {
   it('refuses purposes it cannot carry out, and unreadable files', async () => {
     const { desk, file } = await setup();
     await expect(desk.start({ mode: 'split-knowledge', escrowFile: file, purpose: { kind: 'vault-import', target: 'v' } })).rejects.toMatchObject({ code: 'activation.purpose_unavailable' });
-    await expect(desk.start({ mode: 'split-knowledge', escrowFile: file + '.missing', purpose: { kind: 'escrow-restore', target: 'v' } })).rejects.toMatchObject({ code: 'activation.file_unreadable' });
+    await expect(desk.start({ mode: 'split-knowledge', escrowFile: file + '.missing', purpose: { kind: 'escrow-restore', target: 'v' } })).rejects.toMatchObject({ code: 'escrow.file_unreadable' });
   });
 
   it('joins only people enrolled in the plan beforehand (never on first use), refuses a wrong participant passphrase, and cancel ends the activation', async () => {

@@ -21,8 +21,10 @@ import type { ActivationService } from './index';
 import { formatCheckValue } from './check-value';
 import { custodianId, escrowQuorumSource, escrowRewrapSource, holderCopySource } from './escrow-sources';
 import type { ActivationSession, PurposeResult, RewrapPassphrases } from './session';
+import type { QuorumShareComponentSource, SealedCopyComponentSource } from './component-source';
 import { findEntry, openSlot } from '../escrow/seal';
 import { readEscrowBytes } from '../escrow/files';
+import { readHolderCopy, type EscrowKeyType, type HolderCopy } from '../escrow/holder-copy';
 import { attemptKey, processPassphraseThrottle, type PassphraseThrottle } from '../escrow/throttle';
 import { buildJoinStatement, sealComponentForOffer, toQrSvg, verifyOffer } from './remote';
 import type { CeremonyPlan } from '../../../shared/ceremony/plan';
@@ -145,15 +147,26 @@ export function createActivationDesk(deps: {
   const currentPlan = (): CeremonyPlan => deps.participants.plan().plan;
 
   return {
-    async start(req: { mode: 'split-knowledge' | 'quorum'; escrowFile: string; purpose: { kind: PurposeKind; target: string; holder?: 1 | 2 }; ceremony?: string }): Promise<ActivationView> {
+    /**
+     * Starts an activation on an escrow file. Split knowledge takes a key-holder copy only, checked before anyone
+     * joins (`readHolderCopy`): `keyType` is the key the purpose's key store imports (RSA for Azure Key Vault, AES
+     * for AWS KMS), so the other cloud's copy is refused before four people gather.
+     */
+    async start(req: { mode: 'split-knowledge' | 'quorum'; escrowFile: string; purpose: { kind: PurposeKind; target: string; holder?: 1 | 2 }; keyType?: EscrowKeyType; ceremony?: string }): Promise<ActivationView> {
       // The re-seal needs every custodian's and copy's passphrase, which only its own activation collects (startRewrap).
       const handler = req.purpose.kind === 'escrow-rewrap' ? undefined : purposes[req.purpose.kind];
       if (!handler) throw new KeyholderError('activation.purpose_unavailable', `This workstation cannot carry out "${req.purpose.kind}" from here.`);
-      const bytes = await readKeeperFile(req.escrowFile, `The file ${req.escrowFile} cannot be read. Check that the keeper's drive is connected, then choose the file again.`);
-      const escrow = parseEscrow(bytes);
-      assertEscrowUsable(escrow.header, deps.mode);
-      const copyFingerprint = createHash('sha256').update(bytes).digest('hex').slice(0, 16).match(/.{4}/g)!.join('-');
-      const source = req.mode === 'split-knowledge' ? holderCopySource(escrow, copyFingerprint, undefined, throttle) : escrowQuorumSource(escrow, undefined, throttle);
+      let escrow: EscrowFile;
+      let source: SealedCopyComponentSource | QuorumShareComponentSource;
+      if (req.mode === 'split-knowledge') {
+        const copy = await readHolderCopy(req.escrowFile, { ...(deps.mode ? { mode: deps.mode } : {}), ...(req.keyType ? { keyType: req.keyType } : {}) });
+        escrow = copy.escrow;
+        source = holderCopySource(copy, throttle);
+      } else {
+        escrow = parseEscrow(await readKeeperFile(req.escrowFile, `The file ${req.escrowFile} cannot be read. Check that the keeper's drive is connected, then choose the file again.`));
+        assertEscrowUsable(escrow.header, deps.mode);
+        source = escrowQuorumSource(escrow, undefined, throttle);
+      }
       const ceremony = req.ceremony ?? (deps.ceremony ? await deps.ceremony() : (await deps.transcript.open({ app: 'Key Holder', opened: 'activation' })).ceremony);
       const s = deps.activation.start({ ceremony, purpose: req.purpose, source, plan: currentPlan(), onPurpose: (m, p) => handler(m, p, escrow) });
       meta.set(s.id, { ceremony, results: null });
@@ -172,15 +185,8 @@ export function createActivationDesk(deps: {
       const escrow = parseEscrow(await readKeeperFile(req.escrowFile, `The escrow file ${req.escrowFile} cannot be read. Check the path and that the custodians' drive is connected.`));
       assertEscrowUsable(escrow.header, deps.mode);
       const current = findEntry(escrow).entry;
-      const copies: EscrowFile[] = [];
-      for (const f of req.holderCopies) {
-        const copy = parseEscrow(await readKeeperFile(f, `The key-holder copy ${f} cannot be read. Check the path.`));
-        assertEscrowUsable(copy.header, deps.mode);
-        const entry = findEntry(copy).entry;
-        if (entry.policy.threshold !== 1 || entry.custodians.length !== 1) throw new KeyholderError('escrow.not_holder_copy', `${path.basename(f)} is not a key-holder copy.`);
-        if (entry.fingerprint !== current.fingerprint) throw new KeyholderError('activation.copy_not_current', `${path.basename(f)} does not hold the escrow's current key (${current.keyId}); choose the copy made with this escrow.`);
-        copies.push(copy);
-      }
+      const copies: HolderCopy[] = [];
+      for (const f of req.holderCopies) copies.push(await readHolderCopy(f, { ...(deps.mode ? { mode: deps.mode } : {}), currentKey: current }));
       const source = escrowRewrapSource(escrow, copies, throttle);
       const ceremony = req.ceremony ?? (deps.ceremony ? await deps.ceremony() : (await deps.transcript.open({ app: 'Key Holder', opened: 'activation' })).ceremony);
       const purpose: Purpose = { kind: 'escrow-rewrap', target: req.purpose.target };

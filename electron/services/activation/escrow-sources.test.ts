@@ -7,6 +7,7 @@ import { PASS } from '../escrow/testing/helpers';
 import type { Role } from '../../../shared/transcript/entry';
 import { ActivationSession } from './session';
 import { custodianId, escrowQuorumSource, holderCopySource } from './escrow-sources';
+import { holderCopyFromBytes } from '../escrow/holder-copy';
 import { person, planOf } from './test-support';
 
 const rsa = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
@@ -19,12 +20,12 @@ const join = (s: ActivationSession, who: (typeof custodians)[number], role: Role
 
 describe('activation over real escrow files', () => {
   it('opens a holder copy (split knowledge) and wipes the opened key', async () => {
-    const file = parseEscrow(serializeEscrow(await sealKey(rsa, meta, [{ name: 'Holder One', passphrase: PASS[0]! }], 1, TEST_KDF)));
+    const copy = holderCopyFromBytes(serializeEscrow(await sealKey(rsa, meta, [{ name: 'Holder One', passphrase: PASS[0]! }], 1, TEST_KDF)), 'holder-one.khescrow');
     let seen: Uint8Array | null = null;
     const s = new ActivationSession({
       ceremony: 'ceremony-escrow-1',
       purpose: { kind: 'vault-import', target: 'v', holder: 1 },
-      source: holderCopySource(file, 'copy-fp'),
+      source: holderCopySource(copy),
       plan,
       onPurpose: async (m) => {
         expect(Buffer.from(m).equals(der)).toBe(true);
@@ -35,7 +36,7 @@ describe('activation over real escrow files', () => {
     join(s, operator!, 'operator');
     join(s, supervisor!, 'supervisor');
     join(s, keeper!, 'keeper');
-    s.presentSealedCopy(keeper!.id, 'copy-fp');
+    s.presentSealedCopy(keeper!.id, copy.copyFingerprint);
     join(s, knower!, 'knower');
     await expect(s.enterPassphrase(knower!.id, PASS[1]!)).rejects.toMatchObject({ code: 'escrow.wrong_passphrase' });
     await s.enterPassphrase(knower!.id, PASS[0]!);

@@ -6,7 +6,8 @@
  */
 import { KeyholderError } from '../../../shared/errors/index';
 import { serializeEscrow, type EscrowFile } from '../../../shared/escrow/format';
-import { finishOpen, findEntry, openKey, openSlot, type OpenedSlot } from '../escrow/seal';
+import { finishOpen, findEntry, openSlot, type OpenedSlot } from '../escrow/seal';
+import { openHolderCopyKey, proveHolderCopyPassphrase, type HolderCopy } from '../escrow/holder-copy';
 import { attemptKey, processPassphraseThrottle, type PassphraseThrottle } from '../escrow/throttle';
 import type { QuorumShareComponentSource, RewrapComponentSource, SealedCopyComponentSource } from './component-source';
 
@@ -15,17 +16,16 @@ const text = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.length).to
 const view = (b: Buffer) => new Uint8Array(b.buffer, b.byteOffset, b.length);
 
 /**
- * A holder copy: an escrow file with a single custodian, the holder. Returns the private key as PKCS#8 DER.
- * Every attempt goes through the throttle, keyed by the file's content (parsing is canonical, so
- * re-serialising gives the bytes on disk): a new session on the same copy does not start a fresh count.
+ * A key-holder copy, checked by `readHolderCopy` (escrow/holder-copy.ts), opened with the knower's passphrase.
+ * Returns the key as PKCS#8 DER (RSA) or its 32 raw bytes (AES). Every attempt goes through the throttle, keyed by
+ * the file's content: a new session on the same copy, or another name for it, does not start a fresh count.
  */
-export function holderCopySource(file: EscrowFile, copyFingerprint: string, keyId?: string, throttle: PassphraseThrottle = processPassphraseThrottle): SealedCopyComponentSource {
-  const key = attemptKey(serializeEscrow(file), 'custodian-1');
+export function holderCopySource(copy: HolderCopy, throttle: PassphraseThrottle = processPassphraseThrottle, keyId?: string): SealedCopyComponentSource {
   return {
     kind: 'passphrase-for-sealed-copy',
-    copyFingerprint,
+    copyFingerprint: copy.copyFingerprint,
     async open(passphrase) {
-      const { pkcs8 } = await throttle.run(key, () => openKey(file, keyId, [{ custodian: 1, passphrase: text(passphrase) }]));
+      const { pkcs8 } = await openHolderCopyKey(copy, text(passphrase), { throttle, ...(keyId ? { keyId } : {}) });
       return view(pkcs8);
     },
   };
@@ -72,20 +72,19 @@ const copyId = (index: number) => `copy-${index}`;
  * is proven by unwrapping its own slot (the wrap's AES-GCM tag), never by
  * decrypting the key; every try goes through the same throttle as the desk.
  */
-export function escrowRewrapSource(file: EscrowFile, copies: EscrowFile[], throttle: PassphraseThrottle = processPassphraseThrottle): RewrapComponentSource {
+export function escrowRewrapSource(file: EscrowFile, copies: HolderCopy[], throttle: PassphraseThrottle = processPassphraseThrottle): RewrapComponentSource {
   const { entry } = findEntry(file);
   const bytes = serializeEscrow(file);
-  const copyEntries = copies.map((c) => ({ file: c, bytes: serializeEscrow(c), entry: findEntry(c).entry }));
   return {
     kind: 'rewrap',
     custodians: entry.custodians.map((c) => ({ id: custodianId(c.index), name: c.name })),
-    copies: copyEntries.map((c, i) => ({ id: copyId(i + 1), name: c.entry.custodians[0]!.name })),
+    copies: copies.map((c, i) => ({ id: copyId(i + 1), name: c.holder })),
     async check(id, passphrase) {
       const copy = /^copy-(\d+)$/.exec(id);
       if (copy) {
-        const c = copyEntries[Number(copy[1]) - 1];
+        const c = copies[Number(copy[1]) - 1];
         if (!c) throw new KeyholderError('activation.unknown_copy', 'That key-holder copy is not part of this re-seal.');
-        const slot = await throttle.run(attemptKey(c.bytes, 'custodian-1'), () => openSlot(c.file, c.entry.keyId, 1, text(passphrase)));
+        const slot = await proveHolderCopyPassphrase(c, text(passphrase), { throttle });
         return view(slot.piece);
       }
       const index = indexOf(id);

@@ -3,7 +3,9 @@
  * the escrow engineer's holder copies and quorum shares: AES-256-GCM under a
  * low-cost scrypt key, and Shamir shares whose combination must open an
  * AES-GCM check blob. Every buffer they hand out is kept in `handedOut` so a
- * test can prove the session zeroed it.
+ * test can prove the session zeroed it. Also the one walk of a split-knowledge
+ * activation through the desk (`enrolCast`, `walkSplitKnowledge`), which the
+ * integration harnesses and e2e setup use to import as the app does.
  */
 import { createCipheriv, createDecipheriv, generateKeyPairSync, randomBytes, scryptSync } from 'node:crypto';
 import { combine, split } from 'shamir-secret-sharing';
@@ -16,6 +18,7 @@ import type { Role } from '../../../shared/transcript/entry';
 import { toBase64Url } from '../../../shared/transcript/canonical';
 import { ed25519Sign, ed25519Verify, rawPublicKey } from '../transcript/ed25519';
 import type { WorkstationKey } from '../participants/plan-store';
+import type { ActivationDesk, ActivationView } from './desk';
 
 const COST = { N: 2 ** 10, r: 8, p: 1 };
 
@@ -124,4 +127,49 @@ export function planOf(people: [ParticipantSigner, Role[]][], workstations: Work
   }
   for (const w of workstations) plan = addWorkstation(plan, { label: w.label, key: w.publicKey });
   return plan;
+}
+
+/** The four people of a split-knowledge activation (a key-holder copy's), by name, each in their one role. */
+export interface SplitKnowledgeCast {
+  operator: string;
+  supervisor: string;
+  keeper: string;
+  knower: string;
+}
+
+/** Enrols in the desk's plan whoever of the cast is not in it yet (before the activation starts: it takes the plan then). */
+export async function enrolCast(desk: Pick<ActivationDesk, 'plan' | 'enrol'>, cast: SplitKnowledgeCast, signing: (name: string) => string): Promise<void> {
+  const planned = new Set(desk.plan().participants.map((p) => p.name));
+  for (const [role, name] of Object.entries(cast) as [keyof SplitKnowledgeCast, string][]) {
+    if (!planned.has(name)) await desk.enrol({ name, roles: [role], participantPassphrase: signing(name) });
+  }
+}
+
+/**
+ * A started split-knowledge activation walked as the hand-over screens walk
+ * it: operator and supervisor join, the keeper joins and presents the copy,
+ * the knower joins and types the copy's passphrase, the supervisor attests
+ * (unless `attest` is false) and the operator carries out the purpose. A
+ * refused passphrase cancels the activation before the error is passed on.
+ */
+export async function walkSplitKnowledge(
+  desk: Pick<ActivationDesk, 'join' | 'presentCopy' | 'enterPassphrase' | 'attest' | 'carryOut' | 'cancel'>,
+  started: ActivationView,
+  o: { cast: SplitKnowledgeCast; signing: (name: string) => string; passphrase: string; attest?: boolean },
+): Promise<ActivationView> {
+  const session = started.session;
+  const join = (role: keyof SplitKnowledgeCast) => desk.join({ session, role, name: o.cast[role], participantPassphrase: o.signing(o.cast[role]) });
+  await join('operator');
+  await join('supervisor');
+  await join('keeper');
+  desk.presentCopy({ session });
+  await join('knower');
+  try {
+    await desk.enterPassphrase({ session, passphrase: o.passphrase });
+  } catch (e) {
+    await desk.cancel({ session }).catch(() => {});
+    throw e;
+  }
+  if (o.attest !== false) await desk.attest({ session, participantPassphrase: o.signing(o.cast.supervisor) });
+  return desk.carryOut({ session });
 }

@@ -9,12 +9,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseEscrow } from '../../../shared/escrow/format';
+import { parseEscrow, serializeEscrow } from '../../../shared/escrow/format';
 import { TEST_KDF } from '../../../shared/escrow/kdf-profiles';
 import { fixedClock } from '../platform/clock';
 import { silentLogger } from '../log/logger';
 import { symmetricFingerprint } from '../keys/symmetric-key';
 import { holderCopySource } from '../activation/escrow-sources';
+import { holderCopyFromBytes } from './holder-copy';
 import { createEscrowService } from './service';
 import { PassphraseThrottle } from './throttle';
 import { PASS } from './testing/helpers';
@@ -79,16 +80,16 @@ describe('escrow ceremony for AWS KMS (AES-256 key)', () => {
     const file = parseEscrow(new Uint8Array(fs.readFileSync(copy)));
     expect(file.header.keys[0]).toMatchObject({ keyType: 'AES', policy: { threshold: 1, total: 1 } });
 
-    const material = await holderCopySource(file, 'copy', undefined, throttle).open(bytes(PASS[3]!));
+    const material = await holderCopySource(holderCopyFromBytes(serializeEscrow(file), copy), throttle).open(bytes(PASS[3]!));
     expect(material).toHaveLength(32);
     expect(symmetricFingerprint(material)).toBe(st.key.fingerprint);
-    await expect(holderCopySource(file, 'copy', undefined, throttle).open(bytes(PASS[0]!))).rejects.toMatchObject({ code: 'escrow.wrong_passphrase' });
+    await expect(holderCopySource(holderCopyFromBytes(serializeEscrow(file), copy), throttle).open(bytes(PASS[0]!))).rejects.toMatchObject({ code: 'escrow.wrong_passphrase' });
 
     // One bit of the sealed key flipped (checksum recomputed by parse/serialize): the content no longer authenticates.
     const sealed = Buffer.from(file.body.keys[0]!.privateKey, 'base64');
     sealed[3]! ^= 1;
     const altered = { header: file.header, body: { keys: [{ ...file.body.keys[0]!, privateKey: sealed.toString('base64') }] } };
-    await expect(holderCopySource(altered, 'copy', undefined, throttle).open(bytes(PASS[3]!))).rejects.toMatchObject({ code: 'escrow.altered' });
+    await expect(holderCopySource(holderCopyFromBytes(serializeEscrow(altered), copy), throttle).open(bytes(PASS[3]!))).rejects.toMatchObject({ code: 'escrow.altered' });
   });
 
   it('the Azure path is unchanged: without a key store the key is RSA and PEMs are written', async () => {

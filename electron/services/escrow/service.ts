@@ -1,8 +1,10 @@
 /**
  * The escrow service: the custodian ceremony (generate, custodians, one
- * passphrase at a time, write, test-restore from disk, receipt), the
- * key-holder copies, and the file operations the CLI uses. The source key
- * stays in this process; callers get session IDs, key IDs and fingerprints.
+ * passphrase at a time, write, test-restore from disk, receipt), writing
+ * the key-holder copies, and the file operations the CLI uses. A key-holder
+ * copy is opened only inside a supervised activation (holder-copy.ts). The
+ * source key stays in this process; callers get session IDs, key IDs and
+ * fingerprints.
  */
 import crypto, { type KeyObject } from 'node:crypto';
 import fs from 'node:fs/promises';
@@ -75,17 +77,6 @@ export interface CeremonyStatus {
   holderCopies: { label: string; file: string }[];
 }
 
-/** A source key opened from a key-holder copy, for import. Short-lived: dispose as soon as the import is done. */
-export interface HolderKeyHandle {
-  readonly keyId: string;
-  readonly fingerprint: string;
-  readonly modulusBits: number;
-  readonly expiresAt: Date;
-  /** Lends the key to `use`; the DER buffer is zeroed on dispose or expiry. */
-  withPrivateKey<T>(use: (key: KeyObject) => Promise<T> | T): Promise<T>;
-  dispose(): void;
-}
-
 /** Which key store the key is for: Azure Key Vault imports an RSA key; AWS KMS imports 256-bit symmetric material. */
 export type KeyStoreKind = 'azure-key-vault' | 'aws-kms';
 
@@ -124,7 +115,6 @@ export interface EscrowServiceOptions {
   /** Tests inject TEST_KDF; the app and CLI use PRODUCTION_KDF. */
   kdf?: KdfProfile;
   throttle?: PassphraseThrottle;
-  holderHandleTtlMs?: number;
   /**
    * The workstation's mode. Rehearsal: every key sealed here is marked as a
    * rehearsal key in its authenticated header. Live: files marked so, or
@@ -431,23 +421,6 @@ export function createEscrowService(opts: EscrowServiceOptions) {
       sessions.delete(sessionId);
     },
 
-    /** Opens a key-holder copy in this process only, for import into the holder's vault. */
-    async openHolderCopy(file: string, passphrase: string): Promise<HolderKeyHandle> {
-      const bytes = await readEscrowBytes(file);
-      const parsed = parseEscrow(bytes);
-      assertEscrowUsable(parsed.header, opts.mode);
-      return throttle.run(attemptKey(bytes, 'custodian-1'), async () => {
-        const entry = parsed.header.keys[parsed.header.keys.length - 1]!;
-        if (entry.policy.threshold !== 1 || entry.custodians.length !== 1) {
-          throw new KeyholderError('escrow.not_holder_copy', 'This is a custodians\u2019 escrow file, not a key-holder copy. Use the copy made for you (holder-\u2026.khescrow).');
-        }
-        // The Azure import lends an RSA private key; an AES-256 copy (AWS KMS) is refused before any passphrase is tried.
-        requireRsaEntry(entry);
-        const { pkcs8 } = await openKey(parsed, entry.keyId, [{ custodian: 1, passphrase }]);
-        return makeHandle(entry, pkcs8, opts.holderHandleTtlMs ?? 5 * 60_000, opts.clock);
-      });
-    },
-
     /* ---------- file operations (CLI) ---------- */
 
     async inspect(file: string): Promise<{ file: string; sha256: string; header: EscrowFile['header'] }> {
@@ -494,30 +467,4 @@ export function createEscrowService(opts: EscrowServiceOptions) {
 function withoutEntry(w: WrittenFiles & { entry: KeyEntry }): WrittenFiles {
   const { entry: _entry, ...rest } = w;
   return rest;
-}
-
-function makeHandle(entry: KeyEntry, pkcs8: Buffer, ttlMs: number, clock: Clock): HolderKeyHandle {
-  let live = true;
-  const expiresAt = new Date(clock.now().getTime() + ttlMs);
-  const dispose = () => {
-    live = false;
-    pkcs8.fill(0);
-    clearTimeout(timer);
-  };
-  const timer = setTimeout(dispose, ttlMs);
-  timer.unref?.();
-  return {
-    keyId: entry.keyId,
-    fingerprint: entry.fingerprint,
-    modulusBits: requireRsaEntry(entry).modulusBits,
-    expiresAt,
-    async withPrivateKey(use) {
-      if (!live || clock.now() > expiresAt) {
-        dispose();
-        throw new KeyholderError('escrow.handle_expired', 'The opened key-holder copy has been closed for safety. Open it again with your passphrase.');
-      }
-      return use(crypto.createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' }));
-    },
-    dispose,
-  };
 }

@@ -14,13 +14,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parseEscrow, serializeEscrow } from '../../../shared/escrow/format';
 import { TEST_KDF } from '../../../shared/escrow/kdf-profiles';
 import { fixedClock } from '../platform/clock';
-import { silentLogger } from '../log/logger';
 import { escrowQuorumSource, holderCopySource, custodianId } from '../activation/escrow-sources';
 import { createParticipantsService } from '../participants/index';
 import { testWorkstation } from '../activation/test-support';
 import { readEscrowBytes } from './files';
 import { sealKey } from './seal';
-import { createEscrowService } from './service';
+import { holderCopyFromBytes, openHolderCopyKey, readHolderCopy } from './holder-copy';
 import { PassphraseThrottle } from './throttle';
 import { PASS } from './testing/helpers';
 
@@ -41,19 +40,21 @@ describe('passphrase throttle keyed by content, not path', () => {
   it('another name for the same holder copy (symlink, /./.., hard link) does not reset the count', async () => {
     const dir = tmp();
     const clock = fixedClock(new Date('2026-11-27T10:00:00Z'));
-    const svc = createEscrowService({ dataDir: dir, clock, log: silentLogger, kdf: TEST_KDF, throttle: new PassphraseThrottle({ clock, baseDelayMs: 1000 }) });
+    const throttle = new PassphraseThrottle({ clock, baseDelayMs: 1000 });
     const copy = path.join(dir, 'holder.khescrow');
     fs.writeFileSync(copy, serializeEscrow(await sealKey(rsa, meta(), [{ name: 'Holder One', passphrase: PASS[0]! }], 1, TEST_KDF)));
     fs.symlinkSync(copy, path.join(dir, 'alias.khescrow'));
     fs.linkSync(copy, path.join(dir, 'hard.khescrow'));
     fs.mkdirSync(path.join(dir, 'sub'));
-    await expect(svc.openHolderCopy(copy, 'guess one')).rejects.toMatchObject({ code: 'escrow.wrong_passphrase' });
-    for (const alias of [path.join(dir, 'alias.khescrow'), path.join(dir, 'hard.khescrow'), `/proc/self/cwd/${path.relative(process.cwd(), copy)}`]) {
-      await expect(svc.openHolderCopy(alias, 'guess two')).rejects.toMatchObject({ code: 'escrow.throttled' });
+    const tryOpen = async (file: string, passphrase: string) => openHolderCopyKey(await readHolderCopy(file), passphrase, { throttle });
+    await expect(tryOpen(copy, 'guess one')).rejects.toMatchObject({ code: 'escrow.wrong_passphrase' });
+    for (const alias of [path.join(dir, 'alias.khescrow'), path.join(dir, 'hard.khescrow'), path.join(dir, 'sub', '..', '.', 'holder.khescrow'), `/proc/self/cwd/${path.relative(process.cwd(), copy)}`]) {
+      await expect(tryOpen(alias, 'guess two')).rejects.toMatchObject({ code: 'escrow.throttled' });
     }
     clock.advance(1_000);
-    const h = await svc.openHolderCopy(path.join(dir, 'alias.khescrow'), PASS[0]!);
-    h.dispose();
+    const { pkcs8 } = await tryOpen(path.join(dir, 'alias.khescrow'), PASS[0]!);
+    expect(pkcs8.equals(rsa.export({ type: 'pkcs8', format: 'der' }))).toBe(true);
+    pkcs8.fill(0);
   });
 
   it('activation desk sources share one count across sessions: after three free failures the next is paused', async () => {
@@ -62,11 +63,11 @@ describe('passphrase throttle keyed by content, not path', () => {
     const file = parseEscrow(serializeEscrow(await sealKey(rsa, meta(), [{ name: 'Holder One', passphrase: PASS[0]! }], 1, TEST_KDF)));
     // Each new activation session builds a new source over the same file.
     for (let i = 0; i < 4; i++) {
-      await expect(holderCopySource(file, 'fp', undefined, throttle).open(utf8(`guess ${i}`))).rejects.toMatchObject({ code: 'escrow.wrong_passphrase' });
+      await expect(holderCopySource(holderCopyFromBytes(serializeEscrow(file), 'holder.khescrow'), throttle).open(utf8(`guess ${i}`))).rejects.toMatchObject({ code: 'escrow.wrong_passphrase' });
     }
-    await expect(holderCopySource(file, 'fp', undefined, throttle).open(utf8(PASS[0]!))).rejects.toMatchObject({ code: 'escrow.throttled' });
+    await expect(holderCopySource(holderCopyFromBytes(serializeEscrow(file), 'holder.khescrow'), throttle).open(utf8(PASS[0]!))).rejects.toMatchObject({ code: 'escrow.throttled' });
     clock.advance(1_000);
-    const der = await holderCopySource(file, 'fp', undefined, throttle).open(utf8(PASS[0]!));
+    const der = await holderCopySource(holderCopyFromBytes(serializeEscrow(file), 'holder.khescrow'), throttle).open(utf8(PASS[0]!));
     expect(der.length).toBeGreaterThan(1000);
 
     const quorum = parseEscrow(serializeEscrow(await sealKey(rsa, meta(), ['A', 'B', 'C'].map((name, i) => ({ name, passphrase: PASS[i]! })), 2, TEST_KDF)));
@@ -79,9 +80,9 @@ describe('passphrase throttle keyed by content, not path', () => {
   it('the desk sources are throttled by default (the process-wide counter), without any wiring', async () => {
     const file = parseEscrow(serializeEscrow(await sealKey(rsa, meta(), [{ name: 'Holder One', passphrase: PASS[0]! }], 1, TEST_KDF)));
     for (let i = 0; i < 4; i++) {
-      await expect(holderCopySource(file, 'fp').open(utf8(`guess ${i}`))).rejects.toMatchObject({ code: 'escrow.wrong_passphrase' });
+      await expect(holderCopySource(holderCopyFromBytes(serializeEscrow(file), 'holder.khescrow')).open(utf8(`guess ${i}`))).rejects.toMatchObject({ code: 'escrow.wrong_passphrase' });
     }
-    await expect(holderCopySource(file, 'fp').open(utf8(PASS[0]!))).rejects.toMatchObject({ code: 'escrow.throttled' });
+    await expect(holderCopySource(holderCopyFromBytes(serializeEscrow(file), 'holder.khescrow')).open(utf8(PASS[0]!))).rejects.toMatchObject({ code: 'escrow.throttled' });
   });
 
   it('participant keys: repeated wrong passphrases are paused', async () => {

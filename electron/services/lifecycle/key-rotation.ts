@@ -27,6 +27,7 @@ import { generateSourceKey, identityOf, type RsaSize } from '../keys/source-key'
 import { generateSymmetricKey, symmetricFingerprint } from '../keys/symmetric-key';
 import { openKey, sealKey } from '../escrow/seal';
 import { readEscrowBytes, sha256Hex } from '../escrow/files';
+import { readHolderCopy } from '../escrow/holder-copy';
 import type { Clock } from '../platform/clock';
 import type { Logger } from '../log/logger';
 import type { KeyStoreLifecycleProvider } from '../vault/provider';
@@ -181,13 +182,8 @@ export class KeyRotationService {
     const current = escrow.header.keys.at(-1)!;
     const copies: { file: string; sha256: string }[] = [];
     for (const file of req.holderCopies) {
-      const copyBytes = await readEscrowBytes(file);
-      const parsed = parseEscrow(copyBytes);
-      assertEscrowUsable(parsed.header, this.deps.mode);
-      const entry = parsed.header.keys.at(-1)!;
-      if (entry.policy.threshold !== 1 || entry.custodians.length !== 1) throw new KeyholderError('escrow.not_holder_copy', `${path.basename(file)} is not a key-holder copy.`);
-      if (entry.fingerprint !== current.fingerprint) throw new KeyholderError('lifecycle.copy_not_current', `${path.basename(file)} does not hold the current key (${current.keyId}); choose the copy made with this escrow.`);
-      copies.push({ file, sha256: sha256Hex(copyBytes) });
+      const copy = await readHolderCopy(file, { ...(this.deps.mode ? { mode: this.deps.mode } : {}), currentKey: current });
+      copies.push({ file, sha256: copy.sha256 });
     }
     r.addKeyRequest = { escrowFile: req.escrowFile, escrowSha256: sha256Hex(escrowBytes), holderCopies: copies };
     this.write(r);
@@ -274,7 +270,8 @@ export class KeyRotationService {
   async joinWithHolderCopy(req: { holderCopyPath: string }): Promise<KeyRotationView> {
     const r = this.require();
     if (r.newKey) throw new KeyholderError('lifecycle.rotation_order', 'This rotation already has its new key. Import it next.');
-    const file = parseEscrow(await readEscrowBytes(req.holderCopyPath));
+    // A key-holder copy usable on this workstation (holder-copy.ts), before its keys are compared with the key store's.
+    const file = (await readHolderCopy(req.holderCopyPath, this.deps.mode ? { mode: this.deps.mode } : {})).escrow;
     const keys = file.header.keys;
     const newest = keys.at(-1)!;
     const held = this.deps.heldKey?.() ?? null;

@@ -153,7 +153,7 @@ export function AwsImportScreen() {
         >
           <h2 id="aws-form-title">2. Your copy, your KMS key</h2>
           <HolderChoice choice={choice} holder={draft.holder} onChoose={(n) => update({ holder: n })} store="AWS account" unknownBecause="it is not enrolled with the vendor yet" onBlur={save} />
-          <HolderCopyChooser legend="Key-holder copy of the AWS key" copies={copies} chosen={draft.holderCopyPath} onChoose={(file) => update({ holderCopyPath: file })} onError={setError} disabled={busy} />
+          <HolderCopyChooser keyStore="aws-kms" legend="Key-holder copy of the AWS key" copies={copies} chosen={draft.holderCopyPath} onChoose={(file) => update({ holderCopyPath: file })} onError={setError} disabled={busy} />
           <label>
             Your pending KMS key (optional)
             <input

@@ -54,7 +54,8 @@ export const vaultChannels = {
   ),
   'vault:saveDraft': channel(importDraftSchema, z.object({})),
   /** The native file chooser for the key-holder copy (no typed path); `path` is null when the holder cancels. Refuses a file that is not a key-holder copy. */
-  'vault:chooseHolderCopy': channel(empty, z.object({ path: z.string().nullable() })),
+  /** The native file chooser for the key-holder copy; with `keyStore`, a copy of the other cloud's key is refused at once. */
+  'vault:chooseHolderCopy': channel(z.object({ keyStore: z.enum(['azure-key-vault', 'aws-kms']).optional() }).strict(), z.object({ path: z.string().nullable() })),
   /**
    * Saves the draft and starts the supervised activation that imports it: the
    * keeper presents the holder copy, a different person (the knower) types its

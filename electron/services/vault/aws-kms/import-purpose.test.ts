@@ -42,7 +42,7 @@ describe('vault-import purpose for either cloud', () => {
     const copy = openedAesCopy(new Uint8Array(raw), entry);
     expect(await copy.withPrivateKey((key) => key.type)).toBe('secret');
     expect(() => openedAesCopy(new Uint8Array(crypto.randomBytes(32)), entry)).toThrow(expect.objectContaining({ code: 'activation.wrong_key' }));
-    expect(() => openedAesCopy(new Uint8Array(raw), { ...entry, keyType: 'RSA' })).toThrow(expect.objectContaining({ code: 'aws.wrong_key_type' }));
-    expect(() => openedAesCopy(new Uint8Array(16), entry)).toThrow(expect.objectContaining({ code: 'aws.wrong_key_type' }));
+    expect(() => openedAesCopy(new Uint8Array(raw), { ...entry, keyType: 'RSA' })).toThrow(expect.objectContaining({ code: 'escrow.wrong_key_type', message: expect.stringContaining('AWS KMS imports the 256-bit AES key') }));
+    expect(() => openedAesCopy(new Uint8Array(16), entry)).toThrow(expect.objectContaining({ code: 'activation.wrong_key' }));
   });
 });

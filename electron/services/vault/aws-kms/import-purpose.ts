@@ -11,6 +11,7 @@ import crypto from 'node:crypto';
 import { KeyholderError } from '../../../../shared/errors/index';
 import type { PurposeHandler } from '../../activation/desk';
 import { findEntry } from '../../escrow/seal';
+import { wrongKeyTypeError } from '../../escrow/holder-copy';
 import { SYMMETRIC_KEY_BYTES, symmetricFingerprint } from '../../keys/symmetric-key';
 import type { OpenedCopy } from '../vault-service';
 import type { AwsImportDraft, AwsKeyStoreService } from './key-store-service';
@@ -24,11 +25,10 @@ export function awsImportTarget(draft: Pick<AwsImportDraft, 'holder' | 'region' 
 
 /** Lends the opened 32 bytes as a secret KeyObject, after checking they are the escrowed key the copy names. */
 export function openedAesCopy(material: Uint8Array, entry: { keyType: string; keyId: string; fingerprint: string }): OpenedCopy {
-  if (entry.keyType !== 'AES' || material.length !== SYMMETRIC_KEY_BYTES) {
-    throw new KeyholderError('aws.wrong_key_type', 'AWS KMS imports the 256-bit key made for it; this holder copy holds the RSA source key for Azure Key Vault. Present the holder copy of the AWS key.');
-  }
+  // The desk refused an RSA copy before anyone joined (readHolderCopy); this is the same fault, said the same way.
+  if (entry.keyType !== 'AES') throw wrongKeyTypeError('This key-holder copy', 'RSA', 'AES');
   const raw = Buffer.from(material.buffer, material.byteOffset, material.length);
-  if (symmetricFingerprint(raw) !== entry.fingerprint) throw new KeyholderError('activation.wrong_key', 'The key opened is not the key this holder copy names. Do not use this file.');
+  if (material.length !== SYMMETRIC_KEY_BYTES || symmetricFingerprint(raw) !== entry.fingerprint) throw new KeyholderError('activation.wrong_key', 'The key opened is not the key this holder copy names. Do not use this file.');
   const key = crypto.createSecretKey(raw);
   return { keyId: entry.keyId, fingerprint: entry.fingerprint, withPrivateKey: async (use) => use(key), dispose: () => {} };
 }

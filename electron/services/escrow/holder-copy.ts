@@ -1,0 +1,128 @@
+/**
+ * A key-holder copy: the escrow file made for one key holder (one custodian,
+ * threshold 1), which the keeper presents and the knower opens inside a
+ * supervised activation. This is the one place that reads such a file and
+ * says whether it is one: the activation desk (import, key rotation's import
+ * and re-seal), key rotation's preparation, the Import screen's file chooser
+ * and the Azure and AWS import doors all ask here, so a fault gets one code
+ * and one message wherever it is found.
+ *
+ * Everything is checked before anyone types a passphrase (the four people of
+ * an activation are not gathered for a file that was never going to open):
+ * the shape, the key type the key store imports (RSA for Azure Key Vault, a
+ * 256-bit AES key for AWS KMS), the workstation's mode (a rehearsal file or a
+ * test-KDF file is refused in live mode) and, for a re-seal, that the copy
+ * holds the escrow's current key. Where a passphrase is tried, it goes through
+ * the passphrase throttle keyed by the file's content, so another name for
+ * the same file never starts a fresh count.
+ */
+import path from 'node:path';
+import { KeyholderError, isKeyholderError } from '../../../shared/errors/index';
+import { parseEscrow, serializeEscrow, type EscrowFile, type KeyEntry } from '../../../shared/escrow/format';
+import { assertEscrowUsable, type WorkstationMode } from '../../../shared/escrow/mode-policy';
+import { readEscrowBytes, sha256Hex } from './files';
+import { findEntry, openKey, openSlot, type OpenedSlot } from './seal';
+import { attemptKey, type PassphraseThrottle } from './throttle';
+import type { KeyStoreKind } from './service';
+
+/** The key a copy holds: RSA (the source key for Azure Key Vault) or AES (256-bit, for AWS KMS). */
+export type EscrowKeyType = KeyEntry['keyType'];
+
+/** What the caller needs the copy to be. */
+interface HolderCopyRules {
+  /** The workstation's mode: live refuses rehearsal and test-KDF files. Absent (the CLI's file commands): not checked. */
+  mode?: WorkstationMode;
+  /** The key the key store imports: RSA for Azure Key Vault, AES (256-bit) for AWS KMS. Absent: either. */
+  keyType?: EscrowKeyType;
+  /** The key the copy must hold as its current key (a key rotation's re-seal: the escrow's current key). */
+  currentKey?: { keyId: string; fingerprint: string };
+}
+
+/** A file checked to be a key-holder copy. Holds no secret: the key inside is still sealed. */
+export interface HolderCopy {
+  /** The path as given (for messages and records). */
+  readonly file: string;
+  readonly escrow: EscrowFile;
+  /** Its current key (the last entry: a key rotation appends the new key). */
+  readonly entry: KeyEntry;
+  /** The holder the copy was made for (its one custodian). */
+  readonly holder: string;
+  /** SHA-256 of the file's bytes (parsing is canonical, so this is the file on disk). */
+  readonly sha256: string;
+  /** What the keeper reads aloud and the activation records: the first 16 hex digits of the SHA-256, in fours. */
+  readonly copyFingerprint: string;
+  /** The throttle's key for the holder's passphrase: this content, its one slot. */
+  readonly attempt: string;
+}
+
+/** The key each key store imports. */
+export const KEY_TYPE_OF: Record<KeyStoreKind, EscrowKeyType> = { 'azure-key-vault': 'RSA', 'aws-kms': 'AES' };
+
+const keyStoreOf: Record<EscrowKeyType, string> = { RSA: 'Azure Key Vault', AES: 'AWS KMS' };
+const keyWords: Record<EscrowKeyType, string> = { RSA: 'the RSA source key', AES: 'the 256-bit AES key' };
+
+/** The one wording of "this copy holds the other cloud's key", also for a check made after the key was opened. */
+export function wrongKeyTypeError(name: string, found: EscrowKeyType, wanted: EscrowKeyType): KeyholderError {
+  return new KeyholderError(
+    'escrow.wrong_key_type',
+    `${name} holds ${keyWords[found]} made for ${keyStoreOf[found]}, but ${keyStoreOf[wanted]} imports ${keyWords[wanted]} made for it. Choose your key-holder copy of the ${keyStoreOf[wanted]} key.`,
+    { found, wanted },
+  );
+}
+
+/** Checks bytes already read (`name` is how the file is called in messages). */
+export function holderCopyFromBytes(bytes: Uint8Array, file: string, rules: HolderCopyRules = {}): HolderCopy {
+  const name = path.basename(file);
+  const escrow = parseEscrow(bytes);
+  const { entry } = findEntry(escrow);
+  if (entry.policy.threshold !== 1 || entry.custodians.length !== 1) {
+    throw new KeyholderError(
+      'escrow.not_holder_copy',
+      `${name} is not a key-holder copy: it is sealed to ${entry.custodians.length} custodians (${entry.policy.threshold} of them open it), as the custodians’ escrow is. Choose the copy made for the key holder (holder-….khescrow).`,
+    );
+  }
+  if (rules.keyType && entry.keyType !== rules.keyType) throw wrongKeyTypeError(name, entry.keyType, rules.keyType);
+  assertEscrowUsable(escrow.header, rules.mode);
+  if (rules.currentKey && entry.fingerprint !== rules.currentKey.fingerprint) {
+    throw new KeyholderError('escrow.copy_not_current', `${name} does not hold the escrow’s current key (${rules.currentKey.keyId}). Choose the key-holder copy made with this escrow.`);
+  }
+  const canonical = serializeEscrow(escrow);
+  const sha256 = sha256Hex(canonical);
+  return {
+    file,
+    escrow,
+    entry,
+    holder: entry.custodians[0]!.name,
+    sha256,
+    copyFingerprint: sha256.slice(0, 16).match(/.{4}/g)!.join('-'),
+    attempt: attemptKey(canonical, 'custodian-1'),
+  };
+}
+
+/**
+ * Reads a path the page or a person named (a regular file of escrow size only,
+ * never a device or FIFO) and checks it is a key-holder copy by `rules`.
+ */
+export async function readHolderCopy(file: string, rules: HolderCopyRules = {}): Promise<HolderCopy> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readEscrowBytes(path.resolve(file));
+  } catch (e) {
+    if (isKeyholderError(e) && e.code !== 'escrow.file_unreadable') throw e;
+    throw new KeyholderError('escrow.file_unreadable', `The key-holder copy ${file} cannot be read (${isKeyholderError(e) ? e.message : 'error'}). Check that the drive holding it is connected, then choose the file again.`);
+  }
+  return holderCopyFromBytes(bytes, file, rules);
+}
+
+/** Opens the copy's key (the current one, or `keyId`) with the holder's passphrase, counted by the throttle. */
+export async function openHolderCopyKey(copy: HolderCopy, passphrase: string, o: { throttle: PassphraseThrottle; keyId?: string }): Promise<{ entry: KeyEntry; pkcs8: Buffer }> {
+  return o.throttle.run(copy.attempt, () => openKey(copy.escrow, o.keyId, [{ custodian: 1, passphrase }]));
+}
+
+/**
+ * Proves the holder's passphrase by unwrapping its own slot (never decrypting
+ * the key), counted by the same throttle: a re-seal's check of a copy.
+ */
+export async function proveHolderCopyPassphrase(copy: HolderCopy, passphrase: string, o: { throttle: PassphraseThrottle; keyId?: string }): Promise<OpenedSlot> {
+  return o.throttle.run(copy.attempt, () => openSlot(copy.escrow, o.keyId ?? copy.entry.keyId, 1, passphrase));
+}
