@@ -76,7 +76,7 @@ export function KeyMaterialExpiryCard({ aws, copies, disabled, onChange }: { aws
           }}
         >
           <p>Extend the expiry: the same key material is imported into the same KMS key (and its companion) again, from your key-holder copy, in a supervised activation: the keeper brings the copy, a different person types its passphrase, the supervisor attests. AWS allows an expiry at most 365 days ahead.</p>
-          <HolderCopyChooser legend="Your key-holder copy" copies={copies} chosen={copyPath} onChoose={setCopyPath} onError={(e) => setError(e?.message ?? null)} disabled={disabled || busy} />
+          <HolderCopyChooser keyStore="aws-kms" legend="Your key-holder copy" copies={copies} chosen={copyPath} onChoose={setCopyPath} onError={(e) => setError(e?.message ?? null)} disabled={disabled || busy} />
           <label>
             New expiry date
             <input type="date" value={day} disabled={never} onChange={(e) => setDay(e.target.value)} />

@@ -167,7 +167,7 @@ export function KeyRotationPanel({ rotation, aws, copiesMadeHere, onChange }: { 
           }}
         >
           <p>The re-seal runs once, on one workstation, and adds the new key to every key-holder copy brought to it. If it already ran on key holder {r.holder === 1 ? 2 : 1}’s workstation, name your own key-holder copy: Key Holder reads the new key from it (no passphrase now). The vendor later proves both key holders imported the same key.</p>
-          <HolderCopyChooser legend="Your key-holder copy with the new key" copies={copiesMadeHere} chosen={joinPath} onChoose={setJoinPath} onError={(e) => setError(e?.message ?? null)} disabled={busy} />
+          <HolderCopyChooser keyStore={kind} legend="Your key-holder copy with the new key" copies={copiesMadeHere} chosen={joinPath} onChoose={setJoinPath} onError={(e) => setError(e?.message ?? null)} disabled={busy} />
           <button type="submit" className="secondary" disabled={busy || !joinPath}>
             Use the new key from my copy
           </button>
@@ -187,7 +187,7 @@ export function KeyRotationPanel({ rotation, aws, copiesMadeHere, onChange }: { 
             The new key is opened only in a supervised activation, as at the first import: the keeper brings your key-holder copy, a different person types its passphrase, and the supervisor attests before anything reaches {isAws ? 'AWS KMS' : 'the vault'}.
             {isAws && ' Key Holder then creates a new KMS key and companion HMAC key in your account and Region, imports the new key, self-tests both and applies the key policy you approved for the previous key; the previous KMS key is not touched.'}
           </p>
-          <HolderCopyChooser legend="Your key-holder copy" copies={copiesMadeHere} chosen={copyPath} onChoose={setCopyPath} onError={(e) => setError(e?.message ?? null)} disabled={busy} />
+          <HolderCopyChooser keyStore={kind} legend="Your key-holder copy" copies={copiesMadeHere} chosen={copyPath} onChoose={setCopyPath} onError={(e) => setError(e?.message ?? null)} disabled={busy} />
           {expires && (
             <fieldset data-testid="rot-valid-to">
               <legend>When the new key’s material expires</legend>
