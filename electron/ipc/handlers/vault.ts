@@ -4,6 +4,7 @@ import { KeyholderError } from '../../../shared/errors/index';
 import { importSteps } from '../../../shared/ceremony/gate';
 import { findHolderCopies } from '../../services/vault/index';
 import { importTarget } from '../../services/vault/import-purpose';
+import { checkChosenHolderCopy } from '../../services/escrow/chosen-copy';
 
 type VaultChannels = 'vault:state' | 'vault:saveDraft' | 'vault:chooseHolderCopy' | 'vault:startImport' | 'vault:recoverDeletedKey';
 
@@ -60,17 +61,15 @@ export function vaultHandlers(s: Services): Pick<Handlers, VaultChannels> {
       s.vault.saveDraft(r);
       return {};
     },
-    'vault:chooseHolderCopy': async () => {
+    'vault:chooseHolderCopy': async (r) => {
       if (!s.deps.chooseOpenPath) {
         throw new KeyholderError('vault.no_file_chooser', 'This workstation cannot show a file chooser here. Choose one of the key-holder copies listed on the screen.');
       }
       const file = await s.deps.chooseOpenPath('holder-copy');
       if (!file) return { path: null };
-      // Said now, not after four people have gathered: the file must be a key-holder copy (one passphrase, one holder).
-      const entry = (await s.escrow.inspect(file)).header.keys.at(-1);
-      if (!entry || entry.policy.threshold !== 1 || entry.custodians.length !== 1) {
-        throw new KeyholderError('vault.not_holder_copy', 'This file is not a key-holder copy (it is the custodians’ escrow or another file). Choose the copy made for you: holder-….khescrow.');
-      }
+      // Said now, not after four people have gathered: a key-holder copy (one passphrase, one holder) this mode may
+      // use, holding the key the screen's key store imports. Its header only: no passphrase, nothing decrypted.
+      checkChosenHolderCopy(file, (await s.escrow.inspect(file)).header, { keyStore: r.keyStore ?? (s.awsActive() ? 'aws-kms' : 'azure-key-vault'), mode: s.deps.environment.mode });
       return { path: file };
     },
     // The key is opened only inside a supervised activation (keeper, knower, supervisor); its purpose runs the import.

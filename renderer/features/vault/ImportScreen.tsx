@@ -270,7 +270,7 @@ export function ImportScreen() {
         >
           <h2 id="import-form-title">2. Your copy, your vault</h2>
           <HolderChoice choice={choice} holder={draft.holder} onChoose={(n) => update({ holder: n })} store="vault" unknownBecause="it is not enrolled with the vendor and keeps no client secret" onBlur={save} />
-          <HolderCopyChooser copies={copies} chosen={draft.holderCopyPath} onChoose={choseCopy} onError={setError} disabled={busy} />
+          <HolderCopyChooser keyStore="azure-key-vault" copies={copies} chosen={draft.holderCopyPath} onChoose={choseCopy} onError={setError} disabled={busy} />
           <label>
             Vault URL (worksheet line 1)
             <input value={draft.vaultUrl} onChange={(e) => update({ vaultUrl: e.target.value })} onBlur={save} spellCheck={false} placeholder="https://contoso-keys.vault.azure.net" />
