@@ -172,7 +172,12 @@ export function ExpiryScreen() {
         </p>
       ) : null}
       {board ? <DatesSource dates={board.dates} /> : null}
-      {board && board.rows.length === 0 ? <p>Nothing is tracked yet. Fill in the worksheet (line 4 and its expiry date), or sign in so Key Holder can read the dates from Microsoft Graph.</p> : null}
+      {board?.awsKeyStoreDamaged ? (
+        <Notice tone="error" testId="expiry-aws-key-store-damaged">
+          The expiry of your AWS key material cannot be listed. {board.awsKeyStoreDamaged.message}
+        </Notice>
+      ) : null}
+      {board && board.rows.length === 0 && !board.awsKeyStoreDamaged ? <p>Nothing is tracked yet. Fill in the worksheet (line 4 and its expiry date), or sign in so Key Holder can read the dates from Microsoft Graph.</p> : null}
       {board ? (
         <ol className="expiry-list" aria-label="Tracked expiries, most urgent first">
           {board.rows.map((r) => (
