@@ -201,6 +201,7 @@ test('a holder on AWS KMS goes through the screens in order: settings, AWS works
   await expect(expiryDamaged).toContainText('The expiry of your AWS key material cannot be listed.');
   await expect(expiryDamaged).toContainText(`record of your AWS key store (${record}) was damaged (it is not valid JSON)`);
   await expect(expiryDamaged).toContainText('Run the import into AWS KMS again');
+  await expect(page.getByTestId('expiry-worst')).toHaveText('Not known');
   await bridge.screenshot('2f-expiry-record-damaged');
 
   // Sign-in and import.

@@ -1,6 +1,7 @@
 import type { Services } from '../../services/index';
 import type { Handlers } from '../dispatch';
 import { findHolderCopies } from '../../services/vault/index';
+import { copiesForKeyStore } from '../../services/escrow/chosen-copy';
 import { awsImportTarget } from '../../services/vault/aws-kms/import-purpose';
 import type { AwsImportDraft } from '../../services/vault/aws-kms/key-store-service';
 import { CACHE_TIME, parseKeyArn } from '../../../shared/worksheet/aws';
@@ -131,7 +132,7 @@ export function awsHandlers(s: Services): Pick<Handlers, AwsChannels> {
           }
         : null;
       const damaged = s.awsKeyStore.damage();
-      return { record, suggested: { holder, keyArn: line?.keyArn ?? '', holderCopies: findHolderCopies(s.deps.dataDir) }, ...(damaged ? { damaged: damaged.toShape() } : {}) };
+      return { record, suggested: { holder, keyArn: line?.keyArn ?? '', holderCopies: copiesForKeyStore(findHolderCopies(s.deps.dataDir), 'aws-kms') }, ...(damaged ? { damaged: damaged.toShape() } : {}) };
     },
     'aws:saveDraft': async (r) => {
       s.awsKeyStore.saveDraft(keyStoreDraft(s, r));

@@ -13,6 +13,7 @@ import crypto from 'node:crypto';
 import { createServices, type ServiceDeps, type Services } from '../../services/index';
 import { PASS } from '../../services/escrow/testing/helpers';
 import { vaultHandlers } from './vault';
+import { awsHandlers } from './aws';
 import { activationHandlers } from './activation';
 import { silentLogger } from '../../services/log/logger';
 import { systemClock } from '../../services/platform/clock';
@@ -159,6 +160,18 @@ describe('vault:chooseHolderCopy (the file chooser instead of a typed path)', ()
     expect(await h['vault:chooseHolderCopy']({})).toEqual({ path: aes });
     answer = rsa;
     await expect(h['vault:chooseHolderCopy']({})).rejects.toMatchObject({ code: 'aws.wrong_key_type' });
+  });
+
+  it('lists and proposes only the copies made here that hold the screen’s key: the RSA copy on the Azure import, the AES copy on the AWS import', async () => {
+    const s = workstation();
+    const rsa = (await escrowFiles(s)).copy;
+    const aes = (await escrowFiles(s, 'aws-kms')).copy;
+    expect((await vaultHandlers(s)['vault:state']({})).suggested.holderCopies).toEqual([rsa]);
+    s.liveSettings.saveKeyStore({ provider: 'aws-kms', aws: { region: 'eu-west-2', signIn: { method: 'profile', profile: 'holder1' } } }, true);
+    expect((await awsHandlers(s)['aws:state']({})).suggested.holderCopies).toEqual([aes]);
+    // A copy whose header cannot be read stays listed: choosing it says why, it does not silently vanish.
+    fs.writeFileSync(aes, 'damaged');
+    expect((await awsHandlers(s)['aws:state']({})).suggested.holderCopies).toEqual([aes]);
   });
 
   it('without a file chooser (the CLI), says to pick a listed copy', async () => {

@@ -4,7 +4,7 @@ import { KeyholderError } from '../../../shared/errors/index';
 import { importSteps } from '../../../shared/ceremony/gate';
 import { findHolderCopies } from '../../services/vault/index';
 import { importTarget } from '../../services/vault/import-purpose';
-import { checkChosenHolderCopy } from '../../services/escrow/chosen-copy';
+import { checkChosenHolderCopy, copiesForKeyStore } from '../../services/escrow/chosen-copy';
 
 type VaultChannels = 'vault:state' | 'vault:saveDraft' | 'vault:chooseHolderCopy' | 'vault:startImport' | 'vault:recoverDeletedKey';
 
@@ -53,7 +53,7 @@ export function vaultHandlers(s: Services): Pick<Handlers, VaultChannels> {
           ...(holder ? { holder } : {}),
           vaultUrl: line?.vaultHost ? `https://${line.vaultHost}` : '',
           keyName: line?.keyName ?? '',
-          holderCopies: findHolderCopies(s.deps.dataDir),
+          holderCopies: copiesForKeyStore(findHolderCopies(s.deps.dataDir), 'azure-key-vault'),
         },
       };
     },

@@ -8,9 +8,10 @@
  * imports (the RSA source key for Azure Key Vault, the 256-bit AES key for
  * AWS KMS). The activation checks all of this again when it opens the copy.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { KeyholderError } from '../../../shared/errors/index';
-import type { EscrowHeader } from '../../../shared/escrow/format';
+import { parseEscrow, type EscrowHeader } from '../../../shared/escrow/format';
 import { assertEscrowUsable, type WorkstationMode } from '../../../shared/escrow/mode-policy';
 import type { KeyStoreProvider } from '../../../shared/settings/key-store';
 
@@ -36,4 +37,22 @@ export function checkChosenHolderCopy(file: string, header: Pick<EscrowHeader, '
       { keyId: entry.keyId },
     );
   }
+}
+
+/**
+ * The copies made on this workstation that hold the key store's key (the
+ * newest key's type), so a screen never lists or proposes the other key
+ * store's copy. A file whose header cannot be read stays listed: choosing it
+ * says why it cannot be used, rather than it silently disappearing.
+ */
+export function copiesForKeyStore(files: string[], keyStore: KeyStoreProvider): string[] {
+  const wanted = keyStore === 'aws-kms' ? 'AES' : 'RSA';
+  return files.filter((f) => {
+    try {
+      const entry = parseEscrow(new Uint8Array(fs.readFileSync(f))).header.keys.at(-1);
+      return !entry || entry.keyType === wanted;
+    } catch {
+      return true;
+    }
+  });
 }

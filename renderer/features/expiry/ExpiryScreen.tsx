@@ -152,8 +152,9 @@ export function ExpiryScreen() {
         {board ? (
           <span>
             Worst state:{' '}
-            <span className="expiry-badge" data-urgency={board.worst} data-testid="expiry-worst">
-              {urgencyWords[board.worst]}
+            {/* With the AWS record damaged, "OK" would hide the one expiry that cannot be listed. */}
+            <span className="expiry-badge" data-urgency={board.awsKeyStoreDamaged && board.worst === 'ok' ? 'warning' : board.worst} data-testid="expiry-worst">
+              {board.awsKeyStoreDamaged && board.worst === 'ok' ? 'Not known' : urgencyWords[board.worst]}
             </span>
           </span>
         ) : null}
