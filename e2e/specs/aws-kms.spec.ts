@@ -99,6 +99,9 @@ async function open(page: Page, screen: string, heading: string): Promise<void> 
 }
 
 test('a holder on AWS KMS goes through the screens in order: settings, AWS worksheet, escrow, registration, supervised import, key policy, submission, none out of order; then revokes and unrevokes with the cache time as the lag', async ({ page, bridge }) => {
+  // One walk through the whole AWS ceremony, the lifecycle, a rotation's start and an expiry extension: three
+  // supervised activations, each a few seconds of CPU, so more than the default two minutes on a loaded 2-core machine.
+  test.setTimeout(300_000);
   await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(bridge.url).origin });
   await enrolInPlan(page, importCast(people));
 
@@ -121,11 +124,12 @@ test('a holder on AWS KMS goes through the screens in order: settings, AWS works
   // The menu now lists the AWS worksheet and import, not Azure's; registration in the key store's words.
   const menu = page.getByRole('navigation', { name: 'Ceremony steps' });
   for (const listed of ['AWS worksheet', 'Import into AWS KMS', 'Key store registration']) await expect(menu.getByRole('button', { name: listed, exact: true })).toBeVisible();
-  for (const gone of ['Azure Information Worksheet', 'Import into your vault', 'Vault registration']) await expect(menu.getByRole('button', { name: gone, exact: true })).toHaveCount(0);
+  for (const gone of ['Azure Information Worksheet', 'Import into your vault', 'Vault registration', 'Credential rotation']) await expect(menu.getByRole('button', { name: gone, exact: true })).toHaveCount(0);
   await bridge.screenshot('1b-menu-aws');
   // Home's next action leads to the AWS worksheet.
   await open(page, 'Overview', 'Customer-managed key ceremony');
   await expect(page.getByTestId('home-checklist')).toContainText('AWS worksheet saved (holder 1)');
+  await bridge.screenshot('1c-home-next-aws');
   await page.getByTestId('home-next').getByRole('button', { name: 'Go to AWS worksheet saved' }).click();
   await expect(page.getByRole('heading', { name: 'AWS worksheet', exact: true })).toBeVisible();
 
@@ -307,6 +311,11 @@ test('a holder on AWS KMS goes through the screens in order: settings, AWS works
   await page.getByRole('button', { name: 'Seal and send' }).click();
   await expect(page.getByTestId('cp-result')).toHaveAttribute('data-validation', 'waiting_for_other_holder');
   await bridge.screenshot('6c-submitted');
+  // Primary key status: the vendor waits for key holder 2.
+  await open(page, 'Primary key status', 'Primary key status');
+  await page.getByRole('button', { name: 'Check now' }).click();
+  await expect(page.getByTestId('cp-validation')).toContainText('Key holder 1 has submitted; key holder 2 has not');
+  await bridge.screenshot('6c2-status-waiting');
 
   // The Ceremony screen: holder 1's steps done in the table's order, nothing recorded out of order.
   await open(page, 'Ceremony', 'Ceremony');

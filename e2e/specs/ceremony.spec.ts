@@ -381,8 +381,8 @@ test('two holders on their own workstations: escrow, registration, import, seale
     expect(incomplete.code).toBe(5);
 
     // ---- the vendor's control plane goes away: holder 1's Ceremony screen still shows what is kept on the workstation
-    // and says the vendor could not be reached. (What was recorded after the closing opened a new ceremony, whose copies
-    // were never fetched; the kept copy of an earlier exchange is ceremony-exchange.test.ts's.)
+    // and says the vendor could not be reached. What the poller saw after the closing (the registration, the status)
+    // opened no new ceremony: the closed one is still the one shown, and later observations go to the lifecycle record.
     await cloud.stop();
     cloud = null;
     const p1c = holders[1].page;
@@ -393,6 +393,10 @@ test('two holders on their own workstations: escrow, registration, import, seale
     await expect(offline).toContainText('The control plane could not be reached');
     await expect(offline.getByRole('button', { name: 'Try the control plane again' })).toBeVisible();
     await expect(p1c.getByTestId('whole-workstations')).toContainText(`${LABELS.holder1} (this workstation)`);
+    await expect(p1c.getByTestId('ceremony-closed')).toContainText('Closed (completed)');
+    await expect(p1c.getByTestId('final-hash')).toHaveText(/\S/);
+    expect((await p1c.getByTestId('final-hash').textContent())!.replace(/\s/g, '')).toBe(finalHashes[0]);
+    await expect(p1c.getByTestId('ceremony-after-close')).toContainText('key store lifecycle transcript');
     await holders[1].shot('9-control-plane-unreachable');
 
     for (const w of stations) expect(w.errors, `${w.name}'s page raised errors`).toEqual([]);

@@ -17,6 +17,8 @@ import { createWorksheetService, type WorksheetService } from './worksheet/servi
 import type https from 'node:https';
 import os from 'node:os';
 import { keyFingerprint } from '../../shared/transcript/entry';
+import type { JsonObject } from '../../shared/transcript/canonical';
+import { KeyholderError } from '../../shared/errors/index';
 import { createControlPlaneService, type ControlPlaneService } from './control-plane/index';
 import { createIdentityService, type AzureEndpoints, type IdentityService, type OpenBrowser } from './identity/index';
 import { createVaultService, type VaultService } from './vault/index';
@@ -150,7 +152,9 @@ export function createServices(deps: ServiceDeps): Services {
   const transcript = createCeremonyTranscripts({ dataDir: deps.dataDir, secretBox: deps.secretBox, clock: deps.clock, others: () => otherReceipts() });
   // The steps are named in the words of the key store the settings choose (bound once the settings are open).
   let keyStore: () => 'azure-key-vault' | 'aws-kms' = () => 'azure-key-vault';
-  const ceremony = createCeremonyService({ dataDir: deps.dataDir, clock: deps.clock, log: deps.log, transcript, others: () => otherReceipts(), keyStore: () => keyStore(), ...(deps.chooseSavePath ? { chooseSavePath: deps.chooseSavePath } : {}) });
+  // After closing, what the vendor reports goes to the key's lifecycle record (bound once the lifecycle exists), not a new ceremony.
+  let afterClose: (kind: string, data: JsonObject) => Promise<string> = () => Promise.reject(new KeyholderError('ceremony.no_after_close_record', 'The lifecycle record is not open yet.'));
+  const ceremony = createCeremonyService({ dataDir: deps.dataDir, clock: deps.clock, log: deps.log, transcript, others: () => otherReceipts(), keyStore: () => keyStore(), afterClose: (k, d) => afterClose(k, d), ...(deps.chooseSavePath ? { chooseSavePath: deps.chooseSavePath } : {}) });
   // The ceremony key signs the plan file and activation requests; without a SecretBox there is none, and enrolment fails closed.
   const workstationKey = () => {
     const k = transcript.ceremonyKey();
@@ -218,6 +222,10 @@ export function createServices(deps: ServiceDeps): Services {
     ...(deps.lifecycle ? { options: deps.lifecycle } : {}),
     ...(deps.chooseSavePath ? { chooseSavePath: deps.chooseSavePath } : {}),
   });
+  afterClose = async (kind, data) => {
+    await lifecycle.keyStore.record(kind, data);
+    return lifecycle.keyStore.transcriptId() ?? '';
+  };
   const liveSettings = createSettingsService({
     workstation,
     connection: {

@@ -46,7 +46,8 @@ export const screens: Screen[] = [
   { id: 'submission', title: 'Submission to the vendor', component: SubmissionScreen },
   { id: 'status', title: 'Primary key status', component: StatusScreen },
   { id: 'expiry', title: 'Expiry dates', component: ExpiryScreen },
-  { id: 'credential-rotation', title: 'Credential rotation', component: CredentialRotationScreen },
+  // The client secret is Azure's (worksheet line 4); an AWS key store has none to rotate.
+  { id: 'credential-rotation', title: 'Credential rotation', component: CredentialRotationScreen, keyStore: 'azure-key-vault' },
   { id: 'lifecycle', title: 'Key store lifecycle', component: LifecycleScreen },
   { id: 'settings', title: 'Settings', component: SettingsScreen },
   { id: 'escrow-file', title: 'Escrow file', component: EscrowFileScreen, hidden: true },

@@ -10,6 +10,13 @@
  * is therefore written under a deviation kind that carries the step's own
  * kind and the table's reason, so the signed record keeps it without letting
  * it count as progress.
+ *
+ * After closing, the closed ceremony stays the one shown. What the vendor
+ * tells the app later (a key store's status, a registration re-checked) is an
+ * observation, not a step: it does not open a new ceremony but goes to the
+ * key's lifecycle record (`afterClose`), and this file keeps a short list of
+ * it for the Ceremony screen. A deliberate step (a new key, a worksheet saved
+ * again) still opens a new ceremony, as before.
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { writePrivateFile } from '../platform/private-file';
@@ -31,6 +38,20 @@ export const DEVIATION_KINDS = {
   'ceremony.receipts_inconsistent': 'ceremony.step-disputed',
 } as const;
 const DEVIATION_SET = new Set<string>(Object.values(DEVIATION_KINDS));
+
+/** What the vendor reports rather than what a holder does: recorded after close without opening a new ceremony. */
+export const OBSERVATION_KINDS: ReadonlySet<string> = new Set(['status.changed', 'registration.done']);
+
+/** One observation recorded after the ceremony was closed. */
+export interface AfterCloseEntry {
+  at: string;
+  kind: string;
+  details: string;
+  /** The observation in a key holder's words (entry-words.ts). */
+  words?: string;
+  /** The transcript it was recorded in (the lifecycle's), or null if it could not be recorded. */
+  recordedIn: string | null;
+}
 
 export interface RecordOutcome {
   ceremony: string;
@@ -75,6 +96,8 @@ export interface CeremonyView {
   problems: string[];
   /** Everything the table asks for is done: closing records a completed ceremony. */
   complete: boolean;
+  /** Once closed: the observations made since, and the transcript that holds them. */
+  afterClose?: { recordedIn: string | null; entries: AfterCloseEntry[] };
 }
 
 export interface CeremonyService {
@@ -118,6 +141,8 @@ interface CurrentFile {
   ceremony: string;
   openedAt: string;
   closed?: { at: string; finalHash: string; outcome: string };
+  /** Observations after closing (non-secret data kept so the same one is not recorded twice). */
+  after?: (AfterCloseEntry & { data: JsonObject })[];
 }
 
 const str = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? String(v) : '');
@@ -157,6 +182,8 @@ export function createCeremonyService(deps: {
   others?: () => Receipt[];
   /** The key store the settings choose: names the steps in its words until the record itself shows which it is. */
   keyStore?: () => CeremonyKeyStore;
+  /** Where observations go once the ceremony is closed (the lifecycle transcript); returns that transcript's ID. */
+  afterClose?: (kind: string, data: JsonObject) => Promise<string>;
 }): CeremonyService {
   const store = () => deps.keyStore?.() ?? null;
   const file = path.join(deps.dataDir, 'ceremony', 'current.json');
@@ -225,6 +252,22 @@ export function createCeremonyService(deps: {
       .map((l) => JSON.parse(l) as TranscriptEntry);
   }
 
+  /** An observation after closing: into the lifecycle's record, never a new ceremony; a failure is shown, not dropped. */
+  async function noteAfterClose(c: CurrentFile, kind: string, data: JsonObject): Promise<null> {
+    let recordedIn: string | null = null;
+    try {
+      if (!deps.afterClose) throw new KeyholderError('ceremony.no_after_close_record', 'This workstation has no lifecycle record to keep it in.');
+      recordedIn = await deps.afterClose(kind, data);
+    } catch (e) {
+      const message = isKeyholderError(e) ? e.message : 'The lifecycle transcript could not be written.';
+      recordingProblems.push(`"${kind}" was observed after the ceremony was closed but could not be recorded: ${message}`);
+      deps.log.warn('observation after close not recorded', { kind, code: isKeyholderError(e) ? e.code : 'internal' });
+    }
+    const fresh = readCurrent() ?? c;
+    writeCurrent({ ...fresh, after: [...(fresh.after ?? []), { at: deps.clock.now().toISOString(), kind, details: describeEntry(kind, data), recordedIn, data }] });
+    return null;
+  }
+
   function progress(): CeremonyView {
     const problems = [...recordingProblems];
     let c: CurrentFile | null = null;
@@ -291,7 +334,13 @@ export function createCeremonyService(deps: {
       participants: [...participants.values()],
       problems,
       complete: table.filter((p) => p.id !== 'ceremony-closed').every((p) => p.state === 'done'),
+      ...(c?.closed && closedEntry ? { afterClose: afterCloseView(c) } : {}),
     };
+  }
+
+  function afterCloseView(c: CurrentFile): NonNullable<CeremonyView['afterClose']> {
+    const after = c.after ?? [];
+    return { recordedIn: after.map((a) => a.recordedIn).filter(Boolean).at(-1) ?? null, entries: after.map(({ data, ...a }) => ({ ...a, words: entryWords(a.kind, data) })) };
   }
 
   return {
@@ -302,6 +351,8 @@ export function createCeremonyService(deps: {
       return recordIn(await ensureOpen(), kind, data, attestations);
     },
     async note(kind, data) {
+      const c = readCurrent();
+      if (c?.closed && OBSERVATION_KINDS.has(kind)) return noteAfterClose(c, kind, data);
       try {
         return await recordIn(await ensureOpen(), kind, data);
       } catch (e) {
@@ -328,7 +379,12 @@ export function createCeremonyService(deps: {
     },
     recorded(kind) {
       const c = readCurrent();
-      if (!c || c.closed) return [];
+      if (!c) return [];
+      if (c.closed) {
+        // An observation already in the closed ceremony or recorded since is not recorded again; other steps start afresh.
+        if (!OBSERVATION_KINDS.has(kind)) return [];
+        return [...readEntries(c.ceremony).filter((e) => e.kind === kind).map((e) => e.data), ...(c.after ?? []).filter((a) => a.kind === kind).map((a) => a.data)];
+      }
       return readEntries(c.ceremony).flatMap((e) => {
         if (e.kind === kind) return [e.data];
         if (DEVIATION_SET.has(e.kind) && e.data.step === kind && e.data.entry && typeof e.data.entry === 'object' && !Array.isArray(e.data.entry)) return [e.data.entry as JsonObject];

@@ -120,6 +120,22 @@ export function CeremonyScreen() {
               Closed ({view.closed.outcome}) at {formatMoment(view.closed.at, { zone: true })}. Final hash: <span className="cer-mono cer-hash" data-testid="final-hash">{group(view.closed.finalHash)}</span>
             </Notice>
           )}
+          {view.afterClose && (
+            <Notice tone="info" testId="ceremony-after-close">
+              This ceremony is closed and stays as it was recorded. What the vendor reports from now on (a key store’s status, a registration checked again) is kept in the key store lifecycle transcript
+              {view.afterClose.recordedIn ? <span className="cer-mono"> {view.afterClose.recordedIn}</span> : ''}, not in a new ceremony; see Key store lifecycle.
+              {view.afterClose.entries.length > 0 && (
+                <ul data-testid="ceremony-after-close-entries">
+                  {view.afterClose.entries.map((e) => (
+                    <li key={`${e.at}-${e.kind}`}>
+                      {formatMoment(e.at, { zone: true })}: {e.words ?? e.kind} · {e.details}
+                      {e.recordedIn ? '' : ' (not recorded)'}
+                    </li>
+                  ))}
+                </ul>
+              )}
+            </Notice>
+          )}
           {view.closed && record && (
             <Notice tone={record.tone} testId="ceremony-record">
               {record.text}{' '}

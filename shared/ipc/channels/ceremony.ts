@@ -32,6 +32,13 @@ const ceremonyViewSchema = z.object({
   participants: z.array(z.object({ name: z.string(), role: z.string(), keyFingerprint: z.string().nullable(), holder })),
   problems: z.array(z.string()),
   complete: z.boolean(),
+  /** Once closed: what the vendor reported since (a status, a registration re-checked), kept in the lifecycle transcript, not a new ceremony. */
+  afterClose: z
+    .object({
+      recordedIn: z.string().nullable(),
+      entries: z.array(z.object({ at: z.string(), kind: z.string(), details: z.string(), words: z.string().optional(), recordedIn: z.string().nullable() })),
+    })
+    .optional(),
 });
 
 /**
