@@ -199,6 +199,14 @@ test('a holder on AWS KMS goes through the screens in order: settings, AWS works
   const record = path.join(bridge.dataDir, 'aws-kms', 'key-store.json');
   fs.mkdirSync(path.dirname(record), { recursive: true });
   fs.writeFileSync(record, '{"state":"done","draft":{"holder":1,"accountId":"1111');
+  // The expiry dashboard says it too: the material's expiry cannot be listed until the import runs again.
+  await open(page, 'Expiry dates', 'Expiry dates');
+  const expiryDamaged = page.getByTestId('expiry-aws-key-store-damaged');
+  await expect(expiryDamaged).toContainText('The expiry of your AWS key material cannot be listed.');
+  await expect(expiryDamaged).toContainText(`record of your AWS key store (${record}) was damaged (it is not valid JSON)`);
+  await expect(expiryDamaged).toContainText('Run the import into AWS KMS again');
+  await expect(page.getByTestId('expiry-worst')).toHaveText('Not known');
+  await bridge.screenshot('2f-expiry-record-damaged');
 
   // Sign-in and import.
   await open(page, 'Import into AWS KMS', 'Import your key into AWS KMS');
@@ -223,8 +231,14 @@ test('a holder on AWS KMS goes through the screens in order: settings, AWS works
   await expect(page.getByRole('textbox', { name: /Key-holder copy/ })).toHaveCount(0);
   await expect(page.getByTestId('step-gate')).toHaveCount(0);
   await bridge.screenshot('4-signed-in-form');
-  const copyFile = (await copyPath.textContent())!;
+  // A copy brought on other media, picked in the file chooser: kept in the draft, proposed again on return.
+  const copyFile = path.join(bridge.dataDir, 'usb-stick', path.basename((await copyPath.textContent())!));
+  fs.mkdirSync(path.dirname(copyFile), { recursive: true });
+  fs.copyFileSync((await copyPath.textContent())!, copyFile);
   await chooseHolderCopy(page, copyFile);
+  await open(page, 'Expiry dates', 'Expiry dates');
+  await open(page, 'Import into AWS KMS', 'Import your key into AWS KMS');
+  await expect(copyPath).toHaveText(copyFile);
   // Key holder 2 on key holder 1's workstation: warned, and the import waits for its own confirmation.
   await page.getByLabel('Key holder 2', { exact: true }).check();
   await expect(page.getByTestId('other-holder-warning')).toContainText('This workstation belongs to key holder 1');

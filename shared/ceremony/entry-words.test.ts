@@ -27,5 +27,8 @@ describe('entry words', () => {
     expect(entryWords('registration.done', { vaultDnsName: 'arn:aws:kms:eu-west-2:111122223333' })).toBe('Key store registration confirmed by the vendor');
     expect(entryWords('registration.done', { vaultDnsName: 'v.vault.azure.net' })).toBe('Vault registration confirmed by the vendor');
     expect(entryWords('ceremony.step-out-of-order', { step: 'vault.imported', entry: { keyVersionId: 'arn:aws:kms:eu-west-2:1:key/x' } })).toBe('Recorded out of order: Key imported into AWS KMS');
+    // A key rotation's import names the new KMS key too (rotation.imported's keyVersionId is its ARN on AWS).
+    expect(entryWords('rotation.imported', { rotationId: 'r', holder: 2, keyVersionId: 'arn:aws:kms:eu-west-2:444455556666:key/5678' })).toBe('Key rotation: new key imported into AWS KMS');
+    expect(entryWords('rotation.imported', { rotationId: 'r', holder: 2, keyVersionId: 'https://v.vault.azure.net/keys/cmk/abc' })).toBe('Key rotation: new key imported into the vault');
   });
 });

@@ -58,6 +58,7 @@ const AWS_ENTRY_WORDS: Readonly<Record<string, string>> = {
   'vault.imported': 'Key imported into AWS KMS',
   'registration.requested': 'Key store registration requested from the vendor',
   'registration.done': 'Key store registration confirmed by the vendor',
+  'rotation.imported': 'Key rotation: new key imported into AWS KMS',
 };
 
 const isArn = (v: unknown) => typeof v === 'string' && v.startsWith('arn:');

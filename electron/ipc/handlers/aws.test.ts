@@ -34,6 +34,10 @@ const LOCATION_1 = 'arn:aws:kms:eu-west-2:111122223333';
 function awsWorkstation(): Services {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kh-aws-h-'));
   dirs.push(dataDir);
+  return awsWorkstationAt(dataDir);
+}
+
+function awsWorkstationAt(dataDir: string): Services {
   const s = createServices({ dataDir, secretBox: memorySecretBox(), clock: systemClock, log: silentLogger, environment: { mode: 'rehearsal', description: 'test' }, appVersion: 'test', emit: () => {}, escrowKdf: TEST_KDF });
   s.liveSettings.saveKeyStore({ provider: 'aws-kms', aws: { region: 'eu-west-2', signIn: { method: 'profile', profile: 'holder1' } } }, true);
   return s;
@@ -135,6 +139,25 @@ describe('aws:state', () => {
     const after = await h['aws:state']({});
     expect(after.damaged).toBeUndefined();
     expect(after.record?.state).toBe('pending');
+  });
+});
+
+describe('aws:saveDraft and aws:state: the chosen holder copy', () => {
+  it('keeps the path of the copy picked in the file chooser in the key store’s draft and proposes it on return, not the first copy made here', async () => {
+    const s = awsWorkstation();
+    const h = awsHandlers(s);
+    await h['aws:saveWorksheet']({ holder: 1, line: line() });
+    const picked = '/media/usb/holder-key-holder-1.khescrow';
+    await h['aws:saveDraft'](draft(1, { holderCopyPath: picked }));
+    expect((await h['aws:state']({})).record?.draft.holderCopyPath).toBe(picked);
+    // Kept on disk (a path, never key material): a restarted app proposes it too.
+    const kept = JSON.parse(fs.readFileSync(awsKeyStoreFile(s.deps.dataDir), 'utf8')) as { draft: Record<string, unknown> };
+    expect(kept.draft.holderCopyPath).toBe(picked);
+    expect((await awsHandlers(awsWorkstationAt(s.deps.dataDir))['aws:state']({})).record?.draft.holderCopyPath).toBe(picked);
+    // Starting the import keeps it as well, even when the door refuses (the vendor has not registered yet).
+    const other = '/media/usb/holder-key-holder-1 (2).khescrow';
+    await expect(h['aws:startImport'](draft(1, { holderCopyPath: other }))).rejects.toMatchObject({ code: 'ceremony.step_out_of_order' });
+    expect((await h['aws:state']({})).record?.draft.holderCopyPath).toBe(other);
   });
 });
 

@@ -1,6 +1,7 @@
 import type { Services } from '../../services/index';
 import type { Handlers } from '../dispatch';
 import { findHolderCopies } from '../../services/vault/index';
+import { copiesForKeyStore } from '../../services/escrow/holder-copy';
 import { awsImportTarget } from '../../services/vault/aws-kms/import-purpose';
 import type { AwsImportDraft } from '../../services/vault/aws-kms/key-store-service';
 import { CACHE_TIME, parseKeyArn } from '../../../shared/worksheet/aws';
@@ -54,7 +55,17 @@ function keyStoreDraft(s: Services, r: RequestOf<'aws:saveDraft'>): AwsImportDra
     if (Number.isNaN(t) || t <= now) throw new KeyholderError('aws.bad_valid_to', 'The expiry date of the key material must be in the future, or choose "does not expire".');
     if (t > now + 365 * DAY_MS) throw new KeyholderError('aws.bad_valid_to', 'AWS lets imported key material expire at most 365 days ahead. Choose an earlier date, or "does not expire".');
   }
-  return { holder: r.holder, accountId, region: st.region, vendorRoleArn: line.vendorRoleArn.trim(), cacheMinutes: line.cacheMinutes, ...(keyArn ? { keyArn } : {}), ...(validTo ? { validTo } : {}) };
+  const holderCopyPath = r.holderCopyPath.trim();
+  return {
+    holder: r.holder,
+    accountId,
+    region: st.region,
+    vendorRoleArn: line.vendorRoleArn.trim(),
+    cacheMinutes: line.cacheMinutes,
+    ...(keyArn ? { keyArn } : {}),
+    ...(validTo ? { validTo } : {}),
+    ...(holderCopyPath ? { holderCopyPath } : {}),
+  };
 }
 
 export function awsHandlers(s: Services): Pick<Handlers, AwsChannels> {
@@ -113,7 +124,7 @@ export function awsHandlers(s: Services): Pick<Handlers, AwsChannels> {
       const r = s.awsKeyStore.record();
       const record = r
         ? {
-            draft: { holder: r.draft.holder, holderCopyPath: '', keyArn: r.draft.keyArn ?? '', validTo: r.draft.validTo ?? '' },
+            draft: { holder: r.draft.holder, holderCopyPath: r.draft.holderCopyPath ?? '', keyArn: r.draft.keyArn ?? '', validTo: r.draft.validTo ?? '' },
             state: r.state,
             updatedAt: r.updatedAt,
             ...(r.error ? { error: r.error } : {}),
@@ -121,7 +132,7 @@ export function awsHandlers(s: Services): Pick<Handlers, AwsChannels> {
           }
         : null;
       const damaged = s.awsKeyStore.damage();
-      return { record, suggested: { holder, keyArn: line?.keyArn ?? '', holderCopies: findHolderCopies(s.deps.dataDir) }, ...(damaged ? { damaged: damaged.toShape() } : {}) };
+      return { record, suggested: { holder, keyArn: line?.keyArn ?? '', holderCopies: copiesForKeyStore(findHolderCopies(s.deps.dataDir), 'aws-kms') }, ...(damaged ? { damaged: damaged.toShape() } : {}) };
     },
     'aws:saveDraft': async (r) => {
       s.awsKeyStore.saveDraft(keyStoreDraft(s, r));

@@ -13,6 +13,7 @@ import crypto from 'node:crypto';
 import { createServices, type ServiceDeps, type Services } from '../../services/index';
 import { PASS } from '../../services/escrow/testing/helpers';
 import { vaultHandlers } from './vault';
+import { awsHandlers } from './aws';
 import { activationHandlers } from './activation';
 import { silentLogger } from '../../services/log/logger';
 import { systemClock } from '../../services/platform/clock';
@@ -98,9 +99,9 @@ describe('vault:startImport', () => {
 
 
 /** A custodians' escrow and a key-holder copy, made by this workstation's escrow service. */
-async function escrowFiles(s: Services): Promise<{ escrow: string; copy: string }> {
+async function escrowFiles(s: Services, keyStore: 'azure-key-vault' | 'aws-kms' = 'azure-key-vault'): Promise<{ escrow: string; copy: string }> {
   const e = s.escrow;
-  let st = await e.startCeremony({ modulusBits: 2048 });
+  let st = await e.startCeremony(keyStore === 'aws-kms' ? { keyStore } : { modulusBits: 2048 });
   st = await e.setCustodians(st.sessionId, ['Alice Archer', 'Bob Baker'], 1);
   await e.enterPassphrase(st.sessionId, 1, PASS[0]!);
   await e.enterPassphrase(st.sessionId, 2, PASS[1]!);
@@ -133,6 +134,44 @@ describe('vault:chooseHolderCopy (the file chooser instead of a typed path)', ()
     fs.writeFileSync(answer, 'hello');
     await expect(h['vault:chooseHolderCopy']({})).rejects.toMatchObject({ code: expect.stringMatching(/^escrow\./) });
     expect(asked).toEqual(['holder-copy', 'holder-copy', 'holder-copy', 'holder-copy']);
+  });
+
+  it('refuses, when it is chosen, a copy of the other key store’s key: the RSA copy on the AWS screen, the AES copy on the Azure screen, saying which to choose', async () => {
+    let answer: string | null = null;
+    const s = workstation({ chooseOpenPath: async () => answer });
+    const rsa = (await escrowFiles(s)).copy;
+    const aes = (await escrowFiles(s, 'aws-kms')).copy;
+    const h = vaultHandlers(s);
+    answer = rsa;
+    await expect(h['vault:chooseHolderCopy']({ keyStore: 'aws-kms' })).rejects.toMatchObject({
+      code: 'escrow.wrong_key_type',
+      message: expect.stringMatching(new RegExp(`${path.basename(rsa)} holds the RSA source key made for Azure Key Vault, but AWS KMS imports the 256-bit AES key made for it\\. Choose your key-holder copy of the AWS KMS key`)),
+    });
+    expect(await h['vault:chooseHolderCopy']({ keyStore: 'azure-key-vault' })).toEqual({ path: rsa });
+    answer = aes;
+    await expect(h['vault:chooseHolderCopy']({ keyStore: 'azure-key-vault' })).rejects.toMatchObject({
+      code: 'escrow.wrong_key_type',
+      message: expect.stringMatching(/holds the 256-bit AES key made for AWS KMS, but Azure Key Vault imports the RSA source key/),
+    });
+    expect(await h['vault:chooseHolderCopy']({ keyStore: 'aws-kms' })).toEqual({ path: aes });
+    // A screen that does not say: the key store the settings choose (Azure Key Vault until they choose AWS KMS).
+    await expect(h['vault:chooseHolderCopy']({})).rejects.toMatchObject({ code: 'escrow.wrong_key_type' });
+    s.liveSettings.saveKeyStore({ provider: 'aws-kms', aws: { region: 'eu-west-2', signIn: { method: 'profile', profile: 'holder1' } } }, true);
+    expect(await h['vault:chooseHolderCopy']({})).toEqual({ path: aes });
+    answer = rsa;
+    await expect(h['vault:chooseHolderCopy']({})).rejects.toMatchObject({ code: 'escrow.wrong_key_type' });
+  });
+
+  it('lists and proposes only the copies made here that hold the screen’s key: the RSA copy on the Azure import, the AES copy on the AWS import', async () => {
+    const s = workstation();
+    const rsa = (await escrowFiles(s)).copy;
+    const aes = (await escrowFiles(s, 'aws-kms')).copy;
+    expect((await vaultHandlers(s)['vault:state']({})).suggested.holderCopies).toEqual([rsa]);
+    s.liveSettings.saveKeyStore({ provider: 'aws-kms', aws: { region: 'eu-west-2', signIn: { method: 'profile', profile: 'holder1' } } }, true);
+    expect((await awsHandlers(s)['aws:state']({})).suggested.holderCopies).toEqual([aes]);
+    // A copy whose header cannot be read stays listed: choosing it says why, it does not silently vanish.
+    fs.writeFileSync(aes, 'damaged');
+    expect((await awsHandlers(s)['aws:state']({})).suggested.holderCopies).toEqual([aes]);
   });
 
   it('without a file chooser (the CLI), says to pick a listed copy', async () => {

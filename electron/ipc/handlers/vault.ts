@@ -4,7 +4,7 @@ import { KeyholderError } from '../../../shared/errors/index';
 import { importSteps } from '../../../shared/ceremony/gate';
 import { findHolderCopies } from '../../services/vault/index';
 import { importTarget } from '../../services/vault/import-purpose';
-import { KEY_TYPE_OF, readHolderCopy } from '../../services/escrow/holder-copy';
+import { KEY_TYPE_OF, copiesForKeyStore, readHolderCopy } from '../../services/escrow/holder-copy';
 
 type VaultChannels = 'vault:state' | 'vault:saveDraft' | 'vault:chooseHolderCopy' | 'vault:startImport' | 'vault:recoverDeletedKey';
 
@@ -53,7 +53,7 @@ export function vaultHandlers(s: Services): Pick<Handlers, VaultChannels> {
           ...(holder ? { holder } : {}),
           vaultUrl: line?.vaultHost ? `https://${line.vaultHost}` : '',
           keyName: line?.keyName ?? '',
-          holderCopies: findHolderCopies(s.deps.dataDir),
+          holderCopies: copiesForKeyStore(findHolderCopies(s.deps.dataDir), 'azure-key-vault'),
         },
       };
     },
@@ -67,8 +67,9 @@ export function vaultHandlers(s: Services): Pick<Handlers, VaultChannels> {
       }
       const file = await s.deps.chooseOpenPath('holder-copy');
       if (!file) return { path: null };
-      // Said now, not after four people have gathered: a key-holder copy of the key this key store imports, usable in this mode.
-      await readHolderCopy(file, { mode: s.deps.environment.mode, ...(r.keyStore ? { keyType: KEY_TYPE_OF[r.keyStore] } : {}) });
+      // Said now, not after four people have gathered: a key-holder copy (one passphrase, one holder) this mode may
+      // use, holding the key the screen's key store imports (absent: the one the settings choose). Nothing decrypted.
+      await readHolderCopy(file, { mode: s.deps.environment.mode, keyType: KEY_TYPE_OF[r.keyStore ?? (s.awsActive() ? 'aws-kms' : 'azure-key-vault')] });
       return { path: file };
     },
     // The key is opened only inside a supervised activation (keeper, knower, supervisor); its purpose runs the import.

@@ -40,7 +40,7 @@ export const DEVIATION_KINDS = {
 const DEVIATION_SET = new Set<string>(Object.values(DEVIATION_KINDS));
 
 /** What the vendor reports rather than what a holder does: recorded after close without opening a new ceremony. */
-export const OBSERVATION_KINDS: ReadonlySet<string> = new Set(['status.changed', 'registration.done']);
+const OBSERVATION_KINDS: ReadonlySet<string> = new Set(['status.changed', 'registration.done']);
 
 /** One observation recorded after the ceremony was closed. */
 export interface AfterCloseEntry {

@@ -25,6 +25,7 @@ import { writePrivateFile } from '../platform/private-file';
 import { ed25519Verify } from '../transcript/ed25519';
 import type { CeremonyTranscripts } from '../transcript/index';
 import { describeEntry, type CeremonyService } from './ceremony-service';
+import { entryWords } from '../../../shared/ceremony/entry-words';
 
 export interface ImportedRecord {
   workstation: string;
@@ -229,7 +230,7 @@ export function createMergedCeremonyService(deps: {
         thisWorkstation: { label: deps.label(), keyFingerprint: me.fingerprint },
         workstations: m.workstations.map((w) => ({ ...rec(w), source: w.source, entries: w.entries, closed: w.closed, state: w.state, thisOne: w.keyFingerprint === me.fingerprint })),
         steps: m.steps.map((st) => ({ id: st.id, title: st.title, holder: st.holder, state: st.state, waitingFor: st.waitingFor, recordedBy: st.recordedBy ? { ...rec(st.recordedBy), seq: st.recordedBy.seq, at: st.recordedBy.at } : null })),
-        entries: m.entries.map((e) => ({ ...rec(e), seq: e.seq, at: e.at, kind: e.kind, details: describeEntry(e.kind, e.data), recordedAs: e.recordedAs })),
+        entries: m.entries.map((e) => ({ ...rec(e), seq: e.seq, at: e.at, kind: e.kind, details: describeEntry(e.kind, e.data), words: entryWords(e.kind, e.data), recordedAs: e.recordedAs })),
         faults: findings(m.faults),
         gaps: findings(m.gaps),
         deviations: findings(m.deviations),

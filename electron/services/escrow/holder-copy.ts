@@ -16,6 +16,7 @@
  * the passphrase throttle keyed by the file's content, so another name for
  * the same file never starts a fresh count.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { KeyholderError, isKeyholderError } from '../../../shared/errors/index';
 import { parseEscrow, serializeEscrow, type EscrowFile, type KeyEntry } from '../../../shared/escrow/format';
@@ -112,6 +113,22 @@ export async function readHolderCopy(file: string, rules: HolderCopyRules = {}):
     throw new KeyholderError('escrow.file_unreadable', `The key-holder copy ${file} cannot be read (${isKeyholderError(e) ? e.message : 'error'}). Check that the drive holding it is connected, then choose the file again.`);
   }
   return holderCopyFromBytes(bytes, file, rules);
+}
+
+/**
+ * The copies made on this workstation that hold the key store's key (the
+ * current key's type), so a screen never lists or proposes the other key
+ * store's copy. A file whose header cannot be read stays listed: choosing it
+ * says why it cannot be used, rather than it silently disappearing.
+ */
+export function copiesForKeyStore(files: string[], keyStore: KeyStoreKind): string[] {
+  return files.filter((f) => {
+    try {
+      return findEntry(parseEscrow(new Uint8Array(fs.readFileSync(f)))).entry.keyType === KEY_TYPE_OF[keyStore];
+    } catch {
+      return true;
+    }
+  });
 }
 
 /** Opens the copy's key (the current one, or `keyId`) with the holder's passphrase, counted by the throttle. */

@@ -105,6 +105,13 @@ export function AwsImportScreen() {
   const save = () => {
     if (draft && loaded.current) void call('aws:saveDraft', draft).catch(() => {});
   };
+  /** A choice of file is kept at once in the key store's draft (a path, as on the Azure import), so returning proposes it again. */
+  const choseCopy = (file: string) => {
+    if (!draft) return;
+    const next = { ...draft, holderCopyPath: file };
+    setDraft(next);
+    if (loaded.current) void call('aws:saveDraft', next).catch(() => {});
+  };
 
   // The step table, as on the Azure import: "Not yet" with a link to what comes first (the Node side's door asks the same).
   const { gate, refresh: refreshGate } = useStepGate(draft && choice.chosen ? importSteps(draft.holder) : null);
@@ -153,7 +160,7 @@ export function AwsImportScreen() {
         >
           <h2 id="aws-form-title">2. Your copy, your KMS key</h2>
           <HolderChoice choice={choice} holder={draft.holder} onChoose={(n) => update({ holder: n })} store="AWS account" unknownBecause="it is not enrolled with the vendor yet" onBlur={save} />
-          <HolderCopyChooser keyStore="aws-kms" legend="Key-holder copy of the AWS key" copies={copies} chosen={draft.holderCopyPath} onChoose={(file) => update({ holderCopyPath: file })} onError={setError} disabled={busy} />
+          <HolderCopyChooser keyStore="aws-kms" legend="Key-holder copy of the AWS key" copies={copies} chosen={draft.holderCopyPath} onChoose={choseCopy} onError={setError} disabled={busy} />
           <label>
             Your pending KMS key (optional)
             <input

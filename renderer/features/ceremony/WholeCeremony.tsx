@@ -298,7 +298,7 @@ export function WholeCeremony({ onChanged }: { onChanged?: () => void }) {
             <ol className="cer-entries" data-testid="whole-entries">
               {view.entries.map((e) => (
                 <li key={`${e.keyFingerprint}-${e.seq}`}>
-                  {formatMoment(e.at, { zone: true })} · {e.workstation} · <span title={e.kind}>{entryWords(e.kind)}</span>
+                  {formatMoment(e.at, { zone: true })} · {e.workstation} · <span title={e.kind}>{e.words ?? entryWords(e.kind)}</span>
                   {e.recordedAs ? ` (${(ENTRY_WORDS[e.recordedAs] ?? 'recorded outside the order').toLowerCase()} on that workstation)` : ''} {e.details && <span className="cer-mono">· {e.details}</span>}
                 </li>
               ))}

@@ -152,8 +152,9 @@ export function ExpiryScreen() {
         {board ? (
           <span>
             Worst state:{' '}
-            <span className="expiry-badge" data-urgency={board.worst} data-testid="expiry-worst">
-              {urgencyWords[board.worst]}
+            {/* With the AWS record damaged, "OK" would hide the one expiry that cannot be listed. */}
+            <span className="expiry-badge" data-urgency={board.awsKeyStoreDamaged && board.worst === 'ok' ? 'warning' : board.worst} data-testid="expiry-worst">
+              {board.awsKeyStoreDamaged && board.worst === 'ok' ? 'Not known' : urgencyWords[board.worst]}
             </span>
           </span>
         ) : null}
@@ -172,7 +173,12 @@ export function ExpiryScreen() {
         </p>
       ) : null}
       {board ? <DatesSource dates={board.dates} /> : null}
-      {board && board.rows.length === 0 ? <p>Nothing is tracked yet. Fill in the worksheet (line 4 and its expiry date), or sign in so Key Holder can read the dates from Microsoft Graph.</p> : null}
+      {board?.awsKeyStoreDamaged ? (
+        <Notice tone="error" testId="expiry-aws-key-store-damaged">
+          The expiry of your AWS key material cannot be listed. {board.awsKeyStoreDamaged.message}
+        </Notice>
+      ) : null}
+      {board && board.rows.length === 0 && !board.awsKeyStoreDamaged ? <p>Nothing is tracked yet. Fill in the worksheet (line 4 and its expiry date), or sign in so Key Holder can read the dates from Microsoft Graph.</p> : null}
       {board ? (
         <ol className="expiry-list" aria-label="Tracked expiries, most urgent first">
           {board.rows.map((r) => (

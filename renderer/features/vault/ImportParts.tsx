@@ -109,11 +109,20 @@ export function HolderChoice(props: {
 
 /**
  * The key-holder copy: one made on this workstation, or another file picked
- * in the native file chooser (which refuses a file that is not a holder
- * copy of the key `keyStore` imports, at once). The choice is handed to `onChoose` at once, so the screen keeps it
+ * in the native file chooser (which refuses, from the header alone, a file
+ * that is not a holder copy or holds the other key store's key). The choice is handed to `onChoose` at once, so the screen keeps it
  * as a draft and leaving the screen loses nothing.
  */
-export function HolderCopyChooser(props: { keyStore: 'azure-key-vault' | 'aws-kms'; copies: string[]; chosen: string; onChoose(file: string): void; onError(e: ShownError | null): void; disabled?: boolean; legend?: string }) {
+export function HolderCopyChooser(props: {
+  copies: string[];
+  chosen: string;
+  onChoose(file: string): void;
+  onError(e: ShownError | null): void;
+  /** The key store this screen imports into: a copy of the other key store's key is refused as it is chosen. */
+  keyStore: 'azure-key-vault' | 'aws-kms';
+  disabled?: boolean;
+  legend?: string;
+}) {
   const { copies, chosen } = props;
   const chooseFile = async () => {
     props.onError(null);

@@ -85,7 +85,7 @@ export const mergedCeremonyViewSchema = z.object({
       recordedBy: recorder.extend({ seq: z.number().int(), at: z.string() }).nullable(),
     }),
   ),
-  entries: z.array(recorder.extend({ seq: z.number().int(), at: z.string(), kind: z.string(), details: z.string(), recordedAs: z.string().nullable() })),
+  entries: z.array(recorder.extend({ seq: z.number().int(), at: z.string(), kind: z.string(), details: z.string(), words: z.string().optional(), recordedAs: z.string().nullable() })),
   faults: z.array(finding),
   gaps: z.array(finding),
   deviations: z.array(finding),

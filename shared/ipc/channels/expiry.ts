@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { channel, empty } from '../define';
+import { channel, empty, ipcErrorSchema } from '../define';
 import { trackedItemSchema } from '../../expiry/model';
 
 const thresholdValue = z.union([z.literal('expired'), z.number().int()]);
@@ -29,6 +29,11 @@ export const expiryChannels = {
       rows: z.array(expiryRowSchema),
       /** Where the secrets' dates come from: Graph just now (signed in), Graph's last read, or the worksheet (never read from Graph). */
       dates: z.object({ from: z.enum(['graph', 'graph-earlier', 'worksheet']), account: z.string().optional(), readAt: z.string().optional(), problem: z.string().optional() }),
+      /**
+       * The AWS key store's record was damaged (set aside): its key material's expiry cannot be listed until the
+       * holder imports again. Said here (which file, where the copy is, what to do) so it never passes for "nothing tracked".
+       */
+      awsKeyStoreDamaged: ipcErrorSchema.optional(),
     }),
   ),
   /** Quiet an item's reminder for a calendar day or week (never past its expiry). */

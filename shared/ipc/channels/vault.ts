@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { channel, empty } from '../define';
 import { ipcErrorSchema } from '../define';
 import { activationViewSchema } from './activation';
+import { KEY_STORE_PROVIDERS } from '../../settings/key-store';
 
 const importDraftSchema = z
   .object({
@@ -53,9 +54,12 @@ export const vaultChannels = {
     }),
   ),
   'vault:saveDraft': channel(importDraftSchema, z.object({})),
-  /** The native file chooser for the key-holder copy (no typed path); `path` is null when the holder cancels. Refuses a file that is not a key-holder copy. */
-  /** The native file chooser for the key-holder copy; with `keyStore`, a copy of the other cloud's key is refused at once. */
-  'vault:chooseHolderCopy': channel(z.object({ keyStore: z.enum(['azure-key-vault', 'aws-kms']).optional() }).strict(), z.object({ path: z.string().nullable() })),
+  /**
+   * The native file chooser for the key-holder copy (no typed path); `path` is null when the holder cancels. Refuses,
+   * from its header alone, a file that is not a key-holder copy, one this mode may not use, and a copy of the other
+   * key store's key (`keyStore`: the screen's key store; absent, the one the settings choose).
+   */
+  'vault:chooseHolderCopy': channel(z.object({ keyStore: z.enum(KEY_STORE_PROVIDERS).optional() }).strict(), z.object({ path: z.string().nullable() })),
   /**
    * Saves the draft and starts the supervised activation that imports it: the
    * keeper presents the holder copy, a different person (the knower) types its

@@ -37,6 +37,8 @@ export interface AwsImportDraft {
   keyArn?: string;
   /** ISO date-time the imported material expires (tracked like a client secret), or absent: does not expire. */
   validTo?: string;
+  /** The key-holder copy chosen on the import screen, proposed again on return: a path only (the copy is opened by the supervised activation). */
+  holderCopyPath?: string;
 }
 
 export interface AwsKeyStoreRecord {
@@ -121,6 +123,7 @@ const recordShape = z.looseObject({
     cacheMinutes: z.number(),
     keyArn: z.string().optional(),
     validTo: z.string().optional(),
+    holderCopyPath: z.string().optional(),
   }),
   state: z.enum(['pending', 'failed', 'done']),
   updatedAt: z.string(),
