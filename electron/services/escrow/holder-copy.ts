@@ -107,7 +107,8 @@ export function holderCopyFromBytes(bytes: Uint8Array, file: string, rules: Hold
 export async function readHolderCopy(file: string, rules: HolderCopyRules = {}): Promise<HolderCopy> {
   let bytes: Uint8Array;
   try {
-    bytes = await readEscrowBytes(path.resolve(file));
+    // As given, not path.resolve()d: a lexical '..' after a symlink (e.g. /proc/self/cwd/../x) names another file than the OS opens.
+    bytes = await readEscrowBytes(file);
   } catch (e) {
     if (isKeyholderError(e) && e.code !== 'escrow.file_unreadable') throw e;
     throw new KeyholderError('escrow.file_unreadable', `The key-holder copy ${file} cannot be read (${isKeyholderError(e) ? e.message : 'error'}). Check that the drive holding it is connected, then choose the file again.`);
