@@ -32,9 +32,12 @@ export async function chooseSavePath(parent: BrowserWindow | null, suggestedName
   return r.canceled || !r.filePath ? null : r.filePath;
 }
 
-export async function chooseOpenPath(parent: BrowserWindow | null, kind: 'holder-copy'): Promise<string | null> {
-  const filters = { 'holder-copy': [{ name: 'Key-holder copy', extensions: ['khescrow'] }] }[kind];
-  const options = { title: 'Choose your key-holder copy', filters, properties: ['openFile' as const] };
+export async function chooseOpenPath(parent: BrowserWindow | null, kind: 'holder-copy' | 'escrow'): Promise<string | null> {
+  const { title, name } = {
+    'holder-copy': { title: 'Choose the key-holder copy', name: 'Key-holder copy' },
+    escrow: { title: 'Choose the custodians’ escrow file', name: 'Escrow file' },
+  }[kind];
+  const options = { title, filters: [{ name, extensions: ['khescrow'] }], properties: ['openFile' as const] };
   const r = parent ? await dialog.showOpenDialog(parent, options) : await dialog.showOpenDialog(options);
   return r.canceled || !r.filePaths[0] ? null : r.filePaths[0];
 }

@@ -78,7 +78,7 @@ export interface ServiceDeps {
   /** Asks the holder where to save an export; null when they cancel. Without it exports go to <dataDir>/exports. */
   chooseSavePath?(suggestedName: string, kind: 'pdf' | 'json' | 'keybackup'): Promise<string | null>;
   /** Asks the holder to pick a file (the native open dialog in main, a fake in the e2e bridge); null when they cancel. */
-  chooseOpenPath?(kind: 'holder-copy'): Promise<string | null>;
+  chooseOpenPath?(kind: 'holder-copy' | 'escrow'): Promise<string | null>;
   /** Key-store lifecycle settings (quorum, Resource Manager endpoint, default data-key cache); derived defaults when absent. */
   lifecycle?: LifecycleOptions;
   /** How this workstation is named in the ceremony plan (default: the host name). */

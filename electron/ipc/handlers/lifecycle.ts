@@ -1,5 +1,8 @@
 import type { Services } from '../../services/index';
 import type { Handlers } from '../dispatch';
+import { KeyholderError } from '../../../shared/errors/index';
+import { findEscrowFiles, findHolderCopies } from '../../services/vault/index';
+import { KEY_TYPE_OF, copiesForKeyStore, readCustodiansEscrow, readHolderCopy } from '../../services/escrow/holder-copy';
 
 type LifecycleChannel =
   | 'lifecycle:status'
@@ -12,6 +15,8 @@ type LifecycleChannel =
   | 'lifecycle:sign'
   | 'lifecycle:vault-backup'
   | 'lifecycle:key-rotation-start'
+  | 'lifecycle:key-rotation-reseal-files'
+  | 'lifecycle:key-rotation-choose-file'
   | 'lifecycle:key-rotation-add-key'
   | 'lifecycle:key-rotation-join'
   | 'lifecycle:key-rotation-import'
@@ -23,6 +28,8 @@ export function lifecycleHandlers(s: Services): Pick<Handlers, LifecycleChannel>
   const ks = s.lifecycle.keyStore;
   const rot = s.lifecycle.keyRotation;
   const changed = () => s.deps.emit('app:changed', { topic: 'lifecycle' });
+  // The re-seal's files hold the rotation's key (RSA for Azure Key Vault, AES for AWS KMS): the other key store's are refused.
+  const rotationKeyStore = async () => (await rot.view({ refresh: false })).keyStoreKind;
   return {
     'lifecycle:status': async (r) => {
       const st = await ks.status({ refresh: r.refresh ?? true });
@@ -59,6 +66,22 @@ export function lifecycleHandlers(s: Services): Pick<Handlers, LifecycleChannel>
       return out;
     },
     'lifecycle:key-rotation-start': async () => rot.start(),
+    'lifecycle:key-rotation-reseal-files': async () => {
+      const keyStore = await rotationKeyStore();
+      return { escrowFiles: copiesForKeyStore(findEscrowFiles(s.deps.dataDir), keyStore), holderCopies: copiesForKeyStore(findHolderCopies(s.deps.dataDir), keyStore) };
+    },
+    'lifecycle:key-rotation-choose-file': async (r) => {
+      if (!s.deps.chooseOpenPath) {
+        throw new KeyholderError('vault.no_file_chooser', 'This workstation cannot show a file chooser here. Choose one of the files listed on the screen.');
+      }
+      const rules = { mode: s.deps.environment.mode, keyType: KEY_TYPE_OF[await rotationKeyStore()] };
+      const file = await s.deps.chooseOpenPath(r.file);
+      if (!file) return { path: null };
+      // Said now, not after the custodians, the knowers and a supervisor have gathered. Nothing decrypted.
+      if (r.file === 'escrow') await readCustodiansEscrow(file, rules);
+      else await readHolderCopy(file, rules);
+      return { path: file };
+    },
     // The re-seal runs only inside a supervised activation (every custodian, each copy's knower, a supervisor); its 'escrow-rewrap' purpose writes the files.
     'lifecycle:key-rotation-add-key': async (r) => {
       const { target } = await rot.prepareAddKey(r);

@@ -56,6 +56,10 @@ export interface HolderCopy {
   readonly attempt: string;
 }
 
+/** The purpose every key-holder copy's entry carries (its authenticated header): how a copy is told from the custodians' escrow. */
+export const holderCopyPurpose = (holder: string) => `Key-holder copy for ${holder}`;
+const isHolderCopyEntry = (entry: KeyEntry) => entry.custodians.length === 1 && entry.purpose === holderCopyPurpose(entry.custodians[0]!.name);
+
 /** The key each key store imports. */
 export const KEY_TYPE_OF: Record<KeyStoreKind, EscrowKeyType> = { 'azure-key-vault': 'RSA', 'aws-kms': 'AES' };
 
@@ -114,6 +118,43 @@ export async function readHolderCopy(file: string, rules: HolderCopyRules = {}):
     throw new KeyholderError('escrow.file_unreadable', `The key-holder copy ${file} cannot be read (${isKeyholderError(e) ? e.message : 'error'}). Check that the drive holding it is connected, then choose the file again.`);
   }
   return holderCopyFromBytes(bytes, file, rules);
+}
+
+/** The custodians' escrow, checked from its header: readable, not a key-holder copy, usable in this mode, of the key type asked. Nothing decrypted. */
+export interface CustodiansEscrow {
+  readonly file: string;
+  readonly escrow: EscrowFile;
+  /** Its current key (the last entry). */
+  readonly entry: KeyEntry;
+  /** SHA-256 of the file's bytes as read. */
+  readonly sha256: string;
+}
+
+/**
+ * Reads a path the page or a person named as the custodians' escrow (a key
+ * rotation's re-seal) and refuses, before anyone gathers, a key-holder copy
+ * offered in its place, another key store's escrow or one this mode may not use.
+ */
+export async function readCustodiansEscrow(file: string, rules: Omit<HolderCopyRules, 'currentKey'> = {}): Promise<CustodiansEscrow> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readEscrowBytes(file);
+  } catch (e) {
+    if (isKeyholderError(e) && e.code !== 'escrow.file_unreadable') throw e;
+    throw new KeyholderError('escrow.file_unreadable', `The escrow file ${file} cannot be read (${isKeyholderError(e) ? e.message : 'error'}). Check that the drive holding it is connected, then choose the file again.`);
+  }
+  const name = path.basename(file);
+  const escrow = parseEscrow(bytes);
+  const { entry } = findEntry(escrow);
+  if (isHolderCopyEntry(entry)) {
+    throw new KeyholderError(
+      'escrow.holder_copy_not_escrow',
+      `${name} is the key-holder copy made for ${entry.custodians[0]!.name}, not the custodians’ escrow. Choose the escrow file the custodians’ passphrases open (escrow-….khescrow); the key-holder copies are chosen below it.`,
+    );
+  }
+  if (rules.keyType && entry.keyType !== rules.keyType) throw wrongKeyTypeError(name, entry.keyType, rules.keyType);
+  assertEscrowUsable(escrow.header, rules.mode);
+  return { file, escrow, entry, sha256: sha256Hex(bytes) };
 }
 
 /**

@@ -22,6 +22,7 @@ import { generateSymmetricKey, symmetricIdentityOf } from '../keys/symmetric-key
 import { EntrySealer, findEntry, finishOpen, openKey, openSlot, sealKey, type OpenedSlot } from './seal';
 import { encryptedPkcs8Pem, openEncryptedPem } from './pem';
 import { restoreSheetHtml, strengthOf, weakest, type ArtifactStrength } from './sheet';
+import { holderCopyPurpose } from './holder-copy';
 import { escrowFileName, holderCopyFileName, pemFileName, readEscrowBytes, RECEIPT_FILE, sha256Hex, sheetFileName, writeAtomic, writeNew } from './files';
 import { attemptKey, PassphraseThrottle } from './throttle';
 
@@ -401,7 +402,7 @@ export function createEscrowService(opts: EscrowServiceOptions) {
       }
       requireAcceptablePassphrase(passphrase, holder, [...contextWords(s), holder]);
       requireSealableKdf();
-      const file = await sealKey(s.key.sealable, { keyId: s.key.keyId, purpose: `Key-holder copy for ${holder}`, created: opts.clock.now(), ...mark }, [{ name: holder, passphrase }], 1, kdf);
+      const file = await sealKey(s.key.sealable, { keyId: s.key.keyId, purpose: holderCopyPurpose(holder), created: opts.clock.now(), ...mark }, [{ name: holder, passphrase }], 1, kdf);
       const target = path.join(s.folder, holderCopyFileName(holder, s.key.summary.fingerprint));
       await writeNew(target, serializeEscrow(file));
       // Proven readable from disk before it counts: opened with its passphrase, key checked against its fingerprint.

@@ -27,7 +27,7 @@ import { generateSourceKey, identityOf, type RsaSize } from '../keys/source-key'
 import { generateSymmetricKey, symmetricFingerprint } from '../keys/symmetric-key';
 import { openKey, sealKey } from '../escrow/seal';
 import { readEscrowBytes, sha256Hex } from '../escrow/files';
-import { readHolderCopy } from '../escrow/holder-copy';
+import { holderCopyPurpose, readCustodiansEscrow, readHolderCopy } from '../escrow/holder-copy';
 import type { Clock } from '../platform/clock';
 import type { Logger } from '../log/logger';
 import type { KeyStoreLifecycleProvider } from '../vault/provider';
@@ -176,16 +176,15 @@ export class KeyRotationService {
   async prepareAddKey(req: { escrowFile: string; holderCopies: string[] }): Promise<{ target: string }> {
     const r = this.require();
     if (r.newKey) throw new KeyholderError('lifecycle.rotation_order', 'The new key is already in the escrow. Import it into your vault next.');
-    const escrowBytes = await readEscrowBytes(req.escrowFile);
-    const escrow = parseEscrow(escrowBytes);
-    assertEscrowUsable(escrow.header, this.deps.mode);
-    const current = escrow.header.keys.at(-1)!;
+    // The checks the panel's file chooser made, again here: the files may have changed since.
+    const escrow = await readCustodiansEscrow(req.escrowFile, this.deps.mode ? { mode: this.deps.mode } : {});
+    const current = escrow.entry;
     const copies: { file: string; sha256: string }[] = [];
     for (const file of req.holderCopies) {
       const copy = await readHolderCopy(file, { ...(this.deps.mode ? { mode: this.deps.mode } : {}), currentKey: current });
       copies.push({ file, sha256: copy.sha256 });
     }
-    r.addKeyRequest = { escrowFile: req.escrowFile, escrowSha256: sha256Hex(escrowBytes), holderCopies: copies };
+    r.addKeyRequest = { escrowFile: req.escrowFile, escrowSha256: escrow.sha256, holderCopies: copies };
     this.write(r);
     return { target: this.rewrapTarget(r, current.keyId, current.custodians.map((c) => c.name))! };
   }
@@ -247,7 +246,7 @@ export class KeyRotationService {
     restored.pkcs8.fill(0);
     if (restoredFp !== key.identity.fingerprint) throw new KeyholderError('lifecycle.escrow_check_failed', 'The escrow file did not give back the new key. Stop and contact the supervisor.');
     for (const c of copies) {
-      const added = await sealKey(key.sealable, { keyId: key.keyId, purpose: `Key-holder copy for ${c.name}`, created: now, ...mark }, [{ name: c.name, passphrase: c.passphrase }], 1, this.deps.kdf);
+      const added = await sealKey(key.sealable, { keyId: key.keyId, purpose: holderCopyPurpose(c.name), created: now, ...mark }, [{ name: c.name, passphrase: c.passphrase }], 1, this.deps.kdf);
       await writeBytesAtomic(c.file, serializeEscrow(appendKeys(c.parsed, added)));
     }
     r.oldKey.fingerprint = current.fingerprint;

@@ -43,11 +43,20 @@ export function createVaultService(deps: {
 
 /** Key-holder copies this workstation made during the escrow ceremony (suggestions for the file field). */
 export function findHolderCopies(dataDir: string): string[] {
+  return ceremonyFiles(dataDir, /^holder-.*\.khescrow$/);
+}
+
+/** The custodians' escrow files this workstation wrote in the escrow ceremony, beside its key-holder copies (a key rotation's re-seal proposes them). */
+export function findEscrowFiles(dataDir: string): string[] {
+  return ceremonyFiles(dataDir, /^escrow-.*\.khescrow$/);
+}
+
+function ceremonyFiles(dataDir: string, name: RegExp): string[] {
   const root = path.join(dataDir, 'ceremony', 'escrow');
   const out: string[] = [];
   try {
     for (const d of fs.readdirSync(root)) {
-      for (const f of fs.readdirSync(path.join(root, d))) if (/^holder-.*\.khescrow$/.test(f)) out.push(path.join(root, d, f));
+      for (const f of fs.readdirSync(path.join(root, d))) if (name.test(f)) out.push(path.join(root, d, f));
     }
   } catch {
     // No ceremony folder yet.

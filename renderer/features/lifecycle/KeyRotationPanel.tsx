@@ -2,7 +2,7 @@
  * Rotation to a new primary key, one step at a time; every step is recorded
  * on the Node side, so the panel resumes where the rotation stands.
  */
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { call } from '../../app/api';
 import { Notice } from '../../ui/Notice';
 import { formatMoment } from '../../../shared/format/dates';
@@ -42,6 +42,18 @@ export function KeyRotationPanel({ rotation, aws, copiesMadeHere, onChange }: { 
   const [busy, setBusy] = useState(false);
   const [escrowFile, setEscrowFile] = useState('');
   const [copies, setCopies] = useState(['', '']);
+  // The re-seal's files made on this workstation (its escrow ceremony's folder), of the rotation's key type.
+  const [madeHere, setMadeHere] = useState<{ escrowFiles: string[]; holderCopies: string[] }>({ escrowFiles: [], holderCopies: [] });
+  const resealing = rotation?.step === 'add-key';
+  useEffect(() => {
+    if (!resealing) return;
+    void call('lifecycle:key-rotation-reseal-files', {})
+      .then((f) => {
+        setMadeHere(f);
+        setEscrowFile((e) => e || (f.escrowFiles.length === 1 ? f.escrowFiles[0]! : ''));
+      })
+      .catch(() => undefined);
+  }, [resealing]);
   const [copyPath, setCopyPath] = useState('');
   const [joinPath, setJoinPath] = useState('');
   const [activation, setActivation] = useState<Activation | null>(null);
@@ -143,15 +155,30 @@ export function KeyRotationPanel({ rotation, aws, copiesMadeHere, onChange }: { 
           }}
         >
           <p>The new key is sealed in a supervised activation: every custodian of the escrow enters their own passphrase, the knower of each key-holder copy enters that copy's, and the supervisor attests before anything is written.</p>
-          <label>
-            Escrow file
-            <input value={escrowFile} onChange={(e) => setEscrowFile(e.target.value)} />
-          </label>
+          <HolderCopyChooser
+            keyStore={kind}
+            legend="Custodians’ escrow file"
+            group="reseal-escrow"
+            copies={madeHere.escrowFiles}
+            chosen={escrowFile}
+            onChoose={setEscrowFile}
+            choose={() => call('lifecycle:key-rotation-choose-file', { file: 'escrow' })}
+            onError={(e) => setError(e?.message ?? null)}
+            disabled={busy}
+          />
           {copies.map((c, i) => (
-            <label key={i}>
-              Key-holder copy {i + 1} file
-              <input value={c} onChange={(e) => setCopies(copies.map((x, j) => (j === i ? e.target.value : x)))} />
-            </label>
+            <HolderCopyChooser
+              key={i}
+              keyStore={kind}
+              legend={`Key-holder copy ${i + 1}`}
+              group={`reseal-copy-${i + 1}`}
+              copies={madeHere.holderCopies}
+              chosen={c}
+              onChoose={(f) => setCopies(copies.map((x, j) => (j === i ? f : x)))}
+              choose={() => call('lifecycle:key-rotation-choose-file', { file: 'holder-copy' })}
+              onError={(e) => setError(e?.message ?? null)}
+              disabled={busy}
+            />
           ))}
           <button type="submit" className="primary" disabled={busy || !escrowFile}>
             Start the supervised re-seal

@@ -122,12 +122,16 @@ export function HolderCopyChooser(props: {
   keyStore: 'azure-key-vault' | 'aws-kms';
   disabled?: boolean;
   legend?: string;
+  /** The dialog and its check when not an import's copy (the key rotation's re-seal: its escrow file or a copy); default `vault:chooseHolderCopy`. */
+  choose?(): Promise<{ path: string | null }>;
+  /** The radio group's name, unique on a form with several choosers. */
+  group?: string;
 }) {
   const { copies, chosen } = props;
   const chooseFile = async () => {
     props.onError(null);
     try {
-      const r = await call('vault:chooseHolderCopy', { keyStore: props.keyStore });
+      const r = await (props.choose ? props.choose() : call('vault:chooseHolderCopy', { keyStore: props.keyStore }));
       if (r.path) props.onChoose(r.path);
     } catch (e) {
       props.onError(asError(e));
@@ -138,11 +142,11 @@ export function HolderCopyChooser(props: {
       <legend>{props.legend ?? 'Key-holder copy'}</legend>
       {copies.map((c) => (
         <label key={c} className="inline">
-          <input type="radio" name="holder-copy" checked={chosen === c} onChange={() => props.onChoose(c)} /> <code>{fileName(c)}</code> (made on this workstation)
+          <input type="radio" name={props.group ?? 'holder-copy'} checked={chosen === c} onChange={() => props.onChoose(c)} /> <code>{fileName(c)}</code> (made on this workstation)
         </label>
       ))}
       <p>
-        {chosen ? 'Chosen: ' : 'No copy chosen yet. '}
+        {chosen ? 'Chosen: ' : 'No file chosen yet. '}
         <code data-testid="holder-copy-path">{chosen}</code>
       </p>
       <button type="button" className="secondary" onClick={() => void chooseFile()} disabled={props.disabled}>

@@ -147,6 +147,14 @@ export const lifecycleChannels = {
     }),
   ),
   'lifecycle:key-rotation-start': channel(empty, keyRotationViewSchema),
+  /** The re-seal's files made on this workstation that hold the rotation's key type: the custodians' escrow files and the key-holder copies. */
+  'lifecycle:key-rotation-reseal-files': channel(empty, z.object({ escrowFiles: z.array(z.string()), holderCopies: z.array(z.string()) })),
+  /**
+   * The re-seal's native file chooser: the custodians' escrow or a key-holder
+   * copy, refused at once (from its header) when it is the other kind, holds
+   * the other key store's key or this mode may not use it. null: cancelled.
+   */
+  'lifecycle:key-rotation-choose-file': channel(z.object({ file: z.enum(['escrow', 'holder-copy']) }).strict(), z.object({ path: z.string().nullable() })),
   /**
    * Starts the supervised `escrow-rewrap` activation that adds the new key to
    * the escrow and the key-holder copies: no passphrase here, every custodian
