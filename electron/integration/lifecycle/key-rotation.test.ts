@@ -48,6 +48,9 @@ describe('rotation to a new primary key', () => {
     const copyBytes = () => h.holders.map((x) => fs.readFileSync(x.copyFile));
     const copiesBefore = copyBytes();
     const copies = h.holders.map((x) => ({ file: x.copyFile, passphrase: x.copyPass }));
+    // The door checks again what the panel's chooser checked: files swapped (a copy as the escrow, the escrow as a copy) are refused before anything is recorded.
+    await expect(h.keyRotation.prepareAddKey({ escrowFile: h.holders[0].copyFile, holderCopies: [h.holders[1].copyFile] })).rejects.toMatchObject({ code: 'escrow.holder_copy_not_escrow' });
+    await expect(h.keyRotation.prepareAddKey({ escrowFile: h.escrowFile, holderCopies: [h.escrowFile] })).rejects.toMatchObject({ code: 'escrow.not_holder_copy' });
     await expect(h.keyRotationAddKey({ holderCopies: copies, custodianPassphrases: [PASS[0]!, PASS[0]!] })).rejects.toMatchObject({ code: 'escrow.wrong_passphrase' });
     // Without the supervisor's signed attestation the re-seal is refused: nothing generated, nothing written (issue 16).
     await expect(h.keyRotationAddKey({ holderCopies: copies, attest: false })).rejects.toMatchObject({ code: 'ceremony.step_out_of_order' });
