@@ -18,7 +18,7 @@ import { ensureCertificates } from '../../electron/rehearsal/certs';
 import { rehearsalAzureEndpoints } from '../../electron/services/identity/index';
 import { TEST_KDF } from '../../shared/escrow/kdf-profiles';
 import { PASS } from '../../electron/services/escrow/testing/helpers';
-import { chooseHolderCopy, handover, join, participantPassphrase } from '../support/import';
+import { answerFileChooser, chooseHolderCopy, handover, join, participantPassphrase } from '../support/import';
 import { enrolInPlan } from '../support/participants';
 
 interface Extra {
@@ -150,10 +150,21 @@ test('rotation to a new primary key, through to the offer to disable the old key
   await page.getByRole('button', { name: 'Start a rotation' }).click();
   await expect(page.getByTestId('key-rotation')).toHaveAttribute('data-step', 'add-key');
   // The re-seal is a supervised activation (issue 16): the panel names the files and asks for no passphrase.
-  await page.getByLabel('Escrow file').fill(h.escrowFile);
-  await page.getByLabel('Key-holder copy 1 file').fill(h.holders[0].copyFile);
-  await page.getByLabel('Key-holder copy 2 file').fill(h.holders[1].copyFile);
+  // No typed path: the escrow and each key-holder copy come from the file chooser, checked from their header at once.
+  const reseal = page.getByRole('form', { name: 'Add the new key' });
+  await expect(reseal.getByRole('textbox')).toHaveCount(0);
+  const escrowField = reseal.getByRole('group', { name: 'Custodians’ escrow file' });
+  await answerFileChooser(page, h.holders[0].copyFile);
+  await escrowField.getByRole('button', { name: 'Choose the file…' }).click();
+  await expect(page.getByTestId('rot-error')).toContainText('is the key-holder copy made for');
+  await expect(escrowField.getByTestId('holder-copy-path')).toHaveText('');
+  await expect(reseal.getByRole('button', { name: 'Start the supervised re-seal' })).toBeDisabled();
+  await chooseHolderCopy(page, h.escrowFile, escrowField);
+  await expect(page.getByTestId('rot-error')).toHaveCount(0);
+  await chooseHolderCopy(page, h.holders[0].copyFile, reseal.getByRole('group', { name: 'Key-holder copy 1' }));
+  await chooseHolderCopy(page, h.holders[1].copyFile, reseal.getByRole('group', { name: 'Key-holder copy 2' }));
   await expect(page.getByTestId('key-rotation').locator('input[type=password]')).toHaveCount(0);
+  await reseal.scrollIntoViewIfNeeded();
   await bridge.screenshot('5-rotation-add-key');
   await page.getByRole('button', { name: 'Start the supervised re-seal' }).click();
   await handover(page, 'the operator');

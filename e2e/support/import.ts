@@ -23,6 +23,13 @@ import { TOKEN_HEADER, TOKEN_META } from '../bridge/client';
  */
 /** `within`: the card or form whose chooser is meant, when a screen shows more than one (the Lifecycle screen). */
 export async function chooseHolderCopy(page: Page, file: string, within: Page | Locator = page): Promise<void> {
+  await answerFileChooser(page, file);
+  await within.getByRole('button', { name: 'Choose the file…' }).click();
+  await expect(within.getByTestId('holder-copy-path')).toHaveText(file);
+}
+
+/** The bridge's dialog will answer the page's next "Choose the file…" with `file` (for a refusal the test then clicks itself). */
+export async function answerFileChooser(page: Page, file: string): Promise<void> {
   await page.evaluate(
     async ({ file, meta, header }) => {
       const token = document.querySelector<HTMLMetaElement>(`meta[name="${meta}"]`)?.content ?? '';
@@ -31,8 +38,6 @@ export async function chooseHolderCopy(page: Page, file: string, within: Page | 
     },
     { file, meta: TOKEN_META, header: TOKEN_HEADER },
   );
-  await within.getByRole('button', { name: 'Choose the file…' }).click();
-  await expect(within.getByTestId('holder-copy-path')).toHaveText(file);
 }
 
 /**
