@@ -129,6 +129,8 @@ test('a holder on AWS KMS goes through the screens in order: settings, AWS works
   // Home's next action leads to the AWS worksheet.
   await open(page, 'Overview', 'Customer-managed key ceremony');
   await expect(page.getByTestId('home-checklist')).toContainText('AWS worksheet saved (holder 1)');
+  // Nothing kept here for a holder yet (no AWS line, no import, no enrolment): the role waits, in AWS's words.
+  await expect(page.getByTestId('home-role')).toContainText('Not chosen yet — key holders start with their own line of the AWS worksheet');
   await bridge.screenshot('1c-home-next-aws');
   await page.getByTestId('home-next').getByRole('button', { name: 'Go to AWS worksheet saved' }).click();
   await expect(page.getByRole('heading', { name: 'AWS worksheet', exact: true })).toBeVisible();
@@ -146,6 +148,11 @@ test('a holder on AWS KMS goes through the screens in order: settings, AWS works
   await expect(page.getByTestId('aws-location-1')).toContainText(LOCATION_1);
   await expect(page.getByTestId('aws-keyArn-problem-1')).toHaveCount(0);
   await bridge.screenshot('2-worksheet-location');
+  // Home now knows the part from the AWS line saved here, before any enrolment (no client secret exists on AWS).
+  await open(page, 'Overview', 'Customer-managed key ceremony');
+  await expect(page.getByTestId('home-role')).toContainText('This workstation: Key holder 1');
+  await expect(page.getByTestId('home-role')).not.toContainText('Not chosen yet');
+  await bridge.screenshot('2a-home-role-aws');
 
   // The source key and its escrow: a 256-bit AES key (the settings choose AWS), two custodians, test-restored, holder 1's copy.
   await open(page, 'Source key and escrow', 'Source key and escrow');
@@ -206,6 +213,11 @@ test('a holder on AWS KMS goes through the screens in order: settings, AWS works
   await expect(expiryDamaged).toContainText(`record of your AWS key store (${record}) was damaged (it is not valid JSON)`);
   await expect(expiryDamaged).toContainText('Run the import into AWS KMS again');
   await expect(page.getByTestId('expiry-worst')).toHaveText('Not known');
+  // In the key store's words: the KMS key material, no vault, no client-secret dates.
+  const expiryTitle = page.getByRole('heading', { name: 'Expiry dates' });
+  await expect(expiryTitle.locator('xpath=following-sibling::p[1]')).toContainText('The expiry of the key material imported into your AWS KMS key');
+  await expect(page.getByText('keeps the vendor able to reach your vault')).toHaveCount(0);
+  await expect(page.getByTestId('expiry-source')).toHaveCount(0);
   await bridge.screenshot('2f-expiry-record-damaged');
 
   // Sign-in and import.
@@ -366,6 +378,10 @@ test('a holder on AWS KMS goes through the screens in order: settings, AWS works
   await expect(page.getByTestId('lc-action-revoke')).toBeDisabled();
   await expect(page.getByTestId('lc-action-restore')).toBeDisabled();
   await expect(page.getByTestId('lc-action-pull')).toBeEnabled();
+  // What to do says what is true: connected, the vendor waits for key store 2's submission (not "connect to the vendor").
+  await expect(keyStore).toContainText('the vendor is connected but has no primary key yet: it waits for key store 2’s submission');
+  await expect(keyStore).toContainText('Ask key holder 2 whether key store 2 is available and when they submit it to the vendor');
+  await expect(keyStore).not.toContainText('connect to the vendor');
   await bridge.screenshot('9-revoked-lag');
   await page.getByRole('button', { name: 'Unrevoke key store 1…', exact: true }).click();
   const unrevoke = page.getByRole('form', { name: 'Unrevoke confirmation' });
@@ -408,4 +424,6 @@ test('a holder on AWS KMS goes through the screens in order: settings, AWS works
   await open(page, 'Expiry dates', 'Expiry dates');
   await expect(page.getByText(/Imported key material in AWS KMS/)).toBeVisible();
   await expect(page.getByText(/(199|200|201) days left/)).toBeVisible();
+  await expect(page.getByTestId('expiry-source')).toHaveCount(0);
+  await bridge.screenshot('13-expiry-aws-words');
 });

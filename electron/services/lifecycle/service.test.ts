@@ -31,14 +31,14 @@ const provider: KeyStoreLifecycleProvider = {
   vaultProtection: unused,
 };
 
-function service(o: { vendorStatus(): Promise<EnvironmentStatus | null>; last?: { status: EnvironmentStatus; receivedAt: string } }) {
+function service(o: { vendorStatus(): Promise<EnvironmentStatus | null>; last?: { status: EnvironmentStatus; receivedAt: string }; health?: KeyStoreLifecycleProvider['keyVersionHealth'] }) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kh-lc-status-'));
   dirs.push(dataDir);
   return new LifecycleService({
     dataDir,
     clock: fixedClock(new Date('2026-12-06T10:00:00Z')),
     log: silentLogger,
-    provider: () => provider,
+    provider: () => (o.health ? { ...provider, keyVersionHealth: o.health } : provider),
     heldKeyStore: () => ({ holder: 1, keyVersionId: KEY }),
     vendorStatus: () => o.vendorStatus(),
     lastVendorStatus: () => o.last ?? null,
@@ -74,5 +74,27 @@ describe('lifecycle status: the vendor card', () => {
     const st = await service({ vendorStatus: down, last: { status: waiting, receivedAt: '2026-12-06T09:00:00.000Z' } }).status();
     expect(st.vendorContact).toEqual({ submitted: { holder1: true, holder2: false }, validation: 'waiting_for_other_holder', receivedAt: '2026-12-06T09:00:00.000Z' });
     expect((await service({ vendorStatus: down }).status()).vendorContact).toBeNull();
+  });
+});
+
+describe('lifecycle status: what to do on an AWS key store', () => {
+  it('revoked, with the vendor connected but waiting for the other key store: says so instead of "connect to the vendor"', async () => {
+    const st = await service({ vendorStatus: () => Promise.resolve(waiting), health: () => Promise.resolve({ state: 'revoked', reason: 'disabled' }) }).status();
+    expect(st.keyStore?.state).toBe('Revoked');
+    expect(st.keyStore?.whatToDo).not.toMatch(/connect to the vendor/);
+    expect(st.keyStore?.meaning).toMatch(/waits for key store 2’s submission/);
+    expect(st.keyStore?.whatToDo).toMatch(/Ask key holder 2/);
+  });
+
+  it('revoked and not connected: connecting to the vendor is still what to do', async () => {
+    const st = await service({ vendorStatus: () => Promise.resolve(null), health: () => Promise.resolve({ state: 'revoked', reason: 'disabled' }) }).status();
+    expect(st.keyStore?.whatToDo).toMatch(/connect to the vendor/);
+  });
+
+  it('unreachable: the AWS sign-in and key policy, never a client secret', async () => {
+    const st = await service({ vendorStatus: () => Promise.resolve(waiting) }).status();
+    expect(st.keyStore?.state).toBe('Unavailable');
+    expect(st.keyStore?.whatToDo).not.toMatch(/client secret/);
+    expect(st.keyStore?.whatToDo).toMatch(/AWS sign-in/);
   });
 });

@@ -23,7 +23,7 @@ import type { Logger } from '../log/logger';
 import type { DeletedKeyInfo, KeyStoreLifecycleProvider, VaultProtection } from '../vault/provider';
 import { verifyAttestation } from '../participants/participant-file';
 import type { ParticipantsService } from '../participants/index';
-import { confirmationText, meaningOf, normalise, other, vendorMeaning, type ConfirmAction, type Holder, type KeyStoreState } from './words';
+import { confirmationText, meaningOf, normalise, other, vendorMeaning, type ConfirmAction, type Holder, type KeyStoreState, type VendorSeen } from './words';
 import { parseKeyArn } from '../../../shared/worksheet/aws';
 
 export interface HeldKeyStore {
@@ -93,6 +93,11 @@ export interface VendorContact {
   submitted: { holder1: boolean; holder2: boolean };
   validation: EnvironmentStatus['validation']['state'];
   receivedAt: string | null;
+}
+
+/** What the vendor answered about the two key stores, for the words of a state it cannot judge (null: no answer now). */
+function seenOf(st: EnvironmentStatus | null): VendorSeen | null {
+  return st ? { submitted: st.submitted, validation: st.validation.state } : null;
 }
 
 export interface LagNotice {
@@ -205,7 +210,7 @@ export class LifecycleService {
 
   // ------------------------------------------------------------ health
 
-  async keyHealth(keyVersionId: string, holder: Holder, otherRevoked: boolean | null): Promise<KeyStoreHealthView> {
+  async keyHealth(keyVersionId: string, holder: Holder, otherRevoked: boolean | null, vendor: VendorSeen | null = null): Promise<KeyStoreHealthView> {
     const p = parseKeyVersionId(keyVersionId);
     const h = await this.deps.provider().keyVersionHealth(keyVersionId);
     let state: KeyStoreState;
@@ -242,7 +247,7 @@ export class LifecycleService {
       version: p.version,
       state,
       detail,
-      ...meaningOf(state, holder, otherRevoked),
+      ...meaningOf(state, holder, otherRevoked, { keyStore: keyVersionId.startsWith('arn:') ? 'aws-kms' : 'azure-key-vault', vendor }),
       ...(h.state === 'revoked' && h.deleted ? { deleted: h.deleted } : {}),
       checkedAt: this.now().toISOString(),
     };
@@ -281,7 +286,7 @@ export class LifecycleService {
     const held = this.deps.heldKeyStore();
     const { live, last } = await this.vendorOrLast(o.refresh ?? true);
     // Health and the lag judge only what the vendor says now; an older answer is shown, dated, and decides nothing.
-    const keyStore = held ? await this.keyHealth(held.keyVersionId, held.holder, this.otherRevoked(live, held)) : null;
+    const keyStore = held ? await this.keyHealth(held.keyVersionId, held.holder, this.otherRevoked(live, held), seenOf(live)) : null;
     const livePk = held ? this.vendorKey(live, held.keyVersionId) : (live?.primaryKey ?? null);
     const shown = live ?? last?.status ?? null;
     const pk = held ? this.vendorKey(shown, held.keyVersionId) : (shown?.primaryKey ?? null);
@@ -464,7 +469,7 @@ export class LifecycleService {
     );
     this.deps.log.info('key store revoked', { holder: held.holder, keyVersionId: held.keyVersionId, lastKeyStore: last });
     const lag = this.noteAction('revoke', held.holder, 'revoked', st);
-    return { keyStore: await this.keyHealth(held.keyVersionId, held.holder, this.otherRevoked(st, held)), lag };
+    return { keyStore: await this.keyHealth(held.keyVersionId, held.holder, this.otherRevoked(st, held), seenOf(st)), lag };
   }
 
   async unrevoke(req: { confirmation: string }): Promise<{ keyStore: KeyStoreHealthView; lag: LagNotice }> {
@@ -474,7 +479,7 @@ export class LifecycleService {
     await this.record('key-store.unrevoked', { holder: held.holder, keyVersionId: held.keyVersionId });
     const st = await this.vendor(true);
     const lag = this.noteAction('unrevoke', held.holder, 'healthy', st);
-    return { keyStore: await this.keyHealth(held.keyVersionId, held.holder, this.otherRevoked(st, held)), lag };
+    return { keyStore: await this.keyHealth(held.keyVersionId, held.holder, this.otherRevoked(st, held), seenOf(st)), lag };
   }
 
   // ------------------------------------------------------------ pull and restore
@@ -538,7 +543,7 @@ export class LifecycleService {
     delete s.pulls[`${held.holder}`];
     this.write(s);
     const st = await this.vendor(true);
-    const health = await this.keyHealth(held.keyVersionId, held.holder, this.otherRevoked(st, held));
+    const health = await this.keyHealth(held.keyVersionId, held.holder, this.otherRevoked(st, held), seenOf(st));
     return { versions, allVersionsBack, lag: this.noteAction('restore', held.holder, health.state === 'Available' ? 'healthy' : 'revoked', st) };
   }
 }

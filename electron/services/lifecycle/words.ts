@@ -7,12 +7,54 @@ import type { PrimaryKeyStatus } from '../../../shared/control-plane/api';
 
 export type Holder = 1 | 2;
 export type KeyStoreState = 'Available' | 'Unavailable' | 'Revoked';
+export type KeyStoreKind = 'azure-key-vault' | 'aws-kms';
 
 export function other(h: Holder): Holder {
   return h === 1 ? 2 : 1;
 }
 
-export function meaningOf(state: KeyStoreState, holder: Holder, otherRevoked: boolean | null): { meaning: string; whatToDo: string } {
+/**
+ * What the vendor answered when it holds no primary key with this key store yet: which key stores it has received and
+ * where their validation stands. Null when no answer is at hand (not connected, or the vendor could not be asked).
+ */
+export interface VendorSeen {
+  submitted: { holder1: boolean; holder2: boolean };
+  validation: 'waiting_for_other_holder' | 'validated' | 'failed';
+}
+
+/** Why the vendor cannot say whether key store `o` is revoked, in words a key holder can act on. */
+function vendorSilence(o: Holder, vendor: VendorSeen | null): { why: string; ask: string } {
+  if (!vendor) return { why: 'no status from the vendor', ask: `Ask key holder ${o} whether key store ${o} is available, or connect to the vendor to read the primary key’s status.` };
+  const otherIn = o === 1 ? vendor.submitted.holder1 : vendor.submitted.holder2;
+  if (!otherIn) {
+    return {
+      why: `the vendor is connected but has no primary key yet: it waits for key store ${o}’s submission`,
+      ask: `Ask key holder ${o} whether key store ${o} is available and when they submit it to the vendor; the vendor reports both key stores once it has both.`,
+    };
+  }
+  if (vendor.validation === 'failed') {
+    return { why: 'the vendor is connected but its validation of the two key stores failed, so it has no primary key', ask: `Ask key holder ${o} whether key store ${o} is available, and see the Submission screen for why the vendor’s validation failed.` };
+  }
+  if (vendor.validation === 'validated') {
+    return { why: `the vendor reports key store ${o} as unreachable`, ask: `Ask key holder ${o} whether key store ${o} is available: the vendor cannot reach it now.` };
+  }
+  return { why: 'the vendor is connected but has no primary key yet: it is still validating both key stores', ask: `Ask key holder ${o} whether key store ${o} is available, and look again once the vendor has validated both key stores.` };
+}
+
+/** Where to look when a key cannot be reached: the Azure vault's client secret and access settings, or the AWS sign-in, key policy and key material. */
+const UNREACHABLE_WHAT_TO_DO: Record<KeyStoreKind, string> = {
+  'azure-key-vault': 'Check your network and sign in again. If the vendor also reports it unavailable, check the client secret’s expiry (worksheet line 4) and the vault’s access settings.',
+  'aws-kms':
+    'Check your network and your AWS sign-in, then look again. If the vendor also reports it unavailable, check that the key policy still grants the vendor’s role and that the imported key material has not expired (Expiry dates).',
+};
+
+
+export function meaningOf(
+  state: KeyStoreState,
+  holder: Holder,
+  otherRevoked: boolean | null,
+  seen: { keyStore?: KeyStoreKind; vendor?: VendorSeen | null } = {},
+): { meaning: string; whatToDo: string } {
   const o = other(holder);
   if (state === 'Available') {
     return {
@@ -24,7 +66,7 @@ export function meaningOf(state: KeyStoreState, holder: Holder, otherRevoked: bo
     return {
       meaning:
         'The key cannot be reached with your sign-in, so its state cannot be assessed. It has NOT been revoked: only access to it is hindered (network, DNS, an expired or refused sign-in, a missing role).',
-      whatToDo: 'Check your network and sign in again. If the vendor also reports it unavailable, check the client secret’s expiry (worksheet line 4) and the vault’s access settings.',
+      whatToDo: UNREACHABLE_WHAT_TO_DO[seen.keyStore ?? 'azure-key-vault'],
     };
   }
   if (otherRevoked) {
@@ -35,9 +77,10 @@ export function meaningOf(state: KeyStoreState, holder: Holder, otherRevoked: bo
   }
   if (otherRevoked === null) {
     // Without the vendor's status this workstation cannot see the other key store: saying documents still work would be a guess.
+    const silence = vendorSilence(o, seen.vendor ?? null);
     return {
-      meaning: `This key store is revoked (its key is disabled or removed). Whether documents still work depends on key store ${o}, whose state this workstation cannot see now (no status from the vendor).`,
-      whatToDo: `Ask key holder ${o} whether key store ${o} is available, or connect to the vendor to read the primary key’s status. If the revocation was not intended, unrevoke.`,
+      meaning: `This key store is revoked (its key is disabled or removed). Whether documents still work depends on key store ${o}, whose state this workstation cannot see now (${silence.why}).`,
+      whatToDo: `${silence.ask} If the revocation was not intended, unrevoke.`,
     };
   }
   return {

@@ -4,6 +4,8 @@ import type { ResponseOf } from '../../../shared/ipc/contract';
 import { describeDaysLeft, type Urgency } from '../../../shared/expiry/dashboard';
 import { formatDay, formatMoment } from '../../../shared/format/dates';
 import { Notice } from '../../ui/Notice';
+import { useApp, type KeyStoreChoice } from '../../app/store';
+import { datesSourceText, expiryIntro, nothingTrackedText } from '../../../shared/expiry/screen-words';
 import './expiry.css';
 
 type Dashboard = ResponseOf<'expiry:dashboard'>;
@@ -70,23 +72,23 @@ function ExpiryRow({ row, timeZone, onSnooze, busy }: { row: Row; timeZone: stri
   );
 }
 
-/** Which dates the dashboard shows, said once above the list: the same Graph dates as Credential rotation when signed in. */
-function DatesSource({ dates }: { dates: Dashboard['dates'] }) {
-  const problem = dates.problem ? ` Microsoft Graph was not read just now: ${dates.problem}` : '';
-  const text =
-    dates.from === 'graph'
-      ? `Client-secret dates read from Microsoft Graph just now${dates.account ? `, signed in as ${dates.account}` : ''}: the same dates the Credential rotation screen shows.`
-      : dates.from === 'graph-earlier'
-        ? `Client-secret dates as Microsoft Graph listed them on ${formatMoment(dates.readAt ?? '', { zone: true })}.${problem}${dates.account ? '' : ' Sign in on the Credential rotation screen to read them again.'}`
-        : `Client-secret dates as written on the worksheet, which may be out of date.${problem} Sign in on the Credential rotation screen so Key Holder reads them from Microsoft Graph.`;
+/** Which dates the dashboard shows, said once above the list (no client-secret dates on AWS, which has none). */
+function DatesSource({ board, keyStore }: { board: Dashboard; keyStore: KeyStoreChoice }) {
+  const said = datesSourceText(
+    keyStore,
+    board.dates,
+    board.rows.map((r) => r.item.kind),
+  );
+  if (!said) return null;
   return (
-    <Notice tone={dates.from === 'graph' ? 'info' : 'warning'} testId="expiry-source">
-      <span data-source={dates.from}>{text}</span>
+    <Notice tone={said.tone} testId="expiry-source">
+      <span data-source={board.dates.from}>{said.text}</span>
     </Notice>
   );
 }
 
 export function ExpiryScreen() {
+  const keyStore = useApp((a) => a.keyStore);
   const [board, setBoard] = useState<Dashboard | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [note, setNote] = useState<string | null>(null);
@@ -145,8 +147,7 @@ export function ExpiryScreen() {
     <section aria-labelledby="expiry-title">
       <h1 id="expiry-title">Expiry dates</h1>
       <p>
-        Every secret, certificate, key date and token that keeps the vendor able to reach your vault, most urgent first. Days are counted on your own
-        calendar{board ? ` (${board.timeZone})` : ''}. Key Holder reminds you at 90, 60, 30, 14, 7, 3 and 1 days, and when something has expired.
+        {expiryIntro(keyStore)} Days are counted on your own calendar{board ? ` (${board.timeZone})` : ''}. Key Holder reminds you at 90, 60, 30, 14, 7, 3 and 1 days, and when something has expired.
       </p>
       <div className="expiry-summary">
         {board ? (
@@ -172,13 +173,13 @@ export function ExpiryScreen() {
           {error}
         </p>
       ) : null}
-      {board ? <DatesSource dates={board.dates} /> : null}
+      {board ? <DatesSource board={board} keyStore={keyStore} /> : null}
       {board?.awsKeyStoreDamaged ? (
         <Notice tone="error" testId="expiry-aws-key-store-damaged">
           The expiry of your AWS key material cannot be listed. {board.awsKeyStoreDamaged.message}
         </Notice>
       ) : null}
-      {board && board.rows.length === 0 && !board.awsKeyStoreDamaged ? <p>Nothing is tracked yet. Fill in the worksheet (line 4 and its expiry date), or sign in so Key Holder can read the dates from Microsoft Graph.</p> : null}
+      {board && board.rows.length === 0 && !board.awsKeyStoreDamaged ? <p data-testid="expiry-empty">{nothingTrackedText(keyStore)}</p> : null}
       {board ? (
         <ol className="expiry-list" aria-label="Tracked expiries, most urgent first">
           {board.rows.map((r) => (

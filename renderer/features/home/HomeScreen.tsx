@@ -10,10 +10,17 @@ import { useApp } from '../../app/store';
 import type { ResponseOf } from '../../../shared/ipc/contract';
 import { formatMoment } from '../../../shared/format/dates';
 import { Notice } from '../../ui/Notice';
-import { CHECKLIST_ROLES, roleOf, roleTitle, stepScreen, stepsFor, type Role } from './guide';
+import { CHECKLIST_ROLES, roleOf, roleTitle, stepScreen, stepsFor, type AwsKept, type Role } from './guide';
 import { ChecklistPrint } from './ChecklistPrint';
 
 type View = ResponseOf<'ceremony:view'>;
+
+/** What this AWS workstation keeps for a holder (an unreadable key-store record or worksheet tells nothing, as no record would). */
+async function awsKept(): Promise<AwsKept> {
+  const [ws, st] = await Promise.all([call('aws:worksheet', {}).catch(() => null), call('aws:state', {}).catch(() => null)]);
+  const imported = st?.record?.state === 'done' ? st.record.draft.holder : null;
+  return { importedFor: imported, lineSaved: { 1: Boolean(ws?.lines['1']), 2: Boolean(ws?.lines['2']) } };
+}
 
 export function HomeScreen() {
   const go = useApp((s) => s.go);
@@ -24,14 +31,14 @@ export function HomeScreen() {
   const [printFor, setPrintFor] = useState<Role | null>(null);
 
   useEffect(() => {
-    Promise.all([call('ceremony:view', {}), call('worksheet:get', {}), call('control-plane:view', {}).catch(() => null)]).then(
-      ([v, ws, cp]) => {
+    Promise.all([call('ceremony:view', {}), call('worksheet:get', {}), call('control-plane:view', {}).catch(() => null), keyStore === 'aws-kms' ? awsKept() : null]).then(
+      ([v, ws, cp, aws]) => {
         setView(v);
-        setRole(roleOf({ enrolledAs: cp?.connection.holder ?? null, secretKept: { 1: ws.holder1.secret === 'stored', 2: ws.holder2.secret === 'stored' }, steps: v.steps }));
+        setRole(roleOf({ enrolledAs: cp?.connection.holder ?? null, secretKept: { 1: ws.holder1.secret === 'stored', 2: ws.holder2.secret === 'stored' }, steps: v.steps, keyStore, aws }));
       },
       (e: unknown) => setError((e as Error).message),
     );
-  }, []);
+  }, [keyStore]);
 
   if (error) return <Notice tone="error">{error}</Notice>;
   if (!view || !role) return <p>Reading the ceremony record…</p>;
@@ -47,7 +54,8 @@ export function HomeScreen() {
       <div className="card">
         <p data-testid="home-role">
           This workstation: <strong>{roleText}</strong>
-          {role.kind === 'unknown' && ' — key holders start with their own worksheet column; the custodians’ workstation starts with the source key and escrow.'}
+          {role.kind === 'unknown' &&
+            ` — key holders start with their own ${keyStore === 'aws-kms' ? 'line of the AWS worksheet' : 'worksheet column'}; the custodians’ workstation starts with the source key and escrow.`}
         </p>
         <p data-testid="home-progress">
           {view.closed

@@ -14,6 +14,20 @@ describe('home guide', () => {
     expect(roleOf({ enrolledAs: null, secretKept: { 1: true, 2: true }, steps })).toEqual({ kind: 'unknown' });
   });
 
+  it('on AWS, where no client secret is kept, tells the role from the enrolment, else the key store imported here, else the one AWS worksheet line saved here', () => {
+    const none = { 1: false, 2: false };
+    const aws = (importedFor: 1 | 2 | null, lineSaved: Record<1 | 2, boolean>) => ({ enrolledAs: null, secretKept: none, steps, keyStore: 'aws-kms' as const, aws: { importedFor, lineSaved } });
+    expect(roleOf(aws(null, { 1: false, 2: true }))).toEqual({ kind: 'holder', holder: 2 });
+    expect(roleOf(aws(1, { 1: true, 2: true }))).toEqual({ kind: 'holder', holder: 1 });
+    expect(roleOf({ ...aws(1, { 1: true, 2: false }), enrolledAs: 2 })).toEqual({ kind: 'holder', holder: 2 });
+    // Both lines typed here and nothing imported: a guess would pick the wrong holder as often as the right one.
+    expect(roleOf(aws(null, { 1: true, 2: true }))).toEqual({ kind: 'unknown' });
+    expect(roleOf({ ...aws(null, { 1: false, 2: false }), steps: steps.map((s) => (s.id === 'key-generated' ? { ...s, state: 'done' as const } : s)) })).toEqual({ kind: 'custodian' });
+    // An Azure secret left over from before the switch says nothing about the AWS holder, and AWS lines nothing on Azure.
+    expect(roleOf({ ...aws(null, { 1: false, 2: false }), secretKept: { 1: true, 2: false } })).toEqual({ kind: 'unknown' });
+    expect(roleOf({ ...aws(null, { 1: true, 2: false }), keyStore: 'azure-key-vault' })).toEqual({ kind: 'unknown' });
+  });
+
   it('a holder’s checklist is their own steps plus the shared ones after the escrow, never the other holder’s', () => {
     const ids = stepsFor({ kind: 'holder', holder: 1 }, steps).map((s) => s.id);
     expect(ids).toEqual(['worksheet-saved:1', 'holder-copy-written:1', 'registered:1', 'activation-attested:1', 'vault-imported:1', 'submitted:1', 'status-available', 'ceremony-closed']);

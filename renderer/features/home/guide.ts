@@ -35,11 +35,25 @@ const CUSTODIAN_STEPS = new Set(['key-generated', 'escrow-written', 'escrow-test
 /** The supervisor witnesses each holder's supervised activation and signs its attestation, then the closed ceremony's report. */
 const SUPERVISOR_STEPS = new Set(['activation-attested:1', 'activation-attested:2', 'ceremony-closed']);
 
-/** The holder the control plane enrolled, else the one whose client secret is kept here, else the custodians' desk if the escrow was made here. */
-export function roleOf(o: { enrolledAs: 1 | 2 | null; secretKept: Record<1 | 2, boolean>; steps: readonly GuideStep[] }): Role {
+/** What an AWS workstation keeps for a holder: the key store imported here, and the lines of the AWS worksheet saved here. */
+export interface AwsKept {
+  importedFor: 1 | 2 | null;
+  lineSaved: Record<1 | 2, boolean>;
+}
+
+/**
+ * The holder the control plane enrolled, else what this workstation keeps for one holder alone (Azure: the client
+ * secret; AWS, which has none: the key store imported here, else the one AWS worksheet line saved here), else the
+ * custodians' desk if the escrow was made here.
+ */
+export function roleOf(o: { enrolledAs: 1 | 2 | null; secretKept: Record<1 | 2, boolean>; steps: readonly GuideStep[]; keyStore?: 'azure-key-vault' | 'aws-kms'; aws?: AwsKept | null }): Role {
   if (o.enrolledAs) return { kind: 'holder', holder: o.enrolledAs };
-  const kept = ([1, 2] as const).filter((h) => o.secretKept[h]);
-  if (kept.length === 1) return { kind: 'holder', holder: kept[0]! };
+  const only = (kept: Record<1 | 2, boolean>) => {
+    const held = ([1, 2] as const).filter((h) => kept[h]);
+    return held.length === 1 ? held[0]! : null;
+  };
+  const own = o.keyStore === 'aws-kms' ? (o.aws?.importedFor ?? (o.aws ? only(o.aws.lineSaved) : null)) : only(o.secretKept);
+  if (own) return { kind: 'holder', holder: own };
   if (o.steps.some((s) => s.id === 'key-generated' && s.state === 'done')) return { kind: 'custodian' };
   return { kind: 'unknown' };
 }
