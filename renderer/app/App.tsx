@@ -44,7 +44,7 @@ export function App() {
         <div className="banner banner-rehearsal" role="status" data-testid="rehearsal-banner">
           REHEARSAL: {info.environment.description}
           {/* The environment may already say so; the banner must say it either way, once. */}
-          {/touches/i.test(info.environment.description) ? '.' : '. Nothing here touches real Azure or real data.'}
+          {/touches/i.test(info.environment.description) ? '.' : '. Nothing here touches real Azure, real AWS or real data.'}
         </div>
       )}
       {info?.environment.mode === 'live' && (
