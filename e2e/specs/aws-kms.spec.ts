@@ -73,7 +73,7 @@ async function copied(page: Page, testId: string): Promise<string> {
 /** A calendar day N days from now, as a date field takes it. */
 const day = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10);
 
-/** The supervised activation's hand-over turns (keeper, knower, supervisor), as the lifecycle screen's re-import shows them. */
+/** The supervised activation's hand-over turns (operator, supervisor, keeper, knower, attestation), as the import and the lifecycle screen's re-import show them. */
 async function supervisedTurns(page: Page): Promise<void> {
   await handover(page, 'the operator');
   await join(page, people.operator);
@@ -264,22 +264,7 @@ test('a holder on AWS KMS goes through the screens in order: settings, AWS works
   await page.getByLabel('expires on').check();
   await page.getByLabel('Material expires on').fill(day(60));
   await start.click();
-  await handover(page, 'the operator');
-  await join(page, people.operator);
-  await handover(page, 'the supervisor');
-  await join(page, people.supervisor);
-  await handover(page, 'the keeper');
-  await join(page, people.keeper);
-  await page.getByRole('button', { name: 'Present the sealed copy' }).click();
-  await handover(page, 'the knower');
-  await join(page, people.knower);
-  await page.getByLabel('Passphrase of the sealed copy').fill(COPY_PASSPHRASE);
-  await page.getByRole('button', { name: 'Open' }).click();
-  await handover(page, 'the supervisor');
-  await page.getByLabel('Your participant passphrase').fill(participantPassphrase(people.supervisor));
-  await page.getByRole('button', { name: 'Sign the attestation' }).click();
-  await handover(page, 'the operator');
-  await page.getByRole('button', { name: /^Carry out:/ }).click();
+  await supervisedTurns(page);
   const arn = page.getByTestId('aws-key-arn');
   await expect(arn).toHaveText(/^arn:aws:kms:eu-west-2:111122223333:key\/[0-9a-f-]{36}$/, { timeout: 60_000 });
   await expect(page.getByTestId('aws-self-test')).not.toContainText('FAILED');
