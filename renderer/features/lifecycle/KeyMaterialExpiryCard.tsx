@@ -10,18 +10,17 @@ import { call } from '../../app/api';
 import { Notice } from '../../ui/Notice';
 import { formatMoment } from '../../../shared/format/dates';
 import type { AwsKeyStoreFacts } from '../../../shared/ipc/channels/lifecycle';
-import type { ResponseOf } from '../../../shared/ipc/contract';
 import { SupervisedPanel } from '../activation/SupervisedPanel';
+import { useActivationTurns } from '../activation/useActivationTurns';
 import { HolderCopyChooser } from '../vault/ImportParts';
 
-type Activation = ResponseOf<'activation:state'>;
 
 export function KeyMaterialExpiryCard({ aws, copies, disabled, onChange }: { aws: AwsKeyStoreFacts; copies: string[]; disabled: boolean; onChange(): void }) {
   const [copyPath, setCopyPath] = useState('');
   const [day, setDay] = useState('');
   const [never, setNever] = useState(false);
-  const [activation, setActivation] = useState<Activation | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const { activation, setActivation, act } = useActivationTurns({ onError: setError, onDone: onChange });
   const [busy, setBusy] = useState(false);
 
   const start = async () => {
@@ -35,17 +34,6 @@ export function KeyMaterialExpiryCard({ aws, copies, disabled, onChange }: { aws
       setError((e as Error).message);
     } finally {
       setBusy(false);
-    }
-  };
-  const act = async (fn: () => Promise<Activation>) => {
-    setError(null);
-    try {
-      const v = await fn();
-      setActivation(v);
-      if (v.step === 'done' && !v.ended) onChange();
-    } catch (e) {
-      setError((e as Error).message);
-      if (activation) setActivation(await call('activation:state', { session: activation.session }).catch(() => activation));
     }
   };
 

@@ -7,11 +7,10 @@ import { call } from '../../app/api';
 import { Notice } from '../../ui/Notice';
 import { formatMoment } from '../../../shared/format/dates';
 import type { AwsKeyStoreFacts, KeyRotationViewShape } from '../../../shared/ipc/channels/lifecycle';
-import type { ResponseOf } from '../../../shared/ipc/contract';
 import { SupervisedPanel } from '../activation/SupervisedPanel';
+import { useActivationTurns } from '../activation/useActivationTurns';
 import { HolderCopyChooser } from '../vault/ImportParts';
 
-type Activation = ResponseOf<'activation:state'>;
 
 type Kind = KeyRotationViewShape['keyStoreKind'];
 
@@ -56,7 +55,6 @@ export function KeyRotationPanel({ rotation, aws, copiesMadeHere, onChange }: { 
   }, [resealing]);
   const [copyPath, setCopyPath] = useState('');
   const [joinPath, setJoinPath] = useState('');
-  const [activation, setActivation] = useState<Activation | null>(null);
   const [typed, setTyped] = useState('');
   // AWS KMS material that expires: the new key's own expiry (the previous import's date may have passed by now).
   const [day, setDay] = useState('');
@@ -75,18 +73,9 @@ export function KeyRotationPanel({ rotation, aws, copiesMadeHere, onChange }: { 
     }
   };
 
-  /** One hand-over turn of the supervised re-seal or import; when its purpose is carried out the rotation moves on. */
-  const act = async (fn: () => Promise<Activation>) => {
-    setError(null);
-    try {
-      const v = await fn();
-      setActivation(v);
-      if (v.step === 'done' && !v.ended) onChange();
-    } catch (e) {
-      setError((e as Error).message);
-      if (activation) setActivation(await call('activation:state', { session: activation.session }).catch(() => activation));
-    }
-  };
+
+  /** The supervised re-seal or import's hand-over turns; when its purpose is carried out the rotation moves on. */
+  const { activation, setActivation, act } = useActivationTurns({ onError: setError, onDone: onChange });
 
   const r = rotation;
   const kind: Kind = r?.keyStoreKind ?? (aws ? 'aws-kms' : 'azure-key-vault');
